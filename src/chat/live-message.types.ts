@@ -1,0 +1,23 @@
+/** A platform answered "too many requests"; wait `retryAfterMs` before editing again. */
+export class RateLimitedError extends Error {
+  override name = 'RateLimitedError';
+  constructor(readonly retryAfterMs: number, message = `rate limited for ${retryAfterMs} ms`) {
+    super(message);
+  }
+}
+
+/**
+ * Performs one edit of one platform message (chat.update, a webhook PATCH, a terminal redraw).
+ * Throws RateLimitedError on a 429; any other throw is a failed edit.
+ */
+export type Editor<T> = (content: T) => Promise<void>;
+
+/** One status message edited in place (see live-message.ts). */
+export interface LiveMessage<T> {
+  /** Offers a newer view; views not yet delivered are replaced, never queued. */
+  update(content: T): void;
+  /** Delivers this final view, however long the budget or a Retry-After makes it wait. */
+  finish(content: T): Promise<void>;
+  /** How many edits reached the platform (for logs and tests). */
+  readonly edits: number;
+}

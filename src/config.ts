@@ -1,0 +1,220 @@
+import { z } from 'zod';
+import type { Locale } from './present/locale.js';
+import { Secret } from './util/secret.js';
+
+/** The prefixes we own: a variable with one of them that we do not know is a typo, and fails. */
+const OWNED_PREFIXES = ['PING_', 'SLACK_', 'DISCORD_', 'SIM_'];
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const str = () => z.preprocess(emptyToUndefined, z.string().optional());
+const secret = () => z.preprocess(emptyToUndefined, z.string().optional()).transform((v) => (v === undefined ? null : new Secret(v)));
+const int = (def: number, min: number, max: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(def));
+const url = () =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .url()
+      .refine((u) => /^https?:\/\//.test(u), 'an http(s) URL')
+      .transform((u) => u.replace(/\/+$/, ''))
+      .optional(),
+  );
+const bool = (def: boolean) =>
+  z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0', 'yes', 'no']).default(def ? 'true' : 'false')).transform((v) =>
+    ['true', '1', 'yes'].includes(v),
+  );
+
+const schema = z.object({
+  PING_API_URL: url(),
+  PING_API_KEY: secret(),
+  PING_API_KEY_HEADER: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9-]+$/, 'an HTTP header name').default('X-API-Key')),
+  PING_API_USERNAME: str(),
+  PING_API_PASSWORD: secret(),
+  PING_PACKETS: int(4, 1, 20),
+  PING_INITIAL_DELAY_MS: int(2500, 0, 60_000),
+  PING_INTERVAL_MS: int(2000, 100, 60_000),
+  PING_MAX_INTERVAL_MS: int(5000, 100, 120_000),
+  PING_TIMEOUT_MS: int(60_000, 1000, 15 * 60_000),
+  PING_RESULT_CACHE_MS: int(30_000, 0, 24 * 3_600_000),
+  PING_API_RATE_PER_MIN: int(100, 1, 100_000),
+  PING_API_TIMEOUT_MS: int(10_000, 100, 120_000),
+  LOCALE: z.preprocess(emptyToUndefined, z.enum(['es', 'en']).default('es')),
+  PORT: int(3000, 0, 65_535),
+  LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+  SLACK_BOT_TOKEN: secret(),
+  SLACK_SIGNING_SECRET: secret(),
+  SLACK_APP_TOKEN: secret(),
+  SLACK_API_URL: url(),
+  SLACK_EDITS_PER_MIN: int(45, 1, 1000),
+  DISCORD_TOKEN: secret(),
+  DISCORD_APPLICATION_ID: z.preprocess(emptyToUndefined, z.string().regex(/^\d{5,25}$/, 'a numeric application id').optional()),
+  DISCORD_GUILD_ID: z.preprocess(emptyToUndefined, z.string().regex(/^\d{5,25}$/, 'a numeric guild id').optional()),
+  DISCORD_API_URL: url(),
+  DISCORD_THREADS: bool(false),
+  SIM_SHAPE: z.preprocess(emptyToUndefined, z.enum(['envelope', 'status']).default('envelope')),
+  SIM_AUTH: z.preprocess(emptyToUndefined, z.enum(['none', 'key', 'jwt']).default('none')),
+  SIM_PORT: int(0, 0, 65_535),
+  SIM_SPEED: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(1000).default(1)),
+});
+
+export type PingApiAuth =
+  | { kind: 'none' }
+  | { kind: 'key'; header: string; key: Secret }
+  | { kind: 'jwt'; username: string; password: Secret };
+
+export interface Config {
+  pingApi: {
+    /** null: start the built-in simulator and use it. */
+    url: string | null;
+    auth: PingApiAuth;
+    timeoutMs: number;
+    ratePerMin: number;
+  };
+  polling: {
+    packets: number;
+    initialDelayMs: number;
+    intervalMs: number;
+    maxIntervalMs: number;
+    timeoutMs: number;
+    resultCacheMs: number;
+  };
+  locale: Locale;
+  port: number;
+  logLevel: string;
+  slack: null | {
+    botToken: Secret;
+    signingSecret: Secret;
+    appToken: Secret | null;
+    apiUrl: string | null;
+    editsPerMin: number;
+  };
+  discord: null | {
+    token: Secret;
+    applicationId: string;
+    guildId: string | null;
+    apiUrl: string | null;
+    threads: boolean;
+  };
+  sim: { shape: 'envelope' | 'status'; auth: 'none' | 'key' | 'jwt'; port: number; speed: number };
+}
+
+/** A configuration problem, worded for the person starting the bot; never carries a secret value. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** Validates an environment into a frozen Config, or throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const known = new Set(Object.keys(schema.shape));
+  for (const name of Object.keys(env)) {
+    if (OWNED_PREFIXES.some((p) => name.startsWith(p)) && !known.has(name)) {
+      problems.push(`${name}: unknown setting (see .env.example for the names pingops reads)`);
+    }
+  }
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? '?');
+      // Describe what was expected, never echo the value: it may be a secret.
+      problems.push(`${name}: expected ${describeExpectation(issue)}`);
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const e = parsed.data;
+
+  if (e.PING_INTERVAL_MS > e.PING_MAX_INTERVAL_MS) {
+    problems.push('PING_MAX_INTERVAL_MS: expected at least PING_INTERVAL_MS');
+  }
+  let auth: PingApiAuth = { kind: 'none' };
+  if (e.PING_API_KEY) {
+    auth = { kind: 'key', header: e.PING_API_KEY_HEADER, key: e.PING_API_KEY };
+    if (e.PING_API_USERNAME || e.PING_API_PASSWORD) {
+      problems.push('PING_API_KEY: expected either a key or PING_API_USERNAME/PING_API_PASSWORD, not both');
+    }
+  } else if (e.PING_API_USERNAME || e.PING_API_PASSWORD) {
+    if (!e.PING_API_USERNAME || !e.PING_API_PASSWORD) {
+      problems.push('PING_API_USERNAME/PING_API_PASSWORD: expected both together for the JWT login');
+    } else {
+      auth = { kind: 'jwt', username: e.PING_API_USERNAME, password: e.PING_API_PASSWORD };
+    }
+  }
+
+  let slack: Config['slack'] = null;
+  if (e.SLACK_BOT_TOKEN || e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) {
+    if (!e.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN: expected the bot token (xoxb-…) when Slack is configured');
+    if (!e.SLACK_SIGNING_SECRET) problems.push('SLACK_SIGNING_SECRET: expected the app signing secret when Slack is configured');
+    if (e.SLACK_BOT_TOKEN && e.SLACK_SIGNING_SECRET) {
+      slack = {
+        botToken: e.SLACK_BOT_TOKEN,
+        signingSecret: e.SLACK_SIGNING_SECRET,
+        appToken: e.SLACK_APP_TOKEN,
+        apiUrl: e.SLACK_API_URL ? `${e.SLACK_API_URL}/` : null,
+        editsPerMin: e.SLACK_EDITS_PER_MIN,
+      };
+    }
+  }
+
+  let discord: Config['discord'] = null;
+  if (e.DISCORD_TOKEN || e.DISCORD_APPLICATION_ID) {
+    if (!e.DISCORD_TOKEN) problems.push('DISCORD_TOKEN: expected the bot token when Discord is configured');
+    if (!e.DISCORD_APPLICATION_ID) problems.push('DISCORD_APPLICATION_ID: expected the application id when Discord is configured');
+    if (e.DISCORD_TOKEN && e.DISCORD_APPLICATION_ID) {
+      discord = {
+        token: e.DISCORD_TOKEN,
+        applicationId: e.DISCORD_APPLICATION_ID,
+        guildId: e.DISCORD_GUILD_ID ?? null,
+        apiUrl: e.DISCORD_API_URL ?? null,
+        threads: e.DISCORD_THREADS,
+      };
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return deepFreeze<Config>({
+    pingApi: { url: e.PING_API_URL ?? null, auth, timeoutMs: e.PING_API_TIMEOUT_MS, ratePerMin: e.PING_API_RATE_PER_MIN },
+    polling: {
+      packets: e.PING_PACKETS,
+      initialDelayMs: e.PING_INITIAL_DELAY_MS,
+      intervalMs: e.PING_INTERVAL_MS,
+      maxIntervalMs: e.PING_MAX_INTERVAL_MS,
+      timeoutMs: e.PING_TIMEOUT_MS,
+      resultCacheMs: e.PING_RESULT_CACHE_MS,
+    },
+    locale: e.LOCALE,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    slack,
+    discord,
+    sim: { shape: e.SIM_SHAPE, auth: e.SIM_AUTH, port: e.SIM_PORT, speed: e.SIM_SPEED },
+  });
+}
+
+function describeExpectation(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'too_small':
+      return `a number of at least ${String(issue.minimum)}`;
+    case 'too_big':
+      return `a number of at most ${String(issue.maximum)}`;
+    case 'invalid_value':
+      return `one of ${issue.values.map(String).join(', ')}`;
+    case 'invalid_type':
+      return issue.expected === 'number' ? 'a whole number' : `a ${issue.expected}`;
+    case 'invalid_format':
+      return issue.format === 'url' ? 'an http(s) URL' : `a value in ${issue.format} format`;
+    default:
+      return issue.message.replace(/^Invalid input: /, '');
+  }
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !(o instanceof Secret)) {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

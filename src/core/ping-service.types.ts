@@ -1,0 +1,32 @@
+import type { CheckState, DoneState } from './check-state.js';
+
+/** Interactive checks (a person waiting) take the request budget before background sweeps. */
+export type Priority = 'interactive' | 'background';
+
+export interface CheckOptions {
+  priority?: Priority;
+  /** Aborting detaches this watcher; the task stops when no watcher is left. */
+  signal?: AbortSignal;
+  /** Skip the result cache and start a new task (still joins one already in flight). */
+  fresh?: boolean;
+  /** Packets for a new task (default PING_PACKETS). */
+  packets?: number;
+}
+
+/** One watcher's view of a check; several watchers may share one check. */
+export interface CheckHandle {
+  readonly serviceId: number;
+  /** Every state from now on (starting with the current one), ending with `done`. */
+  readonly states: AsyncIterable<CheckState>;
+  /** The newest state. */
+  current(): CheckState;
+  /** Resolves with the final state; never rejects. */
+  readonly done: Promise<DoneState>;
+  /** Stops watching; the watcher sees `done(cancelled)`. The task stops when nobody watches. */
+  cancel(by?: string): void;
+}
+
+/** The one core service every surface uses. */
+export interface PingChecker {
+  check(serviceId: number, opts?: CheckOptions): CheckHandle;
+}
