@@ -1,0 +1,25 @@
+import type { Config } from '../config.js';
+import type { PingChecker } from '../core/ping-service.types.js';
+import type { Directory } from '../directory/types.js';
+import type { HttpServer } from '../http/server.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+
+/** What every chat surface is given by the composition root. */
+export interface SurfaceDeps {
+  config: Config;
+  checker: PingChecker;
+  directory: Directory;
+  clock: Clock;
+  logger: Logger;
+  /** The shared server on PORT; surfaces that receive webhooks mount their routes here. */
+  http: HttpServer;
+}
+
+/** A running chat surface (Slack, Discord, shell). */
+export interface Surface {
+  readonly name: string;
+  start(): Promise<void>;
+  /** Stops taking commands and lets checks in flight finish their final message (bounded). */
+  stop(): Promise<void>;
+}
