@@ -1,0 +1,127 @@
+import type { CheckState, DoneReason, DoneState } from './check-state.js';
+import { PermanentError, TransientError, toFault, type Fault } from './errors.js';
+import { pollDelay, type ScheduleConfig } from './schedule.js';
+import type { Verdict } from './verdict.js';
+import type { CallOptions, PingApi } from '../pingapi/types.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+
+/** Polls whose transient faults outlasted the client's own retries before we give up. */
+export const MAX_FAILED_POLLS = 3;
+
+/** Why a running check was aborted. */
+export type AbortCause = { kind: 'deadline' } | { kind: 'cancelled'; by: string | null };
+
+export interface RunCheckOptions {
+  serviceId: number;
+  packets: number;
+  schedule: ScheduleConfig;
+  /** The deadline of the whole check, from its start. */
+  timeoutMs: number;
+  /** Aborted with an AbortCause as reason when every watcher left. */
+  signal: AbortSignal;
+  /** Awaited before each HTTP request: the shared request budget. */
+  beforeRequest: NonNullable<CallOptions['beforeRequest']>;
+  emit: (state: CheckState) => void;
+}
+
+export interface RunCheckDeps {
+  api: PingApi;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Runs one check from task creation to verdict, emitting every state; never throws. */
+export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<DoneState> {
+  const { api, clock } = deps;
+  const start = clock.now();
+  const elapsed = () => clock.now() - start;
+  const log = deps.logger.child({ check: o.serviceId });
+
+  // One signal for the check: the watchers' abort or the deadline, whichever comes first.
+  const ctl = new AbortController();
+  const stopDeadline = new AbortController();
+  const onOuterAbort = () => ctl.abort(o.signal.reason);
+  if (o.signal.aborted) ctl.abort(o.signal.reason);
+  else o.signal.addEventListener('abort', onOuterAbort, { once: true });
+  clock.sleep(o.timeoutMs, stopDeadline.signal).then(
+    () => ctl.abort({ kind: 'deadline' } satisfies AbortCause),
+    () => {},
+  );
+  const signal = ctl.signal;
+
+  let taskId: string | null = null;
+  let polls = 0;
+  let lastFault: Fault | null = null;
+
+  const done = (verdict: Verdict, message: string | null, reason: DoneReason): DoneState => {
+    const state: DoneState = { kind: 'done', serviceId: o.serviceId, taskId, verdict, message, polls, elapsedMs: elapsed(), reason, cached: false };
+    o.emit(state);
+    return state;
+  };
+  const callOpts = (): CallOptions => ({
+    signal,
+    beforeRequest: o.beforeRequest,
+    onRetry: (fault, attempt, delayMs) => {
+      lastFault = fault;
+      log.warn({ task: taskId, fault, attempt, delayMs }, 'ping api fault, retrying');
+      o.emit({ kind: 'retrying', serviceId: o.serviceId, taskId, fault, attempt, elapsedMs: elapsed(), retryInMs: delayMs });
+    },
+  });
+
+  try {
+    o.emit({ kind: 'starting', serviceId: o.serviceId, elapsedMs: elapsed() });
+    taskId = (await api.createTask(o.serviceId, o.packets, callOpts())).taskId;
+    lastFault = null;
+    log.info({ task: taskId, packets: o.packets }, 'ping task created');
+    o.emit({ kind: 'created', serviceId: o.serviceId, taskId, elapsedMs: elapsed() });
+
+    let failedPolls = 0;
+    for (let attempt = 1; ; attempt++) {
+      const delay = pollDelay(attempt, o.packets, o.schedule);
+      o.emit({ kind: 'polling', serviceId: o.serviceId, taskId, attempt, elapsedMs: elapsed(), nextPollInMs: delay });
+      await clock.sleep(delay, signal);
+      polls++;
+      try {
+        const result = await api.getResult(taskId, callOpts());
+        lastFault = null;
+        failedPolls = 0;
+        if (result.kind === 'final') {
+          log.info({ task: taskId, verdict: result.verdict, polls, elapsedMs: elapsed() }, 'check verdict');
+          return done(result.verdict, result.message, { kind: 'verdict' });
+        }
+      } catch (err) {
+        // A poll that outlasted its retries is not the end while the deadline allows another.
+        if (!(err instanceof TransientError)) throw err;
+        lastFault = toFault(err);
+        if (++failedPolls >= MAX_FAILED_POLLS) throw err;
+        o.emit({ kind: 'retrying', serviceId: o.serviceId, taskId, fault: lastFault, attempt: failedPolls, elapsedMs: elapsed(), retryInMs: pollDelay(attempt + 1, o.packets, o.schedule) });
+      }
+    }
+  } catch (err) {
+    if (signal.aborted) {
+      const cause = signal.reason as AbortCause | undefined;
+      if (cause?.kind === 'cancelled') {
+        log.info({ task: taskId, by: cause.by }, 'check cancelled');
+        return done('cancelled', null, { kind: 'cancelled', by: cause.by });
+      }
+      // At the deadline an API that was failing explains more than "timed out" does.
+      if (lastFault) {
+        log.warn({ task: taskId, fault: lastFault }, 'check deadline passed during a ping api fault');
+        return done('failed', null, { kind: 'error', fault: lastFault });
+      }
+      log.warn({ task: taskId, polls }, 'check timed out');
+      return done('timed_out', null, { kind: 'deadline' });
+    }
+    const fault = toFault(err);
+    if (err instanceof PermanentError || err instanceof TransientError) {
+      log.warn({ task: taskId, fault }, 'check failed on a ping api error');
+    } else {
+      log.error({ task: taskId, err }, 'check failed unexpectedly');
+    }
+    return done('failed', null, { kind: 'error', fault });
+  } finally {
+    stopDeadline.abort();
+    o.signal.removeEventListener('abort', onOuterAbort);
+  }
+}
