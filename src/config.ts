@@ -205,7 +205,9 @@ function describeExpectation(issue: z.core.$ZodIssue): string {
     case 'invalid_type':
       return issue.expected === 'number' ? 'a whole number' : `a ${issue.expected}`;
     case 'invalid_format':
-      return issue.format === 'url' ? 'an http(s) URL' : `a value in ${issue.format} format`;
+      if (issue.format === 'url') return 'an http(s) URL';
+      // Our regexes carry their own wording ("a numeric guild id").
+      return issue.format === 'regex' ? issue.message : `a value in ${issue.format} format`;
     default:
       return issue.message.replace(/^Invalid input: /, '');
   }

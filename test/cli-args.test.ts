@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { exitCodeFor, parseCliArgs } from '../src/cli-args.js';
+
+describe('CLI arguments', () => {
+  it.each([
+    [['check', '1001'], { kind: 'check', target: '1001', packets: null, json: false, fresh: false }],
+    [['check', 'Ana', 'Morales', '--json'], { kind: 'check', target: 'Ana Morales', packets: null, json: true, fresh: false }],
+    [['check', '1001', '--packets', '6', '--fresh'], { kind: 'check', target: '1001', packets: 6, json: false, fresh: true }],
+    [['check', '--packets=10', '1002'], { kind: 'check', target: '1002', packets: 10, json: false, fresh: false }],
+    [['sim'], { kind: 'sim', port: null }],
+    [['sim', '--port', '8080'], { kind: 'sim', port: 8080 }],
+    [[], { kind: 'help' }],
+    [['--help'], { kind: 'help' }],
+  ])('%j', (argv, expected) => {
+    expect(parseCliArgs(argv)).toEqual(expected);
+  });
+
+  it.each([
+    [['check'], 'needs a target'],
+    [['check', '1001', '--packets', '0'], '--packets takes'],
+    [['check', '1001', '--packets', 'x'], '--packets takes'],
+    [['check', '1001', '--verbose'], 'unknown option --verbose'],
+    [['frobnicate'], 'unknown command'],
+    [['sim', '--port', '99999'], '--port takes'],
+  ])('%j is a usage error', (argv, message) => {
+    const r = parseCliArgs(argv);
+    expect(r.kind).toBe('usage_error');
+    if (r.kind === 'usage_error') expect(r.message).toContain(message);
+  });
+
+  it.each([
+    ['stable', 0],
+    ['intermittent', 1],
+    ['antenna_only', 1],
+    ['no_internet', 2],
+    ['failed', 3],
+    ['timed_out', 3],
+    ['cancelled', 3],
+  ])('verdict %s exits %i', (verdict, code) => {
+    expect(exitCodeFor(verdict)).toBe(code);
+  });
+});

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('config', () => {
+  it('runs on embedded defaults with nothing set', () => {
+    const c = loadConfig({});
+    expect(c.pingApi).toEqual({ url: null, auth: { kind: 'none' }, timeoutMs: 10_000, ratePerMin: 100 });
+    expect(c.polling).toEqual({ packets: 4, initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, timeoutMs: 60_000, resultCacheMs: 30_000 });
+    expect(c).toMatchObject({ locale: 'es', port: 3000, slack: null, discord: null });
+    expect(Object.isFrozen(c) && Object.isFrozen(c.polling)).toBe(true);
+  });
+
+  it('treats empty values as unset, as in a copied .env.example', () => {
+    const c = loadConfig({ PING_API_URL: '', SLACK_BOT_TOKEN: '', PING_PACKETS: ' ', LOCALE: '' });
+    expect(c.pingApi.url).toBeNull();
+    expect(c.slack).toBeNull();
+    expect(c.polling.packets).toBe(4);
+  });
+
+  it.each([
+    [{ PING_PACKETS: 'four' }, 'PING_PACKETS: expected a whole number'],
+    [{ PING_PACKETS: '50' }, 'PING_PACKETS: expected a number of at most 20'],
+    [{ PING_API_URL: 'ftp://x' }, 'PING_API_URL: expected'],
+    [{ LOCALE: 'fr' }, 'LOCALE: expected one of es, en'],
+    [{ PING_TIMEOUT_MS: '10' }, 'PING_TIMEOUT_MS: expected a number of at least 1000'],
+    [{ PING_INTERVAL_MS: '9000', PING_MAX_INTERVAL_MS: '5000' }, 'PING_MAX_INTERVAL_MS: expected at least PING_INTERVAL_MS'],
+    [{ PING_API_USERNAME: 'noc' }, 'PING_API_USERNAME/PING_API_PASSWORD: expected both together'],
+    [{ PING_API_KEY: 'k', PING_API_USERNAME: 'u', PING_API_PASSWORD: 'p' }, 'PING_API_KEY: expected either a key'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1' }, 'SLACK_SIGNING_SECRET: expected'],
+    [{ DISCORD_TOKEN: 't' }, 'DISCORD_APPLICATION_ID: expected'],
+    [{ DISCORD_TOKEN: 't', DISCORD_APPLICATION_ID: 'abc' }, 'DISCORD_APPLICATION_ID: expected a numeric application id'],
+    [{ PING_PACKTES: '4' }, 'PING_PACKTES: unknown setting'],
+  ])('rejects %j naming the variable', (env, expected) => {
+    expect(problems(env).join('\n')).toContain(expected);
+  });
+
+  it('never echoes a secret value in its errors or its JSON', () => {
+    const secret = 'xoxb-super-secret-token-123';
+    const msg = problems({ SLACK_BOT_TOKEN: secret, PING_API_KEY: 'key-456', PING_API_USERNAME: 'u', PING_API_PASSWORD: 'pw-789' }).join('\n');
+    expect(msg).not.toMatch(/super-secret|key-456|pw-789/);
+    const c = loadConfig({ SLACK_BOT_TOKEN: secret, SLACK_SIGNING_SECRET: 'sig-000', PING_API_KEY: 'key-456' });
+    expect(JSON.stringify(c)).not.toMatch(/super-secret|sig-000|key-456/);
+    expect(String(c.slack?.botToken)).toBe('[redacted]');
+    expect(c.slack?.botToken.reveal()).toBe(secret);
+  });
+
+  it('builds each auth mode and chat surface', () => {
+    const c = loadConfig({
+      PING_API_URL: 'http://127.0.0.1:9/',
+      PING_API_USERNAME: 'noc',
+      PING_API_PASSWORD: 'pw',
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_SIGNING_SECRET: 's',
+      SLACK_APP_TOKEN: 'xapp-1',
+      SLACK_API_URL: 'http://127.0.0.1:8/api',
+      DISCORD_TOKEN: 'd',
+      DISCORD_APPLICATION_ID: '123456789012345678',
+      DISCORD_THREADS: 'true',
+    });
+    expect(c.pingApi.url).toBe('http://127.0.0.1:9');
+    expect(c.pingApi.auth.kind).toBe('jwt');
+    expect(c.slack?.appToken?.reveal()).toBe('xapp-1');
+    expect(c.slack?.apiUrl).toBe('http://127.0.0.1:8/api/');
+    expect(c.discord).toMatchObject({ applicationId: '123456789012345678', guildId: null, threads: true });
+    expect(loadConfig({ PING_API_KEY: 'k', PING_API_KEY_HEADER: 'X-Token' }).pingApi.auth).toMatchObject({ kind: 'key', header: 'X-Token' });
+  });
+});
