@@ -1,0 +1,258 @@
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { TokenBucket } from '../util/token-bucket.js';
+import { RateLimitedError, type Editor, type LiveMessage } from './live-message.types.js';
+
+/** Options of `createLiveMessage`. */
+export interface LiveMessageOptions {
+  /** Edit budget shared by every live message of one workspace / route. */
+  budget: TokenBucket;
+  clock: Clock;
+  logger: Logger;
+  /** Least time between two edit attempts of this message; default 1000. */
+  minIntervalMs?: number;
+  /** Non-429 failures of the final view tolerated before `finish` rejects; default 8. */
+  maxFinalAttempts?: number;
+  /** Names this message in logs (e.g. `slack:C123/1712345.0001`). */
+  name?: string;
+}
+
+/** Longest Retry-After honoured as given; a larger (or nonsense) value is capped so a message cannot freeze for hours. */
+const MAX_RETRY_AFTER_MS = 15 * 60_000;
+/** Ceiling of the backoff between failed attempts of a final view. */
+const MAX_FINAL_BACKOFF_MS = 30_000;
+
+/**
+ * A key for structural equality of views; `undefined` when the view cannot be serialised,
+ * in which case it never counts as equal to anything (we would rather edit twice than never).
+ */
+export function viewKey(view: unknown): string | undefined {
+  try {
+    return JSON.stringify(view) ?? 'undefined';
+  } catch {
+    return undefined;
+  }
+}
+
+/** Delay before attempt `failures + 1` of a final view after `failures` non-429 errors: doubling, capped. */
+export function finalRetryDelayMs(failures: number, baseMs: number): number {
+  const exp = Math.max(0, failures - 1);
+  return Math.min(MAX_FINAL_BACKOFF_MS, baseMs * 2 ** Math.min(exp, 20));
+}
+
+/** How long to honour a platform's Retry-After: as given, within [0, 15 min]; unusable values fall back to `fallbackMs`. */
+export function retryAfterDelayMs(retryAfterMs: number, fallbackMs: number): number {
+  if (!Number.isFinite(retryAfterMs)) return fallbackMs;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, retryAfterMs));
+}
+
+interface Slot<T> {
+  view: T;
+  key: string | undefined;
+}
+
+interface FinalSlot<T> extends Slot<T> {
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+function sameKey(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && a === b;
+}
+
+class CoalescingLiveMessage<T> implements LiveMessage<T> {
+  private readonly clock: Clock;
+  private readonly budget: TokenBucket;
+  private readonly log: Logger;
+  private readonly minIntervalMs: number;
+  private readonly maxFinalAttempts: number;
+
+  /** Newest intermediate view not yet sent; replaced, never queued. */
+  private pending: Slot<T> | undefined;
+  private final: FinalSlot<T> | undefined;
+  /** Key of the view the platform shows now, as far as we know. */
+  private deliveredKey: string | undefined;
+  private lastAttemptAt: number | undefined;
+  private finalFailures = 0;
+  /** True while the delivery loop runs; cleared by the loop itself in the same tick it finds nothing to do. */
+  private running = false;
+  /** Aborts a 'low' budget wait so a final view can queue again as 'high'. */
+  private lowTake: AbortController | undefined;
+  private delivered = 0;
+
+  constructor(
+    private readonly editor: Editor<T>,
+    opts: LiveMessageOptions,
+  ) {
+    const minIntervalMs = opts.minIntervalMs ?? 1000;
+    const maxFinalAttempts = opts.maxFinalAttempts ?? 8;
+    if (!Number.isFinite(minIntervalMs) || minIntervalMs < 0) {
+      throw new RangeError(`minIntervalMs must be >= 0, got ${minIntervalMs}`);
+    }
+    if (!Number.isInteger(maxFinalAttempts) || maxFinalAttempts < 1) {
+      throw new RangeError(`maxFinalAttempts must be an integer >= 1, got ${maxFinalAttempts}`);
+    }
+    this.clock = opts.clock;
+    this.budget = opts.budget;
+    this.minIntervalMs = minIntervalMs;
+    this.maxFinalAttempts = maxFinalAttempts;
+    this.log = opts.logger.child({ liveMessage: opts.name ?? 'live-message' });
+  }
+
+  get edits(): number {
+    return this.delivered;
+  }
+
+  update(view: T): void {
+    if (this.final) {
+      this.log.debug('update after finish ignored');
+      return;
+    }
+    this.pending = { view, key: viewKey(view) };
+    this.kick();
+  }
+
+  finish(view: T): Promise<void> {
+    if (this.final) {
+      this.log.debug('second finish ignored; the first final view stands');
+      return this.final.done;
+    }
+    let resolve: () => void = () => {};
+    let reject: (err: unknown) => void = () => {};
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this.final = { view, key: viewKey(view), done, resolve, reject };
+    this.pending = undefined;
+    this.lowTake?.abort();
+    this.kick();
+    return done;
+  }
+
+  private kick(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.run();
+  }
+
+  /** The one delivery loop of this message; never throws, exits when there is nothing left to send. */
+  private async run(): Promise<void> {
+    try {
+      for (;;) {
+        const final = this.final;
+        if (!final && !this.pending) {
+          this.running = false;
+          return;
+        }
+        if (final && sameKey(final.key, this.deliveredKey)) {
+          this.log.debug('final view already shown; no edit needed');
+          this.running = false;
+          final.resolve();
+          return;
+        }
+        if (!final && this.pending && sameKey(this.pending.key, this.deliveredKey)) {
+          this.pending = undefined;
+          continue;
+        }
+
+        const waitMs = this.lastAttemptAt === undefined ? 0 : this.lastAttemptAt + this.minIntervalMs - this.clock.now();
+        if (waitMs > 0) {
+          await this.clock.sleep(waitMs);
+          // Views may have changed (or become identical to what is shown) meanwhile: decide again.
+          continue;
+        }
+
+        if (!(await this.takeToken())) continue;
+
+        // The newest view at the moment of sending; a final that arrived meanwhile wins.
+        const isFinal = this.final !== undefined;
+        const slot: Slot<T> | undefined = this.final ?? this.pending;
+        if (!slot) continue;
+        if (!isFinal) this.pending = undefined;
+        if (await this.send(slot, isFinal)) {
+          this.running = false;
+          return;
+        }
+      }
+    } catch (err) {
+      // Only a broken Clock or budget gets here; fail the final rather than leaving it hanging.
+      this.running = false;
+      this.log.error({ err }, 'live message delivery loop failed');
+      this.final?.reject(err);
+    }
+  }
+
+  /** Waits for one edit token: 'high' for the final view, 'low' (abortable by `finish`) otherwise. */
+  private async takeToken(): Promise<boolean> {
+    if (this.final) {
+      await this.budget.take('high');
+      return true;
+    }
+    const ctrl = new AbortController();
+    this.lowTake = ctrl;
+    try {
+      await this.budget.take('low', ctrl.signal);
+      return true;
+    } catch (err) {
+      if (ctrl.signal.aborted) return false;
+      throw err;
+    } finally {
+      if (this.lowTake === ctrl) this.lowTake = undefined;
+    }
+  }
+
+  /** Performs one edit attempt; true when the loop is over (final delivered or given up). */
+  private async send(slot: Slot<T>, isFinal: boolean): Promise<boolean> {
+    this.lastAttemptAt = this.clock.now();
+    try {
+      await this.editor(slot.view);
+    } catch (err) {
+      return this.failed(slot, isFinal, err);
+    }
+    this.delivered++;
+    this.deliveredKey = slot.key;
+    if (!isFinal) {
+      this.log.debug({ edits: this.delivered }, 'intermediate view delivered');
+      return false;
+    }
+    this.log.debug({ edits: this.delivered, failures: this.finalFailures }, 'final view delivered');
+    this.final?.resolve();
+    return true;
+  }
+
+  private async failed(slot: Slot<T>, isFinal: boolean, err: unknown): Promise<boolean> {
+    if (err instanceof RateLimitedError) {
+      const waitMs = retryAfterDelayMs(err.retryAfterMs, this.minIntervalMs);
+      this.log.warn({ retryAfterMs: waitMs, final: isFinal }, 'edit rate limited; waiting Retry-After');
+      // The platform still shows the older view: unless something newer came, send this one again.
+      if (!isFinal && !this.final) this.pending ??= slot;
+      await this.clock.sleep(waitMs);
+      return false;
+    }
+    if (!isFinal) {
+      this.log.warn({ err }, 'intermediate edit failed; skipped');
+      return false;
+    }
+    this.finalFailures++;
+    if (this.finalFailures >= this.maxFinalAttempts) {
+      this.log.warn({ err, attempts: this.finalFailures }, 'final edit failed; giving up');
+      this.final?.reject(err);
+      return true;
+    }
+    const waitMs = finalRetryDelayMs(this.finalFailures, Math.max(this.minIntervalMs, 500));
+    this.log.warn({ err, attempts: this.finalFailures, retryInMs: waitMs }, 'final edit failed; retrying');
+    await this.clock.sleep(waitMs);
+    return false;
+  }
+}
+
+/**
+ * Wraps one platform message so a stream of views becomes few, budgeted edits: only the newest
+ * view is kept, edits are spaced by `minIntervalMs` and paid from the shared `budget`, and the
+ * final view is always delivered (429s are waited out; other errors retried up to `maxFinalAttempts`).
+ */
+export function createLiveMessage<T>(editor: Editor<T>, opts: LiveMessageOptions): LiveMessage<T> {
+  return new CoalescingLiveMessage(editor, opts);
+}

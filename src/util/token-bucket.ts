@@ -1,0 +1,206 @@
+import type { Clock } from './clock.js';
+
+/** Who is waiting: a person or a final view ('high') goes before a background sweep or an intermediate view ('low'). */
+export type Priority = 'high' | 'low';
+
+/** A shared budget of operations per minute (chat edits, Ping API requests). */
+export interface TokenBucket {
+  /** Resolves once a token is taken for the caller; rejects with the signal's reason, consuming nothing, when it aborts first. */
+  take(priority: Priority, signal?: AbortSignal): Promise<void>;
+  /** Takes a token only if one is free now and nobody is queued ahead; never waits. */
+  tryTake(): boolean;
+  /** Whole tokens free right now. */
+  available(): number;
+  /** How many callers are queued in `take`. */
+  readonly waiting: number;
+}
+
+/** Options of `createTokenBucket`. */
+export interface TokenBucketOptions {
+  /** Sustained rate: tokens added per minute, refilled continuously. */
+  perMinute: number;
+  /** Capacity, i.e. how many can be taken at once after a quiet spell; default min(perMinute, 10). */
+  burst?: number;
+  clock: Clock;
+}
+
+/** The default capacity for a rate: enough for a short burst, never more than a minute's worth. */
+export function defaultBurst(perMinute: number): number {
+  return Math.max(1, Math.min(perMinute, 10));
+}
+
+/**
+ * Credit is kept in units of 1/60000 token so that a ms adds exactly `perMinute` units: with an
+ * integer clock and an integer rate the arithmetic is exact, and a token arrives on the very ms
+ * it is due (floating-point token fractions would sometimes be 1e-16 short and need another tick).
+ */
+const UNIT = 60_000;
+
+interface Waiter {
+  resolve: () => void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  live: boolean;
+}
+
+/** FIFO with O(1) push/shift; aborted entries are skipped lazily so leaving the queue is O(1) too. */
+class WaiterQueue {
+  private items: Waiter[] = [];
+  private head = 0;
+  /** Entries still waiting (aborted ones excluded). */
+  size = 0;
+
+  push(w: Waiter): void {
+    this.items.push(w);
+    this.size++;
+  }
+
+  /** Removes and returns the oldest live waiter. */
+  shift(): Waiter | undefined {
+    while (this.head < this.items.length) {
+      const w = this.items[this.head++];
+      if (w?.live) {
+        this.size--;
+        this.compact();
+        return w;
+      }
+    }
+    this.compact();
+    return undefined;
+  }
+
+  /** Called when a queued waiter aborts: it stays in the array but no longer counts. */
+  forget(): void {
+    this.size--;
+    if (this.size === 0) {
+      this.items = [];
+      this.head = 0;
+    }
+  }
+
+  private compact(): void {
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+/** Creates a token bucket whose time comes only from `clock`; one sleep serves the whole queue. */
+export function createTokenBucket(opts: TokenBucketOptions): TokenBucket {
+  const { perMinute, clock } = opts;
+  if (!Number.isFinite(perMinute) || perMinute <= 0) {
+    throw new RangeError(`perMinute must be a positive number, got ${perMinute}`);
+  }
+  const burst = opts.burst ?? defaultBurst(perMinute);
+  if (!Number.isFinite(burst) || burst < 1) {
+    throw new RangeError(`burst must be a number >= 1, got ${burst}`);
+  }
+  const capacity = burst * UNIT;
+
+  let credit = capacity;
+  let last = clock.now();
+  const high = new WaiterQueue();
+  const low = new WaiterQueue();
+  /** The one pending sleep until the next token, if anybody is queued. */
+  let timer: AbortController | undefined;
+
+  function refill(): void {
+    const now = clock.now();
+    // A clock stepping backwards must not drain credit; keep `last` until time catches up.
+    if (now > last) {
+      credit = Math.min(capacity, credit + (now - last) * perMinute);
+      last = now;
+    }
+  }
+
+  function queued(): number {
+    return high.size + low.size;
+  }
+
+  function nextWaiter(): Waiter | undefined {
+    return high.shift() ?? low.shift();
+  }
+
+  /** Hands out whatever credit there is to the queue heads, then sleeps until the next token if still needed. */
+  function pump(): void {
+    refill();
+    while (credit >= UNIT && queued() > 0) {
+      const w = nextWaiter();
+      if (!w) break;
+      credit -= UNIT;
+      w.live = false;
+      if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
+      w.resolve();
+    }
+    if (queued() === 0) {
+      cancelTimer();
+      return;
+    }
+    if (timer) return;
+    const ctrl = new AbortController();
+    timer = ctrl;
+    const waitMs = Math.max(1, Math.ceil((UNIT - credit) / perMinute));
+    clock.sleep(waitMs, ctrl.signal).then(
+      () => {
+        if (timer !== ctrl) return;
+        timer = undefined;
+        pump();
+      },
+      () => {
+        // Cancelled because the queue emptied; a newer timer (if any) is in charge.
+      },
+    );
+  }
+
+  function cancelTimer(): void {
+    const t = timer;
+    timer = undefined;
+    t?.abort();
+  }
+
+  function tryTakeNow(): boolean {
+    refill();
+    if (credit < UNIT) return false;
+    credit -= UNIT;
+    return true;
+  }
+
+  return {
+    take(priority, signal) {
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      // Nobody of this priority or above may be overtaken; a 'high' caller may overtake 'low' ones.
+      const ahead = priority === 'high' ? high.size : queued();
+      if (ahead === 0 && tryTakeNow()) return Promise.resolve();
+      const queue = priority === 'high' ? high : low;
+      return new Promise<void>((resolve, reject) => {
+        const w: Waiter = { resolve, signal, onAbort: undefined, live: true };
+        if (signal) {
+          w.onAbort = () => {
+            if (!w.live) return;
+            w.live = false;
+            queue.forget();
+            if (queued() === 0) cancelTimer();
+            reject(signal.reason);
+          };
+          signal.addEventListener('abort', w.onAbort, { once: true });
+        }
+        queue.push(w);
+        pump();
+      });
+    },
+    tryTake() {
+      return queued() === 0 && tryTakeNow();
+    },
+    available() {
+      refill();
+      return Math.floor(credit / UNIT);
+    },
+    get waiting() {
+      return queued();
+    },
+  };
+}
