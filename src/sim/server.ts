@@ -1,0 +1,427 @@
+/**
+ * The built-in Ping API simulator: a real HTTP server that follows /work/shared/ping-api.md, so
+ * the bot runs (and is tested) against the same wire it meets in production.
+ *
+ * Underneath, every task is modelled as WispHub does it (PENDING → PROCESS → SUCCESS/FAILURE
+ * with a `result` list of `ping-k` packets); the answer is derived from that result with
+ * `verdictFromWispHubTask`, never decided directly.
+ *
+ * Extensions beyond the documented contract, so every scenario works in both answer shapes:
+ * - the envelope shape reports antenna-only as `{"ok":true,"type":"info","action":"antenna_only"}`;
+ * - the status shape reports intermittent as `{"status":"intermittent","message":"…"}`;
+ * - envelope 404s carry `action: "service_not_found"` / `"task_not_found"`; status-shape 404s `{"detail"}`;
+ * - the status shape answers task creation with HTTP 202 (the contract allows 200 or 202);
+ * - envelope pending answers rotate per task through every observed form, `null` body included.
+ * Framework-level errors (auth, 405, 413, 422, unknown routes) are FastAPI's `{"detail": …}` in both shapes.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ApiVerdict } from '../core/verdict.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { createSimAuth, type SimAuthMode, type SimCredentials } from './auth.js';
+import { findClientByDocument, findClientByPhone, probeTargetFor, searchSimClients, simClient, simDate, type WireClient } from './clients.js';
+import { scenarioFor } from './scenarios.js';
+import { buildWispHubResult, failureReasonOf, verdictFromWispHubTask, wispHubTaskAt, type WispHubTimeline } from './wisphub.js';
+
+export type SimShape = 'envelope' | 'status';
+
+export interface SimulatorOptions {
+  /** Default 0: any free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Which server build to imitate: the documented envelope or the newer bare status answers. Default envelope. */
+  shape?: SimShape;
+  /** Default none. */
+  auth?: SimAuthMode;
+  apiKey?: string;
+  /** Default `X-API-Key`. */
+  apiKeyHeader?: string;
+  username?: string;
+  password?: string;
+  /** JWT lifetime, judged on `clock`. Default 60 minutes. */
+  tokenTtlMs?: number;
+  /** Time factor: 10 makes tasks finish ten times sooner. Default 1. */
+  speed?: number;
+  clock?: Clock;
+  /** Randomness for task durations and packet outcomes (not for clients or scenarios, which are fixed per id). */
+  random?: () => number;
+  logger: Logger;
+}
+
+export interface SimulatorStats {
+  tasksCreated: number;
+  polls: number;
+  requests: number;
+}
+
+/** A running simulator. */
+export interface Simulator {
+  /** Base URL, e.g. `http://127.0.0.1:43123` (no trailing slash). */
+  url: string;
+  port: number;
+  /** Stops listening and closes idle and active connections. Safe to call twice. */
+  close(): Promise<void>;
+  stats(): SimulatorStats;
+  /** What the simulator accepts: given or generated; null where the auth mode has none. */
+  credentials: SimCredentials;
+}
+
+const MAX_BODY = 64 * 1024;
+/** Bodies up to this size are drained before answering 413, so the client reads the answer, not a reset. */
+const MAX_DRAIN = 1024 * 1024;
+/** Oldest tasks are forgotten beyond this many, so a long-running simulator stays bounded. */
+const MAX_TASKS = 10_000;
+
+const EMPTY = Symbol('empty body');
+type Body = unknown | typeof EMPTY;
+
+/** Pending answers observed from different server builds; envelope-shape polls rotate through them. */
+const PENDING_FORMS: readonly Body[] = [
+  { action: 'pending' },
+  { result: 'pending' },
+  { status: 'pending', message: 'Ping task is still processing.' },
+  EMPTY,
+  null,
+];
+
+const STATUS_MESSAGES: Record<Exclude<ApiVerdict, 'failed'>, string> = {
+  stable: 'Client device has an active connection.',
+  intermittent: 'Client device answers with packet loss.',
+  no_internet: 'Neither the client device nor the antenna answers.',
+  antenna_only: 'Customer device is unreachable, but the main antenna has connection.',
+};
+
+const ENVELOPE_RESULTS: Record<Exclude<ApiVerdict, 'failed'>, { type: 'success' | 'info'; action: string }> = {
+  stable: { type: 'success', action: 'stable_connection' },
+  intermittent: { type: 'info', action: 'intermittent_connection' },
+  no_internet: { type: 'info', action: 'no_internet' },
+  antenna_only: { type: 'info', action: 'antenna_only' },
+};
+
+interface SimTask {
+  id: string;
+  serviceId: number;
+  timeline: WispHubTimeline;
+  pendingAnswers: number;
+}
+
+interface Reply {
+  status: number;
+  body: Body;
+  headers?: Record<string, string>;
+}
+
+type RouteName = 'health' | 'token' | 'create' | 'result' | 'byServiceId' | 'byDocument' | 'byPhone' | 'search';
+
+const ROUTES: readonly { name: RouteName; method: string; pattern: RegExp }[] = [
+  { name: 'health', method: 'GET', pattern: /^\/health\/?$/ },
+  { name: 'token', method: 'POST', pattern: /^\/api\/v1\/auth\/token\/?$/ },
+  { name: 'result', method: 'GET', pattern: /^\/api\/v1\/ping\/([^/]+)\/?$/ },
+  { name: 'create', method: 'POST', pattern: /^\/api\/v1\/([^/]+)\/ping\/?$/ },
+  { name: 'byServiceId', method: 'GET', pattern: /^\/api\/v1\/clients\/by-service-id\/([^/]+)\/?$/ },
+  { name: 'byDocument', method: 'GET', pattern: /^\/api\/v1\/clients\/by-document\/([^/]+)\/?$/ },
+  { name: 'byPhone', method: 'GET', pattern: /^\/api\/v1\/clients\/by-phone\/([^/]+)\/?$/ },
+  { name: 'search', method: 'GET', pattern: /^\/api\/v1\/clients\/search\/?$/ },
+];
+
+/** Starts a simulator listening on `host:port` (default 127.0.0.1, any free port). */
+export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
+  const shape: SimShape = opts.shape ?? 'envelope';
+  const speed = opts.speed ?? 1;
+  if (!(Number.isFinite(speed) && speed > 0)) throw new RangeError('simulator speed must be a positive number');
+  const clock = opts.clock ?? systemClock;
+  const random = opts.random ?? Math.random;
+  const log = opts.logger.child({ component: 'sim', shape });
+  const auth = createSimAuth({
+    mode: opts.auth ?? 'none',
+    clock,
+    ...(opts.apiKey !== undefined && { apiKey: opts.apiKey }),
+    ...(opts.apiKeyHeader !== undefined && { apiKeyHeader: opts.apiKeyHeader }),
+    ...(opts.username !== undefined && { username: opts.username }),
+    ...(opts.password !== undefined && { password: opts.password }),
+    ...(opts.tokenTtlMs !== undefined && { tokenTtlMs: opts.tokenTtlMs }),
+  });
+  const tasks = new Map<string, SimTask>();
+  const stats: SimulatorStats = { tasksCreated: 0, polls: 0, requests: 0 };
+
+  const createTask = (serviceId: number, packets: number): Reply => {
+    const scenario = scenarioFor(serviceId);
+    const client = simClient(serviceId, simDate(clock.now()));
+    if (scenario === null || client === null) {
+      return shape === 'envelope'
+        ? { status: 404, body: envelope(false, 'error', 'service_not_found', null, 'Service not found') }
+        : { status: 404, body: { detail: 'Service not found' } };
+    }
+    const device = 'device' in scenario ? scenario.device : 'ip';
+    // About a second per packet plus the router's and the queue's overhead, scaled by `speed`.
+    const durationMs = (packets * 1000 + 300 + random() * 1200) / speed;
+    const queuedMs = Math.min(durationMs, (100 + random() * 400) / speed);
+    const final = scenario.outcome === 'never' ? null : buildWispHubResult(scenario, packets, probeTargetFor(client, device), random);
+    const task: SimTask = { id: randomUUID(), serviceId, timeline: { createdAt: clock.now(), queuedMs, durationMs, final }, pendingAnswers: 0 };
+    tasks.set(task.id, task);
+    if (tasks.size > MAX_TASKS) {
+      const oldest = tasks.keys().next().value;
+      if (oldest !== undefined) tasks.delete(oldest);
+    }
+    stats.tasksCreated++;
+    log.debug({ task: task.id, serviceId, scenario: scenario.outcome, packets, durationMs: Math.round(durationMs) }, 'sim task created');
+    return shape === 'envelope'
+      ? { status: 200, body: envelope(true, 'success', 'ping_created', { task_id: task.id }, null, true) }
+      : { status: 202, body: { task_id: task.id } };
+  };
+
+  const readResult = (taskId: string): Reply => {
+    const task = tasks.get(taskId);
+    if (!task) {
+      return shape === 'envelope'
+        ? { status: 404, body: envelope(false, 'error', 'task_not_found', null, 'Task not found', true) }
+        : { status: 404, body: { detail: 'Task not found' } };
+    }
+    const wh = wispHubTaskAt(task.timeline, clock.now());
+    const verdict = verdictFromWispHubTask(wh);
+    log.debug({ task: task.id, serviceId: task.serviceId, wisphub: wh.status, verdict }, 'sim task polled');
+    if (verdict === 'pending') {
+      if (shape === 'status') return { status: 200, body: { status: 'pending', message: 'Ping task is still processing.' } };
+      const form = PENDING_FORMS[task.pendingAnswers++ % PENDING_FORMS.length];
+      return { status: 200, body: form === undefined ? EMPTY : form };
+    }
+    if (verdict === 'failed') {
+      const reason = failureReasonOf(wh) ?? 'ping failed';
+      return shape === 'envelope'
+        ? { status: 200, body: envelope(false, 'error', 'ping_failed', null, reason, true) }
+        : { status: 400, body: { detail: `Ping failed: ${reason}` } };
+    }
+    if (shape === 'status') return { status: 200, body: { status: verdict, message: STATUS_MESSAGES[verdict] } };
+    const { type, action } = ENVELOPE_RESULTS[verdict];
+    return { status: 200, body: envelope(true, type, action, null, null, true) };
+  };
+
+  const route = async (req: IncomingMessage, name: RouteName, param: string, query: URLSearchParams): Promise<Reply> => {
+    if (name === 'health') return { status: 200, body: { status: 'ok' } };
+    if (name === 'token') {
+      if (auth.mode !== 'jwt') return notFound();
+      const body = await readBody(req);
+      if (!body.ok) return body.reply;
+      const form = new URLSearchParams(body.text);
+      const username = form.get('username');
+      const password = form.get('password');
+      const missing = [username === null && missingField(['body', 'username']), password === null && missingField(['body', 'password'])].filter(Boolean);
+      if (username === null || password === null) return { status: 422, body: { detail: missing } };
+      const token = auth.login(username, password);
+      if (!token) return { status: 401, body: { detail: 'Incorrect username or password' }, headers: { 'www-authenticate': 'Bearer' } };
+      log.debug({ route: name }, 'sim token issued');
+      return { status: 200, body: token };
+    }
+
+    const allowed = auth.check(req.headers);
+    if (!allowed.ok) return { status: allowed.status, body: { detail: allowed.detail }, headers: allowed.headers };
+
+    const today = simDate(clock.now());
+    switch (name) {
+      case 'create': {
+        const errors: unknown[] = [];
+        const serviceId = parsePathInt(param);
+        if (serviceId === 'invalid') errors.push(intParsing(['path', 'service_id'], param));
+        const body = await readBody(req);
+        if (!body.ok) return body.reply;
+        const pings = validatePings(body.text);
+        if (!pings.ok) errors.push(pings.error);
+        if (errors.length > 0 || !pings.ok || serviceId === 'invalid') return { status: 422, body: { detail: errors } };
+        return createTask(serviceId, pings.value);
+      }
+      case 'result':
+        stats.polls++;
+        return readResult(param);
+      case 'byServiceId': {
+        const id = parsePathInt(param);
+        if (id === 'invalid') return { status: 422, body: { detail: [intParsing(['path', 'service_id'], param)] } };
+        return clientReply(simClient(id, today));
+      }
+      case 'byDocument':
+        return clientReply(findClientByDocument(param, today));
+      case 'byPhone':
+        return clientReply(findClientByPhone(param, today));
+      case 'search': {
+        const q = query.get('q');
+        if (q === null) return { status: 422, body: { detail: [missingField(['query', 'q'])] } };
+        return { status: 200, body: { ok: true, type: 'success', action: 'clients_listed', data: searchSimClients(q, today), message: null } };
+      }
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    stats.requests++;
+    const raw = req.url ?? '/';
+    const qAt = raw.indexOf('?');
+    const path = qAt === -1 ? raw : raw.slice(0, qAt);
+    const query = new URLSearchParams(qAt === -1 ? '' : raw.slice(qAt + 1));
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+
+    let reply: Reply;
+    let routeName: RouteName | null = null;
+    const matches = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).filter((x) => x.m !== null);
+    const hit = matches.find((x) => x.r.method === method);
+    if (hit) {
+      routeName = hit.r.name;
+      reply = await route(req, hit.r.name, lenientDecode(hit.m?.[1] ?? ''), query);
+    } else if (matches.length > 0) {
+      const allow = [...new Set(matches.map((x) => x.r.method))].join(', ');
+      reply = { status: 405, body: { detail: 'Method Not Allowed' }, headers: { allow } };
+    } else {
+      reply = notFound();
+    }
+    log.debug({ method: req.method, path: path.slice(0, 200), route: routeName, status: reply.status }, 'sim request');
+    send(res, reply, req.method === 'HEAD');
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log.error({ err, path: (req.url ?? '').slice(0, 200) }, 'sim handler failed');
+      if (!res.headersSent) send(res, { status: 500, body: { detail: 'Internal Server Error' } }, false);
+      else res.destroy();
+    });
+  });
+  server.requestTimeout = 30_000;
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    log.debug({ err: err.message, code: err.code }, 'sim client error');
+    if (socket.writable && err.code !== 'ECONNRESET') {
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    } else {
+      socket.destroy();
+    }
+  });
+
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${urlHost(host)}:${port}`;
+  log.debug({ url, auth: auth.mode, speed }, 'sim listening');
+
+  return {
+    url,
+    port,
+    credentials: auth.credentials,
+    stats: () => ({ ...stats }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err?: NodeJS.ErrnoException) => (err && err.code !== 'ERR_SERVER_NOT_RUNNING' ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function envelope(ok: boolean, type: string, action: string, data: unknown, message: string | null, withMeta = false): Record<string, unknown> {
+  return withMeta ? { ok, type, action, data, message, meta: null } : { ok, type, action, data, message };
+}
+
+function clientReply(client: WireClient | null): Reply {
+  return client
+    ? { status: 200, body: envelope(true, 'success', 'client_found', client, null) }
+    : { status: 404, body: envelope(false, 'error', 'client_not_found', null, 'Client not found') };
+}
+
+function notFound(): Reply {
+  return { status: 404, body: { detail: 'Not Found' } };
+}
+
+function missingField(loc: (string | number)[]): Record<string, unknown> {
+  return { type: 'missing', loc, msg: 'Field required', input: null };
+}
+
+function intParsing(loc: (string | number)[], input: string): Record<string, unknown> {
+  return { type: 'int_parsing', loc, msg: 'Input should be a valid integer, unable to parse string as an integer', input: input.slice(0, 100) };
+}
+
+/** An integer path segment (FastAPI's `int` path parameter), or 'invalid'. */
+function parsePathInt(s: string): number | 'invalid' {
+  const t = s.trim();
+  if (!/^[+-]?\d+$/.test(t)) return 'invalid';
+  const n = Number(t);
+  // Absurdly large ids are valid integers that simply name no service.
+  return Number.isSafeInteger(n) ? n : Number.MAX_SAFE_INTEGER;
+}
+
+/** Validates `{"pings": N}` with N an integer in 1..20, with pydantic-style error items. */
+function validatePings(text: string): { ok: true; value: number } | { ok: false; error: Record<string, unknown> } {
+  if (text.trim() === '') return { ok: false, error: missingField(['body']) };
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    const error = err instanceof Error ? err.message : 'JSON decode error';
+    return { ok: false, error: { type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {}, ctx: { error } } };
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return { ok: false, error: { type: 'model_attributes_type', loc: ['body'], msg: 'Input should be a valid dictionary or object to extract fields from', input: body } };
+  }
+  if (!('pings' in body)) return { ok: false, error: { ...missingField(['body', 'pings']), input: body } };
+  const pings: unknown = (body as { pings: unknown }).pings;
+  const loc = ['body', 'pings'];
+  if (typeof pings !== 'number') return { ok: false, error: { type: 'int_type', loc, msg: 'Input should be a valid integer', input: pings } };
+  if (!Number.isInteger(pings)) {
+    return { ok: false, error: { type: 'int_from_float', loc, msg: 'Input should be a valid integer, got a number with a fractional part', input: pings } };
+  }
+  if (pings < 1) return { ok: false, error: { type: 'greater_than_equal', loc, msg: 'Input should be greater than or equal to 1', input: pings, ctx: { ge: 1 } } };
+  if (pings > 20) return { ok: false, error: { type: 'less_than_equal', loc, msg: 'Input should be less than or equal to 20', input: pings, ctx: { le: 20 } } };
+  return { ok: true, value: pings };
+}
+
+/** Reads a request body of at most 64 KiB; larger ones answer 413 (after draining, when small enough to). */
+function readBody(req: IncomingMessage): Promise<{ ok: true; text: string } | { ok: false; reply: Reply }> {
+  const tooLarge: Reply = { status: 413, body: { detail: 'Request body too large' }, headers: { connection: 'close' } };
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_DRAIN) {
+    req.pause();
+    return Promise.resolve({ ok: false, reply: tooLarge });
+  }
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY) chunks.push(chunk);
+      else if (size > MAX_DRAIN) {
+        req.pause();
+        resolve({ ok: false, reply: tooLarge });
+      }
+    });
+    req.on('end', () => resolve(size > MAX_BODY ? { ok: false, reply: tooLarge } : { ok: true, text: Buffer.concat(chunks).toString('utf8') }));
+    req.on('error', () => resolve({ ok: false, reply: tooLarge }));
+  });
+}
+
+function send(res: ServerResponse, reply: Reply, headOnly: boolean): void {
+  if (res.destroyed) return;
+  const text = reply.body === EMPTY ? '' : JSON.stringify(reply.body);
+  res.writeHead(reply.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    ...reply.headers,
+  });
+  // With `connection: close` (refused bodies) Node ends the socket once this answer is out.
+  res.end(headOnly ? undefined : text);
+}
+
+function lenientDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
