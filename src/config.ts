@@ -33,8 +33,9 @@ const schema = z.object({
   PING_API_PASSWORD: secret(),
   PING_PACKETS: int(4, 1, 20),
   PING_INITIAL_DELAY_MS: int(2500, 0, 60_000),
-  PING_INTERVAL_MS: int(2000, 100, 60_000),
-  PING_MAX_INTERVAL_MS: int(5000, 100, 120_000),
+  PING_INTERVAL_MS: int(2000, 10, 60_000),
+  PING_MAX_INTERVAL_MS: int(5000, 10, 120_000),
+  PING_PACKET_MS: int(1000, 1, 10_000),
   PING_TIMEOUT_MS: int(60_000, 1000, 15 * 60_000),
   PING_RESULT_CACHE_MS: int(30_000, 0, 24 * 3_600_000),
   PING_API_RATE_PER_MIN: int(100, 1, 100_000),
@@ -76,6 +77,8 @@ export interface Config {
     initialDelayMs: number;
     intervalMs: number;
     maxIntervalMs: number;
+    /** How long WispHub takes per packet: the schedule polls around packets × this. */
+    packetMs: number;
     timeoutMs: number;
     resultCacheMs: number;
   };
@@ -182,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       initialDelayMs: e.PING_INITIAL_DELAY_MS,
       intervalMs: e.PING_INTERVAL_MS,
       maxIntervalMs: e.PING_MAX_INTERVAL_MS,
+      packetMs: e.PING_PACKET_MS,
       timeoutMs: e.PING_TIMEOUT_MS,
       resultCacheMs: e.PING_RESULT_CACHE_MS,
     },

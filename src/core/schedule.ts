@@ -13,16 +13,20 @@ export interface ScheduleConfig {
   intervalMs: number;
   /** Ceiling of every interval (PING_MAX_INTERVAL_MS). */
   maxIntervalMs: number;
+  /** How long WispHub takes per packet (PING_PACKET_MS). */
+  packetMs: number;
 }
 
-/** The task-duration model the schedule is tuned to; the simulator follows the same one. */
+/**
+ * The task-duration model the schedule is tuned to, in units of one packet's time
+ * (`packetMs`, about a second on WispHub); the simulator follows the same model.
+ */
 export const TASK_MODEL = {
-  perPacketMs: 1000,
   /** Earliest extra time after the packets; the likely window spans min..max. */
-  overheadMinMs: 300,
-  overheadMaxMs: 1500,
+  overheadMin: 0.3,
+  overheadMax: 1.5,
   /** Step between polls inside the likely window. */
-  windowStepMs: 600,
+  windowStep: 0.6,
   /** Growth of the interval after the window. */
   backoff: 1.5,
 } as const;
@@ -35,10 +39,11 @@ export function pollDelay(attempt: number, packets: number, cfg: ScheduleConfig)
 /** Time of poll number `attempt` (1-based) after task creation. */
 export function pollOffset(attempt: number, packets: number, cfg: ScheduleConfig): number {
   const m = TASK_MODEL;
-  const windowStart = Math.max(cfg.initialDelayMs, packets * m.perPacketMs + m.overheadMinMs);
-  const windowEnd = Math.max(windowStart, packets * m.perPacketMs + m.overheadMaxMs);
-  const step = Math.min(m.windowStepMs, cfg.maxIntervalMs);
-  const inWindow = Math.floor((windowEnd - windowStart) / step) + 1;
+  const work = packets * cfg.packetMs;
+  const windowStart = Math.max(cfg.initialDelayMs, work + m.overheadMin * cfg.packetMs);
+  const windowEnd = Math.max(windowStart, work + m.overheadMax * cfg.packetMs);
+  const step = Math.max(1, Math.min(m.windowStep * cfg.packetMs, cfg.maxIntervalMs));
+  const inWindow = Math.floor((windowEnd - windowStart) / step + 1e-9) + 1;
   if (attempt <= inWindow) return windowStart + (attempt - 1) * step;
   let t = windowStart + (inWindow - 1) * step;
   let interval = Math.min(cfg.intervalMs, cfg.maxIntervalMs);

@@ -6,7 +6,7 @@ import { silentLogger } from '../../src/util/logger.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
 import { final, MemoryPingApi, pending } from '../support/memory-ping-api.js';
 
-const polling = { packets: 4, initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, timeoutMs: 60_000, resultCacheMs: 30_000 };
+const polling = { packets: 4, initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000, timeoutMs: 60_000, resultCacheMs: 30_000 };
 const unlimited: RequestBudget = { take: async () => {} };
 
 function setup(budget: RequestBudget = unlimited) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { documentedPollOffset, pollDelay, pollOffset } from '../../src/core/schedule.js';
 
-const cfg = { initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000 };
+const cfg = { initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000 };
 
 describe('poll schedule', () => {
   it.each([
@@ -27,7 +27,7 @@ describe('poll schedule', () => {
   });
 
   it('respects a maximum interval smaller than the window step', () => {
-    const tight = { initialDelayMs: 0, intervalMs: 100, maxIntervalMs: 200 };
+    const tight = { initialDelayMs: 0, intervalMs: 100, maxIntervalMs: 200, packetMs: 1000 };
     const delays = Array.from({ length: 30 }, (_, i) => pollDelay(i + 2, 4, tight));
     expect(Math.max(...delays)).toBeLessThanOrEqual(200);
   });
