@@ -1,0 +1,77 @@
+import type { Locale } from './locale.js';
+
+/** Longest value a card field shows before it is cut with an ellipsis. */
+export const FIELD_MAX = 200;
+
+/**
+ * A duration as a technician reads it: `4.5 s` under a minute, `2 min 05 s` above.
+ * Spanish uses a decimal comma (es-CO writes `4,5 s`).
+ */
+export function formatElapsed(ms: number, locale: Locale = 'en'): string {
+  const safe = Number.isFinite(ms) && ms > 0 ? ms : 0;
+  // Round to tenths first so 59.96 s reads as 1 min 00 s, not 60.0 s.
+  const tenths = Math.round(safe / 100);
+  if (tenths < 600) {
+    const text = (tenths / 10).toFixed(1);
+    return `${locale === 'es' ? text.replace('.', ',') : text} s`;
+  }
+  const totalSeconds = Math.round(safe / 1000);
+  const minutes = Math.floor(totalSeconds / 60);
+  const seconds = totalSeconds % 60;
+  return `${minutes} min ${String(seconds).padStart(2, '0')} s`;
+}
+
+/**
+ * Colombian pesos as written in Colombia, in both languages: `$130.000` (dot thousands,
+ * no cents: COP prices are whole pesos).
+ */
+export function formatCop(amount: number): string {
+  if (!Number.isFinite(amount)) return '$0';
+  const rounded = Math.round(Math.abs(amount));
+  const grouped = String(rounded).replace(/\B(?=(\d{3})+(?!\d))/g, '.');
+  return `${amount < 0 && rounded > 0 ? '-' : ''}$${grouped}`;
+}
+
+/** Cuts text to `max` characters (code points, so emoji are never split), ending with `…`. */
+export function truncate(text: string, max: number = FIELD_MAX): string {
+  const chars = Array.from(text);
+  if (chars.length <= max) return text;
+  return `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+
+/**
+ * Untrusted text made fit for one line of a card: runs of whitespace (newlines, tabs) become one
+ * space, then it is capped. Not escaping: markup characters are kept for the adapter to escape.
+ */
+export function oneLine(text: string, max: number = FIELD_MAX): string {
+  return truncate(text.replace(/\s+/gu, ' ').trim(), max);
+}
+
+/** The first line of a message, capped: error texts shown in chat never carry a stack or a wall of text. */
+export function firstLine(text: string, max: number = FIELD_MAX): string {
+  const line = text.split(/\r?\n/, 1)[0] ?? '';
+  return truncate(line.trim(), max);
+}
+
+/** A task id short enough for a footer; the full id is in the logs. */
+export function shortTaskId(taskId: string): string {
+  return Array.from(taskId).slice(0, 8).join('');
+}
+
+/**
+ * An ISO calendar date (`YYYY-MM-DD`, or the date part of an ISO timestamp), or null when the
+ * text is not one, so a malformed cut-off date never raises a false billing warning.
+ */
+export function isoDate(text: string | null): string | null {
+  if (!text) return null;
+  const m = /^(\d{4}-\d{2}-\d{2})(?:$|[T ])/.exec(text.trim());
+  return m?.[1] ?? null;
+}
+
+/**
+ * Today's date for `now`, in UTC: a cut-off is compared as a calendar date, and UTC keeps the
+ * answer the same on every host whatever its time zone.
+ */
+export function todayIso(now: number): string {
+  return new Date(now).toISOString().slice(0, 10);
+}
