@@ -1,0 +1,118 @@
+/**
+ * One HTTP exchange with the Ping API: the request budget, a per-request timeout, the caller's
+ * abort, same-origin redirects, and one debug line. Faults come out typed; nothing here retries.
+ */
+import { PermanentError, TransientError } from '../core/errors.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+
+/** A request relative to the API base. */
+export interface RequestSpec {
+  method: 'GET' | 'POST';
+  /** Starts with `/`; every variable segment already URL-encoded. */
+  path: string;
+  query?: Record<string, string>;
+  /** Sent as `application/json`. */
+  json?: unknown;
+  /** Sent as `application/x-www-form-urlencoded`. */
+  form?: Record<string, string>;
+  /** Credentials go here; they are never logged. */
+  headers?: Record<string, string>;
+}
+
+/** How one request may run. */
+export interface RequestContext {
+  /** The caller's signal: when it aborts, its reason is thrown as is. */
+  signal?: AbortSignal;
+  /** The shared request budget, awaited before every request (redirect hops included). */
+  beforeRequest?: (signal?: AbortSignal) => Promise<void>;
+  timeoutMs: number;
+}
+
+/** An answer, whatever its status; the body is read in full. */
+export interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/** Sends requests to one Ping API. */
+export interface Transport {
+  send(spec: RequestSpec, ctx: RequestContext): Promise<Answer>;
+}
+
+const MAX_REDIRECTS = 3;
+
+/** The error code of a fetch failure (`ECONNREFUSED`...), never its message: that may carry the URL. */
+function networkCode(err: unknown): string {
+  const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
+  const code = cause?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? code : 'connection failed';
+}
+
+/** Builds the transport for `baseUrl` (no trailing slash needed; a path prefix is kept). */
+export function createTransport(opts: { baseUrl: string; logger: Logger; clock: Clock; fetch?: typeof fetch }): Transport {
+  const base = opts.baseUrl.replace(/\/+$/, '');
+  const origin = new URL(base).origin;
+  const fetchImpl = opts.fetch ?? fetch;
+  const { logger, clock } = opts;
+
+  return {
+    async send(spec, ctx) {
+      const qs = spec.query ? `?${new URLSearchParams(spec.query).toString()}` : '';
+      let url = new URL(`${base}${spec.path}${qs}`);
+      const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'pingops', ...spec.headers };
+      let body: string | undefined;
+      if (spec.json !== undefined) {
+        body = JSON.stringify(spec.json);
+        headers['content-type'] = 'application/json';
+      } else if (spec.form) {
+        body = new URLSearchParams(spec.form).toString();
+        headers['content-type'] = 'application/x-www-form-urlencoded';
+      }
+
+      for (let hop = 0; ; hop++) {
+        // Only the path is logged: a base URL may carry user:password@.
+        const path = `${url.pathname}${url.search}`;
+        await ctx.beforeRequest?.(ctx.signal);
+        ctx.signal?.throwIfAborted();
+        const timeout = AbortSignal.timeout(ctx.timeoutMs);
+        const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
+        const started = clock.now();
+        let res: Response;
+        let text: string;
+        try {
+          // Redirects are followed by hand: fetch would carry a custom key header to any origin.
+          res = await fetchImpl(url, { method: spec.method, headers, body, signal, redirect: 'manual' });
+          text = await res.text();
+        } catch (err) {
+          if (ctx.signal?.aborted) throw ctx.signal.reason;
+          const fault = timeout.aborted
+            ? new TransientError('timeout', `the Ping API did not answer within ${ctx.timeoutMs} ms`)
+            : new TransientError('network', `could not reach the Ping API (${networkCode(err)})`);
+          logger.debug({ method: spec.method, path, status: null, ms: clock.now() - started, fault: fault.kind }, 'ping api request failed');
+          throw fault;
+        }
+        logger.debug({ method: spec.method, path, status: res.status, ms: clock.now() - started }, 'ping api request');
+
+        if (res.status >= 300 && res.status < 400 && res.status !== 304) {
+          const location = res.headers.get('location');
+          const next = location ? new URL(location, url) : null;
+          if (!next || next.origin !== origin) {
+            throw new PermanentError(
+              'rejected',
+              `the Ping API redirected elsewhere (HTTP ${res.status}${next ? ` to ${next.origin}` : ''}); point PING_API_URL at the final address`,
+              res.status,
+            );
+          }
+          if (hop >= MAX_REDIRECTS) {
+            throw new PermanentError('rejected', `the Ping API redirected more than ${MAX_REDIRECTS} times`, res.status);
+          }
+          url = next;
+          continue;
+        }
+        return { status: res.status, headers: res.headers, text };
+      }
+    },
+  };
+}
