@@ -1,0 +1,132 @@
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { SurfaceDeps } from '../../chat/surface.js';
+import { followCheck, prepareCheck } from '../../chat/ping-flow.js';
+import type { CheckHandle } from '../../core/ping-service.types.js';
+import { helpText } from '../../present/render.js';
+import type { View } from '../../present/view.js';
+import { finalCard, statusLine } from './terminal.js';
+
+export interface ShellOptions {
+  input: Readable;
+  output: Writable;
+  /** A terminal: redraw the status line in place, use colour, show a prompt. */
+  interactive: boolean;
+}
+
+/** The local REPL that behaves like a chat channel; resolves when input ended and checks finished. */
+export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logger' | 'config' | 'clock'>, opts: ShellOptions) {
+  const { output, interactive } = opts;
+  const locale = deps.config.locale;
+  const log = deps.logger.child({ surface: 'shell' });
+  const running = new Map<number, { handle: CheckHandle; view: View | null }>();
+  const pending = new Set<Promise<void>>();
+  let live = false;
+  let closed = false;
+
+  const clearLive = () => {
+    if (interactive && live) output.write('\r\x1b[2K');
+    live = false;
+  };
+  const drawLive = () => {
+    if (!interactive) return;
+    const views = [...running.values()].flatMap((r) => (r.view ? [statusLine(r.view, true)] : []));
+    clearLive();
+    if (views.length > 0) {
+      output.write(views.join('  '));
+      live = true;
+    }
+  };
+  const say = (text: string) => {
+    clearLive();
+    output.write(`${text}\n`);
+    drawLive();
+  };
+  const prompt = () => {
+    if (interactive && !closed) rl.prompt(true);
+  };
+
+  const ping = async (text: string) => {
+    const prepared = await prepareCheck(text, deps, locale);
+    if (!prepared.ok) {
+      log.info({ reason: prepared.reason }, 'ping refused');
+      return say(prepared.message);
+    }
+    const handle = deps.checker.check(prepared.serviceId, {
+      priority: 'interactive',
+      ...(prepared.packets ? { packets: prepared.packets } : {}),
+    });
+    const entry = { handle, view: null as View | null };
+    running.set(prepared.serviceId, entry);
+    let lastLine = '';
+    const done = await followCheck(handle, prepared.client, locale, (view) => {
+      entry.view = view;
+      if (view.final) return;
+      if (interactive) return drawLive();
+      const line = statusLine(view, false);
+      if (line !== lastLine) say(line);
+      lastLine = line;
+    });
+    running.delete(prepared.serviceId);
+    log.info({ check: done.serviceId, task: done.taskId, verdict: done.verdict, polls: done.polls, elapsedMs: done.elapsedMs }, 'check finished');
+    if (entry.view) say(finalCard(entry.view, interactive));
+  };
+
+  const track = (p: Promise<void>) => {
+    const tracked = p.catch((err: unknown) => {
+      log.error({ err }, 'shell command failed');
+      say('Something went wrong running that command; see the log.');
+    });
+    pending.add(tracked);
+    void tracked.finally(() => pending.delete(tracked));
+  };
+
+  const rl = createInterface({ input: opts.input, terminal: interactive, historySize: 100 });
+  rl.setPrompt('pingops> ');
+
+  const finished = new Promise<void>((resolve) => {
+    rl.on('line', (raw) => {
+      const line = raw.trim();
+      const [word = '', ...rest] = line.split(/\s+/);
+      const args = rest.join(' ');
+      switch (word.toLowerCase()) {
+        case '':
+          break;
+        case '/ping':
+        case 'ping':
+          track(ping(args));
+          break;
+        case '/help':
+        case 'help':
+          say(helpText(locale));
+          break;
+        case '/quit':
+        case '/exit':
+        case 'quit':
+        case 'exit':
+          for (const r of running.values()) r.handle.cancel('shell');
+          rl.close();
+          return;
+        default:
+          say(locale === 'es' ? `Comando desconocido: usa /ping <cliente> o /help.` : `Unknown command: use /ping <client> or /help.`);
+      }
+      prompt();
+    });
+    rl.on('close', () => {
+      closed = true;
+      // End of input: let the checks in flight reach their verdicts, then leave.
+      const drain = async () => {
+        while (pending.size > 0) await Promise.all([...pending]);
+        clearLive();
+        resolve();
+      };
+      void drain();
+    });
+  });
+
+  if (interactive) {
+    say(locale === 'es' ? 'pingops: escribe /ping 1001, /help o /quit.' : 'pingops: type /ping 1001, /help or /quit.');
+    prompt();
+  }
+  return { finished, close: () => rl.close() };
+}

@@ -1,0 +1,34 @@
+import type { Tone, View } from '../../present/view.js';
+
+/** Removes control characters (ANSI escape injection) from outside text before it reaches a terminal. */
+export function sanitizeTerminal(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '');
+}
+
+const TONE_COLOUR: Record<Tone, string> = {
+  running: '\x1b[90m',
+  neutral: '\x1b[37m',
+  good: '\x1b[32m',
+  warn: '\x1b[33m',
+  bad: '\x1b[31m',
+  critical: '\x1b[1;31m',
+};
+const RESET = '\x1b[0m';
+
+/** One status line for a running check: `[Ana Morales · 1001] Polling · attempt 2 · 4.9 s`. */
+export function statusLine(view: View, colour: boolean): string {
+  const line = `[${sanitizeTerminal(view.title)}] ${sanitizeTerminal(view.status)}`;
+  return colour ? `${TONE_COLOUR[view.tone]}${line}${RESET}` : line;
+}
+
+/** The final card of a check, several lines, the same words as the chat surfaces. */
+export function finalCard(view: View, colour: boolean): string {
+  const paint = (s: string) => (colour ? `${TONE_COLOUR[view.tone]}${s}${RESET}` : s);
+  const lines = [paint(`${sanitizeTerminal(view.title)}: ${sanitizeTerminal(view.status)}`)];
+  if (view.warning) lines.push(`  ! ${sanitizeTerminal(view.warning)}`);
+  if (view.meaning) lines.push(`  ${sanitizeTerminal(view.meaning)}`);
+  for (const f of view.fields) lines.push(`  ${sanitizeTerminal(f.label)}: ${sanitizeTerminal(f.value)}`);
+  if (view.footer) lines.push(`  ${sanitizeTerminal(view.footer)}`);
+  return lines.join('\n');
+}

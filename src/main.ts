@@ -1,0 +1,106 @@
+import 'dotenv/config';
+import { createCore } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import type { Surface, SurfaceDeps } from './chat/surface.js';
+import { runShell } from './adapters/shell/shell.js';
+import { createHttpServer } from './http/server.js';
+import { systemClock } from './util/clock.js';
+import { createLogger, type Logger } from './util/logger.js';
+
+/** How long checks in flight may take to finish their messages on shutdown. */
+const SHUTDOWN_GRACE_MS = 5000;
+
+async function main(): Promise<number> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`pingops: ${err.message}\n`);
+      return 3;
+    }
+    throw err;
+  }
+  const chat = config.slack !== null || config.discord !== null;
+  // A person at the shell should not read JSON logs between prompts unless they asked for them.
+  const level = !chat && process.stdin.isTTY && !process.env.LOG_LEVEL ? 'warn' : config.logLevel;
+  const logger = createLogger(level);
+  const clock = systemClock;
+  const core = await createCore(config, logger, clock);
+  const http = createHttpServer(logger.child({ component: 'http' }));
+  const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, clock, logger, http };
+
+  const surfaces: Surface[] = [];
+  if (config.slack) {
+    const { createSlackSurface } = await import('./adapters/slack/slack-surface.js');
+    surfaces.push(createSlackSurface(deps));
+  }
+  if (config.discord) {
+    const { createDiscordSurface } = await import('./adapters/discord/discord-surface.js');
+    surfaces.push(createDiscordSurface(deps));
+  }
+
+  try {
+    const port = await http.listen(config.port);
+    logger.info({ port }, 'http server listening (/healthz, /readyz)');
+  } catch (err) {
+    if (chat) throw err;
+    // The shell works without the health endpoints; a busy port must not stop a local try-out.
+    logger.warn({ err: (err as Error).message, port: config.port }, 'http server not started');
+  }
+  watchReadiness(core.api.health.bind(core.api), (ready) => http.setReady(ready), logger);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new commands, finishing checks in flight');
+    http.setDraining();
+    const grace = new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref());
+    await Promise.race([Promise.all(surfaces.map((s) => s.stop().catch((err: unknown) => logger.error({ err, surface: s.name }, 'stop failed')))), grace]);
+    await core.close();
+    await http.close();
+    logger.flush?.();
+  };
+
+  if (!chat) {
+    if (core.simulated && process.stdin.isTTY) {
+      process.stdout.write(`Ping API simulator running at ${core.apiUrl} (scenarios: 1001 stable, 1002 intermittent, 1003 no internet, 1004 failed, 1005 never finishes, 1008 antenna-only)\n`);
+    }
+    const shell = runShell(deps, { input: process.stdin, output: process.stdout, interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY) });
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => shell.close());
+    await shell.finished;
+    await shutdown('end of input');
+    return 0;
+  }
+
+  for (const s of surfaces) {
+    await s.start();
+    logger.info({ surface: s.name }, 'surface started');
+  }
+  await new Promise<void>((resolve) => {
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => void shutdown(sig).then(resolve));
+  });
+  return 0;
+}
+
+/** Polls the Ping API's /health until it answers once, then marks the process ready. */
+function watchReadiness(health: () => Promise<boolean>, setReady: (r: boolean) => void, logger: Logger): void {
+  const attempt = async () => {
+    if (await health()) {
+      setReady(true);
+      logger.info('Ping API answered /health: ready');
+      return;
+    }
+    setTimeout(() => void attempt(), 2000).unref();
+  };
+  void attempt();
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`pingops: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
