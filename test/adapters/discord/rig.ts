@@ -1,0 +1,85 @@
+import { createDiscordSurface, type DiscordSurfaceOptions } from '../../../src/adapters/discord/discord-surface.js';
+import { createCore, type Core } from '../../../src/app.js';
+import type { Surface } from '../../../src/chat/surface.js';
+import type { Directory } from '../../../src/directory/types.js';
+import { loadConfig, type Config } from '../../../src/config.js';
+import { createHttpServer } from '../../../src/http/server.js';
+import { systemClock, type Clock } from '../../../src/util/clock.js';
+import { silentLogger, type Logger } from '../../../src/util/logger.js';
+import { startFakeDiscord, FAKE_APP_ID, type FakeDiscord, type RestCall } from '../../fakes/fake-discord.js';
+
+/** The real discord.js surface wired to the real core (simulator Ping API) and a fake Discord, all on 127.0.0.1. */
+export interface Rig {
+  fake: FakeDiscord;
+  core: Core;
+  config: Config;
+  surface: Surface;
+  close(): Promise<void>;
+}
+
+export const BOT_TOKEN = 'fake-bot-token';
+
+/** Starts everything; the simulator runs fast and polls are short so a check ends in well under a second. */
+export async function startRig(
+  opts: { env?: Record<string, string>; surface?: DiscordSurfaceOptions; clock?: Clock; logger?: Logger; directory?: Directory } = {},
+): Promise<Rig> {
+  const fake = await startFakeDiscord({ token: BOT_TOKEN });
+  const config = loadConfig({
+    DISCORD_TOKEN: BOT_TOKEN,
+    DISCORD_APPLICATION_ID: FAKE_APP_ID,
+    DISCORD_API_URL: fake.apiUrl,
+    LOCALE: 'en',
+    SIM_SPEED: '50',
+    PING_INITIAL_DELAY_MS: '50',
+    PING_INTERVAL_MS: '100',
+    PING_MAX_INTERVAL_MS: '200',
+    PING_RESULT_CACHE_MS: '60000',
+    ...opts.env,
+  });
+  const logger = opts.logger ?? silentLogger;
+  const core = await createCore(config, logger);
+  const surface = createDiscordSurface(
+    { config, checker: core.service, directory: opts.directory ?? core.directory, clock: opts.clock ?? systemClock, logger, http: createHttpServer(logger) },
+    { minEditIntervalMs: 50, ...opts.surface },
+  );
+  await surface.start();
+  return {
+    fake,
+    core,
+    config,
+    surface,
+    async close() {
+      await surface.stop();
+      await core.close();
+      await fake.close();
+    },
+  };
+}
+
+/** The JSON body of a call, typed loosely for assertions. */
+export function bodyOf(call: RestCall): Record<string, any> {
+  return call.body as Record<string, any>;
+}
+
+/** Paths of one interaction's webhook (edits, follow-ups) and callback. */
+export function routesOf(token: string) {
+  const t = token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return {
+    callback: new RegExp(`^/interactions/\\d+/${t}/callback$`),
+    original: new RegExp(`^/webhooks/${FAKE_APP_ID}/${t}/messages/@original$`),
+    followUp: new RegExp(`^/webhooks/${FAKE_APP_ID}/${t}$`),
+  };
+}
+
+/** Waits until the original reply of an interaction shows a final embed (no Cancel button), and returns every edit. */
+export async function finalEdit(fake: FakeDiscord, token: string): Promise<RestCall> {
+  const r = routesOf(token);
+  return fake.waitForCall('PATCH', r.original, (c) => isFinal(c), 15_000);
+}
+
+/** A status edit is final once its components no longer offer Cancel. */
+export function isFinal(c: RestCall): boolean {
+  const b = bodyOf(c);
+  const ids: string[] = (b.components ?? []).flatMap((row: any) => row.components.map((x: any) => x.custom_id));
+  return Array.isArray(b.embeds) && b.embeds.length > 0 && !ids.some((id) => id.startsWith('pingops:cancel:'));
+}

@@ -1,0 +1,296 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { TONE_COLOURS } from '../../../src/adapters/discord/embed.js';
+import type { Directory } from '../../../src/directory/types.js';
+import { captureLogs } from '../../support/log-capture.js';
+import { ANA, BRUNO, FAKE_CHANNEL_ID, type RestCall } from '../../fakes/fake-discord.js';
+import { BOT_TOKEN, bodyOf, finalEdit, isFinal, routesOf, startRig, type Rig } from './rig.js';
+
+let rig: Rig | undefined;
+afterEach(async () => {
+  await rig?.close();
+  rig = undefined;
+});
+
+const EPHEMERAL = 64;
+const customIds = (body: Record<string, any>): string[] =>
+  (body.components ?? []).flatMap((row: any) => row.components.map((c: any) => c.custom_id as string));
+const embedOf = (call: RestCall) => bodyOf(call).embeds[0];
+const edits = (r: Rig, token: string) => r.fake.callsTo('PATCH', routesOf(token).original);
+const callbacks = (r: Rig, token: string) => r.fake.callsTo('POST', routesOf(token).callback);
+
+describe('Discord gateway and REST wiring', () => {
+  it('identifies with only the Guilds intent, no compression, and finds the gateway through the configured REST base', async () => {
+    rig = await startRig();
+    const gateway = rig.fake.callsTo('GET', /^\/gateway\/bot$/);
+    expect(gateway).toHaveLength(1);
+    expect(gateway[0]?.headers.authorization).toBe(`Bot ${BOT_TOKEN}`);
+    expect(rig.fake.identifies).toHaveLength(1);
+    expect(rig.fake.identifies[0]?.intents).toBe(1); // GatewayIntentBits.Guilds, nothing privileged
+    expect(rig.fake.identifies[0]?.compress).toBe(false);
+  });
+});
+
+describe('/ping', () => {
+  it('defers at once, edits one embed in place while running, and ends on the verdict with Re-run', async () => {
+    rig = await startRig();
+    const sent = rig.fake.sendCommand({ client: '1001' });
+    const last = await finalEdit(rig.fake, sent.token);
+
+    const cbs = callbacks(rig, sent.token);
+    expect(cbs).toHaveLength(1);
+    expect(bodyOf(cbs[0] as RestCall)).toEqual({ type: 5, data: { flags: 0 } }); // public deferral
+
+    const all = edits(rig, sent.token);
+    expect(all.length).toBeGreaterThanOrEqual(2);
+    expect(all[all.length - 1]).toBe(last);
+    const running = all.slice(0, -1);
+    for (const e of running) {
+      expect(embedOf(e).color).toBe(TONE_COLOURS.running);
+      expect(customIds(bodyOf(e))).toEqual([`pingops:cancel:${sent.id}`]);
+    }
+    expect(embedOf(running[0] as RestCall).description).toContain('Creating the ping task');
+
+    const embed = embedOf(last);
+    expect(embed.title).toBe('Ana Morales · 1001');
+    expect(embed.color).toBe(TONE_COLOURS.good);
+    expect(embed.description).toContain('Stable connection');
+    expect(embed.fields).toEqual(expect.arrayContaining([{ name: 'Service', value: '1001', inline: true }]));
+    expect(embed.fields.map((f: { value: string }) => f.value).join(' ')).toContain('Cra 12 #34-56');
+    expect(customIds(bodyOf(last))).toEqual(['pingops:rerun:1001']);
+
+    for (const e of all) expect(bodyOf(e).allowed_mentions).toEqual({ parse: [] });
+    // Nothing after the final view.
+    await new Promise((r) => setTimeout(r, 150));
+    expect(edits(rig, sent.token)).toHaveLength(all.length);
+  });
+
+  it('colours each verdict and shows the billing warning for a suspended client', async () => {
+    rig = await startRig();
+    const cases = [
+      { client: '1002', colour: TONE_COLOURS.warn, text: 'Intermittent' },
+      { client: '1003', colour: TONE_COLOURS.bad, text: 'Billing hold' },
+      { client: '1004', colour: TONE_COLOURS.critical, text: 'Ping failed' },
+      { client: '1008', colour: TONE_COLOURS.warn, text: 'antenna' },
+    ];
+    const r = rig;
+    const results = await Promise.all(
+      cases.map(async (c) => {
+        const sent = r.fake.sendCommand({ client: c.client });
+        return { c, embed: embedOf(await finalEdit(r.fake, sent.token)) };
+      }),
+    );
+    for (const { c, embed } of results) {
+      expect(embed.color, c.client).toBe(c.colour);
+      expect(embed.description.toLowerCase(), c.client).toContain(c.text.toLowerCase());
+    }
+    expect(results.find((x) => x.c.client === '1003')?.embed.description).toMatch(/⚠️ \*\*Billing hold/);
+  });
+
+  it('shows hostile client data literally: no mention, markdown or link reaches Discord', async () => {
+    rig = await startRig();
+    const sent = rig.fake.sendCommand({ client: '1013' });
+    const last = await finalEdit(rig.fake, sent.token);
+    const wire = JSON.stringify(embedOf(last));
+    expect(embedOf(last).title).toContain('\\*Pedro\\* Gómez \\<!channel> @\u200beveryone');
+    expect(wire).not.toMatch(/(?<!\\\\)<(!|@|#|http)/); // every `<` is escaped
+    expect(wire).not.toMatch(/@(everyone|here)/);
+    expect(wire).toContain('http:\u200b//evil.example');
+    expect(bodyOf(last).allowed_mentions).toEqual({ parse: [] });
+  });
+
+  it('answers in Spanish to a Spanish Discord client, and in LOCALE otherwise', async () => {
+    rig = await startRig();
+    const es = rig.fake.sendCommand({ client: '1001' }, { locale: 'es-419' });
+    const fr = rig.fake.sendCommand({ client: '1002' }, { locale: 'fr' });
+    expect(embedOf(await finalEdit(rig.fake, es.token)).description).toContain('Conexión estable');
+    expect(embedOf(await finalEdit(rig.fake, fr.token)).description).toContain('Intermittent connection');
+  });
+
+  it.each([
+    { name: 'an unknown client', client: '9999', text: 'Client 9999 not found.' },
+    { name: 'junk with a mention', client: '<@123> hola', text: 'does not look like a client' },
+    { name: 'help', client: 'help', text: 'Verdicts' },
+  ])('answers $name with an ephemeral message and starts no check', async ({ client, text }) => {
+    rig = await startRig();
+    const sent = rig.fake.sendCommand({ client });
+    const cb = await rig.fake.waitForCall('POST', routesOf(sent.token).callback);
+    expect(bodyOf(cb).type).toBe(4);
+    expect(bodyOf(cb).data.flags).toBe(EPHEMERAL);
+    expect(bodyOf(cb).data.content).toContain(text);
+    expect(bodyOf(cb).data.allowed_mentions).toEqual({ parse: [] });
+    expect(bodyOf(cb).data.content).not.toMatch(/(?<!\\)<@/);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(edits(rig, sent.token)).toHaveLength(0);
+    expect(rig.core.service.inFlight).toBe(0);
+  });
+
+  it('refuses a packet count outside 1-20 without starting a check', async () => {
+    rig = await startRig();
+    const sent = rig.fake.sendCommand({ client: '1001', packets: 50 });
+    const cb = await rig.fake.waitForCall('POST', routesOf(sent.token).callback);
+    expect(bodyOf(cb)).toMatchObject({ type: 4, data: { flags: EPHEMERAL } });
+    expect(rig.core.service.inFlight).toBe(0);
+  });
+
+  it('catches a failing handler, tells the user, and keeps serving', async () => {
+    const broken: Directory = {
+      resolve: () => Promise.reject(new Error('directory exploded')),
+      client: () => Promise.resolve(null),
+      suggest: () => Promise.resolve([]),
+    };
+    rig = await startRig({ directory: broken });
+    const sent = rig.fake.sendCommand({ client: '1001' });
+    const cb = await rig.fake.waitForCall('POST', routesOf(sent.token).callback);
+    expect(bodyOf(cb)).toMatchObject({ type: 4, data: { flags: EPHEMERAL, content: expect.stringContaining('Something went wrong') } });
+    const again = rig.fake.sendAutocomplete('An');
+    expect(bodyOf(await rig.fake.waitForCall('POST', routesOf(again.token).callback))).toEqual({ type: 8, data: { choices: [] } });
+  });
+});
+
+describe('autocomplete', () => {
+  it('offers matching clients as "name · id · address" with the service id as value', async () => {
+    rig = await startRig();
+    const sent = rig.fake.sendAutocomplete('Ana Mor');
+    const cb = await rig.fake.waitForCall('POST', routesOf(sent.token).callback);
+    expect(bodyOf(cb).type).toBe(8);
+    const choices = bodyOf(cb).data.choices as { name: string; value: string }[];
+    expect(choices).toContainEqual({ name: 'Ana Morales · 1001 · Cra 12 #34-56', value: '1001' });
+    expect(choices.length).toBeLessThanOrEqual(25);
+    for (const c of choices) {
+      expect(c.name.length).toBeGreaterThan(0);
+      expect(c.name.length).toBeLessThanOrEqual(100);
+      expect(c.value).toMatch(/^\d+$/);
+    }
+  });
+
+  it('answers an empty list, not nothing, when the directory is unreachable', async () => {
+    rig = await startRig({ env: { PING_API_URL: 'http://127.0.0.1:9', PING_API_TIMEOUT_MS: '500' } });
+    const sent = rig.fake.sendAutocomplete('Ana');
+    const cb = await rig.fake.waitForCall('POST', routesOf(sent.token).callback);
+    expect(bodyOf(cb)).toEqual({ type: 8, data: { choices: [] } });
+  });
+});
+
+describe('buttons', () => {
+  it('lets only the requester cancel; others get an ephemeral refusal', async () => {
+    rig = await startRig();
+    const sent = rig.fake.sendCommand({ client: '1005' }, { user: ANA }); // never finishes
+    const first = await rig.fake.waitForCall('PATCH', routesOf(sent.token).original);
+    const cancelId = customIds(bodyOf(first))[0] ?? '';
+    const messageId = rig.fake.originalMessageId(sent.token) ?? '';
+
+    const bruno = rig.fake.sendButton(cancelId, messageId, { user: BRUNO });
+    const refusal = await rig.fake.waitForCall('POST', routesOf(bruno.token).callback);
+    expect(bodyOf(refusal)).toMatchObject({ type: 4, data: { flags: EPHEMERAL } });
+    expect(bodyOf(refusal).data.content).toContain('Only ana.tech');
+    expect(rig.core.service.inFlight).toBe(1);
+
+    const ana = rig.fake.sendButton(cancelId, messageId, { user: ANA });
+    const ack = await rig.fake.waitForCall('POST', routesOf(ana.token).callback);
+    expect(bodyOf(ack)).toEqual({ type: 6 });
+    const last = await finalEdit(rig.fake, sent.token);
+    expect(embedOf(last).description).toContain('Cancelled by ana.tech');
+    expect(embedOf(last).color).toBe(TONE_COLOURS.neutral);
+    expect(customIds(bodyOf(last))).toEqual(['pingops:rerun:1005']);
+
+    // The button of a finished check answers, and cancels nothing.
+    const late = rig.fake.sendButton(cancelId, messageId, { user: ANA });
+    const lateCb = await rig.fake.waitForCall('POST', routesOf(late.token).callback);
+    expect(bodyOf(lateCb)).toMatchObject({ type: 4, data: { flags: EPHEMERAL, content: expect.stringContaining('already finished') } });
+  });
+
+  it('Re-run posts a new live reply with a fresh (not cached) check', async () => {
+    rig = await startRig();
+    const sent = rig.fake.sendCommand({ client: '1001' });
+    const first = await finalEdit(rig.fake, sent.token);
+    const rerun = rig.fake.sendButton('pingops:rerun:1001', rig.fake.originalMessageId(sent.token) ?? '', { user: BRUNO });
+    const cb = await rig.fake.waitForCall('POST', routesOf(rerun.token).callback);
+    expect(bodyOf(cb)).toEqual({ type: 5, data: { flags: 0 } });
+    const last = await finalEdit(rig.fake, rerun.token);
+    expect(embedOf(last).title).toBe('Ana Morales · 1001');
+    expect(embedOf(last).description).toContain('Stable connection');
+    expect(embedOf(last).footer.text).not.toContain('cached');
+    // The earlier verdict stays as it was.
+    expect(edits(rig, sent.token).at(-1)).toBe(first);
+    // A plain second /ping within the cache window, by contrast, is answered from the cache.
+    const again = rig.fake.sendCommand({ client: '1001' });
+    expect(embedOf(await finalEdit(rig.fake, again.token)).footer.text).toContain('cached');
+  });
+});
+
+describe('rate limits and long checks', () => {
+  it('waits out a 429 on an edit (Retry-After) and still delivers the final embed', async () => {
+    const logs = captureLogs();
+    rig = await startRig({ logger: logs.logger });
+    rig.fake.script('PATCH', /\/messages\/@original$/, {
+      status: 429,
+      body: { message: 'You are being rate limited.', retry_after: 0.3, global: false },
+      headers: { 'retry-after': '0.3', 'x-ratelimit-scope': 'user' },
+    });
+    const sent = rig.fake.sendCommand({ client: '1001' });
+    const last = await finalEdit(rig.fake, sent.token);
+    expect(embedOf(last).color).toBe(TONE_COLOURS.good);
+    expect(edits(rig, sent.token).length).toBeGreaterThanOrEqual(2);
+    const text = logs.text();
+    expect(text).toMatch(/"retryAfterMs":3\d\d/); // LiveMessage saw the Retry-After, not a silent internal queue
+    expect(text).not.toContain(BOT_TOKEN);
+    expect(text).not.toContain(sent.token);
+  });
+
+  it('continues in a channel message when Discord refuses the interaction token', async () => {
+    const logs = captureLogs();
+    rig = await startRig({ logger: logs.logger });
+    const sent = rig.fake.sendCommand({ client: '1001' });
+    await rig.fake.waitForCall('POST', routesOf(sent.token).callback);
+    rig.fake.expireToken(sent.token);
+    const posted = await rig.fake.waitForCall('POST', new RegExp(`^/channels/${FAKE_CHANNEL_ID}/messages$`));
+    expect(posted.headers.authorization).toBe(`Bot ${BOT_TOKEN}`);
+    expect(bodyOf(posted).allowed_mentions).toEqual({ parse: [] });
+    const last = await rig.fake.waitForCall('PATCH', new RegExp(`^/channels/${FAKE_CHANNEL_ID}/messages/\\d+$`), isFinal);
+    expect(embedOf(last).description).toContain('Stable connection');
+    expect(logs.text()).not.toContain(sent.token);
+  });
+
+  it('stops using the interaction token once it is older than the configured lifetime', async () => {
+    rig = await startRig({ surface: { interactionTtlMs: 0 } });
+    const sent = rig.fake.sendCommand({ client: '1002' });
+    const last = await rig.fake.waitForCall('PATCH', new RegExp(`^/channels/${FAKE_CHANNEL_ID}/messages/\\d+$`), isFinal);
+    expect(embedOf(last).color).toBe(TONE_COLOURS.warn);
+    expect(rig.fake.callsTo('POST', new RegExp(`^/channels/${FAKE_CHANNEL_ID}/messages$`))).toHaveLength(1);
+    expect(edits(rig, sent.token)).toHaveLength(0);
+  });
+});
+
+describe('NOC threads', () => {
+  it('opens a thread on the reply and notifies exactly the requester there', async () => {
+    rig = await startRig({ env: { DISCORD_THREADS: 'true' } });
+    const sent = rig.fake.sendCommand({ client: '1013' }, { user: ANA });
+    await finalEdit(rig.fake, sent.token);
+    const messageId = rig.fake.originalMessageId(sent.token);
+    const thread = await rig.fake.waitForCall('POST', new RegExp(`^/channels/${FAKE_CHANNEL_ID}/messages/${messageId}/threads$`));
+    expect(bodyOf(thread).name.length).toBeLessThanOrEqual(100);
+    const notice = await rig.fake.waitForCall('POST', new RegExp(`^/channels/${messageId}/messages$`));
+    expect(bodyOf(notice).content.startsWith(`<@${ANA.id}> `)).toBe(true);
+    expect(bodyOf(notice).allowed_mentions).toEqual({ parse: [], users: [ANA.id] });
+    // The client's hostile name is in the notice, but neutralised.
+    expect(bodyOf(notice).content).not.toMatch(/@(everyone|here)|(?<!\\)<!channel>/);
+  });
+
+  it('creates no thread when DISCORD_THREADS is off', async () => {
+    rig = await startRig();
+    const sent = rig.fake.sendCommand({ client: '1001' });
+    await finalEdit(rig.fake, sent.token);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(rig.fake.callsTo('POST', /\/threads$/)).toHaveLength(0);
+  });
+});
+
+describe('stop', () => {
+  it('lets a check in flight deliver its final embed before disconnecting', async () => {
+    rig = await startRig();
+    const sent = rig.fake.sendCommand({ client: '1001' });
+    await rig.fake.waitForCall('POST', routesOf(sent.token).callback);
+    await rig.surface.stop();
+    expect(edits(rig, sent.token).some(isFinal)).toBe(true);
+  });
+});
