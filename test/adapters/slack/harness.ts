@@ -1,0 +1,245 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { loadConfig } from '../../../src/config.js';
+import type { Surface } from '../../../src/chat/surface.js';
+import { createPingService, type PingService } from '../../../src/core/ping-service.js';
+import { createDirectory } from '../../../src/directory/client-directory.js';
+import { createHttpServer, type HttpServer } from '../../../src/http/server.js';
+import { createPingApi } from '../../../src/pingapi/http-client.js';
+import { startSimulator, type Simulator } from '../../../src/sim/server.js';
+import { createSlackSurface, type SlackSurfaceOptions } from '../../../src/adapters/slack/slack-surface.js';
+import { systemClock } from '../../../src/util/clock.js';
+import { createLogger } from '../../../src/util/logger.js';
+import { createTokenBucket } from '../../../src/util/token-bucket.js';
+import { startFakeSlack, type FakeSlack, type SlackCall } from '../../fakes/fake-slack.js';
+import { startFakePingApi, type FakePingApi } from '../../fakes/fake-ping-api.js';
+import { ManualClock } from '../../support/manual-clock.js';
+
+export const BOT_TOKEN = 'xoxb-1111-2222-SuperSecretBotToken';
+export const SIGNING_SECRET = 'signing-secret-8f2e1c0d9b7a';
+export const APP_TOKEN = 'xapp-1-A1-SuperSecretAppToken';
+export const CHANNEL = 'C0NOC';
+export const REQUESTER = 'U123';
+
+export interface HarnessOptions {
+  /** The Ping API: the simulator (default) or a fake the test programs. */
+  fakePingApi?: boolean;
+  editsPerMin?: number;
+  surface?: SlackSurfaceOptions;
+  locale?: 'es' | 'en';
+  /** Check deadline of the PingService, virtual (default 60 s). */
+  timeoutMs?: number;
+}
+
+/** The real Slack surface on a real HTTP server, a fake Slack, and a Ping API on loopback. */
+export interface Harness {
+  slack: FakeSlack;
+  sim: Simulator | null;
+  fakeApi: FakePingApi | null;
+  /** The surface's clock: LiveMessage spacing, the edit budget, Retry-After waits. */
+  clock: ManualClock;
+  /** Every log line the process wrote (JSON). */
+  logs: string[];
+  eventsUrl: string;
+  service: PingService;
+  surface: Surface;
+  /** POSTs a body to /slack/events, signed with the signing secret unless `signature` overrides. */
+  post(body: string, contentType: string, opts?: { signature?: string; timestamp?: number }): Promise<Response>;
+  command(text: string, opts?: { user?: string; channel?: string; responseId?: string }): Promise<Response>;
+  mention(text: string, opts?: { user?: string; channel?: string; ts?: string; threadTs?: string }): Promise<Response>;
+  dm(text: string, opts?: { user?: string; channel?: string; ts?: string }): Promise<Response>;
+  click(
+    actionId: string,
+    value: string,
+    opts: { user?: string; channel?: string; messageTs: string; threadTs?: string; responseId?: string },
+  ): Promise<Response>;
+  /** Advances the surface's virtual clock and lets real I/O run until `pred` holds. */
+  waitFor(pred: () => boolean, what?: string, opts?: { realMs?: number; stepMs?: number }): Promise<void>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+const nextTs = () => `1710000000.${String(++counter).padStart(6, '0')}`;
+
+/** Signs a request body as Slack does (v0, HMAC-SHA256 over `v0:<ts>:<body>`). */
+export function sign(body: string, timestamp: number, secret = SIGNING_SECRET): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+/** Starts everything; the caller must `close()`. */
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const logs: string[] = [];
+  const logger = createLogger('debug', { write: (s: string) => void logs.push(s) });
+  const slack = await startFakeSlack();
+  const sim = opts.fakePingApi ? null : await startSimulator({ speed: 100, logger });
+  const fakeApi = opts.fakePingApi ? await startFakePingApi() : null;
+  const baseUrl = sim?.url ?? fakeApi?.url ?? '';
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_EDITS_PER_MIN: String(opts.editsPerMin ?? 1000),
+    LOCALE: opts.locale ?? 'en',
+  });
+  const api = createPingApi({ baseUrl, auth: { kind: 'none' }, timeoutMs: 2000, logger, retries: 1, minRetryDelayMs: 5, maxRetryDelayMs: 10 });
+  // One virtual clock for the surface and the check schedule (which waits ~1 s per packet before
+  // its first poll); the simulator runs on real time at speed 100, so it is done long before.
+  const clock = new ManualClock();
+  const service = createPingService({
+    api,
+    clock,
+    logger,
+    polling: { ...config.polling, packets: 4, initialDelayMs: 20, intervalMs: 20, maxIntervalMs: 50, timeoutMs: opts.timeoutMs ?? 60_000, resultCacheMs: 0 },
+    budget: createTokenBucket({ perMinute: 100_000, burst: 1000, clock: systemClock }),
+  });
+  const directory = createDirectory({ api, clock, logger });
+
+  // The ack's moment goes into the fake's log, so tests can order it against Web API calls.
+  const real = createHttpServer(logger);
+  const http: HttpServer = {
+    ...real,
+    mount(prefix, handler) {
+      real.mount(prefix, (req, res) => {
+        res.on('finish', () => slack.mark('ack', { status: res.statusCode }));
+        handler(req, res);
+      });
+    },
+  };
+  const surface = createSlackSurface({ config, checker: service, directory, clock, logger, http }, { minEditIntervalMs: 1000, stopGraceMs: 1000, ...opts.surface });
+  const port = await real.listen(0, '127.0.0.1');
+  await surface.start();
+  const eventsUrl = `http://127.0.0.1:${port}/slack/events`;
+
+  const post: Harness['post'] = (body, contentType, o = {}) => {
+    const timestamp = o.timestamp ?? Math.floor(Date.now() / 1000);
+    return fetch(eventsUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': contentType,
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': o.signature ?? sign(body, timestamp),
+      },
+      body,
+    });
+  };
+  const event = (ev: Record<string, unknown>) =>
+    post(
+      JSON.stringify({
+        token: 'legacy',
+        team_id: 'T0001',
+        api_app_id: 'A0001',
+        type: 'event_callback',
+        event_id: `Ev${randomUUID().slice(0, 8)}`,
+        event_time: Math.floor(Date.now() / 1000),
+        event: ev,
+      }),
+      'application/json',
+    );
+
+  const h: Harness = {
+    slack,
+    sim,
+    fakeApi,
+    clock,
+    logs,
+    eventsUrl,
+    service,
+    surface,
+    post,
+    command(text, o = {}) {
+      const body = new URLSearchParams({
+        token: 'legacy',
+        team_id: 'T0001',
+        team_domain: 'fake-isp',
+        channel_id: o.channel ?? CHANNEL,
+        channel_name: 'noc',
+        user_id: o.user ?? REQUESTER,
+        user_name: 'tech',
+        command: '/ping',
+        text,
+        api_app_id: 'A0001',
+        response_url: slack.responseUrl(o.responseId ?? 'cmd'),
+        trigger_id: 'trigger.1',
+      }).toString();
+      return post(body, 'application/x-www-form-urlencoded');
+    },
+    mention(text, o = {}) {
+      const ts = o.ts ?? nextTs();
+      return event({
+        type: 'app_mention',
+        user: o.user ?? REQUESTER,
+        text,
+        ts,
+        channel: o.channel ?? CHANNEL,
+        event_ts: ts,
+        ...(o.threadTs ? { thread_ts: o.threadTs } : {}),
+      });
+    },
+    dm(text, o = {}) {
+      const ts = o.ts ?? nextTs();
+      return event({ type: 'message', channel: o.channel ?? 'D0DM', channel_type: 'im', user: o.user ?? REQUESTER, text, ts, event_ts: ts });
+    },
+    click(actionId, value, o) {
+      const channel = o.channel ?? CHANNEL;
+      const payload = {
+        type: 'block_actions',
+        user: { id: o.user ?? REQUESTER, username: 'someone', team_id: 'T0001' },
+        api_app_id: 'A0001',
+        token: 'legacy',
+        container: { type: 'message', message_ts: o.messageTs, channel_id: channel, is_ephemeral: false, ...(o.threadTs ? { thread_ts: o.threadTs } : {}) },
+        trigger_id: 'trigger.2',
+        team: { id: 'T0001', domain: 'fake-isp' },
+        channel: { id: channel, name: 'noc' },
+        message: { type: 'message', ts: o.messageTs, user: slack.botUserId, bot_id: 'B0001', text: '…', ...(o.threadTs ? { thread_ts: o.threadTs } : {}) },
+        response_url: slack.responseUrl(o.responseId ?? 'action'),
+        actions: [
+          { action_id: actionId, block_id: 'b1', type: 'button', value, action_ts: String(Date.now() / 1000), text: { type: 'plain_text', text: 'x' } },
+        ],
+      };
+      return post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+    },
+    async waitFor(pred, what = 'condition', o = {}) {
+      const deadline = Date.now() + (o.realMs ?? 10_000);
+      while (!pred()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await clock.advance(o.stepMs ?? 250);
+        await new Promise((r) => setTimeout(r, 3));
+      }
+    },
+    async close() {
+      // stop() waits on the surface's (virtual) clock for checks in flight: keep time moving.
+      let stopped = false;
+      const stop = surface.stop().finally(() => {
+        stopped = true;
+      });
+      for (let i = 0; i < 400 && !stopped; i++) {
+        await clock.advance(250);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      await stop;
+      await service.close();
+      await real.close();
+      await slack.close();
+      await sim?.close();
+      await fakeApi?.close();
+    },
+  };
+  return h;
+}
+
+/** The text of a call as sent (fallback `text` plus every block), for assertions on what people see. */
+export function shown(call: SlackCall | undefined): string {
+  if (!call) return '';
+  return `${String(call.args.text ?? '')}\n${JSON.stringify(call.args.blocks ?? [])}`;
+}
+
+/** Posts (chat.postMessage) into a thread. */
+export function threadPosts(slack: FakeSlack, threadTs: string): SlackCall[] {
+  return slack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === threadTs);
+}
+
+/** The ts the fake answered for a chat.postMessage call. */
+export function tsOf(call: SlackCall | undefined): string {
+  const ts = call?.response?.body.ts;
+  if (typeof ts !== 'string') throw new Error('no ts answered for that call');
+  return ts;
+}

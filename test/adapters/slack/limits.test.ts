@@ -1,0 +1,111 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SlackCall } from '../../fakes/fake-slack.js';
+import { BOT_TOKEN, SIGNING_SECRET, shown, startHarness, tsOf, type Harness } from './harness.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const isFinal = (c: SlackCall) => JSON.stringify(c.args.blocks ?? []).includes('pingops_rerun');
+
+/** Records the surface's virtual time of every call of `method` (a rule that answers nothing falls through). */
+function timeCalls(harness: Harness, method: string): Map<number, number> {
+  const at = new Map<number, number>();
+  harness.slack.on(method, (call) => {
+    at.set(call.seq, harness.clock.now());
+    return undefined;
+  });
+  return at;
+}
+
+describe('Slack rate limits', () => {
+  it('waits out a 429 on chat.update for that message only, and the final still lands', async () => {
+    h = await startHarness();
+    const { slack } = h;
+    slack.on('chat.update', { kind: 'rate_limited', retryAfterSec: 30 }, 1);
+    // Added last so it sees every call first (rules are tried newest first).
+    const at = timeCalls(h, 'chat.update');
+    await h.command('1001');
+    await h.waitFor(() => slack.callsTo('chat.update').some((c) => c.response?.status === 429), 'the 429');
+    const limited = slack.callsTo('chat.update').find((c) => c.response?.status === 429);
+    const limitedTs = String(limited?.args.ts);
+    const limitedAt = at.get(limited?.seq ?? -1) ?? 0;
+
+    await h.waitFor(() => slack.callsTo('chat.postMessage').length >= 3, 'the notification');
+    await h.waitFor(
+      () => slack.callsTo('chat.update').filter((c) => c.response?.status === 200 && isFinal(c)).length >= 2,
+      'both final edits',
+      { stepMs: 1000 },
+    );
+    const updates = slack.callsTo('chat.update');
+    // The limited message was not edited again before its Retry-After had passed…
+    const sameAfter = updates.filter((c) => c.args.ts === limitedTs && c.seq > (limited?.seq ?? 0));
+    expect(sameAfter.length).toBeGreaterThan(0);
+    for (const c of sameAfter) expect((at.get(c.seq) ?? 0) - limitedAt).toBeGreaterThanOrEqual(30_000);
+    // …while the other message went on meanwhile (no workspace-wide freeze).
+    const other = updates.filter((c) => c.args.ts !== limitedTs && c.response?.status === 200);
+    expect(other.some((c) => (at.get(c.seq) ?? Infinity) - limitedAt < 30_000)).toBe(true);
+    expect(shown(sameAfter.at(-1))).toMatch(/Stable/);
+  });
+
+  it('delivers twelve verdicts and twelve notifications under six edits a minute', async () => {
+    h = await startHarness({ editsPerMin: 6 });
+    const { slack } = h;
+    const at = timeCalls(h, 'chat.update');
+    const start = h.clock.now();
+    const ids = [1001, 1002, 1003, 1004, 1006, 1007, 1008, 1009, 1010, 1011, 1012, 1013];
+    const acks = await Promise.all(ids.map((id, i) => h!.command(String(id), { user: `UTECH${i}`, responseId: `r${i}` })));
+    expect(acks.every((r) => r.status === 200)).toBe(true);
+
+    await h.waitFor(
+      () => slack.callsTo('chat.update').filter((c) => isFinal(c)).length >= 24 && slack.callsTo('chat.postMessage').filter((c) => /^<@UTECH/.test(String(c.args.text))).length >= 12,
+      'twelve verdicts on the roots and in the threads, and twelve notifications',
+      { realMs: 60_000, stepMs: 2000 },
+    );
+    const notices = slack.callsTo('chat.postMessage').filter((c) => /^<@UTECH/.test(String(c.args.text)));
+    expect(new Set(notices.map((c) => /^<@(\w+)>/.exec(String(c.args.text))?.[1])).size).toBe(12);
+    const roots = slack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === undefined);
+    expect(roots).toHaveLength(12);
+    for (const root of roots) {
+      const ts = tsOf(root);
+      expect(slack.callsTo('chat.update').some((c) => c.args.ts === ts && isFinal(c))).toBe(true);
+      expect(notices.some((n) => n.args.thread_ts === ts)).toBe(true);
+    }
+    // Never above the budget: a burst of six, then six a minute.
+    const updates = slack.callsTo('chat.update');
+    const elapsedMin = (Math.max(...updates.map((c) => at.get(c.seq) ?? 0)) - start) / 60_000;
+    expect(updates.length).toBeLessThanOrEqual(6 + Math.ceil(6 * elapsedMin));
+    expect(updates.some((c) => c.response?.status === 429)).toBe(false);
+  });
+});
+
+describe('logs and shutdown', () => {
+  it('names the surface, channel, service and task, and never a token or the signing secret', async () => {
+    h = await startHarness();
+    h.slack.on('chat.update', { kind: 'rate_limited', retryAfterSec: 2 }, 1);
+    await h.command('1001');
+    await h.post('command=%2Fping&text=1001', 'application/x-www-form-urlencoded', { signature: 'v0=00' });
+    await h.waitFor(() => h!.slack.callsTo('chat.postMessage').length >= 3, 'the notification');
+    await h.waitFor(() => h!.slack.callsTo('chat.update').filter(isFinal).length >= 2, 'final edits', { stepMs: 1000 });
+    const all = h.logs.join('\n');
+    expect(all).not.toContain(BOT_TOKEN);
+    expect(all).not.toContain(SIGNING_SECRET);
+    expect(all).not.toMatch(/xoxb-/);
+    const verdict = h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'verdict');
+    expect(verdict).toMatchObject({ surface: 'slack', channel: 'C0NOC', serviceId: 1001, verdict: 'stable' });
+    expect(typeof verdict?.taskId).toBe('string');
+  });
+
+  it('on stop, a check still running ends with a final message instead of freezing', async () => {
+    h = await startHarness();
+    await h.command('1005');
+    await h.waitFor(() => h!.slack.callsTo('chat.postMessage').length >= 2, 'root and status');
+    const statusTs = tsOf(h.slack.callsTo('chat.postMessage')[1]);
+    await h.close();
+    const last = h.slack.callsTo('chat.update').filter((c) => c.args.ts === statusTs).at(-1);
+    expect(shown(last)).toMatch(/Cancelled/);
+    h = undefined;
+  });
+});

@@ -1,0 +1,148 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SlackCall } from '../../fakes/fake-slack.js';
+import { CHANNEL, REQUESTER, shown, startHarness, threadPosts, tsOf, type Harness } from './harness.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+/** The value of a button in a posted or edited message. */
+function buttonValue(call: SlackCall | undefined, actionId: string): string {
+  const blocks = (call?.args.blocks ?? []) as { type: string; elements?: { action_id?: string; value?: string }[] }[];
+  for (const b of blocks) for (const e of b.elements ?? []) if (e.action_id === actionId && e.value) return e.value;
+  throw new Error(`no ${actionId} button in ${shown(call)}`);
+}
+
+describe('@pingops in a thread', () => {
+  it('posts the status into that thread, with no new root, and notifies there', async () => {
+    h = await startHarness();
+    const { slack } = h;
+    const alertThread = '1709999999.000100';
+    const res = await h.mention(`<@${slack.botUserId}> ping 1001`, { threadTs: alertThread });
+    expect(res.status).toBe(200);
+    await h.waitFor(() => slack.callsTo('chat.postMessage').length >= 2, 'status and notification');
+    const posts = slack.callsTo('chat.postMessage');
+    expect(posts.every((p) => p.args.thread_ts === alertThread && p.args.channel === CHANNEL)).toBe(true);
+    // With no root card, the thread status carries the client card itself.
+    expect(shown(posts[0])).toContain('Ana Morales');
+    expect(String(posts[1]?.args.text)).toMatch(new RegExp(`^<@${REQUESTER}> .*Stable`, 'i'));
+    const statusTs = tsOf(posts[0]);
+    await h.waitFor(() => slack.callsTo('chat.update').some((c) => c.args.ts === statusTs && /Stable/.test(shown(c))), 'final status');
+  });
+
+  it('starts a thread under a mention made in the channel', async () => {
+    h = await startHarness();
+    await h.mention('<@UBOT> 1002', { ts: '1709999999.000200' });
+    await h.waitFor(() => h!.slack.callsTo('chat.postMessage').length >= 2, 'status and notification');
+    expect(h.slack.callsTo('chat.postMessage').every((p) => p.args.thread_ts === '1709999999.000200')).toBe(true);
+    expect(String(h.slack.callsTo('chat.postMessage')[1]?.args.text)).toMatch(/Intermittent/);
+  });
+
+  it('answers a bad mention with an ephemeral message in the thread and starts nothing', async () => {
+    h = await startHarness();
+    await h.mention('<@UBOT> ping 9999', { threadTs: '1709999999.000300' });
+    await h.waitFor(() => h!.slack.callsTo('chat.postEphemeral').length > 0, 'the ephemeral answer');
+    const e = h.slack.callsTo('chat.postEphemeral')[0];
+    expect(e?.args.user).toBe(REQUESTER);
+    expect(e?.args.thread_ts).toBe('1709999999.000300');
+    expect(String(e?.args.text)).toContain('Client 9999 not found');
+    expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
+    expect(h.sim?.stats().tasksCreated).toBe(0);
+  });
+});
+
+describe('a DM to the bot', () => {
+  it('runs the check in the DM', async () => {
+    h = await startHarness();
+    await h.dm('ping 1008', { ts: '1709999999.000400' });
+    await h.waitFor(() => h!.slack.callsTo('chat.postMessage').length >= 2, 'status and notification');
+    const [status, notice] = h.slack.callsTo('chat.postMessage');
+    expect(status?.args.channel).toBe('D0DM');
+    expect(status?.args.thread_ts).toBe('1709999999.000400');
+    expect(String(notice?.args.text)).toMatch(/Antenna only/);
+  });
+
+  it('answers junk in the DM itself', async () => {
+    h = await startHarness();
+    await h.dm('hello there friend?!', { ts: '1709999999.000500' });
+    await h.waitFor(() => h!.slack.callsTo('chat.postMessage').length >= 1, 'the answer');
+    expect(h.sim?.stats().tasksCreated).toBe(0);
+    expect(h.slack.callsTo('chat.postMessage')[0]?.args.channel).toBe('D0DM');
+  });
+});
+
+describe('buttons', () => {
+  async function startLongCheck(harness: Harness) {
+    await harness.command('1005');
+    await harness.waitFor(() => harness.slack.callsTo('chat.postMessage').length >= 2, 'root and status');
+    const [root, status] = harness.slack.callsTo('chat.postMessage');
+    return { rootTs: tsOf(root), statusTs: tsOf(status), cancel: buttonValue(status, 'pingops_cancel') };
+  }
+
+  it('Cancel by the requester ends the check as cancelled', async () => {
+    h = await startHarness();
+    const { rootTs, statusTs, cancel } = await startLongCheck(h);
+    const res = await h.click('pingops_cancel', cancel, { messageTs: statusTs, threadTs: rootTs });
+    expect(res.status).toBe(200);
+    await h.waitFor(() => h!.slack.callsTo('chat.update').some((c) => c.args.ts === statusTs && /Cancelled/.test(shown(c))), 'cancelled status');
+    await h.waitFor(() => h!.slack.callsTo('chat.update').some((c) => c.args.ts === rootTs && /Cancelled/.test(shown(c))), 'cancelled root');
+    // The requester pressed it: no notification for what they just did.
+    expect(h.slack.callsTo('chat.postMessage')).toHaveLength(2);
+  });
+
+  it('Cancel by someone else is refused privately; an admin may cancel, and the requester is told', async () => {
+    h = await startHarness();
+    h.slack.setUser('UADMIN', { isAdmin: true });
+    const { rootTs, statusTs, cancel } = await startLongCheck(h);
+    await h.click('pingops_cancel', cancel, { user: 'U999', messageTs: statusTs, threadTs: rootTs, responseId: 'other' });
+    await h.waitFor(() => h!.slack.callsTo('response_url').length > 0, 'the refusal');
+    const refusal = h.slack.callsTo('response_url')[0];
+    expect(refusal?.responseId).toBe('other');
+    expect(refusal?.args.response_type).toBe('ephemeral');
+    expect(String(refusal?.args.text)).toMatch(/Only the person who started this check/);
+    for (let i = 0; i < 8; i++) await h.clock.advance(500);
+    expect(h.slack.callsTo('chat.update').some((c) => /Cancelled/.test(shown(c)))).toBe(false);
+
+    await h.click('pingops_cancel', cancel, { user: 'UADMIN', messageTs: statusTs, threadTs: rootTs });
+    await h.waitFor(() => h!.slack.callsTo('chat.update').some((c) => c.args.ts === statusTs && /Cancelled/.test(shown(c))), 'cancelled status');
+    await h.waitFor(() => h!.slack.callsTo('chat.postMessage').length >= 3, 'the notification');
+    expect(String(h.slack.callsTo('chat.postMessage')[2]?.args.text)).toMatch(new RegExp(`^<@${REQUESTER}> .*Cancelled`));
+  });
+
+  it('a forged Cancel value does nothing', async () => {
+    h = await startHarness();
+    const { rootTs, statusTs } = await startLongCheck(h);
+    await h.click('pingops_cancel', '{"k":"nope","s":1005,"p":null}', { messageTs: statusTs, threadTs: rootTs });
+    await h.click('pingops_cancel', '<!channel>', { messageTs: statusTs, threadTs: rootTs });
+    await h.waitFor(() => h!.slack.callsTo('response_url').length >= 2, 'the answers');
+    expect(h.slack.callsTo('response_url').every((c) => /already finished/.test(String(c.args.text)))).toBe(true);
+    expect(h.slack.callsTo('chat.update').some((c) => /Cancelled/.test(shown(c)))).toBe(false);
+  });
+
+  it('Re-run starts a fresh check in the same thread and notifies whoever pressed it', async () => {
+    h = await startHarness();
+    const { slack } = h;
+    await h.command('1001');
+    await h.waitFor(() => slack.callsTo('chat.postMessage').length >= 3, 'first verdict');
+    const [root, status] = slack.callsTo('chat.postMessage');
+    const rootTs = tsOf(root);
+    const statusTs = tsOf(status);
+    await h.waitFor(() => slack.callsTo('chat.update').some((c) => c.args.ts === statusTs && /Stable/.test(shown(c))), 'final status');
+    const finalStatus = slack.callsTo('chat.update').filter((c) => c.args.ts === statusTs).at(-1);
+    const rerun = buttonValue(finalStatus, 'pingops_rerun');
+
+    await h.click('pingops_rerun', rerun, { user: 'U555', messageTs: statusTs, threadTs: rootTs });
+    await h.waitFor(() => threadPosts(slack, rootTs).length >= 4, 'second status and notification');
+    const posts = threadPosts(slack, rootTs);
+    // No new root: everything stays in the thread.
+    expect(slack.callsTo('chat.postMessage').filter((p) => p.args.thread_ts === undefined)).toHaveLength(1);
+    expect(String(posts[3]?.args.text)).toMatch(/^<@U555> .*Stable/);
+    expect(h.sim?.stats().tasksCreated).toBe(2);
+    // The root card follows the fresh check and ends on its verdict again.
+    const newStatusTs = tsOf(posts[2]);
+    await h.waitFor(() => slack.callsTo('chat.update').some((c) => c.args.ts === newStatusTs && /Stable/.test(shown(c))), 'second final');
+    await h.waitFor(() => /Stable/.test(shown(slack.callsTo('chat.update').filter((c) => c.args.ts === rootTs).at(-1))), 'root final');
+  });
+});
