@@ -9,6 +9,17 @@ import type { Logger } from '../util/logger.js';
 /** Polls whose transient faults outlasted the client's own retries before we give up. */
 export const MAX_FAILED_POLLS = 3;
 
+/**
+ * Each poll moves by up to ±10 %, so checks started together (a sweep, a burst of commands)
+ * do not hit the Ping API in the same millisecond for the rest of their lives.
+ */
+export const POLL_JITTER = 0.1;
+
+/** A scheduled delay moved by jitter; `r` in [0, 1), 0.5 keeps it as is. */
+export function jittered(delayMs: number, r: number): number {
+  return Math.max(0, Math.round(delayMs * (1 + POLL_JITTER * (2 * r - 1))));
+}
+
 /** Why a running check was aborted. */
 export type AbortCause = { kind: 'deadline' } | { kind: 'cancelled'; by: string | null };
 
@@ -29,11 +40,14 @@ export interface RunCheckDeps {
   api: PingApi;
   clock: Clock;
   logger: Logger;
+  /** Source of poll jitter; tests pass `() => 0.5` for none. */
+  random?: () => number;
 }
 
 /** Runs one check from task creation to verdict, emitting every state; never throws. */
 export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<DoneState> {
   const { api, clock } = deps;
+  const random = deps.random ?? Math.random;
   const start = clock.now();
   const elapsed = () => clock.now() - start;
   const log = deps.logger.child({ check: o.serviceId });
@@ -78,7 +92,7 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
 
     let failedPolls = 0;
     for (let attempt = 1; ; attempt++) {
-      const delay = pollDelay(attempt, o.packets, o.schedule);
+      const delay = jittered(pollDelay(attempt, o.packets, o.schedule), random());
       o.emit({ kind: 'polling', serviceId: o.serviceId, taskId, attempt, elapsedMs: elapsed(), nextPollInMs: delay });
       await clock.sleep(delay, signal);
       polls++;

@@ -17,6 +17,8 @@ export interface PingServiceDeps {
   logger: Logger;
   polling: Config['polling'];
   budget: RequestBudget;
+  /** Source of poll jitter (default Math.random). */
+  random?: () => number;
 }
 
 export interface PingService extends PingChecker {
@@ -68,7 +70,7 @@ export function createPingService(deps: PingServiceDeps): PingService {
       settled: null,
     };
     flight.settled = runCheck(
-      { api: deps.api, clock, logger: deps.logger },
+      { api: deps.api, clock, logger: deps.logger, ...(deps.random ? { random: deps.random } : {}) },
       {
         serviceId,
         packets,

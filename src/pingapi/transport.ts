@@ -5,6 +5,7 @@
 import { PermanentError, TransientError } from '../core/errors.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { createSemaphore } from '../util/semaphore.js';
 
 /** A request relative to the API base. */
 export interface RequestSpec {
@@ -50,12 +51,16 @@ function networkCode(err: unknown): string {
   return typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? code : 'connection failed';
 }
 
+/** Requests in flight to one Ping API at most; more wait their turn (bounded sockets, no bursts). */
+export const DEFAULT_MAX_CONCURRENT = 32;
+
 /** Builds the transport for `baseUrl` (no trailing slash needed; a path prefix is kept). */
-export function createTransport(opts: { baseUrl: string; logger: Logger; clock: Clock; fetch?: typeof fetch }): Transport {
+export function createTransport(opts: { baseUrl: string; logger: Logger; clock: Clock; fetch?: typeof fetch; maxConcurrent?: number }): Transport {
   const base = opts.baseUrl.replace(/\/+$/, '');
   const origin = new URL(base).origin;
   const fetchImpl = opts.fetch ?? fetch;
   const { logger, clock } = opts;
+  const slots = createSemaphore(opts.maxConcurrent ?? DEFAULT_MAX_CONCURRENT);
 
   return {
     async send(spec, ctx) {
@@ -76,22 +81,35 @@ export function createTransport(opts: { baseUrl: string; logger: Logger; clock: 
         const path = `${url.pathname}${url.search}`;
         await ctx.beforeRequest?.(ctx.signal);
         ctx.signal?.throwIfAborted();
-        const timeout = AbortSignal.timeout(ctx.timeoutMs);
-        const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
+        const release = await slots.acquire(ctx.signal);
+        // A plain controller and timer, released as soon as the answer is read: thousands of
+        // AbortSignal.timeout() signals would otherwise linger for the whole timeout.
+        const ctl = new AbortController();
+        let timedOut = false;
+        const timer = setTimeout(() => {
+          timedOut = true;
+          ctl.abort(new Error('timeout'));
+        }, ctx.timeoutMs);
+        const onCallerAbort = () => ctl.abort(ctx.signal?.reason);
+        ctx.signal?.addEventListener('abort', onCallerAbort, { once: true });
         const started = clock.now();
         let res: Response;
         let text: string;
         try {
           // Redirects are followed by hand: fetch would carry a custom key header to any origin.
-          res = await fetchImpl(url, { method: spec.method, headers, body, signal, redirect: 'manual' });
+          res = await fetchImpl(url, { method: spec.method, headers, body, signal: ctl.signal, redirect: 'manual' });
           text = await res.text();
         } catch (err) {
           if (ctx.signal?.aborted) throw ctx.signal.reason;
-          const fault = timeout.aborted
+          const fault = timedOut
             ? new TransientError('timeout', `the Ping API did not answer within ${ctx.timeoutMs} ms`)
             : new TransientError('network', `could not reach the Ping API (${networkCode(err)})`);
           logger.debug({ method: spec.method, path, status: null, ms: clock.now() - started, fault: fault.kind }, 'ping api request failed');
           throw fault;
+        } finally {
+          clearTimeout(timer);
+          ctx.signal?.removeEventListener('abort', onCallerAbort);
+          release();
         }
         logger.debug({ method: spec.method, path, status: res.status, ms: clock.now() - started }, 'ping api request');
 

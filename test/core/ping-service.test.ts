@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckState } from '../../src/core/check-state.js';
 import { PermanentError, TransientError } from '../../src/core/errors.js';
+import { jittered } from '../../src/core/check.js';
 import { createPingService, type RequestBudget } from '../../src/core/ping-service.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
@@ -12,7 +13,7 @@ const unlimited: RequestBudget = { take: async () => {} };
 function setup(budget: RequestBudget = unlimited) {
   const clock = new ManualClock();
   const api = new MemoryPingApi();
-  const service = createPingService({ api, clock, logger: silentLogger, polling, budget });
+  const service = createPingService({ api, clock, logger: silentLogger, polling, budget, random: () => 0.5 });
   return { clock, api, service };
 }
 
@@ -21,6 +22,18 @@ async function collect(states: AsyncIterable<CheckState>): Promise<CheckState[]>
   for await (const s of states) out.push(s);
   return out;
 }
+
+describe('poll jitter', () => {
+  it.each([
+    [1000, 0.5, 1000],
+    [1000, 0, 900],
+    [1000, 0.999999, 1100],
+    [600, 0.25, 570],
+    [0, 0.9, 0],
+  ])('moves %i ms with r=%d to %i ms', (delay, r, expected) => {
+    expect(jittered(delay, r)).toBe(expected);
+  });
+});
 
 describe('PingService in virtual time', () => {
   it('walks starting → created → polling → done and reports polls and elapsed time', async () => {
