@@ -1,0 +1,67 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createPingService } from '../src/core/ping-service.js';
+import type { Verdict } from '../src/core/verdict.js';
+import { createPingApi } from '../src/pingapi/http-client.js';
+import { scenarioFor } from '../src/sim/scenarios.js';
+import { startSimulator } from '../src/sim/server.js';
+import { systemClock } from '../src/util/clock.js';
+import { silentLogger } from '../src/util/logger.js';
+import { createTokenBucket } from '../src/util/token-bucket.js';
+
+export interface LoadResult {
+  checks: number;
+  correct: number;
+  wrong: string[];
+  wallMs: number;
+  peakRssMb: number;
+  lagP99Ms: number;
+  lagMaxMs: number;
+  requests: number;
+}
+
+/** What the simulator's scenario for a service should end in. */
+function expectedVerdict(serviceId: number): Verdict {
+  const s = scenarioFor(serviceId);
+  if (!s) return 'failed';
+  return s.outcome === 'never' ? 'timed_out' : s.outcome;
+}
+
+/** Runs `n` concurrent checks (service ids 1000…) against the simulator in this process. */
+export async function benchLoad(n = 1000): Promise<LoadResult> {
+  const sim = await startSimulator({ logger: silentLogger, speed: 1 });
+  const api = createPingApi({ baseUrl: sim.url, auth: { kind: 'none' }, timeoutMs: 10_000, logger: silentLogger });
+  const service = createPingService({
+    api,
+    clock: systemClock,
+    logger: silentLogger,
+    // The documented defaults, with a shorter deadline so the never-finishing line ends the run sooner.
+    polling: { packets: 4, initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000, timeoutMs: 15_000, resultCacheMs: 30_000 },
+    budget: createTokenBucket({ perMinute: 1_000_000, burst: 100_000, clock: systemClock }),
+  });
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  let peakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 50);
+  lag.enable();
+  const start = performance.now();
+  const ids = Array.from({ length: n }, (_, i) => 1000 + (i % 1000));
+  const dones = await Promise.all(ids.map((id) => service.check(id).done));
+  const wallMs = performance.now() - start;
+  lag.disable();
+  clearInterval(sampler);
+  const wrong = dones.filter((d) => d.verdict !== expectedVerdict(d.serviceId)).map((d) => `${d.serviceId}: ${d.verdict} (expected ${expectedVerdict(d.serviceId)})`);
+  const requests = sim.stats().requests;
+  await service.close();
+  await sim.close();
+  return {
+    checks: n,
+    correct: n - wrong.length,
+    wrong,
+    wallMs: Math.round(wallMs),
+    peakRssMb: Math.round(peakRss / 1024 / 1024),
+    lagP99Ms: Number((lag.percentile(99) / 1e6).toFixed(1)),
+    lagMaxMs: Number((lag.max / 1e6).toFixed(1)),
+    requests,
+  };
+}
