@@ -1,3 +1,4 @@
+import { fork } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createPingService } from '../src/core/ping-service.js';
 import type { Verdict } from '../src/core/verdict.js';
@@ -9,6 +10,7 @@ import { silentLogger } from '../src/util/logger.js';
 import { createTokenBucket } from '../src/util/token-bucket.js';
 
 export interface LoadResult {
+  simulator: string;
   checks: number;
   correct: number;
   wrong: string[];
@@ -26,9 +28,38 @@ function expectedVerdict(serviceId: number): Verdict {
   return s.outcome === 'never' ? 'timed_out' : s.outcome;
 }
 
-/** Runs `n` concurrent checks (service ids 1000…) against the simulator in this process. */
-export async function benchLoad(n = 1000): Promise<LoadResult> {
+interface SimHandle {
+  url: string;
+  requests(): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function simInProcess(): Promise<SimHandle> {
   const sim = await startSimulator({ logger: silentLogger, speed: 1 });
+  return { url: sim.url, requests: async () => sim.stats().requests, close: () => sim.close() };
+}
+
+/** The simulator in a child process, so the numbers are the bot's alone (as in production). */
+async function simInChild(): Promise<SimHandle> {
+  const child = fork(new URL('./sim-child.js', import.meta.url), { stdio: 'ignore' });
+  const url = await new Promise<string>((resolve) => child.once('message', (m) => resolve((m as { url: string }).url)));
+  return {
+    url,
+    requests: () =>
+      new Promise((resolve) => {
+        child.once('message', (m) => resolve((m as { stats: { requests: number } }).stats.requests));
+        child.send('stats');
+      }),
+    close: async () => {
+      child.disconnect();
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+/** Runs `n` concurrent checks (service ids 1000…) against the simulator, in this process or a child. */
+export async function benchLoad(n = 1000, where: 'in-process' | 'child' = 'in-process'): Promise<LoadResult> {
+  const sim = where === 'child' ? await simInChild() : await simInProcess();
   const api = createPingApi({ baseUrl: sim.url, auth: { kind: 'none' }, timeoutMs: 10_000, logger: silentLogger });
   const service = createPingService({
     api,
@@ -51,10 +82,11 @@ export async function benchLoad(n = 1000): Promise<LoadResult> {
   lag.disable();
   clearInterval(sampler);
   const wrong = dones.filter((d) => d.verdict !== expectedVerdict(d.serviceId)).map((d) => `${d.serviceId}: ${d.verdict} (expected ${expectedVerdict(d.serviceId)})`);
-  const requests = sim.stats().requests;
+  const requests = await sim.requests();
   await service.close();
   await sim.close();
   return {
+    simulator: where === 'child' ? 'child process' : 'same process',
     checks: n,
     correct: n - wrong.length,
     wrong,

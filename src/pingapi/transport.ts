@@ -6,6 +6,7 @@ import { PermanentError, TransientError } from '../core/errors.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { createSemaphore } from '../util/semaphore.js';
+import { createExchange, ExchangeError, type Exchange, type HeaderReader } from './exchange.js';
 
 /** A request relative to the API base. */
 export interface RequestSpec {
@@ -33,7 +34,7 @@ export interface RequestContext {
 /** An answer, whatever its status; the body is read in full. */
 export interface Answer {
   status: number;
-  headers: Headers;
+  headers: HeaderReader;
   text: string;
 }
 
@@ -44,23 +45,17 @@ export interface Transport {
 
 const MAX_REDIRECTS = 3;
 
-/** The error code of a fetch failure (`ECONNREFUSED`...), never its message: that may carry the URL. */
-function networkCode(err: unknown): string {
-  const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
-  const code = cause?.code;
-  return typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? code : 'connection failed';
-}
-
 /** Requests in flight to one Ping API at most; more wait their turn (bounded sockets, no bursts). */
 export const DEFAULT_MAX_CONCURRENT = 32;
 
 /** Builds the transport for `baseUrl` (no trailing slash needed; a path prefix is kept). */
-export function createTransport(opts: { baseUrl: string; logger: Logger; clock: Clock; fetch?: typeof fetch; maxConcurrent?: number }): Transport {
+export function createTransport(opts: { baseUrl: string; logger: Logger; clock: Clock; exchange?: Exchange; maxConcurrent?: number }): Transport {
   const base = opts.baseUrl.replace(/\/+$/, '');
   const origin = new URL(base).origin;
-  const fetchImpl = opts.fetch ?? fetch;
+  const maxConcurrent = opts.maxConcurrent ?? DEFAULT_MAX_CONCURRENT;
+  const exchange = opts.exchange ?? createExchange(maxConcurrent);
   const { logger, clock } = opts;
-  const slots = createSemaphore(opts.maxConcurrent ?? DEFAULT_MAX_CONCURRENT);
+  const slots = createSemaphore(maxConcurrent);
 
   return {
     async send(spec, ctx) {
@@ -82,33 +77,21 @@ export function createTransport(opts: { baseUrl: string; logger: Logger; clock: 
         await ctx.beforeRequest?.(ctx.signal);
         ctx.signal?.throwIfAborted();
         const release = await slots.acquire(ctx.signal);
-        // A plain controller and timer, released as soon as the answer is read: thousands of
-        // AbortSignal.timeout() signals would otherwise linger for the whole timeout.
-        const ctl = new AbortController();
-        let timedOut = false;
-        const timer = setTimeout(() => {
-          timedOut = true;
-          ctl.abort(new Error('timeout'));
-        }, ctx.timeoutMs);
-        const onCallerAbort = () => ctl.abort(ctx.signal?.reason);
-        ctx.signal?.addEventListener('abort', onCallerAbort, { once: true });
         const started = clock.now();
-        let res: Response;
-        let text: string;
+        let res: Answer;
         try {
-          // Redirects are followed by hand: fetch would carry a custom key header to any origin.
-          res = await fetchImpl(url, { method: spec.method, headers, body, signal: ctl.signal, redirect: 'manual' });
-          text = await res.text();
+          // Redirects are followed by hand, and only within the origin: a custom key header must not travel.
+          res = await exchange(url, { method: spec.method, headers, body, timeoutMs: ctx.timeoutMs, ...(ctx.signal ? { signal: ctx.signal } : {}) });
         } catch (err) {
           if (ctx.signal?.aborted) throw ctx.signal.reason;
-          const fault = timedOut
-            ? new TransientError('timeout', `the Ping API did not answer within ${ctx.timeoutMs} ms`)
-            : new TransientError('network', `could not reach the Ping API (${networkCode(err)})`);
+          const failure = err instanceof ExchangeError ? err.failure : { kind: 'network' as const, code: 'connection failed' };
+          const fault =
+            failure.kind === 'timeout'
+              ? new TransientError('timeout', `the Ping API did not answer within ${ctx.timeoutMs} ms`)
+              : new TransientError('network', `could not reach the Ping API (${failure.kind === 'network' ? failure.code : 'aborted'})`);
           logger.debug({ method: spec.method, path, status: null, ms: clock.now() - started, fault: fault.kind }, 'ping api request failed');
           throw fault;
         } finally {
-          clearTimeout(timer);
-          ctx.signal?.removeEventListener('abort', onCallerAbort);
           release();
         }
         logger.debug({ method: spec.method, path, status: res.status, ms: clock.now() - started }, 'ping api request');
@@ -129,7 +112,7 @@ export function createTransport(opts: { baseUrl: string; logger: Logger; clock: 
           url = next;
           continue;
         }
-        return { status: res.status, headers: res.headers, text };
+        return res;
       }
     },
   };
