@@ -2,7 +2,7 @@ import 'dotenv/config';
 import { createCore } from './app.js';
 import { exitCodeFor, parseCliArgs } from './cli-args.js';
 import { ConfigError, loadConfig } from './config.js';
-import { finalCard, statusLine } from './adapters/shell/terminal.js';
+import { finalCard, sanitizeTerminal, statusLine } from './adapters/shell/terminal.js';
 import { followCheck, prepareCheck } from './chat/ping-flow.js';
 import { startSimulator } from './sim/server.js';
 import { createLogger } from './util/logger.js';
@@ -61,7 +61,8 @@ async function cli(argv: string[]): Promise<number> {
     const prepared = await prepareCheck(cmd.target, core, config.locale);
     if (!prepared.ok) {
       if (cmd.json) process.stdout.write(`${JSON.stringify({ service_id: null, verdict: null, error: prepared.reason, message: prepared.message })}\n`);
-      else process.stderr.write(`${prepared.message}\n`);
+      // The ambiguous list quotes client names from the API: no escape sequences to the terminal.
+      else process.stderr.write(`${sanitizeTerminal(prepared.message)}\n`);
       return prepared.reason === 'help' ? 0 : 3;
     }
     const packets = cmd.packets ?? prepared.packets;

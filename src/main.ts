@@ -68,7 +68,9 @@ async function main(): Promise<number> {
       process.stdout.write(`Ping API simulator running at ${core.apiUrl} (scenarios: 1001 stable, 1002 intermittent, 1003 no internet, 1004 failed, 1005 never finishes, 1008 antenna-only)\n`);
     }
     const shell = runShell(deps, { input: process.stdin, output: process.stdout, interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY) });
-    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => shell.close());
+    // A signal means stop now: checks in flight are cancelled (their cards say so) rather than
+    // holding the exit until their deadline; a second signal kills the process outright.
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => shell.stop());
     await shell.finished;
     await shutdown('end of input');
     return 0;

@@ -5,7 +5,7 @@ import { followCheck, prepareCheck } from '../../chat/ping-flow.js';
 import type { CheckHandle } from '../../core/ping-service.types.js';
 import { helpText } from '../../present/render.js';
 import type { View } from '../../present/view.js';
-import { finalCard, statusLine } from './terminal.js';
+import { finalCard, sanitizeTerminal, statusLine } from './terminal.js';
 
 export interface ShellOptions {
   input: Readable;
@@ -19,10 +19,14 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
   const { output, interactive } = opts;
   const locale = deps.config.locale;
   const log = deps.logger.child({ surface: 'shell' });
+  // Keyed per request, not per service: two pings of one client are two lines to cancel and redraw.
   const running = new Map<number, { handle: CheckHandle; view: View | null }>();
   const pending = new Set<Promise<void>>();
+  let nextId = 0;
   let live = false;
   let closed = false;
+  // Set by /quit or a signal: lines already buffered are dropped and no new check starts.
+  let stopping = false;
 
   const clearLive = () => {
     if (interactive && live) output.write('\r\x1b[2K');
@@ -50,14 +54,18 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
     const prepared = await prepareCheck(text, deps, locale);
     if (!prepared.ok) {
       log.info({ reason: prepared.reason }, 'ping refused');
-      return say(prepared.message);
+      // Refusals quote client names from the API (the ambiguous list): no escape sequences to the terminal.
+      return say(sanitizeTerminal(prepared.message));
     }
+    // The client look-up may have outlived a /quit typed meanwhile: starting the check now would hold the exit.
+    if (stopping) return;
     const handle = deps.checker.check(prepared.serviceId, {
       priority: 'interactive',
       ...(prepared.packets ? { packets: prepared.packets } : {}),
     });
     const entry = { handle, view: null as View | null };
-    running.set(prepared.serviceId, entry);
+    const id = nextId++;
+    running.set(id, entry);
     let lastLine = '';
     const done = await followCheck(handle, prepared.client, locale, (view) => {
       entry.view = view;
@@ -67,7 +75,7 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
       if (line !== lastLine) say(line);
       lastLine = line;
     });
-    running.delete(prepared.serviceId);
+    running.delete(id);
     log.info({ check: done.serviceId, task: done.taskId, verdict: done.verdict, polls: done.polls, elapsedMs: done.elapsedMs }, 'check finished');
     if (entry.view) say(finalCard(entry.view, interactive));
   };
@@ -84,8 +92,16 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
   const rl = createInterface({ input: opts.input, terminal: interactive, historySize: 100 });
   rl.setPrompt('pingops> ');
 
+  const stop = () => {
+    stopping = true;
+    for (const r of running.values()) r.handle.cancel('shell');
+    rl.close();
+  };
+
   const finished = new Promise<void>((resolve) => {
     rl.on('line', (raw) => {
+      // readline still emits the rest of a pasted or piped chunk after close().
+      if (stopping) return;
       const line = raw.trim();
       const [word = '', ...rest] = line.split(/\s+/);
       const args = rest.join(' ');
@@ -104,14 +120,15 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
         case '/exit':
         case 'quit':
         case 'exit':
-          for (const r of running.values()) r.handle.cancel('shell');
-          rl.close();
+          stop();
           return;
         default:
           say(locale === 'es' ? `Comando desconocido: usa /ping <cliente> o /help.` : `Unknown command: use /ping <client> or /help.`);
       }
       prompt();
     });
+    // Ctrl+C at a terminal means stop now; Ctrl+D (end of input) lets the checks finish.
+    rl.on('SIGINT', stop);
     rl.on('close', () => {
       closed = true;
       // End of input: let the checks in flight reach their verdicts, then leave.
@@ -128,5 +145,11 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
     say(locale === 'es' ? 'pingops: escribe /ping 1001, /help o /quit.' : 'pingops: type /ping 1001, /help or /quit.');
     prompt();
   }
-  return { finished, close: () => rl.close() };
+  return {
+    finished,
+    /** Ends input as Ctrl+D would: checks in flight still reach their verdicts. */
+    close: () => rl.close(),
+    /** Ends input as /quit does: checks in flight are cancelled and show a cancelled card. */
+    stop,
+  };
 }

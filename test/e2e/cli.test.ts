@@ -1,0 +1,179 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { fixture, startFakePingApi, type FakePingApi } from '../fakes/fake-ping-api.js';
+import { CLI, jsonLines, killStarted, runProgram, startProgram, testEnv } from '../support/spawn.js';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await killStarted();
+  while (cleanup.length) await cleanup.pop()?.();
+});
+
+// Against a fake API there is no SIM_SPEED: poll right away and often.
+const FAST_POLLING = { PING_PACKET_MS: '1', PING_INTERVAL_MS: '10', PING_MAX_INTERVAL_MS: '50' };
+const SECRET = 'sekret-123';
+
+const check = (args: string[], env: Record<string, string | undefined> = {}) => runProgram([...CLI, 'check', ...args], { env: testEnv(env) });
+
+async function fakeApi(): Promise<FakePingApi> {
+  const api = await startFakePingApi();
+  cleanup.push(() => api.close());
+  return api;
+}
+
+describe('pingops check (monitoring exit codes)', () => {
+  it('--json prints exactly one JSON line with the verdict and exits 0 for a stable line', async () => {
+    const r = await check(['1001', '--json']);
+
+    expect(r).toMatchObject({ code: 0, signal: null });
+    const lines = r.stdout.split('\n').filter((l) => l !== '');
+    expect(lines).toHaveLength(1);
+    const out = JSON.parse(lines[0] ?? '') as Record<string, unknown>;
+    expect(Object.keys(out).sort()).toEqual(['elapsed_ms', 'message', 'polls', 'service_id', 'task_id', 'verdict']);
+    expect(out).toMatchObject({ service_id: 1001, verdict: 'stable', task_id: expect.stringMatching(/^[0-9a-f-]{36}$/), polls: expect.any(Number) });
+    expect(out.polls).toBeGreaterThanOrEqual(1);
+    expect(out.elapsed_ms).toEqual(expect.any(Number));
+  });
+
+  it.each([
+    ['1002', 'intermittent', 1],
+    ['1003', 'no_internet', 2],
+    ['1004', 'failed', 3],
+    ['1008', 'antenna_only', 1],
+  ] as const)('check %s --json reports %s and exits %i', async (id, verdict, code) => {
+    const r = await check([id, '--json']);
+
+    expect(r.code).toBe(code);
+    expect(jsonLines(r.stdout)).toEqual([expect.objectContaining({ service_id: Number(id), verdict })]);
+  });
+
+  it('prints the final card for people when --json is not given', async () => {
+    const r = await check(['client-1002']);
+
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('Jorge Ramírez · 1002: ⚠️ Intermittent connection');
+    expect(r.stdout).toContain('  Address: Cl 45 #10-23 · La Esperanza · Duitama');
+    expect(r.stdout).toMatch(/ {2}task [0-9a-f]{8} · \d+ polls? · /);
+    expect(jsonLines(r.stdout)).toEqual([]);
+  });
+
+  it('exits 3 with a clear message for an unknown client, in both output modes', async () => {
+    const human = await check(['9999']);
+    expect(human.code).toBe(3);
+    expect(human.stderr).toContain('Client 9999 not found.');
+    expect(human.stdout).toBe('');
+
+    const json = await check(['9999', '--json']);
+    expect(json.code).toBe(3);
+    expect(jsonLines(json.stdout)).toEqual([{ service_id: null, verdict: null, error: 'not_found', message: 'Client 9999 not found.' }]);
+  });
+
+  it('reports a check that never finishes as timed out and exits 3', async () => {
+    const r = await check(['1005', '--json'], { PING_TIMEOUT_MS: '1000' });
+
+    expect(r.code).toBe(3);
+    expect(jsonLines(r.stdout)).toEqual([expect.objectContaining({ service_id: 1005, verdict: 'timed_out' })]);
+  });
+
+  it.each([
+    [[], 'check needs a target'],
+    [['1001', '--packets', '99'], '--packets takes a whole number from 1 to 20'],
+    [['1001', '--loud'], 'unknown option --loud'],
+  ])('check %j is a usage error: exit 3 and the usage on stderr', async (args, message) => {
+    const r = await check(args);
+
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`pingops: ${message}`);
+    expect(r.stderr).toContain('Usage:\n  pingops check <target> [--packets N] [--json] [--fresh]');
+    expect(r.stdout).toBe('');
+  });
+
+  it('exits 3 on a bad setting, naming it and never echoing a secret', async () => {
+    const r = await check(['1001'], { PING_PACKETS: 'abc', PING_API_KEY: SECRET });
+
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('invalid configuration');
+    expect(r.stderr).toContain('PING_PACKETS: expected a whole number');
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+  });
+
+  it('exits 3 with a clear message when the Ping API is down throughout', async () => {
+    const api = await fakeApi();
+    api.route('GET', /.*/, { status: 503, body: { detail: 'Service Unavailable' } });
+    api.route('POST', /.*/, { status: 503, body: { detail: 'Service Unavailable' } });
+
+    const r = await check(['1001'], { PING_API_URL: api.url, PING_API_KEY: SECRET, ...FAST_POLLING });
+
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('Service 1001: ❌ Ping failed: Ping API unavailable (HTTP 503)');
+    expect(r.stdout).toContain('The line was not tested.');
+    // It did try (with retries) before giving up, and never leaked the key it sent.
+    expect(api.requestsTo('POST', '/api/v1/1001/ping/').length).toBeGreaterThanOrEqual(1);
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+  });
+
+  it('sends the API key from the environment in X-API-Key on the wire, never in the output', async () => {
+    const api = await fakeApi();
+    api.route('GET', /^\/api\/v1\/clients\/by-service-id\/1001\/?$/, { status: 200, body: fixture('api-client-found.json') });
+    api.route('POST', /^\/api\/v1\/1001\/ping\/?$/, { status: 200, body: fixture('api-create-ok.json') });
+    api.route('GET', /^\/api\/v1\/ping\/[^/]+\/?$/, { status: 200, body: fixture('api-result-stable.json') });
+
+    const r = await check(['1001', '--json', '--packets', '6'], { PING_API_URL: api.url, PING_API_KEY: SECRET, LOG_LEVEL: 'trace', ...FAST_POLLING });
+
+    expect(r.code).toBe(0);
+    expect(jsonLines(r.stdout)).toEqual([expect.objectContaining({ service_id: 1001, verdict: 'stable', task_id: '7f4c2a9e-3b1d-4e8a-9c55-0d6e2f1a8b34' })]);
+    expect(api.requests.length).toBeGreaterThanOrEqual(3);
+    for (const req of api.requests) expect(req.headers['x-api-key'], `${req.method} ${req.path}`).toBe(SECRET);
+    // --packets reached the create call.
+    expect(JSON.parse(api.requestsTo('POST', '/api/v1/1001/ping/')[0]?.body ?? '{}')).toEqual({ pings: 6 });
+    // Even at trace level the logs name the key's header at most, never its value.
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+  });
+});
+
+describe('pingops check with hostile text from the Ping API', () => {
+  it('lists ambiguous matches on stderr without the escape sequences in their names', async () => {
+    const api = await fakeApi();
+    const found = fixture('api-client-found.json') as { data: Record<string, unknown> };
+    const evil = (id: number) => ({ ...found.data, service_id: id, name: `Eve\u001b[2J\u001b]0;pwned\u0007 \u202eenilno\u202c ${id}` });
+    api.route('GET', /^\/api\/v1\/clients\/search\/?$/, {
+      status: 200,
+      body: { ok: true, type: 'success', action: 'clients_listed', data: [evil(1001), evil(1002)], message: null },
+    });
+
+    const r = await check(['Eve'], { PING_API_URL: api.url });
+
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('• Eve[2J]0;pwned enilno 1001 · 1001');
+    expect(r.stderr).toContain('• Eve[2J]0;pwned enilno 1002 · 1002');
+    // eslint-disable-next-line no-control-regex
+    expect(r.stdout + r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u);
+    expect(api.requestsTo('POST', /\/ping\/?$/)).toEqual([]);
+  });
+});
+
+describe('pingops sim', () => {
+  it('prints its URL, serves /health on loopback, and exits 0 on SIGTERM', async () => {
+    const p = startProgram([...CLI, 'sim', '--port', '0'], { env: testEnv() });
+    await p.waitFor('npm start\n');
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+) /.exec(p.stdout())?.[1] ?? '';
+    expect(url).not.toBe('');
+    expect(p.stdout()).toContain(`Try it from another terminal: PING_API_URL=${url} npm start`);
+
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    // And it is a working Ping API, not just a health page.
+    const client = await fetch(`${url}/api/v1/clients/by-service-id/1001`);
+    expect(await client.json()).toMatchObject({ ok: true, data: { service_id: 1001, name: 'Ana Morales' } });
+
+    p.signal('SIGTERM');
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('rejects a bad port with a usage error', async () => {
+    const r = await runProgram([...CLI, 'sim', '--port', 'http'], { env: testEnv() });
+
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('--port takes a port number (0-65535)');
+  });
+});
