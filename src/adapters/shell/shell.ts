@@ -28,24 +28,30 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
   // Set by /quit or a signal: lines already buffered are dropped and no new check starts.
   let stopping = false;
 
-  const clearLive = () => {
-    if (interactive && live) output.write('\r\x1b[2K');
-    live = false;
-  };
-  const drawLive = () => {
+  // On a terminal the screen ends with one status line per running check, then the prompt;
+  // every repaint wipes those lines, prints what is new above them, and draws them again.
+  let liveLines = 0;
+  const wipe = () => {
     if (!interactive) return;
-    const views = [...running.values()].flatMap((r) => (r.view ? [statusLine(r.view, true)] : []));
-    clearLive();
-    if (views.length > 0) {
-      output.write(views.join('  '));
-      live = true;
+    output.write('\r\x1b[2K');
+    for (; liveLines > 0; liveLines--) output.write('\x1b[1A\r\x1b[2K');
+  };
+  const repaint = (printed?: string) => {
+    if (!interactive) {
+      if (printed !== undefined) output.write(`${printed}\n`);
+      return;
     }
+    wipe();
+    if (printed !== undefined) output.write(`${printed}\n`);
+    const width = Math.max(20, ((output as { columns?: number }).columns ?? 80) - 1);
+    for (const r of running.values()) {
+      if (!r.view) continue;
+      output.write(`${statusLine(r.view, true, width)}\n`);
+      liveLines++;
+    }
+    if (!closed) rl.prompt(true);
   };
-  const say = (text: string) => {
-    clearLive();
-    output.write(`${text}\n`);
-    drawLive();
-  };
+  const say = (text: string) => repaint(text);
   const prompt = () => {
     if (interactive && !closed) rl.prompt(true);
   };
@@ -70,7 +76,7 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
     const done = await followCheck(handle, prepared.client, locale, (view) => {
       entry.view = view;
       if (view.final) return;
-      if (interactive) return drawLive();
+      if (interactive) return repaint();
       const line = statusLine(view, false);
       if (line !== lastLine) say(line);
       lastLine = line;
@@ -89,7 +95,7 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
     void tracked.finally(() => pending.delete(tracked));
   };
 
-  const rl = createInterface({ input: opts.input, terminal: interactive, historySize: 100 });
+  const rl = createInterface({ input: opts.input, ...(interactive ? { output } : {}), terminal: interactive, historySize: 100 });
   rl.setPrompt('pingops> ');
 
   const stop = () => {
@@ -100,6 +106,11 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
 
   const finished = new Promise<void>((resolve) => {
     rl.on('line', (raw) => {
+      if (interactive && liveLines > 0) {
+        // Enter moved below the echoed command; lift it above the status lines it was typed under.
+        output.write(`\x1b[${liveLines + 1}A\r\x1b[J${rl.getPrompt()}${raw}\n`);
+        liveLines = 0;
+      }
       // readline still emits the rest of a pasted or piped chunk after close().
       if (stopping) return;
       const line = raw.trim();
@@ -134,17 +145,14 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
       // End of input: let the checks in flight reach their verdicts, then leave.
       const drain = async () => {
         while (pending.size > 0) await Promise.all([...pending]);
-        clearLive();
+        wipe();
         resolve();
       };
       void drain();
     });
   });
 
-  if (interactive) {
-    say(locale === 'es' ? 'pingops: escribe /ping 1001, /help o /quit.' : 'pingops: type /ping 1001, /help or /quit.');
-    prompt();
-  }
+  if (interactive) say(locale === 'es' ? 'pingops: escribe /ping 1001, /help o /quit.' : 'pingops: type /ping 1001, /help or /quit.');
   return {
     finished,
     /** Ends input as Ctrl+D would: checks in flight still reach their verdicts. */

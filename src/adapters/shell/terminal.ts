@@ -16,9 +16,11 @@ const TONE_COLOUR: Record<Tone, string> = {
 };
 const RESET = '\x1b[0m';
 
-/** One status line for a running check: `[Ana Morales · 1001] Polling · attempt 2 · 4.9 s`. */
-export function statusLine(view: View, colour: boolean): string {
-  const line = `[${sanitizeTerminal(view.title)}] ${sanitizeTerminal(view.status)}`;
+/** One status line for a running check: `[Ana Morales · 1001] Polling · attempt 2 · 4.9 s`, cut to `width`. */
+export function statusLine(view: View, colour: boolean, width = Infinity): string {
+  const full = `[${sanitizeTerminal(view.title)}] ${sanitizeTerminal(view.status)}`;
+  const chars = [...full];
+  const line = chars.length > width ? `${chars.slice(0, Math.max(1, width - 1)).join('')}…` : full;
   return colour ? `${TONE_COLOUR[view.tone]}${line}${RESET}` : line;
 }
 
