@@ -56,9 +56,31 @@ export async function startRig(
   };
 }
 
-/** The JSON body of a call, typed loosely for assertions. */
-export function bodyOf(call: RestCall): Record<string, any> {
-  return call.body as Record<string, any>;
+/** The parts of Discord's message JSON the tests read; absent parts fail the assertions that read them. */
+export interface WireEmbed {
+  title: string;
+  description: string;
+  color: number;
+  fields: { name: string; value: string; inline?: boolean }[];
+  footer: { text: string };
+}
+export interface WireMessage {
+  content: string;
+  embeds: WireEmbed[];
+  components: { components: { custom_id: string; label: string; style: number }[] }[];
+  allowed_mentions: { parse: string[]; users?: string[] };
+  flags: number;
+  name: string;
+}
+/** A REST body: a message, or an interaction callback wrapping one (or autocomplete choices). */
+export interface WireBody extends WireMessage {
+  type: number;
+  data: WireMessage & { choices: { name: string; value: string }[] };
+}
+
+/** The JSON body of a call, as the parts the tests read. */
+export function bodyOf(call: RestCall): WireBody {
+  return call.body as WireBody;
 }
 
 /** Paths of one interaction's webhook (edits, follow-ups) and callback. */
@@ -80,6 +102,6 @@ export async function finalEdit(fake: FakeDiscord, token: string): Promise<RestC
 /** A status edit is final once its components no longer offer Cancel. */
 export function isFinal(c: RestCall): boolean {
   const b = bodyOf(c);
-  const ids: string[] = (b.components ?? []).flatMap((row: any) => row.components.map((x: any) => x.custom_id));
+  const ids = (b.components ?? []).flatMap((row) => row.components.map((x) => x.custom_id));
   return Array.isArray(b.embeds) && b.embeds.length > 0 && !ids.some((id) => id.startsWith('pingops:cancel:'));
 }

@@ -3,7 +3,7 @@ import { TONE_COLOURS } from '../../../src/adapters/discord/embed.js';
 import type { Directory } from '../../../src/directory/types.js';
 import { captureLogs } from '../../support/log-capture.js';
 import { ANA, BRUNO, FAKE_CHANNEL_ID, type RestCall } from '../../fakes/fake-discord.js';
-import { BOT_TOKEN, bodyOf, finalEdit, isFinal, routesOf, startRig, type Rig } from './rig.js';
+import { BOT_TOKEN, bodyOf, finalEdit, isFinal, routesOf, startRig, type Rig, type WireEmbed, type WireMessage } from './rig.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -12,9 +12,12 @@ afterEach(async () => {
 });
 
 const EPHEMERAL = 64;
-const customIds = (body: Record<string, any>): string[] =>
-  (body.components ?? []).flatMap((row: any) => row.components.map((c: any) => c.custom_id as string));
-const embedOf = (call: RestCall) => bodyOf(call).embeds[0];
+const customIds = (body: WireMessage): string[] => (body.components ?? []).flatMap((row) => row.components.map((c) => c.custom_id));
+const embedOf = (call: RestCall): WireEmbed => {
+  const embed = bodyOf(call).embeds?.[0];
+  if (!embed) throw new Error(`no embed in ${call.method} ${call.path}`);
+  return embed;
+};
 const edits = (r: Rig, token: string) => r.fake.callsTo('PATCH', routesOf(token).original);
 const callbacks = (r: Rig, token: string) => r.fake.callsTo('POST', routesOf(token).callback);
 
