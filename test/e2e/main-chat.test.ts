@@ -1,0 +1,126 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ANA, FAKE_APP_ID, startFakeDiscord, type FakeDiscord } from '../fakes/fake-discord.js';
+import { startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
+import { sign } from '../adapters/slack/harness.js';
+import { killStarted, MAIN, startProgram, testEnv, type Program } from '../support/spawn.js';
+
+// `npm start` with chat tokens, as an operator runs it: the composition root wires the
+// configured surfaces to the core, the shared HTTP server and the built-in simulator.
+const SIGNING_SECRET = 'e2e-signing-secret';
+const SLACK_TOKEN = 'xoxb-e2e-SecretBotToken';
+const DISCORD_TOKEN = 'e2e-discord-SecretToken';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await killStarted();
+  while (cleanup.length) await cleanup.pop()?.();
+});
+
+async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The port the bot's HTTP server took, from its structured log. */
+async function httpPort(bot: Program): Promise<number> {
+  await bot.waitFor('http server listening', 'stderr');
+  const line = bot.stderr().split('\n').find((l) => l.includes('http server listening')) ?? '';
+  return (JSON.parse(line) as { port: number }).port;
+}
+
+async function fakeSlack(): Promise<FakeSlack> {
+  const slack = await startFakeSlack();
+  cleanup.push(() => slack.close());
+  return slack;
+}
+
+async function fakeDiscord(): Promise<FakeDiscord> {
+  const discord = await startFakeDiscord({ token: DISCORD_TOKEN });
+  cleanup.push(() => discord.close());
+  return discord;
+}
+
+const slackEnv = (slack: FakeSlack) => ({ SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl });
+const discordEnv = (discord: FakeDiscord) => ({ DISCORD_TOKEN, DISCORD_APPLICATION_ID: FAKE_APP_ID, DISCORD_API_URL: discord.apiUrl });
+
+async function slashCommand(port: number, slack: FakeSlack, text: string): Promise<number> {
+  const body = new URLSearchParams({
+    team_id: 'T0001',
+    channel_id: 'C0NOC',
+    user_id: 'U123',
+    command: '/ping',
+    text,
+    api_app_id: 'A0001',
+    response_url: slack.responseUrl('cmd'),
+    trigger_id: 'trigger.1',
+  }).toString();
+  const ts = Math.floor(Date.now() / 1000);
+  const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sign(body, ts, SIGNING_SECRET) },
+    body,
+  });
+  await res.text();
+  return res.status;
+}
+
+const mentionOf = (slack: FakeSlack) =>
+  slack.callsTo('chat.postMessage').find((c) => typeof c.args.text === 'string' && c.args.text.startsWith('<@U123>'));
+
+describe('npm start with chat tokens', () => {
+  it('serves Slack in HTTP mode on PORT: a /ping ends with the verdict mention; SIGTERM exits 0', async () => {
+    const slack = await fakeSlack();
+    const bot = startProgram(MAIN, { env: testEnv(slackEnv(slack)), keepOpen: true });
+    const port = await httpPort(bot);
+    await until(async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined), '/readyz');
+
+    expect(await slashCommand(port, slack, '1001')).toBe(200);
+    const mention = await until(() => mentionOf(slack), 'the requester mention');
+    expect(String(mention.args.text)).toContain('Stable connection');
+    expect(mention.token).toBe(SLACK_TOKEN);
+
+    bot.signal('SIGTERM');
+    expect((await bot.exited).code).toBe(0);
+    expect(bot.stderr() + bot.stdout()).not.toContain(SLACK_TOKEN);
+    expect(bot.stderr() + bot.stdout()).not.toContain(SIGNING_SECRET);
+  });
+
+  it('connects to Discord with the Guilds intent only and answers /ping with a final embed', async () => {
+    const discord = await fakeDiscord();
+    const bot = startProgram(MAIN, { env: testEnv(discordEnv(discord)), keepOpen: true });
+    await discord.whenReady();
+    expect(discord.identifies[0]?.intents).toBe(1);
+
+    const sent = discord.sendCommand({ client: '1002' }, { user: ANA });
+    const final = await discord.waitForCall('PATCH', new RegExp(`/webhooks/${FAKE_APP_ID}/${sent.token}/messages/@original$`), (c) =>
+      JSON.stringify(c.body).includes('Intermittent connection'),
+    );
+    expect(JSON.stringify(final.body)).toContain('pingops:rerun:1002');
+
+    bot.signal('SIGTERM');
+    expect((await bot.exited).code).toBe(0);
+    expect(bot.stderr() + bot.stdout()).not.toContain(DISCORD_TOKEN);
+  });
+
+  it('runs Slack and Discord in the same process, without a shell', async () => {
+    const [slack, discord] = await Promise.all([fakeSlack(), fakeDiscord()]);
+    const bot = startProgram(MAIN, { env: testEnv({ ...slackEnv(slack), ...discordEnv(discord) }), keepOpen: true });
+    const port = await httpPort(bot);
+    await discord.whenReady();
+    expect(await slashCommand(port, slack, '1008')).toBe(200);
+    const sent = discord.sendCommand({ client: '1008' }, { user: ANA });
+    await until(() => mentionOf(slack), 'the Slack verdict');
+    await discord.waitForCall('PATCH', new RegExp(`/webhooks/${FAKE_APP_ID}/${sent.token}/messages/@original$`), (c) =>
+      JSON.stringify(c.body).includes('Antenna only'),
+    );
+    // The shell prompt never appeared: stdout belongs to no REPL when a chat surface runs.
+    expect(bot.stdout()).not.toContain('pingops>');
+    bot.signal('SIGTERM');
+    expect((await bot.exited).code).toBe(0);
+  });
+});
