@@ -1,7 +1,7 @@
 import 'dotenv/config';
 import { createCore } from './app.js';
 import { exitCodeFor, parseCliArgs } from './cli-args.js';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfigOrReport } from './config.js';
 import { finalCard, sanitizeTerminal, statusLine } from './adapters/shell/terminal.js';
 import { followCheck, prepareCheck } from './chat/ping-flow.js';
 import { startSimulator } from './sim/server.js';
@@ -29,16 +29,8 @@ async function cli(argv: string[]): Promise<number> {
     process.stderr.write(`pingops: ${cmd.message}\n\n${USAGE}`);
     return 3;
   }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`pingops: ${err.message}\n`);
-      return 3;
-    }
-    throw err;
-  }
+  const config = loadConfigOrReport((text) => process.stderr.write(text));
+  if (!config) return 3;
   // The CLI's stdout is for people and scripts; logs only when asked for.
   const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn');
 

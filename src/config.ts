@@ -198,6 +198,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   });
 }
 
+/** Loads the config for a program's start: on a problem, writes it for the person and returns null. */
+export function loadConfigOrReport(write: (text: string) => void, env: NodeJS.ProcessEnv = process.env): Config | null {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    write(`pingops: ${err.message}\n`);
+    return null;
+  }
+}
+
 function describeExpectation(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'too_small':

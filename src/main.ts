@@ -1,6 +1,6 @@
 import 'dotenv/config';
 import { createCore } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadConfigOrReport } from './config.js';
 import type { Surface, SurfaceDeps } from './chat/surface.js';
 import { runShell } from './adapters/shell/shell.js';
 import { createHttpServer } from './http/server.js';
@@ -11,16 +11,8 @@ import { createLogger, type Logger } from './util/logger.js';
 const SHUTDOWN_GRACE_MS = 5000;
 
 async function main(): Promise<number> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`pingops: ${err.message}\n`);
-      return 3;
-    }
-    throw err;
-  }
+  const config = loadConfigOrReport((text) => process.stderr.write(text));
+  if (!config) return 3;
   const chat = config.slack !== null || config.discord !== null;
   // A person at the shell should not read JSON logs between prompts unless they asked for them.
   const level = !chat && process.stdin.isTTY && !process.env.LOG_LEVEL ? 'warn' : config.logLevel;

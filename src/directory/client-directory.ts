@@ -5,6 +5,7 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { foldText, SERVICE_ID_MAX, targetKey } from './target.js';
 import type { Directory, Resolution, Target } from './types.js';
+import { raceAbort } from '../util/abort.js';
 
 /** What the directory needs. */
 export interface DirectoryOptions {
@@ -57,25 +58,6 @@ function digitsOf(text: string): string {
   return text.replace(/\D/gu, '');
 }
 
-/** Rejects with the signal's reason when it aborts first; the shared work keeps running for others. */
-function withSignal<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return work;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
 
 /**
  * How well a client matches an autocomplete query (lower is better), or null for no match:
@@ -236,7 +218,7 @@ export function createDirectory(opts: DirectoryOptions): Directory {
     const cached = freshRecord(serviceId);
     if (cached) return found(cached);
     try {
-      const [client] = await withSignal(byId(serviceId, 'full'), signal);
+      const [client] = await raceAbort(byId(serviceId, 'full'), signal);
       return client ? found(client) : { kind: 'not_found', target };
     } catch (err) {
       if (signal?.aborted) throw err;
@@ -255,7 +237,7 @@ export function createDirectory(opts: DirectoryOptions): Directory {
     try {
       switch (target.kind) {
         case 'phone':
-          matches = await withSignal(
+          matches = await raceAbort(
             lookup(key, 'full', ttlMs, async () => {
               const r = await api.clientByPhone(target.phone);
               return r ? [r] : [];
@@ -264,7 +246,7 @@ export function createDirectory(opts: DirectoryOptions): Directory {
           );
           break;
         case 'document':
-          matches = await withSignal(
+          matches = await raceAbort(
             lookup(key, 'full', ttlMs, async () => {
               const r = await api.clientByDocument(target.document);
               return r ? [r] : [];
@@ -273,7 +255,7 @@ export function createDirectory(opts: DirectoryOptions): Directory {
           );
           break;
         case 'name':
-          matches = await withSignal(search(target.query, 'full'), signal);
+          matches = await raceAbort(search(target.query, 'full'), signal);
           break;
       }
     } catch (err) {
@@ -346,7 +328,7 @@ export function createDirectory(opts: DirectoryOptions): Directory {
         return cached;
       }
       try {
-        const [client] = await withSignal(byId(serviceId, 'full'), clientOpts.signal);
+        const [client] = await raceAbort(byId(serviceId, 'full'), clientOpts.signal);
         if (!client) return null;
         markUsed(client);
         return client;

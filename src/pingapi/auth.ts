@@ -9,6 +9,7 @@ import type { Logger } from '../util/logger.js';
 import { faultForStatus } from './faults.js';
 import { parseBody } from './normalize.js';
 import type { RequestContext, Transport } from './transport.js';
+import { raceAbort } from '../util/abort.js';
 
 /** Where the JWT login form is posted, relative to the API base. */
 export const LOGIN_PATH = '/api/v1/auth/token';
@@ -61,25 +62,6 @@ function fail(err: Error): never {
   throw err;
 }
 
-/** Rejects with the signal's reason as soon as it aborts, without cancelling `p` for others. */
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  return new Promise<T>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
 
 /** Builds the authenticator for the configured auth kind. */
 export function createAuthenticator(auth: PingApiAuth, deps: { transport: Transport; logger: Logger; clock: Clock }): Authenticator {
