@@ -9,7 +9,7 @@ import { boltLogger } from './bolt-logger.js';
 import { startConversation, type ConversationDeps, type ConversationRecord, type ConversationRequest } from './conversation.js';
 import { escapeMrkdwn } from './mrkdwn.js';
 import { createUserDirectory } from './users.js';
-import { classifySlackError, describeFailure, isChannelAccessError, webClientOptions } from './web.js';
+import { classifySlackError, describeFailure, isChannelAccessError, socketModeClientOptions, webClientOptions } from './web.js';
 import { slackWords } from './words.js';
 
 /** Tuning knobs; the defaults suit production, tests shorten them. */
@@ -64,7 +64,14 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
       });
   const app = new App({
     token: cfg.botToken.reveal(),
-    ...(socketMode && cfg.appToken ? { socketMode: true, appToken: cfg.appToken.reveal() } : { receiver }),
+    ...(socketMode && cfg.appToken
+      ? {
+          socketMode: true,
+          appToken: cfg.appToken.reveal(),
+          // Bolt hands installerOptions.clientOptions to the socket client; without this it would share `clientOptions`.
+          installerOptions: { clientOptions: socketModeClientOptions(cfg.apiUrl) },
+        }
+      : { receiver }),
     logger: boltLogger(log),
     clientOptions,
     // auth.test runs in start(), so that no Web API call ever stands between a command and its ack.
@@ -287,7 +294,12 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
         throw new Error(`Slack rejected the bot token or could not be reached (${describeFailure(f)}); check SLACK_BOT_TOKEN and SLACK_API_URL`);
       }
       if (socketMode) {
-        await app.start();
+        try {
+          await app.start();
+        } catch (err) {
+          const f = classifySlackError(err);
+          throw new Error(`Slack refused the Socket Mode connection (${describeFailure(f)}); check SLACK_APP_TOKEN (an app-level xapp- token with connections:write)`);
+        }
         log.info({ mode: 'socket', botUserId }, 'slack surface started');
       } else {
         deps.http.mount('/slack/events', handler);

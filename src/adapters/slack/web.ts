@@ -51,6 +51,20 @@ export function webClientOptions(apiUrl: string | null): webApi.WebClientOptions
   };
 }
 
+/**
+ * Options of the Socket Mode client's own Web API client (apps.connections.open). It must keep
+ * trying through a Slack outage: after a reconnect fails, @slack/socket-mode rejects a promise
+ * nobody handles, which ends the process. So not the chat calls' two quick retries.
+ */
+export function socketModeClientOptions(apiUrl: string | null): webApi.WebClientOptions {
+  return {
+    ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+    // About 50 minutes of attempts, at most 30 s apart, so the bot is back soon after Slack is.
+    retryConfig: { retries: 100, factor: 1.5, minTimeout: 500, maxTimeout: 30_000, randomize: true },
+    timeout: 15_000,
+  };
+}
+
 /** Runs a Web API call, waiting out 429 Retry-After on `clock` up to `attempts` times (posts are not in LiveMessage). */
 export async function callWithRetry<T>(fn: () => Promise<T>, clock: Clock, attempts = 5): Promise<T> {
   for (let i = 1; ; i++) {
