@@ -17,6 +17,8 @@ async function main(): Promise<number> {
   // A person at the shell should not read JSON logs between prompts unless they asked for them.
   const level = !chat && process.stdin.isTTY && !process.env.LOG_LEVEL ? 'warn' : config.logLevel;
   const logger = createLogger(level);
+  // A library's stray rejection must not take every surface down with it: log it, keep serving.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection (kept running)'));
   const clock = systemClock;
   const core = await createCore(config, logger, clock);
   const http = createHttpServer(logger.child({ component: 'http' }));
