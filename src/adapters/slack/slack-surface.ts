@@ -46,6 +46,14 @@ export function stripBotMention(text: string, botUserId: string | undefined): st
  * `@pingops ping …` and DMs (status in the thread), Cancel / Re-run buttons. HTTP mode mounts
  * Bolt on the shared server at /slack/events; with an app token it runs in Socket Mode.
  */
+/**
+ * Runs `work` once the requests already read off the sockets had their turn: in a burst of
+ * commands every ack goes out before any conversation's API calls take the event loop.
+ */
+function afterPendingIo<T>(work: () => Promise<T>): Promise<T> {
+  return new Promise<void>((resolve) => setImmediate(resolve)).then(work);
+}
+
 export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions = {}): Surface {
   const cfg = deps.config.slack;
   if (!cfg) throw new Error('createSlackSurface needs config.slack (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)');
@@ -182,9 +190,11 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
     await ack();
     log.info({ channel: command.channel_id, user: command.user_id }, '/ping received');
     track(
-      begin(
-        { channel: command.channel_id, user: command.user_id, threadTs: null, rootTs: null, reply: respondPrivately(respond) },
-        command.text ?? '',
+      afterPendingIo(() =>
+        begin(
+          { channel: command.channel_id, user: command.user_id, threadTs: null, rootTs: null, reply: respondPrivately(respond) },
+          command.text ?? '',
+        ),
       ),
     );
   });
