@@ -42,11 +42,6 @@ export function stripBotMention(text: string, botUserId: string | undefined): st
 }
 
 /**
- * The Slack surface: `/ping` (root card + live thread status + requester notification),
- * `@pingops ping …` and DMs (status in the thread), Cancel / Re-run buttons. HTTP mode mounts
- * Bolt on the shared server at /slack/events; with an app token it runs in Socket Mode.
- */
-/**
  * Runs `work` once the requests already read off the sockets had their turn: in a burst of
  * commands every ack goes out before any conversation's API calls take the event loop.
  */
@@ -54,6 +49,11 @@ function afterPendingIo<T>(work: () => Promise<T>): Promise<T> {
   return new Promise<void>((resolve) => setImmediate(resolve)).then(work);
 }
 
+/**
+ * The Slack surface: `/ping` (root card + live thread status + requester notification),
+ * `@pingops ping …` and DMs (status in the thread), Cancel / Re-run buttons. HTTP mode mounts
+ * Bolt on the shared server at /slack/events; with an app token it runs in Socket Mode.
+ */
 export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions = {}): Surface {
   const cfg = deps.config.slack;
   if (!cfg) throw new Error('createSlackSurface needs config.slack (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)');
