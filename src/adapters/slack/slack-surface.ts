@@ -43,7 +43,7 @@ export function stripBotMention(text: string, botUserId: string | undefined): st
 
 /**
  * Runs `work` once the requests already read off the sockets had their turn: in a burst of
- * commands every ack goes out before any conversation's API calls take the event loop.
+ * commands more acks go out before conversations' API calls take the event loop.
  */
 function afterPendingIo<T>(work: () => Promise<T>): Promise<T> {
   return new Promise<void>((resolve) => setImmediate(resolve)).then(work);
