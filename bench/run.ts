@@ -28,7 +28,7 @@ async function main() {
   if (!only || only === 'slack') {
     const { benchSlackAck } = await import('./slack-ack.js');
     console.log('\n3. Slack: slash-command ack latency under 50 concurrent commands (goal: p99 < 100 ms)');
-    console.table([await benchSlackAck(50)]);
+    console.table(await benchSlackAck(50));
   }
 }
 
