@@ -50,7 +50,7 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
   const random = deps.random ?? Math.random;
   const start = clock.now();
   const elapsed = () => clock.now() - start;
-  const log = deps.logger.child({ check: o.serviceId });
+  const log = deps.logger.child({ serviceId: o.serviceId });
 
   // One signal for the check: the watchers' abort or the deadline, whichever comes first.
   const ctl = new AbortController();
@@ -78,7 +78,7 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
     beforeRequest: o.beforeRequest,
     onRetry: (fault, attempt, delayMs) => {
       lastFault = fault;
-      log.warn({ task: taskId, fault, attempt, delayMs }, 'ping api fault, retrying');
+      log.warn({ taskId, fault, attempt, delayMs }, 'ping api fault, retrying');
       o.emit({ kind: 'retrying', serviceId: o.serviceId, taskId, fault, attempt, elapsedMs: elapsed(), retryInMs: delayMs });
     },
   });
@@ -87,7 +87,7 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
     o.emit({ kind: 'starting', serviceId: o.serviceId, elapsedMs: elapsed() });
     taskId = (await api.createTask(o.serviceId, o.packets, callOpts())).taskId;
     lastFault = null;
-    log.info({ task: taskId, packets: o.packets }, 'ping task created');
+    log.info({ taskId, packets: o.packets }, 'ping task created');
     o.emit({ kind: 'created', serviceId: o.serviceId, taskId, elapsedMs: elapsed() });
 
     let failedPolls = 0;
@@ -101,7 +101,7 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
         lastFault = null;
         failedPolls = 0;
         if (result.kind === 'final') {
-          log.info({ task: taskId, verdict: result.verdict, polls, elapsedMs: elapsed() }, 'check verdict');
+          log.info({ taskId, verdict: result.verdict, polls, elapsedMs: elapsed() }, 'check verdict');
           return done(result.verdict, result.message, { kind: 'verdict' });
         }
       } catch (err) {
@@ -116,22 +116,22 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
     if (signal.aborted) {
       const cause = signal.reason as AbortCause | undefined;
       if (cause?.kind === 'cancelled') {
-        log.info({ task: taskId, by: cause.by }, 'check cancelled');
+        log.info({ taskId, by: cause.by }, 'check cancelled');
         return done('cancelled', null, { kind: 'cancelled', by: cause.by });
       }
       // At the deadline an API that was failing explains more than "timed out" does.
       if (lastFault) {
-        log.warn({ task: taskId, fault: lastFault }, 'check deadline passed during a ping api fault');
+        log.warn({ taskId, fault: lastFault }, 'check deadline passed during a ping api fault');
         return done('failed', null, { kind: 'error', fault: lastFault });
       }
-      log.warn({ task: taskId, polls }, 'check timed out');
+      log.warn({ taskId, polls }, 'check timed out');
       return done('timed_out', null, { kind: 'deadline' });
     }
     const fault = toFault(err);
     if (err instanceof PermanentError || err instanceof TransientError) {
-      log.warn({ task: taskId, fault }, 'check failed on a ping api error');
+      log.warn({ taskId, fault }, 'check failed on a ping api error');
     } else {
-      log.error({ task: taskId, err }, 'check failed unexpectedly');
+      log.error({ taskId, err }, 'check failed unexpectedly');
     }
     return done('failed', null, { kind: 'error', fault });
   } finally {

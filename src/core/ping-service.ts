@@ -98,7 +98,7 @@ export function createPingService(deps: PingServiceDeps): PingService {
     if (!flight.watchers.delete(w)) return;
     if (w.priority === 'interactive') flight.interactive--;
     if (flight.watchers.size === 0) {
-      log.info({ check: flight.serviceId, by }, 'last watcher left, stopping the check');
+      log.info({ serviceId: flight.serviceId, by }, 'last watcher left, stopping the check');
       flight.abort.abort({ kind: 'cancelled', by } satisfies AbortCause);
     }
   };

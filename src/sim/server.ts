@@ -167,7 +167,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       if (oldest !== undefined) tasks.delete(oldest);
     }
     stats.tasksCreated++;
-    log.debug({ task: task.id, serviceId, scenario: scenario.outcome, packets, durationMs: Math.round(durationMs) }, 'sim task created');
+    log.debug({ taskId: task.id, serviceId, scenario: scenario.outcome, packets, durationMs: Math.round(durationMs) }, 'sim task created');
     return shape === 'envelope'
       ? { status: 200, body: envelope(true, 'success', 'ping_created', { task_id: task.id }, null, true) }
       : { status: 202, body: { task_id: task.id } };
@@ -182,7 +182,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     }
     const wh = wispHubTaskAt(task.timeline, clock.now());
     const verdict = verdictFromWispHubTask(wh);
-    log.debug({ task: task.id, serviceId: task.serviceId, wisphub: wh.status, verdict }, 'sim task polled');
+    log.debug({ taskId: task.id, serviceId: task.serviceId, wisphub: wh.status, verdict }, 'sim task polled');
     if (verdict === 'pending') {
       if (shape === 'status') return { status: 200, body: { status: 'pending', message: 'Ping task is still processing.' } };
       const form = PENDING_FORMS[task.pendingAnswers++ % PENDING_FORMS.length];

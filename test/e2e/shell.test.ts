@@ -44,7 +44,7 @@ describe('pingops shell (npm start without chat tokens)', () => {
 
     // The structured logs went to stderr, naming the check, its task and the surface.
     const logs = jsonLines(r.stderr) as Record<string, unknown>[];
-    expect(logs.find((l) => l.msg === 'check finished')).toMatchObject({ surface: 'shell', check: 1001, verdict: 'stable', task: expect.any(String) });
+    expect(logs.find((l) => l.msg === 'check finished')).toMatchObject({ surface: 'shell', serviceId: 1001, verdict: 'stable', taskId: expect.any(String) });
   });
 
   it('runs several pings at once and prints every verdict once', async () => {
@@ -193,7 +193,7 @@ describe('pingops shell (npm start without chat tokens)', () => {
     expect(p.stdout()).toContain('Sandra Milena Vargas · 1005: ⏹️ Cancelled by shell');
     expect(p.stdout()).not.toContain('Timed out');
     const logs = jsonLines(p.stderr()) as Record<string, unknown>[];
-    expect(logs.find((l) => l.msg === 'check finished')).toMatchObject({ check: 1005, verdict: 'cancelled' });
+    expect(logs.find((l) => l.msg === 'check finished')).toMatchObject({ serviceId: 1005, verdict: 'cancelled' });
     expectCleanStdout(p.stdout());
   });
 });

@@ -82,7 +82,7 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
       lastLine = line;
     });
     running.delete(id);
-    log.info({ check: done.serviceId, task: done.taskId, verdict: done.verdict, polls: done.polls, elapsedMs: done.elapsedMs }, 'check finished');
+    log.info({ serviceId: done.serviceId, taskId: done.taskId, verdict: done.verdict, polls: done.polls, elapsedMs: done.elapsedMs }, 'check finished');
     if (entry.view) say(finalCard(entry.view, interactive));
   };
 
