@@ -7,6 +7,7 @@ import type { PingApi } from './pingapi/types.js';
 import { startSimulator } from './sim/server.js';
 import { systemClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
+import { createMetrics, type Metrics } from './http/metrics.js';
 import { Secret } from './util/secret.js';
 import { createTokenBucket } from './util/token-bucket.js';
 
@@ -19,6 +20,7 @@ export interface Core {
   apiUrl: string;
   /** True when the built-in simulator serves the Ping API. */
   simulated: boolean;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -46,7 +48,8 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
   const budget = createTokenBucket({ perMinute: config.pingApi.ratePerMin, clock });
   // A sped-up simulator finishes tasks sooner; poll around when its tasks really end.
   const polling = closeSim && config.sim.speed !== 1 ? { ...config.polling, packetMs: Math.max(1, Math.round(config.polling.packetMs / config.sim.speed)) } : config.polling;
-  const service = createPingService({ api, clock, logger, polling, budget });
+  const metrics = createMetrics(() => clock.now());
+  const service = createPingService({ api, clock, logger, polling, budget, onDone: (state) => metrics.checkDone(state) });
   const directory = createDirectory({ api, clock, logger: logger.child({ component: 'directory' }) });
   return {
     api,
@@ -54,6 +57,7 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     directory,
     apiUrl,
     simulated: closeSim !== null,
+    metrics,
     async close() {
       await service.close();
       await closeSim?.();

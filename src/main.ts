@@ -22,6 +22,10 @@ async function main(): Promise<number> {
   const clock = systemClock;
   const core = await createCore(config, logger, clock);
   const http = createHttpServer(logger.child({ component: 'http' }));
+  http.mount('/metrics', (req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : core.metrics.render(core.service.inFlight));
+  });
   const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, clock, logger, http };
 
   const surfaces: Surface[] = [];
@@ -36,7 +40,7 @@ async function main(): Promise<number> {
 
   try {
     const port = await http.listen(config.port);
-    logger.info({ port }, 'http server listening (/healthz, /readyz)');
+    logger.info({ port }, 'http server listening (/healthz, /readyz, /metrics)');
   } catch (err) {
     if (chat) throw err;
     // The shell works without the health endpoints; a busy port must not stop a local try-out.

@@ -19,6 +19,8 @@ export interface PingServiceDeps {
   budget: RequestBudget;
   /** Source of poll jitter (default Math.random). */
   random?: () => number;
+  /** Told of every finished check, once per task run and once per answer from the cache (metrics). */
+  onDone?: (state: DoneState) => void;
 }
 
 export interface PingService extends PingChecker {
@@ -85,6 +87,7 @@ export function createPingService(deps: PingServiceDeps): PingService {
             // Before watchers hear of it, so whoever asks next starts anew or hits the cache.
             flights.delete(serviceId);
             if (state.reason.kind === 'verdict' && polling.resultCacheMs > 0) cache.set(serviceId, { state, at: clock.now() });
+            deps.onDone?.(state);
           }
           for (const w of flight.watchers) w.push(state);
         },
@@ -112,7 +115,10 @@ export function createPingService(deps: PingServiceDeps): PingService {
       const priority: Priority = opts.priority ?? 'interactive';
       if (!opts.fresh && !flights.has(serviceId)) {
         const hit = cachedVerdict(serviceId);
-        if (hit) return finishedHandle(hit);
+        if (hit) {
+          deps.onDone?.(hit);
+          return finishedHandle(hit);
+        }
       }
       const flight = flights.get(serviceId) ?? startFlight(serviceId, opts.packets ?? polling.packets);
       const watcher = new Watcher(serviceId, priority, flight.current, (by) => leave(flight, watcher, by));

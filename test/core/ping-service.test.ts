@@ -202,6 +202,18 @@ describe('PingService in virtual time', () => {
     expect(asked.at(-1)).toBe('high');
   });
 
+  it('reports each finished run once, however many watched, and each answer from the cache', async () => {
+    const clock = new ManualClock();
+    const api = new MemoryPingApi();
+    const seen: string[] = [];
+    const service = createPingService({ api, clock, logger: silentLogger, polling, budget: unlimited, random: () => 0.5, onDone: (d) => seen.push(`${d.verdict}${d.cached ? ' (cached)' : ''}`) });
+    service.check(1001);
+    service.check(1001);
+    await clock.until(() => service.inFlight === 0);
+    service.check(1001);
+    expect(seen).toEqual(['stable', 'stable (cached)']);
+  });
+
   it('close() cancels every check in flight', async () => {
     const { clock, api, service } = setup();
     api.scripts.set(1, [pending()]);

@@ -145,16 +145,25 @@ describe('pingops shell (npm start without chat tokens)', () => {
     expect(r.stderr).not.toContain('sekret-123');
   });
 
-  it('serves /healthz and /readyz on PORT while the shell runs', async () => {
+  it('serves /healthz, /readyz and /metrics on PORT while the shell runs', async () => {
     const p = startProgram(MAIN, { env: testEnv(), keepOpen: true });
     await p.waitFor('Ping API answered /health: ready', 'stderr');
-    const listening = (jsonLines(p.stderr()) as Record<string, unknown>[]).find((l) => l.msg === 'http server listening (/healthz, /readyz)');
+    const listening = (jsonLines(p.stderr()) as Record<string, unknown>[]).find((l) => String(l.msg).startsWith('http server listening'));
     const port = Number(listening?.port);
     expect(port).toBeGreaterThan(0);
 
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 200, body: { status: 'ready' } });
+
+    p.write('/ping 1001\n/ping 1003\n');
+    await p.waitFor('Luz Dary Castro · 1003: 🔴 No internet');
+    await p.waitFor('Ana Morales · 1001: ✅ Stable connection');
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toContain('pingops_checks_total{verdict="stable"} 1\n');
+    expect(metrics).toContain('pingops_checks_total{verdict="no_internet"} 1\n');
+    expect(metrics).toContain('pingops_check_runs_total 2\n');
+    expect(metrics).toContain('pingops_checks_in_flight 0\n');
 
     p.endInput();
     expect(await p.exited).toEqual({ code: 0, signal: null });

@@ -1,0 +1,59 @@
+import type { DoneState } from '../core/check-state.js';
+import { VERDICTS, type Verdict } from '../core/verdict.js';
+
+/** Counts what the bot did, for `GET /metrics` in Prometheus' text format. */
+export interface Metrics {
+  /** Records a finished check (a cached answer counts as a check served from cache). */
+  checkDone(state: DoneState): void;
+  /** The exposition text; `inFlight` is read at scrape time. */
+  render(inFlight: number): string;
+}
+
+/** A small in-process registry: a fixed set of series, no labels from outside text. */
+export function createMetrics(now: () => number = Date.now): Metrics {
+  const started = now();
+  const checks = new Map<Verdict, number>(VERDICTS.map((v) => [v, 0]));
+  let cached = 0;
+  let pollsTotal = 0;
+  let elapsedMsTotal = 0;
+  let finishedFresh = 0;
+
+  return {
+    checkDone(state) {
+      checks.set(state.verdict, (checks.get(state.verdict) ?? 0) + 1);
+      if (state.cached) {
+        cached++;
+        return;
+      }
+      finishedFresh++;
+      pollsTotal += state.polls;
+      elapsedMsTotal += state.elapsedMs;
+    },
+    render(inFlight) {
+      const lines = [
+        '# HELP pingops_checks_total Checks finished, by verdict.',
+        '# TYPE pingops_checks_total counter',
+        ...[...checks].map(([v, n]) => `pingops_checks_total{verdict="${v}"} ${n}`),
+        '# HELP pingops_checks_cached_total Checks answered from the result cache.',
+        '# TYPE pingops_checks_cached_total counter',
+        `pingops_checks_cached_total ${cached}`,
+        '# HELP pingops_check_polls_total Polls of the Ping API made by finished checks.',
+        '# TYPE pingops_check_polls_total counter',
+        `pingops_check_polls_total ${pollsTotal}`,
+        '# HELP pingops_check_seconds_total Time finished checks took, summed (divide by pingops_check_runs_total).',
+        '# TYPE pingops_check_seconds_total counter',
+        `pingops_check_seconds_total ${(elapsedMsTotal / 1000).toFixed(3)}`,
+        '# HELP pingops_check_runs_total Checks that ran a ping task (not from the cache).',
+        '# TYPE pingops_check_runs_total counter',
+        `pingops_check_runs_total ${finishedFresh}`,
+        '# HELP pingops_checks_in_flight Checks running now.',
+        '# TYPE pingops_checks_in_flight gauge',
+        `pingops_checks_in_flight ${inFlight}`,
+        '# HELP pingops_uptime_seconds Seconds since the process started.',
+        '# TYPE pingops_uptime_seconds gauge',
+        `pingops_uptime_seconds ${Math.round((now() - started) / 1000)}`,
+      ];
+      return `${lines.join('\n')}\n`;
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import type { DoneState } from '../../src/core/check-state.js';
+import { createMetrics } from '../../src/http/metrics.js';
+
+const done = (over: Partial<DoneState>): DoneState => ({
+  kind: 'done',
+  serviceId: 1001,
+  taskId: 't',
+  verdict: 'stable',
+  message: null,
+  polls: 2,
+  elapsedMs: 4500,
+  reason: { kind: 'verdict' },
+  cached: false,
+  ...over,
+});
+
+const value = (text: string, series: string) => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1]);
+
+describe('metrics', () => {
+  it('counts verdicts, cache hits, polls and time, and reports the gauges', () => {
+    let t = 1_000_000;
+    const m = createMetrics(() => t);
+    m.checkDone(done({}));
+    m.checkDone(done({ verdict: 'no_internet', polls: 3, elapsedMs: 5500 }));
+    m.checkDone(done({ cached: true }));
+    m.checkDone(done({ verdict: 'timed_out', polls: 14, elapsedMs: 60_000, reason: { kind: 'deadline' } }));
+    t += 90_000;
+    const text = m.render(5);
+    expect(value(text, 'pingops_checks_total{verdict="stable"}')).toBe(2);
+    expect(value(text, 'pingops_checks_total{verdict="no_internet"}')).toBe(1);
+    expect(value(text, 'pingops_checks_total{verdict="timed_out"}')).toBe(1);
+    expect(value(text, 'pingops_checks_total{verdict="cancelled"}')).toBe(0);
+    expect(value(text, 'pingops_checks_cached_total')).toBe(1);
+    expect(value(text, 'pingops_check_runs_total')).toBe(3);
+    expect(value(text, 'pingops_check_polls_total')).toBe(19);
+    expect(value(text, 'pingops_check_seconds_total')).toBe(70);
+    expect(value(text, 'pingops_checks_in_flight')).toBe(5);
+    expect(value(text, 'pingops_uptime_seconds')).toBe(90);
+    // Every series has its HELP and TYPE lines.
+    expect(text.match(/^# TYPE /gm)).toHaveLength(7);
+  });
+});
