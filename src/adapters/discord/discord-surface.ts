@@ -153,7 +153,8 @@ export function createDiscordSurface(deps: SurfaceDeps, opts: DiscordSurfaceOpti
     });
     running.set(key, { handle, requesterId, requesterName: displayName(i) });
     const ids = { checkKey: key, serviceId };
-    const reply = createReplyEditor(replyOps(i), {
+    const ops = replyOps(i);
+    const reply = createReplyEditor(ops, {
       clock,
       deferredAt,
       logger: s.log,
@@ -187,7 +188,13 @@ export function createDiscordSurface(deps: SurfaceDeps, opts: DiscordSurfaceOpti
     try {
       await live.finish(toDiscordMessage(last, ids));
     } catch (err) {
-      doneLog.error({ err: describeDiscordError(err) }, 'final status could not be shown');
+      // The status message cannot be edited any more: the verdict still goes out, as a new message.
+      doneLog.warn({ err: describeDiscordError(err) }, 'final status could not be shown; posting it as a new message');
+      try {
+        await ops.sendToChannel(toDiscordMessage(last, ids));
+      } catch (again) {
+        doneLog.error({ err: describeDiscordError(again), verdict: done.verdict }, 'verdict could not be delivered to Discord');
+      }
     }
     doneLog.info({ verdict: done.verdict, polls: done.polls, elapsedMs: done.elapsedMs, edits: live.edits, cached: done.cached }, 'discord check finished');
     const messageId = reply.target().messageId;

@@ -6,8 +6,8 @@ import { RateLimitedError } from '../../chat/live-message.types.js';
  * interaction token: these helpers keep tokens out of logs and turn 429s into RateLimitedError.
  */
 
-/** Discord error codes meaning the interaction token can no longer edit its reply. */
-const DEAD_TOKEN_CODES = new Set([10015 /* Unknown Webhook */, 50027 /* Invalid Webhook Token */]);
+/** Discord error codes meaning the interaction's reply can no longer be edited (token gone, or the message deleted). */
+const DEAD_TOKEN_CODES = new Set([10008 /* Unknown Message */, 10015 /* Unknown Webhook */, 50027 /* Invalid Webhook Token */]);
 
 /** A log-safe summary of a Discord failure: name, HTTP status, Discord code, method, the route with tokens masked. */
 export function describeDiscordError(err: unknown): { name: string; status: number | null; code: number | string | null; method: string | null; route: string | null; message: string } {
@@ -26,7 +26,7 @@ export function maskRoute(text: string): string {
   return text.replace(/\/(webhooks|interactions)\/(\d+)\/[^/?\s]+/g, '/$1/$2/:token');
 }
 
-/** True when Discord says the interaction token is gone (expired after 15 min or unknown). */
+/** True when Discord says the reply cannot be edited any more (token expired or unknown, or someone deleted the message). */
 export function isDeadToken(err: unknown): boolean {
   return err instanceof DiscordAPIError && (err.status === 401 || err.status === 404) && DEAD_TOKEN_CODES.has(Number(err.code));
 }

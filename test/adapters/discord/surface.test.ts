@@ -240,6 +240,17 @@ describe('rate limits and long checks', () => {
     expect(text).not.toContain(sent.token);
   });
 
+  it('posts the verdict as a new message when someone deleted the status message', async () => {
+    rig = await startRig();
+    const sent = rig.fake.sendCommand({ client: '1002' });
+    await rig.fake.waitForCall('POST', routesOf(sent.token).callback);
+    rig.fake.script('PATCH', routesOf(sent.token).original, { status: 404, body: { message: 'Unknown Message', code: 10008 } }, 1000);
+    const posted = await rig.fake.waitForCall('POST', new RegExp(`^/channels/${FAKE_CHANNEL_ID}/messages$`));
+    const final = await rig.fake.waitForCall('PATCH', new RegExp(`^/channels/${FAKE_CHANNEL_ID}/messages/`), (c) => isFinal(c)).catch(() => posted);
+    expect(JSON.stringify(bodyOf(final).embeds)).toContain('Intermittent connection');
+    expect(bodyOf(posted).allowed_mentions).toEqual({ parse: [] });
+  });
+
   it('continues in a channel message when Discord refuses the interaction token', async () => {
     const logs = captureLogs();
     rig = await startRig({ logger: logs.logger });
