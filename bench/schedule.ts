@@ -1,4 +1,5 @@
 import { documentedPollOffset, pollOffset, TASK_MODEL, type ScheduleConfig } from '../src/core/schedule.js';
+import { seededRandom } from '../src/sim/seeded.js';
 
 /** Detection delay (task ready → verdict seen) and polls for one task under one schedule. */
 export function detect(durationMs: number, offset: (attempt: number) => number): { delayMs: number; polls: number } {
@@ -12,16 +13,6 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
-/** A small deterministic PRNG so every run prints the same table. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface ScheduleRow {
   workload: string;
@@ -33,7 +24,7 @@ export interface ScheduleRow {
 
 /** Compares our schedule with the documented one over two workloads of task durations. */
 export function benchSchedule(cfg: ScheduleConfig, samples = 20_000): ScheduleRow[] {
-  const rand = mulberry32(42);
+  const rand = seededRandom(42);
   // Realistic: the packet count we asked for (1-12) times a second, plus WispHub's overhead.
   const realistic = Array.from({ length: samples }, () => {
     const packets = 1 + Math.floor(rand() * 12);

@@ -10,6 +10,7 @@ import { RateLimitedError, type LiveMessage } from '../../src/chat/live-message.
 import { silentLogger } from '../../src/util/logger.js';
 import { createTokenBucket, type TokenBucket } from '../../src/util/token-bucket.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
+import { seededRandom } from '../../src/sim/seeded.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -97,17 +98,6 @@ function maxInWindow(times: number[], windowMs: number): number {
   return best;
 }
 
-/** Deterministic PRNG (mulberry32) so the "random 429" scenario is reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('pure helpers', () => {
   it.each([
@@ -486,7 +476,7 @@ describe('createLiveMessage', () => {
 
   it('random 429s (seeded): every final still lands and the budget holds', async () => {
     const clock = new ManualClock(T0);
-    const rand = mulberry32(0xc0ffee);
+    const rand = seededRandom(0xc0ffee);
     const perMinute = 60;
     const burst = 10;
     const budget = createTokenBucket({ perMinute, burst, clock });

@@ -7,31 +7,12 @@ import { foldText } from '../../src/directory/target.js';
 import type { Directory } from '../../src/directory/types.js';
 import type { CallOptions, PingApi } from '../../src/pingapi/types.js';
 import { silentLogger } from '../../src/util/logger.js';
+import { bareClient } from '../support/clients.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
 
 type Method = 'clientByServiceId' | 'clientByDocument' | 'clientByPhone' | 'searchClients';
 
-function client(serviceId: number, name: string, extra: Partial<ClientRecord> = {}): ClientRecord {
-  return {
-    serviceId,
-    name,
-    document: null,
-    phone: null,
-    address: null,
-    city: null,
-    locality: null,
-    paymentStatus: 'active',
-    zoneId: null,
-    antennaIp: null,
-    cutOffDate: null,
-    outstandingBalance: null,
-    lanInterface: null,
-    planName: null,
-    planPrice: null,
-    technicianId: null,
-    ...extra,
-  };
-}
+const client = bareClient;
 
 /**
  * The look-up half of the Ping API in memory, counting calls. (The HTTP client is tested over

@@ -14,6 +14,7 @@ import {
   normalizeTaskResult,
 } from '../../src/pingapi/normalize.js';
 import { silentLogger } from '../../src/util/logger.js';
+import { ANA_MORALES } from '../support/clients.js';
 
 const fixturesDir = new URL('../fixtures/', import.meta.url);
 const raw = (name: string) => readFileSync(new URL(name, fixturesDir), 'utf8');
@@ -193,24 +194,8 @@ describe('normalizeClient', () => {
   const found = (JSON.parse(raw('api-client-found.json')) as { data: Record<string, unknown> }).data;
 
   it('maps the fixture field by field', () => {
-    expect(normalizeClient(found)).toEqual({
-      serviceId: 1001,
-      name: 'Ana Morales',
-      document: '1032456789',
-      phone: '+573104445566',
-      address: 'Cra 12 #34-56',
-      city: 'Tunja',
-      locality: 'Centro',
-      paymentStatus: 'active',
-      zoneId: 4,
-      antennaIp: '10.20.0.4',
-      cutOffDate: '2026-12-15',
-      outstandingBalance: 0,
-      lanInterface: 'ether2',
-      planName: 'Hogar 50M',
-      planPrice: 65000,
-      technicianId: 7,
-    });
+    expect(normalizeClient(found)).toEqual(ANA_MORALES);
+
   });
 
   it('fills missing optional fields with null', () => {

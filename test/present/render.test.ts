@@ -16,29 +16,13 @@ import {
   usageText,
 } from '../../src/present/render.js';
 import type { Tone } from '../../src/present/view.js';
+import { ANA_MORALES } from '../support/clients.js';
 
 /** 2026-06-15 12:00 UTC: "today" for the billing rules. */
 const NOW = Date.UTC(2026, 5, 15, 12);
 const TASK = '7f4c2a9e-3b1d-4e8a-9c55-0d6e2f1a8b34';
 
-const ana: ClientRecord = {
-  serviceId: 1001,
-  name: 'Ana Morales',
-  document: '1032456789',
-  phone: '+573104445566',
-  address: 'Cra 12 #34-56',
-  city: 'Tunja',
-  locality: 'Centro',
-  paymentStatus: 'active',
-  zoneId: 4,
-  antennaIp: '10.20.0.4',
-  cutOffDate: '2026-12-15',
-  outstandingBalance: 0,
-  lanInterface: 'ether2',
-  planName: 'Hogar 50M',
-  planPrice: 65000,
-  technicianId: 7,
-};
+const ana: ClientRecord = ANA_MORALES;
 
 const bare: ClientRecord = {
   serviceId: 1002,
