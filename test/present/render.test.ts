@@ -16,7 +16,7 @@ import {
   usageText,
 } from '../../src/present/render.js';
 import type { Tone } from '../../src/present/view.js';
-import { ANA_MORALES } from '../support/clients.js';
+import { ANA_MORALES, bareClient } from '../support/clients.js';
 
 /** 2026-06-15 12:00 UTC: "today" for the billing rules. */
 const NOW = Date.UTC(2026, 5, 15, 12);
@@ -24,24 +24,7 @@ const TASK = '7f4c2a9e-3b1d-4e8a-9c55-0d6e2f1a8b34';
 
 const ana: ClientRecord = ANA_MORALES;
 
-const bare: ClientRecord = {
-  serviceId: 1002,
-  name: 'Luis Pérez',
-  document: null,
-  phone: null,
-  address: null,
-  city: null,
-  locality: null,
-  paymentStatus: null,
-  zoneId: null,
-  antennaIp: null,
-  cutOffDate: null,
-  outstandingBalance: null,
-  lanInterface: null,
-  planName: null,
-  planPrice: null,
-  technicianId: null,
-};
+const bare: ClientRecord = bareClient(1002, 'Luis Pérez', { paymentStatus: null });
 
 const suspended: ClientRecord = { ...ana, paymentStatus: 'suspended', cutOffDate: '2026-06-05', outstandingBalance: 130000 };
 
