@@ -126,8 +126,13 @@ export function createPingService(deps: PingServiceDeps): PingService {
       if (priority === 'interactive') flight.interactive++;
       if (opts.signal) {
         const signal = opts.signal;
-        if (signal.aborted) watcher.cancel(null);
-        else signal.addEventListener('abort', () => watcher.cancel(null), { once: true });
+        const onAbort = () => watcher.cancel(null);
+        if (signal.aborted) onAbort();
+        else {
+          signal.addEventListener('abort', onAbort, { once: true });
+          // A long-lived signal (a surface's shutdown) must not collect one listener per check.
+          void watcher.done.then(() => signal.removeEventListener('abort', onAbort));
+        }
       }
       return watcher;
     },
