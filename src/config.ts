@@ -124,7 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? '?');
       // Describe what was expected, never echo the value: it may be a secret.
-      problems.push(`${name}: expected ${describeExpectation(issue)}`);
+      problems.push(`${name}: expected ${describeExpectation(issue, name)}`);
     }
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
@@ -209,7 +209,10 @@ export function loadConfigOrReport(write: (text: string) => void, env: NodeJS.Pr
   }
 }
 
-function describeExpectation(issue: z.core.$ZodIssue): string {
+/** Settings that take fractions; every other number is whole. */
+const DECIMAL_SETTINGS = new Set(['SIM_SPEED']);
+
+function describeExpectation(issue: z.core.$ZodIssue, name: string): string {
   switch (issue.code) {
     case 'too_small':
       return `a number of at least ${String(issue.minimum)}`;
@@ -218,7 +221,8 @@ function describeExpectation(issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return `one of ${issue.values.map(String).join(', ')}`;
     case 'invalid_type':
-      return issue.expected === 'number' ? 'a whole number' : `a ${issue.expected}`;
+      if (issue.expected === 'number' || issue.expected === 'int') return DECIMAL_SETTINGS.has(name) ? 'a number' : 'a whole number';
+      return `a ${issue.expected}`;
     case 'invalid_format':
       if (issue.format === 'url') return 'an http(s) URL';
       // Our regexes carry their own wording ("a numeric guild id").

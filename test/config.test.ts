@@ -29,6 +29,8 @@ describe('config', () => {
 
   it.each([
     [{ PING_PACKETS: 'four' }, 'PING_PACKETS: expected a whole number'],
+    [{ PING_PACKETS: '4.5' }, 'PING_PACKETS: expected a whole number'],
+    [{ SIM_SPEED: 'fast' }, 'SIM_SPEED: expected a number'],
     [{ PING_PACKETS: '50' }, 'PING_PACKETS: expected a number of at most 20'],
     [{ PING_API_URL: 'ftp://x' }, 'PING_API_URL: expected'],
     [{ LOCALE: 'fr' }, 'LOCALE: expected one of es, en'],

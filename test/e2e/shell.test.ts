@@ -140,7 +140,7 @@ describe('pingops shell (npm start without chat tokens)', () => {
     const r = await runProgram(MAIN, { env: testEnv({ SIM_SPEED: 'fast', PING_API_PASSWORD: 'sekret-123' }), input: '/ping 1001\n' });
 
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain('SIM_SPEED: expected a whole number');
+    expect(r.stderr).toContain('SIM_SPEED: expected a number');
     expect(r.stdout).toBe('');
     expect(r.stderr).not.toContain('sekret-123');
   });
