@@ -1,9 +1,15 @@
 import type { Tone, View } from '../../present/view.js';
 
-/** Removes control characters (ANSI escape injection) from outside text before it reaches a terminal. */
+/** Whole escape sequences (CSI, OSC, two-byte ESC, 8-bit CSI), so none of their text is left behind. */
+// eslint-disable-next-line no-control-regex
+const ESCAPE_SEQUENCES = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-~]|\u009b[0-?]*[ -/]*[@-~]/g;
+/** Any other control or direction-changing character; newline and tab stay for multi-line answers. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Removes escape sequences and control characters (terminal injection) from outside text. */
 export function sanitizeTerminal(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '');
+  return text.replace(ESCAPE_SEQUENCES, '').replace(CONTROL_CHARACTERS, '');
 }
 
 const TONE_COLOUR: Record<Tone, string> = {
