@@ -135,7 +135,8 @@ export function renderSlackMessage(view: View, kind: MessageKind, ctx: { locale:
     blocks.push(section(`${toneEmoji(view.tone)} *${title}*\n${status}`));
     blocks.push(...fieldBlocks(view));
   } else {
-    blocks.push(section(`${toneEmoji(view.tone)} *${status}*`));
+    // A verdict headline brings its own emoji; only running states need the tone's.
+    blocks.push(section(view.final ? `*${status}*` : `${toneEmoji(view.tone)} *${status}*`));
   }
 
   if (view.warning) blocks.push(section(`:warning: ${safeMrkdwn(view.warning, LIMITS.sectionText - 20)}`));
