@@ -45,7 +45,9 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     logger.info({ url: apiUrl, shape: config.sim.shape, auth: config.sim.auth }, 'PING_API_URL is not set: started the built-in Ping API simulator');
   }
   const api = createPingApi({ baseUrl: apiUrl, auth, timeoutMs: config.pingApi.timeoutMs, logger: logger.child({ component: 'pingapi' }) });
-  const budget = createTokenBucket({ perMinute: config.pingApi.ratePerMin, clock });
+  // The upstream limit is per minute, so a quarter of it may go at once: a dozen people pinging
+  // together start at once instead of queueing behind a burst of ten.
+  const budget = createTokenBucket({ perMinute: config.pingApi.ratePerMin, burst: Math.max(1, Math.round(config.pingApi.ratePerMin / 4)), clock });
   // A sped-up simulator finishes tasks sooner; poll around when its tasks really end.
   const polling = closeSim && config.sim.speed !== 1 ? { ...config.polling, packetMs: Math.max(1, Math.round(config.polling.packetMs / config.sim.speed)) } : config.polling;
   const metrics = createMetrics(() => clock.now());
