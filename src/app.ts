@@ -43,13 +43,24 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     if (config.sim.auth === 'key' && apiKey) auth = { kind: 'key', header: 'X-API-Key', key: new Secret(apiKey) };
     if (config.sim.auth === 'jwt' && username && password) auth = { kind: 'jwt', username, password: new Secret(password) };
     logger.info({ url: apiUrl, shape: config.sim.shape, auth: config.sim.auth }, 'PING_API_URL is not set: started the built-in Ping API simulator');
+    if (config.slack || config.discord) {
+      logger.warn('chat is answered from the SIMULATOR: its clients and verdicts are made up; set PING_API_URL to your Ping API');
+    }
   }
   const api = createPingApi({ baseUrl: apiUrl, auth, timeoutMs: config.pingApi.timeoutMs, logger: logger.child({ component: 'pingapi' }) });
   // The upstream limit is per minute, so a quarter of it may go at once: a dozen people pinging
   // together start at once instead of queueing behind a burst of ten.
   const budget = createTokenBucket({ perMinute: config.pingApi.ratePerMin, burst: Math.max(1, Math.round(config.pingApi.ratePerMin / 4)), clock });
   // A sped-up simulator finishes tasks sooner; poll around when its tasks really end.
-  const polling = closeSim && config.sim.speed !== 1 ? { ...config.polling, packetMs: Math.max(1, Math.round(config.polling.packetMs / config.sim.speed)) } : config.polling;
+  const speed = closeSim ? config.sim.speed : 1;
+  const polling =
+    speed === 1
+      ? config.polling
+      : {
+          ...config.polling,
+          packetMs: Math.max(1, Math.round(config.polling.packetMs / speed)),
+          initialDelayMs: Math.round(config.polling.initialDelayMs / speed),
+        };
   const metrics = createMetrics(() => clock.now());
   const service = createPingService({ api, clock, logger, polling, budget, onDone: (state) => metrics.checkDone(state) });
   const directory = createDirectory({ api, clock, logger: logger.child({ component: 'directory' }) });

@@ -17,9 +17,10 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     case 'check':
       return parseCheck(rest);
     case 'sim': {
-      const port = flagValue(rest, '--port');
-      if (port === undefined) return rest.length === 0 ? { kind: 'sim', port: null } : { kind: 'usage_error', message: `unknown option ${rest[0]}` };
-      const n = Number(port);
+      if (rest.length === 0) return { kind: 'sim', port: null };
+      const [flag, value, ...extra] = rest;
+      if (flag !== '--port' || extra.length > 0) return { kind: 'usage_error', message: `unknown option ${String(flag === '--port' ? extra[0] : flag).slice(0, 40)}` };
+      const n = value === undefined || value.trim() === '' ? Number.NaN : Number(value);
       if (!Number.isInteger(n) || n < 0 || n > 65535) return { kind: 'usage_error', message: '--port takes a port number (0-65535)' };
       return { kind: 'sim', port: n };
     }
@@ -42,17 +43,13 @@ function parseCheck(args: readonly string[]): CliCommand {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1 || n > 20) return { kind: 'usage_error', message: '--packets takes a whole number from 1 to 20' };
       packets = n;
-    } else if (a.startsWith('--')) return { kind: 'usage_error', message: `unknown option ${a.slice(0, 40)}` };
+    } else if (/^-[A-Za-z-]/.test(a)) return { kind: 'usage_error', message: `unknown option ${a.slice(0, 40)}` };
     else words.push(a);
   }
   if (words.length === 0) return { kind: 'usage_error', message: 'check needs a target: a service id, phone, document or name' };
   return { kind: 'check', target: words.join(' '), packets, json, fresh };
 }
 
-function flagValue(args: readonly string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? (args[i + 1] ?? '') : undefined;
-}
 
 /** Exit codes in the monitoring-plugin convention (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN). */
 export function exitCodeFor(verdict: string): 0 | 1 | 2 | 3 {

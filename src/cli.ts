@@ -11,7 +11,7 @@ const USAGE = `Usage:
   pingops check <target> [--packets N] [--json] [--fresh]
       Checks one client's line and exits with its verdict:
       0 stable, 1 intermittent or antenna-only, 2 no internet,
-      3 failed, timed out, usage, configuration or Ping API error.
+      3 failed, timed out, cancelled, usage, configuration or Ping API error.
       <target>: a service id (1001, client-1001, #1001), a phone (+57…, tel:…),
       a document (doc:…, cc:…) or a name.
   pingops sim [--port N]
@@ -40,7 +40,8 @@ async function cli(argv: string[]): Promise<number> {
     const { apiKey, username, password } = sim.credentials;
     if (apiKey) process.stdout.write(`  PING_API_KEY=${apiKey}\n`);
     if (username && password) process.stdout.write(`  PING_API_USERNAME=${username}\n  PING_API_PASSWORD=${password}\n`);
-    process.stdout.write(`Try it from another terminal: PING_API_URL=${sim.url} npm start\n`);
+    const env = [`PING_API_URL=${sim.url}`, ...(apiKey ? [`PING_API_KEY=${apiKey}`] : []), ...(username && password ? [`PING_API_USERNAME=${username}`, `PING_API_PASSWORD=${password}`] : [])];
+    process.stdout.write(`Try it from another terminal: ${env.join(' ')} npm start\n`);
     await new Promise<void>((resolve) => {
       for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => resolve());
     });

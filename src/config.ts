@@ -127,11 +127,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`${name}: expected ${describeExpectation(issue, name)}`);
     }
   }
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  if (problems.length > 0 || !parsed.success) throw new ConfigError([...new Set(problems)]);
   const e = parsed.data;
 
   if (e.PING_INTERVAL_MS > e.PING_MAX_INTERVAL_MS) {
-    problems.push('PING_MAX_INTERVAL_MS: expected at least PING_INTERVAL_MS');
+    problems.push(`PING_INTERVAL_MS: expected at most PING_MAX_INTERVAL_MS (${e.PING_MAX_INTERVAL_MS})`);
   }
   let auth: PingApiAuth = { kind: 'none' };
   if (e.PING_API_KEY) {

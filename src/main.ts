@@ -1,4 +1,6 @@
 import 'dotenv/config';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createCore } from './app.js';
 import { loadConfigOrReport } from './config.js';
 import type { Surface, SurfaceDeps } from './chat/surface.js';
@@ -14,9 +16,10 @@ async function main(): Promise<number> {
   const config = loadConfigOrReport((text) => process.stderr.write(text));
   if (!config) return 3;
   const chat = config.slack !== null || config.discord !== null;
-  // A person at the shell should not read JSON logs between prompts unless they asked for them.
-  const level = !chat && process.stdin.isTTY && !process.env.LOG_LEVEL ? 'warn' : config.logLevel;
-  const logger = createLogger(level);
+  const interactive = !chat && Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  // A person at the shell must not read JSON between prompts: the logs go to a file instead.
+  const logFile = interactive ? join(tmpdir(), `pingops-${process.pid}.log`) : null;
+  const logger = createLogger(config.logLevel, logFile ?? 2);
   // A library's stray rejection must not take every surface down with it: log it, keep serving.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection (kept running)'));
   const clock = systemClock;
@@ -62,15 +65,26 @@ async function main(): Promise<number> {
   };
 
   if (!chat) {
-    if (core.simulated && process.stdin.isTTY) {
-      process.stdout.write(`Ping API simulator running at ${core.apiUrl} (scenarios: 1001 stable, 1002 intermittent, 1003 no internet, 1004 failed, 1005 never finishes, 1008 antenna-only)\n`);
+    if (interactive) {
+      if (core.simulated) {
+        process.stdout.write(`Ping API simulator running at ${core.apiUrl} (scenarios: 1001 stable, 1002 intermittent, 1003 no internet, 1004 failed, 1005 never finishes, 1008 antenna-only)\n`);
+      }
+      process.stdout.write(`Logs: ${logFile}\n`);
+    } else {
+      logger.info('no chat token set: running the shell on standard input (it ends at end of input)');
     }
-    const shell = runShell(deps, { input: process.stdin, output: process.stdout, interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY) });
+    const shell = runShell(deps, { input: process.stdin, output: process.stdout, interactive });
     // A signal means stop now: checks in flight are cancelled (their cards say so) rather than
     // holding the exit until their deadline; a second signal kills the process outright.
-    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => shell.stop());
+    let reason = 'end of input';
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(sig, () => {
+        reason = sig;
+        shell.stop();
+      });
+    }
     await shell.finished;
-    await shutdown('end of input');
+    await shutdown(reason);
     return 0;
   }
 

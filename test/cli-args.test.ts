@@ -22,6 +22,9 @@ describe('CLI arguments', () => {
     [['check', '1001', '--verbose'], 'unknown option --verbose'],
     [['frobnicate'], 'unknown command'],
     [['sim', '--port', '99999'], '--port takes'],
+    [['sim', '--port'], '--port takes'],
+    [['sim', '--verbose'], 'unknown option --verbose'],
+    [['check', '1001', '-j'], 'unknown option -j'],
   ])('%j is a usage error', (argv, message) => {
     const r = parseCliArgs(argv);
     expect(r.kind).toBe('usage_error');

@@ -35,7 +35,7 @@ describe('config', () => {
     [{ PING_API_URL: 'ftp://x' }, 'PING_API_URL: expected'],
     [{ LOCALE: 'fr' }, 'LOCALE: expected one of es, en'],
     [{ PING_TIMEOUT_MS: '10' }, 'PING_TIMEOUT_MS: expected a number of at least 1000'],
-    [{ PING_INTERVAL_MS: '9000', PING_MAX_INTERVAL_MS: '5000' }, 'PING_MAX_INTERVAL_MS: expected at least PING_INTERVAL_MS'],
+    [{ PING_INTERVAL_MS: '9000' }, 'PING_INTERVAL_MS: expected at most PING_MAX_INTERVAL_MS (5000)'],
     [{ PING_API_USERNAME: 'noc' }, 'PING_API_USERNAME/PING_API_PASSWORD: expected both together'],
     [{ PING_API_KEY: 'k', PING_API_USERNAME: 'u', PING_API_PASSWORD: 'p' }, 'PING_API_KEY: expected either a key'],
     [{ SLACK_BOT_TOKEN: 'xoxb-1' }, 'SLACK_SIGNING_SECRET: expected'],
@@ -44,6 +44,10 @@ describe('config', () => {
     [{ PING_PACKTES: '4' }, 'PING_PACKTES: unknown setting'],
   ])('rejects %j naming the variable', (env, expected) => {
     expect(problems(env).join('\n')).toContain(expected);
+  });
+
+  it('names each problem once', () => {
+    expect(problems({ PING_API_URL: 'notaurl' })).toEqual(['PING_API_URL: expected an http(s) URL']);
   });
 
   it('never echoes a secret value in its errors or its JSON', () => {

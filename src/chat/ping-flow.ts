@@ -5,6 +5,7 @@ import type { Directory } from '../directory/types.js';
 import type { Locale } from '../present/locale.js';
 import {
   ambiguousText,
+  authRefusedText,
   helpText,
   notFoundText,
   renderCheck,
@@ -15,7 +16,7 @@ import type { View } from '../present/view.js';
 import { parsePingCommand } from './command.js';
 
 /** Why a request did not start a check. */
-export type RefusalReason = 'help' | 'invalid' | 'not_found' | 'ambiguous' | 'unavailable';
+export type RefusalReason = 'help' | 'invalid' | 'not_found' | 'ambiguous' | 'unavailable' | 'auth';
 
 export type Prepared =
   | { ok: false; reason: RefusalReason; message: string }
@@ -51,7 +52,9 @@ export async function prepareCheck(
     case 'ambiguous':
       return { ok: false, reason: 'ambiguous', message: ambiguousText(resolution.matches, locale) };
     case 'unavailable':
-      return { ok: false, reason: 'unavailable', message: unavailableText(locale) };
+      return resolution.fault.kind === 'auth'
+        ? { ok: false, reason: 'auth', message: authRefusedText(locale) }
+        : { ok: false, reason: 'unavailable', message: unavailableText(locale) };
   }
 }
 

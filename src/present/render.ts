@@ -306,3 +306,8 @@ export function ambiguousText(matches: ClientRecord[], locale: Locale): string {
 export function unavailableText(locale: Locale): string {
   return words(locale).unavailable;
 }
+
+/** The answer when the Ping API refuses our credentials: nobody can check anything until an admin acts. */
+export function authRefusedText(locale: Locale): string {
+  return words(locale).authRefused;
+}

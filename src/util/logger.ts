@@ -9,12 +9,18 @@ const REDACT = [
   'headers.authorization', 'headers["x-api-key"]', '*.headers.authorization', '*.headers["x-api-key"]',
 ];
 
-/** The process logger: structured JSON on stderr so stdout stays for the shell and CLI. */
-export function createLogger(level = 'info', destination: pino.DestinationStream | number = 2): Logger {
-  return pino(
-    { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { app: 'pingops' } },
-    typeof destination === 'number' ? pino.destination({ fd: destination, sync: true }) : destination,
-  );
+/**
+ * The process logger: structured JSON on stderr (fd 2) so stdout stays for the shell and CLI,
+ * or appended to a file when given a path.
+ */
+export function createLogger(level = 'info', destination: pino.DestinationStream | number | string = 2): Logger {
+  const stream =
+    typeof destination === 'number'
+      ? pino.destination({ fd: destination, sync: true })
+      : typeof destination === 'string'
+        ? pino.destination({ dest: destination, sync: true, mkdir: true, append: true })
+        : destination;
+  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { app: 'pingops' } }, stream);
 }
 
 /** A logger that writes nothing, for tests and embedded use. */
