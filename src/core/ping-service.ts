@@ -33,6 +33,7 @@ export interface PingService extends PingChecker {
 /** One check in flight, shared by every watcher of its service. */
 interface Flight {
   serviceId: number;
+  startedAt: number;
   current: CheckState;
   watchers: Set<Watcher>;
   interactive: number;
@@ -65,6 +66,7 @@ export function createPingService(deps: PingServiceDeps): PingService {
     const abort = new AbortController();
     const flight: Flight = {
       serviceId,
+      startedAt: clock.now(),
       current: { kind: 'starting', serviceId, elapsedMs: 0 },
       watchers: new Set(),
       interactive: 0,
@@ -121,7 +123,7 @@ export function createPingService(deps: PingServiceDeps): PingService {
         }
       }
       const flight = flights.get(serviceId) ?? startFlight(serviceId, opts.packets ?? polling.packets);
-      const watcher = new Watcher(serviceId, priority, flight.current, (by) => leave(flight, watcher, by));
+      const watcher = new Watcher(serviceId, priority, flight.current, () => clock.now() - flight.startedAt, (by) => leave(flight, watcher, by));
       flight.watchers.add(watcher);
       if (priority === 'interactive') flight.interactive++;
       if (opts.signal) {
@@ -173,6 +175,7 @@ class Watcher implements CheckHandle {
     readonly serviceId: number,
     readonly priority: Priority,
     initial: CheckState,
+    private readonly elapsed: () => number,
     private readonly onLeave: (by: string | null) => void,
   ) {
     this.latest = initial;
@@ -204,7 +207,7 @@ class Watcher implements CheckHandle {
       verdict: 'cancelled',
       message: null,
       polls: now.kind === 'polling' ? now.attempt - 1 : now.kind === 'done' ? now.polls : 0,
-      elapsedMs: now.elapsedMs,
+      elapsedMs: this.elapsed(),
       reason: { kind: 'cancelled', by: by ?? null },
       cached: false,
     };

@@ -163,7 +163,7 @@ describe('PingService in virtual time', () => {
     const b = service.check(1);
     await clock.advance(5000);
     a.cancel('U1');
-    expect(await a.done).toMatchObject({ verdict: 'cancelled', reason: { kind: 'cancelled', by: 'U1' } });
+    expect(await a.done).toMatchObject({ verdict: 'cancelled', elapsedMs: 5000, reason: { kind: 'cancelled', by: 'U1' } });
     expect(service.inFlight).toBe(1);
     const pollsBefore = api.resultCalls.length;
     await clock.advance(5000);

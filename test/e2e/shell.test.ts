@@ -179,7 +179,7 @@ describe('pingops shell (npm start without chat tokens)', () => {
 
     // stdin is still open: only /quit can have ended the process before 1005's deadline.
     expect(await p.exited).toEqual({ code: 0, signal: null });
-    expect(p.stdout()).toContain('Sandra Milena Vargas · 1005: ⏹️ Cancelled by shell');
+    expect(p.stdout()).toContain('Sandra Milena Vargas · 1005: ⏹️ Cancelled');
     expect(p.stdout()).toContain('The check was cancelled before a verdict');
     expect(p.stdout()).not.toContain('Ana Morales');
     expectCleanStdout(p.stdout());
@@ -191,7 +191,7 @@ describe('pingops shell (npm start without chat tokens)', () => {
     p.write('/quit\n');
 
     expect(await p.exited).toEqual({ code: 0, signal: null });
-    expect(count(p.stdout(), 'Sandra Milena Vargas · 1005: ⏹️ Cancelled by shell')).toBe(2);
+    expect(count(p.stdout(), 'Sandra Milena Vargas · 1005: ⏹️ Cancelled')).toBe(2);
   });
 
   it.each(['SIGTERM', 'SIGINT'] as const)('%s cancels the check in flight, prints its card and exits 0', async (sig) => {
@@ -200,7 +200,7 @@ describe('pingops shell (npm start without chat tokens)', () => {
     p.signal(sig);
 
     expect(await p.exited).toEqual({ code: 0, signal: null });
-    expect(p.stdout()).toContain('Sandra Milena Vargas · 1005: ⏹️ Cancelled by shell');
+    expect(p.stdout()).toContain('Sandra Milena Vargas · 1005: ⏹️ Cancelled');
     expect(p.stdout()).not.toContain('Timed out');
     const logs = jsonLines(p.stderr()) as Record<string, unknown>[];
     expect(logs.find((l) => l.msg === 'check finished')).toMatchObject({ serviceId: 1005, verdict: 'cancelled' });

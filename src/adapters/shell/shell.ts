@@ -100,7 +100,7 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
 
   const stop = () => {
     stopping = true;
-    for (const r of running.values()) r.handle.cancel('shell');
+    for (const r of running.values()) r.handle.cancel();
     rl.close();
   };
 
