@@ -106,7 +106,7 @@ export function billingWarning(hold: BillingHold, locale: Locale): string | null
     case 'none':
       return null;
     case 'suspended':
-      return w.billingSuspended(oneLine(hold.status, 40), billingDetails(w, hold.cutOff, hold.balance));
+      return w.billingSuspended(oneLine(paymentWord(w, hold.status), 40), billingDetails(w, hold.cutOff, hold.balance));
     case 'cut_off_past':
       return w.billingCutOffPast(billingDetails(w, hold.cutOff, hold.balance));
   }
@@ -177,9 +177,14 @@ export function clientFields(client: ClientRecord | null, locale: Locale): ViewF
   const cutOff = client.cutOffDate?.trim() ? w.billingCutOff(client.cutOffDate.trim()) : null;
   const balance =
     client.outstandingBalance !== null && client.outstandingBalance > 0 ? w.billingBalance(formatCop(client.outstandingBalance)) : null;
-  add(w.labelPayment, joinPresent([client.paymentStatus, cutOff, balance]));
+  add(w.labelPayment, joinPresent([client.paymentStatus === null ? null : paymentWord(w, client.paymentStatus), cutOff, balance]));
   add(w.labelZone, client.zoneId !== null ? String(client.zoneId) : '');
   return fields;
+}
+
+/** WispHub's payment status in the reader's words (`suspended` → `suspendido`), or as sent when unknown. */
+function paymentWord(w: Words, status: string): string {
+  return w.paymentStatuses[status.trim().toLowerCase()] ?? status;
 }
 
 function footerOf(state: CheckState, locale: Locale): string {

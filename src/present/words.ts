@@ -96,6 +96,8 @@ const en = {
   billingCutOffPast: (details: string) =>
     `Cut-off date passed${details}: the service may be cut for non-payment. If there is no internet, billing, not the network, explains it.`,
   billingCutOff: (date: string) => `cut-off ${date}`,
+  /** WispHub's payment words as people say them; unknown ones are shown as WispHub sends them. */
+  paymentStatuses: { active: 'active', suspended: 'suspended', cut: 'cut off', cortado: 'cut off', suspendido: 'suspended', activo: 'active' } as Record<string, string>,
   billingBalance: (amount: string) => `balance ${amount}`,
 
   labelService: 'Service',
@@ -177,7 +179,7 @@ const es: Words = {
 
   meaning: {
     stable:
-      'El equipo del cliente responde y la línea está arriba. Si aún se queja, revisa su Wi-Fi o sus propios equipos.',
+      'El equipo del cliente responde y la línea está activa. Si aún se queja, revisa su Wi-Fi o sus propios equipos.',
     intermittent:
       'Pérdida parcial de paquetes: el enlace funciona pero es inestable. Revisa el nivel de señal, la alineación de la antena, la interferencia y el cableado.',
     no_internet: 'Nada responde. Revisa la energía en el predio, el radioenlace y el sector.',
@@ -188,7 +190,7 @@ const es: Words = {
     cancelled: 'La prueba se canceló antes del veredicto: no se concluyó nada sobre la línea.',
   },
   noInternetBilling:
-    'Nada responde y el servicio está retenido por facturación: la facturación, no la red, lo explica. Confirma el pago con la oficina antes de enviar un técnico.',
+    'Nada responde y el servicio está suspendido por facturación: la facturación, no la red, lo explica. Confirma el pago con la oficina antes de enviar un técnico.',
   shortNoInternetBilling: 'nada responde; la facturación, no la red, lo explica',
 
   fault: {
@@ -211,10 +213,11 @@ const es: Words = {
   },
 
   billingSuspended: (status, details) =>
-    `Retención por facturación: estado de pago “${status}”${details}. Si no hay internet, lo explica la facturación, no la red.`,
+    `Servicio suspendido por facturación: estado de pago «${status}»${details}. Si no hay internet, lo explica la facturación, no la red.`,
   billingCutOffPast: (details) =>
     `Fecha de corte vencida${details}: el servicio puede estar cortado por falta de pago. Si no hay internet, lo explica la facturación, no la red.`,
   billingCutOff: (date) => `corte ${date}`,
+  paymentStatuses: { active: 'al día', suspended: 'suspendido', cut: 'cortado', cortado: 'cortado', suspendido: 'suspendido', activo: 'al día' },
   billingBalance: (amount) => `saldo ${amount}`,
 
   labelService: 'Servicio',

@@ -93,7 +93,7 @@ describe('renderCheck: verdicts', () => {
       '✅ Stable connection',
       '✅ Conexión estable',
       "The customer's device answers and the line is up. If they still complain, look at their Wi-Fi or their own equipment.",
-      'El equipo del cliente responde y la línea está arriba. Si aún se queja, revisa su Wi-Fi o sus propios equipos.',
+      'El equipo del cliente responde y la línea está activa. Si aún se queja, revisa su Wi-Fi o sus propios equipos.',
     ],
     [
       'intermittent',
@@ -254,7 +254,7 @@ describe('renderCheck: billing warning', () => {
     [
       'cut without details',
       { ...bare, paymentStatus: 'Cut' },
-      'Billing hold: payment status “Cut”. If there is no internet, billing, not the network, explains it.',
+      'Billing hold: payment status “cut off”. If there is no internet, billing, not the network, explains it.',
     ],
     [
       'active but cut-off passed',
@@ -270,7 +270,7 @@ describe('renderCheck: billing warning', () => {
 
   it('is in Spanish too', () => {
     expect(renderCheck(states.starting, suspended, 'es', { now: NOW }).warning).toBe(
-      'Retención por facturación: estado de pago “suspended” (corte 2026-06-05, saldo $130.000). Si no hay internet, lo explica la facturación, no la red.',
+      'Servicio suspendido por facturación: estado de pago «suspendido» (corte 2026-06-05, saldo $130.000). Si no hay internet, lo explica la facturación, no la red.',
     );
   });
 
@@ -312,7 +312,7 @@ describe('renderCheck: title, card and footer', () => {
       { label: 'Dirección', value: 'Cra 12 #34-56 · Centro · Tunja' },
       { label: 'Plan', value: 'Hogar 50M · $65.000' },
       { label: 'Antena', value: '10.20.0.4' },
-      { label: 'Pago', value: 'suspended · corte 2026-06-05 · saldo $130.000' },
+      { label: 'Pago', value: 'suspendido · corte 2026-06-05 · saldo $130.000' },
       { label: 'Zona', value: '4' },
     ]);
   });

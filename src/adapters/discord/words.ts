@@ -18,8 +18,8 @@ const en: DiscordWords = {
 };
 
 const es: DiscordWords = {
-  notRequester: (name) => `Solo ${name}, quien inició esta verificación, puede cancelarla.`,
-  notRunning: 'Esta verificación ya terminó; usa Repetir para iniciar otra.',
+  notRequester: (name) => `Solo ${name}, quien inició esta prueba, puede cancelarla.`,
+  notRunning: 'Esta prueba ya terminó; usa Repetir para iniciar otra.',
   unknownButton: 'Este botón ya no es válido. Ejecuta /ping de nuevo.',
   stopping: 'pingops se está reiniciando; inténtalo de nuevo en un minuto.',
   failed: 'Algo salió mal de nuestro lado. Inténtalo de nuevo.',

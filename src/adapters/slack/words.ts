@@ -24,10 +24,10 @@ const WORDS: Record<Locale, SlackWords> = {
     rootRunning: 'Comprobando… estado en vivo en el hilo.',
     notInChannel:
       'No puedo publicar en este canal. Invita a @pingops (`/invite @pingops`), o usa /ping en un canal donde esté, y vuelve a intentarlo.',
-    cancelRefused: 'Solo quien inició esta comprobación, o un administrador del espacio de trabajo, puede cancelarla.',
-    alreadyFinished: 'Esta comprobación ya terminó.',
+    cancelRefused: 'Solo quien inició esta prueba, o un administrador del espacio de trabajo, puede cancelarla.',
+    alreadyFinished: 'Esta prueba ya terminó.',
     shuttingDown: 'pingops se está reiniciando; vuelve a intentarlo en un minuto.',
-    postFailed: 'No pude publicar la comprobación en este canal; vuelve a intentarlo.',
+    postFailed: 'No pude publicar la prueba en este canal; vuelve a intentarlo.',
   },
 };
 
