@@ -31,7 +31,7 @@ const en = {
   starting: 'Creating the ping task…',
   createdIn: (firstPoll: string) => `Task created · first poll in ${firstPoll}`,
   createdWaiting: 'Task created · waiting for the first poll',
-  polling: (attempt: number, elapsed: string, next: string) => `Polling · attempt ${attempt} · ${elapsed} · next in ${next}`,
+  polling: (attempt: number, elapsed: string, next: string) => `Waiting for the verdict · poll ${attempt} in ${next} · ${elapsed} so far`,
   retrying: (fault: string, retryIn: string, attempt: number) => `${fault} · retrying in ${retryIn} · attempt ${attempt}`,
   cancelledBy: (headline: string, by: string) => `${headline} by ${by}`,
 
@@ -153,7 +153,7 @@ const es: Words = {
   starting: 'Creando la tarea de ping…',
   createdIn: (firstPoll) => `Tarea creada · primera consulta en ${firstPoll}`,
   createdWaiting: 'Tarea creada · esperando la primera consulta',
-  polling: (attempt, elapsed, next) => `Consultando · intento ${attempt} · ${elapsed} · siguiente en ${next}`,
+  polling: (attempt, elapsed, next) => `Esperando el veredicto · consulta ${attempt} en ${next} · ${elapsed} transcurridos`,
   retrying: (fault, retryIn, attempt) => `${fault} · reintentando en ${retryIn} · intento ${attempt}`,
   cancelledBy: (headline, by) => `${headline} por ${by}`,
 

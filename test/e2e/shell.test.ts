@@ -32,7 +32,7 @@ describe('pingops shell (npm start without chat tokens)', () => {
 
     expect(r).toMatchObject({ code: 0, signal: null });
     expect(r.stdout).toContain('[Ana Morales · 1001] Creating the ping task…');
-    expect(r.stdout).toMatch(/\[Ana Morales · 1001\] Polling · attempt 1 /);
+    expect(r.stdout).toMatch(/\[Ana Morales · 1001\] Waiting for the verdict · poll 1 in /);
     expect(r.stdout).toContain('Ana Morales · 1001: ✅ Stable connection');
     expect(r.stdout).toContain('  Address: Cra 12 #34-56 · Centro · Tunja');
     expect(r.stdout).toContain('  Plan: Hogar 50M · $65.000');
@@ -174,7 +174,7 @@ describe('pingops shell (npm start without chat tokens)', () => {
 
   it('/quit cancels the check in flight and ends at once, ignoring what follows', async () => {
     const p = startProgram(MAIN, { env: testEnv({ PING_TIMEOUT_MS: '60000' }), input: '/ping 1005\n', keepOpen: true });
-    await p.waitFor('[Sandra Milena Vargas · 1005] Polling');
+    await p.waitFor('[Sandra Milena Vargas · 1005] Waiting for the verdict');
     p.write('/quit\n/ping 1001\n');
 
     // stdin is still open: only /quit can have ended the process before 1005's deadline.
@@ -196,7 +196,7 @@ describe('pingops shell (npm start without chat tokens)', () => {
 
   it.each(['SIGTERM', 'SIGINT'] as const)('%s cancels the check in flight, prints its card and exits 0', async (sig) => {
     const p = startProgram(MAIN, { env: testEnv({ PING_TIMEOUT_MS: '60000' }), input: '/ping 1005\n', keepOpen: true });
-    await p.waitFor('[Sandra Milena Vargas · 1005] Polling');
+    await p.waitFor('[Sandra Milena Vargas · 1005] Waiting for the verdict');
     p.signal(sig);
 
     expect(await p.exited).toEqual({ code: 0, signal: null });

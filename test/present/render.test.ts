@@ -49,8 +49,8 @@ describe('renderCheck: running states', () => {
     ['starting', 'es', 'Creando la tarea de ping…'],
     ['created', 'en', 'Task created · first poll in 2.5 s'],
     ['created', 'es', 'Tarea creada · primera consulta en 2,5 s'],
-    ['polling', 'en', 'Polling · attempt 3 · 6.2 s · next in 2.0 s'],
-    ['polling', 'es', 'Consultando · intento 3 · 6,2 s · siguiente en 2,0 s'],
+    ['polling', 'en', 'Waiting for the verdict · poll 3 in 2.0 s · 6.2 s so far'],
+    ['polling', 'es', 'Esperando el veredicto · consulta 3 en 2,0 s · 6,2 s transcurridos'],
     ['retrying', 'en', 'Ping API unavailable (HTTP 502) · retrying in 1.2 s · attempt 2'],
     ['retrying', 'es', 'Ping API no disponible (HTTP 502) · reintentando en 1,2 s · intento 2'],
   ];

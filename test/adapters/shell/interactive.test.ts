@@ -41,7 +41,7 @@ describe('the shell on a terminal', () => {
 
     const text = plain(term.written);
     expect(text).toContain('pingops> ');
-    expect(text).toMatch(/\[Ana Morales · 1001\] (Creating|Task created|Polling)/);
+    expect(text).toMatch(/\[Ana Morales · 1001\] (Creating|Task created|Waiting for the verdict)/);
     expect(text).toContain('Ana Morales · 1001: ✅ Stable connection');
     // Status lines are cut to the terminal's width so redrawing them never wraps.
     for (const line of text.split(/\r|\n/).filter((l) => l.startsWith('[Ana Morales'))) expect([...line].length).toBeLessThanOrEqual(59);
