@@ -3,10 +3,11 @@ import { App, HTTPReceiver, type BlockButtonAction, type RespondFn } from '@slac
 import { prepareCheck } from '../../chat/ping-flow.js';
 import type { Surface, SurfaceDeps } from '../../chat/surface.js';
 import type { Locale } from '../../present/locale.js';
+import { createSemaphore } from '../../util/semaphore.js';
 import { createTokenBucket } from '../../util/token-bucket.js';
 import { ACTION_CANCEL, ACTION_RERUN, decodeButtonValue } from './blocks.js';
 import { boltLogger } from './bolt-logger.js';
-import { startConversation, type ConversationDeps, type ConversationRecord, type ConversationRequest } from './conversation.js';
+import { startConversation, type ConversationDeps, type ConversationRecord } from './conversation.js';
 import { escapeMrkdwn } from './mrkdwn.js';
 import { createUserDirectory } from './users.js';
 import { classifySlackError, describeFailure, isChannelAccessError, socketModeClientOptions, webClientOptions } from './web.js';
@@ -31,6 +32,8 @@ interface Origin {
   reply: (text: string) => Promise<void>;
 }
 
+/** Conversations opening at once (look-up, root card, status message); the rest wait their turn. */
+const START_CONCURRENCY = 4;
 const EVENT_IDS_KEPT = 2000;
 const RECORDS_KEPT = 2000;
 
@@ -102,6 +105,7 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
   const runningInThread = new Map<string, string>();
   const inflight = new Set<Promise<void>>();
   const seenEvents = new Set<string>();
+  const startSlots = createSemaphore(START_CONCURRENCY);
   let botUserId: string | undefined;
   let stopping = false;
 
@@ -134,16 +138,42 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
 
   /** Resolves the request and runs the conversation; every refusal goes privately to the requester. */
   async function begin(origin: Origin, text: string, opts2: { fresh: boolean; locale?: Locale } = { fresh: false }): Promise<void> {
+    // Few conversations start at once: in a burst, reading and acking the next commands must not
+    // queue behind dozens of look-ups and first posts. Once started, a conversation runs freely.
+    const release = await startSlots.acquire();
+    let outcome: Awaited<ReturnType<typeof open>>;
+    try {
+      outcome = await open(origin, text, opts2);
+    } finally {
+      release();
+    }
+    if (outcome.kind === 'refused') return origin.reply(outcome.message);
+    const { record, finished } = outcome;
+    remember(record);
+    const threadKey = `${record.channel}/${record.threadTs}`;
+    runningInThread.set(threadKey, record.key);
+    try {
+      await finished;
+    } finally {
+      if (runningInThread.get(threadKey) === record.key) runningInThread.delete(threadKey);
+    }
+  }
+
+  /** The part of a conversation that competes with acks: the person's locale, the look-up, the first posts. */
+  async function open(
+    origin: Origin,
+    text: string,
+    opts2: { fresh: boolean; locale?: Locale },
+  ): Promise<{ kind: 'refused'; message: string } | { kind: 'open'; record: ConversationRecord; finished: Promise<void> }> {
     const locale = opts2.locale ?? (await users.get(origin.user)).locale;
     const words = slackWords(locale);
-    if (stopping) return origin.reply(words.shuttingDown);
-    const threadKey = origin.threadTs ? `${origin.channel}/${origin.threadTs}` : null;
+    if (stopping) return { kind: 'refused', message: words.shuttingDown };
     const prep = await prepareCheck(text, { directory: deps.directory }, locale);
     if (!prep.ok) {
       log.info({ channel: origin.channel, user: origin.user, reason: prep.reason }, 'request refused');
-      return origin.reply(prep.message);
+      return { kind: 'refused', message: prep.message };
     }
-    const req: ConversationRequest = {
+    const started = await startConversation(convDeps, {
       channel: origin.channel,
       threadTs: origin.threadTs,
       rootTs: origin.rootTs,
@@ -153,20 +183,9 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
       packets: prep.packets,
       locale,
       fresh: opts2.fresh,
-    };
-    const started = await startConversation(convDeps, req);
-    if (!started.ok) {
-      return origin.reply(isChannelAccessError(started.failure) ? words.notInChannel : words.postFailed);
-    }
-    const { record } = started;
-    remember(record);
-    const tk = threadKey ?? `${record.channel}/${record.threadTs}`;
-    runningInThread.set(tk, record.key);
-    try {
-      await started.finished;
-    } finally {
-      if (runningInThread.get(tk) === record.key) runningInThread.delete(tk);
-    }
+    });
+    if (!started.ok) return { kind: 'refused', message: isChannelAccessError(started.failure) ? words.notInChannel : words.postFailed };
+    return { kind: 'open', record: started.record, finished: started.finished };
   }
 
   const respondPrivately = (respond: RespondFn) => async (text: string) => {
