@@ -268,12 +268,14 @@ export function usageText(locale: Locale): string {
 }
 
 /** Usage plus what each verdict means and what the buttons do. */
-export function helpText(locale: Locale): string {
+export function helpText(locale: Locale, opts: { buttons?: boolean } = {}): string {
   const w = words(locale);
   const legend = (['stable', 'intermittent', 'no_internet', 'antenna_only', 'failed', 'timed_out', 'cancelled'] as const).map(
     (v) => `${w.headline[v]} — ${w.short[v]}`,
   );
-  return [w.helpIntro, '', w.usage, '', w.helpLegend, ...legend, '', w.helpButtons].join('\n');
+  // Surfaces without buttons (the shell, the CLI) leave out the line that explains them.
+  const buttons = opts.buttons === false ? [] : ['', w.helpButtons];
+  return [w.helpIntro, '', w.usage, '', w.helpLegend, ...legend, ...buttons].join('\n');
 }
 
 /** Why what was typed is not a target (or the packet count is wrong). */

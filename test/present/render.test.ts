@@ -420,6 +420,13 @@ describe('help and error texts', () => {
     for (const v of VERDICTS) expect(help).toContain(renderCheck(done(v), null, locale).status);
   });
 
+  it('explains the buttons only where there are buttons', () => {
+    expect(helpText('en')).toContain('Re-run');
+    expect(helpText('en', { buttons: false })).not.toContain('Re-run');
+    expect(helpText('es', { buttons: false })).not.toContain('Repetir');
+    expect(helpText('en', { buttons: false })).toContain(usageText('en'));
+  });
+
   it('speaks each language', () => {
     expect(usageText('en')).toMatch(/^Usage: \/ping <client> \[packets\]/);
     expect(usageText('es')).toMatch(/^Uso: \/ping <cliente> \[paquetes\]/);

@@ -125,7 +125,7 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
           break;
         case '/help':
         case 'help':
-          say(helpText(locale));
+          say(helpText(locale, { buttons: false }));
           break;
         case '/quit':
         case '/exit':
