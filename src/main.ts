@@ -22,6 +22,11 @@ async function main(): Promise<number> {
   const logger = createLogger(config.logLevel, logFile ?? 2);
   // A library's stray rejection must not take every surface down with it: log it, keep serving.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection (kept running)'));
+  // A thrown exception nobody caught leaves the process in an unknown state: log it, let the supervisor restart us.
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception; exiting');
+    process.exit(1);
+  });
   const clock = systemClock;
   const core = await createCore(config, logger, clock);
   const http = createHttpServer(logger.child({ component: 'http' }));
