@@ -148,7 +148,6 @@ export async function startFakeDiscord(opts: { token?: string } = {}): Promise<F
     res.end(JSON.stringify(body));
   };
 
-  const notFound = { message: 'Unknown Webhook', code: 10015 };
   const invalidToken = { message: 'Invalid Webhook Token', code: 50027 };
 
   /** The fake's normal behaviour: Discord's answers for the routes the bot uses. */

@@ -23,7 +23,6 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
   const running = new Map<number, { handle: CheckHandle; view: View | null }>();
   const pending = new Set<Promise<void>>();
   let nextId = 0;
-  let live = false;
   let closed = false;
   // Set by /quit or a signal: lines already buffered are dropped and no new check starts.
   let stopping = false;

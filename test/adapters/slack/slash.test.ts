@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BOT_TOKEN, CHANNEL, REQUESTER, shown, startHarness, threadPosts, tsOf, type Harness } from './harness.js';
+import { BOT_TOKEN, CHANNEL, REQUESTER, shown, startHarness, tsOf, type Harness } from './harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
