@@ -1,7 +1,6 @@
-import { pino } from 'pino';
 import type { Fault } from '../../src/core/errors.js';
 import type { Clock } from '../../src/util/clock.js';
-import type { Logger } from '../../src/util/logger.js';
+import { captureLogs as captureRawLogs, type CapturedLogs } from '../support/log-capture.js';
 
 /** A clock whose sleeps return at once but are recorded, so tests see the waits asked for. */
 export class InstantClock implements Clock {
@@ -16,12 +15,8 @@ export class InstantClock implements Clock {
   }
 }
 
-/** A trace-level pino logger writing JSON lines into an array (no redaction, to catch leaks). */
-export function captureLogs(): { logger: Logger; lines: string[]; records: () => Record<string, unknown>[] } {
-  const lines: string[] = [];
-  const logger = pino({ level: 'trace' }, { write: (s: string) => void lines.push(s) });
-  return { logger, lines, records: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
+/** A trace-level logger without redaction: the client must never hand a secret to it at all. */
+export const captureLogs = (): CapturedLogs => captureRawLogs({ redact: false });
 
 /** Records onRetry calls. */
 export function retryRecorder(): { calls: { fault: Fault; attempt: number; delayMs: number }[]; onRetry: (f: Fault, a: number, d: number) => void } {

@@ -1,16 +1,23 @@
-import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import type { Logger } from '../../src/util/logger.js';
+import { createLogger, type Logger } from '../../src/util/logger.js';
 
-/** A trace-level logger whose output the test can read back, redaction and all. */
-export function captureLogs(): { logger: Logger; text: () => string } {
-  const chunks: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      chunks.push(chunk.toString('utf8'));
-      cb();
-    },
-  });
-  const logger = pino({ level: 'trace', redact: { paths: ['token', 'password', 'apiKey', '*.token', '*.password'], censor: '[redacted]' } }, sink);
-  return { logger, text: () => chunks.join('') };
+/** What a test reads back from a captured logger. */
+export interface CapturedLogs {
+  logger: Logger;
+  /** One JSON line per entry, as written. */
+  lines: string[];
+  text: () => string;
+  records: () => Record<string, unknown>[];
+}
+
+/**
+ * A trace-level logger whose output the test can read back. By default it is the production
+ * logger (same redaction); `{ redact: false }` drops redaction, to prove a module never hands a
+ * secret to the logger in the first place.
+ */
+export function captureLogs(opts: { redact?: boolean } = {}): CapturedLogs {
+  const lines: string[] = [];
+  const sink = { write: (s: string) => void lines.push(s) };
+  const logger = opts.redact === false ? pino({ level: 'trace' }, sink) : createLogger('trace', sink);
+  return { logger, lines, text: () => lines.join(''), records: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }

@@ -8,7 +8,7 @@ import { createPingApi } from '../../../src/pingapi/http-client.js';
 import { startSimulator, type Simulator } from '../../../src/sim/server.js';
 import { createSlackSurface, type SlackSurfaceOptions } from '../../../src/adapters/slack/slack-surface.js';
 import { systemClock } from '../../../src/util/clock.js';
-import { createLogger } from '../../../src/util/logger.js';
+import { captureLogs } from '../../support/log-capture.js';
 import { createTokenBucket } from '../../../src/util/token-bucket.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../../fakes/fake-slack.js';
 import { startFakePingApi, type FakePingApi } from '../../fakes/fake-ping-api.js';
@@ -67,8 +67,7 @@ export function sign(body: string, timestamp: number, secret = SIGNING_SECRET): 
 
 /** Starts everything; the caller must `close()`. */
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
-  const logs: string[] = [];
-  const logger = createLogger('debug', { write: (s: string) => void logs.push(s) });
+  const { logger, lines: logs } = captureLogs();
   const slack = await startFakeSlack();
   const sim = opts.fakePingApi ? null : await startSimulator({ speed: 100, logger });
   const fakeApi = opts.fakePingApi ? await startFakePingApi() : null;

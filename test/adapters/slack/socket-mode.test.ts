@@ -6,7 +6,7 @@ import { loadConfig } from '../../../src/config.js';
 import { createHttpServer, type HttpServer } from '../../../src/http/server.js';
 import { startSimulator, type Simulator } from '../../../src/sim/server.js';
 import { systemClock } from '../../../src/util/clock.js';
-import { createLogger } from '../../../src/util/logger.js';
+import { captureLogs } from '../../support/log-capture.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../../fakes/fake-slack.js';
 import { APP_TOKEN, BOT_TOKEN, CHANNEL, REQUESTER, SIGNING_SECRET, shown, threadPosts, tsOf } from './harness.js';
 
@@ -25,9 +25,8 @@ interface Rig {
 let rig: Rig | undefined;
 
 async function startRig(opts: { acceptedAppToken?: string } = {}): Promise<Rig> {
-  const logs: string[] = [];
   // Trace, so that anything Bolt or the socket client might print (tokens, URLs) is in the record.
-  const logger = createLogger('trace', { write: (s: string) => void logs.push(s) });
+  const { logger, lines: logs } = captureLogs();
   const slack = await startFakeSlack({ appToken: opts.acceptedAppToken ?? APP_TOKEN });
   const sim = await startSimulator({ speed: 100, logger });
   const config = loadConfig({
