@@ -1,6 +1,7 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { readBody } from '../support/read-body.js';
 
 /**
  * A small fake of Discord on 127.0.0.1: the REST routes the bot uses (interaction callbacks,
@@ -233,13 +234,6 @@ export async function startFakeDiscord(opts: { token?: string } = {}): Promise<F
     return { status: 404, body: { message: '404: Not Found', code: 0 } };
   };
 
-  const readBody = (req: IncomingMessage) =>
-    new Promise<string>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      req.on('error', reject);
-    });
 
   const server = createServer((req, res) => {
     void (async () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from '../support/read-body.js';
 
 /** One request as the fake saw it on the wire. */
 export interface RecordedRequest {
@@ -86,15 +87,13 @@ export async function startFakePingApi(): Promise<FakePingApi> {
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
     const url = new URL(req.url ?? '/', 'http://fake.invalid');
     const recorded: RecordedRequest = {
       method: req.method ?? 'GET',
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       headers: req.headers,
-      body: Buffer.concat(chunks).toString('utf8'),
+      body: await readBody(req),
     };
     requests.push(recorded);
     const route = [...routes].reverse().find((r) => r.method === recorded.method && matches(r.path, recorded.path));

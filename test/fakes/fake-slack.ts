@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { readBody } from '../support/read-body.js';
 
 /** One Web API call (or response_url post, or a test's mark) as the fake saw it. */
 export interface SlackCall {
@@ -143,13 +144,6 @@ function decodeBody(raw: string, contentType: string | undefined): Record<string
   return out;
 }
 
-const readBody = (req: IncomingMessage) =>
-  new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 
 /** Options of the fake. */
 export interface FakeSlackOptions {

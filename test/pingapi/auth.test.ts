@@ -1,26 +1,19 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PingApiAuth } from '../../src/config.js';
 import { PermanentError, TransientError } from '../../src/core/errors.js';
 import { readLoginAnswer } from '../../src/pingapi/auth.js';
 import { createPingApi } from '../../src/pingapi/http-client.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { Secret } from '../../src/util/secret.js';
-import { fixture, startFakePingApi, type FakePingApi, type RecordedRequest } from '../fakes/fake-ping-api.js';
-import { rejectionOf, retryRecorder } from './helpers.js';
+import { fixture, type RecordedRequest } from '../fakes/fake-ping-api.js';
+import { rejectionOf, retryRecorder, useFakePingApi } from './helpers.js';
 
 const TASK = '7f4c2a9e-3b1d-4e8a-9c55-0d6e2f1a8b34';
 const LOGIN = '/api/v1/auth/token';
 const RESULT = /^\/api\/v1\/ping\/[^/]+\/$/;
 const JWT: PingApiAuth = { kind: 'jwt', username: 'noc-bot', password: new Secret('hunter2-long-password') };
 
-let api: FakePingApi;
-beforeAll(async () => {
-  api = await startFakePingApi();
-});
-afterAll(async () => {
-  await api.close();
-});
-beforeEach(() => api.reset());
+const api = useFakePingApi();
 
 const client = (auth: PingApiAuth) =>
   createPingApi({ baseUrl: api.url, auth, timeoutMs: 2000, logger: silentLogger, minRetryDelayMs: 1, maxRetryDelayMs: 5 });

@@ -1,14 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakePingApi, type FakePingApi } from '../fakes/fake-ping-api.js';
+import { describe, expect, it } from 'vitest';
+import { useFakePingApi } from './helpers.js';
 
-let api: FakePingApi;
-beforeAll(async () => {
-  api = await startFakePingApi();
-});
-afterAll(async () => {
-  await api.close();
-});
-beforeEach(() => api.reset());
+const api = useFakePingApi();
 
 const get = async (path: string) => {
   const res = await fetch(`${api.url}${path}`);

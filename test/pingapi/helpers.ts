@@ -1,4 +1,6 @@
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { Fault } from '../../src/core/errors.js';
+import { startFakePingApi, type FakePingApi } from '../fakes/fake-ping-api.js';
 import type { Clock } from '../../src/util/clock.js';
 import { captureLogs as captureRawLogs, type CapturedLogs } from '../support/log-capture.js';
 
@@ -32,4 +34,36 @@ export async function rejectionOf(p: Promise<unknown>): Promise<unknown> {
     return err;
   }
   throw new Error('expected the promise to reject');
+}
+
+/**
+ * One fake Ping API for a whole test file: started before its tests, closed after them, and
+ * (unless `resetEach` is false) forgetting routes and requests before each test.
+ */
+export function useFakePingApi(opts: { resetEach?: boolean } = {}): FakePingApi {
+  let current: FakePingApi | null = null;
+  beforeAll(async () => {
+    current = await startFakePingApi();
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  if (opts.resetEach !== false) beforeEach(() => current?.reset());
+  const api = (): FakePingApi => {
+    if (!current) throw new Error('the fake Ping API is used outside a test');
+    return current;
+  };
+  return {
+    get url() {
+      return api().url;
+    },
+    get requests() {
+      return api().requests;
+    },
+    route: (...a) => api().route(...a),
+    routeSequence: (...a) => api().routeSequence(...a),
+    requestsTo: (...a) => api().requestsTo(...a),
+    reset: () => api().reset(),
+    close: () => api().close(),
+  };
 }

@@ -1,23 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/core/errors.js';
 import { createPingApi, type PingApiOptions } from '../../src/pingapi/http-client.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { Secret } from '../../src/util/secret.js';
-import { fixture, startFakePingApi, type FakePingApi } from '../fakes/fake-ping-api.js';
-import { InstantClock, captureLogs, rejectionOf, retryRecorder } from './helpers.js';
+import { fixture, startFakePingApi } from '../fakes/fake-ping-api.js';
+import { InstantClock, captureLogs, rejectionOf, retryRecorder, useFakePingApi } from './helpers.js';
 
 const TASK = '7f4c2a9e-3b1d-4e8a-9c55-0d6e2f1a8b34';
 const CREATE = /^\/api\/v1\/\d+\/ping\/$/;
 const RESULT = /^\/api\/v1\/ping\/[^/]+\/$/;
 
-let api: FakePingApi;
-beforeAll(async () => {
-  api = await startFakePingApi();
-});
-afterAll(async () => {
-  await api.close();
-});
-beforeEach(() => api.reset());
+const api = useFakePingApi();
 
 const client = (over: Partial<PingApiOptions> = {}) =>
   createPingApi({ baseUrl: api.url, auth: { kind: 'none' }, timeoutMs: 2000, logger: silentLogger, minRetryDelayMs: 1, maxRetryDelayMs: 5, ...over });

@@ -1,11 +1,11 @@
 import { inspect } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PingApiAuth } from '../../src/config.js';
 import { createPingApi } from '../../src/pingapi/http-client.js';
 import type { PingApi } from '../../src/pingapi/types.js';
 import { Secret } from '../../src/util/secret.js';
-import { fixture, startFakePingApi, type FakePingApi } from '../fakes/fake-ping-api.js';
-import { captureLogs } from './helpers.js';
+import { fixture } from '../fakes/fake-ping-api.js';
+import { captureLogs, useFakePingApi } from './helpers.js';
 
 const KEY = 'KEY-s3cr3t-9f8e7d6c';
 const PASSWORD = 'PW-s3cr3t-1a2b3c4d';
@@ -14,13 +14,7 @@ const TASK = '7f4c2a9e-3b1d-4e8a-9c55-0d6e2f1a8b34';
 const CREATE = /^\/api\/v1\/\d+\/ping\/$/;
 const RESULT = /^\/api\/v1\/ping\/[^/]+\/$/;
 
-let api: FakePingApi;
-beforeAll(async () => {
-  api = await startFakePingApi();
-});
-afterAll(async () => {
-  await api.close();
-});
+const api = useFakePingApi({ resetEach: false });
 
 /**
  * Drives every path (success, retries, each fault, auth failures, servers that echo the
