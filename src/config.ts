@@ -3,7 +3,7 @@ import type { Locale } from './present/locale.js';
 import { Secret } from './util/secret.js';
 
 /** The prefixes we own: a variable with one of them that we do not know is a typo, and fails. */
-const OWNED_PREFIXES = ['PING_', 'SLACK_', 'DISCORD_', 'SIM_'];
+const OWNED_PREFIXES = ['PING_', 'PINGOPS_', 'SLACK_', 'DISCORD_', 'SIM_'];
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const str = () => z.preprocess(emptyToUndefined, z.string().optional());
@@ -57,6 +57,7 @@ const schema = z.object({
   SIM_AUTH: z.preprocess(emptyToUndefined, z.enum(['none', 'key', 'jwt']).default('none')),
   SIM_PORT: int(0, 0, 65_535),
   SIM_SPEED: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(1000).default(1)),
+  PINGOPS_DB: z.preprocess(emptyToUndefined, z.string().default('./data/pingops.db')),
 });
 
 export type PingApiAuth =
@@ -100,6 +101,8 @@ export interface Config {
     threads: boolean;
   };
   sim: { shape: 'envelope' | 'status'; auth: 'none' | 'key' | 'jwt'; port: number; speed: number };
+  /** The SQLite store: a file path (created on first start) or `:memory:`. */
+  store: { path: string };
 }
 
 /** A configuration problem, worded for the person starting the bot; never carries a secret value. */
@@ -195,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     slack,
     discord,
     sim: { shape: e.SIM_SHAPE, auth: e.SIM_AUTH, port: e.SIM_PORT, speed: e.SIM_SPEED },
+    store: { path: e.PINGOPS_DB },
   });
 }
 
