@@ -5,18 +5,15 @@ import type { Logger } from '../util/logger.js';
 import { runCheck, type AbortCause } from './check.js';
 import type { CheckState, DoneState } from './check-state.js';
 import type { CheckHandle, CheckOptions, PingChecker, Priority } from './ping-service.types.js';
-
-/** The shared request budget: interactive checks take 'high', background sweeps 'low'. */
-export interface RequestBudget {
-  take(priority: 'high' | 'low', signal?: AbortSignal): Promise<void>;
-}
+import type { RequestQueue } from './request-queue.js';
 
 export interface PingServiceDeps {
   api: PingApi;
   clock: Clock;
   logger: Logger;
   polling: Config['polling'];
-  budget: RequestBudget;
+  /** The one ordered queue in front of the Ping API's request budget. */
+  queue: Pick<RequestQueue, 'take' | 'admit'>;
   /** Source of poll jitter (default Math.random). */
   random?: () => number;
   /** Told of every finished check, once per task run and once per answer from the cache (metrics). */
@@ -82,7 +79,7 @@ export function createPingService(deps: PingServiceDeps): PingService {
         timeoutMs: polling.timeoutMs,
         signal: abort.signal,
         // Read at every request, so a person joining a background check speeds it up.
-        beforeRequest: (signal) => deps.budget.take(flight.interactive > 0 ? 'high' : 'low', signal),
+        beforeRequest: (kind, signal, onWait) => deps.queue.take(kind, flight.interactive > 0 ? 'interactive' : 'background', signal, onWait),
         emit: (state) => {
           flight.current = state;
           if (state.kind === 'done') {
@@ -122,10 +119,32 @@ export function createPingService(deps: PingServiceDeps): PingService {
           return finishedHandle(hit);
         }
       }
-      const flight = flights.get(serviceId) ?? startFlight(serviceId, opts.packets ?? polling.packets);
-      const watcher = new Watcher(serviceId, priority, flight.current, () => clock.now() - flight.startedAt, (by) => leave(flight, watcher, by));
-      flight.watchers.add(watcher);
-      if (priority === 'interactive') flight.interactive++;
+      let flight = flights.get(serviceId);
+      if (!flight) {
+        // Past the queue's bound a new check is refused before anything is created.
+        const admission = deps.queue.admit();
+        if (!admission.ok) {
+          log.warn({ serviceId, retryAfterMs: admission.retryAfterMs, why: admission.reason }, 'request queue full; check refused');
+          const busy: DoneState = {
+            kind: 'done',
+            serviceId,
+            taskId: null,
+            verdict: 'failed',
+            message: null,
+            polls: 0,
+            elapsedMs: 0,
+            reason: { kind: 'busy', retryAfterMs: admission.retryAfterMs },
+            cached: false,
+          };
+          deps.onDone?.(busy);
+          return finishedHandle(busy);
+        }
+        flight = startFlight(serviceId, opts.packets ?? polling.packets);
+      }
+      const joined = flight;
+      const watcher = new Watcher(serviceId, priority, joined.current, () => clock.now() - joined.startedAt, (by) => leave(joined, watcher, by));
+      joined.watchers.add(watcher);
+      if (priority === 'interactive') joined.interactive++;
       if (opts.signal) {
         const signal = opts.signal;
         const onAbort = () => watcher.cancel(null);
@@ -141,7 +160,7 @@ export function createPingService(deps: PingServiceDeps): PingService {
 
     async close() {
       const all = [...flights.values()];
-      for (const f of all) f.abort.abort({ kind: 'cancelled', by: 'shutdown' } satisfies AbortCause);
+      for (const f of all) f.abort.abort({ kind: 'cancelled', by: null, shutdown: true } satisfies AbortCause);
       await Promise.all(all.map((f) => f.settled));
     },
   };
@@ -197,7 +216,7 @@ class Watcher implements CheckHandle {
     this.wake?.();
   }
 
-  cancel(by?: string | null): void {
+  cancel(by?: string | null, opts: { shutdown?: boolean } = {}): void {
     if (this.finished) return;
     const now = this.latest;
     const state: DoneState = {
@@ -208,7 +227,7 @@ class Watcher implements CheckHandle {
       message: null,
       polls: now.kind === 'polling' ? now.attempt - 1 : now.kind === 'done' ? now.polls : 0,
       elapsedMs: this.elapsed(),
-      reason: { kind: 'cancelled', by: by ?? null },
+      reason: opts.shutdown ? { kind: 'cancelled', by: null, shutdown: true } : { kind: 'cancelled', by: by ?? null },
       cached: false,
     };
     this.push(state);

@@ -7,7 +7,7 @@ import { systemClock } from '../../src/util/clock.js';
 import type { Logger } from '../../src/util/logger.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { Secret } from '../../src/util/secret.js';
-import { createTokenBucket } from '../../src/util/token-bucket.js';
+import { createRequestQueue } from '../../src/core/request-queue.js';
 import type { PingApiAuth } from '../../src/config.js';
 import { fixture, startFakePingApi, type FakePingApi } from '../fakes/fake-ping-api.js';
 import { captureLogs } from '../support/log-capture.js';
@@ -26,7 +26,7 @@ function serviceFor(baseUrl: string, auth: PingApiAuth = { kind: 'none' }, logge
     clock: systemClock,
     logger,
     polling,
-    budget: createTokenBucket({ perMinute: 100_000, burst: 1000, clock: systemClock }),
+    queue: createRequestQueue({ perMinute: 100_000, burst: 1000, clock: systemClock, max: 100_000, maxWaitMs: 3_600_000 }),
   });
   cleanup.push(() => service.close());
   return { api, service };
