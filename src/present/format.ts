@@ -33,7 +33,8 @@ export function formatEta(ms: number): string {
  * no cents: COP prices are whole pesos).
  */
 export function formatCop(amount: number): string {
-  if (!Number.isFinite(amount)) return '$0';
+  // Past Number.MAX_SAFE_INTEGER String() switches to exponent notation (`$1e+308`).
+  if (!Number.isFinite(amount) || Math.abs(amount) > Number.MAX_SAFE_INTEGER) return '$?';
   const rounded = Math.round(Math.abs(amount));
   const grouped = String(rounded).replace(/\B(?=(\d{3})+(?!\d))/g, '.');
   return `${amount < 0 && rounded > 0 ? '-' : ''}$${grouped}`;
