@@ -210,6 +210,22 @@ describe('normalizeCreated', () => {
 describe('normalizeClient', () => {
   const found = (JSON.parse(raw('api-client-found.json')) as { data: Record<string, unknown> }).data;
 
+  it.each([
+    [1e308, null],
+    [-1e12, null],
+    ['1e+308', null],
+    [65000, 65000],
+    ['65000', 65000],
+  ])('plan price %j is read as %j: absurd numbers are dropped at ingest (issue 8)', (price, expected) => {
+    expect(normalizeClient({ ...found, internet_plan_price: price }).planPrice).toBe(expected);
+  });
+
+  it('strips bidi and zero-width characters from names and addresses at ingest (issue 8)', () => {
+    const c = normalizeClient({ ...found, name: 'Ana \u202eselaroM\u202c\u200b', address: '\ufeffCra 12\u2066' });
+    expect(c.name).toBe('Ana selaroM');
+    expect(c.address).toBe('Cra 12');
+  });
+
   it('maps the fixture field by field', () => {
     expect(normalizeClient(found)).toEqual(ANA_MORALES);
 

@@ -177,6 +177,20 @@ describe('renderCheck: verdicts', () => {
     );
   });
 
+  it('says the bot was restarting, never "by shutdown" as if it were a person (issue 8)', () => {
+    const shutdown = done('cancelled', { reason: { kind: 'cancelled', by: null, shutdown: true } });
+    expect(renderCheck(shutdown, ana, 'es', { now: NOW }).status).toBe('⏹️ Cancelado: el bot se estaba reiniciando');
+    expect(renderCheck(shutdown, ana, 'en', { now: NOW }).status).toBe('⏹️ Cancelled: the bot was restarting');
+  });
+
+  it('a check refused by a full queue says when to try again, in both languages (issue 8)', () => {
+    const busy = done('failed', { taskId: null, polls: 0, reason: { kind: 'busy', retryAfterMs: 95_000 } });
+    expect(renderCheck(busy, ana, 'en', { now: NOW }).status).toBe('❌ Ping failed: Busy: too many checks waiting for the Ping API; try again in 2 min');
+    expect(renderCheck(busy, ana, 'es', { now: NOW }).status).toBe(
+      '❌ Ping fallido: Ocupado: demasiadas pruebas esperan a la Ping API; intenta de nuevo en 2 min',
+    );
+  });
+
   it("shows the API's own message as a detail", () => {
     const view = renderCheck(done('intermittent', { message: '2 de 4' }), ana, 'en', { now: NOW });
     expect(view.fields.at(-1)).toEqual({ label: 'Detail', value: '2 de 4' });
