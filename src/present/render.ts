@@ -165,6 +165,8 @@ export function meaningOf(state: DoneState, hold: BillingHold, locale: Locale): 
   const w = words(locale);
   if (state.reason.kind === 'error') return w.faultAdvice[faultAdviceOf(state.reason.fault)];
   if (state.reason.kind === 'busy') return w.busyAdvice;
+  // No task id: nothing can "still be running" on the line.
+  if (state.verdict === 'timed_out' && state.taskId === null) return w.timedOutNoTask;
   if (state.verdict === 'no_internet' && hold.kind !== 'none') return w.noInternetBilling;
   return w.meaning[state.verdict];
 }

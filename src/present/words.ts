@@ -75,6 +75,7 @@ const en = {
     timed_out: 'No verdict within the deadline; the task may still be running. Re-run it, or escalate if it keeps happening.',
     cancelled: 'The check was cancelled before a verdict: nothing was concluded about the line.',
   } satisfies VerdictWords,
+  timedOutNoTask: 'The Ping API did not create the task within the deadline, so nothing ran on the line. Re-run it, or escalate if it keeps happening.',
   noInternetBilling:
     'Nothing answers, and the service is on a billing hold: billing, not the network, explains it. Confirm the payment with the office before sending a technician.',
   shortNoInternetBilling: 'nothing answers; billing, not the network, explains it',
@@ -205,6 +206,7 @@ const es: Words = {
     timed_out: 'Sin veredicto dentro del plazo; la tarea puede seguir en curso. Repite la prueba, o escala si vuelve a pasar.',
     cancelled: 'La prueba se canceló antes del veredicto: no se concluyó nada sobre la línea.',
   },
+  timedOutNoTask: 'La Ping API no creó la tarea dentro del plazo, así que no se probó nada en la línea. Repite la prueba, o escala si vuelve a pasar.',
   noInternetBilling:
     'Nada responde y el servicio está suspendido por facturación: la facturación, no la red, lo explica. Confirma el pago con la oficina antes de enviar un técnico.',
   shortNoInternetBilling: 'nada responde; la facturación, no la red, lo explica',

@@ -183,6 +183,12 @@ describe('renderCheck: verdicts', () => {
     expect(renderCheck(shutdown, ana, 'en', { now: NOW }).status).toBe('⏹️ Cancelled: the bot was restarting');
   });
 
+  it('a check that timed out before any task existed does not say the task may still be running', () => {
+    const view = renderCheck(done('timed_out', { taskId: null, polls: 0 }), ana, 'en', { now: NOW });
+    expect(view.meaning).toMatch(/did not create the task/);
+    expect(view.meaning).not.toMatch(/may still be running/);
+  });
+
   it('a check refused by a full queue says when to try again, in both languages (issue 8)', () => {
     const busy = done('failed', { taskId: null, polls: 0, reason: { kind: 'busy', retryAfterMs: 95_000 } });
     expect(renderCheck(busy, ana, 'en', { now: NOW }).status).toBe('❌ Ping failed: Busy: too many checks waiting for the Ping API; try again in 2 min');
