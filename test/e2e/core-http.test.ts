@@ -101,6 +101,16 @@ describe('checks end to end against a faulty Ping API', () => {
     expect(f.requestsTo('POST', '/api/v1/1001/ping/')).toHaveLength(3);
   });
 
+  it('fails at once on a verdict word the contract does not know, after one poll and no retry (issue 8)', async () => {
+    const f = await fake();
+    f.route('POST', '/api/v1/1001/ping/', created);
+    f.route('GET', taskPath, { status: 200, body: { status: 'degraded_link', message: 'link degraded' } });
+    const { service } = serviceFor(f.url);
+    const done = await service.check(1001).done;
+    expect(done).toMatchObject({ verdict: 'failed', reason: { kind: 'error', fault: { kind: 'unexpected', message: 'unexpected answer from the Ping API: degraded_link' } } });
+    expect(f.requests.filter((r) => r.method === 'GET')).toHaveLength(1);
+  });
+
   it('treats answers slower than PING_API_TIMEOUT_MS as transient and retries them', async () => {
     const f = await fake();
     f.route('POST', '/api/v1/1001/ping/', created);
