@@ -54,6 +54,12 @@ describe('config', () => {
     expect(problems(env).join('\n')).toContain(expected);
   });
 
+  it('reads the queue and look-up settings; a look-up never waits longer than the check', () => {
+    const c = loadConfig({ PING_QUEUE_MAX: '50', PING_QUEUE_MAX_WAIT_MS: '120000', PING_LOOKUP_TIMEOUT_MS: '90000', PING_TIMEOUT_MS: '30000' });
+    expect(c.pingApi).toMatchObject({ queueMax: 50, queueMaxWaitMs: 120_000, lookupTimeoutMs: 30_000 });
+    expect(() => loadConfig({ PING_QUEUE_MAX: '0' })).toThrow(/PING_QUEUE_MAX/);
+  });
+
   it('names each problem once', () => {
     expect(problems({ PING_API_URL: 'notaurl' })).toEqual(['PING_API_URL: expected an http(s) URL']);
   });
