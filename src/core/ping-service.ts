@@ -79,7 +79,8 @@ export function createPingService(deps: PingServiceDeps): PingService {
         timeoutMs: polling.timeoutMs,
         signal: abort.signal,
         // Read at every request, so a person joining a background check speeds it up.
-        beforeRequest: (kind, signal, onWait) => deps.queue.take(kind, flight.interactive > 0 ? 'interactive' : 'background', signal, onWait),
+        // Read whenever the queue decides, so a person joining a sweep's check moves it up.
+        beforeRequest: (kind, signal, onWait) => deps.queue.take(kind, () => (flight.interactive > 0 ? 'interactive' : 'background'), signal, onWait),
         emit: (state) => {
           flight.current = state;
           if (state.kind === 'done') {

@@ -29,21 +29,6 @@ export function classOf(kind: RequestKind, priority: Priority): RequestClass {
   return `${kind}:${priority}`;
 }
 
-/** Which class is served next, given how many wait in each: the first non-empty in CLASS_ORDER. */
-export function nextClass(waiting: Readonly<Record<RequestClass, number>>): RequestClass | null {
-  return CLASS_ORDER.find((c) => waiting[c] > 0) ?? null;
-}
-
-/** Queued creations served before one at `index` (0-based) in `cls`: all of the classes before it, then its own. */
-export function creationsAhead(cls: RequestClass, index: number, waiting: Readonly<Record<RequestClass, number>>): number {
-  let n = index;
-  for (const c of CLASS_ORDER) {
-    if (c === cls) break;
-    if (c.startsWith('create:')) n += waiting[c];
-  }
-  return n;
-}
-
 /** About how long a creation with `ahead` creations and `polls` polls before it waits for budget. */
 export function creationEtaMs(ahead: number, polls: number, msPerRequest: number): number {
   return Math.round((polls + ahead * REQUESTS_PER_CHECK + 1) * msPerRequest);
@@ -75,9 +60,11 @@ export interface RequestQueue {
   /**
    * Resolves when this request may be sent (one token taken); rejects with the signal's reason
    * when it aborts first, or with BusyError when a creation waited longer than the bound.
-   * `onWait` hears the position of a waiting creation, at first and whenever it moves.
+   * `priority` may be a function, read whenever the order is decided: a person joining a
+   * sweep's check moves it up. `onWait` hears the position of a waiting creation, at first and
+   * whenever it moves.
    */
-  take(kind: RequestKind, priority: Priority, signal?: AbortSignal, onWait?: (p: QueuePosition) => void): Promise<void>;
+  take(kind: RequestKind, priority: Priority | (() => Priority), signal?: AbortSignal, onWait?: (p: QueuePosition) => void): Promise<void>;
   /** Asked before a new check starts: may its creation join the queue? */
   admit(): Admission;
   /** Requests waiting now. */
@@ -95,8 +82,32 @@ export interface RequestQueueOptions {
   maxWaitMs: number;
 }
 
+/** What the order needs to know of a waiting request. */
+export interface Waiting {
+  kind: RequestKind;
+  priority: Priority;
+}
+
+/** Index of the request served next in `waiting` (arrival order): the first of the best class, or -1. */
+export function nextIndex(waiting: readonly Waiting[]): number {
+  for (const cls of CLASS_ORDER) {
+    const i = waiting.findIndex((w) => classOf(w.kind, w.priority) === cls);
+    if (i >= 0) return i;
+  }
+  return -1;
+}
+
+/** For each waiting creation (arrival order), how many creations are served before it. */
+export function creationPlaces(creations: readonly Priority[]): number[] {
+  const people = creations.filter((p) => p === 'interactive').length;
+  let peopleSeen = 0;
+  let sweepsSeen = 0;
+  return creations.map((p) => (p === 'interactive' ? peopleSeen++ : people + sweepsSeen++));
+}
+
 interface Waiter {
-  cls: RequestClass;
+  kind: RequestKind;
+  priority: () => Priority;
   grant: () => void;
   fail: (err: unknown) => void;
   onWait: ((p: QueuePosition) => void) | undefined;
@@ -108,51 +119,38 @@ interface Waiter {
 export function createRequestQueue(o: RequestQueueOptions): RequestQueue {
   const bucket: TokenBucket = createTokenBucket({ perMinute: o.perMinute, burst: o.burst, clock: o.clock });
   const msPerRequest = 60_000 / o.perMinute;
-  const queues: Record<RequestClass, Waiter[]> = {
-    'poll:interactive': [],
-    'poll:background': [],
-    'create:interactive': [],
-    'create:background': [],
-  };
-  const counts = (): Record<RequestClass, number> => ({
-    'poll:interactive': queues['poll:interactive'].length,
-    'poll:background': queues['poll:background'].length,
-    'create:interactive': queues['create:interactive'].length,
-    'create:background': queues['create:background'].length,
-  });
-  const total = () => CLASS_ORDER.reduce((n, c) => n + queues[c].length, 0);
-  const polls = () => queues['poll:interactive'].length + queues['poll:background'].length;
+  /** Every waiting request in arrival order (at most PING_QUEUE_MAX creations plus one poll per check in flight). */
+  let queue: Waiter[] = [];
+  const polls = () => queue.reduce((n, w) => n + (w.kind === 'poll' ? 1 : 0), 0);
+  const creations = () => queue.filter((w) => w.kind === 'create');
   let pumping = false;
   let tokenWait: AbortController | undefined;
 
-  /** Tells every waiting creation whose place changed (O(queued) per grant: at most PING_QUEUE_MAX). */
+  /** Tells every waiting creation whose place changed (O(queued) per grant). */
   const tellPositions = () => {
-    const waiting = counts();
+    const waiting = creations();
+    const places = creationPlaces(waiting.map((w) => w.priority()));
     const p = polls();
-    for (const cls of ['create:interactive', 'create:background'] as const) {
-      queues[cls].forEach((w, i) => {
-        const ahead = creationsAhead(cls, i, waiting);
-        if (w.onWait && ahead !== w.lastAhead) {
-          w.lastAhead = ahead;
-          w.onWait({ ahead, etaMs: creationEtaMs(ahead, p, msPerRequest) });
-        }
-      });
-    }
+    waiting.forEach((w, i) => {
+      const ahead = places[i] ?? 0;
+      if (w.onWait && ahead !== w.lastAhead) {
+        w.lastAhead = ahead;
+        w.onWait({ ahead, etaMs: creationEtaMs(ahead, p, msPerRequest) });
+      }
+    });
   };
 
   const remove = (w: Waiter) => {
-    const q = queues[w.cls];
-    const i = q.indexOf(w);
-    if (i >= 0) q.splice(i, 1);
+    queue = queue.filter((x) => x !== w);
     w.live = false;
-    if (total() === 0) tokenWait?.abort();
+    if (queue.length === 0) tokenWait?.abort();
   };
 
   async function pump(): Promise<void> {
     if (pumping) return;
     pumping = true;
     try {
-      while (total() > 0) {
+      while (queue.length > 0) {
         const ctl = new AbortController();
         tokenWait = ctl;
         try {
@@ -161,12 +159,13 @@ export function createRequestQueue(o: RequestQueueOptions): RequestQueue {
           continue; // the queue emptied while waiting; the loop ends unless someone came meanwhile
         }
         // The order is decided when the token is in hand: a poll that arrived meanwhile goes first.
-        const cls = nextClass(counts());
-        const w = cls ? queues[cls].shift() : undefined;
+        const i = nextIndex(queue.map((w) => ({ kind: w.kind, priority: w.priority() })));
+        const w = queue[i];
         if (!w) continue;
+        queue.splice(i, 1);
         w.live = false;
         w.grant();
-        if (cls?.startsWith('create:')) tellPositions();
+        if (w.kind === 'create') tellPositions();
       }
     } finally {
       pumping = false;
@@ -177,13 +176,14 @@ export function createRequestQueue(o: RequestQueueOptions): RequestQueue {
   return {
     take(kind, priority, signal, onWait) {
       if (signal?.aborted) return Promise.reject(signal.reason);
-      const cls = classOf(kind, priority);
       // Nobody waiting and a token free: go now, no place in line to report.
-      if (total() === 0 && bucket.tryTake()) return Promise.resolve();
+      if (queue.length === 0 && bucket.tryTake()) return Promise.resolve();
+      const priorityOf = typeof priority === 'function' ? priority : () => priority;
       return new Promise<void>((resolve, reject) => {
         const bound = new AbortController();
         const w: Waiter = {
-          cls,
+          kind,
+          priority: priorityOf,
           live: true,
           lastAhead: -1,
           onWait,
@@ -205,33 +205,28 @@ export function createRequestQueue(o: RequestQueueOptions): RequestQueue {
           tellPositions();
         };
         signal?.addEventListener('abort', onAbort, { once: true });
-        queues[cls].push(w);
+        queue.push(w);
         if (kind === 'create') {
           // A creation that waits past the bound gives up rather than hold a person for ever.
           o.clock.sleep(o.maxWaitMs, bound.signal).then(
             () => {
               if (!w.live) return;
               remove(w);
-              w.fail(new BusyError(creationEtaMs(total(), polls(), msPerRequest)));
+              w.fail(new BusyError(creationEtaMs(creations().length, polls(), msPerRequest)));
               tellPositions();
             },
             () => {},
           );
-          if (onWait) {
-            const ahead = creationsAhead(cls, queues[cls].length - 1, counts());
-            w.lastAhead = ahead;
-            onWait({ ahead, etaMs: creationEtaMs(ahead, polls(), msPerRequest) });
-          }
+          if (onWait) tellPositions();
         }
         void pump();
       });
     },
     admit() {
-      const queuedCreations = queues['create:interactive'].length + queues['create:background'].length;
-      return admit({ queuedCreations, pollsWaiting: polls(), max: o.max, maxWaitMs: o.maxWaitMs, msPerRequest });
+      return admit({ queuedCreations: creations().length, pollsWaiting: polls(), max: o.max, maxWaitMs: o.maxWaitMs, msPerRequest });
     },
     get waiting() {
-      return total();
+      return queue.length;
     },
   };
 }

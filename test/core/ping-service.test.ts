@@ -190,7 +190,7 @@ describe('PingService in virtual time', () => {
 
   it('asks the queue for every request, naming creations and polls, people and sweeps', async () => {
     const asked: string[] = [];
-    const { clock, service } = setup({ take: async (_kind, p) => void asked.push(p === 'interactive' ? 'high' : 'low'), admit: () => ({ ok: true }) });
+    const { clock, service } = setup({ take: async (_kind, p) => void asked.push((typeof p === 'function' ? p() : p) === 'interactive' ? 'high' : 'low'), admit: () => ({ ok: true }) });
     service.check(1, { priority: 'background' });
     await clock.until(() => service.inFlight === 0);
     expect(asked.length).toBeGreaterThanOrEqual(2);

@@ -1,29 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { BusyError } from '../../src/core/errors.js';
-import {
-  admit,
-  classOf,
-  createRequestQueue,
-  creationEtaMs,
-  creationsAhead,
-  nextClass,
-  type RequestClass,
-} from '../../src/core/request-queue.js';
+import { admit, classOf, createRequestQueue, creationEtaMs, creationPlaces, nextIndex } from '../../src/core/request-queue.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
 
-const none: Record<RequestClass, number> = { 'poll:interactive': 0, 'poll:background': 0, 'create:interactive': 0, 'create:background': 0 };
-const w = (o: Partial<Record<RequestClass, number>>) => ({ ...none, ...o });
 
-describe('nextClass: polls of existing tasks, then people, then sweeps', () => {
+describe('nextIndex: polls of existing tasks, then people, then sweeps, first come first served', () => {
+  const c = (kind: 'create' | 'poll', priority: 'interactive' | 'background') => ({ kind, priority });
   it.each([
-    [w({}), null],
-    [w({ 'create:background': 3 }), 'create:background'],
-    [w({ 'create:background': 3, 'create:interactive': 1 }), 'create:interactive'],
-    [w({ 'create:interactive': 9, 'poll:background': 1 }), 'poll:background'],
-    [w({ 'poll:background': 1, 'poll:interactive': 1 }), 'poll:interactive'],
-    [w({ 'create:interactive': 500, 'create:background': 5, 'poll:interactive': 1 }), 'poll:interactive'],
-  ] as const)('%o -> %s', (waiting, expected) => {
-    expect(nextClass(waiting)).toBe(expected);
+    ['nothing waits', [], -1],
+    ['one sweep creation', [c('create', 'background')], 0],
+    ['people before sweeps', [c('create', 'background'), c('create', 'interactive')], 1],
+    ['first come within a class', [c('create', 'interactive'), c('create', 'interactive')], 0],
+    ['a poll before every creation, however late', [c('create', 'interactive'), c('create', 'interactive'), c('poll', 'background')], 2],
+    ["people's polls before sweeps' polls", [c('poll', 'background'), c('poll', 'interactive')], 1],
+    ['all four classes', [c('create', 'background'), c('create', 'interactive'), c('poll', 'background'), c('poll', 'interactive')], 3],
+  ] as const)('%s', (_name, waiting, expected) => {
+    expect(nextIndex(waiting)).toBe(expected);
   });
 
   it.each([
@@ -34,13 +26,14 @@ describe('nextClass: polls of existing tasks, then people, then sweeps', () => {
   });
 });
 
-describe('creationsAhead and the ETA', () => {
+describe('creationPlaces and the ETA', () => {
   it.each([
-    ['create:interactive', 0, w({ 'create:interactive': 1 }), 0],
-    ['create:interactive', 36, w({ 'create:interactive': 40, 'create:background': 9 }), 36],
-    ['create:background', 2, w({ 'create:interactive': 5, 'create:background': 3, 'poll:interactive': 7 }), 7],
-  ] as const)('%s at %i with %o has %i ahead', (cls, index, waiting, ahead) => {
-    expect(creationsAhead(cls, index, waiting)).toBe(ahead);
+    [[], []],
+    [['interactive'], [0]],
+    [['interactive', 'interactive', 'interactive'], [0, 1, 2]],
+    [['background', 'interactive', 'background', 'interactive'], [2, 0, 3, 1]],
+  ] as const)('%j -> %j', (creations, places) => {
+    expect(creationPlaces(creations)).toEqual(places);
   });
 
   it.each([
@@ -93,6 +86,19 @@ describe('RequestQueue in virtual time', () => {
     await clock.advance(3000);
     // The first goes on the burst token and never waits; the others count down.
     expect(seen).toEqual([[], [0], [1, 0]]);
+  });
+
+  it('a person joining a sweep\'s waiting creation moves it ahead of the other sweeps', async () => {
+    const { clock, queue } = setup();
+    const order: string[] = [];
+    let joined: 'interactive' | 'background' = 'background';
+    await queue.take('create', 'background'); // the burst token
+    void queue.take('create', 'background').then(() => order.push('sweep1'));
+    void queue.take('create', () => joined).then(() => order.push('sweep2+person'));
+    void queue.take('create', 'interactive').then(() => order.push('person'));
+    joined = 'interactive';
+    await clock.advance(5000);
+    expect(order).toEqual(['sweep2+person', 'person', 'sweep1']);
   });
 
   it('a cancelled waiter leaves at once and consumes nothing', async () => {
