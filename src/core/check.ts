@@ -92,8 +92,11 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
   const callOpts = (kind: RequestKind): CallOptions => ({
     signal,
     beforeRequest: async (s) => {
-      await o.beforeRequest(kind, s, kind === 'create' && !deadlineStarted ? onWait : undefined);
-      if (kind === 'create' && !deadlineStarted) {
+      // Only the first request of a check waits as a new creation; once its deadline runs, a
+      // retry of the creation is a debt like a poll and goes ahead of checks not yet started.
+      const first = kind === 'create' && !deadlineStarted;
+      await o.beforeRequest(first ? 'create' : 'poll', s, first ? onWait : undefined);
+      if (first) {
         startDeadline();
         // Out of the queue: say so, the next words are about the task.
         if (queued) o.emit({ kind: 'starting', serviceId: o.serviceId, elapsedMs: elapsed() });

@@ -78,7 +78,6 @@ export function createPingService(deps: PingServiceDeps): PingService {
         schedule: polling,
         timeoutMs: polling.timeoutMs,
         signal: abort.signal,
-        // Read at every request, so a person joining a background check speeds it up.
         // Read whenever the queue decides, so a person joining a sweep's check moves it up.
         beforeRequest: (kind, signal, onWait) => deps.queue.take(kind, () => (flight.interactive > 0 ? 'interactive' : 'background'), signal, onWait),
         emit: (state) => {

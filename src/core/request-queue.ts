@@ -14,7 +14,10 @@ import { createTokenBucket, type TokenBucket } from '../util/token-bucket.js';
 import { BusyError } from './errors.js';
 import type { Priority } from './ping-service.types.js';
 
-/** What a request does: create a task, or read one (a poll, and anything else once a task exists). */
+/**
+ * `create`: the first request of a new check (its task's creation). `poll`: any request of a
+ * check already under way (polls, and retries of its creation once its deadline runs).
+ */
 export type RequestKind = 'create' | 'poll';
 
 export type RequestClass = 'poll:interactive' | 'poll:background' | 'create:interactive' | 'create:background';

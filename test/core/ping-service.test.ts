@@ -255,6 +255,23 @@ describe('PingService behind the ordered request queue (issue 8)', () => {
     expect(done.elapsedMs).toBeGreaterThan(60_000);
   });
 
+  it('a retry of a creation already under way waits as a debt, not as a new check', async () => {
+    const clock = new ManualClock();
+    const api = new MemoryPingApi();
+    const kinds: string[] = [];
+    const create = api.createTask.bind(api);
+    // As the HTTP client does on a transient fault: the budget is asked again before the retry.
+    api.createTask = async (serviceId, packets, opts) => {
+      await opts?.beforeRequest?.(opts.signal);
+      return create(serviceId, packets, opts);
+    };
+    const queue: Queue = { take: async (kind) => void kinds.push(kind), admit: () => ({ ok: true }) };
+    const service = createPingService({ api, clock, logger: silentLogger, polling, queue, random: () => 0.5 });
+    service.check(1);
+    await clock.until(() => service.inFlight === 0);
+    expect(kinds.slice(0, 3)).toEqual(['create', 'poll', 'poll']);
+  });
+
   it('a person can cancel while queued: nothing is created for them', async () => {
     const { clock, api, service } = queued({ perMinute: 6, burst: 1 });
     service.check(1);
