@@ -37,6 +37,8 @@ interface Flight {
   abort: AbortController;
   /** Set once the run starts; resolves with its final state. */
   settled: Promise<DoneState> | null;
+  /** True once its creation left the request queue, until it is done. */
+  underWay: boolean;
 }
 
 /**
@@ -48,6 +50,8 @@ export function createPingService(deps: PingServiceDeps): PingService {
   const flights = new Map<number, Flight>();
   const cache = new Map<number, { state: DoneState; at: number }>();
   const log = deps.logger.child({ component: 'ping-service' });
+  /** Checks past the queue and not yet finished: each still owes at least one poll, which goes before any waiting creation. */
+  let underWay = 0;
 
   const cachedVerdict = (serviceId: number): DoneState | null => {
     const hit = cache.get(serviceId);
@@ -69,6 +73,7 @@ export function createPingService(deps: PingServiceDeps): PingService {
       interactive: 0,
       abort,
       settled: null,
+      underWay: false,
     };
     flight.settled = runCheck(
       { api: deps.api, clock, logger: deps.logger, ...(deps.random ? { random: deps.random } : {}) },
@@ -79,9 +84,24 @@ export function createPingService(deps: PingServiceDeps): PingService {
         timeoutMs: polling.timeoutMs,
         signal: abort.signal,
         // Read whenever the queue decides, so a person joining a sweep's check moves it up.
-        beforeRequest: (kind, signal, onWait) => deps.queue.take(kind, () => (flight.interactive > 0 ? 'interactive' : 'background'), signal, onWait),
+        beforeRequest: async (kind, signal, onWait) => {
+          await deps.queue.take(
+            kind,
+            () => (flight.interactive > 0 ? 'interactive' : 'background'),
+            signal,
+            onWait && ((p) => onWait({ ...p, etaMs: p.etaMs + underWay * p.msPerRequest })),
+          );
+          if (kind === 'create' && !flight.underWay) {
+            flight.underWay = true;
+            underWay++;
+          }
+        },
         emit: (state) => {
           flight.current = state;
+          if (state.kind === 'done' && flight.underWay) {
+            flight.underWay = false;
+            underWay--;
+          }
           if (state.kind === 'done') {
             // Before watchers hear of it, so whoever asks next starts anew or hits the cache.
             flights.delete(serviceId);

@@ -56,7 +56,10 @@ export function admit(o: { queuedCreations: number; pollsWaiting: number; max: n
 export interface QueuePosition {
   /** Checks whose creation goes before this one. */
   ahead: number;
+  /** From what waits in the queue now; the caller adds what it knows will come (polls of its open tasks). */
   etaMs: number;
+  /** What one request costs of the budget, for such additions. */
+  msPerRequest: number;
 }
 
 export interface RequestQueue {
@@ -138,7 +141,7 @@ export function createRequestQueue(o: RequestQueueOptions): RequestQueue {
       const ahead = places[i] ?? 0;
       if (w.onWait && ahead !== w.lastAhead) {
         w.lastAhead = ahead;
-        w.onWait({ ahead, etaMs: creationEtaMs(ahead, p, msPerRequest) });
+        w.onWait({ ahead, etaMs: creationEtaMs(ahead, p, msPerRequest), msPerRequest });
       }
     });
   };

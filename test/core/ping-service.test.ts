@@ -241,13 +241,15 @@ describe('PingService behind the ordered request queue (issue 8)', () => {
     const { clock, api, service } = queued({ perMinute: 60, burst: 1 });
     api.scripts.set(3, [pending()]);
     service.check(1);
+    await settle();
     service.check(2);
     const third = service.check(3);
     const seen = collect(third.states);
     await clock.until(() => service.inFlight === 0, 200_000, 500);
     const states = await seen;
     const firstQueued = states.find((s) => s.kind === 'queued');
-    expect(firstQueued).toMatchObject({ kind: 'queued', ahead: 1 });
+    // Two requests per check ahead, one for itself, and one poll owed by the check already under way.
+    expect(firstQueued).toMatchObject({ kind: 'queued', ahead: 1, etaMs: 4000 });
     expect(states.map((s) => s.kind).slice(0, 4)).toEqual(['queued', 'queued', 'starting', 'created']);
     const done = await third.done;
     // Timed out 60 s after its creation, not 60 s after it was asked for.
