@@ -7,7 +7,7 @@ import { scenarioFor } from '../src/sim/scenarios.js';
 import { startSimulator } from '../src/sim/server.js';
 import { systemClock } from '../src/util/clock.js';
 import { silentLogger } from '../src/util/logger.js';
-import { createTokenBucket } from '../src/util/token-bucket.js';
+import { createRequestQueue } from '../src/core/request-queue.js';
 
 export interface LoadResult {
   simulator: string;
@@ -67,7 +67,7 @@ export async function benchLoad(n = 1000, where: 'in-process' | 'child' = 'in-pr
     logger: silentLogger,
     // The documented defaults, with a shorter deadline so the never-finishing line ends the run sooner.
     polling: { packets: 4, initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000, timeoutMs: 15_000, resultCacheMs: 30_000 },
-    budget: createTokenBucket({ perMinute: 1_000_000, burst: 100_000, clock: systemClock }),
+    queue: createRequestQueue({ perMinute: 1_000_000, burst: 100_000, clock: systemClock, max: 100_000, maxWaitMs: 3_600_000 }),
   });
   const lag = monitorEventLoopDelay({ resolution: 10 });
   let peakRss = process.memoryUsage.rss();

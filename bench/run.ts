@@ -25,6 +25,31 @@ async function main() {
     );
     for (const r of rows) if (r.wrong.length > 0) console.log(`wrong verdicts (${r.simulator}):`, r.wrong.slice(0, 10));
   }
+  if (!only || only === 'burst') {
+    const { runBurst } = await import('../test/support/burst.js');
+    console.log('\n4. Burst: 200 distinct checks at once, 3 s tasks, PING_API_RATE_PER_MIN=100, SLACK_EDITS_PER_MIN=45 (virtual time; goal: 200 verdicts, 0 timed out, 0 unread tasks, total <= 1.3x requests/rate)');
+    const rows = [];
+    for (const checks of [60, 120, 200, 400]) {
+      const r = await runBurst({ checks, ratePerMin: 100, taskMs: 3000, editsPerMin: 45, minEditIntervalMs: 1500 });
+      rows.push({
+        checks: r.checks,
+        verdicts: r.realVerdicts,
+        timed_out: r.timedOut,
+        unread_tasks: r.createdNeverRead,
+        told: r.told,
+        requests: r.requests,
+        budget_bound_s: r.budgetBoundMs / 1000,
+        total_s: r.totalMs / 1000,
+        ratio: r.ratio,
+        max_ahead_shown: r.maxAheadShown,
+        messages_final: `${r.messagesOnVerdict}/${r.messages}`,
+        last_message_final_s: r.lastMessageFinalMs / 1000,
+        edit_bound_s: r.editBoundMs / 1000,
+        progress_edits: r.progressEdits,
+      });
+    }
+    console.table(rows);
+  }
   if (!only || only === 'slack') {
     const { benchSlackAck } = await import('./slack-ack.js');
     console.log('\n3. Slack: slash-command ack latency under 50 concurrent commands (goal: p99 < 100 ms)');

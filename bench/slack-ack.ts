@@ -18,7 +18,7 @@ import { createHttpServer, type RequestHandler } from '../src/http/server.js';
 import { createPingApi } from '../src/pingapi/http-client.js';
 import { systemClock } from '../src/util/clock.js';
 import { silentLogger } from '../src/util/logger.js';
-import { createTokenBucket } from '../src/util/token-bucket.js';
+import { createRequestQueue } from '../src/core/request-queue.js';
 
 const SECRET = 'bench-signing-secret';
 
@@ -119,7 +119,7 @@ export async function benchSlackAck(n = 50): Promise<SlackAckResult[]> {
     logger,
     // The simulator runs at speed 100, so one packet takes ~10 ms: poll on that time scale.
     polling: { ...config.polling, packets: 1, packetMs: 10, initialDelayMs: 0, intervalMs: 100, maxIntervalMs: 200, resultCacheMs: 0 },
-    budget: createTokenBucket({ perMinute: 100_000, burst: 1000, clock: systemClock }),
+    queue: createRequestQueue({ perMinute: 100_000, burst: 1000, clock: systemClock, max: 100_000, maxWaitMs: 3_600_000 }),
   });
   const directory = createDirectory({ api, clock: systemClock, logger });
   const real = createHttpServer(logger);

@@ -9,7 +9,7 @@ import { systemClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { Secret } from './util/secret.js';
-import { createTokenBucket } from './util/token-bucket.js';
+import { createRequestQueue } from './core/request-queue.js';
 
 /** The platform-free heart of the bot, shared by every surface and the CLI. */
 export interface Core {
@@ -50,7 +50,13 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
   const api = createPingApi({ baseUrl: apiUrl, auth, timeoutMs: config.pingApi.timeoutMs, logger: logger.child({ component: 'pingapi' }) });
   // The upstream limit is per minute, so a quarter of it may go at once: a dozen people pinging
   // together start at once instead of queueing behind a burst of ten.
-  const budget = createTokenBucket({ perMinute: config.pingApi.ratePerMin, burst: Math.max(1, Math.round(config.pingApi.ratePerMin / 4)), clock });
+  const queue = createRequestQueue({
+    perMinute: config.pingApi.ratePerMin,
+    burst: Math.max(1, Math.round(config.pingApi.ratePerMin / 4)),
+    clock,
+    max: config.pingApi.queueMax,
+    maxWaitMs: config.pingApi.queueMaxWaitMs,
+  });
   // A sped-up simulator finishes tasks sooner; poll around when its tasks really end.
   const speed = closeSim ? config.sim.speed : 1;
   const polling =
@@ -62,8 +68,8 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
           initialDelayMs: Math.round(config.polling.initialDelayMs / speed),
         };
   const metrics = createMetrics(() => clock.now());
-  const service = createPingService({ api, clock, logger, polling, budget, onDone: (state) => metrics.checkDone(state) });
-  const directory = createDirectory({ api, clock, logger: logger.child({ component: 'directory' }) });
+  const service = createPingService({ api, clock, logger, polling, queue, onDone: (state) => metrics.checkDone(state) });
+  const directory = createDirectory({ api, clock, logger: logger.child({ component: 'directory' }), lookupTimeoutMs: config.pingApi.lookupTimeoutMs });
   return {
     api,
     service,

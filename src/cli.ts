@@ -68,7 +68,12 @@ async function cli(argv: string[]): Promise<number> {
     });
     if (progress) process.stderr.write('\r\x1b[2K');
     if (cmd.json) {
-      const error = done.reason.kind === 'error' ? done.reason.fault.message : undefined;
+      const error =
+        done.reason.kind === 'error'
+          ? done.reason.fault.message
+          : done.reason.kind === 'busy'
+            ? `busy: too many checks waiting for the Ping API; try again in ${Math.ceil(done.reason.retryAfterMs / 1000)} s`
+            : undefined;
       process.stdout.write(
         `${JSON.stringify({ service_id: done.serviceId, verdict: done.verdict, task_id: done.taskId, polls: done.polls, elapsed_ms: done.elapsedMs, message: done.message, ...(error ? { error } : {}) })}\n`,
       );

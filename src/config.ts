@@ -40,6 +40,9 @@ const schema = z.object({
   PING_RESULT_CACHE_MS: int(30_000, 0, 24 * 3_600_000),
   PING_API_RATE_PER_MIN: int(100, 1, 100_000),
   PING_API_TIMEOUT_MS: int(10_000, 100, 120_000),
+  PING_QUEUE_MAX: int(500, 1, 100_000),
+  PING_QUEUE_MAX_WAIT_MS: int(600_000, 1000, 3_600_000),
+  PING_LOOKUP_TIMEOUT_MS: int(5000, 100, 15 * 60_000),
   LOCALE: z.preprocess(emptyToUndefined, z.enum(['es', 'en']).default('es')),
   PORT: int(3000, 0, 65_535),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
@@ -72,6 +75,12 @@ export interface Config {
     auth: PingApiAuth;
     timeoutMs: number;
     ratePerMin: number;
+    /** Most checks waiting for request budget before new ones are refused (PING_QUEUE_MAX). */
+    queueMax: number;
+    /** Longest a check may wait for budget before its task is created (PING_QUEUE_MAX_WAIT_MS). */
+    queueMaxWaitMs: number;
+    /** Deadline of one client look-up, never more than the check's (PING_LOOKUP_TIMEOUT_MS). */
+    lookupTimeoutMs: number;
   };
   polling: {
     packets: number;
@@ -182,7 +191,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (problems.length > 0) throw new ConfigError(problems);
 
   return deepFreeze<Config>({
-    pingApi: { url: e.PING_API_URL ?? null, auth, timeoutMs: e.PING_API_TIMEOUT_MS, ratePerMin: e.PING_API_RATE_PER_MIN },
+    pingApi: {
+      url: e.PING_API_URL ?? null,
+      auth,
+      timeoutMs: e.PING_API_TIMEOUT_MS,
+      ratePerMin: e.PING_API_RATE_PER_MIN,
+      queueMax: e.PING_QUEUE_MAX,
+      queueMaxWaitMs: e.PING_QUEUE_MAX_WAIT_MS,
+      lookupTimeoutMs: Math.min(e.PING_LOOKUP_TIMEOUT_MS, e.PING_TIMEOUT_MS),
+    },
     polling: {
       packets: e.PING_PACKETS,
       initialDelayMs: e.PING_INITIAL_DELAY_MS,

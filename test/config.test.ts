@@ -14,7 +14,15 @@ function problems(env: Record<string, string>): string[] {
 describe('config', () => {
   it('runs on embedded defaults with nothing set', () => {
     const c = loadConfig({});
-    expect(c.pingApi).toEqual({ url: null, auth: { kind: 'none' }, timeoutMs: 10_000, ratePerMin: 100 });
+    expect(c.pingApi).toEqual({
+      url: null,
+      auth: { kind: 'none' },
+      timeoutMs: 10_000,
+      ratePerMin: 100,
+      queueMax: 500,
+      queueMaxWaitMs: 600_000,
+      lookupTimeoutMs: 5000,
+    });
     expect(c.polling).toEqual({ packets: 4, initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000, timeoutMs: 60_000, resultCacheMs: 30_000 });
     expect(c).toMatchObject({ locale: 'es', port: 3000, slack: null, discord: null });
     expect(Object.isFrozen(c) && Object.isFrozen(c.polling)).toBe(true);
@@ -44,6 +52,12 @@ describe('config', () => {
     [{ PING_PACKTES: '4' }, 'PING_PACKTES: unknown setting'],
   ])('rejects %j naming the variable', (env, expected) => {
     expect(problems(env).join('\n')).toContain(expected);
+  });
+
+  it('reads the queue and look-up settings; a look-up never waits longer than the check', () => {
+    const c = loadConfig({ PING_QUEUE_MAX: '50', PING_QUEUE_MAX_WAIT_MS: '120000', PING_LOOKUP_TIMEOUT_MS: '90000', PING_TIMEOUT_MS: '30000' });
+    expect(c.pingApi).toMatchObject({ queueMax: 50, queueMaxWaitMs: 120_000, lookupTimeoutMs: 30_000 });
+    expect(() => loadConfig({ PING_QUEUE_MAX: '0' })).toThrow(/PING_QUEUE_MAX/);
   });
 
   it('names each problem once', () => {

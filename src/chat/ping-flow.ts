@@ -7,6 +7,7 @@ import {
   ambiguousText,
   authRefusedText,
   helpText,
+  mismatchText,
   notFoundText,
   renderCheck,
   targetErrorText,
@@ -16,7 +17,7 @@ import type { View } from '../present/view.js';
 import { parsePingCommand } from './command.js';
 
 /** Why a request did not start a check. */
-export type RefusalReason = 'help' | 'invalid' | 'not_found' | 'ambiguous' | 'unavailable' | 'auth';
+export type RefusalReason = 'help' | 'invalid' | 'not_found' | 'ambiguous' | 'unavailable' | 'auth' | 'mismatch';
 
 export type Prepared =
   | { ok: false; reason: RefusalReason; message: string }
@@ -51,6 +52,8 @@ export async function prepareCheck(
       return { ok: false, reason: 'not_found', message: notFoundText(resolution.target, locale) };
     case 'ambiguous':
       return { ok: false, reason: 'ambiguous', message: ambiguousText(resolution.matches, locale) };
+    case 'mismatch':
+      return { ok: false, reason: 'mismatch', message: mismatchText(resolution.serviceId, resolution.answered, locale) };
     case 'unavailable':
       return resolution.fault.kind === 'auth'
         ? { ok: false, reason: 'auth', message: authRefusedText(locale) }

@@ -5,12 +5,17 @@ import type { Verdict } from './verdict.js';
 export type DoneReason =
   | { kind: 'verdict' }
   | { kind: 'deadline' }
-  | { kind: 'cancelled'; by: string | null }
+  /** `shutdown`: the bot stopped, not a person; `by` is then null. */
+  | { kind: 'cancelled'; by: string | null; shutdown?: true }
+  /** Refused or given up before a task was created: the request queue was full or too slow. */
+  | { kind: 'busy'; retryAfterMs: number }
   | { kind: 'error'; fault: Fault };
 
 /** Every state one check passes through; the last is always `done`. */
 export type CheckState =
   | { kind: 'starting'; serviceId: number; elapsedMs: number }
+  /** Waiting for request budget before creating the task; `ahead` checks go first. */
+  | { kind: 'queued'; serviceId: number; ahead: number; etaMs: number; elapsedMs: number }
   | { kind: 'created'; serviceId: number; taskId: string; elapsedMs: number }
   | { kind: 'polling'; serviceId: number; taskId: string; attempt: number; elapsedMs: number; nextPollInMs: number }
   | { kind: 'retrying'; serviceId: number; taskId: string | null; fault: Fault; attempt: number; elapsedMs: number; retryInMs: number }

@@ -1,5 +1,6 @@
 import type { CheckState, DoneReason, DoneState } from './check-state.js';
-import { PermanentError, TransientError, toFault, type Fault } from './errors.js';
+import { BusyError, PermanentError, TransientError, toFault, type Fault } from './errors.js';
+import type { QueuePosition, RequestKind } from './request-queue.js';
 import { pollDelay, type ScheduleConfig } from './schedule.js';
 import type { Verdict } from './verdict.js';
 import type { CallOptions, PingApi } from '../pingapi/types.js';
@@ -21,18 +22,21 @@ export function jittered(delayMs: number, r: number): number {
 }
 
 /** Why a running check was aborted. */
-export type AbortCause = { kind: 'deadline' } | { kind: 'cancelled'; by: string | null };
+export type AbortCause = { kind: 'deadline' } | { kind: 'cancelled'; by: string | null; shutdown?: true };
 
 export interface RunCheckOptions {
   serviceId: number;
   packets: number;
   schedule: ScheduleConfig;
-  /** The deadline of the whole check, from its start. */
+  /** The deadline of the check, from the moment its task's creation leaves the request queue. */
   timeoutMs: number;
   /** Aborted with an AbortCause as reason when every watcher left. */
   signal: AbortSignal;
-  /** Awaited before each HTTP request: the shared request budget. */
-  beforeRequest: NonNullable<CallOptions['beforeRequest']>;
+  /**
+   * Awaited before each HTTP request: the shared, ordered request queue. `onWait` is given for
+   * the creation, which may wait its turn behind other checks.
+   */
+  beforeRequest: (kind: RequestKind, signal: AbortSignal | undefined, onWait?: (p: QueuePosition) => void) => Promise<void>;
   emit: (state: CheckState) => void;
 }
 
@@ -58,11 +62,19 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
   const onOuterAbort = () => ctl.abort(o.signal.reason);
   if (o.signal.aborted) ctl.abort(o.signal.reason);
   else o.signal.addEventListener('abort', onOuterAbort, { once: true });
-  clock.sleep(o.timeoutMs, stopDeadline.signal).then(
-    () => ctl.abort({ kind: 'deadline' } satisfies AbortCause),
-    () => {},
-  );
+  // Time spent queued for budget is not the task's time: the deadline starts once the creation
+  // leaves the queue (the queue bounds the wait before that on its own).
+  let deadlineStarted = false;
+  const startDeadline = () => {
+    if (deadlineStarted) return;
+    deadlineStarted = true;
+    clock.sleep(o.timeoutMs, stopDeadline.signal).then(
+      () => ctl.abort({ kind: 'deadline' } satisfies AbortCause),
+      () => {},
+    );
+  };
   const signal = ctl.signal;
+  let queued = false;
 
   let taskId: string | null = null;
   let polls = 0;
@@ -73,9 +85,23 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
     o.emit(state);
     return state;
   };
-  const callOpts = (): CallOptions => ({
+  const onWait = (p: QueuePosition) => {
+    queued = true;
+    o.emit({ kind: 'queued', serviceId: o.serviceId, ahead: p.ahead, etaMs: p.etaMs, elapsedMs: elapsed() });
+  };
+  const callOpts = (kind: RequestKind): CallOptions => ({
     signal,
-    beforeRequest: o.beforeRequest,
+    beforeRequest: async (s) => {
+      // Only the first request of a check waits as a new creation; once its deadline runs, a
+      // retry of the creation is a debt like a poll and goes ahead of checks not yet started.
+      const first = kind === 'create' && !deadlineStarted;
+      await o.beforeRequest(first ? 'create' : 'poll', s, first ? onWait : undefined);
+      if (first) {
+        startDeadline();
+        // Out of the queue: say so, the next words are about the task.
+        if (queued) o.emit({ kind: 'starting', serviceId: o.serviceId, elapsedMs: elapsed() });
+      }
+    },
     onRetry: (fault, attempt, delayMs) => {
       lastFault = fault;
       log.warn({ taskId, fault, attempt, delayMs }, 'ping api fault, retrying');
@@ -85,7 +111,7 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
 
   try {
     o.emit({ kind: 'starting', serviceId: o.serviceId, elapsedMs: elapsed() });
-    taskId = (await api.createTask(o.serviceId, o.packets, callOpts())).taskId;
+    taskId = (await api.createTask(o.serviceId, o.packets, callOpts('create'))).taskId;
     lastFault = null;
     log.info({ taskId, packets: o.packets }, 'ping task created');
     o.emit({ kind: 'created', serviceId: o.serviceId, taskId, elapsedMs: elapsed() });
@@ -97,7 +123,7 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
       await clock.sleep(delay, signal);
       polls++;
       try {
-        const result = await api.getResult(taskId, callOpts());
+        const result = await api.getResult(taskId, callOpts('poll'));
         lastFault = null;
         failedPolls = 0;
         if (result.kind === 'final') {
@@ -116,8 +142,8 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
     if (signal.aborted) {
       const cause = signal.reason as AbortCause | undefined;
       if (cause?.kind === 'cancelled') {
-        log.info({ taskId, by: cause.by }, 'check cancelled');
-        return done('cancelled', null, { kind: 'cancelled', by: cause.by });
+        log.info({ taskId, by: cause.by, shutdown: cause.shutdown ?? false }, 'check cancelled');
+        return done('cancelled', null, cause.shutdown ? { kind: 'cancelled', by: null, shutdown: true } : { kind: 'cancelled', by: cause.by });
       }
       // At the deadline an API that was failing explains more than "timed out" does.
       if (lastFault) {
@@ -126,6 +152,10 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
       }
       log.warn({ taskId, polls }, 'check timed out');
       return done('timed_out', null, { kind: 'deadline' });
+    }
+    if (err instanceof BusyError) {
+      log.warn({ retryAfterMs: err.retryAfterMs }, 'check waited too long for the request budget; nothing created');
+      return done('failed', null, { kind: 'busy', retryAfterMs: err.retryAfterMs });
     }
     const fault = toFault(err);
     if (err instanceof PermanentError || err instanceof TransientError) {

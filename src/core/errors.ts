@@ -5,7 +5,8 @@
  */
 
 export type TransientKind = 'network' | 'timeout' | 'server' | 'rate_limited' | 'malformed';
-export type PermanentKind = 'auth' | 'not_found' | 'invalid' | 'rejected';
+/** `unexpected`: an answer the contract does not know (a verdict word nobody documented). */
+export type PermanentKind = 'auth' | 'not_found' | 'invalid' | 'rejected' | 'unexpected';
 
 export class PingApiError extends Error {
   override name = 'PingApiError';
@@ -33,6 +34,17 @@ export class PermanentError extends PingApiError {
     readonly status: number | null = null,
   ) {
     super(message);
+  }
+}
+
+/**
+ * Our own request queue is full (or would make this check wait too long): nothing was created,
+ * and the person is told when to try again. Not a Ping API fault, so never retried.
+ */
+export class BusyError extends Error {
+  override name = 'BusyError';
+  constructor(readonly retryAfterMs: number) {
+    super(`busy: too many checks waiting for the Ping API's request budget; try again in ${Math.ceil(retryAfterMs / 1000)} s`);
   }
 }
 

@@ -5,18 +5,15 @@ import type { Logger } from '../util/logger.js';
 import { runCheck, type AbortCause } from './check.js';
 import type { CheckState, DoneState } from './check-state.js';
 import type { CheckHandle, CheckOptions, PingChecker, Priority } from './ping-service.types.js';
-
-/** The shared request budget: interactive checks take 'high', background sweeps 'low'. */
-export interface RequestBudget {
-  take(priority: 'high' | 'low', signal?: AbortSignal): Promise<void>;
-}
+import type { RequestQueue } from './request-queue.js';
 
 export interface PingServiceDeps {
   api: PingApi;
   clock: Clock;
   logger: Logger;
   polling: Config['polling'];
-  budget: RequestBudget;
+  /** The one ordered queue in front of the Ping API's request budget. */
+  queue: Pick<RequestQueue, 'take' | 'admit'>;
   /** Source of poll jitter (default Math.random). */
   random?: () => number;
   /** Told of every finished check, once per task run and once per answer from the cache (metrics). */
@@ -40,6 +37,8 @@ interface Flight {
   abort: AbortController;
   /** Set once the run starts; resolves with its final state. */
   settled: Promise<DoneState> | null;
+  /** True once its creation left the request queue, until it is done. */
+  underWay: boolean;
 }
 
 /**
@@ -51,6 +50,8 @@ export function createPingService(deps: PingServiceDeps): PingService {
   const flights = new Map<number, Flight>();
   const cache = new Map<number, { state: DoneState; at: number }>();
   const log = deps.logger.child({ component: 'ping-service' });
+  /** Checks past the queue and not yet finished: each still owes at least one poll, which goes before any waiting creation. */
+  let underWay = 0;
 
   const cachedVerdict = (serviceId: number): DoneState | null => {
     const hit = cache.get(serviceId);
@@ -72,6 +73,7 @@ export function createPingService(deps: PingServiceDeps): PingService {
       interactive: 0,
       abort,
       settled: null,
+      underWay: false,
     };
     flight.settled = runCheck(
       { api: deps.api, clock, logger: deps.logger, ...(deps.random ? { random: deps.random } : {}) },
@@ -81,10 +83,25 @@ export function createPingService(deps: PingServiceDeps): PingService {
         schedule: polling,
         timeoutMs: polling.timeoutMs,
         signal: abort.signal,
-        // Read at every request, so a person joining a background check speeds it up.
-        beforeRequest: (signal) => deps.budget.take(flight.interactive > 0 ? 'high' : 'low', signal),
+        // Read whenever the queue decides, so a person joining a sweep's check moves it up.
+        beforeRequest: async (kind, signal, onWait) => {
+          await deps.queue.take(
+            kind,
+            () => (flight.interactive > 0 ? 'interactive' : 'background'),
+            signal,
+            onWait && ((p) => onWait({ ...p, etaMs: p.etaMs + underWay * p.msPerRequest })),
+          );
+          if (kind === 'create' && !flight.underWay) {
+            flight.underWay = true;
+            underWay++;
+          }
+        },
         emit: (state) => {
           flight.current = state;
+          if (state.kind === 'done' && flight.underWay) {
+            flight.underWay = false;
+            underWay--;
+          }
           if (state.kind === 'done') {
             // Before watchers hear of it, so whoever asks next starts anew or hits the cache.
             flights.delete(serviceId);
@@ -122,10 +139,32 @@ export function createPingService(deps: PingServiceDeps): PingService {
           return finishedHandle(hit);
         }
       }
-      const flight = flights.get(serviceId) ?? startFlight(serviceId, opts.packets ?? polling.packets);
-      const watcher = new Watcher(serviceId, priority, flight.current, () => clock.now() - flight.startedAt, (by) => leave(flight, watcher, by));
-      flight.watchers.add(watcher);
-      if (priority === 'interactive') flight.interactive++;
+      let flight = flights.get(serviceId);
+      if (!flight) {
+        // Past the queue's bound a new check is refused before anything is created.
+        const admission = deps.queue.admit();
+        if (!admission.ok) {
+          log.warn({ serviceId, retryAfterMs: admission.retryAfterMs, why: admission.reason }, 'request queue full; check refused');
+          const busy: DoneState = {
+            kind: 'done',
+            serviceId,
+            taskId: null,
+            verdict: 'failed',
+            message: null,
+            polls: 0,
+            elapsedMs: 0,
+            reason: { kind: 'busy', retryAfterMs: admission.retryAfterMs },
+            cached: false,
+          };
+          deps.onDone?.(busy);
+          return finishedHandle(busy);
+        }
+        flight = startFlight(serviceId, opts.packets ?? polling.packets);
+      }
+      const joined = flight;
+      const watcher = new Watcher(serviceId, priority, joined.current, () => clock.now() - joined.startedAt, (by) => leave(joined, watcher, by));
+      joined.watchers.add(watcher);
+      if (priority === 'interactive') joined.interactive++;
       if (opts.signal) {
         const signal = opts.signal;
         const onAbort = () => watcher.cancel(null);
@@ -141,7 +180,7 @@ export function createPingService(deps: PingServiceDeps): PingService {
 
     async close() {
       const all = [...flights.values()];
-      for (const f of all) f.abort.abort({ kind: 'cancelled', by: 'shutdown' } satisfies AbortCause);
+      for (const f of all) f.abort.abort({ kind: 'cancelled', by: null, shutdown: true } satisfies AbortCause);
       await Promise.all(all.map((f) => f.settled));
     },
   };
@@ -197,7 +236,7 @@ class Watcher implements CheckHandle {
     this.wake?.();
   }
 
-  cancel(by?: string | null): void {
+  cancel(by?: string | null, opts: { shutdown?: boolean } = {}): void {
     if (this.finished) return;
     const now = this.latest;
     const state: DoneState = {
@@ -208,7 +247,7 @@ class Watcher implements CheckHandle {
       message: null,
       polls: now.kind === 'polling' ? now.attempt - 1 : now.kind === 'done' ? now.polls : 0,
       elapsedMs: this.elapsed(),
-      reason: { kind: 'cancelled', by: by ?? null },
+      reason: opts.shutdown ? { kind: 'cancelled', by: null, shutdown: true } : { kind: 'cancelled', by: by ?? null },
       cached: false,
     };
     this.push(state);

@@ -22,8 +22,11 @@ export interface CheckHandle {
   current(): CheckState;
   /** Resolves with the final state; never rejects. */
   readonly done: Promise<DoneState>;
-  /** Stops watching; the watcher sees `done(cancelled)`. The task stops when nobody watches. */
-  cancel(by?: string): void;
+  /**
+   * Stops watching; the watcher sees `done(cancelled)`. The task stops when nobody watches.
+   * `shutdown`: the bot is stopping, no person cancelled (shown as such, never as a name).
+   */
+  cancel(by?: string | null, opts?: { shutdown?: boolean }): void;
 }
 
 /** The one core service every surface uses. */

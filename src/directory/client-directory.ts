@@ -1,5 +1,5 @@
 import type { ClientRecord } from '../core/client.js';
-import { PermanentError, toFault, type Fault } from '../core/errors.js';
+import { PermanentError, TransientError, toFault, type Fault } from '../core/errors.js';
 import type { PingApi } from '../pingapi/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -20,6 +20,12 @@ export interface DirectoryOptions {
   searchTtlMs?: number;
   /** Most client cards kept; the least recently fetched go first (default 5000). */
   maxEntries?: number;
+  /**
+   * How long one resolve waits for the look-up (PING_LOOKUP_TIMEOUT_MS, default 5 s). Past it
+   * a bare service id is checked without its card, anything else is "unavailable"; the shared
+   * look-up itself runs on and fills the cache for the next person.
+   */
+  lookupTimeoutMs?: number;
 }
 
 /** How many candidates an ambiguous name resolution carries. */
@@ -31,6 +37,7 @@ const DEFAULT_SEARCH_TTL_MS = 60_000;
 const DEFAULT_MAX_ENTRIES = 5000;
 const DEFAULT_SUGGEST_LIMIT = 25;
 const DEFAULT_SUGGEST_TIMEOUT_MS = 1500;
+const DEFAULT_LOOKUP_TIMEOUT_MS = 5000;
 /** A query this short matches too much of a phone or document to be useful. */
 const MIN_DIGITS_FOR_NUMBER_MATCH = 3;
 
@@ -100,6 +107,23 @@ export function createDirectory(opts: DirectoryOptions): Directory {
   const negativeTtlMs = opts.negativeTtlMs ?? DEFAULT_NEGATIVE_TTL_MS;
   const searchTtlMs = opts.searchTtlMs ?? DEFAULT_SEARCH_TTL_MS;
   const maxEntries = Math.max(1, opts.maxEntries ?? DEFAULT_MAX_ENTRIES);
+  const lookupTimeoutMs = Math.max(1, opts.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS);
+
+  /** The caller's wait for a look-up: its own abort, or the look-up deadline, whichever first. */
+  async function awaitLookup<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    const timer = new AbortController();
+    const deadline = clock.sleep(lookupTimeoutMs, timer.signal).then(
+      (): never => {
+        throw new TransientError('timeout', `the client look-up did not answer within ${lookupTimeoutMs} ms`);
+      },
+      () => new Promise<never>(() => {}),
+    );
+    try {
+      return await Promise.race([raceAbort(work, signal), deadline]);
+    } finally {
+      timer.abort();
+    }
+  }
 
   const records = new Map<number, Entry>();
   /** Look-up key (`phone:…`, `doc:…`, `search:…`, `id:…`) → the service ids it answered; [] is "none". */
@@ -218,8 +242,14 @@ export function createDirectory(opts: DirectoryOptions): Directory {
     const cached = freshRecord(serviceId);
     if (cached) return found(cached);
     try {
-      const [client] = await raceAbort(byId(serviceId, 'full'), signal);
-      return client ? found(client) : { kind: 'not_found', target };
+      const [client] = await awaitLookup(byId(serviceId, 'full'), signal);
+      if (!client) return { kind: 'not_found', target };
+      // Never ping (or report) another client than the one typed.
+      if (client.serviceId !== serviceId) {
+        log.warn({ serviceId, answered: client.serviceId }, 'client look-up answered another service id; refused');
+        return { kind: 'mismatch', serviceId, answered: client.serviceId };
+      }
+      return found(client);
     } catch (err) {
       if (signal?.aborted) throw err;
       if (isNotFound(err)) return { kind: 'not_found', target };
@@ -237,7 +267,7 @@ export function createDirectory(opts: DirectoryOptions): Directory {
     try {
       switch (target.kind) {
         case 'phone':
-          matches = await raceAbort(
+          matches = await awaitLookup(
             lookup(key, 'full', ttlMs, async () => {
               const r = await api.clientByPhone(target.phone);
               return r ? [r] : [];
@@ -246,7 +276,7 @@ export function createDirectory(opts: DirectoryOptions): Directory {
           );
           break;
         case 'document':
-          matches = await raceAbort(
+          matches = await awaitLookup(
             lookup(key, 'full', ttlMs, async () => {
               const r = await api.clientByDocument(target.document);
               return r ? [r] : [];
@@ -255,7 +285,7 @@ export function createDirectory(opts: DirectoryOptions): Directory {
           );
           break;
         case 'name':
-          matches = await raceAbort(search(target.query, 'full'), signal);
+          matches = await awaitLookup(search(target.query, 'full'), signal);
           break;
       }
     } catch (err) {
@@ -328,8 +358,8 @@ export function createDirectory(opts: DirectoryOptions): Directory {
         return cached;
       }
       try {
-        const [client] = await raceAbort(byId(serviceId, 'full'), clientOpts.signal);
-        if (!client) return null;
+        const [client] = await awaitLookup(byId(serviceId, 'full'), clientOpts.signal);
+        if (!client || client.serviceId !== serviceId) return null;
         markUsed(client);
         return client;
       } catch (err) {

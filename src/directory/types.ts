@@ -19,7 +19,9 @@ export type Resolution =
   | { kind: 'unverified'; serviceId: number; fault: Fault }
   | { kind: 'not_found'; target: Target }
   | { kind: 'ambiguous'; matches: ClientRecord[] }
-  | { kind: 'unavailable'; fault: Fault };
+  | { kind: 'unavailable'; fault: Fault }
+  /** The look-up answered another service id than the one typed: refused, never pinged. */
+  | { kind: 'mismatch'; serviceId: number; answered: number };
 
 /** Turns targets into clients, with a short cache. */
 export interface Directory {

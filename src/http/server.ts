@@ -1,8 +1,22 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { BODY_TIMEOUT_MS, hasBody, MAX_BODY_BYTES, readBody } from './body.js';
 
-export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+/**
+ * A mounted route's handler. For a request with a body, the server has already read it,
+ * bounded, into `req.rawBody` (the field Bolt's receivers read instead of the stream).
+ */
+export type RequestHandler = (req: IncomingMessage & { rawBody?: Buffer }, res: ServerResponse) => void;
+
+export interface HttpServerOptions {
+  clock?: Clock;
+  /** Largest body accepted (default 1 MB): 413 before reading when Content-Length says more, or once more arrived. */
+  maxBodyBytes?: number;
+  /** Longest a body may take to arrive (default 10 s): 408 and the connection is closed. */
+  bodyTimeoutMs?: number;
+}
 
 /** The one HTTP server on PORT: health, readiness, and whatever surfaces mount (Slack events). */
 export interface HttpServer {
@@ -17,8 +31,11 @@ export interface HttpServer {
 }
 
 /** Builds the HTTP server; it listens only when asked. */
-export function createHttpServer(logger: Logger): HttpServer {
+export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): HttpServer {
   const mounts: { prefix: string; handler: RequestHandler }[] = [];
+  const clock = opts.clock ?? systemClock;
+  const maxBytes = opts.maxBodyBytes ?? MAX_BODY_BYTES;
+  const bodyTimeoutMs = opts.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
   let ready = false;
   let draining = false;
 
@@ -37,18 +54,34 @@ export function createHttpServer(logger: Logger): HttpServer {
       return json(res, ok ? 200 : 503, { status: ok ? 'ready' : draining ? 'draining' : 'waiting for the Ping API' });
     }
     const mount = mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
-    if (mount) {
-      if (draining) return json(res, 503, { error: 'shutting down' });
+    if (!mount) return refuse(res, 404, { error: 'not found' }, hasBody(req));
+    if (draining) return refuse(res, 503, { error: 'shutting down' }, hasBody(req));
+    const run = (body?: Buffer) => {
+      if (body) Object.assign(req, { rawBody: body });
       try {
-        return mount.handler(req, res);
+        mount.handler(req, res);
       } catch (err) {
         logger.error({ err, path }, 'http handler failed');
-        if (!res.headersSent) return json(res, 500, { error: 'internal error' });
-        return res.end();
+        if (!res.headersSent) json(res, 500, { error: 'internal error' });
+        else res.end();
       }
-    }
-    return json(res, 404, { error: 'not found' });
+    };
+    if (!hasBody(req)) return run();
+    void readBody(req, { maxBytes, timeoutMs: bodyTimeoutMs, clock }).then((read) => {
+      if (read.ok) return run(read.body);
+      logger.warn({ path, status: read.status, reason: read.reason, contentLength: req.headers['content-length'] ?? null }, 'request body refused');
+      refuse(res, read.status, { error: read.reason === 'too_large' ? 'body too large' : read.reason === 'too_slow' ? 'body too slow' : 'bad body' }, true);
+    });
   });
+  // Whatever a route does, no request may hold its socket longer than this.
+  server.requestTimeout = bodyTimeoutMs + 5000;
+
+  /** Answers without reading the body: the connection is closed, so unread bytes cannot linger on it. */
+  function refuse(res: ServerResponse, status: number, body: unknown, unreadBody: boolean): void {
+    if (unreadBody) res.setHeader('connection', 'close');
+    json(res, status, body);
+    if (unreadBody) res.on('finish', () => res.socket?.destroySoon());
+  }
   server.on('clientError', (err, socket) => {
     logger.debug({ err: err.message }, 'http client error');
     socket.destroy();

@@ -8,6 +8,7 @@ import type { ClientRecord } from '../core/client.js';
 import { PermanentError, TransientError } from '../core/errors.js';
 import type { ApiVerdict, TaskResult } from '../core/verdict.js';
 import type { Logger } from '../util/logger.js';
+import { sanitizeOutsideText } from '../util/outside-text.js';
 
 /** Longest API-provided text we keep; it ends up in chat messages. */
 export const MAX_MESSAGE_CHARS = 500;
@@ -25,6 +26,30 @@ const VERDICT_WORDS: Readonly<Record<string, ApiVerdict>> = {
   failed: 'failed',
   ping_failed: 'failed',
 };
+
+/**
+ * Every word a build uses for "still running". A word that is neither a verdict nor one of
+ * these is an answer the contract does not know: polling it until the deadline would report
+ * "timed out" for what is really a server speaking another language, so it fails at once.
+ */
+const PENDING_WORDS: ReadonlySet<string> = new Set([
+  'pending',
+  'ping_pending',
+  'ping_created',
+  'created',
+  'process',
+  'processing',
+  'in_process',
+  'in_progress',
+  'running',
+  'started',
+  'queued',
+  'waiting',
+  'received',
+]);
+
+/** Words meaning "the task failed" in a 200 answer (the newer builds' `error`, WispHub's `FAILURE`). */
+const FAILED_WORDS: ReadonlySet<string> = new Set(['error', 'failure']);
 
 type Json = { kind: 'empty' } | { kind: 'value'; value: unknown } | { kind: 'malformed' };
 
@@ -45,7 +70,7 @@ const field = (o: Record<string, unknown>, key: string): unknown => (Object.hasO
 /** Trims, strips control characters and caps API-provided text; anything but a non-empty string is null. */
 export function cleanMessage(v: unknown, max = MAX_MESSAGE_CHARS): string | null {
   if (typeof v !== 'string') return null;
-  const s = v.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ').trim();
+  const s = sanitizeOutsideText(v).trim();
   if (s === '') return null;
   return s.length > max ? `${s.slice(0, max - 1).trimEnd()}…` : s;
 }
@@ -102,9 +127,18 @@ export function normalizeTaskResult(status: number, bodyText: string): TaskResul
   if (!isObject(body)) throw malformed('a ping result', status);
 
   const message = cleanMessage(field(body, 'message'));
-  const verdict = verdictWord(field(body, 'action')) ?? verdictWord(field(body, 'status')) ?? verdictWord(field(body, 'result'));
+  const words = [field(body, 'action'), field(body, 'status'), field(body, 'result')];
+  const verdict = verdictWord(words[0]) ?? verdictWord(words[1]) ?? verdictWord(words[2]);
   if (verdict) return { kind: 'final', verdict, message };
   if (field(body, 'ok') === false) return { kind: 'final', verdict: 'failed', message };
+  for (const w of words) {
+    if (typeof w !== 'string' || w.trim() === '') continue;
+    const word = w.trim().toLowerCase();
+    if (FAILED_WORDS.has(word)) return { kind: 'final', verdict: 'failed', message };
+    if (!PENDING_WORDS.has(word)) {
+      throw new PermanentError('unexpected', `unexpected answer from the Ping API: ${cleanMessage(w, 60) ?? '?'}`, status);
+    }
+  }
   return { kind: 'pending', message };
 }
 
@@ -156,6 +190,14 @@ const num = () =>
     return Number.isFinite(n) ? n : null;
   });
 
+/**
+ * Most pesos a plan price or balance can plausibly be (ten thousand million COP); anything
+ * beyond (`1e308`, a misplaced id) is unusable and dropped rather than shown.
+ */
+export const MONEY_MAX = 10_000_000_000;
+
+const money = () => num().transform((n) => (n !== null && Math.abs(n) <= MONEY_MAX ? n : null));
+
 const int = () => num().transform((n) => (n !== null && Number.isSafeInteger(n) ? n : null));
 
 const isoDate = () =>
@@ -172,7 +214,10 @@ const clientSchema = z.object({
   service_id: z
     .union([z.number(), z.string().trim().regex(/^\d+$/).transform(Number)])
     .pipe(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)),
-  name: z.string().trim().min(1).max(300),
+  name: z
+    .string()
+    .transform((v) => sanitizeOutsideText(v).trim())
+    .pipe(z.string().min(1).max(300)),
   document: text(),
   phone: text(),
   address: text(300),
@@ -182,10 +227,10 @@ const clientSchema = z.object({
   zone_id: int(),
   antenna_ip: text(100),
   cut_off_date: isoDate(),
-  outstanding_balance: num(),
+  outstanding_balance: money(),
   lan_interface: text(100),
   internet_plan_name: text(),
-  internet_plan_price: num(),
+  internet_plan_price: money(),
   technician_id: int(),
 });
 

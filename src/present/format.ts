@@ -21,12 +21,20 @@ export function formatElapsed(ms: number, locale: Locale = 'en'): string {
   return `${minutes} min ${String(seconds).padStart(2, '0')} s`;
 }
 
+/** A rough wait as people say it: `10 s` up to 50 s (rounded up to 5 s), else whole minutes (`1 min`, `4 min`). */
+export function formatEta(ms: number): string {
+  const safe = Number.isFinite(ms) && ms > 0 ? ms : 0;
+  if (safe <= 50_000) return `${Math.max(5, Math.ceil(safe / 5000) * 5)} s`;
+  return `${Math.max(1, Math.round(safe / 60_000))} min`;
+}
+
 /**
  * Colombian pesos as written in Colombia, in both languages: `$130.000` (dot thousands,
  * no cents: COP prices are whole pesos).
  */
 export function formatCop(amount: number): string {
-  if (!Number.isFinite(amount)) return '$0';
+  // Past Number.MAX_SAFE_INTEGER String() switches to exponent notation (`$1e+308`).
+  if (!Number.isFinite(amount) || Math.abs(amount) > Number.MAX_SAFE_INTEGER) return '$?';
   const rounded = Math.round(Math.abs(amount));
   const grouped = String(rounded).replace(/\B(?=(\d{3})+(?!\d))/g, '.');
   return `${amount < 0 && rounded > 0 ? '-' : ''}$${grouped}`;

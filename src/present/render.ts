@@ -1,9 +1,10 @@
 import type { CheckState, DoneState } from '../core/check-state.js';
 import type { ClientRecord } from '../core/client.js';
 import type { Fault } from '../core/errors.js';
+import { classifyPaymentStatus, foldPaymentWord } from '../core/payment-status.js';
 import type { Verdict } from '../core/verdict.js';
 import type { Target, TargetError } from '../directory/types.js';
-import { firstLine, formatCop, formatElapsed, isoDate, oneLine, shortTaskId, todayIso } from './format.js';
+import { firstLine, formatCop, formatElapsed, formatEta, isoDate, oneLine, shortTaskId, todayIso } from './format.js';
 import type { Locale } from './locale.js';
 import type { Tone, View, ViewButton, ViewField } from './view.js';
 import { words, type FaultAdvice, type FaultPhrase, type Words } from './words.js';
@@ -54,6 +55,8 @@ export function faultAdviceOf(fault: Fault): FaultAdvice {
   switch (fault.kind) {
     case 'auth':
       return 'credentials';
+    case 'unexpected':
+      return 'refused';
     case 'not_found':
       return 'unknown_service';
     case 'invalid':
@@ -78,16 +81,19 @@ export type BillingHold =
   | { kind: 'cut_off_past'; cutOff: string; balance: number | null };
 
 /**
- * Whether a client is on a billing hold: a payment status other than `active`, or a cut-off
- * date before today. An unknown status or malformed date raises nothing: a false warning would
- * send a technician to the billing office for a real fault.
+ * Whether a client is on a billing hold: a payment status known to mean a hold (`Suspendido`,
+ * `cortado`, `moroso`, ...; see core/payment-status), or a cut-off date before today for a
+ * client not known to be free or cancelled. An unknown status or malformed date raises
+ * nothing: a false warning would send a technician to the billing office for a real fault.
  */
 export function billingHold(client: ClientRecord | null, now: number): BillingHold {
   if (!client) return { kind: 'none' };
   const status = client.paymentStatus?.trim() ?? '';
   const cutOff = isoDate(client.cutOffDate);
   const balance = client.outstandingBalance !== null && client.outstandingBalance > 0 ? client.outstandingBalance : null;
-  if (status !== '' && status.toLowerCase() !== 'active') return { kind: 'suspended', status, cutOff, balance };
+  const cls = classifyPaymentStatus(status);
+  if (cls === 'hold') return { kind: 'suspended', status, cutOff, balance };
+  if (cls === 'free' || cls === 'cancelled') return { kind: 'none' };
   if (cutOff !== null && cutOff < todayIso(now)) return { kind: 'cut_off_past', cutOff, balance };
   return { kind: 'none' };
 }
@@ -125,6 +131,8 @@ export function statusOf(state: CheckState, locale: Locale, opts: { initialDelay
   switch (state.kind) {
     case 'starting':
       return w.starting;
+    case 'queued':
+      return w.queued(state.ahead, formatEta(state.etaMs));
     case 'created':
       return opts.initialDelayMs !== undefined ? w.createdIn(t(opts.initialDelayMs)) : w.createdWaiting;
     case 'polling':
@@ -143,7 +151,10 @@ function doneHeadline(state: DoneState, locale: Locale): string {
     case 'error':
       return `${headline}: ${describeFault(state.reason.fault, locale)}`;
     case 'cancelled':
+      if (state.reason.shutdown) return w.cancelledShutdown(headline);
       return state.reason.by ? w.cancelledBy(headline, oneLine(state.reason.by, BY_MAX)) : headline;
+    case 'busy':
+      return `${headline}: ${w.busy(formatEta(state.reason.retryAfterMs))}`;
     default:
       return headline;
   }
@@ -153,6 +164,9 @@ function doneHeadline(state: DoneState, locale: Locale): string {
 export function meaningOf(state: DoneState, hold: BillingHold, locale: Locale): string {
   const w = words(locale);
   if (state.reason.kind === 'error') return w.faultAdvice[faultAdviceOf(state.reason.fault)];
+  if (state.reason.kind === 'busy') return w.busyAdvice;
+  // No task id: nothing can "still be running" on the line.
+  if (state.verdict === 'timed_out' && state.taskId === null) return w.timedOutNoTask;
   if (state.verdict === 'no_internet' && hold.kind !== 'none') return w.noInternetBilling;
   return w.meaning[state.verdict];
 }
@@ -182,14 +196,17 @@ export function clientFields(client: ClientRecord | null, locale: Locale): ViewF
   return fields;
 }
 
-/** WispHub's payment status in the reader's words (`suspended` → `suspendido`), or as sent when unknown. */
+/** WispHub's payment status in the reader's words (`Suspendido` → `suspended`), or as sent when unknown. */
 function paymentWord(w: Words, status: string): string {
-  return w.paymentStatuses[status.trim().toLowerCase()] ?? status;
+  const cls = classifyPaymentStatus(status);
+  if (cls === 'unknown') return status;
+  // A cut line is a hold, but people say "cut", not "suspended".
+  return cls === 'hold' && /^(cut|cort)/u.test(foldPaymentWord(status)) ? w.paymentCut : w.paymentClasses[cls];
 }
 
 function footerOf(state: CheckState, locale: Locale): string {
   const w = words(locale);
-  const taskId = state.kind === 'starting' ? null : state.taskId;
+  const taskId = state.kind === 'starting' || state.kind === 'queued' ? null : state.taskId;
   return joinPresent([
     taskId ? w.footerTask(shortTaskId(taskId)) : null,
     state.kind === 'done' ? w.footerPolls(state.polls) : null,
@@ -257,6 +274,7 @@ export function renderVerdictNotice(
   const title = titleOf(done.serviceId, client, locale);
   let clause: string;
   if (done.reason.kind === 'error') clause = describeFault(done.reason.fault, locale);
+  else if (done.reason.kind === 'busy') clause = w.busy(formatEta(done.reason.retryAfterMs));
   else if (done.verdict === 'no_internet' && billingHold(client, opts.now ?? Date.now()).kind !== 'none') clause = w.shortNoInternetBilling;
   else clause = w.short[done.verdict];
   return `${title}: ${w.headline[done.verdict]} — ${clause}.`;
@@ -317,4 +335,9 @@ export function unavailableText(locale: Locale): string {
 /** The answer when the Ping API refuses our credentials: nobody can check anything until an admin acts. */
 export function authRefusedText(locale: Locale): string {
   return words(locale).authRefused;
+}
+
+/** The look-up answered another client than the one typed: nothing is pinged. */
+export function mismatchText(typed: number, answered: number, locale: Locale): string {
+  return words(locale).lookupMismatch(typed, answered);
 }

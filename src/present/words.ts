@@ -1,3 +1,4 @@
+import type { PaymentClass } from '../core/payment-status.js';
 import type { Verdict } from '../core/verdict.js';
 import type { Locale } from './locale.js';
 
@@ -20,6 +21,7 @@ export type FaultPhrase =
   | 'auth'
   | 'not_found'
   | 'refused'
+  | 'unexpected'
   | 'internal';
 
 /** What a failed check means for the visit, by what failed. */
@@ -34,6 +36,11 @@ const en = {
   polling: (attempt: number, elapsed: string, next: string) => `Waiting for the verdict · poll ${attempt} in ${next} · ${elapsed} so far`,
   retrying: (fault: string, retryIn: string, attempt: number) => `${fault} · retrying in ${retryIn} · attempt ${attempt}`,
   cancelledBy: (headline: string, by: string) => `${headline} by ${by}`,
+  cancelledShutdown: (headline: string) => `${headline}: the bot was restarting`,
+  queued: (ahead: number, eta: string) =>
+    ahead === 0 ? `Queued: next in line, about ${eta}` : `Queued: ${ahead} ${ahead === 1 ? 'check' : 'checks'} ahead of you, about ${eta}`,
+  busy: (retryIn: string) => `Busy: too many checks waiting for the Ping API; try again in ${retryIn}`,
+  busyAdvice: 'The line was not tested and no task was created. Too many checks are waiting for the Ping API’s request budget; try again later.',
 
   headline: {
     stable: '✅ Stable connection',
@@ -68,6 +75,7 @@ const en = {
     timed_out: 'No verdict within the deadline; the task may still be running. Re-run it, or escalate if it keeps happening.',
     cancelled: 'The check was cancelled before a verdict: nothing was concluded about the line.',
   } satisfies VerdictWords,
+  timedOutNoTask: 'The Ping API did not create the task within the deadline, so nothing ran on the line. Re-run it, or escalate if it keeps happening.',
   noInternetBilling:
     'Nothing answers, and the service is on a billing hold: billing, not the network, explains it. Confirm the payment with the office before sending a technician.',
   shortNoInternetBilling: 'nothing answers; billing, not the network, explains it',
@@ -81,6 +89,7 @@ const en = {
     auth: 'The Ping API rejected our credentials',
     not_found: 'Service not found on the Ping API',
     refused: 'The Ping API refused the task',
+    unexpected: 'Unexpected answer from the Ping API',
     internal: 'Internal error in the bot',
   } satisfies Record<FaultPhrase, string>,
   httpStatus: (phrase: string, status: number) => `${phrase} (HTTP ${status})`,
@@ -97,7 +106,8 @@ const en = {
     `Cut-off date passed${details}: the service may be cut for non-payment. If there is no internet, billing, not the network, explains it.`,
   billingCutOff: (date: string) => `cut-off ${date}`,
   /** WispHub's payment words as people say them; unknown ones are shown as WispHub sends them. */
-  paymentStatuses: { active: 'active', suspended: 'suspended', cut: 'cut off', cortado: 'cut off', suspendido: 'suspended', activo: 'active' } as Record<string, string>,
+  paymentCut: 'cut off',
+  paymentClasses: { ok: 'active', hold: 'suspended', cancelled: 'cancelled', free: 'free' } satisfies Record<Exclude<PaymentClass, 'unknown'>, string>,
   billingBalance: (amount: string) => `balance ${amount}`,
 
   labelService: 'Service',
@@ -139,6 +149,8 @@ const en = {
   notFoundName: (query: string) => `No client matches “${query}”.`,
   ambiguous: (count: number, exampleId: number) => `${count} clients match. Use the service id, e.g. /ping ${exampleId}:`,
   ambiguousMore: (n: number) => `…and ${n} more. Narrow the name or use the service id.`,
+  lookupMismatch: (typed: number, answered: number) =>
+    `The client look-up for ${typed} answered service ${answered} instead, so nothing was pinged. Tell whoever runs the Ping API.`,
   unavailable: 'The client directory is unavailable right now. Try again with the service id, e.g. /ping 1001.',
   authRefused:
     'The Ping API refused pingops’ credentials, so no check can run. Ask whoever runs the bot to check PING_API_KEY (or PING_API_USERNAME and PING_API_PASSWORD).',
@@ -156,6 +168,11 @@ const es: Words = {
   polling: (attempt, elapsed, next) => `Esperando el veredicto · consulta ${attempt} en ${next} · ${elapsed} transcurridos`,
   retrying: (fault, retryIn, attempt) => `${fault} · reintentando en ${retryIn} · intento ${attempt}`,
   cancelledBy: (headline, by) => `${headline} por ${by}`,
+  cancelledShutdown: (headline) => `${headline}: el bot se estaba reiniciando`,
+  queued: (ahead, eta) =>
+    ahead === 0 ? `En cola: es la siguiente, unos ${eta}` : `En cola: ${ahead} ${ahead === 1 ? 'prueba' : 'pruebas'} antes que la suya, unos ${eta}`,
+  busy: (retryIn) => `Ocupado: demasiadas pruebas esperan a la Ping API; intenta de nuevo en ${retryIn}`,
+  busyAdvice: 'La línea no se probó y no se creó ninguna tarea. Demasiadas pruebas esperan el cupo de peticiones de la Ping API; intenta más tarde.',
 
   headline: {
     stable: '✅ Conexión estable',
@@ -189,6 +206,7 @@ const es: Words = {
     timed_out: 'Sin veredicto dentro del plazo; la tarea puede seguir en curso. Repite la prueba, o escala si vuelve a pasar.',
     cancelled: 'La prueba se canceló antes del veredicto: no se concluyó nada sobre la línea.',
   },
+  timedOutNoTask: 'La Ping API no creó la tarea dentro del plazo, así que no se probó nada en la línea. Repite la prueba, o escala si vuelve a pasar.',
   noInternetBilling:
     'Nada responde y el servicio está suspendido por facturación: la facturación, no la red, lo explica. Confirma el pago con la oficina antes de enviar un técnico.',
   shortNoInternetBilling: 'nada responde; la facturación, no la red, lo explica',
@@ -202,6 +220,7 @@ const es: Words = {
     auth: 'La Ping API rechazó nuestras credenciales',
     not_found: 'Servicio no encontrado en la Ping API',
     refused: 'La Ping API rechazó la tarea',
+    unexpected: 'Respuesta inesperada de la Ping API',
     internal: 'Error interno del bot',
   },
   httpStatus: (phrase, status) => `${phrase} (HTTP ${status})`,
@@ -217,7 +236,8 @@ const es: Words = {
   billingCutOffPast: (details) =>
     `Fecha de corte vencida${details}: el servicio puede estar cortado por falta de pago. Si no hay internet, lo explica la facturación, no la red.`,
   billingCutOff: (date) => `corte ${date}`,
-  paymentStatuses: { active: 'al día', suspended: 'suspendido', cut: 'cortado', cortado: 'cortado', suspendido: 'suspendido', activo: 'al día' },
+  paymentCut: 'cortado',
+  paymentClasses: { ok: 'al día', hold: 'suspendido', cancelled: 'cancelado', free: 'gratis' },
   billingBalance: (amount) => `saldo ${amount}`,
 
   labelService: 'Servicio',
@@ -259,6 +279,8 @@ const es: Words = {
   notFoundName: (query) => `Ningún cliente coincide con “${query}”.`,
   ambiguous: (count, exampleId) => `${count} clientes coinciden. Usa el id de servicio, p. ej. /ping ${exampleId}:`,
   ambiguousMore: (n) => `…y ${n} más. Precisa el nombre o usa el id de servicio.`,
+  lookupMismatch: (typed, answered) =>
+    `La búsqueda del cliente ${typed} respondió el servicio ${answered}, así que no se hizo ping. Avisa a quien administra la Ping API.`,
   unavailable: 'El directorio de clientes no está disponible ahora. Intenta con el id de servicio, p. ej. /ping 1001.',
   authRefused:
     'La API de ping rechazó las credenciales de pingops, así que no se puede hacer ninguna prueba. Pide a quien administra el bot que revise PING_API_KEY (o PING_API_USERNAME y PING_API_PASSWORD).',

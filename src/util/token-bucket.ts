@@ -11,6 +11,8 @@ export interface TokenBucket {
   tryTake(): boolean;
   /** Whole tokens free right now. */
   available(): number;
+  /** Most tokens the bucket holds (its burst). */
+  readonly capacity: number;
   /** How many callers are queued in `take`. */
   readonly waiting: number;
 }
@@ -199,6 +201,7 @@ export function createTokenBucket(opts: TokenBucketOptions): TokenBucket {
       refill();
       return Math.floor(credit / UNIT);
     },
+    capacity: burst,
     get waiting() {
       return queued();
     },

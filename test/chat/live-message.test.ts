@@ -441,6 +441,33 @@ describe('createLiveMessage', () => {
     expect(log).toEqual(['a:0@0', 'c:final@10000', 'b:0@20000']);
   });
 
+  it('progress edits are dropped while the budget is short, so finals arriving together find the burst in hand (issue 8)', async () => {
+    const clock = new ManualClock(T0);
+    const perMinute = 10;
+    const burst = 5;
+    const budget = createTokenBucket({ perMinute, burst, clock });
+    const fleet = Array.from({ length: 10 }, (_, i) => {
+      const id = `m${i}`;
+      const p = platform(clock);
+      return { id, p, m: createLiveMessage(p.editor, opts(clock, budget, { name: id })) };
+    });
+    // A minute of progress from every message, far more than the budget pays for.
+    for (let s = 0; s < 60; s++) {
+      for (const { id, m } of fleet) m.update(v(s, id));
+      await clock.advance(1000);
+    }
+    const offeredAt = clock.now() - T0;
+    const finals = fleet.map(({ id, m }) => track(m.finish(fin(id)), clock));
+    await clock.until(() => finals.every((f) => f.resolvedAt !== undefined), 600_000, 500);
+    const last = Math.max(...finals.map((f) => (f.resolvedAt ?? Infinity) - offeredAt));
+    // Stated bound: with no progress at all the 10 finals need (10 − burst) refills of 6 s; progress
+    // edits may add at most ⌊burst/2⌋ + 1 more. Letting progress drain the bucket (the old
+    // behaviour) needs 9-10 refills, 54-60 s.
+    const msPerToken = 60_000 / perMinute;
+    expect(last).toBeLessThanOrEqual((10 - burst) * msPerToken + (Math.floor(burst / 2) + 1) * msPerToken);
+    for (const { id, p } of fleet) expect(p.shown).toEqual(fin(id));
+  });
+
   it('twelve messages on a budget of 6 edits/min: every final lands, no 60 s window exceeds 6 + burst 6', async () => {
     const clock = new ManualClock(T0);
     const perMinute = 6;

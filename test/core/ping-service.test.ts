@@ -2,18 +2,20 @@ import { describe, expect, it } from 'vitest';
 import type { CheckState } from '../../src/core/check-state.js';
 import { PermanentError, TransientError } from '../../src/core/errors.js';
 import { jittered } from '../../src/core/check.js';
-import { createPingService, type RequestBudget } from '../../src/core/ping-service.js';
+import { createPingService, type PingServiceDeps } from '../../src/core/ping-service.js';
+import { createRequestQueue } from '../../src/core/request-queue.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
 import { final, MemoryPingApi, pending } from '../support/memory-ping-api.js';
 
 const polling = { packets: 4, initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000, timeoutMs: 60_000, resultCacheMs: 30_000 };
-const unlimited: RequestBudget = { take: async () => {} };
+type Queue = PingServiceDeps['queue'];
+const unlimited: Queue = { take: async () => {}, admit: () => ({ ok: true }) };
 
-function setup(budget: RequestBudget = unlimited) {
+function setup(queue: Queue = unlimited) {
   const clock = new ManualClock();
   const api = new MemoryPingApi();
-  const service = createPingService({ api, clock, logger: silentLogger, polling, budget, random: () => 0.5 });
+  const service = createPingService({ api, clock, logger: silentLogger, polling, queue, random: () => 0.5 });
   return { clock, api, service };
 }
 
@@ -186,9 +188,9 @@ describe('PingService in virtual time', () => {
     expect((await h.done).verdict).toBe('cancelled');
   });
 
-  it('asks the budget for every request, at high priority for people and low for sweeps', async () => {
+  it('asks the queue for every request, naming creations and polls, people and sweeps', async () => {
     const asked: string[] = [];
-    const { clock, service } = setup({ take: async (p) => void asked.push(p) });
+    const { clock, service } = setup({ take: async (_kind, p) => void asked.push((typeof p === 'function' ? p() : p) === 'interactive' ? 'high' : 'low'), admit: () => ({ ok: true }) });
     service.check(1, { priority: 'background' });
     await clock.until(() => service.inFlight === 0);
     expect(asked.length).toBeGreaterThanOrEqual(2);
@@ -206,7 +208,7 @@ describe('PingService in virtual time', () => {
     const clock = new ManualClock();
     const api = new MemoryPingApi();
     const seen: string[] = [];
-    const service = createPingService({ api, clock, logger: silentLogger, polling, budget: unlimited, random: () => 0.5, onDone: (d) => seen.push(`${d.verdict}${d.cached ? ' (cached)' : ''}`) });
+    const service = createPingService({ api, clock, logger: silentLogger, polling, queue: unlimited, random: () => 0.5, onDone: (d) => seen.push(`${d.verdict}${d.cached ? ' (cached)' : ''}`) });
     service.check(1001);
     service.check(1001);
     await clock.until(() => service.inFlight === 0);
@@ -221,6 +223,77 @@ describe('PingService in virtual time', () => {
     await clock.advance(3000);
     await service.close();
     expect(service.inFlight).toBe(0);
-    expect(await h.done).toMatchObject({ verdict: 'cancelled', reason: { kind: 'cancelled', by: 'shutdown' } });
+    expect(await h.done).toMatchObject({ verdict: 'cancelled', reason: { kind: 'cancelled', by: null, shutdown: true } });
+  });
+});
+
+describe('PingService behind the ordered request queue (issue 8)', () => {
+  function queued(o: { perMinute: number; burst: number; max?: number; maxWaitMs?: number }) {
+    const clock = new ManualClock();
+    const api = new MemoryPingApi();
+    const queue = createRequestQueue({ ...o, clock, max: o.max ?? 500, maxWaitMs: o.maxWaitMs ?? 600_000 });
+    const service = createPingService({ api, clock, logger: silentLogger, polling, queue, random: () => 0.5 });
+    return { clock, api, service };
+  }
+
+  it('shows a waiting check its place in line, and its deadline starts when its task is created', async () => {
+    // One request a second, one at once: the third check waits behind two creations and their polls.
+    const { clock, api, service } = queued({ perMinute: 60, burst: 1 });
+    api.scripts.set(3, [pending()]);
+    service.check(1);
+    await settle();
+    service.check(2);
+    const third = service.check(3);
+    const seen = collect(third.states);
+    await clock.until(() => service.inFlight === 0, 200_000, 500);
+    const states = await seen;
+    const firstQueued = states.find((s) => s.kind === 'queued');
+    // Two requests per check ahead, one for itself, and one poll owed by the check already under way.
+    expect(firstQueued).toMatchObject({ kind: 'queued', ahead: 1, etaMs: 4000 });
+    expect(states.map((s) => s.kind).slice(0, 4)).toEqual(['queued', 'queued', 'starting', 'created']);
+    const done = await third.done;
+    // Timed out 60 s after its creation, not 60 s after it was asked for.
+    expect(done.verdict).toBe('timed_out');
+    expect(done.elapsedMs).toBeGreaterThan(60_000);
+  });
+
+  it('a retry of a creation already under way waits as a debt, not as a new check', async () => {
+    const clock = new ManualClock();
+    const api = new MemoryPingApi();
+    const kinds: string[] = [];
+    const create = api.createTask.bind(api);
+    // As the HTTP client does on a transient fault: the budget is asked again before the retry.
+    api.createTask = async (serviceId, packets, opts) => {
+      await opts?.beforeRequest?.(opts.signal);
+      return create(serviceId, packets, opts);
+    };
+    const queue: Queue = { take: async (kind) => void kinds.push(kind), admit: () => ({ ok: true }) };
+    const service = createPingService({ api, clock, logger: silentLogger, polling, queue, random: () => 0.5 });
+    service.check(1);
+    await clock.until(() => service.inFlight === 0);
+    expect(kinds.slice(0, 3)).toEqual(['create', 'poll', 'poll']);
+  });
+
+  it('a person can cancel while queued: nothing is created for them', async () => {
+    const { clock, api, service } = queued({ perMinute: 6, burst: 1 });
+    service.check(1);
+    const waiting = service.check(2);
+    await clock.advance(100);
+    expect(waiting.current()).toMatchObject({ kind: 'queued', ahead: 0 });
+    waiting.cancel('ana');
+    expect(await waiting.done).toMatchObject({ verdict: 'cancelled', reason: { kind: 'cancelled', by: 'ana' } });
+    await clock.until(() => service.inFlight === 0, 120_000, 500);
+    expect(api.createCalls.map((c) => c.serviceId)).toEqual([1]);
+  });
+
+  it('past PING_QUEUE_MAX a new check is refused at once with when to try again, and nothing is created', async () => {
+    const { clock, api, service } = queued({ perMinute: 60, burst: 1, max: 2 });
+    service.check(1);
+    service.check(2);
+    service.check(3);
+    const refused = service.check(4);
+    expect(await refused.done).toMatchObject({ verdict: 'failed', reason: { kind: 'busy', retryAfterMs: 5000 }, taskId: null });
+    await clock.until(() => service.inFlight === 0, 120_000, 500);
+    expect(api.createCalls.map((c) => c.serviceId)).toEqual([1, 2, 3]);
   });
 });

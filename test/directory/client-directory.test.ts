@@ -418,3 +418,30 @@ describe('matchScore', () => {
     expect(matchScore(c, q)).toBe(score);
   });
 });
+
+describe('look-up deadline and identity (issue 8)', () => {
+  it('a hanging look-up ends at PING_LOOKUP_TIMEOUT_MS: a bare id is checked without its card, a name is unavailable', async () => {
+    dir = createDirectory({ api, clock, logger: silentLogger, lookupTimeoutMs: 5000 });
+    api.hanging.add('clientByServiceId');
+    api.hanging.add('searchClients');
+    const byId = dir.resolve({ kind: 'service_id', serviceId: 1001 });
+    const byName = dir.resolve({ kind: 'name', query: 'Ana' });
+    let settled = 0;
+    void byId.then(() => settled++);
+    void byName.then(() => settled++);
+    await clock.advance(4999);
+    expect(settled).toBe(0);
+    await clock.advance(1);
+    expect(await byId).toMatchObject({ kind: 'unverified', serviceId: 1001, fault: { kind: 'timeout' } });
+    expect(await byName).toMatchObject({ kind: 'unavailable', fault: { kind: 'timeout' } });
+  });
+
+  it('refuses a look-up that answers another service id than the one typed', async () => {
+    api.clients = [{ ...ana, serviceId: 1002 }];
+    const lying: LookupApi = api;
+    lying.clientByServiceId = (serviceId: number, opts?: CallOptions) =>
+      lying['answer']('clientByServiceId', String(serviceId), opts, () => lying.clients[0] ?? null);
+    expect(await dir.resolve({ kind: 'service_id', serviceId: 1001 })).toEqual({ kind: 'mismatch', serviceId: 1001, answered: 1002 });
+    expect(await dir.client(1001)).toBeNull();
+  });
+});

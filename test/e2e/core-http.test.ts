@@ -7,7 +7,7 @@ import { systemClock } from '../../src/util/clock.js';
 import type { Logger } from '../../src/util/logger.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { Secret } from '../../src/util/secret.js';
-import { createTokenBucket } from '../../src/util/token-bucket.js';
+import { createRequestQueue } from '../../src/core/request-queue.js';
 import type { PingApiAuth } from '../../src/config.js';
 import { fixture, startFakePingApi, type FakePingApi } from '../fakes/fake-ping-api.js';
 import { captureLogs } from '../support/log-capture.js';
@@ -26,7 +26,7 @@ function serviceFor(baseUrl: string, auth: PingApiAuth = { kind: 'none' }, logge
     clock: systemClock,
     logger,
     polling,
-    budget: createTokenBucket({ perMinute: 100_000, burst: 1000, clock: systemClock }),
+    queue: createRequestQueue({ perMinute: 100_000, burst: 1000, clock: systemClock, max: 100_000, maxWaitMs: 3_600_000 }),
   });
   cleanup.push(() => service.close());
   return { api, service };
@@ -99,6 +99,16 @@ describe('checks end to end against a faulty Ping API', () => {
     expect(retries.length).toBe(3);
     expect(seen.at(-1)).toMatchObject({ kind: 'done', verdict: 'stable', taskId: '7f4c2a9e-3b1d-4e8a-9c55-0d6e2f1a8b34' });
     expect(f.requestsTo('POST', '/api/v1/1001/ping/')).toHaveLength(3);
+  });
+
+  it('fails at once on a verdict word the contract does not know, after one poll and no retry (issue 8)', async () => {
+    const f = await fake();
+    f.route('POST', '/api/v1/1001/ping/', created);
+    f.route('GET', taskPath, { status: 200, body: { status: 'degraded_link', message: 'link degraded' } });
+    const { service } = serviceFor(f.url);
+    const done = await service.check(1001).done;
+    expect(done).toMatchObject({ verdict: 'failed', reason: { kind: 'error', fault: { kind: 'unexpected', message: 'unexpected answer from the Ping API: degraded_link' } } });
+    expect(f.requests.filter((r) => r.method === 'GET')).toHaveLength(1);
   });
 
   it('treats answers slower than PING_API_TIMEOUT_MS as transient and retries them', async () => {

@@ -127,8 +127,8 @@ describe('pingops shell (npm start without chat tokens)', () => {
     expect(r.code).toBe(0);
     // Whole escape sequences are gone, the readable text stays.
     expect(r.stdout).toContain('Eve enilno Mallory · 1001: ✅ Stable connection');
-    // The address lost its ESC earlier (the card collapses control characters), so its '[31m' stays as text.
-    expect(r.stdout).toContain('  Address: Cl 1 [31mred · Centro · Tunja');
+    // The address's escape sequence went whole at ingest (one sanitizer for outside text).
+    expect(r.stdout).toContain('  Address: Cl 1 red · Centro · Tunja');
     // The ambiguous answer to a name search lists the same names, cleaned as well.
     expect(r.stdout).toMatch(/• Eve enilno Mallory · 1001/);
     expect(r.stdout).toMatch(/• Eve enilno Mallory · 1002/);

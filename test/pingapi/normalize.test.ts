@@ -105,13 +105,30 @@ describe('normalizeTaskResult: loose shapes', () => {
     ['ok false without action', 200, '{"ok":false,"message":"router error"}', final('failed', 'router error')],
     ['ok false with pending action', 200, '{"ok":false,"action":"pending"}', final('failed')],
     ['202 pending', 202, '{"status":"pending"}', pending()],
-    ['prototype key is not a verdict', 200, '{"action":"constructor"}', pending()],
+    ['error in status (200)', 200, '{"status":"error","message":"MikroTik interface error."}', final('failed', 'MikroTik interface error.')],
+    ['processing in status', 200, '{"status":"PROCESS"}', pending()],
     ['400 detail', 400, '{"detail":"Interface not found"}', final('failed', 'Interface not found')],
     ['400 without body', 400, '', final('failed')],
     ['400 html', 400, '<html>bad</html>', final('failed')],
   ];
   it.each(cases)('%s', (_name, status, body, want) => {
     expect(normalizeTaskResult(status, body)).toEqual(want);
+  });
+
+  it.each([
+    ['status', '{"status":"degraded_link"}', 'degraded_link'],
+    ['action', '{"action":"link_degraded","message":"x"}', 'link_degraded'],
+    ['result', '{"result":"maybe"}', 'maybe'],
+    ['prototype key', '{"action":"constructor"}', 'constructor'],
+  ])('an unknown verdict word in %s fails at once, typed and not retried (issue 8)', (_field, body, word) => {
+    let err: unknown;
+    try {
+      normalizeTaskResult(200, body);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PermanentError);
+    expect(err).toMatchObject({ kind: 'unexpected', message: `unexpected answer from the Ping API: ${word}` });
   });
 
   it.each([
@@ -192,6 +209,22 @@ describe('normalizeCreated', () => {
 
 describe('normalizeClient', () => {
   const found = (JSON.parse(raw('api-client-found.json')) as { data: Record<string, unknown> }).data;
+
+  it.each([
+    [1e308, null],
+    [-1e12, null],
+    ['1e+308', null],
+    [65000, 65000],
+    ['65000', 65000],
+  ])('plan price %j is read as %j: absurd numbers are dropped at ingest (issue 8)', (price, expected) => {
+    expect(normalizeClient({ ...found, internet_plan_price: price }).planPrice).toBe(expected);
+  });
+
+  it('strips bidi and zero-width characters from names and addresses at ingest (issue 8)', () => {
+    const c = normalizeClient({ ...found, name: 'Ana \u202eselaroM\u202c\u200b', address: '\ufeffCra 12\u2066' });
+    expect(c.name).toBe('Ana selaroM');
+    expect(c.address).toBe('Cra 12');
+  });
 
   it('maps the fixture field by field', () => {
     expect(normalizeClient(found)).toEqual(ANA_MORALES);

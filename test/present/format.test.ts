@@ -32,7 +32,9 @@ describe('formatCop', () => {
     [130000, '$130.000'],
     [1234567.6, '$1.234.568'],
     [-5000, '-$5.000'],
-    [Number.POSITIVE_INFINITY, '$0'],
+    [Number.POSITIVE_INFINITY, '$?'],
+    [1e308, '$?'],
+    [Number.MAX_SAFE_INTEGER + 2, '$?'],
   ])('%d is %s', (amount, text) => {
     expect(formatCop(amount)).toBe(text);
   });

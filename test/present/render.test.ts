@@ -38,6 +38,7 @@ const fault = (kind: Fault['kind'], status: number | null = null, message = 'boo
 
 const states: Record<Exclude<CheckState['kind'], 'done'>, CheckState> = {
   starting: { kind: 'starting', serviceId: 1001, elapsedMs: 0 },
+  queued: { kind: 'queued', serviceId: 1001, ahead: 37, etaMs: 58_000, elapsedMs: 1200 },
   created: { kind: 'created', serviceId: 1001, taskId: TASK, elapsedMs: 300 },
   polling: { kind: 'polling', serviceId: 1001, taskId: TASK, attempt: 3, elapsedMs: 6200, nextPollInMs: 2000 },
   retrying: { kind: 'retrying', serviceId: 1001, taskId: TASK, fault: fault('server', 502), attempt: 2, elapsedMs: 3100, retryInMs: 1200 },
@@ -47,6 +48,8 @@ describe('renderCheck: running states', () => {
   const rows: [keyof typeof states, Locale, string][] = [
     ['starting', 'en', 'Creating the ping task…'],
     ['starting', 'es', 'Creando la tarea de ping…'],
+    ['queued', 'en', 'Queued: 37 checks ahead of you, about 1 min'],
+    ['queued', 'es', 'En cola: 37 pruebas antes que la suya, unos 1 min'],
     ['created', 'en', 'Task created · first poll in 2.5 s'],
     ['created', 'es', 'Tarea creada · primera consulta en 2,5 s'],
     ['polling', 'en', 'Waiting for the verdict · poll 3 in 2.0 s · 6.2 s so far'],
@@ -171,6 +174,26 @@ describe('renderCheck: verdicts', () => {
     expect(view.status).toBe('⏹️ Cancelled by maria');
     expect(renderCheck(done('cancelled', { reason: { kind: 'cancelled', by: 'maria' } }), ana, 'es', { now: NOW }).status).toBe(
       '⏹️ Cancelado por maria',
+    );
+  });
+
+  it('says the bot was restarting, never "by shutdown" as if it were a person (issue 8)', () => {
+    const shutdown = done('cancelled', { reason: { kind: 'cancelled', by: null, shutdown: true } });
+    expect(renderCheck(shutdown, ana, 'es', { now: NOW }).status).toBe('⏹️ Cancelado: el bot se estaba reiniciando');
+    expect(renderCheck(shutdown, ana, 'en', { now: NOW }).status).toBe('⏹️ Cancelled: the bot was restarting');
+  });
+
+  it('a check that timed out before any task existed does not say the task may still be running', () => {
+    const view = renderCheck(done('timed_out', { taskId: null, polls: 0 }), ana, 'en', { now: NOW });
+    expect(view.meaning).toMatch(/did not create the task/);
+    expect(view.meaning).not.toMatch(/may still be running/);
+  });
+
+  it('a check refused by a full queue says when to try again, in both languages (issue 8)', () => {
+    const busy = done('failed', { taskId: null, polls: 0, reason: { kind: 'busy', retryAfterMs: 95_000 } });
+    expect(renderCheck(busy, ana, 'en', { now: NOW }).status).toBe('❌ Ping failed: Busy: too many checks waiting for the Ping API; try again in 2 min');
+    expect(renderCheck(busy, ana, 'es', { now: NOW }).status).toBe(
+      '❌ Ping fallido: Ocupado: demasiadas pruebas esperan a la Ping API; intenta de nuevo en 2 min',
     );
   });
 
@@ -369,7 +392,9 @@ describe('renderCheck: untrusted text', () => {
     expect(view.fields).toContainEqual({ label: 'Address', value: '<http://evil.example|click here> @everyone · `rm -rf /`' });
     expect(view.fields).toContainEqual({ label: 'Plan', value: '_Plan_ ~x~ · $65.000' });
     expect(view.fields).toContainEqual({ label: 'Detail', value: '@everyone <script>&amp;' });
-    expect(view.warning).toContain('“<!here>”');
+    // An unknown payment word is shown as sent and raises no billing hold.
+    expect(view.fields).toContainEqual(expect.objectContaining({ label: 'Payment', value: expect.stringContaining('<!here>') as unknown }));
+    expect(view.warning).toBeNull();
     expect(view.text).toBe('<!channel> *Ana* <@U0123ABC> · 1001: 🔴 No internet');
     expect(JSON.stringify(view)).not.toContain('&lt;');
   });

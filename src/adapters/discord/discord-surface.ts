@@ -28,6 +28,7 @@ import { describeDiscordError } from './errors.js';
 import { DEFAULT_DISCORD_API } from './register.js';
 import { createReplyEditor, type ReplyOps } from './reply.js';
 import { discordWords } from './words.js';
+import { sanitizeOutsideText } from '../../util/outside-text.js';
 
 /** Tunables; the defaults are what production uses, tests shorten them. */
 export interface DiscordSurfaceOptions {
@@ -288,7 +289,7 @@ export function createDiscordSurface(deps: SurfaceDeps, opts: DiscordSurfaceOpti
       } else {
         // Acknowledge without changing the message: the cancelled view arrives through the check.
         await i.deferUpdate();
-        entry.handle.cancel(displayName(i));
+        entry.handle.cancel(sanitizeOutsideText(displayName(i)));
         l.info({ serviceId: entry.handle.serviceId }, 'check cancelled by requester');
       }
       return;

@@ -8,6 +8,7 @@ import { slackWords } from './words.js';
 type KnownBlock = slackTypes.KnownBlock;
 type Button = slackTypes.Button;
 type MrkdwnElement = slackTypes.MrkdwnElement;
+type PlainTextElement = slackTypes.PlainTextElement;
 type SectionBlock = slackTypes.SectionBlock;
 
 /** Block Kit limits we render within (https://api.slack.com/reference/block-kit). */
@@ -71,13 +72,14 @@ export function decodeButtonValue(value: string | undefined): ButtonPayload | nu
   }
 }
 
+// Unicode, not :shortcodes:: they lead plain_text lines, which must not turn a name's `:x:` into an emoji.
 const TONE_EMOJI: Record<Tone, string> = {
-  running: ':hourglass_flowing_sand:',
-  good: ':large_green_circle:',
-  warn: ':large_yellow_circle:',
-  bad: ':red_circle:',
-  critical: ':rotating_light:',
-  neutral: ':white_circle:',
+  running: '⏳',
+  good: '🟢',
+  warn: '🟡',
+  bad: '🔴',
+  critical: '🚨',
+  neutral: '⚪',
 };
 
 /** The emoji that colours a message by tone. */
@@ -88,6 +90,19 @@ export function toneEmoji(tone: Tone): string {
 const mrkdwn = (text: string): MrkdwnElement => ({ type: 'mrkdwn', text, verbatim: true });
 
 const section = (text: string): SectionBlock => ({ type: 'section', text: mrkdwn(safeMrkdwnSection(text)) });
+
+/**
+ * Outside text (names, addresses, payment words, API messages, who cancelled) goes into
+ * plain_text objects: Slack has no escape for mrkdwn's `*`, `_`, `~` and backticks, so a name
+ * like `*Ana* _x_` would render bold and italic in mrkdwn. plain_text shows it as written and
+ * parses no formatting; `emoji: false` keeps `:x:` literal. `&`, `<`, `>` are still sent as
+ * entities (Slack stores every text object that way and echoes plain_text back encoded, e.g.
+ * a button's "A & B" as "A &amp; B"), so no `<!channel>` is on the wire in any form, and bare
+ * `@here` is neutralised as well.
+ */
+const plain = (text: string, max: number): PlainTextElement => ({ type: 'plain_text', text: safeMrkdwn(text, max), emoji: false });
+
+const plainSection = (text: string): SectionBlock => ({ type: 'section', text: plain(text, LIMITS.sectionText) });
 
 /** Section text is built from already-escaped pieces; only the length still needs bounding. */
 function safeMrkdwnSection(escaped: string): string {
@@ -101,8 +116,8 @@ function fieldBlocks(view: View): KnownBlock[] {
     blocks.push({
       type: 'section',
       fields: fields.slice(i, i + LIMITS.fieldsPerSection).map((f) => {
-        const label = safeMrkdwn(f.label, 200);
-        return mrkdwn(`*${label}*\n${safeMrkdwn(f.value, LIMITS.field - label.length - 4)}`);
+        const label = f.label.slice(0, 200);
+        return plain(`${label}: ${f.value}`, LIMITS.field);
       }),
     });
   }
@@ -122,24 +137,24 @@ function button(b: ViewButton, value: string): Button {
 
 /** Renders one View as a Slack message of the given kind; pure, and every outside string is escaped. */
 export function renderSlackMessage(view: View, kind: MessageKind, ctx: { locale: Locale; buttonValue: string }): SlackMessage {
-  const title = safeMrkdwn(view.title, 500);
-  const status = safeMrkdwn(view.status, 1000);
+  const title = view.title.slice(0, 500);
+  const status = view.status.slice(0, 1000);
   const blocks: KnownBlock[] = [];
 
   if (kind === 'root') {
     const emoji = view.final ? toneEmoji(view.tone) : toneEmoji('running');
-    const line = view.final ? `*${status}*` : safeMrkdwn(slackWords(ctx.locale).rootRunning, 200);
-    blocks.push(section(`${emoji} *${title}*\n${line}`));
+    const line = view.final ? status : slackWords(ctx.locale).rootRunning;
+    blocks.push(plainSection(`${emoji} ${title}\n${line}`));
     blocks.push(...fieldBlocks(view));
   } else if (kind === 'full') {
-    blocks.push(section(`${toneEmoji(view.tone)} *${title}*\n${status}`));
+    blocks.push(plainSection(`${toneEmoji(view.tone)} ${title}\n${status}`));
     blocks.push(...fieldBlocks(view));
   } else {
     // A verdict headline brings its own emoji; only running states need the tone's.
-    blocks.push(section(view.final ? `*${status}*` : `${toneEmoji(view.tone)} *${status}*`));
+    blocks.push(plainSection(view.final ? status : `${toneEmoji(view.tone)} ${status}`));
   }
 
-  if (view.warning) blocks.push(section(`:warning: ${safeMrkdwn(view.warning, LIMITS.sectionText - 20)}`));
+  if (view.warning) blocks.push(plainSection(`⚠️ ${view.warning}`));
   if (view.final && view.meaning) blocks.push(section(safeMrkdwn(view.meaning, LIMITS.sectionText)));
   if (view.footer && kind !== 'root') {
     blocks.push({ type: 'context', elements: [mrkdwn(safeMrkdwn(view.footer, LIMITS.contextElement))] });
@@ -152,7 +167,7 @@ export function renderSlackMessage(view: View, kind: MessageKind, ctx: { locale:
 
   const text =
     kind === 'root' && !view.final
-      ? `${title}: ${safeMrkdwn(slackWords(ctx.locale).rootRunning, 200)}`
+      ? `${safeMrkdwn(view.title, 500)}: ${safeMrkdwn(slackWords(ctx.locale).rootRunning, 200)}`
       : safeMrkdwn(view.text, LIMITS.text);
   return { text, blocks: capBlocks(blocks) };
 }
@@ -165,9 +180,42 @@ function capBlocks(blocks: KnownBlock[]): KnownBlock[] {
   return last && last.type === 'actions' ? [...head, last] : blocks.slice(0, LIMITS.blocks);
 }
 
-/** The requester's notification: a new thread reply (edits notify nobody), mention first. */
+/** The requester's notification as fallback text (mrkdwn): mention first. */
 export function renderMention(userId: string, notice: string): string {
   // The user id comes from Slack's signed payload, but keep it to the id alphabet all the same.
   const id = userId.replace(/[^A-Z0-9]/gi, '');
   return `<@${id}> ${safeMrkdwn(notice, LIMITS.text - 40)}`;
+}
+
+/** Longest text element we put in a rich_text block. */
+const RICH_TEXT_MAX = 3000;
+
+/**
+ * The requester's notification: a new thread reply (edits notify nobody). A rich_text block
+ * carries the mention as a `user` element and the notice (which names the client) as a literal
+ * `text` element, so no `*`, `_` or `~` in a name turns into formatting.
+ */
+export function renderMentionMessage(userId: string, notice: string): SlackMessage {
+  const id = userId.replace(/[^A-Z0-9]/gi, '');
+  const block = {
+    type: 'rich_text',
+    elements: [
+      {
+        type: 'rich_text_section',
+        elements: [
+          { type: 'user', user_id: id },
+          { type: 'text', text: ` ${safeMrkdwn(notice, RICH_TEXT_MAX)}` },
+        ],
+      },
+    ],
+  } as KnownBlock;
+  return { text: renderMention(userId, notice), blocks: [block] };
+}
+
+/**
+ * A private answer (a refusal, an ambiguity list with client names) as literal text: the
+ * fallback is escaped mrkdwn, the block plain_text, so names keep their `*` and `_`.
+ */
+export function renderPlainReply(text: string): SlackMessage {
+  return { text: safeMrkdwn(text, LIMITS.text), blocks: [plainSection(text)] };
 }

@@ -12,7 +12,7 @@ import type { View } from '../../present/view.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { TokenBucket } from '../../util/token-bucket.js';
-import { encodeButtonValue, renderMention, renderSlackMessage, type MessageKind, type SlackMessage } from './blocks.js';
+import { encodeButtonValue, renderMentionMessage, renderSlackMessage, type MessageKind, type SlackMessage } from './blocks.js';
 import { callWithRetry, classifySlackError, describeFailure, toEditorError, type SlackFailure } from './web.js';
 
 /** Our memory of one check conversation: where its messages are and who asked. */
@@ -199,7 +199,7 @@ async function follow(
     : post(deps, {
         channel: req.channel,
         thread_ts: record.threadTs,
-        text: renderMention(req.requester, renderVerdictNotice(done, req.client, req.locale)),
+        ...renderMentionMessage(req.requester, renderVerdictNotice(done, req.client, req.locale)),
       });
   const results = await Promise.allSettled([
     notify,

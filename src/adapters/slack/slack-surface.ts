@@ -5,10 +5,10 @@ import type { Surface, SurfaceDeps } from '../../chat/surface.js';
 import type { Locale } from '../../present/locale.js';
 import { createSemaphore } from '../../util/semaphore.js';
 import { createTokenBucket } from '../../util/token-bucket.js';
-import { ACTION_CANCEL, ACTION_RERUN, decodeButtonValue } from './blocks.js';
+import { ACTION_CANCEL, ACTION_RERUN, decodeButtonValue, renderPlainReply } from './blocks.js';
+import { sanitizeOutsideText } from '../../util/outside-text.js';
 import { boltLogger } from './bolt-logger.js';
 import { startConversation, type ConversationDeps, type ConversationRecord } from './conversation.js';
-import { escapeMrkdwn } from './mrkdwn.js';
 import { createUserDirectory } from './users.js';
 import { classifySlackError, describeFailure, isChannelAccessError, socketModeClientOptions, webClientOptions } from './web.js';
 import { slackWords } from './words.js';
@@ -143,7 +143,7 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
     const release = await startSlots.acquire();
     let outcome: Awaited<ReturnType<typeof open>>;
     try {
-      outcome = await open(origin, text, opts2);
+      outcome = await open(origin, text, opts2, release);
     } finally {
       release();
     }
@@ -159,38 +159,48 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
     }
   }
 
-  /** The part of a conversation that competes with acks: the person's locale, the look-up, the first posts. */
+  /** The part of a conversation that competes with acks: the person's locale and the first posts (not the look-up's wait). */
   async function open(
     origin: Origin,
     text: string,
     opts2: { fresh: boolean; locale?: Locale },
+    release: () => void,
   ): Promise<{ kind: 'refused'; message: string } | { kind: 'open'; record: ConversationRecord; finished: Promise<void> }> {
     const locale = opts2.locale ?? (await users.get(origin.user)).locale;
     const words = slackWords(locale);
     if (stopping) return { kind: 'refused', message: words.shuttingDown };
+    // A look-up is a wait on the Ping API, not work competing with acks: the slot is given up
+    // meanwhile (a hung directory must not stall everyone else's /ping) and taken again for the posts.
+    release();
     const prep = await prepareCheck(text, { directory: deps.directory }, locale);
     if (!prep.ok) {
       log.info({ channel: origin.channel, user: origin.user, reason: prep.reason }, 'request refused');
       return { kind: 'refused', message: prep.message };
     }
-    const started = await startConversation(convDeps, {
-      channel: origin.channel,
-      threadTs: origin.threadTs,
-      rootTs: origin.rootTs,
-      requester: origin.user,
-      serviceId: prep.serviceId,
-      client: prep.client,
-      packets: prep.packets,
-      locale,
-      fresh: opts2.fresh,
-    });
+    const releasePosts = await startSlots.acquire();
+    let started: Awaited<ReturnType<typeof startConversation>>;
+    try {
+      started = await startConversation(convDeps, {
+        channel: origin.channel,
+        threadTs: origin.threadTs,
+        rootTs: origin.rootTs,
+        requester: origin.user,
+        serviceId: prep.serviceId,
+        client: prep.client,
+        packets: prep.packets,
+        locale,
+        fresh: opts2.fresh,
+      });
+    } finally {
+      releasePosts();
+    }
     if (!started.ok) return { kind: 'refused', message: isChannelAccessError(started.failure) ? words.notInChannel : words.postFailed };
     return { kind: 'open', record: started.record, finished: started.finished };
   }
 
   const respondPrivately = (respond: RespondFn) => async (text: string) => {
     try {
-      await respond({ response_type: 'ephemeral', replace_original: false, text: escapeMrkdwn(text) });
+      await respond({ response_type: 'ephemeral', replace_original: false, ...renderPlainReply(text) });
     } catch (err) {
       log.warn({ err: describeFailure(classifySlackError(err)) }, 'response_url answer failed');
     }
@@ -198,7 +208,7 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
 
   const ephemeral = (channel: string, user: string, threadTs: string | undefined) => async (text: string) => {
     try {
-      await client.chat.postEphemeral({ channel, user, text: escapeMrkdwn(text), ...(threadTs ? { thread_ts: threadTs } : {}) });
+      await client.chat.postEphemeral({ channel, user, ...renderPlainReply(text), ...(threadTs ? { thread_ts: threadTs } : {}) });
     } catch (err) {
       log.warn({ channel, user, err: describeFailure(classifySlackError(err)) }, 'ephemeral answer failed');
     }
@@ -240,7 +250,7 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
     log.info({ channel, user }, 'direct message received');
     const reply = async (t: string) => {
       try {
-        await client.chat.postMessage({ channel, thread_ts: threadTs, text: escapeMrkdwn(t) });
+        await client.chat.postMessage({ channel, thread_ts: threadTs, ...renderPlainReply(t) });
       } catch (err) {
         log.warn({ channel, err: describeFailure(classifySlackError(err)) }, 'DM answer failed');
       }
@@ -267,7 +277,7 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
         log.info({ channel: record.channel, user, serviceId: record.serviceId }, 'cancel');
         record.cancelledBy = user;
         // The check's words say who cancelled: a readable name, escaped like any other outside text.
-        record.handle.cancel(body.user.name ?? body.user.username ?? user);
+        record.handle.cancel(sanitizeOutsideText(body.user.name ?? body.user.username ?? user));
       })(),
     );
   });
@@ -346,7 +356,7 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
       };
       await settledWithin(grace);
       // Whatever still runs is cancelled so its final message says so rather than freezing mid-check.
-      for (const r of records.values()) if (!r.done) r.handle.cancel('shutdown');
+      for (const r of records.values()) if (!r.done) r.handle.cancel(null, { shutdown: true });
       await settledWithin(grace);
       log.info({ unfinished: inflight.size }, 'slack surface stopped');
     },

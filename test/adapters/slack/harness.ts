@@ -9,7 +9,7 @@ import { startSimulator, type Simulator } from '../../../src/sim/server.js';
 import { createSlackSurface, type SlackSurfaceOptions } from '../../../src/adapters/slack/slack-surface.js';
 import { systemClock } from '../../../src/util/clock.js';
 import { captureLogs } from '../../support/log-capture.js';
-import { createTokenBucket } from '../../../src/util/token-bucket.js';
+import { createRequestQueue } from '../../../src/core/request-queue.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../../fakes/fake-slack.js';
 import { startFakePingApi, type FakePingApi } from '../../fakes/fake-ping-api.js';
 import { ManualClock } from '../../support/manual-clock.js';
@@ -88,7 +88,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     clock,
     logger,
     polling: { ...config.polling, packets: 4, initialDelayMs: 20, intervalMs: 20, maxIntervalMs: 50, timeoutMs: opts.timeoutMs ?? 60_000, resultCacheMs: 0 },
-    budget: createTokenBucket({ perMinute: 100_000, burst: 1000, clock: systemClock }),
+    queue: createRequestQueue({ perMinute: 100_000, burst: 1000, clock: systemClock, max: 100_000, maxWaitMs: 3_600_000 }),
   });
   const directory = createDirectory({ api, clock, logger });
 

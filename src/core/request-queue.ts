@@ -1,0 +1,238 @@
+/**
+ * The one ordered queue in front of the Ping API's request budget. A created task is a debt:
+ * if new creations took tokens ahead of the polls of tasks already created, a burst would
+ * create tasks nobody reads (issue 8). So every request waits here in one of four classes,
+ * served strictly in this order, first come first served within a class:
+ *
+ *   polls of people's checks > polls of sweeps' checks > people's creations > sweeps' creations
+ *
+ * The decisions are small pure functions (table-tested); the queue is a thin shell on the
+ * injected Clock and a token bucket.
+ */
+import type { Clock } from '../util/clock.js';
+import { createTokenBucket, type TokenBucket } from '../util/token-bucket.js';
+import { BusyError } from './errors.js';
+import type { Priority } from './ping-service.types.js';
+
+/**
+ * `create`: the first request of a new check (its task's creation). `poll`: any request of a
+ * check already under way (polls, and retries of its creation once its deadline runs).
+ */
+export type RequestKind = 'create' | 'poll';
+
+export type RequestClass = 'poll:interactive' | 'poll:background' | 'create:interactive' | 'create:background';
+
+/** Serving order, first to last. */
+export const CLASS_ORDER: readonly RequestClass[] = ['poll:interactive', 'poll:background', 'create:interactive', 'create:background'];
+
+/** A check costs at least its creation and one poll; the ETA of a queued creation counts both. */
+export const REQUESTS_PER_CHECK = 2;
+
+export function classOf(kind: RequestKind, priority: Priority): RequestClass {
+  return `${kind}:${priority}`;
+}
+
+/** About how long a creation with `ahead` creations and `polls` polls before it waits for budget. */
+export function creationEtaMs(ahead: number, polls: number, msPerRequest: number): number {
+  return Math.round((polls + ahead * REQUESTS_PER_CHECK + 1) * msPerRequest);
+}
+
+/** Whether a new check may queue its creation. */
+export type Admission = { ok: true } | { ok: false; retryAfterMs: number; reason: 'full' | 'too_long' };
+
+/**
+ * A new check is refused at once, before anything is created, when `max` creations already
+ * wait, or when its creation would wait longer than `maxWaitMs`. "Try again" is when the
+ * queue as it stands would have drained.
+ */
+export function admit(o: { queuedCreations: number; pollsWaiting: number; max: number; maxWaitMs: number; msPerRequest: number }): Admission {
+  const eta = creationEtaMs(o.queuedCreations, o.pollsWaiting, o.msPerRequest);
+  if (o.queuedCreations >= o.max) return { ok: false, retryAfterMs: eta, reason: 'full' };
+  if (eta > o.maxWaitMs) return { ok: false, retryAfterMs: eta, reason: 'too_long' };
+  return { ok: true };
+}
+
+/** Where a queued creation stands. */
+export interface QueuePosition {
+  /** Checks whose creation goes before this one. */
+  ahead: number;
+  /** From what waits in the queue now; the caller adds what it knows will come (polls of its open tasks). */
+  etaMs: number;
+  /** What one request costs of the budget, for such additions. */
+  msPerRequest: number;
+}
+
+export interface RequestQueue {
+  /**
+   * Resolves when this request may be sent (one token taken); rejects with the signal's reason
+   * when it aborts first, or with BusyError when a creation waited longer than the bound.
+   * `priority` may be a function, read whenever the order is decided: a person joining a
+   * sweep's check moves it up. `onWait` hears the position of a waiting creation, at first and
+   * whenever it moves.
+   */
+  take(kind: RequestKind, priority: Priority | (() => Priority), signal?: AbortSignal, onWait?: (p: QueuePosition) => void): Promise<void>;
+  /** Asked before a new check starts: may its creation join the queue? */
+  admit(): Admission;
+  /** Requests waiting now. */
+  readonly waiting: number;
+}
+
+export interface RequestQueueOptions {
+  perMinute: number;
+  /** Tokens that may go at once after a quiet spell. */
+  burst: number;
+  clock: Clock;
+  /** Most creations waiting (PING_QUEUE_MAX). */
+  max: number;
+  /** Longest a creation may wait for budget (PING_QUEUE_MAX_WAIT_MS). */
+  maxWaitMs: number;
+}
+
+/** What the order needs to know of a waiting request. */
+export interface Waiting {
+  kind: RequestKind;
+  priority: Priority;
+}
+
+/** Index of the request served next in `waiting` (arrival order): the first of the best class, or -1. */
+export function nextIndex(waiting: readonly Waiting[]): number {
+  for (const cls of CLASS_ORDER) {
+    const i = waiting.findIndex((w) => classOf(w.kind, w.priority) === cls);
+    if (i >= 0) return i;
+  }
+  return -1;
+}
+
+/** For each waiting creation (arrival order), how many creations are served before it. */
+export function creationPlaces(creations: readonly Priority[]): number[] {
+  const people = creations.filter((p) => p === 'interactive').length;
+  let peopleSeen = 0;
+  let sweepsSeen = 0;
+  return creations.map((p) => (p === 'interactive' ? peopleSeen++ : people + sweepsSeen++));
+}
+
+interface Waiter {
+  kind: RequestKind;
+  priority: () => Priority;
+  grant: () => void;
+  fail: (err: unknown) => void;
+  onWait: ((p: QueuePosition) => void) | undefined;
+  live: boolean;
+  lastAhead: number;
+}
+
+/** The queue: one pump takes a token, then hands it to whoever comes first at that moment. */
+export function createRequestQueue(o: RequestQueueOptions): RequestQueue {
+  const bucket: TokenBucket = createTokenBucket({ perMinute: o.perMinute, burst: o.burst, clock: o.clock });
+  const msPerRequest = 60_000 / o.perMinute;
+  /** Every waiting request in arrival order (at most PING_QUEUE_MAX creations plus one poll per check in flight). */
+  let queue: Waiter[] = [];
+  const polls = () => queue.reduce((n, w) => n + (w.kind === 'poll' ? 1 : 0), 0);
+  const creations = () => queue.filter((w) => w.kind === 'create');
+  let pumping = false;
+  let tokenWait: AbortController | undefined;
+
+  /** Tells every waiting creation whose place changed (O(queued) per grant). */
+  const tellPositions = () => {
+    const waiting = creations();
+    const places = creationPlaces(waiting.map((w) => w.priority()));
+    const p = polls();
+    waiting.forEach((w, i) => {
+      const ahead = places[i] ?? 0;
+      if (w.onWait && ahead !== w.lastAhead) {
+        w.lastAhead = ahead;
+        w.onWait({ ahead, etaMs: creationEtaMs(ahead, p, msPerRequest), msPerRequest });
+      }
+    });
+  };
+
+  const remove = (w: Waiter) => {
+    queue = queue.filter((x) => x !== w);
+    w.live = false;
+    if (queue.length === 0) tokenWait?.abort();
+  };
+
+  async function pump(): Promise<void> {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (queue.length > 0) {
+        const ctl = new AbortController();
+        tokenWait = ctl;
+        try {
+          await bucket.take('high', ctl.signal);
+        } catch {
+          continue; // the queue emptied while waiting; the loop ends unless someone came meanwhile
+        }
+        // The order is decided when the token is in hand: a poll that arrived meanwhile goes first.
+        const i = nextIndex(queue.map((w) => ({ kind: w.kind, priority: w.priority() })));
+        const w = queue[i];
+        if (!w) continue;
+        queue.splice(i, 1);
+        w.live = false;
+        w.grant();
+        if (w.kind === 'create') tellPositions();
+      }
+    } finally {
+      pumping = false;
+      tokenWait = undefined;
+    }
+  }
+
+  return {
+    take(kind, priority, signal, onWait) {
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      // Nobody waiting and a token free: go now, no place in line to report.
+      if (queue.length === 0 && bucket.tryTake()) return Promise.resolve();
+      const priorityOf = typeof priority === 'function' ? priority : () => priority;
+      return new Promise<void>((resolve, reject) => {
+        const bound = new AbortController();
+        const w: Waiter = {
+          kind,
+          priority: priorityOf,
+          live: true,
+          lastAhead: -1,
+          onWait,
+          grant: () => {
+            bound.abort();
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          },
+          fail: (err) => {
+            bound.abort();
+            signal?.removeEventListener('abort', onAbort);
+            reject(err);
+          },
+        };
+        const onAbort = () => {
+          if (!w.live) return;
+          remove(w);
+          w.fail(signal?.reason);
+          tellPositions();
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        queue.push(w);
+        if (kind === 'create') {
+          // A creation that waits past the bound gives up rather than hold a person for ever.
+          o.clock.sleep(o.maxWaitMs, bound.signal).then(
+            () => {
+              if (!w.live) return;
+              remove(w);
+              w.fail(new BusyError(creationEtaMs(creations().length, polls(), msPerRequest)));
+              tellPositions();
+            },
+            () => {},
+          );
+          if (onWait) tellPositions();
+        }
+        void pump();
+      });
+    },
+    admit() {
+      return admit({ queuedCreations: creations().length, pollsWaiting: polls(), max: o.max, maxWaitMs: o.maxWaitMs, msPerRequest });
+    },
+    get waiting() {
+      return queue.length;
+    },
+  };
+}
