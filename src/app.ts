@@ -3,7 +3,7 @@ import { createPingService, type PingService } from './core/ping-service.js';
 import { createDirectory } from './directory/client-directory.js';
 import type { Directory } from './directory/types.js';
 import { createPingApi } from './pingapi/http-client.js';
-import type { PingApi } from './pingapi/types.js';
+import type { PingApi } from './core/ping-api.js';
 import { startSimulator } from './sim/server.js';
 import { systemClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';

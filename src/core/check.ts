@@ -2,7 +2,7 @@ import type { CheckState, DoneReason, DoneState } from './check-state.js';
 import { PermanentError, TransientError, toFault, type Fault } from './errors.js';
 import { pollDelay, type ScheduleConfig } from './schedule.js';
 import type { Verdict } from './verdict.js';
-import type { CallOptions, PingApi } from '../pingapi/types.js';
+import type { CallOptions, PingApi } from './ping-api.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 
@@ -19,6 +19,8 @@ export const POLL_JITTER = 0.1;
 export function jittered(delayMs: number, r: number): number {
   return Math.max(0, Math.round(delayMs * (1 + POLL_JITTER * (2 * r - 1))));
 }
+
+const NOT_MEASURED = { lossPct: null, rttMs: null } as const;
 
 /** Why a running check was aborted. */
 export type AbortCause = { kind: 'deadline' } | { kind: 'cancelled'; by: string | null };
@@ -68,8 +70,8 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
   let polls = 0;
   let lastFault: Fault | null = null;
 
-  const done = (verdict: Verdict, message: string | null, reason: DoneReason): DoneState => {
-    const state: DoneState = { kind: 'done', serviceId: o.serviceId, taskId, verdict, message, polls, elapsedMs: elapsed(), reason, cached: false };
+  const done = (verdict: Verdict, message: string | null, reason: DoneReason, measured: { lossPct: number | null; rttMs: number | null } = NOT_MEASURED): DoneState => {
+    const state: DoneState = { kind: 'done', serviceId: o.serviceId, taskId, verdict, message, polls, elapsedMs: elapsed(), reason, cached: false, ...measured };
     o.emit(state);
     return state;
   };
@@ -101,8 +103,8 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
         lastFault = null;
         failedPolls = 0;
         if (result.kind === 'final') {
-          log.info({ taskId, verdict: result.verdict, polls, elapsedMs: elapsed() }, 'check verdict');
-          return done(result.verdict, result.message, { kind: 'verdict' });
+          log.info({ taskId, verdict: result.verdict, polls, elapsedMs: elapsed(), lossPct: result.lossPct, rttMs: result.rttMs }, 'check verdict');
+          return done(result.verdict, result.message, { kind: 'verdict' }, { lossPct: result.lossPct, rttMs: result.rttMs });
         }
       } catch (err) {
         // A poll that outlasted its retries is not the end while the deadline allows another.

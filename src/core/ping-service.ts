@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { PingApi } from '../pingapi/types.js';
+import type { PingApi } from './ping-api.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { runCheck, type AbortCause } from './check.js';
@@ -210,6 +210,8 @@ class Watcher implements CheckHandle {
       elapsedMs: this.elapsed(),
       reason: { kind: 'cancelled', by: by ?? null },
       cached: false,
+      lossPct: null,
+      rttMs: null,
     };
     this.push(state);
     this.onLeave(by ?? null);

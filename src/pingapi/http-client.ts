@@ -20,7 +20,7 @@ import {
   normalizeTaskResult,
 } from './normalize.js';
 import { createTransport, type Answer, type RequestContext, type RequestSpec } from './transport.js';
-import type { CallOptions, PingApi } from './types.js';
+import type { CallOptions, PingApi } from '../core/ping-api.js';
 
 /** How to reach one Ping API deployment. */
 export interface PingApiOptions {

@@ -89,7 +89,7 @@ const verdictWord = (v: unknown): ApiVerdict | null => {
  */
 export function normalizeTaskResult(status: number, bodyText: string): TaskResult {
   if (status === 400) {
-    return { kind: 'final', verdict: 'failed', message: describeDetail(bodyText, MAX_MESSAGE_CHARS) };
+    return { kind: 'final', verdict: 'failed', message: describeDetail(bodyText, MAX_MESSAGE_CHARS), lossPct: null, rttMs: null };
   }
   if (status < 200 || status > 299) {
     throw new RangeError(`normalizeTaskResult reads 2xx and 400 answers, not HTTP ${status}`);
@@ -103,8 +103,8 @@ export function normalizeTaskResult(status: number, bodyText: string): TaskResul
 
   const message = cleanMessage(field(body, 'message'));
   const verdict = verdictWord(field(body, 'action')) ?? verdictWord(field(body, 'status')) ?? verdictWord(field(body, 'result'));
-  if (verdict) return { kind: 'final', verdict, message };
-  if (field(body, 'ok') === false) return { kind: 'final', verdict: 'failed', message };
+  if (verdict) return { kind: 'final', verdict, message, lossPct: null, rttMs: null };
+  if (field(body, 'ok') === false) return { kind: 'final', verdict: 'failed', message, lossPct: null, rttMs: null };
   return { kind: 'pending', message };
 }
 
@@ -218,6 +218,10 @@ export function normalizeClient(json: unknown): ClientRecord {
     planName: c.internet_plan_name,
     planPrice: c.internet_plan_price,
     technicianId: c.technician_id,
+    // The middleware drops WispHub's router and sector; only the direct provider has them.
+    router: null,
+    sector: null,
+    zoneName: null,
   };
 }
 
