@@ -3,6 +3,7 @@ import { createPingService, type PingService } from './core/ping-service.js';
 import { createDirectory } from './directory/client-directory.js';
 import type { Directory } from './directory/types.js';
 import { createPingApi } from './pingapi/http-client.js';
+import { createWispHubApi } from './pingapi/wisphub/wisphub-client.js';
 import type { PingApi } from './core/ping-api.js';
 import { startSimulator } from './sim/server.js';
 import { systemClock, type Clock } from './util/clock.js';
@@ -18,39 +19,79 @@ export interface Core {
   directory: Directory;
   /** The Ping API base URL in use (the simulator's when it was started). */
   apiUrl: string;
+  /** Which API pingops talks to: the middleware or WispHub directly. */
+  provider: 'middleware' | 'wisphub';
   /** True when the built-in simulator serves the Ping API. */
   simulated: boolean;
   metrics: Metrics;
   close(): Promise<void>;
 }
 
-/** Wires the Ping API client (starting the simulator when PING_API_URL is unset), directory and service. */
+/**
+ * Wires the provider (the middleware, or WispHub directly; the built-in simulator in the
+ * configured dialect when neither is set), the directory and the service.
+ */
 export async function createCore(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Core> {
-  let apiUrl = config.pingApi.url;
+  let apiUrl = config.wisphub?.url ?? config.pingApi.url;
   let auth: PingApiAuth = config.pingApi.auth;
+  let wisphubKey: Secret | null = config.wisphub?.key ?? null;
   let closeSim: (() => Promise<void>) | null = null;
+  const dialect = config.sim.dialect;
   if (!apiUrl) {
     const sim = await startSimulator({
       port: config.sim.port,
+      dialect,
       shape: config.sim.shape,
-      auth: config.sim.auth,
+      // WispHub always wants its key: the simulator makes one up.
+      auth: dialect === 'wisphub' ? 'key' : config.sim.auth,
       speed: config.sim.speed,
       logger: logger.child({ component: 'sim' }),
     });
     apiUrl = sim.url;
     closeSim = () => sim.close();
     const { apiKey, username, password } = sim.credentials;
-    if (config.sim.auth === 'key' && apiKey) auth = { kind: 'key', header: 'X-API-Key', key: new Secret(apiKey) };
-    if (config.sim.auth === 'jwt' && username && password) auth = { kind: 'jwt', username, password: new Secret(password) };
-    logger.info({ url: apiUrl, shape: config.sim.shape, auth: config.sim.auth }, 'PING_API_URL is not set: started the built-in Ping API simulator');
+    if (dialect === 'wisphub' && apiKey) wisphubKey = new Secret(apiKey);
+    else if (config.sim.auth === 'key' && apiKey) auth = { kind: 'key', header: 'X-API-Key', key: new Secret(apiKey) };
+    else if (config.sim.auth === 'jwt' && username && password) auth = { kind: 'jwt', username, password: new Secret(password) };
+    logger.info(
+      { url: apiUrl, dialect, shape: config.sim.shape, auth: dialect === 'wisphub' ? 'key' : config.sim.auth },
+      'PING_API_URL and WISPHUB_API_URL are not set: started the built-in Ping API simulator',
+    );
     if (config.slack || config.discord) {
-      logger.warn('chat is answered from the SIMULATOR: its clients and verdicts are made up; set PING_API_URL to your Ping API');
+      logger.warn('chat is answered from the SIMULATOR: its clients and verdicts are made up; set PING_API_URL or WISPHUB_API_URL');
     }
   }
-  const api = createPingApi({ baseUrl: apiUrl, auth, timeoutMs: config.pingApi.timeoutMs, logger: logger.child({ component: 'pingapi' }) });
   // The upstream limit is per minute, so a quarter of it may go at once: a dozen people pinging
   // together start at once instead of queueing behind a burst of ten.
   const budget = createTokenBucket({ perMinute: config.pingApi.ratePerMin, burst: Math.max(1, Math.round(config.pingApi.ratePerMin / 4)), clock });
+  let api: PingApi;
+  let provider: Core['provider'];
+  if (wisphubKey) {
+    provider = 'wisphub';
+    api = createWispHubApi({
+      baseUrl: apiUrl,
+      key: wisphubKey,
+      timeoutMs: config.pingApi.timeoutMs,
+      logger: logger.child({ component: 'wisphub' }),
+      intermittentLossPct: config.pingApi.intermittentLossPct,
+      clientsTtlMs: config.wisphub?.clientsTtlMs ?? 600_000,
+      budget,
+      clock,
+    });
+    logger.info({ provider }, 'talking to WispHub directly');
+  } else {
+    provider = 'middleware';
+    const middleware = createPingApi({
+      baseUrl: apiUrl,
+      auth,
+      timeoutMs: config.pingApi.timeoutMs,
+      logger: logger.child({ component: 'pingapi' }),
+      layout: config.pingApi.paths,
+    });
+    // Learn the route layout at start, so the log says it before anyone pings (errors retry on first use).
+    void middleware.layout({ beforeRequest: (signal) => budget.take('low', signal), retries: 0 }).catch(() => {});
+    api = middleware;
+  }
   // A sped-up simulator finishes tasks sooner; poll around when its tasks really end.
   const speed = closeSim ? config.sim.speed : 1;
   const polling =
@@ -69,6 +110,7 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     service,
     directory,
     apiUrl,
+    provider,
     simulated: closeSim !== null,
     metrics,
     async close() {

@@ -14,7 +14,9 @@ function problems(env: Record<string, string>): string[] {
 describe('config', () => {
   it('runs on embedded defaults with nothing set', () => {
     const c = loadConfig({});
-    expect(c.pingApi).toEqual({ url: null, auth: { kind: 'none' }, timeoutMs: 10_000, ratePerMin: 100 });
+    expect(c.pingApi).toEqual({ url: null, auth: { kind: 'none' }, timeoutMs: 10_000, ratePerMin: 100, paths: 'auto', intermittentLossPct: 20 });
+    expect(c.wisphub).toBeNull();
+    expect(c.sim.dialect).toBe('v1');
     expect(c.polling).toEqual({ packets: 4, initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000, timeoutMs: 60_000, resultCacheMs: 30_000 });
     expect(c).toMatchObject({ locale: 'es', port: 3000, slack: null, discord: null });
     expect(Object.isFrozen(c) && Object.isFrozen(c.polling)).toBe(true);

@@ -225,12 +225,17 @@ export function normalizeClient(json: unknown): ClientRecord {
   };
 }
 
-/** True for an envelope saying "no such client" (`client_not_found`, `clients_not_found`, ...). */
+/**
+ * True for an answer saying "no such client": the envelope's `action` (`client_not_found`,
+ * `clients_not_found`, ...) or the plain layout's `{"detail": "client_not_found"}`.
+ */
 export function isClientNotFound(bodyText: string): boolean {
   const parsed = parseBody(bodyText);
   if (parsed.kind !== 'value' || !isObject(parsed.value)) return false;
   const action = field(parsed.value, 'action');
-  return typeof action === 'string' && /not_found$/i.test(action.trim());
+  if (typeof action === 'string') return /not_found$/i.test(action.trim());
+  const detail = field(parsed.value, 'detail');
+  return typeof detail === 'string' && /^clients?_not_found$/i.test(detail.trim());
 }
 
 const lookupRefused = (body: Record<string, unknown>, status: number) => {

@@ -21,6 +21,24 @@ export function formatElapsed(ms: number, locale: Locale = 'en'): string {
   return `${minutes} min ${String(seconds).padStart(2, '0')} s`;
 }
 
+/** A measured number as people write it: whole when whole or large, else one decimal (comma in Spanish). */
+function measure(n: number, locale: Locale): string {
+  const text = Number.isInteger(n) || n >= 10 ? String(Math.round(n)) : n.toFixed(1);
+  return locale === 'es' ? text.replace('.', ',') : text;
+}
+
+/** Packet loss as shown next to a verdict: `0 %`, `12,5 %`. */
+export function formatLossPct(pct: number, locale: Locale = 'en'): string {
+  const safe = Number.isFinite(pct) ? Math.min(100, Math.max(0, pct)) : 0;
+  return `${measure(Math.round(safe * 10) / 10, locale)} %`;
+}
+
+/** A round-trip time: `23 ms`, `2.1 ms` (`2,1 ms` in Spanish). */
+export function formatRttMs(ms: number, locale: Locale = 'en'): string {
+  const safe = Number.isFinite(ms) && ms > 0 ? ms : 0;
+  return `${measure(Math.round(safe * 10) / 10, locale)} ms`;
+}
+
 /**
  * Colombian pesos as written in Colombia, in both languages: `$130.000` (dot thousands,
  * no cents: COP prices are whole pesos).

@@ -107,6 +107,12 @@ const en = {
   labelPayment: 'Payment',
   labelZone: 'Zone',
   labelDetail: 'Detail',
+  labelRouter: 'Router',
+  labelSector: 'Sector',
+  /** "0 % loss" */
+  loss: (pct: string) => `${pct} loss`,
+  /** WispHub's "general fault" flag on the line's router. */
+  generalFault: (router: string, description: string | null) => `${router}: general fault reported${description ? `: ${description}` : ''}.`,
 
   footerTask: (id: string) => `task ${id}`,
   footerPolls: (n: number) => (n === 1 ? '1 poll' : `${n} polls`),
@@ -227,6 +233,10 @@ const es: Words = {
   labelPayment: 'Pago',
   labelZone: 'Zona',
   labelDetail: 'Detalle',
+  labelRouter: 'Router',
+  labelSector: 'Sectorial',
+  loss: (pct) => `${pct} de pérdida`,
+  generalFault: (router, description) => `${router}: falla general reportada${description ? `: ${description}` : ''}.`,
 
   footerTask: (id) => `tarea ${id}`,
   footerPolls: (n) => (n === 1 ? '1 consulta' : `${n} consultas`),
