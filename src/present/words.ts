@@ -147,7 +147,7 @@ const en = {
   ambiguousMore: (n: number) => `…and ${n} more. Narrow the name or use the service id.`,
   unavailable: 'The client directory is unavailable right now. Try again with the service id, e.g. /ping 1001.',
   authRefused:
-    'The Ping API refused pingops’ credentials, so no check can run. Ask whoever runs the bot to check PING_API_KEY (or PING_API_USERNAME and PING_API_PASSWORD).',
+    'The Ping API refused pingops’ credentials, so no check can run. Ask whoever runs the bot to check PING_API_KEY (or PING_API_USERNAME and PING_API_PASSWORD; WISPHUB_API_KEY when pingops talks to WispHub directly).',
 };
 
 /** The shape both languages share. */
@@ -271,7 +271,7 @@ const es: Words = {
   ambiguousMore: (n) => `…y ${n} más. Precisa el nombre o usa el id de servicio.`,
   unavailable: 'El directorio de clientes no está disponible ahora. Intenta con el id de servicio, p. ej. /ping 1001.',
   authRefused:
-    'La API de ping rechazó las credenciales de pingops, así que no se puede hacer ninguna prueba. Pide a quien administra el bot que revise PING_API_KEY (o PING_API_USERNAME y PING_API_PASSWORD).',
+    'La API de ping rechazó las credenciales de pingops, así que no se puede hacer ninguna prueba. Pide a quien administra el bot que revise PING_API_KEY (o PING_API_USERNAME y PING_API_PASSWORD; WISPHUB_API_KEY si pingops habla directo con WispHub).',
 };
 
 const WORDS: Record<Locale, Words> = { en, es };
