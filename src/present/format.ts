@@ -27,10 +27,13 @@ function measure(n: number, locale: Locale): string {
   return locale === 'es' ? text.replace('.', ',') : text;
 }
 
-/** Packet loss as shown next to a verdict: `0 %`, `12,5 %`. */
+/** Packet loss as shown next to a verdict: `0 %`, `12.5 %` (`12,5 %` in Spanish). */
 export function formatLossPct(pct: number, locale: Locale = 'en'): string {
   const safe = Number.isFinite(pct) ? Math.min(100, Math.max(0, pct)) : 0;
-  return `${measure(Math.round(safe * 10) / 10, locale)} %`;
+  // Loss keeps its tenth (12.5 %): one lost packet in eight is not 13 %.
+  const tenths = Math.round(safe * 10) / 10;
+  const text = Number.isInteger(tenths) ? String(tenths) : tenths.toFixed(1);
+  return `${locale === 'es' ? text.replace('.', ',') : text} %`;
 }
 
 /** A round-trip time: `23 ms`, `2.1 ms` (`2,1 ms` in Spanish). */
