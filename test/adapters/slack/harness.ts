@@ -28,7 +28,12 @@ export interface HarnessOptions {
   locale?: 'es' | 'en';
   /** Check deadline of the PingService, virtual (default 60 s). */
   timeoutMs?: number;
+  /** The simulator's route layout (found by the client through `/openapi.json`); default v1. */
+  dialect?: 'v1' | 'plain';
 }
+
+/** The middleware route layouts suites run against. */
+export const LAYOUTS = ['v1', 'plain'] as const;
 
 /** The real Slack surface on a real HTTP server, a fake Slack, and a Ping API on loopback. */
 export interface Harness {
@@ -69,7 +74,7 @@ export function sign(body: string, timestamp: number, secret = SIGNING_SECRET): 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const { logger, lines: logs } = captureLogs();
   const slack = await startFakeSlack();
-  const sim = opts.fakePingApi ? null : await startSimulator({ speed: 100, logger });
+  const sim = opts.fakePingApi ? null : await startSimulator({ speed: 100, logger, dialect: opts.dialect ?? 'v1' });
   const fakeApi = opts.fakePingApi ? await startFakePingApi() : null;
   const baseUrl = sim?.url ?? fakeApi?.url ?? '';
   const config = loadConfig({
@@ -79,7 +84,16 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     SLACK_EDITS_PER_MIN: String(opts.editsPerMin ?? 1000),
     LOCALE: opts.locale ?? 'en',
   });
-  const api = createPingApi({ baseUrl, auth: { kind: 'none' }, timeoutMs: 2000, logger, retries: 1, minRetryDelayMs: 5, maxRetryDelayMs: 10 });
+  const api = createPingApi({
+    baseUrl,
+    auth: { kind: 'none' },
+    timeoutMs: 2000,
+    logger,
+    retries: 1,
+    minRetryDelayMs: 5,
+    maxRetryDelayMs: 10,
+    layout: sim ? 'auto' : 'v1',
+  });
   // One virtual clock for the surface and the check schedule (which waits ~1 s per packet before
   // its first poll); the simulator runs on real time at speed 100, so it is done long before.
   const clock = new ManualClock();
