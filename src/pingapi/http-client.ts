@@ -1,6 +1,8 @@
 /**
- * The Ping API over HTTP: endpoints, status mapping, auth retries and p-retry backoff.
- * Decisions live in normalize.ts and faults.ts; this file is the shell that sends and waits.
+ * The Ping API middleware over HTTP: its route layout (fixed, or detected from `/openapi.json`
+ * or a probe, and once more after a redeploy), status mapping and the JWT re-login. Decisions
+ * live in routes.ts, normalize.ts and faults.ts, retries in call-runner.ts; this file is the
+ * shell that sends and waits.
  */
 import type { PingApiAuth } from '../config.js';
 import type { ClientRecord } from '../core/client.js';
