@@ -21,6 +21,11 @@ export interface Core {
   apiUrl: string;
   /** Which API pingops talks to: the middleware or WispHub directly. */
   provider: 'middleware' | 'wisphub';
+  /**
+   * For a long-running bot: loads WispHub's client list in the background so the first name
+   * search is instant. Not for the CLI, where one check must not page through every client.
+   */
+  warmUp(): void;
   /** True when the built-in simulator serves the Ping API. */
   simulated: boolean;
   metrics: Metrics;
@@ -66,9 +71,10 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
   const budget = createTokenBucket({ perMinute: config.pingApi.ratePerMin, burst: Math.max(1, Math.round(config.pingApi.ratePerMin / 4)), clock });
   let api: PingApi;
   let provider: Core['provider'];
+  let warmUp = () => {};
   if (wisphubKey) {
     provider = 'wisphub';
-    api = createWispHubApi({
+    const wisphub = createWispHubApi({
       baseUrl: apiUrl,
       key: wisphubKey,
       timeoutMs: config.pingApi.timeoutMs,
@@ -78,6 +84,8 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
       budget,
       clock,
     });
+    warmUp = () => void wisphub.preloadClients();
+    api = wisphub;
     logger.info({ provider }, 'talking to WispHub directly');
   } else {
     provider = 'middleware';
@@ -111,6 +119,7 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     directory,
     apiUrl,
     provider,
+    warmUp,
     simulated: closeSim !== null,
     metrics,
     async close() {

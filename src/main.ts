@@ -29,6 +29,7 @@ async function main(): Promise<number> {
   });
   const clock = systemClock;
   const core = await createCore(config, logger, clock);
+  core.warmUp();
   const http = createHttpServer(logger.child({ component: 'http' }));
   http.mount('/metrics', (req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });

@@ -58,8 +58,14 @@ export function readCreatedTask(status: number, bodyText: string): { taskId: str
   return { taskId };
 }
 
+/** The WispHub provider, which can also load its client list ahead of the first look-up. */
+export interface WispHubApi extends PingApi {
+  /** Loads the client list in the background (refreshes compete last for the budget); never throws. */
+  preloadClients(): Promise<void>;
+}
+
 /** Builds the WispHub provider. */
-export function createWispHubApi(opts: WispHubApiOptions): PingApi {
+export function createWispHubApi(opts: WispHubApiOptions): WispHubApi {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger;
   const pageSize = opts.pageSize ?? 250;
@@ -192,6 +198,14 @@ export function createWispHubApi(opts: WispHubApiOptions): PingApi {
 
     async searchClients(query, o) {
       return query.trim() === '' ? [] : searchClients(await allClients(o), query);
+    },
+
+    async preloadClients() {
+      // The first name search (a Discord autocomplete has 3 s) should not wait for every page.
+      await refresh('low').then(
+        () => undefined,
+        () => undefined,
+      );
     },
 
     async health(o) {

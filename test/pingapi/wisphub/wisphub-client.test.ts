@@ -245,3 +245,23 @@ async function vi_waitFor(cond: () => boolean | Promise<boolean>): Promise<void>
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+describe('WispHub direct: preloading the client list', () => {
+  it('loads every page at background priority, so the first search asks nothing', async () => {
+    api.route('GET', '/api/clientes/', (req) => ({
+      status: 200,
+      body: { count: 3, next: null, previous: null, results: [whClient(1001, 'Ana Morales'), whClient(1002, 'Jorge Ramírez'), whClient(1003, 'Luz Dary Castro')].slice(Number(req.query.offset), Number(req.query.offset) + Number(req.query.limit)) },
+    }));
+    const taken: string[] = [];
+    const wh = client({ pageSize: 2, budget: { take: async (priority) => void taken.push(priority) } });
+    await wh.preloadClients();
+    expect(taken).toEqual(['low', 'low']);
+    expect((await wh.searchClients('jorge')).map((c) => c.serviceId)).toEqual([1002]);
+    expect(api.requests).toHaveLength(2);
+  });
+
+  it('never throws when WispHub is down', async () => {
+    api.route('GET', '/api/clientes/', { status: 403, body: { detail: 'Clave API inválida.' } });
+    await expect(client().preloadClients()).resolves.toBeUndefined();
+  });
+});
