@@ -3,7 +3,8 @@ import { createPingService, type PingService } from './core/ping-service.js';
 import { createDirectory } from './directory/client-directory.js';
 import type { Directory } from './directory/types.js';
 import { createPingApi } from './pingapi/http-client.js';
-import type { PingApi } from './pingapi/types.js';
+import { createWispHubApi } from './pingapi/wisphub/wisphub-client.js';
+import type { PingApi } from './core/ping-api.js';
 import { startSimulator } from './sim/server.js';
 import { systemClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
@@ -18,36 +19,53 @@ export interface Core {
   directory: Directory;
   /** The Ping API base URL in use (the simulator's when it was started). */
   apiUrl: string;
+  /** Which API pingops talks to: the middleware or WispHub directly. */
+  provider: 'middleware' | 'wisphub';
+  /**
+   * For a long-running bot: loads WispHub's client list in the background so the first name
+   * search is instant. Not for the CLI, where one check must not page through every client.
+   */
+  warmUp(): void;
   /** True when the built-in simulator serves the Ping API. */
   simulated: boolean;
   metrics: Metrics;
   close(): Promise<void>;
 }
 
-/** Wires the Ping API client (starting the simulator when PING_API_URL is unset), directory and service. */
+/**
+ * Wires the provider (the middleware, or WispHub directly; the built-in simulator in the
+ * configured dialect when neither is set), the directory and the service.
+ */
 export async function createCore(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Core> {
-  let apiUrl = config.pingApi.url;
+  let apiUrl = config.wisphub?.url ?? config.pingApi.url;
   let auth: PingApiAuth = config.pingApi.auth;
+  let wisphubKey: Secret | null = config.wisphub?.key ?? null;
   let closeSim: (() => Promise<void>) | null = null;
+  const dialect = config.sim.dialect;
   if (!apiUrl) {
     const sim = await startSimulator({
       port: config.sim.port,
+      dialect,
       shape: config.sim.shape,
-      auth: config.sim.auth,
+      // WispHub always wants its key: the simulator makes one up.
+      auth: dialect === 'wisphub' ? 'key' : config.sim.auth,
       speed: config.sim.speed,
       logger: logger.child({ component: 'sim' }),
     });
     apiUrl = sim.url;
     closeSim = () => sim.close();
     const { apiKey, username, password } = sim.credentials;
-    if (config.sim.auth === 'key' && apiKey) auth = { kind: 'key', header: 'X-API-Key', key: new Secret(apiKey) };
-    if (config.sim.auth === 'jwt' && username && password) auth = { kind: 'jwt', username, password: new Secret(password) };
-    logger.info({ url: apiUrl, shape: config.sim.shape, auth: config.sim.auth }, 'PING_API_URL is not set: started the built-in Ping API simulator');
+    if (dialect === 'wisphub' && apiKey) wisphubKey = new Secret(apiKey);
+    else if (config.sim.auth === 'key' && apiKey) auth = { kind: 'key', header: 'X-API-Key', key: new Secret(apiKey) };
+    else if (config.sim.auth === 'jwt' && username && password) auth = { kind: 'jwt', username, password: new Secret(password) };
+    logger.info(
+      { url: apiUrl, dialect, shape: config.sim.shape, auth: dialect === 'wisphub' ? 'key' : config.sim.auth },
+      'PING_API_URL and WISPHUB_API_URL are not set: started the built-in Ping API simulator',
+    );
     if (config.slack || config.discord) {
-      logger.warn('chat is answered from the SIMULATOR: its clients and verdicts are made up; set PING_API_URL to your Ping API');
+      logger.warn('chat is answered from the SIMULATOR: its clients and verdicts are made up; set PING_API_URL or WISPHUB_API_URL');
     }
   }
-  const api = createPingApi({ baseUrl: apiUrl, auth, timeoutMs: config.pingApi.timeoutMs, logger: logger.child({ component: 'pingapi' }) });
   // The upstream limit is per minute, so a quarter of it may go at once: a dozen people pinging
   // together start at once instead of queueing behind a burst of ten.
   const queue = createRequestQueue({
@@ -57,6 +75,43 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     max: config.pingApi.queueMax,
     maxWaitMs: config.pingApi.queueMaxWaitMs,
   });
+  // The client list's pages and the start-up route detection are neither polls nor creations:
+  // a person waiting on a name search goes with people's polls, background loads go last.
+  const budget = {
+    take: (priority: 'high' | 'low', signal?: AbortSignal) =>
+      priority === 'high' ? queue.take('poll', 'interactive', signal) : queue.take('create', 'background', signal),
+  };
+  let api: PingApi;
+  let provider: Core['provider'];
+  let warmUp = () => {};
+  if (wisphubKey) {
+    provider = 'wisphub';
+    const wisphub = createWispHubApi({
+      baseUrl: apiUrl,
+      key: wisphubKey,
+      timeoutMs: config.pingApi.timeoutMs,
+      logger: logger.child({ component: 'wisphub' }),
+      intermittentLossPct: config.pingApi.intermittentLossPct,
+      clientsTtlMs: config.wisphub?.clientsTtlMs ?? 600_000,
+      budget,
+      clock,
+    });
+    warmUp = () => void wisphub.preloadClients();
+    api = wisphub;
+    logger.info({ provider }, 'talking to WispHub directly');
+  } else {
+    provider = 'middleware';
+    const middleware = createPingApi({
+      baseUrl: apiUrl,
+      auth,
+      timeoutMs: config.pingApi.timeoutMs,
+      logger: logger.child({ component: 'pingapi' }),
+      layout: config.pingApi.paths,
+    });
+    // Learn the route layout at start, so the log says it before anyone pings (errors retry on first use).
+    void middleware.layout({ beforeRequest: (signal) => budget.take('low', signal), retries: 0 }).catch(() => {});
+    api = middleware;
+  }
   // A sped-up simulator finishes tasks sooner; poll around when its tasks really end.
   const speed = closeSim ? config.sim.speed : 1;
   const polling =
@@ -75,6 +130,8 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     service,
     directory,
     apiUrl,
+    provider,
+    warmUp,
     simulated: closeSim !== null,
     metrics,
     async close() {

@@ -1,11 +1,11 @@
 /** What the command line asked for. */
 export type CliCommand =
   | { kind: 'check'; target: string; packets: number | null; json: boolean; fresh: boolean }
-  | { kind: 'sim'; port: number | null }
+  | { kind: 'sim'; port: number | null; dialect: 'v1' | 'plain' | 'wisphub' | null }
   | { kind: 'help' }
   | { kind: 'usage_error'; message: string };
 
-/** Parses `pingops check <target> [--packets N] [--json] [--fresh]`, `pingops sim [--port N]`, `pingops help`. */
+/** Parses `pingops check <target> [--packets N] [--json] [--fresh]`, `pingops sim [--port N] [--dialect D]`, `pingops help`. */
 export function parseCliArgs(argv: readonly string[]): CliCommand {
   const [command, ...rest] = argv;
   switch (command) {
@@ -16,17 +16,36 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       return { kind: 'help' };
     case 'check':
       return parseCheck(rest);
-    case 'sim': {
-      if (rest.length === 0) return { kind: 'sim', port: null };
-      const [flag, value, ...extra] = rest;
-      if (flag !== '--port' || extra.length > 0) return { kind: 'usage_error', message: `unknown option ${String(flag === '--port' ? extra[0] : flag).slice(0, 40)}` };
-      const n = value === undefined || value.trim() === '' ? Number.NaN : Number(value);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) return { kind: 'usage_error', message: '--port takes a port number (0-65535)' };
-      return { kind: 'sim', port: n };
-    }
+    case 'sim':
+      return parseSim(rest);
     default:
       return { kind: 'usage_error', message: `unknown command "${command.slice(0, 40)}"` };
   }
+}
+
+const DIALECTS = ['v1', 'plain', 'wisphub'] as const;
+
+function parseSim(args: readonly string[]): CliCommand {
+  let port: number | null = null;
+  let dialect: (typeof DIALECTS)[number] | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i] ?? '';
+    const [name, inline] = flag.startsWith('--') && flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
+    if (name === '--port') {
+      const value = inline ?? args[++i];
+      const n = value === undefined || value.trim() === '' ? Number.NaN : Number(value);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) return { kind: 'usage_error', message: '--port takes a port number (0-65535)' };
+      port = n;
+    } else if (name === '--dialect') {
+      const value = inline ?? args[++i];
+      const d = DIALECTS.find((x) => x === value);
+      if (!d) return { kind: 'usage_error', message: '--dialect takes v1, plain or wisphub' };
+      dialect = d;
+    } else {
+      return { kind: 'usage_error', message: `unknown option ${flag.slice(0, 40)}` };
+    }
+  }
+  return { kind: 'sim', port, dialect };
 }
 
 function parseCheck(args: readonly string[]): CliCommand {

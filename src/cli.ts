@@ -14,8 +14,9 @@ const USAGE = `Usage:
       3 failed, timed out, cancelled, usage, configuration or Ping API error.
       <target>: a service id (1001, client-1001, #1001), a phone (+57…, tel:…),
       a document (doc:…, cc:…) or a name.
-  pingops sim [--port N]
-      Runs the built-in Ping API simulator alone (SIM_SHAPE, SIM_AUTH, SIM_SPEED apply).
+  pingops sim [--port N] [--dialect v1|plain|wisphub]
+      Runs the built-in Ping API simulator alone (SIM_DIALECT, SIM_SHAPE, SIM_AUTH, SIM_SPEED apply):
+      v1 the documented middleware, plain the middleware's code today, wisphub WispHub's own API.
   pingops help
 `;
 
@@ -35,12 +36,21 @@ async function cli(argv: string[]): Promise<number> {
   const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn');
 
   if (cmd.kind === 'sim') {
-    const sim = await startSimulator({ port: cmd.port ?? (config.sim.port || 8080), shape: config.sim.shape, auth: config.sim.auth, speed: config.sim.speed, logger });
-    process.stdout.write(`Ping API simulator listening on ${sim.url} (shape ${config.sim.shape}, auth ${config.sim.auth})\n`);
+    const dialect = cmd.dialect ?? config.sim.dialect;
+    const wisphub = dialect === 'wisphub';
+    const auth = wisphub ? 'key' : config.sim.auth;
+    if (dialect === 'plain' && auth === 'jwt') {
+      process.stderr.write('pingops: SIM_AUTH=jwt does not go with the plain dialect (the middleware today has no login)\n');
+      return 3;
+    }
+    const sim = await startSimulator({ port: cmd.port ?? (config.sim.port || 8080), dialect, shape: config.sim.shape, auth, speed: config.sim.speed, logger });
+    const what = dialect === 'v1' ? `dialect v1, shape ${config.sim.shape}` : `dialect ${dialect}`;
+    process.stdout.write(`Ping API simulator listening on ${sim.url} (${what}, auth ${auth})\n`);
     const { apiKey, username, password } = sim.credentials;
-    if (apiKey) process.stdout.write(`  PING_API_KEY=${apiKey}\n`);
-    if (username && password) process.stdout.write(`  PING_API_USERNAME=${username}\n  PING_API_PASSWORD=${password}\n`);
-    const env = [`PING_API_URL=${sim.url}`, ...(apiKey ? [`PING_API_KEY=${apiKey}`] : []), ...(username && password ? [`PING_API_USERNAME=${username}`, `PING_API_PASSWORD=${password}`] : [])];
+    const env = wisphub
+      ? [`WISPHUB_API_URL=${sim.url}`, `WISPHUB_API_KEY=${apiKey ?? ''}`]
+      : [`PING_API_URL=${sim.url}`, ...(apiKey ? [`PING_API_KEY=${apiKey}`] : []), ...(username && password ? [`PING_API_USERNAME=${username}`, `PING_API_PASSWORD=${password}`] : [])];
+    for (const line of env.slice(1)) process.stdout.write(`  ${line}\n`);
     process.stdout.write(`Try it from another terminal: ${env.join(' ')} npm start\n`);
     await new Promise<void>((resolve) => {
       for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => resolve());
@@ -75,7 +85,17 @@ async function cli(argv: string[]): Promise<number> {
             ? `busy: too many checks waiting for the Ping API; try again in ${Math.ceil(done.reason.retryAfterMs / 1000)} s`
             : undefined;
       process.stdout.write(
-        `${JSON.stringify({ service_id: done.serviceId, verdict: done.verdict, task_id: done.taskId, polls: done.polls, elapsed_ms: done.elapsedMs, message: done.message, ...(error ? { error } : {}) })}\n`,
+        `${JSON.stringify({
+          service_id: done.serviceId,
+          verdict: done.verdict,
+          task_id: done.taskId,
+          polls: done.polls,
+          elapsed_ms: done.elapsedMs,
+          message: done.message,
+          loss_pct: done.lossPct,
+          rtt_ms: done.rttMs,
+          ...(error ? { error } : {}),
+        })}\n`,
       );
     } else if (last) {
       process.stdout.write(`${last}\n`);

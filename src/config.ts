@@ -3,7 +3,7 @@ import type { Locale } from './present/locale.js';
 import { Secret } from './util/secret.js';
 
 /** The prefixes we own: a variable with one of them that we do not know is a typo, and fails. */
-const OWNED_PREFIXES = ['PING_', 'PINGOPS_', 'SLACK_', 'DISCORD_', 'SIM_'];
+const OWNED_PREFIXES = ['PING_', 'PINGOPS_', 'WISPHUB_', 'SLACK_', 'DISCORD_', 'SIM_'];
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const str = () => z.preprocess(emptyToUndefined, z.string().optional());
@@ -43,6 +43,11 @@ const schema = z.object({
   PING_QUEUE_MAX: int(500, 1, 100_000),
   PING_QUEUE_MAX_WAIT_MS: int(600_000, 1000, 3_600_000),
   PING_LOOKUP_TIMEOUT_MS: int(5000, 100, 15 * 60_000),
+  PING_API_PATHS: z.preprocess(emptyToUndefined, z.enum(['auto', 'v1', 'plain']).default('auto')),
+  PING_INTERMITTENT_LOSS_PCT: int(20, 1, 100),
+  WISPHUB_API_URL: url(),
+  WISPHUB_API_KEY: secret(),
+  WISPHUB_CLIENTS_TTL_MS: int(600_000, 10_000, 24 * 3_600_000),
   LOCALE: z.preprocess(emptyToUndefined, z.enum(['es', 'en']).default('es')),
   PORT: int(3000, 0, 65_535),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
@@ -57,6 +62,7 @@ const schema = z.object({
   DISCORD_API_URL: url(),
   DISCORD_THREADS: bool(false),
   SIM_SHAPE: z.preprocess(emptyToUndefined, z.enum(['envelope', 'status']).default('envelope')),
+  SIM_DIALECT: z.preprocess(emptyToUndefined, z.enum(['v1', 'plain', 'wisphub']).default('v1')),
   SIM_AUTH: z.preprocess(emptyToUndefined, z.enum(['none', 'key', 'jwt']).default('none')),
   SIM_PORT: int(0, 0, 65_535),
   SIM_SPEED: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(1000).default(1)),
@@ -81,7 +87,13 @@ export interface Config {
     queueMaxWaitMs: number;
     /** Deadline of one client look-up, never more than the check's (PING_LOOKUP_TIMEOUT_MS). */
     lookupTimeoutMs: number;
+    /** The middleware's route layout: `auto` detects it from `/openapi.json` (or a probe). */
+    paths: 'auto' | 'v1' | 'plain';
+    /** Client packet loss (%) from which a line that answers is intermittent (WispHub direct). */
+    intermittentLossPct: number;
   };
+  /** Set: talk to WispHub's own API instead of a middleware (`pingApi.url` is then null). */
+  wisphub: null | { url: string; key: Secret; clientsTtlMs: number };
   polling: {
     packets: number;
     initialDelayMs: number;
@@ -109,10 +121,13 @@ export interface Config {
     apiUrl: string | null;
     threads: boolean;
   };
-  sim: { shape: 'envelope' | 'status'; auth: 'none' | 'key' | 'jwt'; port: number; speed: number };
+  sim: { dialect: SimDialect; shape: 'envelope' | 'status'; auth: 'none' | 'key' | 'jwt'; port: number; speed: number };
   /** The SQLite store: a file path (created on first start) or `:memory:`. */
   store: { path: string };
 }
+
+/** Which API the simulator speaks: the middleware's `v1` or `plain` routes, or WispHub's own. */
+export type SimDialect = 'v1' | 'plain' | 'wisphub';
 
 /** A configuration problem, worded for the person starting the bot; never carries a secret value. */
 export class ConfigError extends Error {
@@ -159,6 +174,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
 
+  let wisphub: Config['wisphub'] = null;
+  if (e.WISPHUB_API_URL || e.WISPHUB_API_KEY) {
+    if (e.PING_API_URL) {
+      problems.push(
+        'PING_API_URL and WISPHUB_API_URL/WISPHUB_API_KEY: pick one Ping API, the middleware (PING_API_URL) or WispHub directly (WISPHUB_API_URL and WISPHUB_API_KEY), not both',
+      );
+    }
+    if (!e.WISPHUB_API_URL) problems.push('WISPHUB_API_URL: expected WispHub\'s API base URL (e.g. https://api.wisphub.net) with WISPHUB_API_KEY');
+    if (!e.WISPHUB_API_KEY) problems.push('WISPHUB_API_KEY: expected the WispHub API key with WISPHUB_API_URL');
+    if (e.WISPHUB_API_URL && e.WISPHUB_API_KEY) wisphub = { url: e.WISPHUB_API_URL, key: e.WISPHUB_API_KEY, clientsTtlMs: e.WISPHUB_CLIENTS_TTL_MS };
+  }
+  if (e.SIM_DIALECT === 'plain' && e.SIM_AUTH === 'jwt') {
+    problems.push('SIM_AUTH: expected none or key with SIM_DIALECT=plain (the middleware today has no login)');
+  }
+
   let slack: Config['slack'] = null;
   if (e.SLACK_BOT_TOKEN || e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) {
     if (!e.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN: expected the bot token (xoxb-…) when Slack is configured');
@@ -199,7 +229,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       queueMax: e.PING_QUEUE_MAX,
       queueMaxWaitMs: e.PING_QUEUE_MAX_WAIT_MS,
       lookupTimeoutMs: Math.min(e.PING_LOOKUP_TIMEOUT_MS, e.PING_TIMEOUT_MS),
+      paths: e.PING_API_PATHS,
+      intermittentLossPct: e.PING_INTERMITTENT_LOSS_PCT,
     },
+    wisphub,
     polling: {
       packets: e.PING_PACKETS,
       initialDelayMs: e.PING_INITIAL_DELAY_MS,
@@ -214,7 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     slack,
     discord,
-    sim: { shape: e.SIM_SHAPE, auth: e.SIM_AUTH, port: e.SIM_PORT, speed: e.SIM_SPEED },
+    sim: { dialect: e.SIM_DIALECT, shape: e.SIM_SHAPE, auth: e.SIM_AUTH, port: e.SIM_PORT, speed: e.SIM_SPEED },
     store: { path: e.PINGOPS_DB },
   });
 }

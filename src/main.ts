@@ -29,6 +29,7 @@ async function main(): Promise<number> {
   });
   const clock = systemClock;
   const core = await createCore(config, logger, clock);
+  core.warmUp();
   const http = createHttpServer(logger.child({ component: 'http' }));
   http.mount('/metrics', (req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
@@ -54,7 +55,8 @@ async function main(): Promise<number> {
     // The shell works without the health endpoints; a busy port must not stop a local try-out.
     logger.warn({ err: (err as Error).message, port: config.port }, 'http server not started');
   }
-  watchReadiness(core.api.health.bind(core.api), (ready) => http.setReady(ready), logger);
+  // Ready only once every surface is serving: a probe must not send traffic to an unmounted route.
+  const startReadiness = () => watchReadiness(core.api.health.bind(core.api), (ready) => http.setReady(ready), logger);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -78,6 +80,7 @@ async function main(): Promise<number> {
     } else {
       logger.info('no chat token set: running the shell on standard input (it ends at end of input)');
     }
+    startReadiness();
     const shell = runShell(deps, { input: process.stdin, output: process.stdout, interactive });
     // A signal means stop now: checks in flight are cancelled (their cards say so) rather than
     // holding the exit until their deadline; a second signal kills the process outright.
@@ -97,6 +100,7 @@ async function main(): Promise<number> {
     await s.start();
     logger.info({ surface: s.name }, 'surface started');
   }
+  startReadiness();
   await new Promise<void>((resolve) => {
     for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => void shutdown(sig).then(resolve));
   });

@@ -7,8 +7,10 @@ describe('CLI arguments', () => {
     [['check', 'Ana', 'Morales', '--json'], { kind: 'check', target: 'Ana Morales', packets: null, json: true, fresh: false }],
     [['check', '1001', '--packets', '6', '--fresh'], { kind: 'check', target: '1001', packets: 6, json: false, fresh: true }],
     [['check', '--packets=10', '1002'], { kind: 'check', target: '1002', packets: 10, json: false, fresh: false }],
-    [['sim'], { kind: 'sim', port: null }],
-    [['sim', '--port', '8080'], { kind: 'sim', port: 8080 }],
+    [['sim'], { kind: 'sim', port: null, dialect: null }],
+    [['sim', '--port', '8080'], { kind: 'sim', port: 8080, dialect: null }],
+    [['sim', '--dialect', 'plain', '--port', '0'], { kind: 'sim', port: 0, dialect: 'plain' }],
+    [['sim', '--dialect=wisphub'], { kind: 'sim', port: null, dialect: 'wisphub' }],
     [[], { kind: 'help' }],
     [['--help'], { kind: 'help' }],
   ])('%j', (argv, expected) => {
@@ -24,6 +26,8 @@ describe('CLI arguments', () => {
     [['sim', '--port', '99999'], '--port takes'],
     [['sim', '--port'], '--port takes'],
     [['sim', '--verbose'], 'unknown option --verbose'],
+    [['sim', '--dialect', 'v2'], '--dialect takes v1, plain or wisphub'],
+    [['sim', '--dialect'], '--dialect takes v1, plain or wisphub'],
     [['check', '1001', '-j'], 'unknown option -j'],
   ])('%j is a usage error', (argv, message) => {
     const r = parseCliArgs(argv);

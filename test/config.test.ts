@@ -22,7 +22,11 @@ describe('config', () => {
       queueMax: 500,
       queueMaxWaitMs: 600_000,
       lookupTimeoutMs: 5000,
+      paths: 'auto',
+      intermittentLossPct: 20,
     });
+    expect(c.wisphub).toBeNull();
+    expect(c.sim.dialect).toBe('v1');
     expect(c.polling).toEqual({ packets: 4, initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000, timeoutMs: 60_000, resultCacheMs: 30_000 });
     expect(c).toMatchObject({ locale: 'es', port: 3000, slack: null, discord: null });
     expect(Object.isFrozen(c) && Object.isFrozen(c.polling)).toBe(true);
@@ -50,6 +54,15 @@ describe('config', () => {
     [{ DISCORD_TOKEN: 't' }, 'DISCORD_APPLICATION_ID: expected'],
     [{ DISCORD_TOKEN: 't', DISCORD_APPLICATION_ID: 'abc' }, 'DISCORD_APPLICATION_ID: expected a numeric application id'],
     [{ PING_PACKTES: '4' }, 'PING_PACKTES: unknown setting'],
+    [{ WISPHUB_API_KYE: 'k' }, 'WISPHUB_API_KYE: unknown setting'],
+    [{ PING_API_PATHS: 'v2' }, 'PING_API_PATHS: expected one of auto, v1, plain'],
+    [{ SIM_DIALECT: 'soap' }, 'SIM_DIALECT: expected one of v1, plain, wisphub'],
+    [{ PING_INTERMITTENT_LOSS_PCT: '0' }, 'PING_INTERMITTENT_LOSS_PCT: expected a number of at least 1'],
+    [{ PING_INTERMITTENT_LOSS_PCT: '101' }, 'PING_INTERMITTENT_LOSS_PCT: expected a number of at most 100'],
+    [{ WISPHUB_API_URL: 'https://api.wisphub.net' }, 'WISPHUB_API_KEY: expected the WispHub API key with WISPHUB_API_URL'],
+    [{ WISPHUB_API_KEY: 'k' }, 'WISPHUB_API_URL: expected'],
+    [{ PING_API_URL: 'http://127.0.0.1:9', WISPHUB_API_URL: 'https://api.wisphub.net', WISPHUB_API_KEY: 'k' }, 'pick one Ping API'],
+    [{ SIM_DIALECT: 'plain', SIM_AUTH: 'jwt' }, 'SIM_AUTH: expected none or key with SIM_DIALECT=plain'],
   ])('rejects %j naming the variable', (env, expected) => {
     expect(problems(env).join('\n')).toContain(expected);
   });
@@ -72,6 +85,22 @@ describe('config', () => {
     expect(JSON.stringify(c)).not.toMatch(/super-secret|sig-000|key-456/);
     expect(String(c.slack?.botToken)).toBe('[redacted]');
     expect(c.slack?.botToken.reveal()).toBe(secret);
+  });
+
+  it('selects WispHub directly with its URL and key, the key kept secret', () => {
+    const c = loadConfig({ WISPHUB_API_URL: 'https://api.wisphub.net/', WISPHUB_API_KEY: 'wh-key-123', WISPHUB_CLIENTS_TTL_MS: '60000', PING_INTERMITTENT_LOSS_PCT: '30' });
+    expect(c.pingApi.url).toBeNull();
+    expect(c.wisphub?.url).toBe('https://api.wisphub.net');
+    expect(c.wisphub?.clientsTtlMs).toBe(60_000);
+    expect(c.wisphub?.key.reveal()).toBe('wh-key-123');
+    expect(c.pingApi.intermittentLossPct).toBe(30);
+    expect(JSON.stringify(c)).not.toContain('wh-key-123');
+    expect(problems({ PING_API_URL: 'http://x.example', WISPHUB_API_URL: 'https://w.example', WISPHUB_API_KEY: 'wh-key-123' }).join('\n')).not.toContain('wh-key-123');
+  });
+
+  it('reads PING_API_PATHS and SIM_DIALECT', () => {
+    expect(loadConfig({ PING_API_URL: 'http://127.0.0.1:9', PING_API_PATHS: 'plain' }).pingApi.paths).toBe('plain');
+    expect(loadConfig({ SIM_DIALECT: 'wisphub' }).sim.dialect).toBe('wisphub');
   });
 
   it('builds each auth mode and chat surface', () => {

@@ -31,6 +31,10 @@ export type CheckState =
       reason: DoneReason;
       /** True when this verdict came from the result cache, not a new task. */
       cached: boolean;
+      /** Packet loss 0-100 over the client's packets; null when unknown (middleware, cancelled, timed out). */
+      lossPct: number | null;
+      /** Average RTT of the client's replies in ms; null when unknown or no reply. */
+      rttMs: number | null;
     };
 
 export type DoneState = Extract<CheckState, { kind: 'done' }>;

@@ -3,7 +3,7 @@ import { BusyError, PermanentError, TransientError, toFault, type Fault } from '
 import type { QueuePosition, RequestKind } from './request-queue.js';
 import { pollDelay, type ScheduleConfig } from './schedule.js';
 import type { Verdict } from './verdict.js';
-import type { CallOptions, PingApi } from '../pingapi/types.js';
+import type { CallOptions, PingApi } from './ping-api.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 
@@ -20,6 +20,8 @@ export const POLL_JITTER = 0.1;
 export function jittered(delayMs: number, r: number): number {
   return Math.max(0, Math.round(delayMs * (1 + POLL_JITTER * (2 * r - 1))));
 }
+
+const NOT_MEASURED = { lossPct: null, rttMs: null } as const;
 
 /** Why a running check was aborted. */
 export type AbortCause = { kind: 'deadline' } | { kind: 'cancelled'; by: string | null; shutdown?: true };
@@ -80,8 +82,8 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
   let polls = 0;
   let lastFault: Fault | null = null;
 
-  const done = (verdict: Verdict, message: string | null, reason: DoneReason): DoneState => {
-    const state: DoneState = { kind: 'done', serviceId: o.serviceId, taskId, verdict, message, polls, elapsedMs: elapsed(), reason, cached: false };
+  const done = (verdict: Verdict, message: string | null, reason: DoneReason, measured: { lossPct: number | null; rttMs: number | null } = NOT_MEASURED): DoneState => {
+    const state: DoneState = { kind: 'done', serviceId: o.serviceId, taskId, verdict, message, polls, elapsedMs: elapsed(), reason, cached: false, ...measured };
     o.emit(state);
     return state;
   };
@@ -127,8 +129,8 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
         lastFault = null;
         failedPolls = 0;
         if (result.kind === 'final') {
-          log.info({ taskId, verdict: result.verdict, polls, elapsedMs: elapsed() }, 'check verdict');
-          return done(result.verdict, result.message, { kind: 'verdict' });
+          log.info({ taskId, verdict: result.verdict, polls, elapsedMs: elapsed(), lossPct: result.lossPct, rttMs: result.rttMs }, 'check verdict');
+          return done(result.verdict, result.message, { kind: 'verdict' }, { lossPct: result.lossPct, rttMs: result.rttMs });
         }
       } catch (err) {
         // A poll that outlasted its retries is not the end while the deadline allows another.

@@ -18,4 +18,13 @@ export interface ClientRecord {
   planName: string | null;
   planPrice: number | null;
   technicianId: number | null;
+  /**
+   * The router (MikroTik) serving the line, where the provider knows it (WispHub direct).
+   * `generalFault`: null when WispHub's `falla_general` is off; else its description ('' if none given).
+   */
+  router: { id: number; name: string; generalFault: string | null } | null;
+  /** The sector (sectorial) antenna, where the provider knows it. */
+  sector: { id: number; name: string } | null;
+  /** The zone's name, where the provider knows it (`zoneId` is the number). */
+  zoneName: string | null;
 }

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { PingApi } from '../pingapi/types.js';
+import type { PingApi } from './ping-api.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { runCheck, type AbortCause } from './check.js';
@@ -151,6 +151,8 @@ export function createPingService(deps: PingServiceDeps): PingService {
             taskId: null,
             verdict: 'failed',
             message: null,
+            lossPct: null,
+            rttMs: null,
             polls: 0,
             elapsedMs: 0,
             reason: { kind: 'busy', retryAfterMs: admission.retryAfterMs },
@@ -249,6 +251,8 @@ class Watcher implements CheckHandle {
       elapsedMs: this.elapsed(),
       reason: opts.shutdown ? { kind: 'cancelled', by: null, shutdown: true } : { kind: 'cancelled', by: by ?? null },
       cached: false,
+      lossPct: null,
+      rttMs: null,
     };
     this.push(state);
     this.onLeave(by ?? null);

@@ -1,6 +1,6 @@
 import type { ClientRecord } from '../core/client.js';
 import { PermanentError, TransientError, toFault, type Fault } from '../core/errors.js';
-import type { PingApi } from '../pingapi/types.js';
+import type { PingApi } from '../core/ping-api.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { foldText, SERVICE_ID_MAX, targetKey } from './target.js';

@@ -84,7 +84,7 @@ export function createAuthenticator(auth: PingApiAuth, deps: { transport: Transp
         kind: 'key',
         credentials: async () => ({ headers: { [auth.header]: auth.key.reveal() }, token: null }),
         invalidate: () => {},
-        rejected: (status) => new PermanentError('auth', `the Ping API rejected the API key (HTTP ${status})`, status),
+        rejected: (status) => new PermanentError('auth', `the Ping API rejected the API key (HTTP ${status}): check PING_API_KEY`, status),
         secrets: () => [auth.key.reveal()],
       };
     case 'jwt':
@@ -147,7 +147,11 @@ function jwtAuthenticator(
       if (used !== null && token === used) token = null;
     },
     rejected: (status) =>
-      new PermanentError('auth', `the Ping API refused the login token even after logging in again (HTTP ${status})`, status),
+      new PermanentError(
+        'auth',
+        `the Ping API refused the login token even after logging in again (HTTP ${status}): check PING_API_USERNAME and PING_API_PASSWORD`,
+        status,
+      ),
     secrets: () => [auth.password.reveal(), ...held],
   };
 }

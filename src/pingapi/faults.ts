@@ -56,26 +56,27 @@ export function faultForStatus(
   retryAfter: string | null,
   nowMs: number,
   notFound: string,
+  who = 'the Ping API',
 ): PingApiError {
   const detail = describeDetail(bodyText);
   if (status === 404) return new PermanentError('not_found', notFound, status);
   if (status === 401 || status === 403) {
-    return new PermanentError('auth', `the Ping API refused the credentials (HTTP ${status})`, status);
+    return new PermanentError('auth', `${who} refused the credentials (HTTP ${status})`, status);
   }
-  if (status === 408) return new TransientError('timeout', 'the Ping API timed out the request (HTTP 408)', status);
+  if (status === 408) return new TransientError('timeout', `${who} timed out the request (HTTP 408)`, status);
   if (status === 429) {
-    return new TransientError('rate_limited', 'the Ping API is rate limiting requests (HTTP 429)', status, parseRetryAfter(retryAfter, nowMs));
+    return new TransientError('rate_limited', `${who} is rate limiting requests (HTTP 429)`, status, parseRetryAfter(retryAfter, nowMs));
   }
   if (status >= 500) {
-    return new TransientError('server', `the Ping API failed (HTTP ${status})`, status, parseRetryAfter(retryAfter, nowMs));
+    return new TransientError('server', `${who} failed (HTTP ${status})`, status, parseRetryAfter(retryAfter, nowMs));
   }
   if (status === 422) {
-    return new PermanentError('invalid', `the Ping API found the request invalid${detail ? `: ${detail}` : ' (HTTP 422)'}`, status);
+    return new PermanentError('invalid', `${who} found the request invalid${detail ? `: ${detail}` : ' (HTTP 422)'}`, status);
   }
   if (status === 400) {
-    return new PermanentError('rejected', `the Ping API rejected the request${detail ? `: ${detail}` : ' (HTTP 400)'}`, status);
+    return new PermanentError('rejected', `${who} rejected the request${detail ? `: ${detail}` : ' (HTTP 400)'}`, status);
   }
-  return new PermanentError('rejected', `the Ping API answered HTTP ${status}${detail ? `: ${detail}` : ''}`, status);
+  return new PermanentError('rejected', `${who} answered HTTP ${status}${detail ? `: ${detail}` : ''}`, status);
 }
 
 /**

@@ -114,7 +114,7 @@ const verdictWord = (v: unknown): ApiVerdict | null => {
  */
 export function normalizeTaskResult(status: number, bodyText: string): TaskResult {
   if (status === 400) {
-    return { kind: 'final', verdict: 'failed', message: describeDetail(bodyText, MAX_MESSAGE_CHARS) };
+    return { kind: 'final', verdict: 'failed', message: describeDetail(bodyText, MAX_MESSAGE_CHARS), lossPct: null, rttMs: null };
   }
   if (status < 200 || status > 299) {
     throw new RangeError(`normalizeTaskResult reads 2xx and 400 answers, not HTTP ${status}`);
@@ -129,12 +129,12 @@ export function normalizeTaskResult(status: number, bodyText: string): TaskResul
   const message = cleanMessage(field(body, 'message'));
   const words = [field(body, 'action'), field(body, 'status'), field(body, 'result')];
   const verdict = verdictWord(words[0]) ?? verdictWord(words[1]) ?? verdictWord(words[2]);
-  if (verdict) return { kind: 'final', verdict, message };
-  if (field(body, 'ok') === false) return { kind: 'final', verdict: 'failed', message };
+  if (verdict) return { kind: 'final', verdict, message, lossPct: null, rttMs: null };
+  if (field(body, 'ok') === false) return { kind: 'final', verdict: 'failed', message, lossPct: null, rttMs: null };
   for (const w of words) {
     if (typeof w !== 'string' || w.trim() === '') continue;
     const word = w.trim().toLowerCase();
-    if (FAILED_WORDS.has(word)) return { kind: 'final', verdict: 'failed', message };
+    if (FAILED_WORDS.has(word)) return { kind: 'final', verdict: 'failed', message, lossPct: null, rttMs: null };
     if (!PENDING_WORDS.has(word)) {
       throw new PermanentError('unexpected', `unexpected answer from the Ping API: ${cleanMessage(w, 60) ?? '?'}`, status);
     }
@@ -263,15 +263,24 @@ export function normalizeClient(json: unknown): ClientRecord {
     planName: c.internet_plan_name,
     planPrice: c.internet_plan_price,
     technicianId: c.technician_id,
+    // The middleware drops WispHub's router and sector; only the direct provider has them.
+    router: null,
+    sector: null,
+    zoneName: null,
   };
 }
 
-/** True for an envelope saying "no such client" (`client_not_found`, `clients_not_found`, ...). */
+/**
+ * True for an answer saying "no such client": the envelope's `action` (`client_not_found`,
+ * `clients_not_found`, ...) or the plain layout's `{"detail": "client_not_found"}`.
+ */
 export function isClientNotFound(bodyText: string): boolean {
   const parsed = parseBody(bodyText);
   if (parsed.kind !== 'value' || !isObject(parsed.value)) return false;
   const action = field(parsed.value, 'action');
-  return typeof action === 'string' && /not_found$/i.test(action.trim());
+  if (typeof action === 'string') return /not_found$/i.test(action.trim());
+  const detail = field(parsed.value, 'detail');
+  return typeof detail === 'string' && /^clients?_not_found$/i.test(detail.trim());
 }
 
 const lookupRefused = (body: Record<string, unknown>, status: number) => {

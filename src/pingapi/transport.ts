@@ -49,7 +49,16 @@ const MAX_REDIRECTS = 3;
 export const DEFAULT_MAX_CONCURRENT = 32;
 
 /** Builds the transport for `baseUrl` (no trailing slash needed; a path prefix is kept). */
-export function createTransport(opts: { baseUrl: string; logger: Logger; clock: Clock; exchange?: Exchange; maxConcurrent?: number }): Transport {
+export function createTransport(opts: {
+  baseUrl: string;
+  logger: Logger;
+  clock: Clock;
+  exchange?: Exchange;
+  maxConcurrent?: number;
+  /** How errors name the service and its URL setting (default the middleware's). */
+  naming?: { who: string; urlSetting: string };
+}): Transport {
+  const { who, urlSetting } = opts.naming ?? { who: 'the Ping API', urlSetting: 'PING_API_URL' };
   const base = opts.baseUrl.replace(/\/+$/, '');
   const origin = new URL(base).origin;
   const maxConcurrent = opts.maxConcurrent ?? DEFAULT_MAX_CONCURRENT;
@@ -87,8 +96,8 @@ export function createTransport(opts: { baseUrl: string; logger: Logger; clock: 
           const failure = err instanceof ExchangeError ? err.failure : { kind: 'network' as const, code: 'connection failed' };
           const fault =
             failure.kind === 'timeout'
-              ? new TransientError('timeout', `the Ping API did not answer within ${ctx.timeoutMs} ms`)
-              : new TransientError('network', `could not reach the Ping API (${failure.kind === 'network' ? failure.code : 'aborted'})`);
+              ? new TransientError('timeout', `${who} did not answer within ${ctx.timeoutMs} ms`)
+              : new TransientError('network', `could not reach ${who} (${failure.kind === 'network' ? failure.code : 'aborted'})`);
           logger.debug({ method: spec.method, path, status: null, ms: clock.now() - started, fault: fault.kind }, 'ping api request failed');
           throw fault;
         } finally {
@@ -102,12 +111,12 @@ export function createTransport(opts: { baseUrl: string; logger: Logger; clock: 
           if (!next || next.origin !== origin) {
             throw new PermanentError(
               'rejected',
-              `the Ping API redirected elsewhere (HTTP ${res.status}${next ? ` to ${next.origin}` : ''}); point PING_API_URL at the final address`,
+              `${who} redirected elsewhere (HTTP ${res.status}${next ? ` to ${next.origin}` : ''}); point ${urlSetting} at the final address`,
               res.status,
             );
           }
           if (hop >= MAX_REDIRECTS) {
-            throw new PermanentError('rejected', `the Ping API redirected more than ${MAX_REDIRECTS} times`, res.status);
+            throw new PermanentError('rejected', `${who} redirected more than ${MAX_REDIRECTS} times`, res.status);
           }
           url = next;
           continue;

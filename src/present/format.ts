@@ -28,6 +28,27 @@ export function formatEta(ms: number): string {
   return `${Math.max(1, Math.round(safe / 60_000))} min`;
 }
 
+/** A measured number as people write it: whole when whole or large, else one decimal (comma in Spanish). */
+function measure(n: number, locale: Locale): string {
+  const text = Number.isInteger(n) || n >= 10 ? String(Math.round(n)) : n.toFixed(1);
+  return locale === 'es' ? text.replace('.', ',') : text;
+}
+
+/** Packet loss as shown next to a verdict: `0 %`, `12.5 %` (`12,5 %` in Spanish). */
+export function formatLossPct(pct: number, locale: Locale = 'en'): string {
+  const safe = Number.isFinite(pct) ? Math.min(100, Math.max(0, pct)) : 0;
+  // Loss keeps its tenth (12.5 %): one lost packet in eight is not 13 %.
+  const tenths = Math.round(safe * 10) / 10;
+  const text = Number.isInteger(tenths) ? String(tenths) : tenths.toFixed(1);
+  return `${locale === 'es' ? text.replace('.', ',') : text} %`;
+}
+
+/** A round-trip time: `23 ms`, `2.1 ms` (`2,1 ms` in Spanish). */
+export function formatRttMs(ms: number, locale: Locale = 'en'): string {
+  const safe = Number.isFinite(ms) && ms > 0 ? ms : 0;
+  return `${measure(Math.round(safe * 10) / 10, locale)} ms`;
+}
+
 /**
  * Colombian pesos as written in Colombia, in both languages: `$130.000` (dot thousands,
  * no cents: COP prices are whole pesos).

@@ -4,7 +4,7 @@ import type { Fault } from '../core/errors.js';
 import { classifyPaymentStatus, foldPaymentWord } from '../core/payment-status.js';
 import type { Verdict } from '../core/verdict.js';
 import type { Target, TargetError } from '../directory/types.js';
-import { firstLine, formatCop, formatElapsed, formatEta, isoDate, oneLine, shortTaskId, todayIso } from './format.js';
+import { firstLine, formatCop, formatElapsed, formatEta, formatLossPct, formatRttMs, isoDate, oneLine, shortTaskId, todayIso } from './format.js';
 import type { Locale } from './locale.js';
 import type { Tone, View, ViewButton, ViewField } from './view.js';
 import { words, type FaultAdvice, type FaultPhrase, type Words } from './words.js';
@@ -144,9 +144,29 @@ export function statusOf(state: CheckState, locale: Locale, opts: { initialDelay
   }
 }
 
+/** "0 % loss · 23 ms" when the provider measured them (WispHub direct), else null. */
+export function measuredOf(state: DoneState, locale: Locale): string | null {
+  const w = words(locale);
+  const parts = [
+    state.lossPct !== null ? w.loss(formatLossPct(state.lossPct, locale)) : null,
+    state.rttMs !== null ? formatRttMs(state.rttMs, locale) : null,
+  ];
+  const text = joinPresent(parts);
+  return text === '' ? null : text;
+}
+
+/** WispHub's general-fault flag on the client's router, as a warning line; null when off. */
+export function generalFaultWarning(client: ClientRecord | null, locale: Locale): string | null {
+  const router = client?.router;
+  if (!router || router.generalFault === null) return null;
+  const description = oneLine(router.generalFault, 200);
+  return words(locale).generalFault(oneLine(router.name, 60), description === '' ? null : description);
+}
+
 function doneHeadline(state: DoneState, locale: Locale): string {
   const w = words(locale);
-  const headline = w.headline[state.verdict];
+  const measured = state.reason.kind === 'verdict' ? measuredOf(state, locale) : null;
+  const headline = measured ? `${w.headline[state.verdict]} · ${measured}` : w.headline[state.verdict];
   switch (state.reason.kind) {
     case 'error':
       return `${headline}: ${describeFault(state.reason.fault, locale)}`;
@@ -192,7 +212,9 @@ export function clientFields(client: ClientRecord | null, locale: Locale): ViewF
   const balance =
     client.outstandingBalance !== null && client.outstandingBalance > 0 ? w.billingBalance(formatCop(client.outstandingBalance)) : null;
   add(w.labelPayment, joinPresent([client.paymentStatus === null ? null : paymentWord(w, client.paymentStatus), cutOff, balance]));
-  add(w.labelZone, client.zoneId !== null ? String(client.zoneId) : '');
+  add(w.labelZone, client.zoneName ?? (client.zoneId !== null ? String(client.zoneId) : ''));
+  add(w.labelRouter, client.router?.name ?? '');
+  add(w.labelSector, client.sector?.name ?? '');
   return fields;
 }
 
@@ -252,7 +274,7 @@ export function renderCheck(state: CheckState, client: ClientRecord | null, loca
     tone: toneOf(state),
     fields,
     meaning: state.kind === 'done' ? meaningOf(state, hold, locale) : null,
-    warning: billingWarning(hold, locale),
+    warning: joinPresent([generalFaultWarning(client, locale), billingWarning(hold, locale)], ' ') || null,
     footer: footerOf(state, locale),
     buttons: buttonsOf(final, locale),
     final,
@@ -277,7 +299,8 @@ export function renderVerdictNotice(
   else if (done.reason.kind === 'busy') clause = w.busy(formatEta(done.reason.retryAfterMs));
   else if (done.verdict === 'no_internet' && billingHold(client, opts.now ?? Date.now()).kind !== 'none') clause = w.shortNoInternetBilling;
   else clause = w.short[done.verdict];
-  return `${title}: ${w.headline[done.verdict]} — ${clause}.`;
+  const measured = done.reason.kind === 'verdict' ? measuredOf(done, locale) : null;
+  return `${title}: ${w.headline[done.verdict]}${measured ? ` (${measured})` : ''} — ${clause}.`;
 }
 
 /** How to use /ping, with examples. */

@@ -117,6 +117,12 @@ const en = {
   labelPayment: 'Payment',
   labelZone: 'Zone',
   labelDetail: 'Detail',
+  labelRouter: 'Router',
+  labelSector: 'Sector',
+  /** "0 % loss" */
+  loss: (pct: string) => `${pct} loss`,
+  /** WispHub's "general fault" flag on the line's router. */
+  generalFault: (router: string, description: string | null) => `${router}: general fault reported${description ? `: ${description}` : ''}.`,
 
   footerTask: (id: string) => `task ${id}`,
   footerPolls: (n: number) => (n === 1 ? '1 poll' : `${n} polls`),
@@ -153,7 +159,7 @@ const en = {
     `The client look-up for ${typed} answered service ${answered} instead, so nothing was pinged. Tell whoever runs the Ping API.`,
   unavailable: 'The client directory is unavailable right now. Try again with the service id, e.g. /ping 1001.',
   authRefused:
-    'The Ping API refused pingops’ credentials, so no check can run. Ask whoever runs the bot to check PING_API_KEY (or PING_API_USERNAME and PING_API_PASSWORD).',
+    'The Ping API refused pingops’ credentials, so no check can run. Ask whoever runs the bot to check PING_API_KEY (or PING_API_USERNAME and PING_API_PASSWORD; WISPHUB_API_KEY when pingops talks to WispHub directly).',
 };
 
 /** The shape both languages share. */
@@ -247,6 +253,10 @@ const es: Words = {
   labelPayment: 'Pago',
   labelZone: 'Zona',
   labelDetail: 'Detalle',
+  labelRouter: 'Router',
+  labelSector: 'Sectorial',
+  loss: (pct) => `${pct} de pérdida`,
+  generalFault: (router, description) => `${router}: falla general reportada${description ? `: ${description}` : ''}.`,
 
   footerTask: (id) => `tarea ${id}`,
   footerPolls: (n) => (n === 1 ? '1 consulta' : `${n} consultas`),
@@ -283,7 +293,7 @@ const es: Words = {
     `La búsqueda del cliente ${typed} respondió el servicio ${answered}, así que no se hizo ping. Avisa a quien administra la Ping API.`,
   unavailable: 'El directorio de clientes no está disponible ahora. Intenta con el id de servicio, p. ej. /ping 1001.',
   authRefused:
-    'La API de ping rechazó las credenciales de pingops, así que no se puede hacer ninguna prueba. Pide a quien administra el bot que revise PING_API_KEY (o PING_API_USERNAME y PING_API_PASSWORD).',
+    'La API de ping rechazó las credenciales de pingops, así que no se puede hacer ninguna prueba. Pide a quien administra el bot que revise PING_API_KEY (o PING_API_USERNAME y PING_API_PASSWORD; WISPHUB_API_KEY si pingops habla directo con WispHub).',
 };
 
 const WORDS: Record<Locale, Words> = { en, es };

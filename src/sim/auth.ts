@@ -13,6 +13,8 @@ export interface SimAuthOptions {
   apiKey?: string;
   /** Default `X-API-Key`. */
   apiKeyHeader?: string;
+  /** Set (WispHub: `Api-Key`): the header carries `<scheme> <key>`. */
+  apiKeyScheme?: string;
   username?: string;
   password?: string;
   /** Default 60 minutes. */
@@ -64,7 +66,8 @@ export function createSimAuth(opts: SimAuthOptions): SimAuth {
       if (mode === 'none') return { ok: true };
       if (mode === 'key') {
         const given = headers[headerName];
-        if (typeof given === 'string' && credentials.apiKey !== null && sameSecret(given, credentials.apiKey)) return { ok: true };
+        const expected = credentials.apiKey !== null && opts.apiKeyScheme ? `${opts.apiKeyScheme} ${credentials.apiKey}` : credentials.apiKey;
+        if (typeof given === 'string' && expected !== null && sameSecret(given.trim(), expected)) return { ok: true };
         return { ok: false, status: 403, detail: 'Invalid API key', headers: {} };
       }
       const denied: AuthCheck = { ok: false, status: 401, detail: INVALID_TOKEN, headers: { 'www-authenticate': 'Bearer' } };

@@ -234,3 +234,49 @@ export function probeTargetFor(client: WireClient, device: DeviceHost): ProbeTar
     lanInterface: client.lan_interface,
   };
 }
+
+/** Every simulated client on `today`, by service id. */
+export function allSimClients(today: string): WireClient[] {
+  return allProfiles().map((p) => toWire(p, today));
+}
+
+/** Routers with WispHub's "general fault" flag on, by zone: the README's demo of the warning line. */
+const GENERAL_FAULTS: Readonly<Record<number, string>> = {
+  8: 'Corte de fibra en el sector Magdalena; cuadrilla en camino',
+};
+
+const ZONE_CITY: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.entries(CITIES).flatMap(([city, { zones }]) => zones.map((z) => [z, city])),
+);
+
+/** A client as WispHub's own API (`/api/clientes/{id}/`) carries it: Spanish names, nested objects. */
+export function toWispHubClient(c: WireClient): Record<string, unknown> {
+  const city = ZONE_CITY[c.zone_id] ?? c.city;
+  const fault = GENERAL_FAULTS[c.zone_id];
+  return {
+    id_servicio: c.service_id,
+    usuario: `cliente${c.service_id}`,
+    nombre: c.name,
+    cedula: c.document,
+    telefono: c.phone,
+    direccion: c.address,
+    localidad: c.locality,
+    ciudad: c.city,
+    ip: c.antenna_ip,
+    estado: c.payment_status === 'active' ? 'Activo' : 'Suspendido',
+    fecha_corte: c.cut_off_date,
+    saldo: c.outstanding_balance.toFixed(2),
+    plan_internet: { id: PLANS.findIndex((p) => p.name === c.internet_plan_name) + 1, nombre: c.internet_plan_name },
+    zona: { id: c.zone_id, nombre: `${city} ${c.zone_id}` },
+    router: {
+      id: c.zone_id,
+      nombre: `RB-${c.zone_id}`,
+      ip: `190.14.${20 + c.zone_id}.1`,
+      falla_general: fault !== undefined,
+      falla_general_descripcion: fault ?? '',
+    },
+    sectorial: { id: c.zone_id * 10 + 1, nombre: `Sectorial ${city} ${c.zone_id}` },
+    tecnico: { id: c.technician_id, nombre: `Técnico ${c.technician_id}` },
+    coordenadas: null,
+  };
+}

@@ -13,6 +13,13 @@
  * - the status shape answers task creation with HTTP 202 (the contract allows 200 or 202);
  * - envelope pending answers rotate per task through every observed form, `null` body included.
  * Framework-level errors (auth, 405, 413, 422, unknown routes) are FastAPI's `{"detail": …}` in both shapes.
+ *
+ * Dialects (`dialect`): `v1` is the above, the documented routes; `plain` is the middleware's
+ * code today (`/api/...`, bare bodies, `X-API-Key` only, `status: error` as 400 `{"detail"}`;
+ * it reports intermittent as `{"status":"intermittent"}` too, an extension); `wisphub` is
+ * WispHub's own API (`/api/clientes/...`, `/api/tasks/{id}/` with the packets, `Authorization:
+ * Api-Key`, DRF pages and errors; an unknown task id is PENDING, as Celery answers).
+ * `/openapi.json` lists the routes of the middleware dialects.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -21,18 +28,33 @@ import type { ApiVerdict } from '../core/verdict.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { createSimAuth, type SimAuthMode, type SimCredentials } from './auth.js';
-import { findClientByDocument, findClientByPhone, probeTargetFor, searchSimClients, simClient, simDate, type WireClient } from './clients.js';
+import {
+  allSimClients,
+  findClientByDocument,
+  findClientByPhone,
+  probeTargetFor,
+  searchSimClients,
+  simClient,
+  simDate,
+  toWispHubClient,
+  type WireClient,
+} from './clients.js';
 import { scenarioFor } from './scenarios.js';
 import { buildWispHubResult, failureReasonOf, verdictFromWispHubTask, wispHubTaskAt, type WispHubTimeline } from './wisphub.js';
 
 export type SimShape = 'envelope' | 'status';
+
+/** Which API the simulator speaks: the middleware's documented routes, its code today, or WispHub's own. */
+export type SimDialect = 'v1' | 'plain' | 'wisphub';
 
 export interface SimulatorOptions {
   /** Default 0: any free port. */
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** Which server build to imitate: the documented envelope or the newer bare status answers. Default envelope. */
+  /** Which API to speak. Default v1. */
+  dialect?: SimDialect;
+  /** With dialect v1, which server build to imitate: the documented envelope or the newer bare status answers. Default envelope. */
   shape?: SimShape;
   /** Default none. */
   auth?: SimAuthMode;
@@ -114,32 +136,91 @@ interface Reply {
   headers?: Record<string, string>;
 }
 
-type RouteName = 'health' | 'token' | 'create' | 'result' | 'byServiceId' | 'byDocument' | 'byPhone' | 'search';
+type RouteName =
+  | 'health'
+  | 'openapi'
+  | 'token'
+  | 'create'
+  | 'result'
+  | 'byServiceId'
+  | 'byDocument'
+  | 'byPhone'
+  | 'search'
+  | 'allClients'
+  | 'whClients'
+  | 'whClient'
+  | 'whCreate'
+  | 'whTask';
 
-const ROUTES: readonly { name: RouteName; method: string; pattern: RegExp }[] = [
-  { name: 'health', method: 'GET', pattern: /^\/health\/?$/ },
-  { name: 'token', method: 'POST', pattern: /^\/api\/v1\/auth\/token\/?$/ },
-  { name: 'result', method: 'GET', pattern: /^\/api\/v1\/ping\/([^/]+)\/?$/ },
-  { name: 'create', method: 'POST', pattern: /^\/api\/v1\/([^/]+)\/ping\/?$/ },
-  { name: 'byServiceId', method: 'GET', pattern: /^\/api\/v1\/clients\/by-service-id\/([^/]+)\/?$/ },
-  { name: 'byDocument', method: 'GET', pattern: /^\/api\/v1\/clients\/by-document\/([^/]+)\/?$/ },
-  { name: 'byPhone', method: 'GET', pattern: /^\/api\/v1\/clients\/by-phone\/([^/]+)\/?$/ },
-  { name: 'search', method: 'GET', pattern: /^\/api\/v1\/clients\/search\/?$/ },
-];
+interface RouteDef {
+  name: RouteName;
+  method: string;
+  pattern: RegExp;
+  /** The route as FastAPI's `/openapi.json` lists it. */
+  template?: string;
+}
+
+/** The middleware's routes under a prefix: `/api/v1` (documented) or `/api` (the code today). */
+function middlewareRoutes(p: string, withLogin: boolean): RouteDef[] {
+  const e = p.replace(/\//g, '\\/');
+  const r = (name: RouteName, method: string, tail: string, template: string): RouteDef => ({
+    name,
+    method,
+    pattern: new RegExp(`^${e}${tail}\\/?$`),
+    template: `${p}${template}`,
+  });
+  return [
+    { name: 'health', method: 'GET', pattern: /^\/health\/?$/, template: '/health' },
+    { name: 'openapi', method: 'GET', pattern: /^\/openapi\.json$/ },
+    ...(withLogin ? [r('token', 'POST', '\\/auth\\/token', '/auth/token')] : []),
+    r('result', 'GET', '\\/ping\\/([^/]+)', '/ping/{task_id}/'),
+    r('create', 'POST', '\\/([^/]+)\\/ping', '/{service_id}/ping/'),
+    r('byServiceId', 'GET', '\\/clients\\/by-service-id\\/([^/]+)', '/clients/by-service-id/{service_id}'),
+    r('byDocument', 'GET', '\\/clients\\/by-document\\/([^/]+)', '/clients/by-document/{document}'),
+    r('byPhone', 'GET', '\\/clients\\/by-phone\\/([^/]+)', '/clients/by-phone/{phone}'),
+    r('search', 'GET', '\\/clients\\/search', '/clients/search'),
+    ...(withLogin ? [] : [r('allClients', 'GET', '\\/clients', '/clients/')]),
+  ];
+}
+
+const ROUTES: Readonly<Record<SimDialect, readonly RouteDef[]>> = {
+  v1: middlewareRoutes('/api/v1', true),
+  plain: middlewareRoutes('/api', false),
+  wisphub: [
+    { name: 'whClients', method: 'GET', pattern: /^\/api\/clientes\/?$/ },
+    { name: 'whCreate', method: 'POST', pattern: /^\/api\/clientes\/([^/]+)\/ping\/?$/ },
+    { name: 'whClient', method: 'GET', pattern: /^\/api\/clientes\/([^/]+)\/?$/ },
+    { name: 'whTask', method: 'GET', pattern: /^\/api\/tasks\/([^/]+)\/?$/ },
+  ],
+};
+
+/** A minimal OpenAPI document listing a dialect's routes, as FastAPI serves it. */
+function openApiOf(routes: readonly RouteDef[]): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    if (!r.template) continue;
+    (paths[r.template] ??= {})[r.method.toLowerCase()] = { operationId: r.name };
+  }
+  return { openapi: '3.1.0', info: { title: 'WispHub Local API', version: '1.0.0' }, paths };
+}
 
 /** Starts a simulator listening on `host:port` (default 127.0.0.1, any free port). */
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
-  const shape: SimShape = opts.shape ?? 'envelope';
+  const dialect: SimDialect = opts.dialect ?? 'v1';
+  // The plain layout answers bare bodies: the newer builds' shape.
+  const shape: SimShape = dialect === 'plain' ? 'status' : (opts.shape ?? 'envelope');
+  const routes = ROUTES[dialect];
   const speed = opts.speed ?? 1;
   if (!(Number.isFinite(speed) && speed > 0)) throw new RangeError('simulator speed must be a positive number');
   const clock = opts.clock ?? systemClock;
   const random = opts.random ?? Math.random;
-  const log = opts.logger.child({ component: 'sim', shape });
+  const log = opts.logger.child({ component: 'sim', dialect, shape });
   const auth = createSimAuth({
     mode: opts.auth ?? 'none',
     clock,
     ...(opts.apiKey !== undefined && { apiKey: opts.apiKey }),
     ...(opts.apiKeyHeader !== undefined && { apiKeyHeader: opts.apiKeyHeader }),
+    ...(dialect === 'wisphub' && { apiKeyHeader: 'Authorization', apiKeyScheme: 'Api-Key' }),
     ...(opts.username !== undefined && { username: opts.username }),
     ...(opts.password !== undefined && { password: opts.password }),
     ...(opts.tokenTtlMs !== undefined && { tokenTtlMs: opts.tokenTtlMs }),
@@ -151,6 +232,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     const scenario = scenarioFor(serviceId);
     const client = simClient(serviceId, simDate(clock.now()));
     if (scenario === null || client === null) {
+      if (dialect === 'plain') return { status: 400, body: { detail: 'Ping failed. No se pudo obtener el task_id.' } };
+      if (dialect === 'wisphub') return { status: 404, body: { detail: 'No encontrado.' } };
       return shape === 'envelope'
         ? { status: 404, body: envelope(false, 'error', 'service_not_found', null, 'Service not found') }
         : { status: 404, body: { detail: 'Service not found' } };
@@ -168,6 +251,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     }
     stats.tasksCreated++;
     log.debug({ taskId: task.id, serviceId, scenario: scenario.outcome, packets, durationMs: Math.round(durationMs) }, 'sim task created');
+    if (dialect === 'plain') return { status: 200, body: { task_id: task.id } };
+    if (dialect === 'wisphub') return { status: 202, body: { task_id: task.id, status: 'PROCESS' } };
     return shape === 'envelope'
       ? { status: 200, body: envelope(true, 'success', 'ping_created', { task_id: task.id }, null, true) }
       : { status: 202, body: { task_id: task.id } };
@@ -190,6 +275,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     }
     if (verdict === 'failed') {
       const reason = failureReasonOf(wh) ?? 'ping failed';
+      if (dialect === 'plain') {
+        // The middleware today says only this for router errors.
+        return { status: 400, body: { detail: wh.status === 'SUCCESS' ? 'MikroTik interface error.' : `Ping failed: ${reason}` } };
+      }
       return shape === 'envelope'
         ? { status: 200, body: envelope(false, 'error', 'ping_failed', null, reason, true) }
         : { status: 400, body: { detail: `Ping failed: ${reason}` } };
@@ -199,8 +288,18 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     return { status: 200, body: envelope(true, type, action, null, null, true) };
   };
 
-  const route = async (req: IncomingMessage, name: RouteName, param: string, query: URLSearchParams): Promise<Reply> => {
-    if (name === 'health') return { status: 200, body: { status: 'ok' } };
+  /** WispHub's own task answer: the packets, as the middleware reads them. */
+  const readWispHubTask = (taskId: string): Reply => {
+    const task = tasks.get(taskId);
+    if (!task) return { status: 200, body: { task: { status: 'PENDING', result: null } } };
+    const wh = wispHubTaskAt(task.timeline, clock.now());
+    log.debug({ taskId: task.id, serviceId: task.serviceId, wisphub: wh.status }, 'sim task polled');
+    return { status: 200, body: { task: wh } };
+  };
+
+  const route = async (req: IncomingMessage, name: RouteName, param: string, query: URLSearchParams, base: string): Promise<Reply> => {
+    if (name === 'health') return { status: 200, body: dialect === 'plain' ? { status: 'ok', service: 'WispHub Local API' } : { status: 'ok' } };
+    if (name === 'openapi') return { status: 200, body: openApiOf(routes) };
     if (name === 'token') {
       if (auth.mode !== 'jwt') return notFound();
       const body = await readBody(req);
@@ -217,10 +316,38 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     }
 
     const allowed = auth.check(req.headers);
-    if (!allowed.ok) return { status: allowed.status, body: { detail: allowed.detail }, headers: allowed.headers };
+    if (!allowed.ok) {
+      if (dialect === 'plain') return { status: 403, body: { detail: 'API Key inválida o ausente.' } };
+      if (dialect === 'wisphub') {
+        const given = req.headers.authorization !== undefined;
+        return { status: 403, body: { detail: given ? 'Clave API inválida.' : 'Las credenciales de autenticación no se proveyeron.' } };
+      }
+      return { status: allowed.status, body: { detail: allowed.detail }, headers: allowed.headers };
+    }
 
     const today = simDate(clock.now());
     switch (name) {
+      case 'whCreate': {
+        const serviceId = parsePathInt(param);
+        const body = await readBody(req);
+        if (!body.ok) return body.reply;
+        const pings = validatePings(body.text);
+        if (!pings.ok) return { status: 400, body: { pings: [String((pings.error as { msg?: unknown }).msg ?? 'invalid')] } };
+        if (serviceId === 'invalid') return { status: 404, body: { detail: 'No encontrado.' } };
+        return createTask(serviceId, pings.value);
+      }
+      case 'whTask':
+        stats.polls++;
+        return readWispHubTask(param);
+      case 'whClient': {
+        const id = parsePathInt(param);
+        const client = id === 'invalid' ? null : simClient(id, today);
+        return client ? { status: 200, body: toWispHubClient(client) } : { status: 404, body: { detail: 'No encontrado.' } };
+      }
+      case 'whClients':
+        return wispHubPage(allSimClients(today), query, base);
+      case 'allClients':
+        return { status: 200, body: allSimClients(today) };
       case 'create': {
         const errors: unknown[] = [];
         const serviceId = parsePathInt(param);
@@ -238,16 +365,18 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       case 'byServiceId': {
         const id = parsePathInt(param);
         if (id === 'invalid') return { status: 422, body: { detail: [intParsing(['path', 'service_id'], param)] } };
-        return clientReply(simClient(id, today));
+        return clientReply(simClient(id, today), dialect);
       }
       case 'byDocument':
-        return clientReply(findClientByDocument(param, today));
+        return clientReply(findClientByDocument(param, today), dialect);
       case 'byPhone':
-        return clientReply(findClientByPhone(param, today));
+        return clientReply(findClientByPhone(param, today), dialect);
       case 'search': {
         const q = query.get('q');
         if (q === null) return { status: 422, body: { detail: [missingField(['query', 'q'])] } };
-        return { status: 200, body: { ok: true, type: 'success', action: 'clients_listed', data: searchSimClients(q, today), message: null } };
+        const found = searchSimClients(q, today);
+        if (dialect === 'plain') return { status: 200, body: found };
+        return { status: 200, body: { ok: true, type: 'success', action: 'clients_listed', data: found, message: null } };
       }
     }
   };
@@ -262,11 +391,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
 
     let reply: Reply;
     let routeName: RouteName | null = null;
-    const matches = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).filter((x) => x.m !== null);
+    const matches = routes.map((r) => ({ r, m: r.pattern.exec(path) })).filter((x) => x.m !== null);
     const hit = matches.find((x) => x.r.method === method);
     if (hit) {
       routeName = hit.r.name;
-      reply = await route(req, hit.r.name, lenientDecode(hit.m?.[1] ?? ''), query);
+      reply = await route(req, hit.r.name, lenientDecode(hit.m?.[1] ?? ''), query, `http://${req.headers.host ?? '127.0.0.1'}`);
     } else if (matches.length > 0) {
       const allow = [...new Set(matches.map((x) => x.r.method))].join(', ');
       reply = { status: 405, body: { detail: 'Method Not Allowed' }, headers: { allow } };
@@ -324,10 +453,36 @@ function envelope(ok: boolean, type: string, action: string, data: unknown, mess
   return withMeta ? { ok, type, action, data, message, meta: null } : { ok, type, action, data, message };
 }
 
-function clientReply(client: WireClient | null): Reply {
+function clientReply(client: WireClient | null, dialect: SimDialect): Reply {
+  if (dialect === 'plain') return client ? { status: 200, body: client } : { status: 404, body: { detail: 'client_not_found' } };
   return client
     ? { status: 200, body: envelope(true, 'success', 'client_found', client, null) }
     : { status: 404, body: envelope(false, 'error', 'client_not_found', null, 'Client not found') };
+}
+
+/** Most clients one WispHub page carries. */
+const MAX_PAGE = 500;
+
+/** A DRF page of WispHub clients; `next` is plain http, as WispHub's own links often are. */
+function wispHubPage(all: WireClient[], query: URLSearchParams, base: string): Reply {
+  const num = (name: string, def: number) => {
+    const v = query.get(name);
+    const n = v === null || !/^\d+$/.test(v) ? def : Number(v);
+    return Number.isSafeInteger(n) ? n : def;
+  };
+  const limit = Math.max(1, Math.min(MAX_PAGE, num('limit', 50)));
+  const offset = num('offset', 0);
+  const page = all.slice(offset, offset + limit).map(toWispHubClient);
+  const link = (o: number) => `${base}/api/clientes/?limit=${limit}&offset=${o}`;
+  return {
+    status: 200,
+    body: {
+      count: all.length,
+      next: offset + limit < all.length ? link(offset + limit) : null,
+      previous: offset > 0 ? link(Math.max(0, offset - limit)) : null,
+      results: page,
+    },
+  };
 }
 
 function notFound(): Reply {

@@ -5,6 +5,7 @@
  */
 import type { ApiVerdict } from '../core/verdict.js';
 import type { Scenario } from './scenarios.js';
+import { isPublicIPv4 } from '../util/ip.js';
 import { between } from './seeded.js';
 
 /** Celery's task states as WispHub reports them; other Celery states may appear on the wire. */
@@ -138,8 +139,9 @@ export function buildWispHubResult(
   const probes: WispHubProbe[] = [];
   switch (scenario.outcome) {
     case 'stable': {
-      // Up to a fifth of the packets may drop and the line still counts as stable.
-      const lost = random() < 0.3 ? Math.floor(n / 5) : 0;
+      // Some packets may drop and the line still counts as stable: strictly under a fifth, so
+      // both the middleware's rule (80 % answered) and pingops's (loss under 20 %) agree.
+      const lost = random() < 0.3 ? Math.ceil(n / 5) - 1 : 0;
       const lostAt = chooseIndexes(n, lost, random);
       for (let i = 0; i < n; i++) {
         probes.push(lostAt.has(i) ? timeout(target.customerHost) : reply(target.customerHost, between(random, 900, 4800)));
@@ -248,20 +250,6 @@ function sum(probes: WispHubProbe[], field: 'sent' | 'received'): number {
 
 function answeredSomething(p: WispHubProbe): boolean {
   return count(p.received) > 0 || typeof p.time === 'string';
-}
-
-/** A public (globally routed) IPv4 address: the antenna side; private IPs and MACs are the customer side. */
-function isPublicIPv4(host: string): boolean {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host.trim());
-  if (!m) return false;
-  const [a, b] = [Number(m[1]), Number(m[2])];
-  if ([a, b, Number(m[3]), Number(m[4])].some((o) => o > 255)) return false;
-  if (a === 10 || a === 127 || a === 0 || a >= 224) return false;
-  if (a === 172 && b >= 16 && b <= 31) return false;
-  if (a === 192 && b === 168) return false;
-  if (a === 169 && b === 254) return false;
-  if (a === 100 && b >= 64 && b <= 127) return false; // carrier-grade NAT, common on WISPs
-  return true;
 }
 
 function clip(s: string): string {

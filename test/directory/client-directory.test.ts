@@ -5,7 +5,7 @@ import type { TaskResult } from '../../src/core/verdict.js';
 import { createDirectory, matchScore } from '../../src/directory/client-directory.js';
 import { foldText } from '../../src/directory/target.js';
 import type { Directory } from '../../src/directory/types.js';
-import type { CallOptions, PingApi } from '../../src/pingapi/types.js';
+import type { CallOptions, PingApi } from '../../src/core/ping-api.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { bareClient } from '../support/clients.js';
 import { ManualClock, settle } from '../support/manual-clock.js';

@@ -1,4 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startSimulator, type SimDialect } from '../../src/sim/server.js';
+import { silentLogger } from '../../src/util/logger.js';
 import { fixture, startFakePingApi, type FakePingApi } from '../fakes/fake-ping-api.js';
 import { CLI, jsonLines, killStarted, runProgram, startProgram, testEnv } from '../support/spawn.js';
 
@@ -28,8 +30,9 @@ describe('pingops check (monitoring exit codes)', () => {
     const lines = r.stdout.split('\n').filter((l) => l !== '');
     expect(lines).toHaveLength(1);
     const out = JSON.parse(lines[0] ?? '') as Record<string, unknown>;
-    expect(Object.keys(out).sort()).toEqual(['elapsed_ms', 'message', 'polls', 'service_id', 'task_id', 'verdict']);
-    expect(out).toMatchObject({ service_id: 1001, verdict: 'stable', task_id: expect.stringMatching(/^[0-9a-f-]{36}$/), polls: expect.any(Number) });
+    expect(Object.keys(out).sort()).toEqual(['elapsed_ms', 'loss_pct', 'message', 'polls', 'rtt_ms', 'service_id', 'task_id', 'verdict']);
+    // The middleware does not say loss or RTT.
+    expect(out).toMatchObject({ service_id: 1001, verdict: 'stable', task_id: expect.stringMatching(/^[0-9a-f-]{36}$/), polls: expect.any(Number), loss_pct: null, rtt_ms: null });
     expect(out.polls).toBeGreaterThanOrEqual(1);
     expect(out.elapsed_ms).toEqual(expect.any(Number));
   });
@@ -130,6 +133,104 @@ describe('pingops check (monitoring exit codes)', () => {
   });
 });
 
+/**
+ * `npx pingops check` against a separate Ping API process on loopback, configured as an
+ * operator would: the middleware as documented (v1), the middleware's code today (plain, found
+ * through its /openapi.json), and WispHub directly.
+ */
+describe.each([
+  ['v1', 'key'],
+  ['plain', 'key'],
+  ['wisphub', 'key'],
+] as const)('pingops check against a %s API', (dialect: SimDialect, auth) => {
+  let env: Record<string, string> = {};
+  beforeEach(async () => {
+    const sim = await startSimulator({ dialect, auth, speed: 50, logger: silentLogger });
+    cleanup.push(() => sim.close());
+    const key = sim.credentials.apiKey ?? '';
+    env = {
+      ...(dialect === 'wisphub' ? { WISPHUB_API_URL: sim.url, WISPHUB_API_KEY: key } : { PING_API_URL: sim.url, PING_API_KEY: key }),
+      PING_PACKET_MS: '20',
+      PING_INTERVAL_MS: '10',
+      PING_MAX_INTERVAL_MS: '50',
+      PING_TIMEOUT_MS: '5000',
+    };
+  });
+
+  it.each([
+    ['1001', 'stable', 0],
+    ['1002', 'intermittent', 1],
+    ['1003', 'no_internet', 2],
+    ['1004', 'failed', 3],
+    ['1008', 'antenna_only', 1],
+  ] as const)('check %s --json reports %s and exits %i', async (id, verdict, code) => {
+    const r = await check([id, '--json'], env);
+
+    expect(r.code, r.stderr).toBe(code);
+    const [out] = jsonLines(r.stdout) as Record<string, unknown>[];
+    expect(out).toMatchObject({ service_id: Number(id), verdict });
+    if (dialect !== 'wisphub') {
+      expect(out).toMatchObject({ loss_pct: null, rtt_ms: null });
+      return;
+    }
+    // Straight from WispHub, pingops measured the client's packets itself.
+    const measured = {
+      stable: { loss_pct: 0, rtt_ms: expect.any(Number) },
+      intermittent: { loss_pct: expect.any(Number), rtt_ms: expect.any(Number) },
+      no_internet: { loss_pct: 100, rtt_ms: null },
+      antenna_only: { loss_pct: 100, rtt_ms: null },
+      failed: { loss_pct: null, rtt_ms: null, message: 'input does not match any value of interface' },
+    }[verdict];
+    expect(out).toMatchObject(measured);
+    if (verdict === 'intermittent') expect(out?.loss_pct).toBeGreaterThanOrEqual(20);
+  });
+
+  it('finds a client by name and prints the card for people', async () => {
+    const r = await check(['Ana Morales'], env);
+
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Ana Morales · 1001: ✅ Stable connection');
+    expect(r.stdout).toContain('  Address: Cra 12 #34-56 · Centro · Tunja');
+    if (dialect === 'wisphub') {
+      expect(r.stdout).toMatch(/Stable connection · 0 % loss · \d+(\.\d)? ms/);
+      expect(r.stdout).toContain('  Router: RB-4');
+    }
+  });
+
+  it('exits 3 with "not found" for an unknown client', async () => {
+    const r = await check(['9999', '--json'], env);
+
+    expect(r.code).toBe(3);
+    expect(jsonLines(r.stdout)).toEqual([{ service_id: null, verdict: null, error: 'not_found', message: 'Client 9999 not found.' }]);
+  });
+
+  it('exits 3 naming the key setting when the key is wrong', async () => {
+    const wrong = dialect === 'wisphub' ? { WISPHUB_API_KEY: 'not-the-key' } : { PING_API_KEY: 'not-the-key' };
+    const r = await check(['1001', '--json'], { ...env, ...wrong });
+
+    expect(r.code).toBe(3);
+    expect(r.stdout + r.stderr).toContain(dialect === 'wisphub' ? 'WISPHUB_API_KEY' : 'PING_API_KEY');
+    expect(r.stdout + r.stderr).not.toContain('not-the-key');
+  });
+});
+
+describe('choosing the Ping API', () => {
+  it('refuses to start with both PING_API_URL and WISPHUB_API_URL, telling to pick one', async () => {
+    const r = await check(['1001'], { PING_API_URL: 'http://127.0.0.1:9', WISPHUB_API_URL: 'http://127.0.0.1:9', WISPHUB_API_KEY: SECRET });
+
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('pick one Ping API');
+    expect(r.stderr).not.toContain(SECRET);
+  });
+
+  it.each(['plain', 'wisphub'])('SIM_DIALECT=%s: the embedded simulator speaks it and the check works', async (dialect) => {
+    const r = await check(['1008', '--json'], { SIM_DIALECT: dialect });
+
+    expect(r.code, r.stderr).toBe(1);
+    expect(jsonLines(r.stdout)).toEqual([expect.objectContaining({ service_id: 1008, verdict: 'antenna_only' })]);
+  });
+});
+
 describe('pingops check with hostile text from the Ping API', () => {
   it('lists ambiguous matches on stderr without the escape sequences in their names', async () => {
     const api = await fakeApi();
@@ -165,6 +266,21 @@ describe('pingops sim', () => {
     // And it is a working Ping API, not just a health page.
     const client = await fetch(`${url}/api/v1/clients/by-service-id/1001`);
     expect(await client.json()).toMatchObject({ ok: true, data: { service_id: 1001, name: 'Ana Morales' } });
+
+    p.signal('SIGTERM');
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('--dialect wisphub prints the WispHub settings to use and serves WispHub\'s routes with the key', async () => {
+    const p = startProgram([...CLI, 'sim', '--port', '0', '--dialect', 'wisphub'], { env: testEnv() });
+    await p.waitFor('npm start\n');
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+) /.exec(p.stdout())?.[1] ?? '';
+    const key = /WISPHUB_API_KEY=(\S+)/.exec(p.stdout())?.[1] ?? '';
+    expect(p.stdout()).toContain(`Try it from another terminal: WISPHUB_API_URL=${url} WISPHUB_API_KEY=${key} npm start`);
+
+    expect((await fetch(`${url}/api/clientes/1001/`)).status).toBe(403);
+    const client = await fetch(`${url}/api/clientes/1001/`, { headers: { authorization: `Api-Key ${key}` } });
+    expect(await client.json()).toMatchObject({ id_servicio: 1001, nombre: 'Ana Morales', estado: 'Activo', router: { nombre: 'RB-4' } });
 
     p.signal('SIGTERM');
     expect(await p.exited).toEqual({ code: 0, signal: null });

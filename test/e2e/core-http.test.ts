@@ -1,13 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { roomyQueue } from '../support/queue.js';
 import type { CheckState } from '../../src/core/check-state.js';
 import { createPingService } from '../../src/core/ping-service.js';
 import { createPingApi } from '../../src/pingapi/http-client.js';
+import { createWispHubApi } from '../../src/pingapi/wisphub/wisphub-client.js';
 import { startSimulator } from '../../src/sim/server.js';
 import { systemClock } from '../../src/util/clock.js';
 import type { Logger } from '../../src/util/logger.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { Secret } from '../../src/util/secret.js';
-import { createRequestQueue } from '../../src/core/request-queue.js';
 import type { PingApiAuth } from '../../src/config.js';
 import { fixture, startFakePingApi, type FakePingApi } from '../fakes/fake-ping-api.js';
 import { captureLogs } from '../support/log-capture.js';
@@ -26,7 +27,7 @@ function serviceFor(baseUrl: string, auth: PingApiAuth = { kind: 'none' }, logge
     clock: systemClock,
     logger,
     polling,
-    queue: createRequestQueue({ perMinute: 100_000, burst: 1000, clock: systemClock, max: 100_000, maxWaitMs: 3_600_000 }),
+    queue: roomyQueue(),
   });
   cleanup.push(() => service.close());
   return { api, service };
@@ -59,6 +60,51 @@ describe('checks end to end against the built-in simulator', () => {
     const results = await Promise.all(Object.keys(expected).map((id) => service.check(Number(id)).done));
     expect(Object.fromEntries(results.map((d) => [d.serviceId, d.verdict]))).toEqual(expected);
     for (const d of results) expect(d.polls).toBeGreaterThanOrEqual(1);
+  });
+
+  it('reaches every scenario verdict against the plain layout, found through /openapi.json (key auth)', async () => {
+    const sim = await startSimulator({ dialect: 'plain', auth: 'key', speed: 200, logger: silentLogger });
+    cleanup.push(() => sim.close());
+    const api = createPingApi({
+      baseUrl: sim.url,
+      auth: { kind: 'key', header: 'X-API-Key', key: new Secret(sim.credentials.apiKey ?? '') },
+      timeoutMs: 1000,
+      logger: silentLogger,
+      layout: 'auto',
+    });
+    const service = createPingService({ api, clock: systemClock, logger: silentLogger, polling, queue: roomyQueue() });
+    cleanup.push(() => service.close());
+    const expected = { 1001: 'stable', 1002: 'intermittent', 1003: 'no_internet', 1004: 'failed', 1008: 'antenna_only' } as const;
+    const results = await Promise.all(Object.keys(expected).map((id) => service.check(Number(id)).done));
+    expect(Object.fromEntries(results.map((d) => [d.serviceId, d.verdict]))).toEqual(expected);
+    expect(results.find((d) => d.serviceId === 1004)?.message).toBe('MikroTik interface error.');
+    for (const d of results) expect(d).toMatchObject({ lossPct: null, rttMs: null });
+    await expect(api.layout()).resolves.toBe('plain');
+  });
+
+  it('reaches every scenario verdict straight against WispHub, with loss and RTT measured', async () => {
+    const sim = await startSimulator({ dialect: 'wisphub', auth: 'key', speed: 200, logger: silentLogger });
+    cleanup.push(() => sim.close());
+    const api = createWispHubApi({
+      baseUrl: sim.url,
+      key: new Secret(sim.credentials.apiKey ?? ''),
+      timeoutMs: 1000,
+      logger: silentLogger,
+      intermittentLossPct: 20,
+      clientsTtlMs: 60_000,
+    });
+    const service = createPingService({ api, clock: systemClock, logger: silentLogger, polling, queue: roomyQueue() });
+    cleanup.push(() => service.close());
+    const expected = { 1001: 'stable', 1002: 'intermittent', 1003: 'no_internet', 1004: 'failed', 1007: 'stable', 1008: 'antenna_only' } as const;
+    const results = await Promise.all(Object.keys(expected).map((id) => service.check(Number(id)).done));
+    expect(Object.fromEntries(results.map((d) => [d.serviceId, d.verdict]))).toEqual(expected);
+    const by = (id: number) => results.find((d) => d.serviceId === id);
+    expect(by(1001)).toMatchObject({ lossPct: 0, rttMs: expect.any(Number) });
+    expect(by(1002)?.lossPct).toBeGreaterThanOrEqual(20);
+    expect(by(1003)).toMatchObject({ lossPct: 100, rttMs: null });
+    expect(by(1004)).toMatchObject({ lossPct: null, rttMs: null, message: 'input does not match any value of interface' });
+    expect(by(1008)).toMatchObject({ lossPct: 100, rttMs: null });
+    await expect(api.searchClients('Carlos Pérez')).resolves.toEqual([expect.objectContaining({ serviceId: 1006 }), expect.objectContaining({ serviceId: 1007 })]);
   });
 
   it('gives up on a task that never finishes at the deadline', async () => {

@@ -72,16 +72,20 @@ async function slashCommand(port: number, slack: FakeSlack, text: string): Promi
 const mentionOf = (slack: FakeSlack) =>
   slack.callsTo('chat.postMessage').find((c) => typeof c.args.text === 'string' && c.args.text.startsWith('<@U123>'));
 
-describe('npm start with chat tokens', () => {
+// The same paths against the documented middleware, the middleware's code today, and WispHub directly.
+describe.each(['v1', 'plain', 'wisphub'] as const)('npm start with chat tokens (SIM_DIALECT=%s)', (dialect) => {
   it('serves Slack in HTTP mode on PORT: a /ping ends with the verdict mention; SIGTERM exits 0', async () => {
     const slack = await fakeSlack();
-    const bot = startProgram(MAIN, { env: testEnv(slackEnv(slack)), keepOpen: true });
+    const bot = startProgram(MAIN, { env: testEnv({ ...slackEnv(slack), SIM_DIALECT: dialect }), keepOpen: true });
     const port = await httpPort(bot);
     await until(async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined), '/readyz');
 
     expect(await slashCommand(port, slack, '1001')).toBe(200);
     const mention = await until(() => mentionOf(slack), 'the requester mention');
     expect(String(mention.args.text)).toContain('Stable connection');
+    // Straight from WispHub the verdict carries what pingops measured; the middleware says neither.
+    if (dialect === 'wisphub') expect(String(mention.args.text)).toMatch(/Stable connection \(0 % loss · \d+(\.\d)? ms\)/);
+    else expect(String(mention.args.text)).not.toContain('% loss');
     expect(mention.token).toBe(SLACK_TOKEN);
 
     bot.signal('SIGTERM');
@@ -92,7 +96,7 @@ describe('npm start with chat tokens', () => {
 
   it('connects to Discord with the Guilds intent only and answers /ping with a final embed', async () => {
     const discord = await fakeDiscord();
-    const bot = startProgram(MAIN, { env: testEnv(discordEnv(discord)), keepOpen: true });
+    const bot = startProgram(MAIN, { env: testEnv({ ...discordEnv(discord), SIM_DIALECT: dialect }), keepOpen: true });
     await discord.whenReady();
     expect(discord.identifies[0]?.intents).toBe(1);
 
@@ -101,6 +105,7 @@ describe('npm start with chat tokens', () => {
       JSON.stringify(c.body).includes('Intermittent connection'),
     );
     expect(JSON.stringify(final.body)).toContain('pingops:rerun:1002');
+    if (dialect === 'wisphub') expect(JSON.stringify(final.body)).toMatch(/Intermittent connection · \d+(\.\d)? % loss · \d+(\.\d)? ms/);
 
     bot.signal('SIGTERM');
     expect((await bot.exited).code).toBe(0);
@@ -109,7 +114,7 @@ describe('npm start with chat tokens', () => {
 
   it('runs Slack and Discord in the same process, without a shell', async () => {
     const [slack, discord] = await Promise.all([fakeSlack(), fakeDiscord()]);
-    const bot = startProgram(MAIN, { env: testEnv({ ...slackEnv(slack), ...discordEnv(discord) }), keepOpen: true });
+    const bot = startProgram(MAIN, { env: testEnv({ ...slackEnv(slack), ...discordEnv(discord), SIM_DIALECT: dialect }), keepOpen: true });
     const port = await httpPort(bot);
     await discord.whenReady();
     expect(await slashCommand(port, slack, '1008')).toBe(200);

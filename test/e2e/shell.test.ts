@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { finalCard, sanitizeTerminal, statusLine } from '../../src/adapters/shell/terminal.js';
 import type { View } from '../../src/present/view.js';
 import { fixture, startFakePingApi, type FakePingApi } from '../fakes/fake-ping-api.js';
-import { MAIN, jsonLines, killStarted, runProgram, startProgram, testEnv } from '../support/spawn.js';
+import { MAIN, jsonLines, killStarted, runProgram, startProgram, testEnv as baseTestEnv } from '../support/spawn.js';
 
 // Every control character a terminal acts on, plus the bidi overrides that reorder what is shown.
 // eslint-disable-next-line no-control-regex
@@ -25,7 +25,10 @@ function expectCleanStdout(stdout: string): void {
   expect(stdout).not.toMatch(TERMINAL_CONTROL);
 }
 
-describe('pingops shell (npm start without chat tokens)', () => {
+// What talks to the simulator runs against both middleware route layouts.
+describe.each(['v1', 'plain'] as const)('pingops shell against the %s layout', (dialect) => {
+  const testEnv = (over: Record<string, string | undefined> = {}) => baseTestEnv({ SIM_DIALECT: dialect, ...over });
+
   it('runs /ping 1001 to the final card and exits 0 at end of input, finishing the check in flight', async () => {
     // stdin closes right after the line: the check is still in flight when input ends.
     const r = await runProgram(MAIN, { env: testEnv(), input: '/ping 1001\n' });
@@ -72,6 +75,35 @@ describe('pingops shell (npm start without chat tokens)', () => {
     expect(r.stdout).toContain('Ana Morales · 1001: ✅ Stable connection');
     expectCleanStdout(r.stdout);
   });
+
+});
+
+describe('pingops shell straight against WispHub (SIM_DIALECT=wisphub)', () => {
+  it('shows loss and RTT, the router, and the router\'s general fault', async () => {
+    const r = await runProgram(MAIN, { env: baseTestEnv({ SIM_DIALECT: 'wisphub' }), input: '/ping 1001\n/ping 1008\n' });
+
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Ana Morales · 1001: ✅ Stable connection · 0 % loss · \d+(\.\d)? ms/);
+    expect(r.stdout).toContain('  Router: RB-4');
+    expect(r.stdout).toContain('  Sector: Sectorial Tunja 4');
+    expect(r.stdout).toContain('Diana Patiño · 1008: 📡 Antenna only · 100 % loss');
+    expect(r.stdout).toContain('  ! RB-8: general fault reported: Corte de fibra en el sector Magdalena; cuadrilla en camino.');
+    expectCleanStdout(r.stdout);
+    const logs = jsonLines(r.stderr) as Record<string, unknown>[];
+    expect(logs.find((l) => l.msg === 'check verdict' && l.serviceId === 1001)).toMatchObject({ lossPct: 0, rttMs: expect.any(Number) });
+  });
+
+  it('speaks Spanish: pérdida and falla general', async () => {
+    const r = await runProgram(MAIN, { env: baseTestEnv({ SIM_DIALECT: 'wisphub', LOCALE: 'es' }), input: '/ping 1008\n' });
+
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('100 % de pérdida');
+    expect(r.stdout).toContain('RB-8: falla general reportada: Corte de fibra');
+  });
+});
+
+describe('pingops shell (npm start without chat tokens)', () => {
+  const testEnv = baseTestEnv;
 
   it('answers junk with the usage hint and starts no check', async () => {
     const r = await runProgram(MAIN, { env: testEnv(), input: '/ping 1001; rm -rf /\n/ping\n/ping $(reboot)\n' });

@@ -10,6 +10,8 @@ const done = (over: Partial<DoneState>): DoneState => ({
   message: null,
   polls: 2,
   elapsedMs: 4500,
+  lossPct: null,
+  rttMs: null,
   reason: { kind: 'verdict' },
   cached: false,
   ...over,

@@ -144,7 +144,7 @@ describe('static key', () => {
     const retries = retryRecorder();
     const err = await rejectionOf(client({ kind: 'key', header: 'X-API-Key', key: new Secret('key-abc-123') }).createTask(1001, 4, { onRetry: retries.onRetry }));
     expect(err).toBeInstanceOf(PermanentError);
-    expect((err as Error).message).toBe(`the Ping API rejected the API key (HTTP ${status})`);
+    expect((err as Error).message).toBe(`the Ping API rejected the API key (HTTP ${status}): check PING_API_KEY`);
     expect(api.requests).toHaveLength(1);
     expect(retries.calls).toEqual([]);
   });

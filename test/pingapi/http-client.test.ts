@@ -67,16 +67,16 @@ describe('createTask', () => {
 
 describe('getResult', () => {
   it.each([
-    ['envelope stable', { status: 200, body: fixture('api-result-stable.json') }, { kind: 'final', verdict: 'stable', message: null }],
+    ['envelope stable', { status: 200, body: fixture('api-result-stable.json') }, { kind: 'final', verdict: 'stable', message: null, lossPct: null, rttMs: null }],
     ['envelope pending', { status: 200, body: fixture('api-result-pending.json') }, { kind: 'pending', message: null }],
     [
       'status antenna_only',
       { status: 200, body: fixture('api-result-status-antenna-only.json') },
-      { kind: 'final', verdict: 'antenna_only', message: 'Customer device is unreachable, but the main antenna has connection.' },
+      { kind: 'final', verdict: 'antenna_only', message: 'Customer device is unreachable, but the main antenna has connection.', lossPct: null, rttMs: null },
     ],
     ['status pending', { status: 200, body: fixture('api-result-status-pending.json') }, { kind: 'pending', message: 'Ping task is still processing.' }],
     ['empty body', { status: 200, body: '' }, { kind: 'pending', message: null }],
-    ['400 detail', { status: 400, body: fixture('api-error-detail.json') }, { kind: 'final', verdict: 'failed', message: 'Ping failed' }],
+    ['400 detail', { status: 400, body: fixture('api-error-detail.json') }, { kind: 'final', verdict: 'failed', message: 'Ping failed', lossPct: null, rttMs: null }],
   ])('%s', async (_n, response, want) => {
     api.route('GET', RESULT, response);
     await expect(client().getResult(TASK)).resolves.toEqual(want);

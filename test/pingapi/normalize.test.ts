@@ -29,23 +29,23 @@ type Expectation =
   | { reader: 'client'; status: number; want: 'found' | null };
 
 const FIXTURES: Record<string, Expectation> = {
-  'api-result-stable.json': { reader: 'result', status: 200, want: { kind: 'final', verdict: 'stable', message: null } },
-  'api-result-intermittent.json': { reader: 'result', status: 200, want: { kind: 'final', verdict: 'intermittent', message: null } },
-  'api-result-no-internet.json': { reader: 'result', status: 200, want: { kind: 'final', verdict: 'no_internet', message: null } },
-  'api-result-failed.json': { reader: 'result', status: 200, want: { kind: 'final', verdict: 'failed', message: null } },
+  'api-result-stable.json': { reader: 'result', status: 200, want: { kind: 'final', verdict: 'stable', message: null, lossPct: null, rttMs: null } },
+  'api-result-intermittent.json': { reader: 'result', status: 200, want: { kind: 'final', verdict: 'intermittent', message: null, lossPct: null, rttMs: null } },
+  'api-result-no-internet.json': { reader: 'result', status: 200, want: { kind: 'final', verdict: 'no_internet', message: null, lossPct: null, rttMs: null } },
+  'api-result-failed.json': { reader: 'result', status: 200, want: { kind: 'final', verdict: 'failed', message: null, lossPct: null, rttMs: null } },
   'api-result-pending.json': { reader: 'result', status: 200, want: { kind: 'pending', message: null } },
   'api-result-status-stable.json': {
     reader: 'result',
     status: 200,
-    want: { kind: 'final', verdict: 'stable', message: 'Client device has an active connection.' },
+    want: { kind: 'final', verdict: 'stable', message: 'Client device has an active connection.', lossPct: null, rttMs: null },
   },
   'api-result-status-antenna-only.json': {
     reader: 'result',
     status: 200,
-    want: { kind: 'final', verdict: 'antenna_only', message: 'Customer device is unreachable, but the main antenna has connection.' },
+    want: { kind: 'final', verdict: 'antenna_only', message: 'Customer device is unreachable, but the main antenna has connection.', lossPct: null, rttMs: null },
   },
   'api-result-status-pending.json': { reader: 'result', status: 200, want: { kind: 'pending', message: 'Ping task is still processing.' } },
-  'api-error-detail.json': { reader: 'result', status: 400, want: { kind: 'final', verdict: 'failed', message: 'Ping failed' } },
+  'api-error-detail.json': { reader: 'result', status: 400, want: { kind: 'final', verdict: 'failed', message: 'Ping failed', lossPct: null, rttMs: null } },
   'api-create-ok.json': { reader: 'created', status: 200, want: { taskId: TASK } },
   'api-create-bare.json': { reader: 'created', status: 202, want: { taskId: TASK } },
   'api-create-failed.json': { reader: 'created', status: 200, want: { throws: 'rejected' } },
@@ -79,7 +79,7 @@ describe('every api fixture', () => {
 });
 
 describe('normalizeTaskResult: loose shapes', () => {
-  const final = (verdict: string, message: string | null = null) => ({ kind: 'final', verdict, message });
+  const final = (verdict: string, message: string | null = null) => ({ kind: 'final', verdict, message, lossPct: null, rttMs: null });
   const pending = (message: string | null = null) => ({ kind: 'pending', message });
   const cases: [string, number, string, unknown][] = [
     ['action pending', 200, '{"action":"pending"}', pending()],

@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { PingApiAuth } from '../../src/config.js';
 import { createPingApi } from '../../src/pingapi/http-client.js';
-import type { PingApi } from '../../src/pingapi/types.js';
+import type { PingApi } from '../../src/core/ping-api.js';
 import { Secret } from '../../src/util/secret.js';
 import { fixture } from '../fakes/fake-ping-api.js';
 import { captureLogs, useFakePingApi } from './helpers.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { firstLine, formatCop, formatElapsed, isoDate, oneLine, shortTaskId, todayIso, truncate } from '../../src/present/format.js';
+import { formatLossPct, formatRttMs } from '../../src/present/format.js';
 
 describe('formatElapsed', () => {
   it.each([
@@ -90,5 +91,32 @@ describe('dates and ids', () => {
   it('shortens a task id to 8 characters', () => {
     expect(shortTaskId('7f4c2a9e-3b1d-4e8a-9c55-0d6e2f1a8b34')).toBe('7f4c2a9e');
     expect(shortTaskId('t-1')).toBe('t-1');
+  });
+});
+
+describe('formatLossPct and formatRttMs', () => {
+  it.each([
+    [0, 'en', '0 %'],
+    [100, 'en', '100 %'],
+    [12.5, 'en', '12.5 %'],
+    [12.5, 'es', '12,5 %'],
+    [33.333, 'en', '33.3 %'],
+    [-3, 'en', '0 %'],
+    [140, 'en', '100 %'],
+    [Number.NaN, 'en', '0 %'],
+  ] as const)('loss %s (%s) → %s', (pct, locale, want) => {
+    expect(formatLossPct(pct, locale)).toBe(want);
+  });
+
+  it.each([
+    [23.4, 'en', '23 ms'],
+    [49.5, 'en', '50 ms'],
+    [2.068, 'en', '2.1 ms'],
+    [2.068, 'es', '2,1 ms'],
+    [4, 'en', '4 ms'],
+    [0.87, 'en', '0.9 ms'],
+    [-1, 'en', '0 ms'],
+  ] as const)('rtt %s (%s) → %s', (ms, locale, want) => {
+    expect(formatRttMs(ms, locale)).toBe(want);
   });
 });

@@ -31,7 +31,7 @@ const suspended: ClientRecord = { ...ana, paymentStatus: 'suspended', cutOffDate
 function done(verdict: Verdict, extra: Partial<DoneState> = {}): DoneState {
   const reason: DoneReason =
     verdict === 'cancelled' ? { kind: 'cancelled', by: null } : verdict === 'timed_out' ? { kind: 'deadline' } : { kind: 'verdict' };
-  return { kind: 'done', serviceId: 1001, taskId: TASK, verdict, message: null, polls: 3, elapsedMs: 4500, reason, cached: false, ...extra };
+  return { kind: 'done', serviceId: 1001, taskId: TASK, verdict, message: null, polls: 3, elapsedMs: 4500, reason, cached: false, lossPct: null, rttMs: null, ...extra };
 }
 
 const fault = (kind: Fault['kind'], status: number | null = null, message = 'boom'): Fault => ({ kind, status, message });
@@ -502,5 +502,71 @@ describe('help and error texts', () => {
   it('says the directory is down and offers the service id', () => {
     expect(unavailableText('en')).toContain('/ping 1001');
     expect(unavailableText('es')).toContain('no está disponible');
+  });
+});
+
+describe('renderCheck: loss and RTT (WispHub direct)', () => {
+  it.each([
+    ['en', 'stable', 0, 23.4, '✅ Stable connection · 0 % loss · 23 ms'],
+    ['es', 'stable', 0, 2.068, '✅ Conexión estable · 0 % de pérdida · 2,1 ms'],
+    ['en', 'intermittent', 12.5, 49.5, '⚠️ Intermittent connection · 12.5 % loss · 50 ms'],
+    ['en', 'no_internet', 100, null, '🔴 No internet · 100 % loss'],
+    ['en', 'stable', null, 23, '✅ Stable connection · 23 ms'],
+    ['en', 'stable', null, null, '✅ Stable connection'],
+  ] as const)('%s %s, loss %s, rtt %s → %s', (locale, verdict, lossPct, rttMs, status) => {
+    const view = renderCheck(done(verdict, { lossPct, rttMs }), ana, locale, { now: NOW });
+    expect(view.status).toBe(status);
+    expect(view.text).toBe(`Ana Morales · 1001: ${status}`);
+  });
+
+  it('a verdict notice carries them too', () => {
+    expect(renderVerdictNotice(done('stable', { lossPct: 0, rttMs: 23 }), ana, 'en', { now: NOW })).toMatch(/^Ana Morales · 1001: ✅ Stable connection \(0 % loss · 23 ms\) — /);
+  });
+
+  it('a check that ended on a fault shows none', () => {
+    const state = done('failed', { reason: { kind: 'error', fault: { kind: 'server', message: 'x', status: 503 } }, lossPct: 0, rttMs: 5 });
+    expect(renderCheck(state, ana, 'en', { now: NOW }).status).not.toContain('loss');
+  });
+});
+
+describe('renderCheck: router, sector and general fault (WispHub direct)', () => {
+  const wh: ClientRecord = {
+    ...ana,
+    paymentStatus: 'Activo',
+    zoneName: 'Tunja Norte',
+    router: { id: 2, name: 'RB-2', generalFault: null },
+    sector: { id: 41, name: 'Sectorial Tunja 4' },
+  };
+
+  it('shows the router and sector on the card, the zone by name, and no billing hold for "Activo"', () => {
+    const view = renderCheck(done('stable'), wh, 'en', { now: NOW });
+    expect(view.fields).toEqual(
+      expect.arrayContaining([
+        { label: 'Router', value: 'RB-2' },
+        { label: 'Sector', value: 'Sectorial Tunja 4' },
+        { label: 'Zone', value: 'Tunja Norte' },
+        { label: 'Payment', value: 'active · cut-off 2026-12-15' },
+      ]),
+    );
+    expect(view.warning).toBeNull();
+  });
+
+  it.each([
+    ['en', 'Corte de fibra', 'RB-2: general fault reported: Corte de fibra.'],
+    ['en', '', 'RB-2: general fault reported.'],
+    ['es', 'Corte de fibra', 'RB-2: falla general reportada: Corte de fibra.'],
+  ] as const)('%s general fault %j → %s', (locale, description, warning) => {
+    const view = renderCheck(done('no_internet'), { ...wh, router: { id: 2, name: 'RB-2', generalFault: description } }, locale, { now: NOW });
+    expect(view.warning).toBe(warning);
+  });
+
+  it('puts the general fault before a billing hold, on one warning', () => {
+    const client = { ...wh, paymentStatus: 'Suspendido', router: { id: 2, name: 'RB-2', generalFault: 'Corte' } };
+    expect(renderCheck(done('no_internet'), client, 'en', { now: NOW }).warning).toMatch(/^RB-2: general fault reported: Corte\. Billing hold: payment status “suspended”/);
+  });
+
+  it('keeps the fault text on one line', () => {
+    const client = { ...wh, router: { id: 2, name: 'RB-2', generalFault: 'Corte\nde\n fibra' } };
+    expect(renderCheck(done('stable'), client, 'en', { now: NOW }).warning).toBe('RB-2: general fault reported: Corte de fibra.');
   });
 });

@@ -10,7 +10,7 @@ import type { ClientRecord } from '../../src/core/client.js';
 import { createPingService } from '../../src/core/ping-service.js';
 import { createRequestQueue } from '../../src/core/request-queue.js';
 import type { TaskResult } from '../../src/core/verdict.js';
-import type { CallOptions, PingApi } from '../../src/pingapi/types.js';
+import type { CallOptions, PingApi } from '../../src/core/ping-api.js';
 import type { View } from '../../src/present/view.js';
 import { seededRandom } from '../../src/sim/seeded.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -46,7 +46,7 @@ class TimedPingApi implements PingApi {
     t.reads++;
     if (this.clock.now() - t.createdAt < this.taskMs) return { kind: 'pending', message: null };
     t.finalReads++;
-    return { kind: 'final', verdict: 'stable', message: null };
+    return { kind: 'final', verdict: 'stable', message: null, lossPct: null, rttMs: null };
   }
   async clientByServiceId(): Promise<ClientRecord | null> {
     return null;

@@ -1,6 +1,6 @@
 import type { ClientRecord } from '../../src/core/client.js';
 import type { TaskResult } from '../../src/core/verdict.js';
-import type { CallOptions, PingApi } from '../../src/pingapi/types.js';
+import type { CallOptions, PingApi } from '../../src/core/ping-api.js';
 
 type Step = TaskResult | Error;
 
@@ -35,7 +35,7 @@ export class MemoryPingApi implements PingApi {
     this.resultCalls.push(taskId);
     const task = this.tasks.get(taskId);
     if (!task) throw new Error(`unknown task ${taskId}`);
-    const script = this.scripts.get(task.serviceId) ?? [{ kind: 'final', verdict: 'stable', message: null }];
+    const script = this.scripts.get(task.serviceId) ?? [{ kind: 'final', verdict: 'stable', message: null, lossPct: null, rttMs: null }];
     const step = script[Math.min(task.step++, script.length - 1)];
     if (!step) throw new Error('empty script');
     if (step instanceof Error) throw step;
@@ -67,8 +67,13 @@ export class MemoryPingApi implements PingApi {
 }
 
 export const pending = (message: string | null = null): TaskResult => ({ kind: 'pending', message });
-export const final = (verdict: Extract<TaskResult, { kind: 'final' }>['verdict'], message: string | null = null): TaskResult => ({
+export const final = (
+  verdict: Extract<TaskResult, { kind: 'final' }>['verdict'],
+  message: string | null = null,
+  measured: { lossPct: number | null; rttMs: number | null } = { lossPct: null, rttMs: null },
+): TaskResult => ({
   kind: 'final',
   verdict,
   message,
+  ...measured,
 });

@@ -33,9 +33,10 @@ describe('Discord gateway and REST wiring', () => {
   });
 });
 
-describe('/ping', () => {
+// What talks to the simulator runs against both middleware route layouts.
+describe.each(['v1', 'plain'] as const)('/ping (%s layout)', (dialect) => {
   it('defers at once, edits one embed in place while running, and ends on the verdict with Re-run', async () => {
-    rig = await startRig();
+    rig = await startRig({ env: { SIM_DIALECT: dialect } });
     const sent = rig.fake.sendCommand({ client: '1001' });
     const last = await finalEdit(rig.fake, sent.token);
 
@@ -68,7 +69,7 @@ describe('/ping', () => {
   });
 
   it('colours each verdict and shows the billing warning for a suspended client', async () => {
-    rig = await startRig();
+    rig = await startRig({ env: { SIM_DIALECT: dialect } });
     const cases = [
       { client: '1002', colour: TONE_COLOURS.warn, text: 'Intermittent' },
       { client: '1003', colour: TONE_COLOURS.bad, text: 'Billing hold' },
@@ -90,7 +91,7 @@ describe('/ping', () => {
   });
 
   it('shows hostile client data literally: no mention, markdown or link reaches Discord', async () => {
-    rig = await startRig();
+    rig = await startRig({ env: { SIM_DIALECT: dialect } });
     const sent = rig.fake.sendCommand({ client: '1013' });
     const last = await finalEdit(rig.fake, sent.token);
     const wire = JSON.stringify(embedOf(last));
@@ -102,7 +103,7 @@ describe('/ping', () => {
   });
 
   it('answers in Spanish to a Spanish Discord client, and in LOCALE otherwise', async () => {
-    rig = await startRig();
+    rig = await startRig({ env: { SIM_DIALECT: dialect } });
     const es = rig.fake.sendCommand({ client: '1001' }, { locale: 'es-419' });
     const fr = rig.fake.sendCommand({ client: '1002' }, { locale: 'fr' });
     expect(embedOf(await finalEdit(rig.fake, es.token)).description).toContain('Conexión estable');
@@ -114,7 +115,7 @@ describe('/ping', () => {
     { name: 'junk with a mention', client: '<@123> hola', text: 'does not look like a client' },
     { name: 'help', client: 'help', text: 'Verdicts' },
   ])('answers $name with an ephemeral message and starts no check', async ({ client, text }) => {
-    rig = await startRig();
+    rig = await startRig({ env: { SIM_DIALECT: dialect } });
     const sent = rig.fake.sendCommand({ client });
     const cb = await rig.fake.waitForCall('POST', routesOf(sent.token).callback);
     expect(bodyOf(cb).type).toBe(4);
@@ -128,7 +129,7 @@ describe('/ping', () => {
   });
 
   it('refuses a packet count outside 1-20 without starting a check', async () => {
-    rig = await startRig();
+    rig = await startRig({ env: { SIM_DIALECT: dialect } });
     const sent = rig.fake.sendCommand({ client: '1001', packets: 50 });
     const cb = await rig.fake.waitForCall('POST', routesOf(sent.token).callback);
     expect(bodyOf(cb)).toMatchObject({ type: 4, data: { flags: EPHEMERAL } });
@@ -141,7 +142,7 @@ describe('/ping', () => {
       client: () => Promise.resolve(null),
       suggest: () => Promise.resolve([]),
     };
-    rig = await startRig({ directory: broken });
+    rig = await startRig({ directory: broken, env: { SIM_DIALECT: dialect } });
     const sent = rig.fake.sendCommand({ client: '1001' });
     const cb = await rig.fake.waitForCall('POST', routesOf(sent.token).callback);
     expect(bodyOf(cb)).toMatchObject({ type: 4, data: { flags: EPHEMERAL, content: expect.stringContaining('Something went wrong') } });
@@ -174,9 +175,9 @@ describe('autocomplete', () => {
   });
 });
 
-describe('buttons', () => {
+describe.each(['v1', 'plain'] as const)('buttons (%s layout)', (dialect) => {
   it('lets only the requester cancel; others get an ephemeral refusal', async () => {
-    rig = await startRig();
+    rig = await startRig({ env: { SIM_DIALECT: dialect } });
     const sent = rig.fake.sendCommand({ client: '1005' }, { user: ANA }); // never finishes
     const first = await rig.fake.waitForCall('PATCH', routesOf(sent.token).original);
     const cancelId = customIds(bodyOf(first))[0] ?? '';
@@ -203,7 +204,7 @@ describe('buttons', () => {
   });
 
   it('Re-run posts a new live reply with a fresh (not cached) check', async () => {
-    rig = await startRig();
+    rig = await startRig({ env: { SIM_DIALECT: dialect } });
     const sent = rig.fake.sendCommand({ client: '1001' });
     const first = await finalEdit(rig.fake, sent.token);
     const rerun = rig.fake.sendButton('pingops:rerun:1001', rig.fake.originalMessageId(sent.token) ?? '', { user: BRUNO });

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { roomyQueue } from '../../support/queue.js';
 import { loadConfig } from '../../../src/config.js';
 import type { Surface } from '../../../src/chat/surface.js';
 import { createPingService, type PingService } from '../../../src/core/ping-service.js';
@@ -7,9 +8,7 @@ import { createHttpServer, type HttpServer } from '../../../src/http/server.js';
 import { createPingApi } from '../../../src/pingapi/http-client.js';
 import { startSimulator, type Simulator } from '../../../src/sim/server.js';
 import { createSlackSurface, type SlackSurfaceOptions } from '../../../src/adapters/slack/slack-surface.js';
-import { systemClock } from '../../../src/util/clock.js';
 import { captureLogs } from '../../support/log-capture.js';
-import { createRequestQueue } from '../../../src/core/request-queue.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../../fakes/fake-slack.js';
 import { startFakePingApi, type FakePingApi } from '../../fakes/fake-ping-api.js';
 import { ManualClock } from '../../support/manual-clock.js';
@@ -28,7 +27,12 @@ export interface HarnessOptions {
   locale?: 'es' | 'en';
   /** Check deadline of the PingService, virtual (default 60 s). */
   timeoutMs?: number;
+  /** The simulator's route layout (found by the client through `/openapi.json`); default v1. */
+  dialect?: 'v1' | 'plain';
 }
+
+/** The middleware route layouts suites run against. */
+export const LAYOUTS = ['v1', 'plain'] as const;
 
 /** The real Slack surface on a real HTTP server, a fake Slack, and a Ping API on loopback. */
 export interface Harness {
@@ -69,7 +73,7 @@ export function sign(body: string, timestamp: number, secret = SIGNING_SECRET): 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const { logger, lines: logs } = captureLogs();
   const slack = await startFakeSlack();
-  const sim = opts.fakePingApi ? null : await startSimulator({ speed: 100, logger });
+  const sim = opts.fakePingApi ? null : await startSimulator({ speed: 100, logger, dialect: opts.dialect ?? 'v1' });
   const fakeApi = opts.fakePingApi ? await startFakePingApi() : null;
   const baseUrl = sim?.url ?? fakeApi?.url ?? '';
   const config = loadConfig({
@@ -79,7 +83,16 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     SLACK_EDITS_PER_MIN: String(opts.editsPerMin ?? 1000),
     LOCALE: opts.locale ?? 'en',
   });
-  const api = createPingApi({ baseUrl, auth: { kind: 'none' }, timeoutMs: 2000, logger, retries: 1, minRetryDelayMs: 5, maxRetryDelayMs: 10 });
+  const api = createPingApi({
+    baseUrl,
+    auth: { kind: 'none' },
+    timeoutMs: 2000,
+    logger,
+    retries: 1,
+    minRetryDelayMs: 5,
+    maxRetryDelayMs: 10,
+    layout: sim ? 'auto' : 'v1',
+  });
   // One virtual clock for the surface and the check schedule (which waits ~1 s per packet before
   // its first poll); the simulator runs on real time at speed 100, so it is done long before.
   const clock = new ManualClock();
@@ -88,7 +101,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     clock,
     logger,
     polling: { ...config.polling, packets: 4, initialDelayMs: 20, intervalMs: 20, maxIntervalMs: 50, timeoutMs: opts.timeoutMs ?? 60_000, resultCacheMs: 0 },
-    queue: createRequestQueue({ perMinute: 100_000, burst: 1000, clock: systemClock, max: 100_000, maxWaitMs: 3_600_000 }),
+    queue: roomyQueue(),
   });
   const directory = createDirectory({ api, clock, logger });
 

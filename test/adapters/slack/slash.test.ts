@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BOT_TOKEN, CHANNEL, REQUESTER, shown, startHarness, tsOf, type Harness } from './harness.js';
+import { LAYOUTS } from './harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -7,9 +8,9 @@ afterEach(async () => {
   h = undefined;
 });
 
-describe('/ping in a channel', () => {
+describe.each(LAYOUTS)('/ping in a channel (%s layout)', (dialect) => {
   it('acks before any Web API call, posts the card and a live thread status, then notifies the requester', async () => {
-    h = await startHarness();
+    h = await startHarness({ dialect });
     const { slack } = h;
     const t0 = Date.now();
     const res = await h.command('client-1001');
@@ -54,7 +55,7 @@ describe('/ping in a channel', () => {
   });
 
   it('escapes a hostile client: no broadcast, mention or link reaches the wire', async () => {
-    h = await startHarness();
+    h = await startHarness({ dialect });
     const { slack } = h;
     await h.command('1013');
     await h.waitFor(() => slack.callsTo('chat.postMessage').length >= 3, 'the notification');
@@ -79,7 +80,7 @@ describe('/ping in a channel', () => {
     ['9999', /Client 9999 not found/],
     ['1001 99', /Packets must be/],
   ])('answers /ping %j privately and starts no task', async (text, expected) => {
-    h = await startHarness();
+    h = await startHarness({ dialect });
     const { slack } = h;
     const res = await h.command(text, { responseId: 'bad' });
     expect(res.status).toBe(200);
@@ -93,7 +94,7 @@ describe('/ping in a channel', () => {
   });
 
   it('answers help privately', async () => {
-    h = await startHarness();
+    h = await startHarness({ dialect });
     await h.command('help');
     await h.waitFor(() => h!.slack.callsTo('response_url').length > 0, 'help');
     expect(String(h.slack.callsTo('response_url')[0]?.args.text)).toMatch(/Usage: \/ping/);
@@ -101,7 +102,7 @@ describe('/ping in a channel', () => {
   });
 
   it('answers in the requester\'s language (users.info locale)', async () => {
-    h = await startHarness({ locale: 'en' });
+    h = await startHarness({ locale: 'en', dialect });
     h.slack.setUser('U777', { locale: 'es-CO' });
     await h.command('9999', { user: 'U777' });
     await h.waitFor(() => h!.slack.callsTo('response_url').length > 0, 'the answer');
@@ -113,7 +114,7 @@ describe('/ping in a channel', () => {
     ['a wrong signature', { signature: 'v0=deadbeef' }],
     ['a stale timestamp', { timestamp: Math.floor(Date.now() / 1000) - 10 * 60 }],
   ])('rejects a command with %s (401) and starts nothing', async (_what, override) => {
-    h = await startHarness();
+    h = await startHarness({ dialect });
     const body = new URLSearchParams({ command: '/ping', text: '1001', user_id: REQUESTER, channel_id: CHANNEL, team_id: 'T0001', response_url: h.slack.responseUrl('x') }).toString();
     const res = await h.post(body, 'application/x-www-form-urlencoded', override);
     expect(res.status).toBe(401);
@@ -125,7 +126,7 @@ describe('/ping in a channel', () => {
   });
 
   it.each(['not_in_channel', 'channel_not_found'])('answers %s through response_url with an invite hint', async (error) => {
-    h = await startHarness();
+    h = await startHarness({ dialect });
     h.slack.on('chat.postMessage', { kind: 'error', error });
     await h.command('1001', { channel: 'CPRIVATE', responseId: 'priv' });
     await h.waitFor(() => h!.slack.callsTo('response_url').length > 0, 'the hint');

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SlackCall } from '../../fakes/fake-slack.js';
 import { CHANNEL, REQUESTER, shown, startHarness, threadPosts, tsOf, type Harness } from './harness.js';
+import { LAYOUTS } from './harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -15,9 +16,9 @@ function buttonValue(call: SlackCall | undefined, actionId: string): string {
   throw new Error(`no ${actionId} button in ${shown(call)}`);
 }
 
-describe('@pingops in a thread', () => {
+describe.each(LAYOUTS)('@pingops in a thread (%s layout)', (dialect) => {
   it('posts the status into that thread, with no new root, and notifies there', async () => {
-    h = await startHarness();
+    h = await startHarness({ dialect });
     const { slack } = h;
     const alertThread = '1709999999.000100';
     const res = await h.mention(`<@${slack.botUserId}> ping 1001`, { threadTs: alertThread });
@@ -33,7 +34,7 @@ describe('@pingops in a thread', () => {
   });
 
   it('starts a thread under a mention made in the channel', async () => {
-    h = await startHarness();
+    h = await startHarness({ dialect });
     await h.mention('<@UBOT> 1002', { ts: '1709999999.000200' });
     await h.waitFor(() => h!.slack.callsTo('chat.postMessage').length >= 2, 'status and notification');
     expect(h.slack.callsTo('chat.postMessage').every((p) => p.args.thread_ts === '1709999999.000200')).toBe(true);
@@ -41,7 +42,7 @@ describe('@pingops in a thread', () => {
   });
 
   it('answers a bad mention with an ephemeral message in the thread and starts nothing', async () => {
-    h = await startHarness();
+    h = await startHarness({ dialect });
     await h.mention('<@UBOT> ping 9999', { threadTs: '1709999999.000300' });
     await h.waitFor(() => h!.slack.callsTo('chat.postEphemeral').length > 0, 'the ephemeral answer');
     const e = h.slack.callsTo('chat.postEphemeral')[0];
@@ -53,9 +54,9 @@ describe('@pingops in a thread', () => {
   });
 });
 
-describe('a DM to the bot', () => {
+describe.each(LAYOUTS)('a DM to the bot (%s layout)', (dialect) => {
   it('runs the check in the DM', async () => {
-    h = await startHarness();
+    h = await startHarness({ dialect });
     await h.dm('ping 1008', { ts: '1709999999.000400' });
     await h.waitFor(() => h!.slack.callsTo('chat.postMessage').length >= 2, 'status and notification');
     const [status, notice] = h.slack.callsTo('chat.postMessage');
@@ -65,7 +66,7 @@ describe('a DM to the bot', () => {
   });
 
   it('answers junk in the DM itself', async () => {
-    h = await startHarness();
+    h = await startHarness({ dialect });
     await h.dm('hello there friend?!', { ts: '1709999999.000500' });
     await h.waitFor(() => h!.slack.callsTo('chat.postMessage').length >= 1, 'the answer');
     expect(h.sim?.stats().tasksCreated).toBe(0);
@@ -73,7 +74,7 @@ describe('a DM to the bot', () => {
   });
 });
 
-describe('buttons', () => {
+describe.each(LAYOUTS)('buttons (%s layout)', (dialect) => {
   async function startLongCheck(harness: Harness) {
     await harness.command('1005');
     await harness.waitFor(() => harness.slack.callsTo('chat.postMessage').length >= 2, 'root and status');
@@ -82,7 +83,7 @@ describe('buttons', () => {
   }
 
   it('Cancel by the requester ends the check as cancelled', async () => {
-    h = await startHarness();
+    h = await startHarness({ dialect });
     const { rootTs, statusTs, cancel } = await startLongCheck(h);
     const res = await h.click('pingops_cancel', cancel, { messageTs: statusTs, threadTs: rootTs });
     expect(res.status).toBe(200);
@@ -93,7 +94,7 @@ describe('buttons', () => {
   });
 
   it('Cancel by someone else is refused privately; an admin may cancel, and the requester is told', async () => {
-    h = await startHarness();
+    h = await startHarness({ dialect });
     h.slack.setUser('UADMIN', { isAdmin: true });
     const { rootTs, statusTs, cancel } = await startLongCheck(h);
     await h.click('pingops_cancel', cancel, { user: 'U999', messageTs: statusTs, threadTs: rootTs, responseId: 'other' });
@@ -112,7 +113,7 @@ describe('buttons', () => {
   });
 
   it('a forged Cancel value does nothing', async () => {
-    h = await startHarness();
+    h = await startHarness({ dialect });
     const { rootTs, statusTs } = await startLongCheck(h);
     await h.click('pingops_cancel', '{"k":"nope","s":1005,"p":null}', { messageTs: statusTs, threadTs: rootTs });
     await h.click('pingops_cancel', '<!channel>', { messageTs: statusTs, threadTs: rootTs });
@@ -122,7 +123,7 @@ describe('buttons', () => {
   });
 
   it('Re-run starts a fresh check in the same thread and notifies whoever pressed it', async () => {
-    h = await startHarness();
+    h = await startHarness({ dialect });
     const { slack } = h;
     await h.command('1001');
     await h.waitFor(() => slack.callsTo('chat.postMessage').length >= 3, 'first verdict');

@@ -1,6 +1,6 @@
-import type { ClientRecord } from '../core/client.js';
-import type { Fault } from '../core/errors.js';
-import type { TaskResult } from '../core/verdict.js';
+import type { ClientRecord } from './client.js';
+import type { Fault } from './errors.js';
+import type { TaskResult } from './verdict.js';
 
 /** Options every Ping API call takes. */
 export interface CallOptions {
@@ -12,13 +12,14 @@ export interface CallOptions {
   beforeRequest?: (signal?: AbortSignal) => Promise<void>;
   /** Overrides the retry count for this call (0: one attempt only, e.g. autocomplete). */
   retries?: number;
-  /** Overrides `PING_API_TIMEOUT_MS` for this call. */
+  /** Overrides the per-request timeout for this call. */
   timeoutMs?: number;
 }
 
 /**
- * The Ping API as the core sees it. Every method throws TransientError (after its retries)
- * or PermanentError; look-ups answer null / [] for "no such client".
+ * A Ping API provider as the core sees it: the middleware (either route layout) or WispHub
+ * directly. Every method throws TransientError (after its retries) or PermanentError;
+ * look-ups answer null / [] for "no such client".
  */
 export interface PingApi {
   createTask(serviceId: number, packets: number, opts?: CallOptions): Promise<{ taskId: string }>;
@@ -27,6 +28,6 @@ export interface PingApi {
   clientByDocument(document: string, opts?: CallOptions): Promise<ClientRecord | null>;
   clientByPhone(phone: string, opts?: CallOptions): Promise<ClientRecord | null>;
   searchClients(query: string, opts?: CallOptions): Promise<ClientRecord[]>;
-  /** True when `GET /health` answered 2xx. Never throws. */
+  /** True when the provider answered its liveness probe. Never throws. */
   health(opts?: CallOptions): Promise<boolean>;
 }

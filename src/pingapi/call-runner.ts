@@ -1,0 +1,98 @@
+/**
+ * One provider call's tries: p-retry for transient faults (our waits: jitter, Retry-After, the
+ * injected clock), permanent faults thrown at once, credentials scrubbed from every message.
+ * Shared by the middleware and the WispHub clients so both fail the same way.
+ */
+import pRetry, { AbortError } from 'p-retry';
+import type { CallOptions } from '../core/ping-api.js';
+import { PermanentError, PingApiError, TransientError, toFault } from '../core/errors.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { retryDelayMs, type BackoffPolicy } from './faults.js';
+import type { RequestContext } from './transport.js';
+
+/** One call's state shared by its tries: what may happen once per call (a re-login, a re-detection). */
+export interface Call {
+  ctx: RequestContext;
+  log: Logger;
+  relogged: boolean;
+  redetected: boolean;
+}
+
+export interface CallRunnerOptions {
+  logger: Logger;
+  clock: Clock;
+  random: () => number;
+  /** Retries after the first try of a transient fault, unless a call overrides it. */
+  retries: number;
+  policy: BackoffPolicy;
+  /** Per HTTP request, unless a call overrides it. */
+  timeoutMs: number;
+  /** Replaces credentials in a text. */
+  scrub: (text: string) => string;
+}
+
+export type RunCall = <T>(op: string, fields: Record<string, unknown>, o: CallOptions | undefined, attempt: (call: Call) => Promise<T>) => Promise<T>;
+
+/** Builds the runner of one client's calls. */
+export function createCallRunner(opts: CallRunnerOptions): RunCall {
+  const { logger, clock, random, policy, scrub } = opts;
+
+  /**
+   * The error with any credential in its message replaced: permanent faults quote the server's
+   * words, which could echo a key back. A new error, so no stack keeps the old text.
+   */
+  function scrubbed(err: PingApiError): PingApiError {
+    const message = scrub(err.message);
+    if (message === err.message) return err;
+    if (err instanceof TransientError) return new TransientError(err.kind, message, err.status, err.retryAfterMs);
+    if (err instanceof PermanentError) return new PermanentError(err.kind, message, err.status);
+    return new PingApiError(message);
+  }
+
+  return async function run<T>(op: string, fields: Record<string, unknown>, o: CallOptions | undefined, attempt: (call: Call) => Promise<T>): Promise<T> {
+    const signal = o?.signal;
+    const call: Call = {
+      ctx: { signal, beforeRequest: o?.beforeRequest, timeoutMs: o?.timeoutMs ?? opts.timeoutMs },
+      log: logger.child({ op, ...fields }),
+      relogged: false,
+      redetected: false,
+    };
+    try {
+      return await pRetry(
+        async () => {
+          try {
+            return await attempt(call);
+          } catch (err) {
+            if (err instanceof TransientError && !signal?.aborted) throw err;
+            // AbortError makes p-retry rethrow the original error untouched and skip its hooks.
+            throw new AbortError(err instanceof Error ? err : new Error(String(err)));
+          }
+        },
+        {
+          retries: o?.retries ?? opts.retries,
+          // p-retry decides whether to retry; the wait is ours (jitter, Retry-After, our clock).
+          minTimeout: 0,
+          shouldRetry: ({ error }) => error instanceof TransientError,
+          onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+            if (!(error instanceof TransientError) || retriesLeft <= 0) return;
+            const delayMs = retryDelayMs(attemptNumber, error.retryAfterMs, policy, random());
+            const fault = toFault(error);
+            call.log.warn({ fault: fault.kind, status: fault.status, attempt: attemptNumber, delayMs }, 'ping api call failed; retrying');
+            o?.onRetry?.(fault, attemptNumber, delayMs);
+            await clock.sleep(delayMs, signal);
+          },
+        },
+      );
+    } catch (err) {
+      // The caller's abort ends the call with the caller's own reason, never a provider fault.
+      if (signal?.aborted) throw signal.reason;
+      if (err instanceof PingApiError) {
+        const fault = toFault(err);
+        call.log.debug({ fault: fault.kind, status: fault.status }, 'ping api call failed');
+        throw scrubbed(err);
+      }
+      throw err;
+    }
+  };
+}
