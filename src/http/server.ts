@@ -18,10 +18,21 @@ export interface HttpServerOptions {
   bodyTimeoutMs?: number;
 }
 
-/** The one HTTP server on PORT: health, readiness, and whatever surfaces mount (Slack events). */
+/** How a mounted route bounds and guards its requests before any byte of the body is read. */
+export interface MountOptions {
+  /** Largest body this route takes (default: the server's). */
+  maxBodyBytes?: number;
+  /**
+   * Decides from the headers alone whether to read the body at all: an answer other than
+   * `ok` is sent as is (e.g. 401), so an unauthenticated sender cannot make us read anything.
+   */
+  gate?: (req: IncomingMessage) => { ok: true } | { ok: false; status: number; error: string };
+}
+
+/** The one HTTP server on PORT: health, readiness, and whatever surfaces mount (Slack events, hooks). */
 export interface HttpServer {
   /** Routes every request whose path starts with `prefix` to `handler`. */
-  mount(prefix: string, handler: RequestHandler): void;
+  mount(prefix: string, handler: RequestHandler, opts?: MountOptions): void;
   /** Marks the process ready (`/readyz` answers 200) or not. */
   setReady(ready: boolean): void;
   /** Marks the process as draining: `/readyz` answers 503 and mounted routes refuse new work. */
@@ -32,7 +43,7 @@ export interface HttpServer {
 
 /** Builds the HTTP server; it listens only when asked. */
 export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): HttpServer {
-  const mounts: { prefix: string; handler: RequestHandler }[] = [];
+  const mounts: { prefix: string; handler: RequestHandler; opts: MountOptions }[] = [];
   const clock = opts.clock ?? systemClock;
   const maxBytes = opts.maxBodyBytes ?? MAX_BODY_BYTES;
   const bodyTimeoutMs = opts.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
@@ -66,8 +77,13 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
         else res.end();
       }
     };
+    const gate = mount.opts.gate?.(req) ?? { ok: true };
+    if (!gate.ok) {
+      logger.warn({ path, status: gate.status }, 'request refused before its body was read');
+      return refuse(res, gate.status, { error: gate.error }, hasBody(req));
+    }
     if (!hasBody(req)) return run();
-    void readBody(req, { maxBytes, timeoutMs: bodyTimeoutMs, clock }).then((read) => {
+    void readBody(req, { maxBytes: mount.opts.maxBodyBytes ?? maxBytes, timeoutMs: bodyTimeoutMs, clock }).then((read) => {
       if (read.ok) return run(read.body);
       logger.warn({ path, status: read.status, reason: read.reason, contentLength: req.headers['content-length'] ?? null }, 'request body refused');
       refuse(res, read.status, { error: read.reason === 'too_large' ? 'body too large' : read.reason === 'too_slow' ? 'body too slow' : 'bad body' }, true);
@@ -88,8 +104,8 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
   });
 
   return {
-    mount(prefix, handler) {
-      mounts.push({ prefix, handler });
+    mount(prefix, handler, mountOpts = {}) {
+      mounts.push({ prefix, handler, opts: mountOpts });
     },
     setReady(r) {
       ready = r;

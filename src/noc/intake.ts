@@ -96,7 +96,7 @@ export function parseAlertmanager(body: unknown, clientLabel: string): IntakeRes
     });
   }
   const truncated = all.length - Math.min(all.length, MAX_ALERTS_PER_PAYLOAD);
-  return finish(alerts, skipped, truncated > 0 ? `${truncated} alerts past the first ${MAX_ALERTS_PER_PAYLOAD} were not read` : null, clientLabel);
+  return finish(alerts, skipped, truncated > 0 ? `${truncated} alerts past the first ${MAX_ALERTS_PER_PAYLOAD} were not read` : null, `a "${clientLabel}" label`);
 }
 
 const kumaSchema = z.object({
@@ -114,6 +114,8 @@ const kumaSchema = z.object({
     .optional(),
   msg: z.unknown().optional(),
 });
+
+const KUMA_EXPECTS = 'a "service_id" tag or a client-NNNN monitor name';
 
 /** Uptime Kuma heartbeat states: only down and up say anything about the line. */
 const KUMA_STATUS: Readonly<Record<number, 'firing' | 'resolved' | 'ignored'>> = { 0: 'firing', 1: 'resolved', 2: 'ignored', 3: 'ignored' };
@@ -136,7 +138,7 @@ export function parseUptimeKuma(body: unknown): IntakeResult {
   if (status === 'ignored') return { ok: true, alerts: [], skipped: [], note: `heartbeat ${KUMA_STATUS_NAME[heartbeat.status] ?? heartbeat.status} ignored` };
   const tag = (monitor.tags ?? []).find((t) => typeof t.name === 'string' && t.name.trim().toLowerCase() === 'service_id');
   const target = text(TARGET_MAX).parse(tag?.value) ?? (title ? (CLIENT_IN_NAME_RE.exec(title)?.[1] ?? null) : null);
-  if (!target) return finish([], [{ title, why: 'no service_id tag and no client-NNNN in the monitor name' }], null, 'service_id');
+  if (!target) return finish([], [{ title, why: 'no service_id tag and no client-NNNN in the monitor name' }], null, KUMA_EXPECTS);
   return finish(
     [
       {
@@ -151,7 +153,7 @@ export function parseUptimeKuma(body: unknown): IntakeResult {
     ],
     [],
     null,
-    'service_id',
+    KUMA_EXPECTS,
   );
 }
 
@@ -191,10 +193,9 @@ export function foldDuplicates(alerts: readonly IntakeAlert[]): IntakeAlert[] {
   });
 }
 
-function finish(alerts: IntakeAlert[], skipped: SkippedAlert[], note: string | null, label: string): IntakeResult {
-  if (alerts.length === 0 && skipped.length > 0) {
-    return { ok: false, error: `no alert names a client (expected a "${label}" ${label === 'service_id' ? 'tag or a client-NNNN monitor name' : 'label'})` };
-  }
+/** `expects` says where the client should have been named, for the sender's error. */
+function finish(alerts: IntakeAlert[], skipped: SkippedAlert[], note: string | null, expects: string): IntakeResult {
+  if (alerts.length === 0 && skipped.length > 0) return { ok: false, error: `no alert names a client (expected ${expects})` };
   return { ok: true, alerts: foldDuplicates(alerts), skipped, note };
 }
 
@@ -203,4 +204,10 @@ function describe(err: z.ZodError): string {
   if (!first) return 'unreadable';
   const where = first.path.length > 0 ? first.path.map(String).join('.') : 'body';
   return `${where}: ${first.message}`;
+}
+
+/** Where the hooks hand what they read: the NOC checks each alert's client. */
+export interface AlertSink {
+  /** Takes the alerts of one payload; resolves once they are safely taken, long before any check ends. */
+  accept(alerts: readonly IntakeAlert[]): Promise<void>;
 }

@@ -1,0 +1,122 @@
+/**
+ * Alert intake over HTTP: `POST /hooks/alertmanager`, `/hooks/uptime-kuma` and `/hooks/check`.
+ * Without HOOKS_TOKEN nothing is mounted (404). The bearer token is checked from the headers
+ * alone, in constant time, before a byte of the body is read; bodies are capped at 64 KB.
+ * Senders get 202 once the alerts are handed over: checking a line takes longer than
+ * Alertmanager or Uptime Kuma wait for an answer.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseAlertmanager, parseCheckHook, parseUptimeKuma, type AlertSink, type IntakeResult } from '../noc/intake.js';
+import type { Logger } from '../util/logger.js';
+import type { Secret } from '../util/secret.js';
+import type { HttpServer } from './server.js';
+
+/** Hook payloads are a few KB; an Alertmanager group of 200 alerts stays well under this. */
+export const HOOK_MAX_BODY_BYTES = 64 * 1024;
+
+export interface HooksOptions {
+  token: Secret;
+  /** The Alertmanager label that carries the client (HOOKS_CLIENT_LABEL). */
+  clientLabel: string;
+  sink: AlertSink;
+  logger: Logger;
+}
+
+type Route = 'alertmanager' | 'uptime-kuma' | 'check';
+const ROUTES: readonly Route[] = ['alertmanager', 'uptime-kuma', 'check'];
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/** True when the request carries `Authorization: Bearer <token>`; compares digests so the time says nothing of the token. */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer[ \t]+(\S{1,512})[ \t]*$/i.exec(header ?? '');
+  return timingSafeEqual(digest(m?.[1] ?? ''), digest(token)) && m !== null;
+}
+
+/** Mounts the hooks on the shared server. */
+export function mountHooks(http: HttpServer, o: HooksOptions): void {
+  const log = o.logger.child({ component: 'hooks' });
+  const answer = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(body));
+  };
+
+  http.mount(
+    '/hooks',
+    (req, res) => {
+      const route = routeOf(req.url);
+      if (!route) return answer(res, 404, { error: `unknown hook; use ${ROUTES.map((r) => `/hooks/${r}`).join(', ')}` });
+      if (req.method !== 'POST') return answer(res, 405, { error: 'use POST' });
+      void readPayload(req, req.rawBody ?? Buffer.alloc(0))
+        .then((payload) => {
+          if (!payload.ok) return payload;
+          return parse(route, payload.value, o.clientLabel);
+        })
+        .then(async (result) => {
+          if (!result.ok) {
+            log.warn({ hook: route, error: result.error }, 'hook payload refused');
+            return answer(res, 400, { error: result.error });
+          }
+          for (const s of result.skipped) log.info({ hook: route, alert: s.title, why: s.why }, 'hook alert names no client; skipped');
+          if (result.alerts.length > 0) await o.sink.accept(result.alerts);
+          log.info({ hook: route, alerts: result.alerts.length, skipped: result.skipped.length, note: result.note }, 'hook payload accepted');
+          answer(res, 202, { accepted: result.alerts.length, skipped: result.skipped, ...(result.note ? { note: result.note } : {}) });
+        })
+        .catch((err: unknown) => {
+          log.error({ hook: route, err }, 'hook payload could not be handed over');
+          if (!res.headersSent) answer(res, 503, { error: 'could not take the alert now; retry' });
+        });
+    },
+    {
+      maxBodyBytes: HOOK_MAX_BODY_BYTES,
+      gate: (req) => (bearerMatches(req.headers.authorization, o.token.reveal()) ? { ok: true } : { ok: false, status: 401, error: 'missing or wrong bearer token (HOOKS_TOKEN)' }),
+    },
+  );
+}
+
+function routeOf(url: string | undefined): Route | null {
+  const path = (url ?? '').split('?')[0] ?? '';
+  const name = path.replace(/^\/hooks\/?/, '').replace(/\/$/, '');
+  return (ROUTES as readonly string[]).includes(name) ? (name as Route) : null;
+}
+
+function parse(route: Route, body: unknown, clientLabel: string): IntakeResult {
+  switch (route) {
+    case 'alertmanager':
+      return parseAlertmanager(body, clientLabel);
+    case 'uptime-kuma':
+      return parseUptimeKuma(body);
+    case 'check':
+      return parseCheckHook(body);
+  }
+}
+
+type Payload = { ok: true; value: unknown } | { ok: false; error: string };
+
+/**
+ * The body as JSON: plain JSON, or Uptime Kuma's form-data variant whose `data` field holds
+ * the JSON (undici's multipart reader, via Response, rather than a parser of our own).
+ */
+async function readPayload(req: IncomingMessage, body: Buffer): Promise<Payload> {
+  const contentType = req.headers['content-type'] ?? '';
+  const type = contentType.toLowerCase();
+  let text = body.toString('utf8');
+  if (type.startsWith('multipart/form-data') || type.startsWith('application/x-www-form-urlencoded')) {
+    try {
+      // The multipart boundary is case-sensitive: hand the header over as sent.
+      const form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
+      const data = form.get('data');
+      if (typeof data !== 'string') return { ok: false, error: 'form body without a "data" field' };
+      text = data;
+    } catch {
+      return { ok: false, error: 'unreadable form body' };
+    }
+  }
+  if (text.trim() === '') return { ok: false, error: 'empty body; expected JSON' };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false, error: 'body is not JSON' };
+  }
+}
