@@ -20,6 +20,12 @@ const url = () =>
       .transform((u) => u.replace(/\/+$/, ''))
       .optional(),
   );
+/** A comma- or space-separated list of platform ids (channels, users); empty is an empty list. */
+const idList = () =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v.split(/[\s,]+/).filter((x) => x !== '') : []),
+    z.array(z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'comma-separated ids (letters, digits, - and _)')),
+  );
 const bool = (def: boolean) =>
   z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0', 'yes', 'no']).default(def ? 'true' : 'false')).transform((v) =>
     ['true', '1', 'yes'].includes(v),
@@ -58,6 +64,10 @@ const schema = z.object({
   SIM_PORT: int(0, 0, 65_535),
   SIM_SPEED: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(1000).default(1)),
   PINGOPS_DB: z.preprocess(emptyToUndefined, z.string().default('./data/pingops.db')),
+  PINGOPS_RETENTION_DAYS: int(90, 1, 36_500),
+  PINGOPS_ALLOWED_CHANNELS: idList(),
+  PINGOPS_ADMINS: idList(),
+  PINGOPS_USER_RATE_PER_MIN: int(6, 1, 10_000),
 });
 
 export type PingApiAuth =
@@ -101,8 +111,10 @@ export interface Config {
     threads: boolean;
   };
   sim: { shape: 'envelope' | 'status'; auth: 'none' | 'key' | 'jwt'; port: number; speed: number };
-  /** The SQLite store: a file path (created on first start) or `:memory:`. */
-  store: { path: string };
+  /** The SQLite store: a file path (created on first start) or `:memory:`; checks older than `retentionDays` are pruned daily. */
+  store: { path: string; retentionDays: number };
+  /** Who may use pingops where: empty `allowedChannels` is everywhere; admins may cancel anyone's check. */
+  access: { allowedChannels: string[]; admins: string[]; userRatePerMin: number };
 }
 
 /** A configuration problem, worded for the person starting the bot; never carries a secret value. */
@@ -198,7 +210,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     slack,
     discord,
     sim: { shape: e.SIM_SHAPE, auth: e.SIM_AUTH, port: e.SIM_PORT, speed: e.SIM_SPEED },
-    store: { path: e.PINGOPS_DB },
+    store: { path: e.PINGOPS_DB, retentionDays: e.PINGOPS_RETENTION_DAYS },
+    access: { allowedChannels: e.PINGOPS_ALLOWED_CHANNELS, admins: e.PINGOPS_ADMINS, userRatePerMin: e.PINGOPS_USER_RATE_PER_MIN },
   });
 }
 

@@ -26,6 +26,10 @@ export type CheckState =
       reason: DoneReason;
       /** True when this verdict came from the result cache, not a new task. */
       cached: boolean;
+      /** Packet loss in percent, when the API reported it. */
+      lossPct: number | null;
+      /** Average round-trip time in ms, when the API reported it. */
+      rttMs: number | null;
     };
 
 export type DoneState = Extract<CheckState, { kind: 'done' }>;

@@ -34,6 +34,11 @@ export interface RunCheckOptions {
   /** Awaited before each HTTP request: the shared request budget. */
   beforeRequest: NonNullable<CallOptions['beforeRequest']>;
   emit: (state: CheckState) => void;
+  /**
+   * Continue a check whose task already exists (after a restart): no task is created, polling
+   * resumes on `taskId`, and the deadline counts from `startedAt` (the check's first start).
+   */
+  resume?: { taskId: string; startedAt: number };
 }
 
 export interface RunCheckDeps {
@@ -48,7 +53,7 @@ export interface RunCheckDeps {
 export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<DoneState> {
   const { api, clock } = deps;
   const random = deps.random ?? Math.random;
-  const start = clock.now();
+  const start = o.resume ? Math.min(o.resume.startedAt, clock.now()) : clock.now();
   const elapsed = () => clock.now() - start;
   const log = deps.logger.child({ serviceId: o.serviceId });
 
@@ -58,7 +63,7 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
   const onOuterAbort = () => ctl.abort(o.signal.reason);
   if (o.signal.aborted) ctl.abort(o.signal.reason);
   else o.signal.addEventListener('abort', onOuterAbort, { once: true });
-  clock.sleep(o.timeoutMs, stopDeadline.signal).then(
+  clock.sleep(Math.max(0, o.timeoutMs - elapsed()), stopDeadline.signal).then(
     () => ctl.abort({ kind: 'deadline' } satisfies AbortCause),
     () => {},
   );
@@ -69,7 +74,7 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
   let lastFault: Fault | null = null;
 
   const done = (verdict: Verdict, message: string | null, reason: DoneReason): DoneState => {
-    const state: DoneState = { kind: 'done', serviceId: o.serviceId, taskId, verdict, message, polls, elapsedMs: elapsed(), reason, cached: false };
+    const state: DoneState = { kind: 'done', serviceId: o.serviceId, taskId, verdict, message, polls, elapsedMs: elapsed(), reason, cached: false, lossPct: null, rttMs: null };
     o.emit(state);
     return state;
   };
@@ -84,10 +89,15 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
   });
 
   try {
-    o.emit({ kind: 'starting', serviceId: o.serviceId, elapsedMs: elapsed() });
-    taskId = (await api.createTask(o.serviceId, o.packets, callOpts())).taskId;
-    lastFault = null;
-    log.info({ taskId, packets: o.packets }, 'ping task created');
+    if (o.resume) {
+      taskId = o.resume.taskId;
+      log.info({ taskId, packets: o.packets, elapsedMs: elapsed() }, 'ping task resumed');
+    } else {
+      o.emit({ kind: 'starting', serviceId: o.serviceId, elapsedMs: elapsed() });
+      taskId = (await api.createTask(o.serviceId, o.packets, callOpts())).taskId;
+      lastFault = null;
+      log.info({ taskId, packets: o.packets }, 'ping task created');
+    }
     o.emit({ kind: 'created', serviceId: o.serviceId, taskId, elapsedMs: elapsed() });
 
     let failedPolls = 0;

@@ -21,6 +21,11 @@ export interface PingServiceDeps {
   random?: () => number;
   /** Told of every finished check, once per task run and once per answer from the cache (metrics). */
   onDone?: (state: DoneState) => void;
+  /**
+   * A verdict another process (or an earlier run) reached and stored, younger than `maxAgeMs`;
+   * consulted after this process's own cache, so the cache holds across processes.
+   */
+  storedVerdict?: (serviceId: number, packets: number, maxAgeMs: number) => DoneState | null;
 }
 
 export interface PingService extends PingChecker {
@@ -30,8 +35,12 @@ export interface PingService extends PingChecker {
   close(): Promise<void>;
 }
 
-/** One check in flight, shared by every watcher of its service. */
+/** Checks are the same check when service and packet count agree. */
+const flightKey = (serviceId: number, packets: number): string => `${serviceId}/${packets}`;
+
+/** One check in flight, shared by every watcher of its service and packet count. */
 interface Flight {
+  key: string;
   serviceId: number;
   startedAt: number;
   current: CheckState;
@@ -48,25 +57,27 @@ interface Flight {
  */
 export function createPingService(deps: PingServiceDeps): PingService {
   const { clock, polling } = deps;
-  const flights = new Map<number, Flight>();
-  const cache = new Map<number, { state: DoneState; at: number }>();
+  const flights = new Map<string, Flight>();
+  const cache = new Map<string, { state: DoneState; at: number }>();
   const log = deps.logger.child({ component: 'ping-service' });
 
-  const cachedVerdict = (serviceId: number): DoneState | null => {
-    const hit = cache.get(serviceId);
-    if (!hit) return null;
-    if (clock.now() - hit.at > polling.resultCacheMs) {
-      cache.delete(serviceId);
-      return null;
-    }
-    return { ...hit.state, cached: true };
+  const cachedVerdict = (serviceId: number, packets: number): DoneState | null => {
+    const key = flightKey(serviceId, packets);
+    const hit = cache.get(key);
+    if (hit && clock.now() - hit.at <= polling.resultCacheMs) return { ...hit.state, cached: true };
+    if (hit) cache.delete(key);
+    if (polling.resultCacheMs <= 0 || !deps.storedVerdict) return null;
+    const stored = deps.storedVerdict(serviceId, packets, polling.resultCacheMs);
+    return stored ? { ...stored, cached: true } : null;
   };
 
-  const startFlight = (serviceId: number, packets: number): Flight => {
+  const startFlight = (serviceId: number, packets: number, resume: CheckOptions['resume']): Flight => {
     const abort = new AbortController();
+    const key = flightKey(serviceId, packets);
     const flight: Flight = {
+      key,
       serviceId,
-      startedAt: clock.now(),
+      startedAt: resume ? Math.min(resume.startedAt, clock.now()) : clock.now(),
       current: { kind: 'starting', serviceId, elapsedMs: 0 },
       watchers: new Set(),
       interactive: 0,
@@ -81,21 +92,22 @@ export function createPingService(deps: PingServiceDeps): PingService {
         schedule: polling,
         timeoutMs: polling.timeoutMs,
         signal: abort.signal,
+        ...(resume ? { resume } : {}),
         // Read at every request, so a person joining a background check speeds it up.
         beforeRequest: (signal) => deps.budget.take(flight.interactive > 0 ? 'high' : 'low', signal),
         emit: (state) => {
           flight.current = state;
           if (state.kind === 'done') {
             // Before watchers hear of it, so whoever asks next starts anew or hits the cache.
-            flights.delete(serviceId);
-            if (state.reason.kind === 'verdict' && polling.resultCacheMs > 0) cache.set(serviceId, { state, at: clock.now() });
+            flights.delete(key);
+            if (state.reason.kind === 'verdict' && polling.resultCacheMs > 0) cache.set(key, { state, at: clock.now() });
             deps.onDone?.(state);
           }
           for (const w of flight.watchers) w.push(state);
         },
       },
     );
-    flights.set(serviceId, flight);
+    flights.set(key, flight);
     return flight;
   };
 
@@ -115,14 +127,16 @@ export function createPingService(deps: PingServiceDeps): PingService {
 
     check(serviceId: number, opts: CheckOptions = {}): CheckHandle {
       const priority: Priority = opts.priority ?? 'interactive';
-      if (!opts.fresh && !flights.has(serviceId)) {
-        const hit = cachedVerdict(serviceId);
+      const packets = opts.packets ?? polling.packets;
+      const key = flightKey(serviceId, packets);
+      if (!opts.fresh && !opts.resume && !flights.has(key)) {
+        const hit = cachedVerdict(serviceId, packets);
         if (hit) {
           deps.onDone?.(hit);
           return finishedHandle(hit);
         }
       }
-      const flight = flights.get(serviceId) ?? startFlight(serviceId, opts.packets ?? polling.packets);
+      const flight = flights.get(key) ?? startFlight(serviceId, packets, opts.resume);
       const watcher = new Watcher(serviceId, priority, flight.current, () => clock.now() - flight.startedAt, (by) => leave(flight, watcher, by));
       flight.watchers.add(watcher);
       if (priority === 'interactive') flight.interactive++;
@@ -210,6 +224,8 @@ class Watcher implements CheckHandle {
       elapsedMs: this.elapsed(),
       reason: { kind: 'cancelled', by: by ?? null },
       cached: false,
+      lossPct: null,
+      rttMs: null,
     };
     this.push(state);
     this.onLeave(by ?? null);

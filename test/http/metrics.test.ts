@@ -12,6 +12,8 @@ const done = (over: Partial<DoneState>): DoneState => ({
   elapsedMs: 4500,
   reason: { kind: 'verdict' },
   cached: false,
+  lossPct: null,
+  rttMs: null,
   ...over,
 });
 

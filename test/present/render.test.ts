@@ -31,7 +31,7 @@ const suspended: ClientRecord = { ...ana, paymentStatus: 'suspended', cutOffDate
 function done(verdict: Verdict, extra: Partial<DoneState> = {}): DoneState {
   const reason: DoneReason =
     verdict === 'cancelled' ? { kind: 'cancelled', by: null } : verdict === 'timed_out' ? { kind: 'deadline' } : { kind: 'verdict' };
-  return { kind: 'done', serviceId: 1001, taskId: TASK, verdict, message: null, polls: 3, elapsedMs: 4500, reason, cached: false, ...extra };
+  return { kind: 'done', serviceId: 1001, taskId: TASK, verdict, message: null, polls: 3, elapsedMs: 4500, reason, cached: false, lossPct: null, rttMs: null, ...extra };
 }
 
 const fault = (kind: Fault['kind'], status: number | null = null, message = 'boom'): Fault => ({ kind, status, message });

@@ -29,6 +29,7 @@ export async function startRig(
     DISCORD_APPLICATION_ID: FAKE_APP_ID,
     DISCORD_API_URL: fake.apiUrl,
     LOCALE: 'en',
+    PINGOPS_DB: ':memory:',
     SIM_SPEED: '50',
     PING_INITIAL_DELAY_MS: '50',
     PING_INTERVAL_MS: '100',
