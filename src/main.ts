@@ -34,7 +34,7 @@ async function main(): Promise<number> {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : core.metrics.render(core.service.inFlight));
   });
-  const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, clock, logger, http };
+  const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, store: core.store, clock, logger, http };
 
   const surfaces: Surface[] = [];
   if (config.slack) {

@@ -222,6 +222,10 @@ export function createSqliteCheckStore(initial: Db, logger: Logger): CheckStore 
         sets.push('messages = @messages');
         values.messages = JSON.stringify(patch.messages);
       }
+      if (patch.thread !== undefined) {
+        sets.push('thread = @thread');
+        values.thread = patch.thread;
+      }
       if (patch.final !== undefined) {
         const f = patch.final;
         sets.push('state = @state', 'final = @final', 'verdict = @verdict', 'loss_pct = @loss_pct', 'rtt_ms = @rtt_ms', 'finished_at = @finished_at');

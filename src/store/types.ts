@@ -60,6 +60,8 @@ export interface CheckPatch {
   taskId?: string | null;
   state?: string;
   messages?: MessageRefs;
+  /** The thread, once the conversation opened one (a root card's). */
+  thread?: string | null;
   final?: DoneState;
   mention?: MentionState;
   delivered?: boolean;

@@ -40,7 +40,7 @@ export async function startRig(
   const logger = opts.logger ?? silentLogger;
   const core = await createCore(config, logger);
   const surface = createDiscordSurface(
-    { config, checker: core.service, directory: opts.directory ?? core.directory, clock: opts.clock ?? systemClock, logger, http: createHttpServer(logger) },
+    { config, checker: core.service, directory: opts.directory ?? core.directory, store: core.store, clock: opts.clock ?? systemClock, logger, http: createHttpServer(logger) },
     { minEditIntervalMs: 50, ...opts.surface },
   );
   await surface.start();

@@ -101,7 +101,7 @@ describe('buttons', () => {
     const refusal = h.slack.callsTo('response_url')[0];
     expect(refusal?.responseId).toBe('other');
     expect(refusal?.args.response_type).toBe('ephemeral');
-    expect(String(refusal?.args.text)).toMatch(/Only the person who started this check/);
+    expect(String(refusal?.args.text)).toMatch(/Only tech, who started this check, or a pingops admin/);
     for (let i = 0; i < 8; i++) await h.clock.advance(500);
     expect(h.slack.callsTo('chat.update').some((c) => /Cancelled/.test(shown(c)))).toBe(false);
 
