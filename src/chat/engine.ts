@@ -375,6 +375,8 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     row.delivered = true;
   };
 
+  /** Every request, re-run and resume in progress: stop waits for them (bounded). */
+  const pending = new Set<Promise<void>>();
   const track = async (p: Promise<void>): Promise<void> => {
     try {
       await p;
@@ -382,13 +384,24 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
       log.error({ err }, 'conversation failed');
     }
   };
+  /** Runs a request as pending work; an unexpected failure is logged and, where there is a person, answered. */
+  const pend = <A>(fn: (a: A) => Promise<void>) => (a: A): Promise<void> => {
+    const p = fn(a).catch(async (err: unknown) => {
+      log.error({ err }, 'conversation failed');
+      const who = a as { answer?: PrivateAnswer; person?: Person } | undefined;
+      if (who?.answer && who.person) await privately(who.answer, engineWords(who.person.locale).failed);
+    });
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+    return p;
+  };
 
   const engine: ConversationEngine = {
     get running() {
       return live.size;
     },
 
-    async request(req) {
+    request: pend<TextRequest>(async (req) => {
       const parsed = parseRequest(req.text);
       const locale = req.person.locale;
       if (parsed.kind === 'history') {
@@ -405,8 +418,8 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
         log.info({ channel: req.place.channel, user: req.person.id, reason: prep.reason }, 'request refused');
         return privately(req.answer, prep.message);
       }
-      // The look-up may have outlived a stop meanwhile: a check started now would outlive the process.
-      if (stopping) return privately(req.answer, engineWords(locale).restarting);
+      // The look-up may have outlived the stop's grace: a check started now would outlive the process.
+      if (detached) return privately(req.answer, engineWords(locale).restarting);
       await track(
         open({
           person: req.person,
@@ -419,7 +432,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
           fresh: false,
         }),
       );
-    },
+    }),
 
     async cancel(req) {
       const w = engineWords(req.person.locale);
@@ -435,7 +448,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
       entry.handle.cancel(req.person.name);
     },
 
-    async rerun(req) {
+    rerun: pend<RerunRequest>(async (req) => {
       const prior = req.conversationId ? safeGet(store, req.conversationId, log) : null;
       const serviceId = prior?.serviceId ?? req.fallback?.serviceId;
       if (serviceId === undefined) return privately(req.answer, engineWords(req.person.locale).alreadyFinished);
@@ -466,9 +479,9 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
       } finally {
         busyPlaces.delete(busyKey);
       }
-    },
+    }),
 
-    async resume() {
+    resume: pend<void>(async () => {
       let open: StoredCheck[];
       try {
         open = store.unfinished(port.surface);
@@ -526,13 +539,13 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
         return follow(row, handle, last, clog);
       });
       await Promise.all(jobs.map((j) => track(Promise.resolve(j))));
-    },
+    }),
 
     async stop(graceMs) {
       stopping = true;
       const timer = new AbortController();
       await Promise.race([
-        Promise.allSettled([...live.values()].map((e) => e.finished)),
+        Promise.allSettled([...pending, ...[...live.values()].map((e) => e.finished)]),
         clock.sleep(graceMs, timer.signal).catch(() => undefined),
       ]);
       timer.abort();
