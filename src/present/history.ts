@@ -2,7 +2,7 @@ import type { StoredCheck } from '../store/types.js';
 import type { Locale } from './locale.js';
 import { oneLine } from './format.js';
 import { titleOf } from './render.js';
-import { words } from './words.js';
+import type { Verdict } from '../core/verdict.js';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -16,10 +16,15 @@ export function agoText(ms: number, locale: Locale): string {
   return es ? `hace ${n}` : `${n} ago`;
 }
 
-/** Verdict names without their emoji, for one-line summaries. */
+const VERDICT_NAMES: Record<Locale, Record<Verdict, string>> = {
+  en: { stable: 'stable', intermittent: 'intermittent', no_internet: 'no internet', antenna_only: 'antenna only', failed: 'failed', timed_out: 'timed out', cancelled: 'cancelled' },
+  es: { stable: 'estable', intermittent: 'intermitente', no_internet: 'sin internet', antenna_only: 'solo antena', failed: 'falló', timed_out: 'sin veredicto a tiempo', cancelled: 'cancelada' },
+};
+
+/** One word or two for a verdict, for one-line summaries. */
 function verdictName(c: Pick<StoredCheck, 'verdict' | 'state'>, locale: Locale): string {
   if (!c.verdict) return locale === 'es' ? 'en curso' : 'running';
-  return words(locale).headline[c.verdict].replace(/^\P{L}+/u, '').toLowerCase();
+  return VERDICT_NAMES[locale][c.verdict];
 }
 
 /** "loss 0 % · 12 ms" when the API reported them, else empty. */
