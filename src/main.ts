@@ -79,15 +79,18 @@ async function main(): Promise<number> {
       logger.info('no chat token set: running the shell on standard input (it ends at end of input)');
     }
     const shell = runShell(deps, { input: process.stdin, output: process.stdout, interactive });
-    // A signal means stop now: checks in flight are cancelled (their cards say so) rather than
-    // holding the exit until their deadline; a second signal kills the process outright.
+    // SIGTERM (a deploy, a supervisor) lets checks in flight finish, for SHUTDOWN_GRACE_MS at
+    // most, then cancels what is left (their cards say so). SIGINT (Ctrl+C) means stop now.
     let reason = 'end of input';
-    for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-      process.once(sig, () => {
-        reason = sig;
-        shell.stop();
-      });
-    }
+    process.once('SIGTERM', () => {
+      reason = 'SIGTERM';
+      shell.close();
+      setTimeout(() => shell.stop(), SHUTDOWN_GRACE_MS).unref();
+    });
+    process.once('SIGINT', () => {
+      reason = 'SIGINT';
+      shell.stop();
+    });
     await shell.finished;
     await shutdown(reason);
     return 0;

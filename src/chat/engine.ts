@@ -112,6 +112,8 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
   const busyPlaces = new Set<string>();
   let stopping = false;
   let detached = false;
+  /** Set by cancelAll: a look-up that ends after it starts no check. */
+  let cancelled = false;
 
   /** Store writes must never take a conversation down: a failure is logged and the chat goes on. */
   const persist = (what: string, fn: () => void): void => {
@@ -420,6 +422,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
       }
       // The look-up may have outlived the stop's grace: a check started now would outlive the process.
       if (detached) return privately(req.answer, engineWords(locale).restarting);
+      if (cancelled) return;
       await track(
         open({
           person: req.person,
@@ -555,6 +558,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
 
     async cancelAll(by) {
       stopping = true;
+      cancelled = true;
       const all = [...live.values()];
       for (const e of all) e.handle.cancel(by ?? undefined);
       await Promise.allSettled(all.map((e) => e.finished));

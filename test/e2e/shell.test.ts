@@ -44,7 +44,7 @@ describe('pingops shell (npm start without chat tokens)', () => {
 
     // The structured logs went to stderr, naming the check, its task and the surface.
     const logs = jsonLines(r.stderr) as Record<string, unknown>[];
-    expect(logs.find((l) => l.msg === 'check finished')).toMatchObject({ surface: 'shell', serviceId: 1001, verdict: 'stable', taskId: expect.any(String) });
+    expect(logs.find((l) => l.msg === 'verdict')).toMatchObject({ surface: 'shell', serviceId: 1001, verdict: 'stable', taskId: expect.any(String) });
   });
 
   it('runs several pings at once and prints every verdict once', async () => {
@@ -194,16 +194,26 @@ describe('pingops shell (npm start without chat tokens)', () => {
     expect(count(p.stdout(), 'Sandra Milena Vargas · 1005: ⏹️ Cancelled')).toBe(2);
   });
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('%s cancels the check in flight, prints its card and exits 0', async (sig) => {
+  it('SIGINT cancels the check in flight, prints its card and exits 0', async () => {
     const p = startProgram(MAIN, { env: testEnv({ PING_TIMEOUT_MS: '60000' }), input: '/ping 1005\n', keepOpen: true });
     await p.waitFor('[Sandra Milena Vargas · 1005] Waiting for the verdict');
-    p.signal(sig);
+    p.signal('SIGINT');
 
     expect(await p.exited).toEqual({ code: 0, signal: null });
     expect(p.stdout()).toContain('Sandra Milena Vargas · 1005: ⏹️ Cancelled');
     expect(p.stdout()).not.toContain('Timed out');
     const logs = jsonLines(p.stderr()) as Record<string, unknown>[];
-    expect(logs.find((l) => l.msg === 'check finished')).toMatchObject({ serviceId: 1005, verdict: 'cancelled' });
+    expect(logs.find((l) => l.msg === 'verdict')).toMatchObject({ serviceId: 1005, verdict: 'cancelled' });
+    expectCleanStdout(p.stdout());
+  });
+
+  it('SIGTERM lets the check in flight finish with its verdict (as the README says), then exits 0', async () => {
+    const p = startProgram(MAIN, { env: testEnv({ SIM_SPEED: '5' }), input: '/ping 1001\n', keepOpen: true });
+    await p.waitFor('[Ana Morales · 1001] Waiting for the verdict');
+    p.signal('SIGTERM');
+
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+    expect(p.stdout()).toContain('Ana Morales · 1001: ✅ Stable connection');
     expectCleanStdout(p.stdout());
   });
 });
