@@ -55,5 +55,7 @@ export function historyText(serviceId: number, checks: readonly StoredCheck[], n
     const extra = lossRtt(c, locale);
     return `• ${agoText(now - c.startedAt, locale)} · ${verdictName(c, locale)}${extra ? ` · ${extra}` : ''} · ${es ? 'pedida por' : 'asked by'} ${who} (${c.surface}) · ${new Date(c.startedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   });
-  return [`${title} · ${es ? `últimas ${checks.length} pruebas` : `last ${checks.length} checks`}:`, ...lines].join('\n');
+  const n = checks.length;
+  const heading = es ? (n === 1 ? 'última prueba' : `últimas ${n} pruebas`) : n === 1 ? 'last check' : `last ${n} checks`;
+  return [`${title} · ${heading}:`, ...lines].join('\n');
 }
