@@ -79,6 +79,8 @@ export interface Config {
   pingApi: {
     /** null: start the built-in simulator and use it. */
     url: string | null;
+    /** True when PING_API_URL=sim asked for the simulator by name (chat refuses to start on it otherwise). */
+    simulatorAsked: boolean;
     auth: PingApiAuth;
     timeoutMs: number;
     ratePerMin: number;
@@ -134,7 +136,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`${name}: unknown setting (see .env.example for the names pingops reads)`);
     }
   }
-  const parsed = schema.safeParse(env);
+  // `PING_API_URL=sim` asks for the built-in simulator by name (required when chat is configured).
+  const simulatorAsked = env.PING_API_URL?.trim().toLowerCase() === 'sim';
+  const parsed = schema.safeParse(simulatorAsked ? { ...env, PING_API_URL: undefined } : env);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? '?');
@@ -194,7 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (problems.length > 0) throw new ConfigError(problems);
 
   return deepFreeze<Config>({
-    pingApi: { url: e.PING_API_URL ?? null, auth, timeoutMs: e.PING_API_TIMEOUT_MS, ratePerMin: e.PING_API_RATE_PER_MIN },
+    pingApi: { url: e.PING_API_URL ?? null, simulatorAsked, auth, timeoutMs: e.PING_API_TIMEOUT_MS, ratePerMin: e.PING_API_RATE_PER_MIN },
     polling: {
       packets: e.PING_PACKETS,
       initialDelayMs: e.PING_INITIAL_DELAY_MS,

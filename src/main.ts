@@ -16,6 +16,13 @@ async function main(): Promise<number> {
   const config = loadConfigOrReport((text) => process.stderr.write(text));
   if (!config) return 3;
   const chat = config.slack !== null || config.discord !== null;
+  if (chat && config.pingApi.url === null && !config.pingApi.simulatorAsked) {
+    // Real people would get made-up verdicts: the simulator only when asked for by name.
+    process.stderr.write(
+      'pingops: PING_API_URL is not set, but Slack or Discord is: set PING_API_URL to your Ping API (e.g. https://ping.example.net), or PING_API_URL=sim to answer chat from the built-in simulator, whose clients and verdicts are made up.\n',
+    );
+    return 3;
+  }
   const interactive = !chat && Boolean(process.stdin.isTTY && process.stdout.isTTY);
   // A person at the shell must not read JSON between prompts: the logs go to a file instead.
   const logFile = interactive ? join(tmpdir(), `pingops-${process.pid}.log`) : null;

@@ -279,7 +279,7 @@ export function helpText(locale: Locale, opts: { buttons?: boolean } = {}): stri
 }
 
 /** Why what was typed is not a target (or the packet count is wrong). */
-export function targetErrorText(reason: TargetError | 'bad_packets', locale: Locale): string {
+export function targetErrorText(reason: TargetError | 'bad_packets' | 'one_client' | 'extra_numbers', locale: Locale): string {
   return words(locale).targetError[reason];
 }
 

@@ -45,8 +45,8 @@ async function fakeDiscord(): Promise<FakeDiscord> {
   return discord;
 }
 
-const slackEnv = (slack: FakeSlack) => ({ SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl });
-const discordEnv = (discord: FakeDiscord) => ({ DISCORD_TOKEN, DISCORD_APPLICATION_ID: FAKE_APP_ID, DISCORD_API_URL: discord.apiUrl });
+const slackEnv = (slack: FakeSlack) => ({ PING_API_URL: 'sim', SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl });
+const discordEnv = (discord: FakeDiscord) => ({ PING_API_URL: 'sim', DISCORD_TOKEN, DISCORD_APPLICATION_ID: FAKE_APP_ID, DISCORD_API_URL: discord.apiUrl });
 
 async function slashCommand(port: number, slack: FakeSlack, text: string): Promise<number> {
   const body = new URLSearchParams({
@@ -73,6 +73,15 @@ const mentionOf = (slack: FakeSlack) =>
   slack.callsTo('chat.postMessage').find((c) => typeof c.args.text === 'string' && c.args.text.startsWith('<@U123>'));
 
 describe('npm start with chat tokens', () => {
+  it('refuses to answer chat from the simulator unless PING_API_URL=sim asks for it', async () => {
+    const slack = await fakeSlack();
+    const bot = startProgram(MAIN, { env: testEnv({ ...slackEnv(slack), PING_API_URL: undefined }) });
+    expect((await bot.exited).code).toBe(3);
+    expect(bot.stderr()).toContain('PING_API_URL is not set, but Slack or Discord is');
+    expect(bot.stderr()).toContain('PING_API_URL=sim');
+    expect(slack.calls.length).toBe(0);
+  });
+
   it('serves Slack in HTTP mode on PORT: a /ping ends with the verdict mention; SIGTERM exits 0', async () => {
     const slack = await fakeSlack();
     const bot = startProgram(MAIN, { env: testEnv(slackEnv(slack)), keepOpen: true });
