@@ -125,7 +125,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
   };
 
   const viewOf = (row: StoredCheck, state: CheckState, last: ReturnType<typeof lastCheckLine> | null): View => {
-    const view = renderCheck(state, row.client, row.locale, { now: clock.now() });
+    const view = renderCheck(state, row.client, row.locale, { now: clock.now(), timeoutMs: row.deadlineAt - row.startedAt });
     if (last) view.fields.push(last);
     return view;
   };

@@ -32,6 +32,7 @@ const en = {
   createdIn: (firstPoll: string) => `Task created · first poll in ${firstPoll}`,
   createdWaiting: 'Task created · waiting for the first poll',
   polling: (attempt: number, elapsed: string, next: string) => `Waiting for the verdict · poll ${attempt} in ${next} · ${elapsed} so far`,
+  givesUpAt: (deadline: string) => `gives up at ${deadline}`,
   retrying: (fault: string, retryIn: string, attempt: number) => `${fault} · retrying in ${retryIn} · attempt ${attempt}`,
   cancelledBy: (headline: string, by: string) => `${headline} by ${by}`,
 
@@ -156,6 +157,7 @@ const es: Words = {
   createdIn: (firstPoll) => `Tarea creada · primera consulta en ${firstPoll}`,
   createdWaiting: 'Tarea creada · esperando la primera consulta',
   polling: (attempt, elapsed, next) => `Esperando el veredicto · consulta ${attempt} en ${next} · ${elapsed} transcurridos`,
+  givesUpAt: (deadline) => `se rinde a los ${deadline}`,
   retrying: (fault, retryIn, attempt) => `${fault} · reintentando en ${retryIn} · intento ${attempt}`,
   cancelledBy: (headline, by) => `${headline} por ${by}`,
 
