@@ -88,7 +88,8 @@ export function createTransport(opts: { baseUrl: string; logger: Logger; clock: 
           const fault =
             failure.kind === 'timeout'
               ? new TransientError('timeout', `the Ping API did not answer within ${ctx.timeoutMs} ms`)
-              : new TransientError('network', `could not reach the Ping API (${failure.kind === 'network' ? failure.code : 'aborted'})`);
+              : // The host (never user:password@) tells an operator which setting to look at.
+                new TransientError('network', `could not reach the Ping API at ${url.host} (PING_API_URL): ${failure.kind === 'network' ? failure.code : 'aborted'}`);
           logger.debug({ method: spec.method, path, status: null, ms: clock.now() - started, fault: fault.kind }, 'ping api request failed');
           throw fault;
         } finally {
