@@ -25,6 +25,11 @@ async function main() {
     );
     for (const r of rows) if (r.wrong.length > 0) console.log(`wrong verdicts (${r.simulator}):`, r.wrong.slice(0, 10));
   }
+  if (!only || only === 'store') {
+    const { benchStore } = await import('./store.js');
+    console.log('\n4. Store: SQLite writes per check on a file in WAL mode (insert, messages, task id, polling, verdict, notification x2, delivered)');
+    console.table([benchStore(5000)]);
+  }
   if (!only || only === 'slack') {
     const { benchSlackAck } = await import('./slack-ack.js');
     console.log('\n3. Slack: slash-command ack latency under 50 concurrent commands (goal: p99 < 100 ms)');
