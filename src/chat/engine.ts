@@ -323,7 +323,9 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
       live.delete(row.id);
       busyPlaces.delete(placeKey);
     }
-    if (detached) {
+    // The service closing under us (process exit) is not a cancel anyone asked for.
+    const shutdown = done.reason.kind === 'cancelled' && done.reason.by === 'shutdown' && entry.cancelledBy === null;
+    if (detached || shutdown) {
       // Stopped for a restart: the row stays open and the next process finishes the job.
       clog.info({ taskId: row.taskId }, 'left for the next start to resume');
       resolveFinished();

@@ -168,6 +168,29 @@ describe('kill -9 mid-check and start again', () => {
     await second.exited;
   }, 60_000);
 
+  it('Slack: SIGTERM with a check still running past the grace leaves it for the next start, not cancelled', async () => {
+    const [slack, sim] = await Promise.all([startFakeSlack(), pingApi()]);
+    cleanup.push(() => slack.close());
+    const env = testEnv({ SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, PING_API_URL: sim.url, PINGOPS_DB: tempDb() });
+    const first = startProgram(MAIN, { env, keepOpen: true });
+    await slashCommand(await httpPort(first), slack, '1005'); // never finishes
+    const status = await until(() => slack.callsTo('chat.postMessage')[1], 'status');
+    const statusTs = String(status.response?.body.ts);
+    await until(() => slack.callsTo('chat.update').find((c) => c.args.ts === statusTs && /Waiting for the verdict/.test(shown(c))), 'the check polling');
+    first.signal('SIGTERM');
+    expect((await first.exited).code).toBe(0);
+    expect(slack.callsTo('chat.update').some((c) => /Cancelled/.test(shown(c)))).toBe(false);
+    expect(mentionsOf(slack)).toHaveLength(0);
+
+    const second = startProgram(MAIN, { env, keepOpen: true });
+    await second.waitFor('check resumed', 'stderr');
+    const resumed = second.stderr().split('\n').find((l) => l.includes('check resumed')) ?? '{}';
+    expect(JSON.parse(resumed)).toMatchObject({ serviceId: 1005, resumedTask: true });
+    expect(sim.stats().tasksCreated).toBe(1);
+    second.signal('SIGTERM');
+    await second.exited;
+  }, 60_000);
+
   it('Discord: the same reply ends on the verdict (edited as a channel message), one mention, no second task', async () => {
     const [discord, sim] = await Promise.all([startFakeDiscord({ token: DISCORD_TOKEN }), pingApi()]);
     cleanup.push(() => discord.close());

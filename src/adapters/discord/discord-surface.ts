@@ -34,7 +34,7 @@ export interface DiscordSurfaceOptions {
   minEditIntervalMs?: number;
   /** How long a command waits for the client look-up before deferring publicly (default 1200 ms). */
   deferWindowMs?: number;
-  /** How long `stop()` lets checks in flight finish; the rest resume at the next start (default 10 s). */
+  /** How long `stop()` lets checks in flight finish; the rest resume at the next start (default 4 s, inside main's 5 s). */
   stopGraceMs?: number;
   /** How often a running status is redrawn (default 1100 ms). */
   tickMs?: number;
@@ -388,7 +388,7 @@ export function createDiscordSurface(deps: SurfaceDeps, opts: DiscordSurfaceOpti
       track(engine.resume());
     },
     async stop() {
-      await engine.stop(opts.stopGraceMs ?? 10_000);
+      await engine.stop(opts.stopGraceMs ?? 4000);
       const grace = new AbortController();
       // Interactions still answering (a refusal, a deferral) get a moment; checks were handled above.
       await Promise.race([Promise.allSettled([...inFlight]), clock.sleep(1000, grace.signal).catch(() => undefined)]);
