@@ -3,27 +3,24 @@ import {
   Events,
   GatewayIntentBits,
   MessageFlags,
-  Routes,
-  type AutocompleteInteraction,
   type ButtonInteraction,
   type ChatInputCommandInteraction,
   type Interaction,
   type RateLimitData,
 } from 'discord.js';
 import { createConversationEngine } from '../../chat/engine.js';
-import { RateLimitedError } from '../../chat/live-message.types.js';
-import type { ChatPort, Person, PrivateAnswer } from '../../chat/port.js';
+import type { Person, PrivateAnswer } from '../../chat/port.js';
 import type { Surface, SurfaceDeps } from '../../chat/surface.js';
 import { localeFrom } from '../../present/locale.js';
 import { targetErrorText } from '../../present/render.js';
 import type { Logger } from '../../util/logger.js';
 import { createTokenBucket } from '../../util/token-bucket.js';
-import { MAX_CHOICES, toChoices } from './autocomplete.js';
+import { answerAutocomplete } from './autocomplete.js';
 import { COMMAND_NAME, MAX_PACKETS, MIN_PACKETS, OPTION_CLIENT, OPTION_PACKETS } from './commands.js';
-import { clip, escapeDiscord, parseCustomId, plainLine, toDiscordMessage, toTextMessage, type DiscordMessage } from './embed.js';
-import { describeDiscordError, toEditError } from './errors.js';
+import { parseCustomId, toTextMessage } from './embed.js';
+import { describeDiscordError } from './errors.js';
 import { DEFAULT_DISCORD_API } from './register.js';
-import { createReplyEditor, type ReplyEditor, type ReplyOps } from './reply.js';
+import { createDiscordPort, type Origin } from './port.js';
 import { discordWords } from './words.js';
 
 /** Tunables; the defaults are what production uses, tests shorten them. */
@@ -48,18 +45,12 @@ export interface DiscordSurfaceOptions {
 const EDITS_PER_MIN = 300;
 const EDIT_BURST = 10;
 const MIN_EDIT_INTERVAL_MS = 1100;
-/** Autocomplete must answer within Discord's 3 s: the directory gets 1.5 s, the whole handler 2.2 s. */
-const SUGGEST_TIMEOUT_MS = 1500;
-const AUTOCOMPLETE_DEADLINE_MS = 2200;
 /**
  * A command looks the client up for at most this long before deferring: a known client starts
  * at once, and a refusal stays an ephemeral reply instead of a public "thinking…" that has to be
  * deleted. Well inside Discord's 3 s.
  */
 const DEFER_WINDOW_MS = 1200;
-const THREAD_ARCHIVE_MINUTES = 1440;
-/** Interaction editors kept for messages of this process; older ones are edited as channel messages. */
-const EDITORS_KEPT = 2000;
 
 /** Only edits of status messages reject on 429 (LiveMessage waits them out); everything else queues as discord.js does. */
 export function rejectEditRateLimit(data: Pick<RateLimitData, 'method' | 'route'>): boolean {
@@ -74,18 +65,6 @@ function displayName(interaction: Interaction): string {
   return interaction.user.globalName ?? interaction.user.username;
 }
 
-/** Snake-case body for raw REST posts (discord.js converts only for its own helpers). */
-function apiBody(msg: DiscordMessage): Record<string, unknown> {
-  return { content: msg.content, embeds: msg.embeds, components: msg.components, allowed_mentions: msg.allowedMentions };
-}
-
-/** An interaction being answered, with one public deferral shared by whoever needs it first. */
-interface Origin {
-  interaction: ChatInputCommandInteraction | ButtonInteraction;
-  defer(): Promise<void>;
-  deferredAt(): number;
-  answered: boolean;
-}
 
 /**
  * The Discord surface: maps `/ping` (with autocomplete) and the buttons to the conversation
@@ -100,8 +79,6 @@ export function createDiscordSurface(deps: SurfaceDeps, opts: DiscordSurfaceOpti
   const minEditIntervalMs = opts.minEditIntervalMs ?? MIN_EDIT_INTERVAL_MS;
   const deferWindowMs = opts.deferWindowMs ?? DEFER_WINDOW_MS;
   const inFlight = new Set<Promise<void>>();
-  /** Message id → the interaction editor that may still edit it. */
-  const editors = new Map<string, ReplyEditor>();
 
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],
@@ -110,100 +87,15 @@ export function createDiscordSurface(deps: SurfaceDeps, opts: DiscordSurfaceOpti
     allowedMentions: { parse: [], repliedUser: false },
   });
 
-  const sendToChannel = async (channelId: string, msg: DiscordMessage) =>
-    (await client.rest.post(Routes.channelMessages(channelId), { body: apiBody(msg) })) as { id: string };
-
-  const replyOps = (i: ChatInputCommandInteraction | ButtonInteraction): ReplyOps => ({
-    editOriginal: async (msg) => ({ id: (await i.editReply(msg)).id }),
-    sendToChannel: (msg) => sendToChannel(i.channelId, msg),
-    editInChannel: async (messageId, msg) => {
-      await client.rest.patch(Routes.channelMessage(i.channelId, messageId), { body: apiBody(msg) });
-    },
-  });
-
-  const remember = (id: string, editor: ReplyEditor) => {
-    editors.set(id, editor);
-    if (editors.size > EDITORS_KEPT) editors.delete(editors.keys().next().value as string);
-  };
-
-  const port: ChatPort = {
-    surface: 'discord',
-    rootCards: false,
-    editBudget: createTokenBucket({ perMinute: EDITS_PER_MIN, burst: EDIT_BURST, clock }),
+  const port = createDiscordPort({
+    client,
+    clock,
+    log,
+    threads: cfg.threads,
     minEditIntervalMs,
-    async post(place, m, origin) {
-      const msg = toDiscordMessage(m.view, { conversationId: m.conversationId });
-      const o = origin as Origin | undefined;
-      if (!o) return (await sendToChannel(place.channel, msg)).id;
-      await o.defer();
-      const editor = createReplyEditor(replyOps(o.interaction), {
-        clock,
-        deferredAt: o.deferredAt(),
-        logger: log.child({ check: m.conversationId }),
-        ...(opts.interactionTtlMs !== undefined ? { ttlMs: opts.interactionTtlMs } : {}),
-      });
-      // The first view is a post, not a LiveMessage edit: wait out a 429 here.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await editor.edit(msg);
-          break;
-        } catch (err) {
-          if (!(err instanceof RateLimitedError) || attempt >= 5) throw err;
-          log.warn({ check: m.conversationId, retryAfterMs: err.retryAfterMs }, 'first status rate limited; waiting Retry-After');
-          await clock.sleep(Math.max(200, err.retryAfterMs));
-        }
-      }
-      const id = editor.target().messageId;
-      if (!id) throw new Error('Discord answered the first edit without a message id');
-      remember(id, editor);
-      return id;
-    },
-    async edit(place, id, m) {
-      const msg = toDiscordMessage(m.view, { conversationId: m.conversationId });
-      const editor = editors.get(id);
-      if (!editor) {
-        // A message of an earlier process (or an old one): the bot edits it as a channel message.
-        try {
-          await client.rest.patch(Routes.channelMessage(place.channel, id), { body: apiBody(msg) });
-        } catch (err) {
-          throw toEditError(err);
-        }
-        return undefined;
-      }
-      await editor.edit(msg);
-      const now = editor.target().messageId;
-      if (now && now !== id) {
-        remember(now, editor);
-        return now;
-      }
-      return undefined;
-    },
-    async reply(place, anchor, text, o) {
-      const mention = o.mention ? `<@${o.mention.replace(/\D/g, '')}> ` : '';
-      const body = {
-        content: clip(`${mention}${escapeDiscord(text)}`, 2000),
-        // Exactly the requester may be notified; nothing in the text can ping anyone else.
-        allowed_mentions: { parse: [], users: o.mention ? [o.mention.replace(/\D/g, '')] : [] },
-      };
-      if (cfg.threads && anchor) {
-        const thread = (await client.rest.post(Routes.threads(place.channel, anchor), {
-          body: { name: clip(plainLine(text.split(':')[0] ?? text), 100) || 'pingops', auto_archive_duration: THREAD_ARCHIVE_MINUTES },
-        })) as { id: string };
-        await client.rest.post(Routes.channelMessages(thread.id), { body });
-        return;
-      }
-      await client.rest.post(Routes.channelMessages(place.thread ?? place.channel), {
-        body: { ...body, ...(anchor ? { message_reference: { message_id: anchor, fail_if_not_exists: false } } : {}) },
-      });
-    },
-    async replyPrivately(_place, personId, text) {
-      await client.users.send(personId, { ...toTextMessage(text) });
-    },
-    postFailedText(err, locale) {
-      log.warn({ err: describeDiscordError(err) }, 'could not post the conversation');
-      return discordWords(locale).failed;
-    },
-  };
+    budget: createTokenBucket({ perMinute: EDITS_PER_MIN, burst: EDIT_BURST, clock }),
+    ...(opts.interactionTtlMs !== undefined ? { interactionTtlMs: opts.interactionTtlMs } : {}),
+  });
   const engine = createConversationEngine({
     port,
     checker: deps.checker,
@@ -314,32 +206,11 @@ export function createDiscordSurface(deps: SurfaceDeps, opts: DiscordSurfaceOpti
     });
   };
 
-  const onAutocomplete = async (i: AutocompleteInteraction, l: Logger) => {
-    const focused = i.options.getFocused(true);
-    let choices: { name: string; value: string }[] = [];
-    if (focused.name === OPTION_CLIENT) {
-      const timer = new AbortController();
-      try {
-        const found = await Promise.race([
-          directory.suggest(String(focused.value).trim(), { limit: MAX_CHOICES, timeoutMs: SUGGEST_TIMEOUT_MS }),
-          clock.sleep(AUTOCOMPLETE_DEADLINE_MS, timer.signal).then(() => null),
-        ]);
-        if (found === null) l.warn('client suggestions too slow; answering an empty list');
-        choices = toChoices(found ?? []);
-      } catch (err) {
-        l.warn({ err: describeDiscordError(err) }, 'client suggestions failed; answering an empty list');
-      } finally {
-        timer.abort();
-      }
-    }
-    await i.respond(choices);
-  };
-
   /** Every interaction ends here: errors are logged and, where possible, answered; never thrown. */
   const onInteraction = async (i: Interaction) => {
     const l = logFor(i);
     try {
-      if (i.isAutocomplete()) return await onAutocomplete(i, l);
+      if (i.isAutocomplete()) return await answerAutocomplete(i, { directory, clock }, l);
       if (i.isChatInputCommand() && i.commandName === COMMAND_NAME) return await onCommand(i, l);
       if (i.isButton() && i.customId.startsWith('pingops:')) return await onButton(i, l);
     } catch (err) {

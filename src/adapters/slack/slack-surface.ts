@@ -1,15 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, type BlockButtonAction, type RespondFn } from '@slack/bolt';
 import { createConversationEngine } from '../../chat/engine.js';
-import type { ChatPort, Person, PrivateAnswer } from '../../chat/port.js';
+import type { Person, PrivateAnswer } from '../../chat/port.js';
 import type { Surface, SurfaceDeps } from '../../chat/surface.js';
-import { createTokenBucket } from '../../util/token-bucket.js';
-import { ACTION_CANCEL, ACTION_RERUN, decodeButtonValue, encodeButtonValue, renderMention, renderSlackMessage } from './blocks.js';
+import { ACTION_CANCEL, ACTION_RERUN, decodeButtonValue } from './blocks.js';
 import { boltLogger } from './bolt-logger.js';
 import { escapeMrkdwn } from './mrkdwn.js';
 import { createUserDirectory } from './users.js';
-import { callWithRetry, classifySlackError, describeFailure, isChannelAccessError, socketModeClientOptions, toEditorError, webClientOptions } from './web.js';
-import { slackWords } from './words.js';
+import { createSlackPort } from './port.js';
+import { classifySlackError, describeFailure, socketModeClientOptions, webClientOptions } from './web.js';
 
 /** Tuning knobs; the defaults suit production, tests shorten them. */
 export interface SlackSurfaceOptions {
@@ -70,43 +69,7 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
   const users = createUserDirectory({ client, fallback: deps.config.locale, clock: deps.clock, logger: log });
   const minEditIntervalMs = opts.minEditIntervalMs ?? 1500;
 
-  const post = async (args: { channel: string; thread_ts?: string; text: string; blocks?: unknown[] }): Promise<string> => {
-    const res = await callWithRetry(() => client.chat.postMessage({ ...args, unfurl_links: false, unfurl_media: false } as Parameters<typeof client.chat.postMessage>[0]), deps.clock);
-    if (!res.ts) throw new Error('chat.postMessage answered without a ts');
-    return res.ts;
-  };
-
-  const port: ChatPort = {
-    surface: 'slack',
-    rootCards: true,
-    editBudget: createTokenBucket({ perMinute: cfg.editsPerMin, clock: deps.clock }),
-    minEditIntervalMs,
-    async post(place, m) {
-      const msg = renderSlackMessage(m.view, m.role, { locale: m.locale, buttonValue: encodeButtonValue({ k: m.conversationId }) });
-      return post({ channel: place.channel, ...(place.thread ? { thread_ts: place.thread } : {}), ...msg });
-    },
-    async edit(place, ts, m) {
-      const msg = renderSlackMessage(m.view, m.role, { locale: m.locale, buttonValue: encodeButtonValue({ k: m.conversationId }) });
-      try {
-        await client.chat.update({ channel: place.channel, ts, text: msg.text, blocks: msg.blocks });
-      } catch (err) {
-        throw toEditorError(err);
-      }
-      return undefined;
-    },
-    async reply(place, anchor, text, o) {
-      const thread = place.thread ?? anchor;
-      await post({ channel: place.channel, ...(thread ? { thread_ts: thread } : {}), text: o.mention ? renderMention(o.mention, text) : escapeMrkdwn(text) });
-    },
-    async replyPrivately(place, user, text) {
-      await client.chat.postEphemeral({ channel: place.channel, user, text: escapeMrkdwn(text), ...(place.thread ? { thread_ts: place.thread } : {}) });
-    },
-    postFailedText(err, locale) {
-      const f = classifySlackError(err);
-      log.warn({ err: describeFailure(f) }, 'could not post the conversation');
-      return isChannelAccessError(f) ? slackWords(locale).notInChannel : slackWords(locale).postFailed;
-    },
-  };
+  const port = createSlackPort({ client, clock: deps.clock, log, editsPerMin: cfg.editsPerMin, minEditIntervalMs });
   const engine = createConversationEngine({
     port,
     checker: deps.checker,
