@@ -155,7 +155,7 @@ async function cli(argv: string[]): Promise<number> {
 
   const core = await createCore(config, logger);
   try {
-    const prepared = await prepareCheck(cmd.target, core, config.locale);
+    const prepared = await prepareCheck(cmd.target, core, config.locale, undefined, { buttons: false });
     if (!prepared.ok) {
       const message = cliWording(prepared.message);
       if (cmd.json) process.stdout.write(`${JSON.stringify({ service_id: null, verdict: null, error: prepared.reason, message })}\n`);

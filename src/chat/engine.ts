@@ -417,7 +417,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
         return privately(req.answer, historyText(prep.serviceId, rows, clock.now(), locale));
       }
       if (!(await admitted(req.person, req.place, req.answer, parsed.kind === 'ping'))) return;
-      const prep = await prepareCheck(parsed.kind === 'ping' ? parsed.text : req.text, { directory: deps.directory }, locale);
+      const prep = await prepareCheck(parsed.kind === 'ping' ? parsed.text : req.text, { directory: deps.directory }, locale, undefined, { buttons: port.buttons !== false });
       if (!prep.ok) {
         log.info({ channel: req.place.channel, user: req.person.id, reason: prep.reason }, 'request refused');
         return privately(req.answer, prep.message);

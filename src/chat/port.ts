@@ -44,6 +44,8 @@ export interface ChatPort {
   readonly surface: string;
   /** Requests made outside a thread get a root card in the channel and a thread under it. */
   readonly rootCards: boolean;
+  /** False where messages carry no Cancel / Re-run buttons (the shell): help leaves them out. */
+  readonly buttons?: boolean;
   /** Edits of live messages share this budget (one per workspace / bot). */
   readonly editBudget: TokenBucket;
   /** Least time between two edits of one message. */

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { finalCard, sanitizeTerminal, statusLine } from '../../src/adapters/shell/terminal.js';
 import type { View } from '../../src/present/view.js';
@@ -135,6 +138,23 @@ describe('pingops shell (npm start without chat tokens)', () => {
     expectCleanStdout(r.stdout);
     // The process really talked to the fake, so the text above came from it.
     expect(api.requestsTo('POST', '/api/v1/1001/ping/')).toHaveLength(1);
+  });
+
+  it('refuses to start on a damaged store with a message naming PINGOPS_DB; help leaves out the buttons it has not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pingops-bad-db-'));
+    try {
+      const bad = join(dir, 'pingops.db');
+      writeFileSync(bad, 'not a database, just text someone saved here '.repeat(300));
+      const r = await runProgram(MAIN, { env: testEnv({ PINGOPS_DB: bad }), input: '/ping 1001\n' });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`PINGOPS_DB=${bad}`);
+      expect(r.stdout).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const help = await runProgram(MAIN, { env: testEnv(), input: '/ping help\n' });
+    expect(help.stdout).toContain('Verdicts:');
+    expect(help.stdout).not.toMatch(/Re-run|Cancel stops/);
   });
 
   it('refuses to start on a bad setting, naming it without echoing secrets', async () => {

@@ -74,6 +74,7 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
   const port: ChatPort = {
     surface: 'shell',
     rootCards: false,
+    buttons: false,
     editBudget: createTokenBucket({ perMinute: 1_000_000, burst: 10_000, clock: deps.clock }),
     minEditIntervalMs: interactive ? 250 : 0,
     async post(_place, m) {
