@@ -93,7 +93,8 @@ interface Live {
   row: StoredCheck;
   handle: CheckHandle;
   status: LiveMessage<View>;
-  root: { id: string; live: LiveMessage<View> } | null;
+  /** The root card only changes at the verdict: its LiveMessage is made then. */
+  root: string | null;
   cancelledBy: string | null;
   finished: Promise<void>;
 }
@@ -130,7 +131,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     return view;
   };
 
-  const liveMessage = (row: StoredCheck, messageId: string, role: MessageRole): LiveMessage<View> => {
+  const liveMessage = (row: StoredCheck, messageId: string, role: MessageRole, logger: Logger): LiveMessage<View> => {
     let id = messageId;
     return createLiveMessage<View>(
       async (view) => {
@@ -142,7 +143,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
           persist('messages', () => store.update(row.id, { messages }, clock.now()));
         }
       },
-      { budget: port.editBudget, clock, logger: log.child({ check: row.id }), minIntervalMs: port.minEditIntervalMs, name: `${port.surface}:${row.place.channel}/${messageId}` },
+      { budget: port.editBudget, clock, logger, minIntervalMs: port.minEditIntervalMs, name: `${port.surface}:${row.place.channel}/${messageId}` },
     );
   };
 
@@ -273,8 +274,8 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     const entry: Live = {
       row,
       handle,
-      status: liveMessage(row, statusId, role),
-      root: row.messages.root ? { id: row.messages.root, live: liveMessage(row, row.messages.root, 'root') } : null,
+      status: liveMessage(row, statusId, role, clog),
+      root: row.messages.root ?? null,
       cancelledBy: null,
       finished: Promise.resolve(),
     };
@@ -369,7 +370,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     const results = await Promise.allSettled([
       notify(),
       entry.status.finish(view),
-      entry.root ? entry.root.live.finish(view) : Promise.resolve(),
+      entry.root ? liveMessage(row, entry.root, 'root', clog).finish(view) : Promise.resolve(),
     ]);
     const what = ['notification', 'status message', 'root message'];
     results.forEach((r, i) => {
@@ -511,10 +512,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
         }
         const last = null;
         const role: MessageRole = row.messages.root ? 'status' : 'full';
-        const entry = {
-          status: liveMessage(row, statusId, role),
-          root: row.messages.root ? { id: row.messages.root, live: liveMessage(row, row.messages.root, 'root') } : null,
-        };
+        const entry = { status: liveMessage(row, statusId, role, clog), root: row.messages.root ?? null };
         if (row.final) {
           clog.info('delivering a verdict reached before the restart');
           return deliver(row, row.final, entry, last, clog, false);
