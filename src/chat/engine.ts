@@ -510,7 +510,9 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
           persist('abandon', () => store.update(row.id, { state: 'abandoned', delivered: true }, clock.now()));
           return;
         }
-        const last = null;
+        // The card keeps its "Last check" line: the newest verdict reached before this check began.
+        const before = safeLast(store, row.serviceId, log);
+        const last = before && (before.finishedAt ?? 0) < row.startedAt ? lastCheckLine(before, row.startedAt, row.locale) : null;
         const role: MessageRole = row.messages.root ? 'status' : 'full';
         const entry = { status: liveMessage(row, statusId, role, clog), root: row.messages.root ?? null };
         if (row.final) {
