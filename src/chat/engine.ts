@@ -247,6 +247,8 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
         const rootId = await port.post(row.place, { view: viewOf(row, starting, last), role: 'root', conversationId: row.id, locale: row.locale }, o.origin);
         row.messages = { root: rootId };
         row.place = { channel: row.place.channel, thread: rootId };
+        // Kept at once: a crash before the status message exists still knows where the card is.
+        persist('root', () => store.update(row.id, { messages: row.messages, thread: rootId }, clock.now()));
       }
       handle = checker.check(row.serviceId, { priority: 'interactive', fresh: o.fresh, packets: row.packets });
       const role: MessageRole = row.messages.root ? 'status' : 'full';
@@ -503,7 +505,18 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
           persist('abandon', () => store.update(row.id, { state: 'abandoned', delivered: true }, clock.now()));
           return;
         }
-        const statusId = row.messages.status;
+        let statusId = row.messages.status;
+        if (!statusId && row.messages.root && row.place.thread) {
+          // Stopped between the root card and the status message: the thread gets its status now.
+          const starting: CheckState = { kind: 'starting', serviceId: row.serviceId, elapsedMs: 0 };
+          try {
+            statusId = await port.post(row.place, { view: viewOf(row, starting, null), role: 'status', conversationId: row.id, locale: row.locale });
+            row.messages = { ...row.messages, status: statusId };
+            persist('messages', () => store.update(row.id, { messages: row.messages }, clock.now()));
+          } catch (err) {
+            clog.warn({ err }, 'could not post the missing status message');
+          }
+        }
         if (!statusId) {
           // It never got a status message: nothing to edit, nobody waiting on one.
           clog.info('unfinished check without a status message; closed');

@@ -201,6 +201,18 @@ describe('after a restart', () => {
     expect(after.port.replies).toHaveLength(1);
   });
 
+  it('a check stopped between its root card and its status message gets its status in that thread', async () => {
+    const w = world();
+    w.store.insert({ id: 'c1', serviceId: 1001, packets: 4, requester: 'U1', requesterName: 'ana', surface: 'memory', place: { channel: 'C1', thread: null }, messages: {}, locale: 'en', client: null, startedAt: w.clock.now(), deadlineAt: w.clock.now() + 20_000 }, w.clock.now());
+    w.store.update('c1', { messages: { root: 'r1' }, thread: 'r1' }, w.clock.now());
+    let over = false;
+    void w.engine.resume().then(() => (over = true));
+    await w.clock.until(() => over);
+    expect(w.port.posts.map((p) => [p.place.thread, p.message.role])).toEqual([['r1', 'status']]);
+    expect(w.port.lastEdit('r1')?.verdict).toBe('stable');
+    expect(w.store.get('c1')).toMatchObject({ verdict: 'stable', delivered: true, messages: { root: 'r1', status: 'm1' } });
+  });
+
   it('never sends a notification twice: one recorded as sending is not repeated', async () => {
     const store = openCheckStore(':memory:', silentLogger);
     const w = world({ store });
