@@ -27,7 +27,7 @@ async function main() {
   }
   if (!only || only === 'store') {
     const { benchStore } = await import('./store.js');
-    console.log('\n4. Store: SQLite writes per check on a file in WAL mode (insert, messages, task id, polling, verdict, notification x2, delivered)');
+    console.log('\n4. Store: SQLite writes per check on a file in WAL mode (insert, root card, status message, task id, polling, verdict, notification x2, delivered)');
     console.table([benchStore(5000)]);
   }
   if (!only || only === 'slack') {
