@@ -18,7 +18,7 @@ async function main() {
     console.table(benchSchedule({ initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000 }));
   }
   if (!only || only === 'load') {
-    console.log('\n2. Load: 1,000 concurrent checks against the simulator in one process (goal: RSS < 150 MB, lag p99 < 20 ms)');
+    console.log('\n2. Load: 1,000 concurrent conversations (engine, live messages, a real store file; chat is a no-op) against the simulator (goal: RSS < 150 MB, lag p99 < 20 ms)');
     const rows = [loadRun('in-process'), loadRun('child')];
     console.table(
       rows.map((r) => ({ simulator: r.simulator, checks: r.checks, correct: r.correct, wall_ms: r.wallMs, peak_rss_mb: r.peakRssMb, lag_p99_ms: r.lagP99Ms, lag_max_ms: r.lagMaxMs, api_requests: r.requests })),
@@ -49,6 +49,11 @@ async function main() {
       });
     }
     console.table(rows);
+  }
+  if (!only || only === 'store') {
+    const { benchStore } = await import('./store.js');
+    console.log('\n4. Store: SQLite writes per check on a file in WAL mode (insert, root card, status message, task id, polling, verdict, notification x2, delivered)');
+    console.table([benchStore(5000)]);
   }
   if (!only || only === 'slack') {
     const { benchSlackAck } = await import('./slack-ack.js');

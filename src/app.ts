@@ -11,6 +11,10 @@ import type { Logger } from './util/logger.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { Secret } from './util/secret.js';
 import { createRequestQueue } from './core/request-queue.js';
+import { openCheckStore } from './store/sqlite-check-store.js';
+import type { CheckStore } from './store/types.js';
+
+const DAY_MS = 24 * 3_600_000;
 
 /** The platform-free heart of the bot, shared by every surface and the CLI. */
 export interface Core {
@@ -29,14 +33,34 @@ export interface Core {
   /** True when the built-in simulator serves the Ping API. */
   simulated: boolean;
   metrics: Metrics;
+  /** Every check, durable (PINGOPS_DB): history, audit, the shared result cache, restarts. */
+  store: CheckStore;
   close(): Promise<void>;
+}
+
+export interface CoreOptions {
+  /** A store opened by the caller (tests); by default PINGOPS_DB is opened. */
+  store?: CheckStore;
 }
 
 /**
  * Wires the provider (the middleware, or WispHub directly; the built-in simulator in the
  * configured dialect when neither is set), the directory and the service.
  */
-export async function createCore(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Core> {
+export async function createCore(config: Config, logger: Logger, clock: Clock = systemClock, opts: CoreOptions = {}): Promise<Core> {
+  // First, so a bad PINGOPS_DB stops the start before anything listens.
+  const store = opts.store ?? openCheckStore(config.store.path, logger);
+  const prune = () => {
+    try {
+      const removed = store.prune(clock.now() - config.store.retentionDays * DAY_MS);
+      if (removed > 0) logger.info({ removed, retentionDays: config.store.retentionDays }, 'old checks pruned from the store');
+    } catch (err) {
+      logger.warn({ err }, 'pruning old checks failed; trying again tomorrow');
+    }
+  };
+  prune();
+  const pruneTimer = setInterval(prune, DAY_MS);
+  pruneTimer.unref();
   let apiUrl = config.wisphub?.url ?? config.pingApi.url;
   let auth: PingApiAuth = config.pingApi.auth;
   let wisphubKey: Secret | null = config.wisphub?.key ?? null;
@@ -123,7 +147,15 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
           initialDelayMs: Math.round(config.polling.initialDelayMs / speed),
         };
   const metrics = createMetrics(() => clock.now());
-  const service = createPingService({ api, clock, logger, polling, queue, onDone: (state) => metrics.checkDone(state) });
+  const service = createPingService({
+    api,
+    clock,
+    logger,
+    polling,
+    queue,
+    onDone: (state) => metrics.checkDone(state),
+    storedVerdict: (serviceId, packets, maxAgeMs) => store.recentVerdict(serviceId, packets, maxAgeMs, clock.now()),
+  });
   const directory = createDirectory({ api, clock, logger: logger.child({ component: 'directory' }), lookupTimeoutMs: config.pingApi.lookupTimeoutMs });
   return {
     api,
@@ -134,9 +166,12 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     warmUp,
     simulated: closeSim !== null,
     metrics,
+    store,
     async close() {
+      clearInterval(pruneTimer);
       await service.close();
       await closeSim?.();
+      if (!opts.store) store.close();
     },
   };
 }

@@ -1,8 +1,11 @@
 /** What the command line asked for. */
 export type CliCommand =
   | { kind: 'check'; target: string; packets: number | null; json: boolean; fresh: boolean }
+  | { kind: 'history'; target: string; json: boolean }
+  | { kind: 'audit'; sinceMs: number; json: boolean }
   | { kind: 'sim'; port: number | null; dialect: 'v1' | 'plain' | 'wisphub' | null }
   | { kind: 'help' }
+  | { kind: 'version' }
   | { kind: 'usage_error'; message: string };
 
 /** Parses `pingops check <target> [--packets N] [--json] [--fresh]`, `pingops sim [--port N] [--dialect D]`, `pingops help`. */
@@ -14,8 +17,16 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     case '--help':
     case '-h':
       return { kind: 'help' };
+    case 'version':
+    case '--version':
+    case '-V':
+      return { kind: 'version' };
     case 'check':
       return parseCheck(rest);
+    case 'history':
+      return parseHistory(rest);
+    case 'audit':
+      return parseAudit(rest);
     case 'sim':
       return parseSim(rest);
     default:
@@ -48,7 +59,48 @@ function parseSim(args: readonly string[]): CliCommand {
   return { kind: 'sim', port, dialect };
 }
 
+const HELP_FLAGS = new Set(['--help', '-h', 'help']);
+const DURATION_RE = /^(\d{1,6})\s*(m|min|h|d)$/i;
+const UNIT_MS: Record<string, number> = { m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `30m`, `24h`, `7d` → milliseconds; null when it is not one. */
+export function parseDuration(text: string): number | null {
+  const m = DURATION_RE.exec(text.trim());
+  if (!m?.[1] || !m[2]) return null;
+  const ms = Number(m[1]) * (UNIT_MS[m[2].toLowerCase()] ?? 0);
+  return ms > 0 ? ms : null;
+}
+
+function parseHistory(args: readonly string[]): CliCommand {
+  if (args.some((a) => HELP_FLAGS.has(a))) return { kind: 'help' };
+  const json = args.includes('--json');
+  const words = args.filter((a) => a !== '--json');
+  const bad = words.find((a) => /^-[A-Za-z-]/.test(a));
+  if (bad) return { kind: 'usage_error', message: `unknown option ${bad.slice(0, 40)}` };
+  if (words.length === 0) return { kind: 'usage_error', message: 'history needs a client: a service id, phone, document or name' };
+  return { kind: 'history', target: words.join(' '), json };
+}
+
+function parseAudit(args: readonly string[]): CliCommand {
+  if (args.some((a) => HELP_FLAGS.has(a))) return { kind: 'help' };
+  let json = false;
+  let sinceMs = UNIT_MS.h! * 24;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    if (a === '--json') json = true;
+    else if (a === '--since' || a.startsWith('--since=')) {
+      const v = a.includes('=') ? a.slice('--since='.length) : (args[++i] ?? '');
+      const ms = parseDuration(v);
+      if (ms === null) return { kind: 'usage_error', message: '--since takes a duration such as 30m, 24h or 7d' };
+      sinceMs = ms;
+    } else return { kind: 'usage_error', message: `unknown option ${a.slice(0, 40)}` };
+  }
+  return { kind: 'audit', sinceMs, json };
+}
+
 function parseCheck(args: readonly string[]): CliCommand {
+  // `check --help` is a question, not a mistake.
+  if (args.some((a) => HELP_FLAGS.has(a))) return { kind: 'help' };
   let packets: number | null = null;
   let json = false;
   let fresh = false;

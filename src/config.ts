@@ -20,6 +20,12 @@ const url = () =>
       .transform((u) => u.replace(/\/+$/, ''))
       .optional(),
   );
+/** A comma- or space-separated list of platform ids (channels, users); empty is an empty list. */
+const idList = () =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v.split(/[\s,]+/).filter((x) => x !== '') : []),
+    z.array(z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'comma-separated ids (letters, digits, - and _)')),
+  );
 const bool = (def: boolean) =>
   z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0', 'yes', 'no']).default(def ? 'true' : 'false')).transform((v) =>
     ['true', '1', 'yes'].includes(v),
@@ -67,6 +73,10 @@ const schema = z.object({
   SIM_PORT: int(0, 0, 65_535),
   SIM_SPEED: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(1000).default(1)),
   PINGOPS_DB: z.preprocess(emptyToUndefined, z.string().default('./data/pingops.db')),
+  PINGOPS_RETENTION_DAYS: int(90, 1, 36_500),
+  PINGOPS_ALLOWED_CHANNELS: idList(),
+  PINGOPS_ADMINS: idList(),
+  PINGOPS_USER_RATE_PER_MIN: int(6, 1, 10_000),
 });
 
 export type PingApiAuth =
@@ -78,6 +88,8 @@ export interface Config {
   pingApi: {
     /** null: start the built-in simulator and use it. */
     url: string | null;
+    /** True when PING_API_URL=sim asked for the simulator by name (chat refuses to start on it otherwise). */
+    simulatorAsked: boolean;
     auth: PingApiAuth;
     timeoutMs: number;
     ratePerMin: number;
@@ -122,8 +134,10 @@ export interface Config {
     threads: boolean;
   };
   sim: { dialect: SimDialect; shape: 'envelope' | 'status'; auth: 'none' | 'key' | 'jwt'; port: number; speed: number };
-  /** The SQLite store: a file path (created on first start) or `:memory:`. */
-  store: { path: string };
+  /** The SQLite store: a file path (created on first start) or `:memory:`; checks older than `retentionDays` are pruned daily. */
+  store: { path: string; retentionDays: number };
+  /** Who may use pingops where: empty `allowedChannels` is everywhere; admins may cancel anyone's check. */
+  access: { allowedChannels: string[]; admins: string[]; userRatePerMin: number };
 }
 
 /** Which API the simulator speaks: the middleware's `v1` or `plain` routes, or WispHub's own. */
@@ -146,7 +160,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`${name}: unknown setting (see .env.example for the names pingops reads)`);
     }
   }
-  const parsed = schema.safeParse(env);
+  // `PING_API_URL=sim` asks for the built-in simulator by name (required when chat is configured).
+  const simulatorAsked = env.PING_API_URL?.trim().toLowerCase() === 'sim';
+  const parsed = schema.safeParse(simulatorAsked ? { ...env, PING_API_URL: undefined } : env);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? '?');
@@ -223,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return deepFreeze<Config>({
     pingApi: {
       url: e.PING_API_URL ?? null,
+      simulatorAsked,
       auth,
       timeoutMs: e.PING_API_TIMEOUT_MS,
       ratePerMin: e.PING_API_RATE_PER_MIN,
@@ -248,7 +265,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     slack,
     discord,
     sim: { dialect: e.SIM_DIALECT, shape: e.SIM_SHAPE, auth: e.SIM_AUTH, port: e.SIM_PORT, speed: e.SIM_SPEED },
-    store: { path: e.PINGOPS_DB },
+    store: { path: e.PINGOPS_DB, retentionDays: e.PINGOPS_RETENTION_DAYS },
+    access: { allowedChannels: e.PINGOPS_ALLOWED_CHANNELS, admins: e.PINGOPS_ADMINS, userRatePerMin: e.PINGOPS_USER_RATE_PER_MIN },
   });
 }
 

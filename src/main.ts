@@ -16,6 +16,13 @@ async function main(): Promise<number> {
   const config = loadConfigOrReport((text) => process.stderr.write(text));
   if (!config) return 3;
   const chat = config.slack !== null || config.discord !== null;
+  if (chat && config.pingApi.url === null && config.wisphub === null && !config.pingApi.simulatorAsked) {
+    // Real people would get made-up verdicts: the simulator only when asked for by name.
+    process.stderr.write(
+      'pingops: PING_API_URL is not set, but Slack or Discord is: set PING_API_URL to your Ping API (e.g. https://ping.example.net) or WISPHUB_API_URL and WISPHUB_API_KEY to WispHub, or PING_API_URL=sim to answer chat from the built-in simulator, whose clients and verdicts are made up.\n',
+    );
+    return 3;
+  }
   const interactive = !chat && Boolean(process.stdin.isTTY && process.stdout.isTTY);
   // A person at the shell must not read JSON between prompts: the logs go to a file instead.
   const logFile = interactive ? join(tmpdir(), `pingops-${process.pid}.log`) : null;
@@ -35,7 +42,7 @@ async function main(): Promise<number> {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : core.metrics.render(core.service.inFlight));
   });
-  const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, clock, logger, http };
+  const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, store: core.store, clock, logger, http };
 
   const surfaces: Surface[] = [];
   if (config.slack) {
@@ -82,15 +89,18 @@ async function main(): Promise<number> {
     }
     startReadiness();
     const shell = runShell(deps, { input: process.stdin, output: process.stdout, interactive });
-    // A signal means stop now: checks in flight are cancelled (their cards say so) rather than
-    // holding the exit until their deadline; a second signal kills the process outright.
+    // SIGTERM (a deploy, a supervisor) lets checks in flight finish, for SHUTDOWN_GRACE_MS at
+    // most, then cancels what is left (their cards say so). SIGINT (Ctrl+C) means stop now.
     let reason = 'end of input';
-    for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-      process.once(sig, () => {
-        reason = sig;
-        shell.stop();
-      });
-    }
+    process.once('SIGTERM', () => {
+      reason = 'SIGTERM';
+      shell.close();
+      setTimeout(() => shell.stop(), SHUTDOWN_GRACE_MS).unref();
+    });
+    process.once('SIGINT', () => {
+      reason = 'SIGINT';
+      shell.stop();
+    });
     await shell.finished;
     await shutdown(reason);
     return 0;

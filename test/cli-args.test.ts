@@ -13,6 +13,13 @@ describe('CLI arguments', () => {
     [['sim', '--dialect=wisphub'], { kind: 'sim', port: null, dialect: 'wisphub' }],
     [[], { kind: 'help' }],
     [['--help'], { kind: 'help' }],
+    [['check', '--help'], { kind: 'help' }],
+    [['--version'], { kind: 'version' }],
+    [['history', '1001'], { kind: 'history', target: '1001', json: false }],
+    [['history', 'Ana', 'Morales', '--json'], { kind: 'history', target: 'Ana Morales', json: true }],
+    [['audit'], { kind: 'audit', sinceMs: 86_400_000, json: false }],
+    [['audit', '--since', '30m', '--json'], { kind: 'audit', sinceMs: 1_800_000, json: true }],
+    [['audit', '--since=7d'], { kind: 'audit', sinceMs: 604_800_000, json: false }],
   ])('%j', (argv, expected) => {
     expect(parseCliArgs(argv)).toEqual(expected);
   });
@@ -29,6 +36,9 @@ describe('CLI arguments', () => {
     [['sim', '--dialect', 'v2'], '--dialect takes v1, plain or wisphub'],
     [['sim', '--dialect'], '--dialect takes v1, plain or wisphub'],
     [['check', '1001', '-j'], 'unknown option -j'],
+    [['history'], 'history needs a client'],
+    [['audit', '--since', 'yesterday'], '--since takes a duration'],
+    [['audit', '--since', '0h'], '--since takes a duration'],
   ])('%j is a usage error', (argv, message) => {
     const r = parseCliArgs(argv);
     expect(r.kind).toBe('usage_error');

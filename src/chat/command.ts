@@ -5,7 +5,10 @@ import type { Target, TargetError } from '../directory/types.js';
 export type PingCommand =
   | { kind: 'ping'; target: Target; packets: number | null }
   | { kind: 'help' }
-  | { kind: 'invalid'; reason: TargetError | 'bad_packets' };
+  | { kind: 'invalid'; reason: TargetError | CommandError };
+
+/** What is wrong with the words after the client, as opposed to the client itself. */
+export type CommandError = 'bad_packets' | 'one_client' | 'extra_numbers';
 
 /** Fewest packets a person may ask for in one task (config PING_PACKETS has the same bounds). */
 export const PACKETS_MIN = 1;
@@ -18,6 +21,29 @@ const HELP_WORDS = new Set(['help', 'ayuda', '?', '-h', '--help']);
 /** The command word itself, when a mention or a pasted line still carries it. */
 const LEADING_PING_RE = /^\/?ping(?:\s+|$)/iu;
 const TRAILING_INT_RE = /^(.*\S)\s+(\d+)$/su;
+/** A service id as typed first (`1001`, `client-1001`, `#1001`), and whatever follows it. */
+const ID_HEAD_RE = /^((?:client-|cliente-|#)?\d{1,10})\s+(.+)$/isu;
+/** Something meant as a number that is not a whole positive one: `-1`, `1.5`, `+3`, `2,5`. */
+const NOT_A_COUNT_RE = /^[-+]\d+(?:[.,]\d+)?$|^\d+[.,]\d+$/u;
+/** Lengths of a phone written in digit groups: a landline (7), a mobile (10), with 57 first (12). */
+const PHONE_DIGITS = new Set([7, 10, 12]);
+
+/**
+ * Mistakes after a service id that would otherwise be blamed on the id or read as a phone:
+ * `1001 -1` and `1001 1.5` (a bad packet count), `1001 1002` (two clients), `1001 6 7` (two counts).
+ */
+function afterIdError(body: string): CommandError | null {
+  const m = ID_HEAD_RE.exec(body);
+  if (!m?.[1] || !m[2]) return null;
+  const rest = m[2].trim().split(/\s+/u);
+  if (rest.length === 1 && NOT_A_COUNT_RE.test(rest[0] ?? '')) return 'bad_packets';
+  const groups = [m[1].replace(/\D/gu, ''), ...rest];
+  if (!groups.every((g) => /^\d+$/u.test(g))) return null;
+  // Digit groups that add up to a phone stay a phone (`310 4445566`, `444 55 66`).
+  if (PHONE_DIGITS.has(groups.join('').length)) return null;
+  if (rest.length === 1) return (rest[0]?.length ?? 0) > PACKETS_DIGITS_MAX ? 'one_client' : null;
+  return 'extra_numbers';
+}
 
 /**
  * Parses what follows `/ping` (or a mention's text after the bot's name): a target and an
@@ -27,6 +53,8 @@ const TRAILING_INT_RE = /^(.*\S)\s+(\d+)$/su;
 export function parsePingCommand(text: string): PingCommand {
   const body = text.trim().replace(LEADING_PING_RE, '').trim();
   if (HELP_WORDS.has(body.toLowerCase())) return { kind: 'help' };
+  const mistake = afterIdError(body);
+  if (mistake) return { kind: 'invalid', reason: mistake };
 
   const split = TRAILING_INT_RE.exec(body);
   // A group of four or more digits is part of a phone (`310 4445566`), never a packet count.

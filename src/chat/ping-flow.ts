@@ -32,11 +32,12 @@ export async function prepareCheck(
   deps: { directory: Directory },
   locale: Locale,
   signal?: AbortSignal,
+  opts: { buttons?: boolean } = {},
 ): Promise<Prepared> {
   const command = parsePingCommand(text);
   switch (command.kind) {
     case 'help':
-      return { ok: false, reason: 'help', message: helpText(locale) };
+      return { ok: false, reason: 'help', message: helpText(locale, opts) };
     case 'invalid':
       return { ok: false, reason: 'invalid', message: targetErrorText(command.reason, locale) };
     case 'ping':

@@ -4,12 +4,15 @@ import type { Directory } from '../directory/types.js';
 import type { HttpServer } from '../http/server.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import type { CheckStore } from '../store/types.js';
 
 /** What every chat surface is given by the composition root. */
 export interface SurfaceDeps {
   config: Config;
   checker: PingChecker;
   directory: Directory;
+  /** Every check, durable: restarts resume from it, buttons find their conversation in it. */
+  store: CheckStore;
   clock: Clock;
   logger: Logger;
   /** The shared server on PORT; surfaces that receive webhooks mount their routes here. */

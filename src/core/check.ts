@@ -40,6 +40,11 @@ export interface RunCheckOptions {
    */
   beforeRequest: (kind: RequestKind, signal: AbortSignal | undefined, onWait?: (p: QueuePosition) => void) => Promise<void>;
   emit: (state: CheckState) => void;
+  /**
+   * Continue a check whose task already exists (after a restart): no task is created, polling
+   * resumes on `taskId`, and the deadline counts from `startedAt` (the check's first start).
+   */
+  resume?: { taskId: string; startedAt: number };
 }
 
 export interface RunCheckDeps {
@@ -54,7 +59,7 @@ export interface RunCheckDeps {
 export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<DoneState> {
   const { api, clock } = deps;
   const random = deps.random ?? Math.random;
-  const start = clock.now();
+  const start = o.resume ? Math.min(o.resume.startedAt, clock.now()) : clock.now();
   const elapsed = () => clock.now() - start;
   const log = deps.logger.child({ serviceId: o.serviceId });
 
@@ -67,14 +72,16 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
   // Time spent queued for budget is not the task's time: the deadline starts once the creation
   // leaves the queue (the queue bounds the wait before that on its own).
   let deadlineStarted = false;
-  const startDeadline = () => {
+  const startDeadline = (remainingMs: number) => {
     if (deadlineStarted) return;
     deadlineStarted = true;
-    clock.sleep(o.timeoutMs, stopDeadline.signal).then(
+    clock.sleep(Math.max(0, remainingMs), stopDeadline.signal).then(
       () => ctl.abort({ kind: 'deadline' } satisfies AbortCause),
       () => {},
     );
   };
+  // A resumed check's task exists already: its deadline runs on from the check's first start.
+  if (o.resume) startDeadline(o.timeoutMs - elapsed());
   const signal = ctl.signal;
   let queued = false;
 
@@ -99,7 +106,7 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
       const first = kind === 'create' && !deadlineStarted;
       await o.beforeRequest(first ? 'create' : 'poll', s, first ? onWait : undefined);
       if (first) {
-        startDeadline();
+        startDeadline(o.timeoutMs);
         // Out of the queue: say so, the next words are about the task.
         if (queued) o.emit({ kind: 'starting', serviceId: o.serviceId, elapsedMs: elapsed() });
       }
@@ -112,10 +119,15 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
   });
 
   try {
-    o.emit({ kind: 'starting', serviceId: o.serviceId, elapsedMs: elapsed() });
-    taskId = (await api.createTask(o.serviceId, o.packets, callOpts('create'))).taskId;
-    lastFault = null;
-    log.info({ taskId, packets: o.packets }, 'ping task created');
+    if (o.resume) {
+      taskId = o.resume.taskId;
+      log.info({ taskId, packets: o.packets, elapsedMs: elapsed() }, 'ping task resumed');
+    } else {
+      o.emit({ kind: 'starting', serviceId: o.serviceId, elapsedMs: elapsed() });
+      taskId = (await api.createTask(o.serviceId, o.packets, callOpts('create'))).taskId;
+      lastFault = null;
+      log.info({ taskId, packets: o.packets }, 'ping task created');
+    }
     o.emit({ kind: 'created', serviceId: o.serviceId, taskId, elapsedMs: elapsed() });
 
     let failedPolls = 0;

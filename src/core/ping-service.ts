@@ -18,6 +18,11 @@ export interface PingServiceDeps {
   random?: () => number;
   /** Told of every finished check, once per task run and once per answer from the cache (metrics). */
   onDone?: (state: DoneState) => void;
+  /**
+   * A verdict another process (or an earlier run) reached and stored, younger than `maxAgeMs`;
+   * consulted after this process's own cache, so the cache holds across processes.
+   */
+  storedVerdict?: (serviceId: number, packets: number, maxAgeMs: number) => DoneState | null;
 }
 
 export interface PingService extends PingChecker {
@@ -27,8 +32,12 @@ export interface PingService extends PingChecker {
   close(): Promise<void>;
 }
 
-/** One check in flight, shared by every watcher of its service. */
+/** Checks are the same check when service and packet count agree. */
+const flightKey = (serviceId: number, packets: number): string => `${serviceId}/${packets}`;
+
+/** One check in flight, shared by every watcher of its service and packet count. */
 interface Flight {
+  key: string;
   serviceId: number;
   startedAt: number;
   current: CheckState;
@@ -47,34 +56,38 @@ interface Flight {
  */
 export function createPingService(deps: PingServiceDeps): PingService {
   const { clock, polling } = deps;
-  const flights = new Map<number, Flight>();
-  const cache = new Map<number, { state: DoneState; at: number }>();
+  const flights = new Map<string, Flight>();
+  const cache = new Map<string, { state: DoneState; at: number }>();
   const log = deps.logger.child({ component: 'ping-service' });
   /** Checks past the queue and not yet finished: each still owes at least one poll, which goes before any waiting creation. */
   let underWay = 0;
 
-  const cachedVerdict = (serviceId: number): DoneState | null => {
-    const hit = cache.get(serviceId);
-    if (!hit) return null;
-    if (clock.now() - hit.at > polling.resultCacheMs) {
-      cache.delete(serviceId);
-      return null;
-    }
-    return { ...hit.state, cached: true };
+  const cachedVerdict = (serviceId: number, packets: number): DoneState | null => {
+    const key = flightKey(serviceId, packets);
+    const hit = cache.get(key);
+    if (hit && clock.now() - hit.at <= polling.resultCacheMs) return { ...hit.state, cached: true };
+    if (hit) cache.delete(key);
+    if (polling.resultCacheMs <= 0 || !deps.storedVerdict) return null;
+    const stored = deps.storedVerdict(serviceId, packets, polling.resultCacheMs);
+    return stored ? { ...stored, cached: true } : null;
   };
 
-  const startFlight = (serviceId: number, packets: number): Flight => {
+  const startFlight = (serviceId: number, packets: number, resume: CheckOptions['resume']): Flight => {
     const abort = new AbortController();
+    const key = flightKey(serviceId, packets);
     const flight: Flight = {
+      key,
       serviceId,
-      startedAt: clock.now(),
+      startedAt: resume ? Math.min(resume.startedAt, clock.now()) : clock.now(),
       current: { kind: 'starting', serviceId, elapsedMs: 0 },
       watchers: new Set(),
       interactive: 0,
       abort,
       settled: null,
-      underWay: false,
+      // A resumed check's task exists: it owes polls from the start.
+      underWay: resume !== undefined,
     };
+    if (resume) underWay++;
     flight.settled = runCheck(
       { api: deps.api, clock, logger: deps.logger, ...(deps.random ? { random: deps.random } : {}) },
       {
@@ -83,6 +96,7 @@ export function createPingService(deps: PingServiceDeps): PingService {
         schedule: polling,
         timeoutMs: polling.timeoutMs,
         signal: abort.signal,
+        ...(resume ? { resume } : {}),
         // Read whenever the queue decides, so a person joining a sweep's check moves it up.
         beforeRequest: async (kind, signal, onWait) => {
           await deps.queue.take(
@@ -104,15 +118,15 @@ export function createPingService(deps: PingServiceDeps): PingService {
           }
           if (state.kind === 'done') {
             // Before watchers hear of it, so whoever asks next starts anew or hits the cache.
-            flights.delete(serviceId);
-            if (state.reason.kind === 'verdict' && polling.resultCacheMs > 0) cache.set(serviceId, { state, at: clock.now() });
+            flights.delete(key);
+            if (state.reason.kind === 'verdict' && polling.resultCacheMs > 0) cache.set(key, { state, at: clock.now() });
             deps.onDone?.(state);
           }
           for (const w of flight.watchers) w.push(state);
         },
       },
     );
-    flights.set(serviceId, flight);
+    flights.set(key, flight);
     return flight;
   };
 
@@ -132,15 +146,20 @@ export function createPingService(deps: PingServiceDeps): PingService {
 
     check(serviceId: number, opts: CheckOptions = {}): CheckHandle {
       const priority: Priority = opts.priority ?? 'interactive';
-      if (!opts.fresh && !flights.has(serviceId)) {
-        const hit = cachedVerdict(serviceId);
+      const packets = opts.packets ?? polling.packets;
+      const key = flightKey(serviceId, packets);
+      if (!opts.fresh && !opts.resume && !flights.has(key)) {
+        const hit = cachedVerdict(serviceId, packets);
         if (hit) {
           deps.onDone?.(hit);
           return finishedHandle(hit);
         }
       }
-      let flight = flights.get(serviceId);
-      if (!flight) {
+      let flight = flights.get(key);
+      if (!flight && opts.resume) {
+        // Its task exists already: nothing to create, so nothing to admit.
+        flight = startFlight(serviceId, packets, opts.resume);
+      } else if (!flight) {
         // Past the queue's bound a new check is refused before anything is created.
         const admission = deps.queue.admit();
         if (!admission.ok) {
@@ -161,7 +180,7 @@ export function createPingService(deps: PingServiceDeps): PingService {
           deps.onDone?.(busy);
           return finishedHandle(busy);
         }
-        flight = startFlight(serviceId, opts.packets ?? polling.packets);
+        flight = startFlight(serviceId, packets, undefined);
       }
       const joined = flight;
       const watcher = new Watcher(serviceId, priority, joined.current, () => clock.now() - joined.startedAt, (by) => leave(joined, watcher, by));

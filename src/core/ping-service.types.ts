@@ -9,8 +9,10 @@ export interface CheckOptions {
   signal?: AbortSignal;
   /** Skip the result cache and start a new task (still joins one already in flight). */
   fresh?: boolean;
-  /** Packets for a new task (default PING_PACKETS). */
+  /** Packets for a new task (default PING_PACKETS); a different count is a different check. */
   packets?: number;
+  /** Continue polling a task created before a restart instead of creating one (see runCheck). */
+  resume?: { taskId: string; startedAt: number };
 }
 
 /** One watcher's view of a check; several watchers may share one check. */

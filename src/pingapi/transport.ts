@@ -97,7 +97,8 @@ export function createTransport(opts: {
           const fault =
             failure.kind === 'timeout'
               ? new TransientError('timeout', `${who} did not answer within ${ctx.timeoutMs} ms`)
-              : new TransientError('network', `could not reach ${who} (${failure.kind === 'network' ? failure.code : 'aborted'})`);
+              : // The host (never user:password@) tells an operator which setting to look at.
+                new TransientError('network', `could not reach ${who} at ${url.host} (${urlSetting}): ${failure.kind === 'network' ? failure.code : 'aborted'}`);
           logger.debug({ method: spec.method, path, status: null, ms: clock.now() - started, fault: fault.kind }, 'ping api request failed');
           throw fault;
         } finally {

@@ -15,6 +15,13 @@ export interface RenderOptions {
   now?: number;
   /** The configured wait before the first poll, so `created` can say when it comes. */
   initialDelayMs?: number;
+  /** The check's deadline from its start: a running status says when it gives up. */
+  timeoutMs?: number;
+}
+
+/** A deadline as people say it: `60 s` up to two minutes, then `5 min`. */
+function deadlineText(ms: number): string {
+  return ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
 }
 
 /** How many clients an ambiguity answer lists before "and N more". */
@@ -260,7 +267,8 @@ export function renderCheck(state: CheckState, client: ClientRecord | null, loca
   const hold = billingHold(client, opts.now ?? Date.now());
   const title = titleOf(state.serviceId, client, locale);
   const statusOpts = opts.initialDelayMs !== undefined ? { initialDelayMs: opts.initialDelayMs } : {};
-  const status = statusOf(state, locale, statusOpts);
+  const running = statusOf(state, locale, statusOpts);
+  const status = state.kind !== 'done' && opts.timeoutMs !== undefined ? `${running} · ${w.givesUpAt(deadlineText(opts.timeoutMs))}` : running;
   const final = state.kind === 'done';
   const fields = clientFields(client, locale);
   if (state.kind === 'done') {
@@ -320,7 +328,7 @@ export function helpText(locale: Locale, opts: { buttons?: boolean } = {}): stri
 }
 
 /** Why what was typed is not a target (or the packet count is wrong). */
-export function targetErrorText(reason: TargetError | 'bad_packets', locale: Locale): string {
+export function targetErrorText(reason: TargetError | 'bad_packets' | 'one_client' | 'extra_numbers', locale: Locale): string {
   return words(locale).targetError[reason];
 }
 

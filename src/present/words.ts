@@ -34,6 +34,7 @@ const en = {
   createdIn: (firstPoll: string) => `Task created · first poll in ${firstPoll}`,
   createdWaiting: 'Task created · waiting for the first poll',
   polling: (attempt: number, elapsed: string, next: string) => `Waiting for the verdict · poll ${attempt} in ${next} · ${elapsed} so far`,
+  givesUpAt: (deadline: string) => `gives up at ${deadline}`,
   retrying: (fault: string, retryIn: string, attempt: number) => `${fault} · retrying in ${retryIn} · attempt ${attempt}`,
   cancelledBy: (headline: string, by: string) => `${headline} by ${by}`,
   cancelledShutdown: (headline: string) => `${headline}: the bot was restarting`,
@@ -147,6 +148,8 @@ const en = {
       'That does not look like a client. Use a service id (1001), a phone (+57 310 444 5566), a document (doc:1032456789) or a name of 2+ letters.',
     bad_id: 'A service id is a whole number from 1 to 2147483647. For a phone, write it with + or tel: (tel:3104445566).',
     bad_packets: 'Packets must be a whole number from 1 to 20, e.g. /ping 1001 6.',
+    one_client: 'Ping one client at a time: /ping 1001, then /ping 1002. (A phone goes with + or tel:, e.g. tel:3104445566.)',
+    extra_numbers: 'After the client, give one packet count at most (1 to 20), e.g. /ping 1001 6.',
   },
 
   notFoundId: (id: number) => `Client ${id} not found.`,
@@ -172,6 +175,7 @@ const es: Words = {
   createdIn: (firstPoll) => `Tarea creada · primera consulta en ${firstPoll}`,
   createdWaiting: 'Tarea creada · esperando la primera consulta',
   polling: (attempt, elapsed, next) => `Esperando el veredicto · consulta ${attempt} en ${next} · ${elapsed} transcurridos`,
+  givesUpAt: (deadline) => `se rinde a los ${deadline}`,
   retrying: (fault, retryIn, attempt) => `${fault} · reintentando en ${retryIn} · intento ${attempt}`,
   cancelledBy: (headline, by) => `${headline} por ${by}`,
   cancelledShutdown: (headline) => `${headline}: el bot se estaba reiniciando`,
@@ -281,6 +285,8 @@ const es: Words = {
       'Eso no parece un cliente. Usa un id de servicio (1001), un teléfono (+57 310 444 5566), un documento (doc:1032456789) o un nombre de 2 o más letras.',
     bad_id: 'Un id de servicio es un número entero de 1 a 2147483647. Para un teléfono, escríbelo con + o tel: (tel:3104445566).',
     bad_packets: 'Los paquetes deben ser un número entero de 1 a 20, p. ej. /ping 1001 6.',
+    one_client: 'Haz ping a un cliente a la vez: /ping 1001 y luego /ping 1002. (Un teléfono va con + o tel:, p. ej. tel:3104445566.)',
+    extra_numbers: 'Después del cliente, indica como mucho un número de paquetes (1 a 20), p. ej. /ping 1001 6.',
   },
 
   notFoundId: (id) => `No se encontró el cliente ${id}.`,

@@ -4,4 +4,39 @@ import type { Migration } from './database.js';
  * Every schema step of the store, oldest first. Append only: a released migration never
  * changes, since stores in the field have already run it.
  */
-export const MIGRATIONS: readonly Migration[] = [];
+export const MIGRATIONS: readonly Migration[] = [
+  // Issue 9: every check, with where its messages are, so a restart can finish it.
+  {
+    id: '0001-checks',
+    sql: `
+      CREATE TABLE checks (
+        id TEXT PRIMARY KEY,
+        service_id INTEGER NOT NULL,
+        packets INTEGER NOT NULL,
+        task_id TEXT,
+        requester TEXT NOT NULL,
+        requester_name TEXT,
+        surface TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        thread TEXT,
+        messages TEXT NOT NULL DEFAULT '{}',
+        locale TEXT NOT NULL,
+        client TEXT,
+        state TEXT NOT NULL,
+        verdict TEXT,
+        final TEXT,
+        loss_pct REAL,
+        rtt_ms REAL,
+        started_at INTEGER NOT NULL,
+        deadline_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        mention TEXT NOT NULL DEFAULT 'none',
+        delivered INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX checks_by_service ON checks (service_id, started_at DESC);
+      CREATE INDEX checks_by_start ON checks (started_at);
+      CREATE INDEX checks_open ON checks (surface, started_at) WHERE delivered = 0;
+    `,
+  },
+];

@@ -56,6 +56,16 @@ describe('parsePingCommand', () => {
     ['<@U012ABCDEF> 1001', invalid('invalid_chars')],
     ['1001\u0000 4', invalid('invalid_chars')],
     ['x'.repeat(500), invalid('too_long')],
+    // what follows the id is what is wrong, not the id
+    ['1001 -1', invalid('bad_packets')],
+    ['1001 1.5', invalid('bad_packets')],
+    ['1001 2,5', invalid('bad_packets')],
+    ['client-1001 +3', invalid('bad_packets')],
+    ['1001 6 7', invalid('extra_numbers')],
+    ['1001 1002', invalid('one_client')],
+    ['#1001 1002', invalid('one_client')],
+    ['444 5566', ping({ kind: 'phone', phone: '4445566' })],
+    ['6 7', ping({ kind: 'service_id', serviceId: 6 }, 7)],
   ];
 
   it.each(rows)('%j', (text, expected) => {

@@ -297,3 +297,57 @@ describe('PingService behind the ordered request queue (issue 8)', () => {
     expect(api.createCalls.map((c) => c.serviceId)).toEqual([1, 2, 3]);
   });
 });
+
+describe('check identity and resuming', () => {
+  it('a different packet count is its own task, not folded into the running one', async () => {
+    const { clock, api, service } = setup();
+    const four = service.check(1001, { packets: 4 });
+    const eight = service.check(1001, { packets: 8 });
+    const again = service.check(1001, { packets: 4 });
+    await clock.until(() => service.inFlight === 0);
+    expect(api.createCalls).toEqual([
+      { serviceId: 1001, packets: 4 },
+      { serviceId: 1001, packets: 8 },
+    ]);
+    expect((await four.done).taskId).toBe((await again.done).taskId);
+    expect((await eight.done).taskId).not.toBe((await four.done).taskId);
+  });
+
+  it('resumes polling an existing task without creating one, within the original deadline', async () => {
+    const { clock, api, service } = setup();
+    api.scripts.set(1001, [pending(), pending(), final('intermittent')]);
+    const first = service.check(1001);
+    await clock.until(() => first.current().kind === 'polling');
+    const taskId = (first.current() as { taskId: string }).taskId;
+    const startedAt = clock.now() - 1000;
+    // A second service on the same API stands for the restarted process.
+    const restarted = createPingService({ api, clock, logger: silentLogger, polling, queue: unlimited, random: () => 0.5 });
+    first.cancel('test');
+    const resumed = restarted.check(1001, { resume: { taskId, startedAt } });
+    await clock.until(() => restarted.inFlight === 0);
+    const done = await resumed.done;
+    expect(done).toMatchObject({ verdict: 'intermittent', taskId });
+    expect(api.createCalls).toHaveLength(1);
+  });
+
+  it('a resumed check whose deadline has passed ends as timed out without a poll', async () => {
+    const { clock, api, service } = setup();
+    await clock.advance(polling.timeoutMs * 3);
+    const resumed = service.check(1001, { resume: { taskId: 'task-gone', startedAt: 0 } });
+    await clock.until(() => service.inFlight === 0);
+    expect((await resumed.done).verdict).toBe('timed_out');
+    expect(api.resultCalls).toEqual([]);
+  });
+
+  it('serves a verdict another process stored, younger than the cache window', async () => {
+    const clock = new ManualClock();
+    const api = new MemoryPingApi();
+    const stored = { kind: 'done', serviceId: 1001, taskId: 't-other', verdict: 'no_internet', message: null, polls: 2, elapsedMs: 4000, reason: { kind: 'verdict' }, cached: false, lossPct: 100, rttMs: null } as const;
+    const service = createPingService({ api, clock, logger: silentLogger, polling, queue: unlimited, storedVerdict: (s, p) => (s === 1001 && p === 4 ? stored : null) });
+    expect(await service.check(1001).done).toMatchObject({ verdict: 'no_internet', cached: true, taskId: 't-other' });
+    const fresh = service.check(1001, { fresh: true });
+    await clock.until(() => service.inFlight === 0);
+    expect((await fresh.done).cached).toBe(false);
+    expect(api.createCalls).toHaveLength(1);
+  });
+});

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type SimDialect } from '../../src/sim/server.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -30,7 +33,7 @@ describe('pingops check (monitoring exit codes)', () => {
     const lines = r.stdout.split('\n').filter((l) => l !== '');
     expect(lines).toHaveLength(1);
     const out = JSON.parse(lines[0] ?? '') as Record<string, unknown>;
-    expect(Object.keys(out).sort()).toEqual(['elapsed_ms', 'loss_pct', 'message', 'polls', 'rtt_ms', 'service_id', 'task_id', 'verdict']);
+    expect(Object.keys(out).sort()).toEqual(['cached', 'elapsed_ms', 'loss_pct', 'message', 'polls', 'rtt_ms', 'service_id', 'task_id', 'verdict']);
     // The middleware does not say loss or RTT.
     expect(out).toMatchObject({ service_id: 1001, verdict: 'stable', task_id: expect.stringMatching(/^[0-9a-f-]{36}$/), polls: expect.any(Number), loss_pct: null, rtt_ms: null });
     expect(out.polls).toBeGreaterThanOrEqual(1);
@@ -249,6 +252,59 @@ describe('pingops check with hostile text from the Ping API', () => {
     // eslint-disable-next-line no-control-regex
     expect(r.stdout + r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u);
     expect(api.requestsTo('POST', /\/ping\/?$/)).toEqual([]);
+  });
+});
+
+describe('the store from the command line', () => {
+  const tempDb = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pingops-cli-'));
+    cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+    return join(dir, 'pingops.db');
+  };
+
+  it('answers a second process from the stored verdict; --fresh starts a new task', async () => {
+    const db = { PINGOPS_DB: tempDb() };
+    const first = jsonLines((await check(['1001', '--json'], db)).stdout)[0] as Record<string, unknown>;
+    const second = jsonLines((await check(['1001', '--json'], db)).stdout)[0] as Record<string, unknown>;
+    const fresh = jsonLines((await check(['1001', '--json', '--fresh'], db)).stdout)[0] as Record<string, unknown>;
+    expect(first).toMatchObject({ verdict: 'stable', cached: false });
+    expect(second).toMatchObject({ verdict: 'stable', cached: true, task_id: first.task_id });
+    expect(fresh).toMatchObject({ verdict: 'stable', cached: false });
+    expect(fresh.task_id).not.toBe(first.task_id);
+    // Another packet count is another check: not answered from the 4-packet verdict.
+    const eight = jsonLines((await check(['1001', '--json', '--packets', '8'], db)).stdout)[0] as Record<string, unknown>;
+    expect(eight).toMatchObject({ cached: false });
+  }, 30_000);
+
+  it('history and audit list the stored checks, for people and as JSON', async () => {
+    const db = { PINGOPS_DB: tempDb() };
+    await check(['1003', '--json'], db);
+    await check(['1002', '--json'], db);
+
+    const history = await runProgram([...CLI, 'history', '1003'], { env: testEnv(db) });
+    expect(history.code).toBe(0);
+    expect(history.stdout).toMatch(/^Luz Dary Castro · 1003 · last check:\n• just now · no internet · asked by .+ \(cli\)/);
+    const json = jsonLines((await runProgram([...CLI, 'history', '1003', '--json'], { env: testEnv(db) })).stdout);
+    expect(json).toEqual([expect.objectContaining({ service_id: 1003, verdict: 'no_internet', surface: 'cli', channel: 'cli', task_id: expect.any(String) })]);
+
+    const audit = jsonLines((await runProgram([...CLI, 'audit', '--since', '1h', '--json'], { env: testEnv(db) })).stdout);
+    expect(audit.map((a) => (a as { service_id: number }).service_id)).toEqual([1003, 1002]);
+    const human = await runProgram([...CLI, 'audit'], { env: testEnv(db) });
+    expect(human.stdout).toMatch(/UTC {2}cli {2}cli {2}.+ {2}1002 {2}intermittent/);
+  }, 30_000);
+
+  it('prints its version, and check --help is an answer, not an error', async () => {
+    const v = await runProgram([...CLI, '--version'], { env: testEnv() });
+    expect(v).toMatchObject({ code: 0, stdout: expect.stringMatching(/^pingops \d+\.\d+\.\d+\n$/) });
+    const h = await runProgram([...CLI, 'check', '--help'], { env: testEnv() });
+    expect(h.code).toBe(0);
+    expect(h.stdout).toContain('pingops history <target>');
+  });
+
+  it('words a refusal for the command line, not for chat', async () => {
+    const r = await check(['1001', '99'], { PINGOPS_DB: ':memory:' });
+    expect(r.code).toBe(3);
+    expect(r.stderr).not.toContain('/ping');
   });
 });
 

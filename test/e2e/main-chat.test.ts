@@ -45,8 +45,8 @@ async function fakeDiscord(): Promise<FakeDiscord> {
   return discord;
 }
 
-const slackEnv = (slack: FakeSlack) => ({ SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl });
-const discordEnv = (discord: FakeDiscord) => ({ DISCORD_TOKEN, DISCORD_APPLICATION_ID: FAKE_APP_ID, DISCORD_API_URL: discord.apiUrl });
+const slackEnv = (slack: FakeSlack) => ({ PING_API_URL: 'sim', SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl });
+const discordEnv = (discord: FakeDiscord) => ({ PING_API_URL: 'sim', DISCORD_TOKEN, DISCORD_APPLICATION_ID: FAKE_APP_ID, DISCORD_API_URL: discord.apiUrl });
 
 async function slashCommand(port: number, slack: FakeSlack, text: string): Promise<number> {
   const body = new URLSearchParams({
@@ -71,6 +71,17 @@ async function slashCommand(port: number, slack: FakeSlack, text: string): Promi
 
 const mentionOf = (slack: FakeSlack) =>
   slack.callsTo('chat.postMessage').find((c) => typeof c.args.text === 'string' && c.args.text.startsWith('<@U123>'));
+
+describe('npm start with chat tokens and no Ping API', () => {
+  it('refuses to answer chat from the simulator unless PING_API_URL=sim asks for it', async () => {
+    const slack = await fakeSlack();
+    const bot = startProgram(MAIN, { env: testEnv({ ...slackEnv(slack), PING_API_URL: undefined }) });
+    expect((await bot.exited).code).toBe(3);
+    expect(bot.stderr()).toContain('PING_API_URL is not set, but Slack or Discord is');
+    expect(bot.stderr()).toContain('PING_API_URL=sim');
+    expect(slack.calls.length).toBe(0);
+  });
+});
 
 // The same paths against the documented middleware, the middleware's code today, and WispHub directly.
 describe.each(['v1', 'plain', 'wisphub'] as const)('npm start with chat tokens (SIM_DIALECT=%s)', (dialect) => {
@@ -104,7 +115,7 @@ describe.each(['v1', 'plain', 'wisphub'] as const)('npm start with chat tokens (
     const final = await discord.waitForCall('PATCH', new RegExp(`/webhooks/${FAKE_APP_ID}/${sent.token}/messages/@original$`), (c) =>
       JSON.stringify(c.body).includes('Intermittent connection'),
     );
-    expect(JSON.stringify(final.body)).toContain('pingops:rerun:1002');
+    expect(JSON.stringify(final.body)).toMatch(/pingops:rerun:[0-9a-f]{16}/);
     if (dialect === 'wisphub') expect(JSON.stringify(final.body)).toMatch(/Intermittent connection · \d+(\.\d)? % loss · \d+(\.\d)? ms/);
 
     bot.signal('SIGTERM');

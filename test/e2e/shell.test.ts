@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { finalCard, sanitizeTerminal, statusLine } from '../../src/adapters/shell/terminal.js';
 import type { View } from '../../src/present/view.js';
@@ -47,7 +50,7 @@ describe.each(['v1', 'plain'] as const)('pingops shell against the %s layout', (
 
     // The structured logs went to stderr, naming the check, its task and the surface.
     const logs = jsonLines(r.stderr) as Record<string, unknown>[];
-    expect(logs.find((l) => l.msg === 'check finished')).toMatchObject({ surface: 'shell', serviceId: 1001, verdict: 'stable', taskId: expect.any(String) });
+    expect(logs.find((l) => l.msg === 'verdict')).toMatchObject({ surface: 'shell', serviceId: 1001, verdict: 'stable', taskId: expect.any(String) });
   });
 
   it('runs several pings at once and prints every verdict once', async () => {
@@ -169,6 +172,23 @@ describe('pingops shell (npm start without chat tokens)', () => {
     expect(api.requestsTo('POST', '/api/v1/1001/ping/')).toHaveLength(1);
   });
 
+  it('refuses to start on a damaged store with a message naming PINGOPS_DB; help leaves out the buttons it has not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pingops-bad-db-'));
+    try {
+      const bad = join(dir, 'pingops.db');
+      writeFileSync(bad, 'not a database, just text someone saved here '.repeat(300));
+      const r = await runProgram(MAIN, { env: testEnv({ PINGOPS_DB: bad }), input: '/ping 1001\n' });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`PINGOPS_DB=${bad}`);
+      expect(r.stdout).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const help = await runProgram(MAIN, { env: testEnv(), input: '/ping help\n' });
+    expect(help.stdout).toContain('Verdicts:');
+    expect(help.stdout).not.toMatch(/Re-run|Cancel stops/);
+  });
+
   it('refuses to start on a bad setting, naming it without echoing secrets', async () => {
     const r = await runProgram(MAIN, { env: testEnv({ SIM_SPEED: 'fast', PING_API_PASSWORD: 'sekret-123' }), input: '/ping 1001\n' });
 
@@ -226,16 +246,26 @@ describe('pingops shell (npm start without chat tokens)', () => {
     expect(count(p.stdout(), 'Sandra Milena Vargas · 1005: ⏹️ Cancelled')).toBe(2);
   });
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('%s cancels the check in flight, prints its card and exits 0', async (sig) => {
+  it('SIGINT cancels the check in flight, prints its card and exits 0', async () => {
     const p = startProgram(MAIN, { env: testEnv({ PING_TIMEOUT_MS: '60000' }), input: '/ping 1005\n', keepOpen: true });
     await p.waitFor('[Sandra Milena Vargas · 1005] Waiting for the verdict');
-    p.signal(sig);
+    p.signal('SIGINT');
 
     expect(await p.exited).toEqual({ code: 0, signal: null });
     expect(p.stdout()).toContain('Sandra Milena Vargas · 1005: ⏹️ Cancelled');
     expect(p.stdout()).not.toContain('Timed out');
     const logs = jsonLines(p.stderr()) as Record<string, unknown>[];
-    expect(logs.find((l) => l.msg === 'check finished')).toMatchObject({ serviceId: 1005, verdict: 'cancelled' });
+    expect(logs.find((l) => l.msg === 'verdict')).toMatchObject({ serviceId: 1005, verdict: 'cancelled' });
+    expectCleanStdout(p.stdout());
+  });
+
+  it('SIGTERM lets the check in flight finish with its verdict (as the README says), then exits 0', async () => {
+    const p = startProgram(MAIN, { env: testEnv({ SIM_SPEED: '5' }), input: '/ping 1001\n', keepOpen: true });
+    await p.waitFor('[Ana Morales · 1001] Waiting for the verdict');
+    p.signal('SIGTERM');
+
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+    expect(p.stdout()).toContain('Ana Morales · 1001: ✅ Stable connection');
     expectCleanStdout(p.stdout());
   });
 });

@@ -172,7 +172,8 @@ describe('transient faults and retries', () => {
     const err = await rejectionOf(createPingApi({ baseUrl: gone.url, auth: { kind: 'none' }, timeoutMs: 1000, logger: silentLogger, retries: 0 }).getResult(TASK));
     expect(err).toBeInstanceOf(TransientError);
     expect((err as TransientError).kind).toBe('network');
-    expect((err as Error).message).toBe('could not reach the Ping API (ECONNREFUSED)');
+    // It names the setting and the host to look at (never credentials in the URL).
+    expect((err as Error).message).toBe(`could not reach the Ping API at ${new URL(gone.url).host} (PING_API_URL): ECONNREFUSED`);
   });
 
   it("honours a 429's Retry-After", async () => {

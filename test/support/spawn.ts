@@ -26,6 +26,8 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Nod
       PING_INITIAL_DELAY_MS: '0',
       PORT: '0',
       LOCALE: 'en',
+      // Nothing is written into the checkout; restart tests pass a temp file.
+      PINGOPS_DB: ':memory:',
       // A developer's .env in the checkout must not leak tokens or settings into the test.
       DOTENV_CONFIG_PATH: fileURLToPath(new URL('./no-such-dotenv', import.meta.url)),
       DOTENV_CONFIG_QUIET: 'true',

@@ -70,19 +70,24 @@ export interface DiscordMessage {
 
 /** What a status message's buttons refer to. */
 export interface MessageIds {
-  /** Key of the running check in this process (the command interaction's id). */
-  checkKey: string;
-  serviceId: number;
+  /** The stored conversation: both buttons carry it, so they work after a restart. */
+  conversationId: string;
 }
 
-/** A button click, decoded from its custom id. */
-export type ButtonAction = { kind: 'cancel'; key: string } | { kind: 'rerun'; serviceId: number };
+/**
+ * A button click, decoded from its custom id. Re-run buttons of versions before the store carry
+ * a service id instead of a conversation id.
+ */
+export type ButtonAction =
+  | { kind: 'cancel'; key: string }
+  | { kind: 'rerun'; conversationId: string; serviceId: null }
+  | { kind: 'rerun'; conversationId: null; serviceId: number };
 
 const PREFIX = 'pingops';
 
 /** The custom id of a view button; at most 100 chars as Discord requires (keys are snowflakes). */
 export function customIdFor(button: ViewButton['id'], ids: MessageIds): string {
-  return button === 'cancel' ? `${PREFIX}:cancel:${ids.checkKey}` : `${PREFIX}:rerun:${ids.serviceId}`;
+  return `${PREFIX}:${button === 'cancel' ? 'cancel' : 'rerun'}:${ids.conversationId}`;
 }
 
 /** Decodes a button custom id; null for anything not ours or malformed. */
@@ -90,9 +95,10 @@ export function parseCustomId(customId: string): ButtonAction | null {
   const m = /^pingops:(cancel|rerun):([A-Za-z0-9_-]{1,80})$/.exec(customId);
   if (!m || !m[1] || !m[2]) return null;
   if (m[1] === 'cancel') return { kind: 'cancel', key: m[2] };
+  if (/^[0-9a-f]{16}$/.test(m[2])) return { kind: 'rerun', conversationId: m[2], serviceId: null };
   if (!/^\d{1,12}$/.test(m[2])) return null;
   const serviceId = Number(m[2]);
-  return serviceId > 0 ? { kind: 'rerun', serviceId } : null;
+  return serviceId > 0 ? { kind: 'rerun', conversationId: null, serviceId } : null;
 }
 
 const ZWSP = '\u200b';

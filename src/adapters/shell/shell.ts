@@ -1,26 +1,34 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { createConversationEngine } from '../../chat/engine.js';
+import type { ChatPort } from '../../chat/port.js';
 import type { SurfaceDeps } from '../../chat/surface.js';
-import { followCheck, prepareCheck } from '../../chat/ping-flow.js';
-import type { CheckHandle } from '../../core/ping-service.types.js';
 import { helpText } from '../../present/render.js';
 import type { View } from '../../present/view.js';
+import { createTokenBucket } from '../../util/token-bucket.js';
 import { finalCard, sanitizeTerminal, statusLine } from './terminal.js';
 
 export interface ShellOptions {
   input: Readable;
   output: Writable;
-  /** A terminal: redraw the status line in place, use colour, show a prompt. */
+  /** A terminal: redraw the status line in place (every second), use colour, show a prompt. */
   interactive: boolean;
 }
 
-/** The local REPL that behaves like a chat channel; resolves when input ended and checks finished. */
-export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logger' | 'config' | 'clock'>, opts: ShellOptions) {
+/** The one person at the terminal, and the one place. */
+const LOCAL = { id: 'local', channel: 'shell' } as const;
+
+/**
+ * The local REPL, on the conversation engine like the chat surfaces: a status line per running
+ * check, the final card when it ends. Resolves `finished` when input ended and checks finished.
+ */
+export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logger' | 'config' | 'clock' | 'store'>, opts: ShellOptions) {
   const { output, interactive } = opts;
   const locale = deps.config.locale;
   const log = deps.logger.child({ surface: 'shell' });
-  // Keyed per request, not per service: two pings of one client are two lines to cancel and redraw.
-  const running = new Map<number, { handle: CheckHandle; view: View | null }>();
+  // Keyed per message, not per service: two pings of one client are two lines to redraw.
+  const running = new Map<string, View>();
+  const printed = new Map<string, string>();
   const pending = new Set<Promise<void>>();
   let nextId = 0;
   let closed = false;
@@ -35,56 +43,75 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
     output.write('\r\x1b[2K');
     for (; liveLines > 0; liveLines--) output.write('\x1b[1A\r\x1b[2K');
   };
-  const repaint = (printed?: string) => {
+  const repaint = (text?: string) => {
     if (!interactive) {
-      if (printed !== undefined) output.write(`${printed}\n`);
+      if (text !== undefined) output.write(`${text}\n`);
       return;
     }
     wipe();
-    if (printed !== undefined) output.write(`${printed}\n`);
+    if (text !== undefined) output.write(`${text}\n`);
     const width = Math.max(20, ((output as { columns?: number }).columns ?? 80) - 1);
-    for (const r of running.values()) {
-      if (!r.view) continue;
-      output.write(`${statusLine(r.view, true, width)}\n`);
+    for (const view of running.values()) {
+      output.write(`${statusLine(view, true, width)}\n`);
       liveLines++;
     }
     if (!closed) rl.prompt(true);
   };
   const say = (text: string) => repaint(text);
-  const prompt = () => {
-    if (interactive && !closed) rl.prompt(true);
-  };
-
-  const ping = async (text: string) => {
-    const prepared = await prepareCheck(text, deps, locale);
-    if (!prepared.ok) {
-      log.info({ reason: prepared.reason }, 'ping refused');
-      // Refusals quote client names from the API (the ambiguous list): no escape sequences to the terminal.
-      return say(sanitizeTerminal(prepared.message));
+  const show = (id: string, view: View) => {
+    if (view.final) {
+      running.delete(id);
+      printed.delete(id);
+      return say(finalCard(view, interactive));
     }
-    // The client look-up may have outlived a /quit typed meanwhile: starting the check now would hold the exit.
-    if (stopping) return;
-    const handle = deps.checker.check(prepared.serviceId, {
-      priority: 'interactive',
-      ...(prepared.packets ? { packets: prepared.packets } : {}),
-    });
-    const entry = { handle, view: null as View | null };
-    const id = nextId++;
-    running.set(id, entry);
-    let lastLine = '';
-    const done = await followCheck(handle, prepared.client, locale, (view) => {
-      entry.view = view;
-      if (view.final) return;
-      if (interactive) return repaint();
-      const line = statusLine(view, false);
-      if (line !== lastLine) say(line);
-      lastLine = line;
-    });
-    running.delete(id);
-    log.info({ serviceId: done.serviceId, taskId: done.taskId, verdict: done.verdict, polls: done.polls, elapsedMs: done.elapsedMs }, 'check finished');
-    if (entry.view) say(finalCard(entry.view, interactive));
+    running.set(id, view);
+    if (interactive) return repaint();
+    const line = statusLine(view, false);
+    if (printed.get(id) !== line) say(line);
+    printed.set(id, line);
   };
 
+  const port: ChatPort = {
+    surface: 'shell',
+    rootCards: false,
+    buttons: false,
+    editBudget: createTokenBucket({ perMinute: 1_000_000, burst: 10_000, clock: deps.clock }),
+    minEditIntervalMs: interactive ? 250 : 0,
+    async post(_place, m) {
+      const id = `line-${nextId++}`;
+      show(id, m.view);
+      return id;
+    },
+    async edit(_place, id, m) {
+      // A line whose final card is printed takes no more edits.
+      if (running.has(id)) show(id, m.view);
+      return undefined;
+    },
+    // The final card is the notice: nobody else is at this terminal to mention.
+    async reply() {},
+    async replyPrivately(_place, _person, text) {
+      say(sanitizeTerminal(text));
+    },
+    postFailedText: () => 'Could not show the check.',
+  };
+  const engine = createConversationEngine({
+    port,
+    checker: deps.checker,
+    directory: deps.directory,
+    store: deps.store,
+    clock: deps.clock,
+    logger: deps.logger,
+    polling: deps.config.polling,
+    // One local person at a terminal: channel rules and the per-person limit are for chat crowds.
+    access: { allowedChannels: [], admins: [LOCAL.id], userRatePerMin: 1_000_000 },
+    tickMs: interactive ? 1000 : 0,
+    resumable: false,
+  });
+  // Checks of an earlier shell have no terminal any more: close them.
+  void engine.resume();
+
+  // Refusals quote client names from the API (the ambiguous list): no escape sequences to the terminal.
+  const answer = async (text: string) => say(sanitizeTerminal(text));
   const track = (p: Promise<void>) => {
     const tracked = p.catch((err: unknown) => {
       log.error({ err }, 'shell command failed');
@@ -99,7 +126,7 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
 
   const stop = () => {
     stopping = true;
-    for (const r of running.values()) r.handle.cancel();
+    void engine.cancelAll(null);
     rl.close();
   };
 
@@ -114,13 +141,12 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
       if (stopping) return;
       const line = raw.trim();
       const [word = '', ...rest] = line.split(/\s+/);
-      const args = rest.join(' ');
       switch (word.toLowerCase()) {
         case '':
           break;
         case '/ping':
         case 'ping':
-          track(ping(args));
+          track(engine.request({ text: rest.join(' '), person: { id: LOCAL.id, name: LOCAL.id, locale }, place: { channel: LOCAL.channel, thread: null }, answer }));
           break;
         case '/help':
         case 'help':
@@ -135,7 +161,7 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
         default:
           say(locale === 'es' ? `Comando desconocido: usa /ping <cliente> o /help.` : `Unknown command: use /ping <client> or /help.`);
       }
-      prompt();
+      if (interactive && !closed) rl.prompt(true);
     });
     // Ctrl+C at a terminal means stop now; Ctrl+D (end of input) lets the checks finish.
     rl.on('SIGINT', stop);

@@ -42,18 +42,17 @@ export interface SlackMessage {
 
 /** What a button carries back. Slack echoes it; the handler re-checks everything it implies. */
 export interface ButtonPayload {
-  /** The check key (our in-memory record of the conversation). */
+  /** The conversation id: the stored check, so the button works after a restart. */
   k: string;
-  /** Service id, for Re-run after a restart when the record is gone. */
-  s: number;
-  /** Packets asked for, null for the default. */
-  p: number | null;
+  /** Service id and packets, carried by buttons of versions before the store (Re-run falls back on them). */
+  s?: number;
+  p?: number | null;
 }
 
 const buttonPayloadSchema = z.object({
   k: z.string().max(100),
-  s: z.number().int().positive().max(1_000_000_000),
-  p: z.number().int().min(1).max(100).nullable(),
+  s: z.number().int().positive().max(1_000_000_000).optional(),
+  p: z.number().int().min(1).max(100).nullable().optional(),
 });
 
 /** Encodes a button value. */

@@ -28,7 +28,7 @@ const base: View = {
   final: false,
   text: 'Ana Morales · 1001: Polling',
 };
-const ids = { checkKey: '1300000000000000001', serviceId: 1001 };
+const ids = { conversationId: '0123456789abcdef' };
 const embedTotal = (e: ReturnType<typeof toDiscordMessage>['embeds'][number]) =>
   e.title.length + e.description.length + (e.footer?.text.length ?? 0) + e.fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
 
@@ -60,7 +60,7 @@ describe('toDiscordMessage', () => {
       footer: { text: 'task 3f2a9c · 3.1 s' },
     });
     expect(msg.components).toEqual([
-      { type: 1, components: [{ type: 2, style: 4, label: 'Cancel', custom_id: 'pingops:cancel:1300000000000000001' }] },
+      { type: 1, components: [{ type: 2, style: 4, label: 'Cancel', custom_id: 'pingops:cancel:0123456789abcdef' }] },
     ]);
   });
 
@@ -81,7 +81,7 @@ describe('toDiscordMessage', () => {
     );
     expect(msg.embeds[0]?.description).toBe('**🔴 No internet**\n\n> ⚠️ **Billing hold: payment status “suspended”**\n\nNothing answers.');
     expect(msg.embeds[0]?.footer).toBeUndefined();
-    expect(msg.components[0]?.components[0]).toEqual({ type: 2, style: 1, label: 'Re-run', custom_id: 'pingops:rerun:1001' });
+    expect(msg.components[0]?.components[0]).toEqual({ type: 2, style: 1, label: 'Re-run', custom_id: 'pingops:rerun:0123456789abcdef' });
   });
 
   it('sends an empty component list when there are no buttons, so an edit removes Cancel', () => {
@@ -174,8 +174,10 @@ describe('clip and plainLine', () => {
 
 describe('custom ids', () => {
   it('round-trips both buttons', () => {
-    expect(parseCustomId(customIdFor('cancel', ids))).toEqual({ kind: 'cancel', key: ids.checkKey });
-    expect(parseCustomId(customIdFor('rerun', ids))).toEqual({ kind: 'rerun', serviceId: 1001 });
+    expect(parseCustomId(customIdFor('cancel', ids))).toEqual({ kind: 'cancel', key: ids.conversationId });
+    expect(parseCustomId(customIdFor('rerun', ids))).toEqual({ kind: 'rerun', conversationId: ids.conversationId, serviceId: null });
+    // Re-run buttons posted before the store carry the service id.
+    expect(parseCustomId('pingops:rerun:1001')).toEqual({ kind: 'rerun', conversationId: null, serviceId: 1001 });
   });
 
   it.each(['', 'pingops:rerun:abc', 'pingops:rerun:0', 'pingops:rerun:12345678901234', 'pingops:delete:1', 'other:cancel:1', 'pingops:cancel:'])(

@@ -29,6 +29,7 @@ export async function startRig(
     DISCORD_APPLICATION_ID: FAKE_APP_ID,
     DISCORD_API_URL: fake.apiUrl,
     LOCALE: 'en',
+    PINGOPS_DB: ':memory:',
     SIM_SPEED: '50',
     PING_INITIAL_DELAY_MS: '50',
     PING_INTERVAL_MS: '100',
@@ -39,7 +40,7 @@ export async function startRig(
   const logger = opts.logger ?? silentLogger;
   const core = await createCore(config, logger);
   const surface = createDiscordSurface(
-    { config, checker: core.service, directory: opts.directory ?? core.directory, clock: opts.clock ?? systemClock, logger, http: createHttpServer(logger) },
+    { config, checker: core.service, directory: opts.directory ?? core.directory, store: core.store, clock: opts.clock ?? systemClock, logger, http: createHttpServer(logger) },
     { minEditIntervalMs: 50, ...opts.surface },
   );
   await surface.start();

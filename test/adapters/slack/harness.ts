@@ -12,6 +12,8 @@ import { captureLogs } from '../../support/log-capture.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../../fakes/fake-slack.js';
 import { startFakePingApi, type FakePingApi } from '../../fakes/fake-ping-api.js';
 import { ManualClock } from '../../support/manual-clock.js';
+import { openCheckStore } from '../../../src/store/sqlite-check-store.js';
+import type { CheckStore } from '../../../src/store/types.js';
 
 export const BOT_TOKEN = 'xoxb-1111-2222-SuperSecretBotToken';
 export const SIGNING_SECRET = 'signing-secret-8f2e1c0d9b7a';
@@ -29,6 +31,8 @@ export interface HarnessOptions {
   timeoutMs?: number;
   /** The simulator's route layout (found by the client through `/openapi.json`); default v1. */
   dialect?: 'v1' | 'plain';
+  /** Extra settings (PINGOPS_ALLOWED_CHANNELS, PINGOPS_USER_RATE_PER_MIN…). */
+  env?: Record<string, string>;
 }
 
 /** The middleware route layouts suites run against. */
@@ -45,6 +49,7 @@ export interface Harness {
   logs: string[];
   eventsUrl: string;
   service: PingService;
+  store: CheckStore;
   surface: Surface;
   /** POSTs a body to /slack/events, signed with the signing secret unless `signature` overrides. */
   post(body: string, contentType: string, opts?: { signature?: string; timestamp?: number }): Promise<Response>;
@@ -82,7 +87,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     SLACK_API_URL: slack.apiUrl,
     SLACK_EDITS_PER_MIN: String(opts.editsPerMin ?? 1000),
     LOCALE: opts.locale ?? 'en',
+    PING_TIMEOUT_MS: String(opts.timeoutMs ?? 60_000),
+    ...opts.env,
   });
+  const store = openCheckStore(':memory:', logger);
   const api = createPingApi({
     baseUrl,
     auth: { kind: 'none' },
@@ -116,7 +124,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       });
     },
   };
-  const surface = createSlackSurface({ config, checker: service, directory, clock, logger, http }, { minEditIntervalMs: 1000, stopGraceMs: 1000, ...opts.surface });
+  const surface = createSlackSurface({ config, checker: service, directory, store, clock, logger, http }, { minEditIntervalMs: 1000, stopGraceMs: 1000, ...opts.surface });
   const port = await real.listen(0, '127.0.0.1');
   await surface.start();
   const eventsUrl = `http://127.0.0.1:${port}/slack/events`;
@@ -155,6 +163,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     logs,
     eventsUrl,
     service,
+    store,
     surface,
     post,
     command(text, o = {}) {
@@ -233,6 +242,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await slack.close();
       await sim?.close();
       await fakeApi?.close();
+      store.close();
     },
   };
   return h;

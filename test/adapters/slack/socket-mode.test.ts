@@ -43,6 +43,7 @@ async function startRig(opts: { acceptedAppToken?: string } = {}): Promise<Rig> 
     PING_MAX_INTERVAL_MS: '100',
     PING_RESULT_CACHE_MS: '0',
     LOCALE: 'en',
+    PINGOPS_DB: ':memory:',
   });
   const core = await createCore(config, logger, systemClock);
   const mounted: string[] = [];
@@ -55,7 +56,7 @@ async function startRig(opts: { acceptedAppToken?: string } = {}): Promise<Rig> 
     },
   };
   const surface = createSlackSurface(
-    { config, checker: core.service, directory: core.directory, clock: systemClock, logger, http },
+    { config, checker: core.service, directory: core.directory, store: core.store, clock: systemClock, logger, http },
     { minEditIntervalMs: 50, stopGraceMs: 3000 },
   );
   const r: Rig = { slack, sim, core, surface, logs, mounted, stopped: false };

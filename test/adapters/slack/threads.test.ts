@@ -102,7 +102,7 @@ describe.each(LAYOUTS)('buttons (%s layout)', (dialect) => {
     const refusal = h.slack.callsTo('response_url')[0];
     expect(refusal?.responseId).toBe('other');
     expect(refusal?.args.response_type).toBe('ephemeral');
-    expect(String(refusal?.args.text)).toMatch(/Only the person who started this check/);
+    expect(String(refusal?.args.text)).toMatch(/Only tech, who started this check, or a pingops admin/);
     for (let i = 0; i < 8; i++) await h.clock.advance(500);
     expect(h.slack.callsTo('chat.update').some((c) => /Cancelled/.test(shown(c)))).toBe(false);
 
@@ -145,5 +145,38 @@ describe.each(LAYOUTS)('buttons (%s layout)', (dialect) => {
     const newStatusTs = tsOf(posts[2]);
     await h.waitFor(() => slack.callsTo('chat.update').some((c) => c.args.ts === newStatusTs && /Stable/.test(shown(c))), 'second final');
     await h.waitFor(() => /Stable/.test(shown(slack.callsTo('chat.update').filter((c) => c.args.ts === rootTs).at(-1))), 'root final');
+  });
+});
+
+describe('access rules and history in Slack', () => {
+  it('refuses a channel outside PINGOPS_ALLOWED_CHANNELS privately, saying where pingops answers', async () => {
+    h = await startHarness({ env: { PINGOPS_ALLOWED_CHANNELS: 'C0OPS,C0FIELD' } });
+    await h.command('1001', { responseId: 'where' });
+    await h.waitFor(() => h!.slack.callsTo('response_url').length > 0, 'the refusal');
+    const answer = h.slack.callsTo('response_url')[0];
+    expect(answer?.args.response_type).toBe('ephemeral');
+    expect(String(answer?.args.text)).toBe('pingops does not answer here. Use it in: C0OPS, C0FIELD.');
+    expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
+    expect(h.sim?.stats().tasksCreated).toBe(0);
+  });
+
+  it('slows down the seventh ping of one person in a minute; the Ping API sees six', async () => {
+    h = await startHarness();
+    for (let i = 0; i < 7; i++) await h.command(`100${i + 1}`, { responseId: `r${i}` });
+    await h.waitFor(() => h!.slack.callsTo('response_url').length > 0, 'the slow-down answer');
+    expect(String(h.slack.callsTo('response_url')[0]?.args.text)).toMatch(/^Slow down: .*Try again in \d+ s\.$/);
+    await h.waitFor(() => h!.service.inFlight === 0 && h!.slack.callsTo('chat.postMessage').length >= 18, 'six checks to their verdicts');
+    expect(h.sim?.stats().tasksCreated).toBe(6);
+  });
+
+  it('/ping history <client> answers privately with the stored checks', async () => {
+    h = await startHarness();
+    await h.command('1002');
+    await h.waitFor(() => h!.slack.callsTo('chat.postMessage').length >= 3, 'the first verdict');
+    await h.command('history 1002', { responseId: 'hist' });
+    await h.waitFor(() => h!.slack.callsTo('response_url').length > 0, 'the history');
+    const answer = h.slack.callsTo('response_url')[0];
+    expect(answer?.args.response_type).toBe('ephemeral');
+    expect(String(answer?.args.text)).toMatch(/^Jorge Ramírez · 1002 · last check:\n• just now · intermittent · .*asked by tech \(slack\)/);
   });
 });

@@ -1,0 +1,139 @@
+import { Routes, type ButtonInteraction, type ChatInputCommandInteraction, type Client } from 'discord.js';
+import { RateLimitedError } from '../../chat/live-message.types.js';
+import type { ChatPort } from '../../chat/port.js';
+import type { Clock } from '../../util/clock.js';
+import type { Logger } from '../../util/logger.js';
+import type { TokenBucket } from '../../util/token-bucket.js';
+import { clip, escapeDiscord, plainLine, toDiscordMessage, toTextMessage, type DiscordMessage } from './embed.js';
+import { describeDiscordError, toEditError } from './errors.js';
+import { createReplyEditor, type ReplyEditor, type ReplyOps } from './reply.js';
+import { discordWords } from './words.js';
+
+const THREAD_ARCHIVE_MINUTES = 1440;
+/** Interaction editors kept for messages of this process; older ones are edited as channel messages. */
+const EDITORS_KEPT = 2000;
+/** A first view rate limited more often than this is a failed post. */
+const FIRST_POST_ATTEMPTS = 5;
+
+/** An interaction being answered, with one public deferral shared by whoever needs it first. */
+export interface Origin {
+  interaction: ChatInputCommandInteraction | ButtonInteraction;
+  defer(): Promise<void>;
+  deferredAt(): number;
+  answered: boolean;
+}
+
+/** Snake-case body for raw REST posts (discord.js converts only for its own helpers). */
+function apiBody(msg: DiscordMessage): Record<string, unknown> {
+  return { content: msg.content, embeds: msg.embeds, components: msg.components, allowed_mentions: msg.allowedMentions };
+}
+
+/**
+ * The engine's port on Discord. A status message is the interaction's reply while its token
+ * lives (ReplyEditor), a channel message after that; a message of an earlier process is edited
+ * through the channel route with the bot token, since its interaction token died with it.
+ */
+export function createDiscordPort(o: {
+  client: Client;
+  clock: Clock;
+  log: Logger;
+  threads: boolean;
+  minEditIntervalMs: number;
+  budget: TokenBucket;
+  interactionTtlMs?: number;
+}): ChatPort {
+  const { client, clock, log } = o;
+  /** Message id → the interaction editor that may still edit it. */
+  const editors = new Map<string, ReplyEditor>();
+  const remember = (id: string, editor: ReplyEditor) => {
+    editors.set(id, editor);
+    if (editors.size > EDITORS_KEPT) editors.delete(editors.keys().next().value as string);
+  };
+  const sendToChannel = async (channelId: string, msg: DiscordMessage) =>
+    (await client.rest.post(Routes.channelMessages(channelId), { body: apiBody(msg) })) as { id: string };
+  const replyOps = (i: ChatInputCommandInteraction | ButtonInteraction): ReplyOps => ({
+    editOriginal: async (msg) => ({ id: (await i.editReply(msg)).id }),
+    sendToChannel: (msg) => sendToChannel(i.channelId, msg),
+    editInChannel: async (messageId, msg) => {
+      await client.rest.patch(Routes.channelMessage(i.channelId, messageId), { body: apiBody(msg) });
+    },
+  });
+
+  return {
+    surface: 'discord',
+    rootCards: false,
+    editBudget: o.budget,
+    minEditIntervalMs: o.minEditIntervalMs,
+    async post(place, m, origin) {
+      const msg = toDiscordMessage(m.view, { conversationId: m.conversationId });
+      const from = origin as Origin | undefined;
+      if (!from) return (await sendToChannel(place.channel, msg)).id;
+      await from.defer();
+      const editor = createReplyEditor(replyOps(from.interaction), {
+        clock,
+        deferredAt: from.deferredAt(),
+        logger: log.child({ check: m.conversationId }),
+        ...(o.interactionTtlMs !== undefined ? { ttlMs: o.interactionTtlMs } : {}),
+      });
+      // The first view is a post, not a LiveMessage edit: wait out a 429 here.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await editor.edit(msg);
+          break;
+        } catch (err) {
+          if (!(err instanceof RateLimitedError) || attempt >= FIRST_POST_ATTEMPTS) throw err;
+          log.warn({ check: m.conversationId, retryAfterMs: err.retryAfterMs }, 'first status rate limited; waiting Retry-After');
+          await clock.sleep(Math.max(200, err.retryAfterMs));
+        }
+      }
+      const id = editor.target().messageId;
+      if (!id) throw new Error('Discord answered the first edit without a message id');
+      remember(id, editor);
+      return id;
+    },
+    async edit(place, id, m) {
+      const msg = toDiscordMessage(m.view, { conversationId: m.conversationId });
+      const editor = editors.get(id);
+      if (!editor) {
+        try {
+          await client.rest.patch(Routes.channelMessage(place.channel, id), { body: apiBody(msg) });
+        } catch (err) {
+          throw toEditError(err);
+        }
+        return undefined;
+      }
+      await editor.edit(msg);
+      const now = editor.target().messageId;
+      if (now && now !== id) {
+        remember(now, editor);
+        return now;
+      }
+      return undefined;
+    },
+    async reply(place, anchor, text, opts) {
+      const user = opts.mention?.replace(/\D/g, '') ?? null;
+      const body = {
+        content: clip(`${user ? `<@${user}> ` : ''}${escapeDiscord(text)}`, 2000),
+        // Exactly the requester may be notified; nothing in the text can ping anyone else.
+        allowed_mentions: { parse: [], users: user ? [user] : [] },
+      };
+      if (o.threads && anchor) {
+        const thread = (await client.rest.post(Routes.threads(place.channel, anchor), {
+          body: { name: clip(plainLine(text.split(':')[0] ?? text), 100) || 'pingops', auto_archive_duration: THREAD_ARCHIVE_MINUTES },
+        })) as { id: string };
+        await client.rest.post(Routes.channelMessages(thread.id), { body });
+        return;
+      }
+      await client.rest.post(Routes.channelMessages(place.thread ?? place.channel), {
+        body: { ...body, ...(anchor ? { message_reference: { message_id: anchor, fail_if_not_exists: false } } : {}) },
+      });
+    },
+    async replyPrivately(_place, personId, text) {
+      await client.users.send(personId, { ...toTextMessage(text) });
+    },
+    postFailedText(err, locale) {
+      log.warn({ err: describeDiscordError(err) }, 'could not post the conversation');
+      return discordWords(locale).failed;
+    },
+  };
+}

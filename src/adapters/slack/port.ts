@@ -1,0 +1,59 @@
+import type { webApi } from '@slack/bolt';
+import type { ChatPort } from '../../chat/port.js';
+import type { Clock } from '../../util/clock.js';
+import type { Logger } from '../../util/logger.js';
+import { createTokenBucket } from '../../util/token-bucket.js';
+import { encodeButtonValue, renderMentionMessage, renderPlainReply, renderSlackMessage } from './blocks.js';
+import { callWithRetry, classifySlackError, describeFailure, isChannelAccessError, toEditorError } from './web.js';
+import { slackWords } from './words.js';
+
+/**
+ * The engine's port on Slack: chat.postMessage (with a few 429 retries), chat.update (429s go to
+ * LiveMessage), a mention reply in the thread, chat.postEphemeral. Buttons carry the
+ * conversation id, so they find their check after a restart.
+ */
+export function createSlackPort(o: { client: webApi.WebClient; clock: Clock; log: Logger; editsPerMin: number; minEditIntervalMs: number }): ChatPort {
+  const { client, log } = o;
+  const post = async (args: { channel: string; thread_ts?: string; text: string; blocks?: unknown[] }): Promise<string> => {
+    const res = await callWithRetry(
+      () => client.chat.postMessage({ ...args, unfurl_links: false, unfurl_media: false } as Parameters<typeof client.chat.postMessage>[0]),
+      o.clock,
+    );
+    if (!res.ts) throw new Error('chat.postMessage answered without a ts');
+    return res.ts;
+  };
+  const thread = (ts: string | null) => (ts ? { thread_ts: ts } : {});
+  return {
+    surface: 'slack',
+    rootCards: true,
+    // Slack's chat.update limit is per workspace: every live message shares this one budget.
+    editBudget: createTokenBucket({ perMinute: o.editsPerMin, clock: o.clock }),
+    minEditIntervalMs: o.minEditIntervalMs,
+    async post(place, m) {
+      const msg = renderSlackMessage(m.view, m.role, { locale: m.locale, buttonValue: encodeButtonValue({ k: m.conversationId }) });
+      return post({ channel: place.channel, ...thread(place.thread), ...msg });
+    },
+    async edit(place, ts, m) {
+      const msg = renderSlackMessage(m.view, m.role, { locale: m.locale, buttonValue: encodeButtonValue({ k: m.conversationId }) });
+      try {
+        await client.chat.update({ channel: place.channel, ts, text: msg.text, blocks: msg.blocks });
+      } catch (err) {
+        throw toEditorError(err);
+      }
+      return undefined;
+    },
+    async reply(place, anchor, text, opts) {
+      // Outside text (client names, API messages) stays literal: plain_text, or rich_text around the mention.
+      const msg = opts.mention ? renderMentionMessage(opts.mention, text) : renderPlainReply(text);
+      await post({ channel: place.channel, ...thread(place.thread ?? anchor), ...msg });
+    },
+    async replyPrivately(place, user, text) {
+      await client.chat.postEphemeral({ channel: place.channel, user, ...renderPlainReply(text), ...thread(place.thread) });
+    },
+    postFailedText(err, locale) {
+      const f = classifySlackError(err);
+      log.warn({ err: describeFailure(f) }, 'could not post the conversation');
+      return isChannelAccessError(f) ? slackWords(locale).notInChannel : slackWords(locale).postFailed;
+    },
+  };
+}

@@ -1,0 +1,601 @@
+import { randomBytes } from 'node:crypto';
+import type { CheckState, DoneState } from '../core/check-state.js';
+import type { ClientRecord } from '../core/client.js';
+import type { CheckHandle, PingChecker } from '../core/ping-service.types.js';
+import type { Directory } from '../directory/types.js';
+import { historyText, lastCheckLine } from '../present/history.js';
+import { renderCheck, renderVerdictNotice } from '../present/render.js';
+import type { View } from '../present/view.js';
+import type { CheckStore, Place, StoredCheck } from '../store/types.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { createSemaphore } from '../util/semaphore.js';
+import { channelAllowed, createRateLimiter, mayCancel } from './access.js';
+import { parseRequest } from './request.js';
+import { createLiveMessage } from './live-message.js';
+import type { LiveMessage } from './live-message.types.js';
+import { prepareCheck } from './ping-flow.js';
+import type { ChatPort, MessageRole, Person, PrivateAnswer } from './port.js';
+import { tickState } from './tick.js';
+import { engineWords } from './words.js';
+
+/** What the engine needs; one engine per surface, all sharing the checker, directory and store. */
+export interface EngineDeps {
+  port: ChatPort;
+  checker: PingChecker;
+  directory: Directory;
+  store: CheckStore;
+  clock: Clock;
+  logger: Logger;
+  /** Default packets and the deadline of one check (config.polling). */
+  polling: { packets: number; timeoutMs: number };
+  access: { allowedChannels: readonly string[]; admins: readonly string[]; userRatePerMin: number };
+  /** Conversations posting their first messages at once; the rest wait (Slack: acks first). */
+  openConcurrency?: number;
+  /** How often a running status is redrawn so its clock moves (default 1000 ms; 0: only on state changes). */
+  tickMs?: number;
+  /** Checks of this surface are picked up after a restart (false for the shell: its terminal is gone). */
+  resumable?: boolean;
+}
+
+/** A request typed by a person: `/ping …`, a mention, a DM. */
+export interface TextRequest {
+  text: string;
+  /** A packet count given apart from the text (Discord's option); wins over one in the text. */
+  packets?: number | null;
+  person: Person;
+  place: Place;
+  answer: PrivateAnswer;
+  /** The surface's handle of this request (a Discord interaction), passed back to `post`. */
+  origin?: unknown;
+}
+
+/** A Cancel click. */
+export interface CancelRequest {
+  conversationId: string;
+  /** Where the button was clicked: a button of another channel's conversation cancels nothing. */
+  channel?: string;
+  person: Person;
+  answer: PrivateAnswer;
+}
+
+/** A Re-run click: a fresh check of the same client and packets, in the same place. */
+export interface RerunRequest {
+  conversationId: string | null;
+  /** For buttons from before the store (no conversation id): what to run. */
+  fallback?: { serviceId: number; packets: number | null };
+  person: Person;
+  place: Place;
+  answer: PrivateAnswer;
+  origin?: unknown;
+}
+
+export interface ConversationEngine {
+  /** Handles what a person typed; resolves when the conversation it started (if any) is over. */
+  request(req: TextRequest): Promise<void>;
+  cancel(req: CancelRequest): Promise<void>;
+  rerun(req: RerunRequest): Promise<void>;
+  /** Picks up this surface's checks that a previous process left unfinished. */
+  resume(): Promise<void>;
+  /** Conversations running now. */
+  readonly running: number;
+  /**
+   * Takes no new requests, lets running conversations finish for up to `graceMs`, then lets go
+   * of the rest without touching their messages or rows: the next start resumes them.
+   */
+  stop(graceMs: number): Promise<void>;
+  /** Cancels every running conversation (the shell's /quit) and waits for their final views. */
+  cancelAll(by: string | null): Promise<void>;
+}
+
+/** One conversation this process follows. */
+interface Live {
+  row: StoredCheck;
+  handle: CheckHandle;
+  status: LiveMessage<View>;
+  /** The root card only changes at the verdict: its LiveMessage is made then. */
+  root: string | null;
+  cancelledBy: string | null;
+  finished: Promise<void>;
+}
+
+const newId = (): string => randomBytes(8).toString('hex');
+
+/** The one conversation every chat surface runs: see docs/architecture.md. */
+export function createConversationEngine(deps: EngineDeps): ConversationEngine {
+  const { port, store, clock, checker } = deps;
+  const log = deps.logger.child({ surface: port.surface });
+  const tickMs = deps.tickMs ?? 1000;
+  const limiter = createRateLimiter(deps.access.userRatePerMin);
+  const opening = createSemaphore(deps.openConcurrency ?? 1000);
+  const live = new Map<string, Live>();
+  /** Thread (or re-run source) → conversation running there, so a double-clicked Re-run starts one. */
+  const busyPlaces = new Set<string>();
+  let stopping = false;
+  let detached = false;
+  /** Set by cancelAll: a look-up that ends after it starts no check. */
+  let cancelled = false;
+
+  /** Store writes must never take a conversation down: a failure is logged and the chat goes on. */
+  const persist = (what: string, fn: () => void): void => {
+    try {
+      fn();
+    } catch (err) {
+      log.error({ err, what }, 'store write failed; the check goes on without it');
+    }
+  };
+
+  const viewOf = (row: StoredCheck, state: CheckState, last: ReturnType<typeof lastCheckLine> | null): View => {
+    const view = renderCheck(state, row.client, row.locale, { now: clock.now(), timeoutMs: row.deadlineAt - row.startedAt });
+    if (last) view.fields.push(last);
+    return view;
+  };
+
+  const liveMessage = (row: StoredCheck, messageId: string, role: MessageRole, logger: Logger): LiveMessage<View> => {
+    let id = messageId;
+    return createLiveMessage<View>(
+      async (view) => {
+        const moved = await port.edit(row.place, id, { view, role, conversationId: row.id, locale: row.locale });
+        if (moved && moved !== id) {
+          id = moved;
+          const messages = { ...row.messages, [role === 'root' ? 'root' : 'status']: moved };
+          row.messages = messages;
+          persist('messages', () => store.update(row.id, { messages }, clock.now()));
+        }
+      },
+      { budget: port.editBudget, clock, logger, minIntervalMs: port.minEditIntervalMs, name: `${port.surface}:${row.place.channel}/${messageId}` },
+    );
+  };
+
+  const privately = async (answer: PrivateAnswer, text: string) => {
+    try {
+      await answer(text);
+    } catch (err) {
+      log.warn({ err }, 'private answer failed');
+    }
+  };
+
+  /** Access, rate and stopping rules shared by typed requests and Re-run; a refusal is answered here. */
+  const admitted = async (person: Person, place: Place, answer: PrivateAnswer, countsAsPing: boolean): Promise<boolean> => {
+    const w = engineWords(person.locale);
+    if (stopping) {
+      await privately(answer, w.restarting);
+      return false;
+    }
+    if (!channelAllowed(place.channel, deps.access.allowedChannels)) {
+      log.info({ channel: place.channel, user: person.id }, 'request refused: channel not allowed');
+      await privately(answer, w.notAllowedHere(deps.access.allowedChannels.join(', ')));
+      return false;
+    }
+    if (countsAsPing) {
+      const rate = limiter.take(person.id, clock.now());
+      if (!rate.ok) {
+        log.info({ channel: place.channel, user: person.id, retryInMs: rate.retryInMs }, 'request refused: per-person rate');
+        await privately(answer, w.slowDown(Math.ceil(rate.retryInMs / 1000)));
+        return false;
+      }
+    }
+    return true;
+  };
+
+  /** Starts a conversation: the row, the root card (where the surface has them), the check, the status message. */
+  const open = async (o: {
+    person: Person;
+    place: Place;
+    answer: PrivateAnswer;
+    origin?: unknown;
+    serviceId: number;
+    client: ClientRecord | null;
+    packets: number;
+    fresh: boolean;
+    /** A root card from an earlier conversation to keep up to date (Re-run under a root). */
+    rootId?: string | null;
+  }): Promise<void> => {
+    const now = clock.now();
+    const previous = safeLast(store, o.serviceId, log);
+    const last = previous ? lastCheckLine(previous, now, o.person.locale) : null;
+    const row: StoredCheck = {
+      id: newId(),
+      serviceId: o.serviceId,
+      packets: o.packets,
+      taskId: null,
+      requester: o.person.id,
+      requesterName: o.person.name,
+      surface: port.surface,
+      place: { ...o.place },
+      messages: o.rootId ? { root: o.rootId } : {},
+      locale: o.person.locale,
+      client: o.client,
+      state: 'starting',
+      verdict: null,
+      final: null,
+      lossPct: null,
+      rttMs: null,
+      startedAt: now,
+      deadlineAt: now + deps.polling.timeoutMs,
+      updatedAt: now,
+      finishedAt: null,
+      mention: 'none',
+      delivered: false,
+    };
+    const clog = log.child({ check: row.id, serviceId: row.serviceId, channel: row.place.channel });
+    persist('insert', () =>
+      store.insert(
+        {
+          id: row.id,
+          serviceId: row.serviceId,
+          packets: row.packets,
+          requester: row.requester,
+          requesterName: row.requesterName,
+          surface: row.surface,
+          place: row.place,
+          messages: row.messages,
+          locale: row.locale,
+          client: row.client,
+          startedAt: row.startedAt,
+          deadlineAt: row.deadlineAt,
+        },
+        now,
+      ),
+    );
+
+    const release = await opening.acquire();
+    let handle: CheckHandle | null = null;
+    try {
+      const starting: CheckState = { kind: 'starting', serviceId: row.serviceId, elapsedMs: 0 };
+      if (!row.place.thread && port.rootCards) {
+        const rootId = await port.post(row.place, { view: viewOf(row, starting, last), role: 'root', conversationId: row.id, locale: row.locale }, o.origin);
+        row.messages = { root: rootId };
+        row.place = { channel: row.place.channel, thread: rootId };
+        // Kept at once: a crash before the status message exists still knows where the card is.
+        persist('root', () => store.update(row.id, { messages: row.messages, thread: rootId }, clock.now()));
+      }
+      handle = checker.check(row.serviceId, { priority: 'interactive', fresh: o.fresh, packets: row.packets });
+      const role: MessageRole = row.messages.root ? 'status' : 'full';
+      const statusId = await port.post(row.place, { view: viewOf(row, handle.current(), last), role, conversationId: row.id, locale: row.locale }, row.messages.root ? undefined : o.origin);
+      row.messages = { ...row.messages, status: statusId };
+    } catch (err) {
+      handle?.cancel(`${port.surface}:post-failed`);
+      clog.warn({ err }, 'could not post the conversation; check abandoned');
+      persist('abandon', () => store.update(row.id, { state: 'post_failed', delivered: true }, clock.now()));
+      await privately(o.answer, port.postFailedText(err, row.locale));
+      return;
+    } finally {
+      release();
+    }
+    persist('messages', () => store.update(row.id, { messages: row.messages, thread: row.place.thread }, clock.now()));
+    clog.info({ requester: row.requester, packets: row.packets, messages: row.messages }, 'check started');
+    await follow(row, handle, last, clog);
+  };
+
+  /** Follows a check to its end: live edits, state writes, then the verdict delivered once. */
+  const follow = async (row: StoredCheck, handle: CheckHandle, last: ReturnType<typeof lastCheckLine> | null, clog: Logger): Promise<void> => {
+    const statusId = row.messages.status;
+    if (!statusId) return;
+    const role: MessageRole = row.messages.root ? 'status' : 'full';
+    const entry: Live = {
+      row,
+      handle,
+      status: liveMessage(row, statusId, role, clog),
+      root: row.messages.root ?? null,
+      cancelledBy: null,
+      finished: Promise.resolve(),
+    };
+    const placeKey = `${row.place.channel}/${row.place.thread ?? row.id}`;
+    live.set(row.id, entry);
+    busyPlaces.add(placeKey);
+    let resolveFinished: () => void = () => {};
+    entry.finished = new Promise((r) => (resolveFinished = r));
+
+    // The status line's clock moves between states: redraw the current state every tick.
+    let current: { state: CheckState; at: number } = { state: handle.current(), at: clock.now() };
+    const ticker = new AbortController();
+    const tick = async () => {
+      if (tickMs <= 0) return;
+      for (;;) {
+        await clock.sleep(tickMs, ticker.signal);
+        if (current.state.kind === 'done') return;
+        entry.status.update(viewOf(row, tickState(current.state, current.at, clock.now(), row.startedAt), last));
+      }
+    };
+    void tick().catch(() => undefined);
+
+    let done: DoneState;
+    try {
+      let lastKind = row.state;
+      for await (const state of handle.states) {
+        current = { state, at: clock.now() };
+        if (state.kind === 'done') break;
+        // Written on a change of state, never per poll.
+        if (state.kind !== lastKind) {
+          lastKind = state.kind;
+          const taskId = 'taskId' in state ? state.taskId : null;
+          if (!detached) {
+            persist('state', () => store.update(row.id, { state: state.kind, ...(taskId && taskId !== row.taskId ? { taskId } : {}) }, clock.now()));
+          }
+          if (taskId) row.taskId = taskId;
+        }
+        entry.status.update(viewOf(row, state, last));
+      }
+      done = await handle.done;
+    } catch (err) {
+      clog.error({ err }, 'following the check failed');
+      done = await handle.done;
+    } finally {
+      ticker.abort();
+      live.delete(row.id);
+      busyPlaces.delete(placeKey);
+    }
+    // The service closing under us (process exit) is not a cancel anyone asked for.
+    const shutdown = done.reason.kind === 'cancelled' && done.reason.by === 'shutdown' && entry.cancelledBy === null;
+    if (detached || shutdown) {
+      // Stopped for a restart: the row stays open and the next process finishes the job.
+      clog.info({ taskId: row.taskId }, 'left for the next start to resume');
+      resolveFinished();
+      return;
+    }
+    const selfCancelled = done.reason.kind === 'cancelled' && entry.cancelledBy === row.requester;
+    await deliver(row, done, entry, last, clog, selfCancelled);
+    resolveFinished();
+  };
+
+  /** Writes the verdict, notifies the requester once, and brings every message to the final view. */
+  const deliver = async (
+    row: StoredCheck,
+    done: DoneState,
+    entry: Pick<Live, 'status' | 'root'>,
+    last: ReturnType<typeof lastCheckLine> | null,
+    clog: Logger,
+    quiet: boolean,
+  ): Promise<void> => {
+    if (row.state !== 'done') persist('final', () => store.update(row.id, { final: done }, clock.now()));
+    row.state = 'done';
+    row.final = done;
+    clog.info({ taskId: done.taskId, verdict: done.verdict, reason: done.reason.kind, polls: done.polls, cached: done.cached }, 'verdict');
+    const view = viewOf(row, done, last);
+    const notify = async () => {
+      if (row.mention === 'sending' || row.mention === 'sent' || row.mention === 'skipped') {
+        if (row.mention === 'sending') clog.warn('the notification may have gone out before the restart; not sending it twice');
+        return;
+      }
+      if (quiet) {
+        persist('mention', () => store.update(row.id, { mention: 'skipped' }, clock.now()));
+        return;
+      }
+      // Recorded before the post: a crash in between loses this one notification rather than doubling it.
+      persist('mention', () => store.update(row.id, { mention: 'sending' }, clock.now()));
+      row.mention = 'sending';
+      await port.reply(row.place, row.messages.status ?? null, renderVerdictNotice(done, row.client, row.locale, { now: clock.now() }), { mention: row.requester });
+      row.mention = 'sent';
+      persist('mention', () => store.update(row.id, { mention: 'sent' }, clock.now()));
+    };
+    const results = await Promise.allSettled([
+      notify(),
+      entry.status.finish(view),
+      entry.root ? liveMessage(row, entry.root, 'root', clog).finish(view) : Promise.resolve(),
+    ]);
+    const what = ['notification', 'status message', 'root message'];
+    results.forEach((r, i) => {
+      if (r.status === 'rejected') clog.warn({ err: r.reason, taskId: done.taskId }, `final ${what[i]} not delivered`);
+    });
+    persist('delivered', () => store.update(row.id, { delivered: true }, clock.now()));
+    row.delivered = true;
+  };
+
+  /** Every request, re-run and resume in progress: stop waits for them (bounded). */
+  const pending = new Set<Promise<void>>();
+  const track = async (p: Promise<void>): Promise<void> => {
+    try {
+      await p;
+    } catch (err) {
+      log.error({ err }, 'conversation failed');
+    }
+  };
+  /** Runs a request as pending work; an unexpected failure is logged and, where there is a person, answered. */
+  const pend = <A>(fn: (a: A) => Promise<void>) => (a: A): Promise<void> => {
+    const p = fn(a).catch(async (err: unknown) => {
+      log.error({ err }, 'conversation failed');
+      const who = a as { answer?: PrivateAnswer; person?: Person } | undefined;
+      if (who?.answer && who.person) await privately(who.answer, engineWords(who.person.locale).failed);
+    });
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+    return p;
+  };
+
+  const engine: ConversationEngine = {
+    get running() {
+      return live.size;
+    },
+
+    request: pend<TextRequest>(async (req) => {
+      const parsed = parseRequest(req.text);
+      const locale = req.person.locale;
+      if (parsed.kind === 'history') {
+        if (!(await admitted(req.person, req.place, req.answer, false))) return;
+        const prep = await prepareCheck(parsed.target, { directory: deps.directory }, locale);
+        if (!prep.ok) return privately(req.answer, prep.message);
+        const rows = store.history(prep.serviceId, 10);
+        log.info({ user: req.person.id, serviceId: prep.serviceId, rows: rows.length }, 'history asked');
+        return privately(req.answer, historyText(prep.serviceId, rows, clock.now(), locale));
+      }
+      if (!(await admitted(req.person, req.place, req.answer, parsed.kind === 'ping'))) return;
+      const prep = await prepareCheck(parsed.kind === 'ping' ? parsed.text : req.text, { directory: deps.directory }, locale, undefined, { buttons: port.buttons !== false });
+      if (!prep.ok) {
+        log.info({ channel: req.place.channel, user: req.person.id, reason: prep.reason }, 'request refused');
+        return privately(req.answer, prep.message);
+      }
+      // The look-up may have outlived the stop's grace: a check started now would outlive the process.
+      if (detached) return privately(req.answer, engineWords(locale).restarting);
+      if (cancelled) return;
+      await track(
+        open({
+          person: req.person,
+          place: req.place,
+          answer: req.answer,
+          origin: req.origin,
+          serviceId: prep.serviceId,
+          client: prep.client,
+          packets: req.packets ?? prep.packets ?? deps.polling.packets,
+          fresh: false,
+        }),
+      );
+    }),
+
+    async cancel(req) {
+      const w = engineWords(req.person.locale);
+      const entry = live.get(req.conversationId);
+      if (!entry || (req.channel !== undefined && req.channel !== entry.row.place.channel)) return privately(req.answer, w.alreadyFinished);
+      const { row } = entry;
+      if (!mayCancel(req.person, row.requester, deps.access.admins)) {
+        log.info({ check: row.id, user: req.person.id, requester: row.requester }, 'cancel refused');
+        return privately(req.answer, w.cancelRefused(row.requesterName ?? row.requester));
+      }
+      log.info({ check: row.id, user: req.person.id, serviceId: row.serviceId }, 'cancel');
+      entry.cancelledBy = req.person.id;
+      entry.handle.cancel(req.person.name);
+    },
+
+    rerun: pend<RerunRequest>(async (req) => {
+      const prior = req.conversationId ? safeGet(store, req.conversationId, log) : null;
+      const serviceId = prior?.serviceId ?? req.fallback?.serviceId;
+      if (serviceId === undefined) return privately(req.answer, engineWords(req.person.locale).alreadyFinished);
+      const place = prior && prior.place.channel === req.place.channel ? prior.place : req.place;
+      const busyKey = `${place.channel}/${place.thread ?? `rerun:${prior?.id ?? serviceId}`}`;
+      if (busyPlaces.has(busyKey)) {
+        log.info({ channel: place.channel, serviceId }, 're-run ignored: a check already runs there');
+        return;
+      }
+      if (!(await admitted(req.person, place, req.answer, true))) return;
+      busyPlaces.add(busyKey);
+      try {
+        const client = prior?.client ?? (await deps.directory.client(serviceId).catch(() => null));
+        log.info({ channel: place.channel, user: req.person.id, serviceId }, 're-run');
+        await track(
+          open({
+            person: req.person,
+            place,
+            answer: req.answer,
+            origin: req.origin,
+            serviceId,
+            client,
+            packets: prior?.packets ?? req.fallback?.packets ?? deps.polling.packets,
+            fresh: true,
+            rootId: prior && place.thread && prior.messages.root === place.thread ? prior.messages.root : null,
+          }),
+        );
+      } finally {
+        busyPlaces.delete(busyKey);
+      }
+    }),
+
+    resume: pend<void>(async () => {
+      let open: StoredCheck[];
+      try {
+        open = store.unfinished(port.surface);
+      } catch (err) {
+        log.error({ err }, 'could not read unfinished checks from the store');
+        return;
+      }
+      if (open.length === 0) return;
+      log.info({ count: open.length }, 'resuming checks left unfinished by the previous process');
+      const jobs = open.map(async (row) => {
+        const clog = log.child({ check: row.id, serviceId: row.serviceId, taskId: row.taskId });
+        if (deps.resumable === false) {
+          persist('abandon', () => store.update(row.id, { state: 'abandoned', delivered: true }, clock.now()));
+          return;
+        }
+        let statusId = row.messages.status;
+        if (!statusId && row.messages.root && row.place.thread) {
+          // Stopped between the root card and the status message: the thread gets its status now.
+          const starting: CheckState = { kind: 'starting', serviceId: row.serviceId, elapsedMs: 0 };
+          try {
+            statusId = await port.post(row.place, { view: viewOf(row, starting, null), role: 'status', conversationId: row.id, locale: row.locale });
+            row.messages = { ...row.messages, status: statusId };
+            persist('messages', () => store.update(row.id, { messages: row.messages }, clock.now()));
+          } catch (err) {
+            clog.warn({ err }, 'could not post the missing status message');
+          }
+        }
+        if (!statusId) {
+          // It never got a status message: nothing to edit, nobody waiting on one.
+          clog.info('unfinished check without a status message; closed');
+          persist('abandon', () => store.update(row.id, { state: 'abandoned', delivered: true }, clock.now()));
+          return;
+        }
+        // The card keeps its "Last check" line: the newest verdict reached before this check began.
+        const before = safeLast(store, row.serviceId, log);
+        const last = before && (before.finishedAt ?? 0) < row.startedAt ? lastCheckLine(before, row.startedAt, row.locale) : null;
+        const role: MessageRole = row.messages.root ? 'status' : 'full';
+        const entry = { status: liveMessage(row, statusId, role, clog), root: row.messages.root ?? null };
+        if (row.final) {
+          clog.info('delivering a verdict reached before the restart');
+          return deliver(row, row.final, entry, last, clog, false);
+        }
+        const now = clock.now();
+        if (now >= row.deadlineAt) {
+          clog.info('deadline passed while pingops was down: timed out');
+          const timedOut: DoneState = {
+            kind: 'done',
+            serviceId: row.serviceId,
+            taskId: row.taskId,
+            verdict: 'timed_out',
+            message: null,
+            polls: 0,
+            elapsedMs: row.deadlineAt - row.startedAt,
+            reason: { kind: 'deadline' },
+            cached: false,
+            lossPct: null,
+            rttMs: null,
+          };
+          return deliver(row, timedOut, entry, last, clog, false);
+        }
+        const handle = row.taskId
+          ? checker.check(row.serviceId, { priority: 'interactive', packets: row.packets, resume: { taskId: row.taskId, startedAt: row.startedAt } })
+          : checker.check(row.serviceId, { priority: 'interactive', packets: row.packets, fresh: true });
+        clog.info({ resumedTask: row.taskId !== null }, 'check resumed');
+        return follow(row, handle, last, clog);
+      });
+      await Promise.all(jobs.map((j) => track(Promise.resolve(j))));
+    }),
+
+    async stop(graceMs) {
+      stopping = true;
+      const timer = new AbortController();
+      await Promise.race([
+        Promise.allSettled([...pending, ...[...live.values()].map((e) => e.finished)]),
+        clock.sleep(graceMs, timer.signal).catch(() => undefined),
+      ]);
+      timer.abort();
+      if (live.size > 0) log.info({ unfinished: live.size }, 'stopping with checks in flight: they resume at the next start');
+      detached = true;
+    },
+
+    async cancelAll(by) {
+      stopping = true;
+      cancelled = true;
+      const all = [...live.values()];
+      for (const e of all) e.handle.cancel(by ?? undefined);
+      await Promise.allSettled(all.map((e) => e.finished));
+    },
+  };
+  return engine;
+}
+
+function safeLast(store: CheckStore, serviceId: number, log: Logger): StoredCheck | null {
+  try {
+    return store.lastVerdict(serviceId);
+  } catch (err) {
+    log.warn({ err }, 'store read failed');
+    return null;
+  }
+}
+
+function safeGet(store: CheckStore, id: string, log: Logger): StoredCheck | null {
+  try {
+    return store.get(id);
+  } catch (err) {
+    log.warn({ err }, 'store read failed');
+    return null;
+  }
+}

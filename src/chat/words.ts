@@ -1,0 +1,34 @@
+import type { Locale } from '../present/locale.js';
+
+/** Sentences the conversation engine says, the same on every surface (the check itself is worded by src/present). */
+export interface EngineWords {
+  cancelRefused: (name: string) => string;
+  alreadyFinished: string;
+  restarting: string;
+  notAllowedHere: (channels: string) => string;
+  slowDown: (seconds: number) => string;
+  failed: string;
+}
+
+const en: EngineWords = {
+  cancelRefused: (name) => `Only ${name}, who started this check, or a pingops admin can cancel it.`,
+  alreadyFinished: 'This check has already finished; use Re-run to start a new one.',
+  restarting: 'pingops is restarting; try again in a minute.',
+  notAllowedHere: (channels) => `pingops does not answer here. Use it in: ${channels}.`,
+  slowDown: (s) => `Slow down: you asked for many checks in the last minute. Try again in ${s} s.`,
+  failed: 'Something went wrong on our side. Please try again.',
+};
+
+const es: EngineWords = {
+  cancelRefused: (name) => `Solo ${name}, quien inició esta prueba, o un administrador de pingops puede cancelarla.`,
+  alreadyFinished: 'Esta prueba ya terminó; usa Repetir para iniciar otra.',
+  restarting: 'pingops se está reiniciando; inténtalo de nuevo en un minuto.',
+  notAllowedHere: (channels) => `pingops no responde aquí. Úsalo en: ${channels}.`,
+  slowDown: (s) => `Más despacio: pediste muchas pruebas en el último minuto. Inténtalo de nuevo en ${s} s.`,
+  failed: 'Algo salió mal de nuestro lado. Inténtalo de nuevo.',
+};
+
+/** The engine's sentences in `locale`. */
+export function engineWords(locale: Locale): EngineWords {
+  return locale === 'es' ? es : en;
+}

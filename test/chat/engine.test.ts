@@ -1,0 +1,244 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createConversationEngine, type ConversationEngine } from '../../src/chat/engine.js';
+import { rateDecision } from '../../src/chat/access.js';
+import type { ChatPort, OutgoingMessage, Person, Place } from '../../src/chat/port.js';
+import { createPingService, type PingService } from '../../src/core/ping-service.js';
+import type { Directory } from '../../src/directory/types.js';
+import { openCheckStore } from '../../src/store/sqlite-check-store.js';
+import type { CheckStore } from '../../src/store/types.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { createTokenBucket } from '../../src/util/token-bucket.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { final, MemoryPingApi, pending } from '../support/memory-ping-api.js';
+
+/** A surface in memory: every post, edit and reply as the engine made it. */
+class MemoryPort implements ChatPort {
+  readonly surface = 'memory';
+  readonly rootCards = true;
+  readonly minEditIntervalMs = 100;
+  readonly editBudget;
+  posts: { place: Place; id: string; message: OutgoingMessage }[] = [];
+  edits: { id: string; message: OutgoingMessage }[] = [];
+  replies: { place: Place; text: string; mention: string | null }[] = [];
+  private seq = 0;
+  constructor(clock: ManualClock) {
+    this.editBudget = createTokenBucket({ perMinute: 100_000, burst: 1000, clock });
+  }
+  async post(place: Place, message: OutgoingMessage) {
+    const id = `m${++this.seq}`;
+    this.posts.push({ place, id, message });
+    return id;
+  }
+  async edit(_place: Place, id: string, message: OutgoingMessage) {
+    this.edits.push({ id, message });
+    return undefined;
+  }
+  async reply(place: Place, _anchor: string | null, text: string, opts: { mention: string | null }) {
+    this.replies.push({ place, text, mention: opts.mention });
+  }
+  async replyPrivately() {}
+  postFailedText() {
+    return 'could not post';
+  }
+  lastEdit(id: string) {
+    return this.edits.filter((e) => e.id === id).at(-1)?.message.view;
+  }
+}
+
+const directory: Directory = {
+  resolve: async (t) => (t.kind === 'service_id' ? { kind: 'unverified', serviceId: t.serviceId, fault: { kind: 'network', message: 'x', status: null } } : { kind: 'not_found', target: t }),
+  client: async () => null,
+  suggest: async () => [],
+};
+const polling = { packets: 4, initialDelayMs: 0, intervalMs: 500, maxIntervalMs: 1000, packetMs: 100, timeoutMs: 20_000, resultCacheMs: 0 };
+const ana: Person = { id: 'U1', name: 'ana', locale: 'en' };
+const bruno: Person = { id: 'U2', name: 'bruno', locale: 'en' };
+const channel: Place = { channel: 'C1', thread: null };
+
+interface World {
+  clock: ManualClock;
+  api: MemoryPingApi;
+  store: CheckStore;
+  service: PingService;
+  port: MemoryPort;
+  engine: ConversationEngine;
+  answers: string[];
+  answer: (t: string) => Promise<void>;
+}
+
+let open: World[] = [];
+afterEach(async () => {
+  for (const w of open) await w.service.close();
+  open = [];
+});
+
+function world(o: { store?: CheckStore; clock?: ManualClock; api?: MemoryPingApi; access?: Partial<{ allowedChannels: string[]; admins: string[]; userRatePerMin: number }> } = {}): World {
+  const clock = o.clock ?? new ManualClock();
+  const api = o.api ?? new MemoryPingApi();
+  const store = o.store ?? openCheckStore(':memory:', silentLogger);
+  const service = createPingService({ api, clock, logger: silentLogger, polling, queue: { take: async () => {}, admit: () => ({ ok: true }) }, random: () => 0.5 });
+  const port = new MemoryPort(clock);
+  const engine = createConversationEngine({
+    port,
+    checker: service,
+    directory,
+    store,
+    clock,
+    logger: silentLogger,
+    polling,
+    access: { allowedChannels: [], admins: [], userRatePerMin: 6, ...o.access },
+    tickMs: 0,
+  });
+  const answers: string[] = [];
+  const w = { clock, api, store, service, port, engine, answers, answer: async (t: string) => void answers.push(t) };
+  open.push(w);
+  return w;
+}
+
+/** Runs a request to its end in virtual time. */
+async function ping(w: World, text: string, person = ana, place = channel): Promise<void> {
+  let over = false;
+  const p = w.engine.request({ text, person, place, answer: w.answer }).then(() => (over = true));
+  await w.clock.until(() => over, 120_000, 100);
+  await p;
+}
+
+describe('the conversation engine', () => {
+  it('posts a root card and a status in its thread, stores the check, and notifies the requester once', async () => {
+    const w = world();
+    w.api.scripts.set(1001, [pending(), final('stable')]);
+    await ping(w, '1001');
+    const [root, status] = w.port.posts;
+    expect(root?.message.role).toBe('root');
+    expect(status?.place.thread).toBe(root?.id);
+    expect(w.port.lastEdit(status?.id ?? '')?.verdict).toBe('stable');
+    expect(w.port.lastEdit(root?.id ?? '')?.verdict).toBe('stable');
+    expect(w.port.replies).toEqual([{ place: { channel: 'C1', thread: root?.id }, text: expect.stringMatching(/Stable/), mention: 'U1' }]);
+    const [row] = w.store.history(1001, 10);
+    expect(row).toMatchObject({ requester: 'U1', surface: 'memory', verdict: 'stable', mention: 'sent', delivered: true, taskId: 'task-1001-1', packets: 4 });
+    expect(row?.messages).toEqual({ root: root?.id, status: status?.id });
+  });
+
+  it('shows the last check on the next card', async () => {
+    const w = world();
+    await ping(w, '1001');
+    await w.clock.advance(2 * 3_600_000);
+    w.api.scripts.set(1001, [pending()]);
+    void w.engine.request({ text: '1001', person: ana, place: channel, answer: w.answer });
+    await w.clock.until(() => w.port.posts.length >= 4);
+    expect(w.port.posts[3]?.message.view.fields).toContainEqual({ label: 'Last check', value: '2 h ago: stable' });
+  });
+
+  it('answers history privately with the last checks', async () => {
+    const w = world();
+    await ping(w, '1001');
+    await ping(w, '1001 8', bruno);
+    await ping(w, 'history 1001');
+    expect(w.answers.at(-1)).toMatch(/Service 1001 · last 2 checks:\n• just now · stable · asked by bruno \(memory\)/);
+  });
+
+  it('refuses a channel outside PINGOPS_ALLOWED_CHANNELS privately, naming where it is allowed, and asks nothing of the API', async () => {
+    const w = world({ access: { allowedChannels: ['C9', 'C8'] } });
+    await ping(w, '1001');
+    expect(w.answers).toEqual(['pingops does not answer here. Use it in: C9, C8.']);
+    expect(w.api.createCalls).toEqual([]);
+    expect(w.port.posts).toEqual([]);
+  });
+
+  it('slows down the seventh ping of a person within a minute; nothing reaches the API', async () => {
+    const w = world();
+    for (let i = 0; i < 6; i++) await ping(w, `100${i}`);
+    expect(w.api.createCalls).toHaveLength(6);
+    await ping(w, '1009');
+    expect(w.answers.at(-1)).toMatch(/^Slow down: .* Try again in \d+ s\.$/);
+    expect(w.api.createCalls).toHaveLength(6);
+    // Someone else is not slowed by it.
+    await ping(w, '1009', bruno);
+    expect(w.api.createCalls).toHaveLength(7);
+  });
+
+  it('lets only the requester or an admin cancel', async () => {
+    const w = world({ access: { admins: ['UADMIN'] } });
+    w.api.scripts.set(1005, [pending()]);
+    const run = w.engine.request({ text: '1005', person: ana, place: channel, answer: w.answer });
+    await w.clock.until(() => w.port.posts.length >= 2);
+    const id = w.port.posts[1]?.message.conversationId ?? '';
+    await w.engine.cancel({ conversationId: id, person: bruno, answer: w.answer });
+    expect(w.answers.at(-1)).toBe('Only ana, who started this check, or a pingops admin can cancel it.');
+    await w.engine.cancel({ conversationId: id, person: { id: 'UADMIN', name: 'boss', locale: 'en' }, answer: w.answer });
+    await w.clock.until(() => w.engine.running === 0);
+    await run;
+    expect(w.port.lastEdit(w.port.posts[1]?.id ?? '')?.status).toBe('⏹️ Cancelled by boss');
+    expect(w.port.replies).toHaveLength(1); // the requester hears who cancelled
+  });
+});
+
+describe('after a restart', () => {
+  it('a check whose deadline passed while down ends as timed out on its own message, with no poll', async () => {
+    const clock = new ManualClock();
+    const store = openCheckStore(':memory:', silentLogger);
+    const before = world({ clock, store });
+    before.api.scripts.set(1005, [pending()]);
+    void before.engine.request({ text: '1005', person: ana, place: channel, answer: before.answer });
+    await clock.until(() => store.history(1005, 1)[0]?.state === 'polling');
+    // The process dies: nothing more of it runs; the row stays as it was.
+    const stopped = before.engine.stop(0);
+    await clock.advance(1);
+    await stopped;
+    await before.service.close();
+    await clock.advance(60_000);
+
+    const after = world({ clock, store });
+    const resumeRun = after.engine.resume();
+    await clock.until(() => store.history(1005, 1)[0]?.delivered === true);
+    await resumeRun;
+    const row = store.history(1005, 1)[0];
+    expect(row?.verdict).toBe('timed_out');
+    expect(after.api.resultCalls).toEqual([]);
+    expect(after.port.posts).toEqual([]);
+    expect(after.port.lastEdit(row?.messages.status ?? '')?.status).toMatch(/Timed out/);
+    expect(after.port.lastEdit(row?.messages.root ?? '')?.status).toMatch(/Timed out/);
+    expect(after.port.replies).toHaveLength(1);
+  });
+
+  it('a check stopped between its root card and its status message gets its status in that thread', async () => {
+    const w = world();
+    w.store.insert({ id: 'c1', serviceId: 1001, packets: 4, requester: 'U1', requesterName: 'ana', surface: 'memory', place: { channel: 'C1', thread: null }, messages: {}, locale: 'en', client: null, startedAt: w.clock.now(), deadlineAt: w.clock.now() + 20_000 }, w.clock.now());
+    w.store.update('c1', { messages: { root: 'r1' }, thread: 'r1' }, w.clock.now());
+    let over = false;
+    void w.engine.resume().then(() => (over = true));
+    await w.clock.until(() => over);
+    expect(w.port.posts.map((p) => [p.place.thread, p.message.role])).toEqual([['r1', 'status']]);
+    expect(w.port.lastEdit('r1')?.verdict).toBe('stable');
+    expect(w.store.get('c1')).toMatchObject({ verdict: 'stable', delivered: true, messages: { root: 'r1', status: 'm1' } });
+  });
+
+  it('never sends a notification twice: one recorded as sending is not repeated', async () => {
+    const store = openCheckStore(':memory:', silentLogger);
+    const w = world({ store });
+    await ping(w, '1001');
+    const row = store.history(1001, 1)[0];
+    if (!row) throw new Error('no row');
+    store.update(row.id, { mention: 'sending', delivered: false }, 0);
+    const again = world({ store });
+    let over = false;
+    void again.engine.resume().then(() => (over = true));
+    await again.clock.until(() => over);
+    expect(again.port.replies).toEqual([]);
+    expect(store.get(row.id)?.delivered).toBe(true);
+  });
+});
+
+describe('rateDecision', () => {
+  it.each([
+    { times: [], now: 1000, limit: 6, ok: true },
+    { times: [0, 1, 2, 3, 4], now: 1000, limit: 6, ok: true },
+    { times: [0, 1, 2, 3, 4, 5], now: 1000, limit: 6, ok: false, retry: 59_000 },
+    { times: [0, 1, 2, 3, 4, 5], now: 60_000, limit: 6, ok: true },
+    { times: [0, 59_500, 59_600, 59_700, 59_800, 59_900], now: 59_999, limit: 6, ok: false, retry: 1000 },
+  ])('$times at $now (limit $limit) → ok $ok', ({ times, now, limit, ok, retry }) => {
+    const d = rateDecision(times, now, limit);
+    expect(d.ok).toBe(ok);
+    if (!d.ok && retry !== undefined) expect(d.retryInMs).toBe(retry);
+  });
+});

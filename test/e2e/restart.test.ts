@@ -1,0 +1,227 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../src/sim/server.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { sign } from '../adapters/slack/harness.js';
+import { ANA, BRUNO, FAKE_APP_ID, FAKE_CHANNEL_ID, startFakeDiscord, type RestCall } from '../fakes/fake-discord.js';
+import { startFakeSlack, type FakeSlack, type SlackCall } from '../fakes/fake-slack.js';
+import { killStarted, MAIN, startProgram, testEnv, type Program } from '../support/spawn.js';
+
+// `kill -9` in the middle of a check, then `npm start` again on the same PINGOPS_DB: the check
+// resumes on its task, the same messages end on the verdict, the requester is told once.
+const SIGNING_SECRET = 'restart-signing-secret';
+const SLACK_TOKEN = 'xoxb-restart-SecretBotToken';
+const DISCORD_TOKEN = 'restart-discord-SecretToken';
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  await killStarted();
+  while (cleanup.length) await cleanup.pop()?.();
+});
+
+async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A Ping API that outlives the bot (as the ISP's does): tasks of 4 packets take about 4-5 s. */
+async function pingApi(): Promise<Simulator> {
+  const sim = await startSimulator({ speed: 1, logger: silentLogger });
+  cleanup.push(() => sim.close());
+  return sim;
+}
+
+function tempDb(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pingops-restart-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'pingops.db');
+}
+
+async function httpPort(bot: Program): Promise<number> {
+  await bot.waitFor('http server listening', 'stderr');
+  const line = bot.stderr().split('\n').find((l) => l.includes('http server listening')) ?? '';
+  // /slack/events is mounted once the surface has started.
+  await bot.waitFor('surface started', 'stderr');
+  return (JSON.parse(line) as { port: number }).port;
+}
+
+async function postSigned(port: number, body: string): Promise<void> {
+  const ts = Math.floor(Date.now() / 1000);
+  const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sign(body, ts, SIGNING_SECRET) },
+    body,
+  });
+  await res.text();
+  expect(res.status).toBe(200);
+}
+
+const slashCommand = (port: number, slack: FakeSlack, text: string) =>
+  postSigned(
+    port,
+    new URLSearchParams({ team_id: 'T0001', channel_id: 'C0NOC', user_id: 'U123', user_name: 'tech', command: '/ping', text, api_app_id: 'A0001', response_url: slack.responseUrl('cmd'), trigger_id: 't.1' }).toString(),
+  );
+
+function click(port: number, slack: FakeSlack, actionId: string, value: string, at: { messageTs: string; threadTs: string; user: string }) {
+  const payload = {
+    type: 'block_actions',
+    user: { id: at.user, username: at.user.toLowerCase(), team_id: 'T0001' },
+    api_app_id: 'A0001',
+    token: 'legacy',
+    container: { type: 'message', message_ts: at.messageTs, channel_id: 'C0NOC', is_ephemeral: false, thread_ts: at.threadTs },
+    trigger_id: 't.2',
+    team: { id: 'T0001', domain: 'isp' },
+    channel: { id: 'C0NOC', name: 'noc' },
+    message: { type: 'message', ts: at.messageTs, thread_ts: at.threadTs, user: slack.botUserId, text: '…' },
+    response_url: slack.responseUrl('click'),
+    actions: [{ action_id: actionId, block_id: 'b', type: 'button', value, action_ts: String(Date.now() / 1000), text: { type: 'plain_text', text: 'x' } }],
+  };
+  return postSigned(port, new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+}
+
+const shown = (c: SlackCall | undefined) => `${String(c?.args.text ?? '')}\n${JSON.stringify(c?.args.blocks ?? [])}`;
+const mentionsOf = (slack: FakeSlack, user = 'U123') => slack.callsTo('chat.postMessage').filter((c) => String(c.args.text ?? '').startsWith(`<@${user}>`));
+const buttonValue = (c: SlackCall | undefined, actionId: string): string => {
+  for (const b of (c?.args.blocks ?? []) as { elements?: { action_id?: string; value?: string }[] }[]) {
+    for (const e of b.elements ?? []) if (e.action_id === actionId && e.value) return e.value;
+  }
+  throw new Error(`no ${actionId} in ${shown(c)}`);
+};
+
+describe('kill -9 mid-check and start again', () => {
+  it('Slack: the same root and status messages end on the verdict, one mention, no second task; buttons of the old messages work', async () => {
+    const [slack, sim] = await Promise.all([startFakeSlack(), pingApi()]);
+    cleanup.push(() => slack.close());
+    const env = testEnv({
+      SLACK_BOT_TOKEN: SLACK_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      PING_API_URL: sim.url,
+      PINGOPS_DB: tempDb(),
+      PING_RESULT_CACHE_MS: '0',
+    });
+    const first = startProgram(MAIN, { env, keepOpen: true });
+    await slashCommand(await httpPort(first), slack, '1001');
+    const [root, status] = await until(() => {
+      const posts = slack.callsTo('chat.postMessage');
+      return posts.length >= 2 ? posts : undefined;
+    }, 'root card and status');
+    const rootTs = String(root?.response?.body.ts);
+    const statusTs = String(status?.response?.body.ts);
+    await until(() => slack.callsTo('chat.update').find((c) => c.args.ts === statusTs && /Waiting for the verdict/.test(shown(c))), 'the check polling');
+    first.signal('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    expect(mentionsOf(slack)).toHaveLength(0);
+    expect(sim.stats().tasksCreated).toBe(1);
+
+    const second = startProgram(MAIN, { env, keepOpen: true });
+    const port = await httpPort(second);
+    const mention = await until(() => mentionsOf(slack)[0], 'the verdict mention after the restart');
+    expect(String(mention.args.text)).toMatch(/Stable connection/);
+    expect(mention.args.thread_ts).toBe(rootTs);
+    await until(() => slack.callsTo('chat.update').find((c) => c.args.ts === statusTs && /Stable connection/.test(shown(c))), 'the same status message on the verdict');
+    await until(() => slack.callsTo('chat.update').find((c) => c.args.ts === rootTs && /Stable connection/.test(shown(c))), 'the same root card on the verdict');
+    expect(sim.stats().tasksCreated).toBe(1);
+    // Root, status, mention: nothing posted twice.
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(3);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(mentionsOf(slack)).toHaveLength(1);
+
+    // Re-run on the status message posted by the killed process.
+    const finalStatus = slack.callsTo('chat.update').filter((c) => c.args.ts === statusTs).at(-1);
+    await click(port, slack, 'pingops_rerun', buttonValue(finalStatus, 'pingops_rerun'), { messageTs: statusTs, threadTs: rootTs, user: 'U555' });
+    const again = await until(() => mentionsOf(slack, 'U555')[0], 'the re-run verdict', 20_000);
+    expect(again.args.thread_ts).toBe(rootTs);
+    expect(sim.stats().tasksCreated).toBe(2);
+    second.signal('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+  }, 60_000);
+
+  it('Slack: Cancel on a status message of the killed process cancels the resumed check', async () => {
+    const [slack, sim] = await Promise.all([startFakeSlack(), pingApi()]);
+    cleanup.push(() => slack.close());
+    const env = testEnv({ SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, PING_API_URL: sim.url, PINGOPS_DB: tempDb() });
+    const first = startProgram(MAIN, { env, keepOpen: true });
+    await slashCommand(await httpPort(first), slack, '1005'); // never finishes
+    const status = await until(() => slack.callsTo('chat.postMessage')[1], 'status');
+    const rootTs = String(status.args.thread_ts);
+    const statusTs = String(status.response?.body.ts);
+    await until(() => slack.callsTo('chat.update').find((c) => c.args.ts === statusTs && /Waiting for the verdict/.test(shown(c))), 'the check polling');
+    const cancel = buttonValue(status, 'pingops_cancel');
+    first.signal('SIGKILL');
+    await first.exited;
+
+    const second = startProgram(MAIN, { env, keepOpen: true });
+    const port = await httpPort(second);
+    await second.waitFor('check resumed', 'stderr');
+    await click(port, slack, 'pingops_cancel', cancel, { messageTs: statusTs, threadTs: rootTs, user: 'U123' });
+    await until(() => slack.callsTo('chat.update').find((c) => c.args.ts === statusTs && /Cancelled/.test(shown(c))), 'the old message cancelled');
+    expect(sim.stats().tasksCreated).toBe(1);
+    second.signal('SIGTERM');
+    await second.exited;
+  }, 60_000);
+
+  it('Slack: SIGTERM with a check still running past the grace leaves it for the next start, not cancelled', async () => {
+    const [slack, sim] = await Promise.all([startFakeSlack(), pingApi()]);
+    cleanup.push(() => slack.close());
+    const env = testEnv({ SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, PING_API_URL: sim.url, PINGOPS_DB: tempDb() });
+    const first = startProgram(MAIN, { env, keepOpen: true });
+    await slashCommand(await httpPort(first), slack, '1005'); // never finishes
+    const status = await until(() => slack.callsTo('chat.postMessage')[1], 'status');
+    const statusTs = String(status.response?.body.ts);
+    await until(() => slack.callsTo('chat.update').find((c) => c.args.ts === statusTs && /Waiting for the verdict/.test(shown(c))), 'the check polling');
+    first.signal('SIGTERM');
+    expect((await first.exited).code).toBe(0);
+    expect(slack.callsTo('chat.update').some((c) => /Cancelled/.test(shown(c)))).toBe(false);
+    expect(mentionsOf(slack)).toHaveLength(0);
+
+    const second = startProgram(MAIN, { env, keepOpen: true });
+    await second.waitFor('check resumed', 'stderr');
+    const resumed = second.stderr().split('\n').find((l) => l.includes('check resumed')) ?? '{}';
+    expect(JSON.parse(resumed)).toMatchObject({ serviceId: 1005, resumedTask: true });
+    expect(sim.stats().tasksCreated).toBe(1);
+    second.signal('SIGTERM');
+    await second.exited;
+  }, 60_000);
+
+  it('Discord: the same reply ends on the verdict (edited as a channel message), one mention, no second task', async () => {
+    const [discord, sim] = await Promise.all([startFakeDiscord({ token: DISCORD_TOKEN }), pingApi()]);
+    cleanup.push(() => discord.close());
+    const env = testEnv({ DISCORD_TOKEN, DISCORD_APPLICATION_ID: FAKE_APP_ID, DISCORD_API_URL: discord.apiUrl, PING_API_URL: sim.url, PINGOPS_DB: tempDb() });
+    const first = startProgram(MAIN, { env, keepOpen: true });
+    await discord.whenReady();
+    const sent = discord.sendCommand({ client: '1001' }, { user: ANA });
+    const original = new RegExp(`^/webhooks/${FAKE_APP_ID}/${sent.token}/messages/@original$`);
+    await discord.waitForCall('PATCH', original, (c) => JSON.stringify(c.body).includes('Waiting for the verdict'), 15_000);
+    const messageId = discord.originalMessageId(sent.token);
+    first.signal('SIGKILL');
+    await first.exited;
+
+    const mentions = () => discord.callsTo('POST', /^\/channels\/\d+\/messages$/).filter((c: RestCall) => String((c.body as { content?: string }).content).startsWith(`<@${ANA.id}>`));
+    expect(mentions()).toHaveLength(0);
+    const second = startProgram(MAIN, { env, keepOpen: true });
+    await until(() => (discord.identifies.length >= 2 ? true : undefined), 'the second login');
+    const final = await discord.waitForCall('PATCH', new RegExp(`^/channels/${FAKE_CHANNEL_ID}/messages/${messageId}$`), (c) => JSON.stringify(c.body).includes('Stable connection'), 20_000);
+    expect(JSON.stringify(final.body)).toMatch(/pingops:rerun:[0-9a-f]{16}/);
+    await until(() => mentions()[0], 'the mention');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(mentions()).toHaveLength(1);
+    expect((mentions()[0]?.body as { allowed_mentions: unknown }).allowed_mentions).toEqual({ parse: [], users: [ANA.id] });
+    expect(sim.stats().tasksCreated).toBe(1);
+
+    // Re-run on the reply the killed process posted.
+    const rerunId = /pingops:rerun:[0-9a-f]{16}/.exec(JSON.stringify(final.body))?.[0] ?? '';
+    const click2 = discord.sendButton(rerunId, messageId ?? '', { user: BRUNO });
+    await discord.waitForCall('PATCH', new RegExp(`^/webhooks/${FAKE_APP_ID}/${click2.token}/messages/@original$`), (c) => JSON.stringify(c.body).includes('Stable connection'), 20_000);
+    expect(sim.stats().tasksCreated).toBe(2);
+    second.signal('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+  }, 60_000);
+});
