@@ -1,6 +1,7 @@
 import type { Config, PingApiAuth } from './config.js';
 import { createPingService, type PingService } from './core/ping-service.js';
-import { createDirectory } from './directory/client-directory.js';
+import { createScheduleLearner } from './core/schedule-learner.js';
+import { createDirectory, DEFAULT_TTL_MS as CARD_TTL_MS } from './directory/client-directory.js';
 import type { Directory } from './directory/types.js';
 import { createPingApi } from './pingapi/http-client.js';
 import type { PingApi } from './pingapi/types.js';
@@ -10,6 +11,10 @@ import type { Logger } from './util/logger.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { Secret } from './util/secret.js';
 import { createTokenBucket } from './util/token-bucket.js';
+import { createClientCardRepository } from './store/client-cards.js';
+import { openDatabase } from './store/database.js';
+import { createDurationModelRepository } from './store/duration-models.js';
+import { MIGRATIONS } from './store/migrations.js';
 
 /** The platform-free heart of the bot, shared by every surface and the CLI. */
 export interface Core {
@@ -62,8 +67,18 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
           initialDelayMs: Math.round(config.polling.initialDelayMs / speed),
         };
   const metrics = createMetrics(() => clock.now());
-  const service = createPingService({ api, clock, logger, polling, budget, onDone: (state) => metrics.checkDone(state) });
-  const directory = createDirectory({ api, clock, logger: logger.child({ component: 'directory' }) });
+  // The store keeps what the schedule learned and the client cards, for the next process too.
+  const db = openDatabase(config.store.path, MIGRATIONS, logger.child({ component: 'store' }));
+  const planner = createScheduleLearner({
+    // Tasks of another Ping API (another ISP, the simulator at another speed) last differently.
+    provider: closeSim ? `sim-x${config.sim.speed}` : apiUrl,
+    schedule: polling,
+    now: () => clock.now(),
+    port: createDurationModelRepository(db),
+    onSaveError: (err) => logger.warn({ component: 'store', err: (err as Error).message }, 'learned poll schedule not stored'),
+  });
+  const service = createPingService({ api, clock, logger, polling, budget, planner, onDone: (state) => metrics.checkDone(state) });
+  const directory = createDirectory({ api, clock, logger: logger.child({ component: 'directory' }), cards: createClientCardRepository(db, CARD_TTL_MS) });
   return {
     api,
     service,
@@ -73,6 +88,7 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     metrics,
     async close() {
       await service.close();
+      db.close();
       await closeSim?.();
     },
   };

@@ -1,6 +1,7 @@
 import type { CheckState, DoneReason, DoneState } from './check-state.js';
 import { PermanentError, TransientError, toFault, type Fault } from './errors.js';
-import { pollDelay, type ScheduleConfig } from './schedule.js';
+import type { TaskObservation } from './duration-model.js';
+import { pollOffset, type ScheduleConfig } from './schedule.js';
 import type { Verdict } from './verdict.js';
 import type { CallOptions, PingApi } from '../pingapi/types.js';
 import type { Clock } from '../util/clock.js';
@@ -27,6 +28,10 @@ export interface RunCheckOptions {
   serviceId: number;
   packets: number;
   schedule: ScheduleConfig;
+  /** Poll times (ms after creation) from the learning schedule; today's packet schedule when absent. */
+  plan?: (attempt: number) => number;
+  /** Told how the task ended (pending until, final by), for the learning schedule. */
+  onObserved?: (obs: TaskObservation) => void;
   /** The deadline of the whole check, from its start. */
   timeoutMs: number;
   /** Aborted with an AbortCause as reason when every watcher left. */
@@ -66,6 +71,12 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
 
   let taskId: string | null = null;
   let polls = 0;
+  const offset = o.plan ?? ((attempt: number) => pollOffset(attempt, o.packets, o.schedule));
+  const delayOf = (attempt: number) => offset(attempt) - (attempt > 1 ? offset(attempt - 1) : 0);
+  // Times from the task's creation: the last poll that still saw it pending (when sent), and
+  // when the final answer arrived. The task ended in between; that interval is all we know.
+  let createdAt = 0;
+  let pendingAt = 0;
   let lastFault: Fault | null = null;
 
   const done = (verdict: Verdict, message: string | null, reason: DoneReason): DoneState => {
@@ -86,21 +97,25 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
   try {
     o.emit({ kind: 'starting', serviceId: o.serviceId, elapsedMs: elapsed() });
     taskId = (await api.createTask(o.serviceId, o.packets, callOpts())).taskId;
+    createdAt = clock.now();
     lastFault = null;
     log.info({ taskId, packets: o.packets }, 'ping task created');
     o.emit({ kind: 'created', serviceId: o.serviceId, taskId, elapsedMs: elapsed() });
 
     let failedPolls = 0;
     for (let attempt = 1; ; attempt++) {
-      const delay = jittered(pollDelay(attempt, o.packets, o.schedule), random());
+      const delay = jittered(delayOf(attempt), random());
       o.emit({ kind: 'polling', serviceId: o.serviceId, taskId, attempt, elapsedMs: elapsed(), nextPollInMs: delay });
       await clock.sleep(delay, signal);
       polls++;
       try {
+        const sentAt = clock.now() - createdAt;
         const result = await api.getResult(taskId, callOpts());
         lastFault = null;
         failedPolls = 0;
-        if (result.kind === 'final') {
+        if (result.kind !== 'final') pendingAt = sentAt;
+        else {
+          o.onObserved?.({ kind: 'finished', afterMs: pendingAt, byMs: clock.now() - createdAt });
           log.info({ taskId, verdict: result.verdict, polls, elapsedMs: elapsed() }, 'check verdict');
           return done(result.verdict, result.message, { kind: 'verdict' });
         }
@@ -109,7 +124,7 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
         if (!(err instanceof TransientError)) throw err;
         lastFault = toFault(err);
         if (++failedPolls >= MAX_FAILED_POLLS) throw err;
-        o.emit({ kind: 'retrying', serviceId: o.serviceId, taskId, fault: lastFault, attempt: failedPolls, elapsedMs: elapsed(), retryInMs: pollDelay(attempt + 1, o.packets, o.schedule) });
+        o.emit({ kind: 'retrying', serviceId: o.serviceId, taskId, fault: lastFault, attempt: failedPolls, elapsedMs: elapsed(), retryInMs: delayOf(attempt + 1) });
       }
     }
   } catch (err) {
@@ -124,6 +139,7 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
         log.warn({ taskId, fault: lastFault }, 'check deadline passed during a ping api fault');
         return done('failed', null, { kind: 'error', fault: lastFault });
       }
+      if (taskId !== null && polls > 0) o.onObserved?.({ kind: 'unfinished', afterMs: pendingAt });
       log.warn({ taskId, polls }, 'check timed out');
       return done('timed_out', null, { kind: 'deadline' });
     }

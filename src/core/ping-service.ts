@@ -5,6 +5,7 @@ import type { Logger } from '../util/logger.js';
 import { runCheck, type AbortCause } from './check.js';
 import type { CheckState, DoneState } from './check-state.js';
 import type { CheckHandle, CheckOptions, PingChecker, Priority } from './ping-service.types.js';
+import type { PollPlanner, TaskKind } from './schedule-learner.js';
 
 /** The shared request budget: interactive checks take 'high', background sweeps 'low'. */
 export interface RequestBudget {
@@ -19,6 +20,8 @@ export interface PingServiceDeps {
   budget: RequestBudget;
   /** Source of poll jitter (default Math.random). */
   random?: () => number;
+  /** The learning schedule; today's packet schedule when absent. */
+  planner?: PollPlanner;
   /** Told of every finished check, once per task run and once per answer from the cache (metrics). */
   onDone?: (state: DoneState) => void;
 }
@@ -62,7 +65,7 @@ export function createPingService(deps: PingServiceDeps): PingService {
     return { ...hit.state, cached: true };
   };
 
-  const startFlight = (serviceId: number, packets: number): Flight => {
+  const startFlight = (serviceId: number, packets: number, router: string | null): Flight => {
     const abort = new AbortController();
     const flight: Flight = {
       serviceId,
@@ -73,12 +76,15 @@ export function createPingService(deps: PingServiceDeps): PingService {
       abort,
       settled: null,
     };
+    const planner = deps.planner;
+    const task: TaskKind = { packets, router };
     flight.settled = runCheck(
       { api: deps.api, clock, logger: deps.logger, ...(deps.random ? { random: deps.random } : {}) },
       {
         serviceId,
         packets,
         schedule: polling,
+        ...(planner ? { plan: planner.plan(task), onObserved: (obs) => planner.observe(task, obs) } : {}),
         timeoutMs: polling.timeoutMs,
         signal: abort.signal,
         // Read at every request, so a person joining a background check speeds it up.
@@ -122,7 +128,7 @@ export function createPingService(deps: PingServiceDeps): PingService {
           return finishedHandle(hit);
         }
       }
-      const flight = flights.get(serviceId) ?? startFlight(serviceId, opts.packets ?? polling.packets);
+      const flight = flights.get(serviceId) ?? startFlight(serviceId, opts.packets ?? polling.packets, opts.router ?? null);
       const watcher = new Watcher(serviceId, priority, flight.current, () => clock.now() - flight.startedAt, (by) => leave(flight, watcher, by));
       flight.watchers.add(watcher);
       if (priority === 'interactive') flight.interactive++;
@@ -143,6 +149,7 @@ export function createPingService(deps: PingServiceDeps): PingService {
       const all = [...flights.values()];
       for (const f of all) f.abort.abort({ kind: 'cancelled', by: 'shutdown' } satisfies AbortCause);
       await Promise.all(all.map((f) => f.settled));
+      deps.planner?.flush();
     },
   };
 }

@@ -11,6 +11,8 @@ export interface CheckOptions {
   fresh?: boolean;
   /** Packets for a new task (default PING_PACKETS). */
   packets?: number;
+  /** The client's router when known: the learning schedule keeps a model per router. */
+  router?: string | null;
 }
 
 /** One watcher's view of a check; several watchers may share one check. */

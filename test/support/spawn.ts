@@ -26,6 +26,8 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Nod
       PING_INITIAL_DELAY_MS: '0',
       PORT: '0',
       LOCALE: 'en',
+      // Each program its own store unless the test names a file.
+      PINGOPS_DB: ':memory:',
       // A developer's .env in the checkout must not leak tokens or settings into the test.
       DOTENV_CONFIG_PATH: fileURLToPath(new URL('./no-such-dotenv', import.meta.url)),
       DOTENV_CONFIG_QUIET: 'true',
