@@ -122,10 +122,10 @@ function summarize(workload: string, schedule: string, results: { delayMs: numbe
  * first watches `warmup` tasks of it (other draws from the same workload); it keeps learning
  * while measured, as it would in production.
  */
-export function benchSchedule(cfg: PlanConfig, samples = 2000, warmup = 1000): { rows: ScheduleRow[]; goals: ScheduleGoal[] } {
+export function benchSchedule(cfg: PlanConfig, samples = 2000, warmup = 1000, firstSeed = 42): { rows: ScheduleRow[]; goals: ScheduleGoal[] } {
   const rows: ScheduleRow[] = [];
   const goals: ScheduleGoal[] = [];
-  let seed = 42;
+  let seed = firstSeed;
   for (const w of WORKLOADS) {
     const rand = seededRandom(seed++);
     const tasks = Array.from({ length: samples }, () => w.draw(rand));

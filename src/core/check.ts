@@ -11,14 +11,17 @@ import type { Logger } from '../util/logger.js';
 export const MAX_FAILED_POLLS = 3;
 
 /**
- * Each poll moves by up to ±10 %, so checks started together (a sweep, a burst of commands)
- * do not hit the Ping API in the same millisecond for the rest of their lives.
+ * Each poll moves by up to ±10 % (at most ±100 ms), so checks started together (a sweep, a
+ * burst of commands) do not hit the Ping API in the same millisecond for the rest of their
+ * lives. Bounded, because a poll moved by half a second misses the window it was placed in.
  */
 export const POLL_JITTER = 0.1;
+export const POLL_JITTER_MAX_MS = 100;
 
 /** A scheduled delay moved by jitter; `r` in [0, 1), 0.5 keeps it as is. */
 export function jittered(delayMs: number, r: number): number {
-  return Math.max(0, Math.round(delayMs * (1 + POLL_JITTER * (2 * r - 1))));
+  const spread = Math.min(POLL_JITTER * delayMs, POLL_JITTER_MAX_MS);
+  return Math.max(0, Math.round(delayMs + spread * (2 * r - 1)));
 }
 
 /** Why a running check was aborted. */

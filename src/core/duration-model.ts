@@ -40,6 +40,8 @@ export const DURATION_MODEL = {
   priorWeight: 4,
   /** The uniform floor's total weight, in tasks. */
   floorWeight: 0.5,
+  /** Share of a censored task spread by belief; the rest goes evenly over its interval. */
+  byBelief: 0.5,
   /** Each new task multiplies older belief by this (an effective memory of about 100 tasks). */
   decay: 0.99,
   /** The packet model: tasks end `packets + overheadMin .. packets + overheadMax` packet times after creation. */
@@ -93,9 +95,12 @@ function addSpread(weights: number[], binMs: number, from: number, to: number, w
   const bins = weights.length - 1;
   const horizon = bins * binMs;
   const shares: [number, number][] = [];
+  const overlaps = new Map<number, number>();
+  const overlapOf = (i: number) => overlaps.get(i) ?? 0;
   if (to - from <= 0) {
     const i = Math.min(bins, Math.max(0, Math.ceil(to / binMs) - 1));
     shares.push([i, 1]);
+    overlaps.set(i, 1);
   } else {
     const first = Math.min(bins, Math.floor(from / binMs));
     const last = to >= horizon ? bins : Math.min(bins, Math.max(0, Math.ceil(to / binMs) - 1));
@@ -104,12 +109,22 @@ function addSpread(weights: number[], binMs: number, from: number, to: number, w
       const lo = i * binMs;
       const overlap = i === bins ? 1 : (Math.min(lo + binMs, to) - Math.max(lo, from)) / binMs;
       if (overlap <= 0) continue;
+      overlaps.set(i, overlap);
       shares.push([i, overlap * (belief ? (belief[i] ?? 0) : 1)]);
     }
   }
   const total = shares.reduce((s, [, x]) => s + x, 0);
   if (total <= 0) return;
-  for (const [i, x] of shares) weights[i] = (weights[i] ?? 0) + (weight * x) / total;
+  if (!belief) {
+    for (const [i, x] of shares) weights[i] = (weights[i] ?? 0) + (weight * x) / total;
+    return;
+  }
+  // Part by belief, part evenly: belief alone would never move into a stretch it gives little
+  // weight and so never polls, leaving a blind spot that confirms itself.
+  const width = shares.reduce((s, [i]) => s + overlapOf(i), 0);
+  for (const [i, x] of shares) {
+    weights[i] = (weights[i] ?? 0) + weight * (DURATION_MODEL.byBelief * (x / total) + (1 - DURATION_MODEL.byBelief) * (overlapOf(i) / width));
+  }
 }
 
 /** The model as probabilities per entry (floor included), summing to 1. */

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixture, startFakePingApi, type FakePingApi } from '../fakes/fake-ping-api.js';
 import { CLI, jsonLines, killStarted, runProgram, startProgram, testEnv } from '../support/spawn.js';
@@ -127,6 +131,30 @@ describe('pingops check (monitoring exit codes)', () => {
     expect(JSON.parse(api.requestsTo('POST', '/api/v1/1001/ping/')[0]?.body ?? '{}')).toEqual({ pings: 6 });
     // Even at trace level the logs name the key's header at most, never its value.
     expect(r.stdout + r.stderr).not.toContain(SECRET);
+  });
+});
+
+describe('pingops check with a warm store', () => {
+  it('needs no client look-up the second time, and keeps what the schedule learned', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pingops-cli-'));
+    cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const api = await fakeApi();
+    api.route('GET', /^\/api\/v1\/clients\/by-service-id\/1001\/?$/, { status: 200, body: fixture('api-client-found.json') });
+    api.route('POST', /^\/api\/v1\/1001\/ping\/?$/, { status: 200, body: fixture('api-create-ok.json') });
+    api.route('GET', /^\/api\/v1\/ping\/[^/]+\/?$/, { status: 200, body: fixture('api-result-stable.json') });
+    const env = { PING_API_URL: api.url, PINGOPS_DB: join(dir, 'pingops.db'), ...FAST_POLLING };
+
+    const first = await check(['1001', '--json'], env);
+    const second = await check(['client-1001', '--json'], env);
+
+    expect([first.code, second.code]).toEqual([0, 0]);
+    expect(jsonLines(second.stdout)).toEqual([expect.objectContaining({ service_id: 1001, verdict: 'stable' })]);
+    expect(api.requestsTo('GET', /by-service-id/)).toHaveLength(1);
+    expect(api.requestsTo('POST', /\/ping\/?$/)).toHaveLength(2);
+    const db = new Database(join(dir, 'pingops.db'), { readonly: true });
+    const keys = db.prepare('SELECT key, observed FROM duration_models').all();
+    db.close();
+    expect(keys).toEqual([{ key: `${api.url}|4`, observed: 2 }]);
   });
 });
 
