@@ -1,7 +1,18 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult } from './load.js';
 import { benchSchedule } from './schedule.js';
+
+/** Whether dist/ is at least as new as every file in src/ (what bin/launch.js checks). */
+function distIsFresh(): boolean {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), statSync(dir).mtimeMs);
+  const dist = join(root, 'dist', 'main.js');
+  return existsSync(dist) && statSync(dist).mtimeMs >= newest(join(root, 'src'));
+}
 
 /** Each load run gets a fresh process: peak RSS must not include an earlier run's heap. */
 function loadRun(where: 'in-process' | 'child'): LoadResult {
@@ -30,6 +41,12 @@ async function main() {
       rows.map((r) => ({ simulator: r.simulator, checks: r.checks, correct: r.correct, wall_ms: r.wallMs, peak_rss_mb: r.peakRssMb, lag_p99_ms: r.lagP99Ms, lag_max_ms: r.lagMaxMs, api_requests: r.requests })),
     );
     for (const r of rows) if (r.wrong.length > 0) console.log(`wrong verdicts (${r.simulator}):`, r.wrong.slice(0, 10));
+  }
+  if (!only || only === 'start') {
+    const { benchStart } = await import('./start.js');
+    console.log('\n4. Start: npm start to ready and the CLI\'s overhead on top of its check (median of 5; the machine\'s 2 cores are shared, so figures vary run to run)');
+    console.log(`   dist/ is ${distIsFresh() ? 'up to date, so bin/ runs the built JS' : 'OLDER than src/, so bin/ runs the sources through tsx: npm run build first'}`);
+    console.table(await benchStart(5));
   }
   if (!only || only === 'slack') {
     const { benchSlackAck } = await import('./slack-ack.js');
