@@ -48,6 +48,11 @@ async function main() {
     console.log(`   dist/ is ${distIsFresh() ? 'up to date, so bin/ runs the built JS' : 'OLDER than src/, so bin/ runs the sources through tsx: npm run build first'}`);
     console.table(await benchStart(5));
   }
+  if (!only || only === 'cli') {
+    const { benchCliRequests } = await import('./cli-requests.js');
+    console.log('\n5. Requests per verdict through the CLI (a new process per check; the simulator at real speed in its own process)');
+    console.table(await benchCliRequests());
+  }
   if (!only || only === 'slack') {
     const { benchSlackAck } = await import('./slack-ack.js');
     console.log('\n3. Slack: slash-command ack latency under 50 concurrent commands (goal: p99 < 100 ms)');
