@@ -5,12 +5,16 @@ import type { Verdict } from '../src/core/verdict.js';
 import { createPingApi } from '../src/pingapi/http-client.js';
 import { scenarioFor } from '../src/sim/scenarios.js';
 import { startSimulator } from '../src/sim/server.js';
+import { createScheduleLearner } from '../src/core/schedule-learner.js';
 import { systemClock } from '../src/util/clock.js';
-import { silentLogger } from '../src/util/logger.js';
+import { createLogger, silentLogger } from '../src/util/logger.js';
 import { createTokenBucket } from '../src/util/token-bucket.js';
 
 export interface LoadResult {
   simulator: string;
+  /** `pingops` or `plain fetch poller` (the documented strategy with fetch, no retries, no budget). */
+  engine: string;
+  logger: string;
   checks: number;
   correct: number;
   wrong: string[];
@@ -19,6 +23,8 @@ export interface LoadResult {
   lagP99Ms: number;
   lagMaxMs: number;
   requests: number;
+  /** Process CPU (user + system) per request served, in microseconds. */
+  cpuUsPerRequest: number;
 }
 
 /** What the simulator's scenario for a service should end in. */
@@ -57,17 +63,30 @@ async function simInChild(): Promise<SimHandle> {
   };
 }
 
+/** The budget a production bot would set for this load: PING_API_RATE_PER_MIN 60,000 with createCore's burst of a quarter. */
+const RATE_PER_MIN = 60_000;
+
+export interface LoadOptions {
+  /** Where the bot's logs go: a file at info level (the default logger's production setting), or nowhere. */
+  logFile: string | null;
+  /** `plain`: a bare fetch poller with the documented strategy, the CPU baseline. */
+  engine: 'pingops' | 'plain';
+}
+
 /** Runs `n` concurrent checks (service ids 1000…) against the simulator, in this process or a child. */
-export async function benchLoad(n = 1000, where: 'in-process' | 'child' = 'in-process'): Promise<LoadResult> {
+export async function benchLoad(n = 1000, where: 'in-process' | 'child' = 'in-process', opts: LoadOptions = { logFile: null, engine: 'pingops' }): Promise<LoadResult> {
   const sim = where === 'child' ? await simInChild() : await simInProcess();
-  const api = createPingApi({ baseUrl: sim.url, auth: { kind: 'none' }, timeoutMs: 10_000, logger: silentLogger });
+  const logger = opts.logFile ? createLogger('info', opts.logFile) : silentLogger;
+  // The documented defaults, with a shorter deadline so the never-finishing line ends the run sooner.
+  const polling = { packets: 4, initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000, timeoutMs: 15_000, resultCacheMs: 30_000 };
+  const api = createPingApi({ baseUrl: sim.url, auth: { kind: 'none' }, timeoutMs: 10_000, logger: logger.child({ component: 'pingapi' }) });
   const service = createPingService({
     api,
     clock: systemClock,
-    logger: silentLogger,
-    // The documented defaults, with a shorter deadline so the never-finishing line ends the run sooner.
-    polling: { packets: 4, initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000, timeoutMs: 15_000, resultCacheMs: 30_000 },
-    budget: createTokenBucket({ perMinute: 1_000_000, burst: 100_000, clock: systemClock }),
+    logger,
+    polling,
+    budget: createTokenBucket({ perMinute: RATE_PER_MIN, burst: RATE_PER_MIN / 4, clock: systemClock }),
+    planner: createScheduleLearner({ provider: 'sim', schedule: polling, now: () => Date.now() }),
   });
   const lag = monitorEventLoopDelay({ resolution: 10 });
   let peakRss = process.memoryUsage.rss();
@@ -75,10 +94,15 @@ export async function benchLoad(n = 1000, where: 'in-process' | 'child' = 'in-pr
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 50);
   lag.enable();
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   const ids = Array.from({ length: n }, (_, i) => 1000 + (i % 1000));
-  const dones = await Promise.all(ids.map((id) => service.check(id).done));
+  const dones =
+    opts.engine === 'plain'
+      ? await Promise.all(ids.map((id) => plainCheck(sim.url, id, polling.timeoutMs)))
+      : (await Promise.all(ids.map((id) => service.check(id).done))).map((d) => ({ serviceId: d.serviceId, verdict: d.verdict }));
   const wallMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpu0);
   lag.disable();
   clearInterval(sampler);
   const wrong = dones.filter((d) => d.verdict !== expectedVerdict(d.serviceId)).map((d) => `${d.serviceId}: ${d.verdict} (expected ${expectedVerdict(d.serviceId)})`);
@@ -87,6 +111,8 @@ export async function benchLoad(n = 1000, where: 'in-process' | 'child' = 'in-pr
   await sim.close();
   return {
     simulator: where === 'child' ? 'child process' : 'same process',
+    engine: opts.engine === 'plain' ? 'plain fetch poller' : 'pingops',
+    logger: opts.logFile ? 'info to a file' : 'silent',
     checks: n,
     correct: n - wrong.length,
     wrong,
@@ -95,5 +121,35 @@ export async function benchLoad(n = 1000, where: 'in-process' | 'child' = 'in-pr
     lagP99Ms: Number((lag.percentile(99) / 1e6).toFixed(1)),
     lagMaxMs: Number((lag.max / 1e6).toFixed(1)),
     requests,
+    cpuUsPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, requests)),
   };
+}
+
+/** What the simulator's envelope answers mean, for the plain poller (ping-api.md). */
+const PLAIN_VERDICTS: Record<string, Verdict> = {
+  stable_connection: 'stable',
+  intermittent_connection: 'intermittent',
+  no_internet: 'no_internet',
+  antenna_only: 'antenna_only',
+  ping_failed: 'failed',
+};
+
+/** The CPU baseline: the documented strategy (2.5 s, then every 2 s) with bare fetch, nothing else. */
+async function plainCheck(baseUrl: string, serviceId: number, timeoutMs: number): Promise<{ serviceId: number; verdict: Verdict }> {
+  const created = (await (await fetch(`${baseUrl}/api/v1/${serviceId}/ping/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"pings":4}' })).json()) as {
+    data?: { task_id?: string };
+  };
+  const taskId = created.data?.task_id;
+  if (!taskId) return { serviceId, verdict: 'failed' };
+  const start = Date.now();
+  for (let t = 2500; t <= timeoutMs; t += 2000) {
+    await new Promise((r) => setTimeout(r, Math.max(0, start + t - Date.now())));
+    // Pending answers come in several forms, `null` and an empty body among them.
+    const text = await (await fetch(`${baseUrl}/api/v1/ping/${taskId}/`)).text();
+    const answer = (text.trim() === '' ? null : JSON.parse(text)) as { ok?: boolean; action?: string } | null;
+    const verdict = answer?.action ? PLAIN_VERDICTS[answer.action] : undefined;
+    if (verdict) return { serviceId, verdict };
+    if (answer?.ok === false) return { serviceId, verdict: 'failed' };
+  }
+  return { serviceId, verdict: 'timed_out' };
 }

@@ -24,6 +24,9 @@ export function jittered(delayMs: number, r: number): number {
   return Math.max(0, Math.round(delayMs + spread * (2 * r - 1)));
 }
 
+/** Why a check's own deadline timer was stopped: it settled first. */
+const CHECK_SETTLED = { kind: 'settled' } as const;
+
 /** Why a running check was aborted. */
 export type AbortCause = { kind: 'deadline' } | { kind: 'cancelled'; by: string | null };
 
@@ -154,7 +157,8 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
     }
     return done('failed', null, { kind: 'error', fault });
   } finally {
-    stopDeadline.abort();
+    // A plain reason: abort() without one builds a DOMException with a stack, once per check.
+    stopDeadline.abort(CHECK_SETTLED);
     o.signal.removeEventListener('abort', onOuterAbort);
   }
 }
