@@ -34,6 +34,7 @@ export async function startRig(
     PING_INTERVAL_MS: '100',
     PING_MAX_INTERVAL_MS: '200',
     PING_RESULT_CACHE_MS: '60000',
+    PINGOPS_DB: ':memory:',
     ...opts.env,
   });
   const logger = opts.logger ?? silentLogger;

@@ -26,7 +26,7 @@ afterEach(async () => {
 
 describe('the shell on a terminal', () => {
   it('shows a prompt, a live status line cut to the width, and the final card', async () => {
-    const config = loadConfig({ SIM_SPEED: '50', PING_INITIAL_DELAY_MS: '0', LOCALE: 'en' });
+    const config = loadConfig({ SIM_SPEED: '50', PING_INITIAL_DELAY_MS: '0', LOCALE: 'en', PINGOPS_DB: ':memory:' });
     core = await createCore(config, silentLogger);
     const input = new PassThrough();
     const term = new FakeTerminal();

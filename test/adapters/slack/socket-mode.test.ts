@@ -43,6 +43,7 @@ async function startRig(opts: { acceptedAppToken?: string } = {}): Promise<Rig> 
     PING_MAX_INTERVAL_MS: '100',
     PING_RESULT_CACHE_MS: '0',
     LOCALE: 'en',
+    PINGOPS_DB: ':memory:',
   });
   const core = await createCore(config, logger, systemClock);
   const mounted: string[] = [];
