@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult } from './load.js';
-import { benchSchedule } from './schedule.js';
+import { benchSchedule, type ScheduleRow } from './schedule.js';
 
 /** Whether dist/ is at least as new as every file in src/ (what bin/launch.js checks). */
 function distIsFresh(): boolean {
@@ -31,9 +31,27 @@ async function main() {
     console.log(`\n1. Poll schedule: detection delay (task ready -> verdict seen) and polls per verdict, the same ${samples} task durations per workload for every schedule`);
     console.log(`   The learning schedule starts from the packet model, is never told the workload, watches ${warmup} tasks of it first and keeps learning while measured.`);
     const r = benchSchedule({ initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000, timeoutMs: 60_000 }, samples, warmup);
-    console.table(r.rows);
-    console.log('   Goals of the learning schedule:');
+    // As the issue's table: median / p90 detection delay and mean polls per verdict, per schedule.
+    const cell = (row: ScheduleRow | undefined) => (row ? `${row.medianDelayMs} / ${row.p90DelayMs} ms / ${row.meanPolls}` : '');
+    const workloads = [...new Set(r.rows.map((x) => x.workload))];
+    console.table(
+      workloads.map((w) => {
+        const [today, learning, documented] = r.rows.filter((x) => x.workload === w);
+        return { workload: w, 'pingops today': cell(today), 'pingops learning': cell(learning), 'documented (2.5 s, then every 2 s)': cell(documented) };
+      }),
+    );
+    console.log('   Goals of the learning schedule. [not in the issue]: written before the learner\'s constants were tuned, but the constants were');
+    console.log('   then tuned with them in view. [added after tuning was frozen]: written afterwards and run as they came.');
     console.table(r.goals);
+    console.log(
+      [
+        '   Why: the learner keeps a duration histogram per packet count, seeded by the packet model and updated from the interval each task',
+        '   was seen to end in, and places polls where the learned durations are, within the documented strategy\'s expected polls under that',
+        '   belief. Where durations are spread evenly (uniform) there is nothing to learn and the plan becomes an even grid like the',
+        '   documented one. Where a key has seen few tasks (12 packet counts share the warm-up in the 1-12 packet workloads) its belief is',
+        '   still wide, which costs delay. Today\'s schedule wins only where durations follow the packet model it was tuned on.',
+      ].join('\n'),
+    );
   }
   if (!only || only === 'load') {
     console.log('\n2. Load: concurrent checks against the simulator (goals: lag p99 < 20 ms at 1,000, RSS < 150 MB at 2,000, CPU per request within 1.3x of a plain fetch poller)');
