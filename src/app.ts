@@ -31,6 +31,9 @@ export interface Core {
 
 /** Wires the Ping API client (starting the simulator when PING_API_URL is unset), directory and service. */
 export async function createCore(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Core> {
+  // The store keeps what the schedule learned and the client cards, for the next process too.
+  // Opened first: a store we cannot open stops the start before anything else runs.
+  const db = openDatabase(config.store.path, MIGRATIONS, logger.child({ component: 'store' }));
   let apiUrl = config.pingApi.url;
   let auth: PingApiAuth = config.pingApi.auth;
   let closeSim: (() => Promise<void>) | null = null;
@@ -67,8 +70,6 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
           initialDelayMs: Math.round(config.polling.initialDelayMs / speed),
         };
   const metrics = createMetrics(() => clock.now());
-  // The store keeps what the schedule learned and the client cards, for the next process too.
-  const db = openDatabase(config.store.path, MIGRATIONS, logger.child({ component: 'store' }));
   const planner = createScheduleLearner({
     // Tasks of another Ping API (another ISP, the simulator at another speed) last differently.
     provider: closeSim ? `sim-x${config.sim.speed}` : apiUrl,

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -155,6 +155,21 @@ describe('pingops check with a warm store', () => {
     const keys = db.prepare('SELECT key, observed FROM duration_models').all();
     db.close();
     expect(keys).toEqual([{ key: `${api.url}|4`, observed: 2 }]);
+  });
+});
+
+describe('pingops check with a store it cannot open', () => {
+  it('exits 3 naming PINGOPS_DB, before any request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pingops-cli-'));
+    cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'not-a-folder'), 'x');
+    const api = await fakeApi();
+
+    const r = await check(['1001'], { PING_API_URL: api.url, PINGOPS_DB: join(dir, 'not-a-folder', 'pingops.db') });
+
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('cannot open the store PINGOPS_DB=');
+    expect(api.requests).toEqual([]);
   });
 });
 
