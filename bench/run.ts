@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult } from './load.js';
@@ -58,6 +59,12 @@ async function main() {
     console.log('   pingops as in production: the learning schedule, the default logger writing info to a file, a budget of 60,000 requests a minute (burst 15,000).');
     console.log('   The machine has 2 cores shared with other work: lag and CPU figures vary run to run.');
     console.log('   2,000 checks are two watchers on each of the simulator\'s 1,000 lines (one task each, single-flight).');
+    // What this machine does to an idle process right now: the floor under every lag figure below.
+    const idle = monitorEventLoopDelay({ resolution: 10 });
+    idle.enable();
+    await new Promise((r) => setTimeout(r, 5000));
+    idle.disable();
+    console.log(`   An idle process on this machine now: lag p99 ${(idle.percentile(99) / 1e6).toFixed(1)} ms, max ${(idle.max / 1e6).toFixed(1)} ms (10 ms is the sampling resolution).`);
     const logDir = mkdtempSync(join(tmpdir(), 'pingops-bench-load-'));
     const log = (name: string) => join(logDir, name);
     const rows = [
