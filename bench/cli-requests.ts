@@ -34,7 +34,12 @@ function cli(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve) => execFile(process.execPath, ['bin/pingops.js', ...args], { cwd: ROOT, env }, (_err, stdout) => resolve(stdout)));
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+/** The median; of an even count, the mean of the middle two. */
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
+};
 
 /** Requests each `pingops check` cost, one process after another, on a store at `db`. */
 async function stream(db: string, ids: number[]): Promise<number[]> {
@@ -75,9 +80,9 @@ export interface CliRequestsRow {
  */
 export async function benchCliRequests(): Promise<CliRequestsRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'pingops-bench-cli-'));
-  const ids = [1001, 1002, 1003];
+  const ids = [1001, 1002, 1003, 1008];
   try {
-    const [none, stored] = await Promise.all([stream(':memory:', ids), stream(join(dir, 'pingops.db'), [...ids, ...ids, ...ids])]);
+    const [none, stored] = await Promise.all([stream(':memory:', ids), stream(join(dir, 'pingops.db'), [...ids, ...ids, ...ids, ...ids])]);
     const cold = stored.slice(0, ids.length);
     const warm = stored.slice(ids.length);
     return [

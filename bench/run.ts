@@ -67,11 +67,12 @@ async function main() {
     console.log(`   An idle process on this machine now: lag p99 ${(idle.percentile(99) / 1e6).toFixed(1)} ms, max ${(idle.max / 1e6).toFixed(1)} ms (10 ms is the sampling resolution).`);
     const logDir = mkdtempSync(join(tmpdir(), 'pingops-bench-load-'));
     const log = (name: string) => join(logDir, name);
+    // The goal rows run three times each (the machine is shared); the table shows every run.
     const rows = [
-      loadRun('child', 1000, log('a.log')),
+      ...[1, 2, 3].map((i) => loadRun('child', 1000, log(`a${i}.log`))),
       loadRun('child', 2000, log('b.log')),
       loadRun('child', 1000, null),
-      loadRun('child', 1000, null, 'plain'),
+      ...[1, 2, 3].map(() => loadRun('child', 1000, null, 'plain')),
       loadRun('in-process', 1000, log('c.log')),
     ];
     rmSync(logDir, { recursive: true, force: true });
@@ -79,13 +80,20 @@ async function main() {
       rows.map((r) => ({ engine: r.engine, logger: r.logger, simulator: r.simulator, checks: r.checks, correct: r.correct, wall_ms: r.wallMs, peak_rss_mb: r.peakRssMb, lag_p99_ms: r.lagP99Ms, lag_max_ms: r.lagMaxMs, api_requests: r.requests, cpu_us_per_request: r.cpuUsPerRequest })),
     );
     for (const r of rows) if (r.wrong.length > 0) console.log(`wrong verdicts (${r.engine}, ${r.simulator}):`, r.wrong.slice(0, 10));
-    const [at1000, at2000, , plain] = rows;
-    if (at1000 && at2000 && plain) {
-      const ratio = at1000.cpuUsPerRequest / Math.max(1, plain.cpuUsPerRequest);
+    const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[1] ?? NaN;
+    const ours = rows.slice(0, 3);
+    const plain = rows.slice(5, 8);
+    const at2000 = rows[3];
+    if (at2000) {
+      const lag = mid(ours.map((r) => r.lagP99Ms));
+      const plainLag = mid(plain.map((r) => r.lagP99Ms));
+      const cpu = mid(ours.map((r) => r.cpuUsPerRequest));
+      const plainCpu = mid(plain.map((r) => r.cpuUsPerRequest));
+      const ratio = cpu / Math.max(1, plainCpu);
       console.table([
-        { goal: 'lag p99 < 20 ms at 1,000 checks (info to a file)', figure: `${at1000.lagP99Ms} ms`, met: at1000.lagP99Ms < 20 },
+        { goal: 'lag p99 < 20 ms at 1,000 checks (info to a file), median of 3', figure: `${lag} ms (plain fetch poller ${plainLag} ms)`, met: lag < 20 },
         { goal: 'RSS < 150 MB at 2,000 checks (info to a file)', figure: `${at2000.peakRssMb} MB`, met: at2000.peakRssMb < 150 },
-        { goal: 'CPU per request within 1.3x of a plain fetch poller', figure: `${at1000.cpuUsPerRequest} vs ${plain.cpuUsPerRequest} us (${ratio.toFixed(2)}x)`, met: ratio <= 1.3 },
+        { goal: 'CPU per request within 1.3x of a plain fetch poller, medians of 3', figure: `${cpu} vs ${plainCpu} us (${ratio.toFixed(2)}x)`, met: ratio <= 1.3 },
       ]);
     }
   }
