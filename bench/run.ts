@@ -1,12 +1,25 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult } from './load.js';
-import { benchSchedule } from './schedule.js';
+import { benchSchedule, type ScheduleRow } from './schedule.js';
+
+/** Whether dist/ is at least as new as every file in src/ (what bin/launch.js checks). */
+function distIsFresh(): boolean {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), statSync(dir).mtimeMs);
+  const dist = join(root, 'dist', 'main.js');
+  return existsSync(dist) && statSync(dist).mtimeMs >= newest(join(root, 'src'));
+}
 
 /** Each load run gets a fresh process: peak RSS must not include an earlier run's heap. */
-function loadRun(where: 'in-process' | 'child'): LoadResult {
+function loadRun(where: 'in-process' | 'child', n: number, logFile: string | null, engine: 'pingops' | 'conversation' | 'plain' = 'pingops'): LoadResult {
   const script = fileURLToPath(new URL('./load-one.js', import.meta.url));
-  const out = execFileSync(process.execPath, [script, where, '1000'], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const out = execFileSync(process.execPath, [script, where, String(n), logFile ?? '-', engine], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as LoadResult;
 }
 
@@ -14,20 +27,99 @@ function loadRun(where: 'in-process' | 'child'): LoadResult {
 async function main() {
   const only = process.argv[2];
   if (!only || only === 'schedule') {
-    console.log('\n1. Poll schedule: detection delay (task ready -> verdict seen) and polls per verdict, 20,000 tasks per row');
-    console.table(benchSchedule({ initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000 }));
+    const samples = 2000;
+    const warmup = 1000;
+    console.log(`\n1. Poll schedule: detection delay (task ready -> verdict seen) and polls per verdict, the same ${samples} task durations per workload for every schedule`);
+    console.log(`   The learning schedule starts from the packet model, is never told the workload, watches ${warmup} tasks of it first and keeps learning while measured.`);
+    const r = benchSchedule({ initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000, timeoutMs: 60_000 }, samples, warmup);
+    // As the issue's table: median / p90 detection delay and mean polls per verdict, per schedule.
+    const cell = (row: ScheduleRow | undefined) => (row ? `${row.medianDelayMs} / ${row.p90DelayMs} ms / ${row.meanPolls}` : '');
+    const workloads = [...new Set(r.rows.map((x) => x.workload))];
+    console.table(
+      workloads.map((w) => {
+        const [today, learning, documented] = r.rows.filter((x) => x.workload === w);
+        return { workload: w, 'pingops today': cell(today), 'pingops learning': cell(learning), 'documented (2.5 s, then every 2 s)': cell(documented) };
+      }),
+    );
+    console.log('   Goals of the learning schedule. [not in the issue]: written before the learner\'s constants were tuned, but the constants were');
+    console.log('   then tuned with them in view. [added after tuning was frozen]: written afterwards and run as they came.');
+    console.table(r.goals);
+    console.log(
+      [
+        '   Why: the learner keeps a duration histogram per packet count, seeded by the packet model and updated from the interval each task',
+        '   was seen to end in, and places polls where the learned durations are, within the documented strategy\'s expected polls under that',
+        '   belief. Where durations are spread evenly (uniform) there is nothing to learn and the plan becomes an even grid like the',
+        '   documented one. Where a key has seen few tasks (12 packet counts share the warm-up in the 1-12 packet workloads) its belief is',
+        '   still wide, which costs delay. Today\'s schedule wins only where durations follow the packet model it was tuned on.',
+      ].join('\n'),
+    );
   }
   if (!only || only === 'load') {
-    console.log('\n2. Load: 1,000 concurrent conversations (engine, live messages, a real store file; chat is a no-op) against the simulator (goal: RSS < 150 MB, lag p99 < 20 ms)');
-    const rows = [loadRun('in-process'), loadRun('child')];
+    console.log('\n2. Load: concurrent checks against the simulator (goals: lag p99 < 20 ms at 1,000, RSS < 150 MB at 2,000, CPU per request within 1.3x of a plain fetch poller)');
+    console.log('   pingops as in production: the learning schedule, the default logger writing info to a file, a budget of 60,000 requests a minute (burst 15,000).');
+    console.log('   The machine has 2 cores shared with other work: lag and CPU figures vary run to run.');
+    console.log('   2,000 checks are two watchers on each of the simulator\'s 1,000 lines (one task each, single-flight).');
+    // What this machine does to an idle process right now: the floor under every lag figure below.
+    const idle = monitorEventLoopDelay({ resolution: 10 });
+    idle.enable();
+    await new Promise((r) => setTimeout(r, 5000));
+    idle.disable();
+    console.log(`   An idle process on this machine now: lag p99 ${(idle.percentile(99) / 1e6).toFixed(1)} ms, max ${(idle.max / 1e6).toFixed(1)} ms (10 ms is the sampling resolution).`);
+    const logDir = mkdtempSync(join(tmpdir(), 'pingops-bench-load-'));
+    const log = (name: string) => join(logDir, name);
+    // The goal rows run three times each (the machine is shared); the table shows every run.
+    const rows = [
+      ...[1, 2, 3].map((i) => loadRun('child', 1000, log(`a${i}.log`))),
+      loadRun('child', 2000, log('b.log')),
+      loadRun('child', 1000, null),
+      ...[1, 2, 3].map(() => loadRun('child', 1000, null, 'plain')),
+      loadRun('in-process', 1000, log('c.log')),
+      // The whole conversation (engine, live messages, a real store file), as a chat surface runs it.
+      loadRun('child', 1000, log('d.log'), 'conversation'),
+    ];
+    rmSync(logDir, { recursive: true, force: true });
     console.table(
-      rows.map((r) => ({ simulator: r.simulator, checks: r.checks, correct: r.correct, wall_ms: r.wallMs, peak_rss_mb: r.peakRssMb, lag_p99_ms: r.lagP99Ms, lag_max_ms: r.lagMaxMs, api_requests: r.requests })),
+      rows.map((r) => ({ engine: r.engine, logger: r.logger, simulator: r.simulator, checks: r.checks, correct: r.correct, wall_ms: r.wallMs, peak_rss_mb: r.peakRssMb, lag_p99_ms: r.lagP99Ms, lag_max_ms: r.lagMaxMs, api_requests: r.requests, cpu_us_per_request: r.cpuUsPerRequest })),
     );
-    for (const r of rows) if (r.wrong.length > 0) console.log(`wrong verdicts (${r.simulator}):`, r.wrong.slice(0, 10));
+    for (const r of rows) if (r.wrong.length > 0) console.log(`wrong verdicts (${r.engine}, ${r.simulator}):`, r.wrong.slice(0, 10));
+    const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[1] ?? NaN;
+    const ours = rows.slice(0, 3);
+    const plain = rows.slice(5, 8);
+    const at2000 = rows[3];
+    const talks = rows.find((r) => r.engine === 'pingops conversations');
+    if (at2000 && talks) {
+      const lag = mid(ours.map((r) => r.lagP99Ms));
+      const plainLag = mid(plain.map((r) => r.lagP99Ms));
+      const cpu = mid(ours.map((r) => r.cpuUsPerRequest));
+      const plainCpu = mid(plain.map((r) => r.cpuUsPerRequest));
+      const ratio = cpu / Math.max(1, plainCpu);
+      console.table([
+        { goal: 'lag p99 < 20 ms at 1,000 checks (info to a file), median of 3', figure: `${lag} ms (plain fetch poller ${plainLag} ms)`, met: lag < 20 },
+        { goal: 'RSS < 150 MB at 2,000 checks (info to a file)', figure: `${at2000.peakRssMb} MB`, met: at2000.peakRssMb < 150 },
+        { goal: 'CPU per request within 1.3x of a plain fetch poller, medians of 3', figure: `${cpu} vs ${plainCpu} us (${ratio.toFixed(2)}x)`, met: ratio <= 1.3 },
+        { goal: 'RSS < 150 MB at 1,000 whole conversations (engine, live messages, store file)', figure: `${talks.peakRssMb} MB, lag p99 ${talks.lagP99Ms} ms`, met: talks.peakRssMb < 150 },
+      ]);
+    }
+  }
+  if (!only || only === 'start') {
+    const { benchStart } = await import('./start.js');
+    console.log('\n3. Start: npm start to ready and the CLI\'s overhead on top of its check (median of 5; the machine\'s 2 cores are shared, so figures vary run to run)');
+    if (!distIsFresh()) {
+      // As after npm install: the build is up to date, so bin/ runs it.
+      console.log('   dist/ is older than src/: building it first (npm run build)');
+      execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
+    }
+    console.log(`   dist/ is ${distIsFresh() ? 'up to date, so bin/ runs the built JS' : 'STILL older than src/, so bin/ runs the sources through tsx'}`);
+    console.table(await benchStart(5));
+  }
+  if (!only || only === 'cli') {
+    const { benchCliRequests } = await import('./cli-requests.js');
+    console.log('\n4. Requests per verdict through the CLI (a new process per check; the simulator at real speed in its own process)');
+    console.table(await benchCliRequests());
   }
   if (!only || only === 'burst') {
     const { runBurst } = await import('../test/support/burst.js');
-    console.log('\n4. Burst: 200 distinct checks at once, 3 s tasks, PING_API_RATE_PER_MIN=100, SLACK_EDITS_PER_MIN=45 (virtual time; goal: 200 verdicts, 0 timed out, 0 unread tasks, total <= 1.3x requests/rate)');
+    console.log('\n5. Burst: 200 distinct checks at once, 3 s tasks, PING_API_RATE_PER_MIN=100, SLACK_EDITS_PER_MIN=45 (virtual time; goal: 200 verdicts, 0 timed out, 0 unread tasks, total <= 1.3x requests/rate)');
     const rows = [];
     for (const checks of [60, 120, 200, 400]) {
       const r = await runBurst({ checks, ratePerMin: 100, taskMs: 3000, editsPerMin: 45, minEditIntervalMs: 1500 });
@@ -52,12 +144,12 @@ async function main() {
   }
   if (!only || only === 'store') {
     const { benchStore } = await import('./store.js');
-    console.log('\n4. Store: SQLite writes per check on a file in WAL mode (insert, root card, status message, task id, polling, verdict, notification x2, delivered)');
+    console.log('\n6. Store: SQLite writes per check on a file in WAL mode (insert, root card, status message, task id, polling, verdict, notification x2, delivered)');
     console.table([benchStore(5000)]);
   }
   if (!only || only === 'slack') {
     const { benchSlackAck } = await import('./slack-ack.js');
-    console.log('\n3. Slack: slash-command ack latency under 50 concurrent commands (goal: p99 < 100 ms)');
+    console.log('\n7. Slack: slash-command ack latency under 50 concurrent commands (goal: p99 < 100 ms)');
     console.table(await benchSlackAck(50));
   }
 }

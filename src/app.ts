@@ -1,6 +1,7 @@
 import type { Config, PingApiAuth } from './config.js';
 import { createPingService, type PingService } from './core/ping-service.js';
-import { createDirectory } from './directory/client-directory.js';
+import { createScheduleLearner } from './core/schedule-learner.js';
+import { createDirectory, DEFAULT_TTL_MS as CARD_TTL_MS } from './directory/client-directory.js';
 import type { Directory } from './directory/types.js';
 import { createPingApi } from './pingapi/http-client.js';
 import { createWispHubApi } from './pingapi/wisphub/wisphub-client.js';
@@ -13,6 +14,10 @@ import { Secret } from './util/secret.js';
 import { createRequestQueue } from './core/request-queue.js';
 import { openCheckStore } from './store/sqlite-check-store.js';
 import type { CheckStore } from './store/types.js';
+import { createClientCardRepository } from './store/client-cards.js';
+import { openDatabase } from './store/database.js';
+import { createDurationModelRepository } from './store/duration-models.js';
+import { MIGRATIONS } from './store/migrations.js';
 
 const DAY_MS = 24 * 3_600_000;
 
@@ -50,6 +55,10 @@ export interface CoreOptions {
 export async function createCore(config: Config, logger: Logger, clock: Clock = systemClock, opts: CoreOptions = {}): Promise<Core> {
   // First, so a bad PINGOPS_DB stops the start before anything listens.
   const store = opts.store ?? openCheckStore(config.store.path, logger);
+  // What the schedule learned and the client cards, for the next process too. A connection of
+  // their own: the check store may swap its own for memory on a full disk, and these writes
+  // are only worth keeping, never worth stopping for.
+  const db = openDatabase(config.store.path, MIGRATIONS, logger.child({ component: 'store' }));
   const prune = () => {
     try {
       const removed = store.prune(clock.now() - config.store.retentionDays * DAY_MS);
@@ -147,16 +156,31 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
           initialDelayMs: Math.round(config.polling.initialDelayMs / speed),
         };
   const metrics = createMetrics(() => clock.now());
+  const planner = createScheduleLearner({
+    // Tasks of another Ping API (another ISP, the simulator at another speed) last differently.
+    provider: closeSim ? `sim-x${config.sim.speed}` : apiUrl,
+    schedule: polling,
+    now: () => clock.now(),
+    port: createDurationModelRepository(db),
+    onSaveError: (err) => logger.warn({ component: 'store', err: (err as Error).message }, 'learned poll schedule not stored'),
+  });
   const service = createPingService({
     api,
     clock,
     logger,
     polling,
     queue,
+    planner,
     onDone: (state) => metrics.checkDone(state),
     storedVerdict: (serviceId, packets, maxAgeMs) => store.recentVerdict(serviceId, packets, maxAgeMs, clock.now()),
   });
-  const directory = createDirectory({ api, clock, logger: logger.child({ component: 'directory' }), lookupTimeoutMs: config.pingApi.lookupTimeoutMs });
+  const directory = createDirectory({
+    api,
+    clock,
+    logger: logger.child({ component: 'directory' }),
+    lookupTimeoutMs: config.pingApi.lookupTimeoutMs,
+    cards: createClientCardRepository(db, CARD_TTL_MS),
+  });
   return {
     api,
     service,
@@ -170,6 +194,7 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     async close() {
       clearInterval(pruneTimer);
       await service.close();
+      db.close();
       await closeSim?.();
       if (!opts.store) store.close();
     },

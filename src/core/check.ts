@@ -1,7 +1,8 @@
 import type { CheckState, DoneReason, DoneState } from './check-state.js';
 import { BusyError, PermanentError, TransientError, toFault, type Fault } from './errors.js';
+import type { TaskObservation } from './duration-model.js';
 import type { QueuePosition, RequestKind } from './request-queue.js';
-import { pollDelay, type ScheduleConfig } from './schedule.js';
+import { pollOffset, type ScheduleConfig } from './schedule.js';
 import type { Verdict } from './verdict.js';
 import type { CallOptions, PingApi } from './ping-api.js';
 import type { Clock } from '../util/clock.js';
@@ -11,17 +12,23 @@ import type { Logger } from '../util/logger.js';
 export const MAX_FAILED_POLLS = 3;
 
 /**
- * Each poll moves by up to ±10 %, so checks started together (a sweep, a burst of commands)
- * do not hit the Ping API in the same millisecond for the rest of their lives.
+ * Each poll moves by up to ±10 % (at most ±100 ms), so checks started together (a sweep, a
+ * burst of commands) do not hit the Ping API in the same millisecond for the rest of their
+ * lives. Bounded, because a poll moved by half a second misses the window it was placed in.
  */
 export const POLL_JITTER = 0.1;
+export const POLL_JITTER_MAX_MS = 100;
 
 /** A scheduled delay moved by jitter; `r` in [0, 1), 0.5 keeps it as is. */
 export function jittered(delayMs: number, r: number): number {
-  return Math.max(0, Math.round(delayMs * (1 + POLL_JITTER * (2 * r - 1))));
+  const spread = Math.min(POLL_JITTER * delayMs, POLL_JITTER_MAX_MS);
+  return Math.max(0, Math.round(delayMs + spread * (2 * r - 1)));
 }
 
 const NOT_MEASURED = { lossPct: null, rttMs: null } as const;
+
+/** Why a check's own deadline timer was stopped: it settled first. */
+const CHECK_SETTLED = { kind: 'settled' } as const;
 
 /** Why a running check was aborted. */
 export type AbortCause = { kind: 'deadline' } | { kind: 'cancelled'; by: string | null; shutdown?: true };
@@ -30,6 +37,10 @@ export interface RunCheckOptions {
   serviceId: number;
   packets: number;
   schedule: ScheduleConfig;
+  /** Poll times (ms after creation) from the learning schedule; today's packet schedule when absent. */
+  plan?: (attempt: number) => number;
+  /** Told how the task ended (pending until, final by), for the learning schedule. */
+  onObserved?: (obs: TaskObservation) => void;
   /** The deadline of the check, from the moment its task's creation leaves the request queue. */
   timeoutMs: number;
   /** Aborted with an AbortCause as reason when every watcher left. */
@@ -87,6 +98,12 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
 
   let taskId: string | null = null;
   let polls = 0;
+  const offset = o.plan ?? ((attempt: number) => pollOffset(attempt, o.packets, o.schedule));
+  const delayOf = (attempt: number) => offset(attempt) - (attempt > 1 ? offset(attempt - 1) : 0);
+  // Times from the task's creation: the last poll that still saw it pending (when sent), and
+  // when the final answer arrived. The task ended in between; that interval is all we know.
+  let createdAt = 0;
+  let pendingAt = 0;
   let lastFault: Fault | null = null;
 
   const done = (verdict: Verdict, message: string | null, reason: DoneReason, measured: { lossPct: number | null; rttMs: number | null } = NOT_MEASURED): DoneState => {
@@ -121,26 +138,33 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
   try {
     if (o.resume) {
       taskId = o.resume.taskId;
+      // Created before a restart, at a time we do not know: polls start afresh, and the task
+      // teaches the learning schedule nothing.
+      createdAt = clock.now();
       log.info({ taskId, packets: o.packets, elapsedMs: elapsed() }, 'ping task resumed');
     } else {
       o.emit({ kind: 'starting', serviceId: o.serviceId, elapsedMs: elapsed() });
       taskId = (await api.createTask(o.serviceId, o.packets, callOpts('create'))).taskId;
       lastFault = null;
+      createdAt = clock.now();
       log.info({ taskId, packets: o.packets }, 'ping task created');
     }
     o.emit({ kind: 'created', serviceId: o.serviceId, taskId, elapsedMs: elapsed() });
 
     let failedPolls = 0;
     for (let attempt = 1; ; attempt++) {
-      const delay = jittered(pollDelay(attempt, o.packets, o.schedule), random());
+      const delay = jittered(delayOf(attempt), random());
       o.emit({ kind: 'polling', serviceId: o.serviceId, taskId, attempt, elapsedMs: elapsed(), nextPollInMs: delay });
       await clock.sleep(delay, signal);
       polls++;
       try {
+        const sentAt = clock.now() - createdAt;
         const result = await api.getResult(taskId, callOpts('poll'));
         lastFault = null;
         failedPolls = 0;
-        if (result.kind === 'final') {
+        if (result.kind !== 'final') pendingAt = sentAt;
+        else {
+          if (!o.resume) o.onObserved?.({ kind: 'finished', afterMs: pendingAt, byMs: clock.now() - createdAt });
           log.info({ taskId, verdict: result.verdict, polls, elapsedMs: elapsed(), lossPct: result.lossPct, rttMs: result.rttMs }, 'check verdict');
           return done(result.verdict, result.message, { kind: 'verdict' }, { lossPct: result.lossPct, rttMs: result.rttMs });
         }
@@ -149,7 +173,7 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
         if (!(err instanceof TransientError)) throw err;
         lastFault = toFault(err);
         if (++failedPolls >= MAX_FAILED_POLLS) throw err;
-        o.emit({ kind: 'retrying', serviceId: o.serviceId, taskId, fault: lastFault, attempt: failedPolls, elapsedMs: elapsed(), retryInMs: pollDelay(attempt + 1, o.packets, o.schedule) });
+        o.emit({ kind: 'retrying', serviceId: o.serviceId, taskId, fault: lastFault, attempt: failedPolls, elapsedMs: elapsed(), retryInMs: delayOf(attempt + 1) });
       }
     }
   } catch (err) {
@@ -164,6 +188,7 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
         log.warn({ taskId, fault: lastFault }, 'check deadline passed during a ping api fault');
         return done('failed', null, { kind: 'error', fault: lastFault });
       }
+      if (taskId !== null && polls > 0 && !o.resume) o.onObserved?.({ kind: 'unfinished', afterMs: pendingAt });
       log.warn({ taskId, polls }, 'check timed out');
       return done('timed_out', null, { kind: 'deadline' });
     }
@@ -179,7 +204,8 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
     }
     return done('failed', null, { kind: 'error', fault });
   } finally {
-    stopDeadline.abort();
+    // A plain reason: abort() without one builds a DOMException with a stack, once per check.
+    stopDeadline.abort(CHECK_SETTLED);
     o.signal.removeEventListener('abort', onOuterAbort);
   }
 }

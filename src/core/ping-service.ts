@@ -6,6 +6,7 @@ import { runCheck, type AbortCause } from './check.js';
 import type { CheckState, DoneState } from './check-state.js';
 import type { CheckHandle, CheckOptions, PingChecker, Priority } from './ping-service.types.js';
 import type { RequestQueue } from './request-queue.js';
+import type { PollPlanner, TaskKind } from './schedule-learner.js';
 
 export interface PingServiceDeps {
   api: PingApi;
@@ -16,6 +17,8 @@ export interface PingServiceDeps {
   queue: Pick<RequestQueue, 'take' | 'admit'>;
   /** Source of poll jitter (default Math.random). */
   random?: () => number;
+  /** The learning schedule; today's packet schedule when absent. */
+  planner?: PollPlanner;
   /** Told of every finished check, once per task run and once per answer from the cache (metrics). */
   onDone?: (state: DoneState) => void;
   /**
@@ -72,7 +75,7 @@ export function createPingService(deps: PingServiceDeps): PingService {
     return stored ? { ...stored, cached: true } : null;
   };
 
-  const startFlight = (serviceId: number, packets: number, resume: CheckOptions['resume']): Flight => {
+  const startFlight = (serviceId: number, packets: number, router: string | null, resume: CheckOptions['resume']): Flight => {
     const abort = new AbortController();
     const key = flightKey(serviceId, packets);
     const flight: Flight = {
@@ -88,12 +91,15 @@ export function createPingService(deps: PingServiceDeps): PingService {
       underWay: resume !== undefined,
     };
     if (resume) underWay++;
+    const planner = deps.planner;
+    const task: TaskKind = { packets, router };
     flight.settled = runCheck(
       { api: deps.api, clock, logger: deps.logger, ...(deps.random ? { random: deps.random } : {}) },
       {
         serviceId,
         packets,
         schedule: polling,
+        ...(planner ? { plan: planner.plan(task), onObserved: (obs) => planner.observe(task, obs) } : {}),
         timeoutMs: polling.timeoutMs,
         signal: abort.signal,
         ...(resume ? { resume } : {}),
@@ -158,7 +164,7 @@ export function createPingService(deps: PingServiceDeps): PingService {
       let flight = flights.get(key);
       if (!flight && opts.resume) {
         // Its task exists already: nothing to create, so nothing to admit.
-        flight = startFlight(serviceId, packets, opts.resume);
+        flight = startFlight(serviceId, packets, opts.router ?? null, opts.resume);
       } else if (!flight) {
         // Past the queue's bound a new check is refused before anything is created.
         const admission = deps.queue.admit();
@@ -180,7 +186,7 @@ export function createPingService(deps: PingServiceDeps): PingService {
           deps.onDone?.(busy);
           return finishedHandle(busy);
         }
-        flight = startFlight(serviceId, packets, undefined);
+        flight = startFlight(serviceId, packets, opts.router ?? null, undefined);
       }
       const joined = flight;
       const watcher = new Watcher(serviceId, priority, joined.current, () => clock.now() - joined.startedAt, (by) => leave(joined, watcher, by));
@@ -203,6 +209,7 @@ export function createPingService(deps: PingServiceDeps): PingService {
       const all = [...flights.values()];
       for (const f of all) f.abort.abort({ kind: 'cancelled', by: null, shutdown: true } satisfies AbortCause);
       await Promise.all(all.map((f) => f.settled));
+      deps.planner?.flush();
     },
   };
 }

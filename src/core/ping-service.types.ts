@@ -13,6 +13,8 @@ export interface CheckOptions {
   packets?: number;
   /** Continue polling a task created before a restart instead of creating one (see runCheck). */
   resume?: { taskId: string; startedAt: number };
+  /** The client's router when known: the learning schedule keeps a model per router. */
+  router?: string | null;
 }
 
 /** One watcher's view of a check; several watchers may share one check. */

@@ -4,7 +4,7 @@ import type { PingApi } from '../core/ping-api.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { foldText, SERVICE_ID_MAX, targetKey } from './target.js';
-import type { Directory, Resolution, Target } from './types.js';
+import type { ClientCardPort, Directory, Resolution, Target } from './types.js';
 import { raceAbort } from '../util/abort.js';
 
 /** What the directory needs. */
@@ -26,12 +26,15 @@ export interface DirectoryOptions {
    * look-up itself runs on and fills the cache for the next person.
    */
   lookupTimeoutMs?: number;
+  /** Cards kept between processes: read when memory has none (still bound by `ttlMs`), written on every fetch. */
+  cards?: ClientCardPort;
 }
 
 /** How many candidates an ambiguous name resolution carries. */
 export const AMBIGUOUS_MAX = 10;
 
-const DEFAULT_TTL_MS = 5 * 60_000;
+/** How long a client card is trusted by default, in memory and in the store. */
+export const DEFAULT_TTL_MS = 5 * 60_000;
 const DEFAULT_NEGATIVE_TTL_MS = 30_000;
 const DEFAULT_SEARCH_TTL_MS = 60_000;
 const DEFAULT_MAX_ENTRIES = 5000;
@@ -134,8 +137,24 @@ export function createDirectory(opts: DirectoryOptions): Directory {
   const isFresh = (e: Entry) => clock.now() - e.fetchedAt < ttlMs;
 
   function freshRecord(serviceId: number): ClientRecord | null {
-    const e = records.get(serviceId);
+    const e = records.get(serviceId) ?? storedEntry(serviceId);
     return e && isFresh(e) ? e.record : null;
+  }
+
+  /** A card another process fetched, taken into memory when still fresh. */
+  function storedEntry(serviceId: number): Entry | undefined {
+    if (!opts.cards) return undefined;
+    let stored;
+    try {
+      stored = opts.cards.get(serviceId);
+    } catch (err) {
+      log.warn({ serviceId, err: (err as Error).message }, 'stored client card unreadable');
+      return undefined;
+    }
+    if (!stored || stored.record.serviceId !== serviceId || clock.now() - stored.fetchedAt >= ttlMs || stored.fetchedAt > clock.now()) return undefined;
+    const e: Entry = { record: stored.record, fetchedAt: stored.fetchedAt, usedSeq: 0 };
+    records.set(serviceId, e);
+    return e;
   }
 
   function remember(found: ClientRecord[]): void {
@@ -150,6 +169,14 @@ export function createDirectory(opts: DirectoryOptions): Directory {
       const oldest = records.keys().next();
       if (oldest.done) break;
       records.delete(oldest.value);
+    }
+    if (opts.cards && found.length > 0) {
+      try {
+        opts.cards.put(found.map((record) => ({ record, fetchedAt: now })));
+      } catch (err) {
+        // The card is still good in memory; only the next process pays a look-up.
+        log.warn({ err: (err as Error).message }, 'client cards not stored');
+      }
     }
   }
 

@@ -4,6 +4,8 @@ import { PermanentError, TransientError } from '../../src/core/errors.js';
 import { jittered } from '../../src/core/check.js';
 import { createPingService, type PingServiceDeps } from '../../src/core/ping-service.js';
 import { createRequestQueue } from '../../src/core/request-queue.js';
+import type { TaskObservation } from '../../src/core/duration-model.js';
+import type { PollPlanner, TaskKind } from '../../src/core/schedule-learner.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
 import { final, MemoryPingApi, pending } from '../support/memory-ping-api.js';
@@ -32,6 +34,8 @@ describe('poll jitter', () => {
     [1000, 0.999999, 1100],
     [600, 0.25, 570],
     [0, 0.9, 0],
+    [4300, 0, 4200],
+    [4300, 0.75, 4350],
   ])('moves %i ms with r=%d to %i ms', (delay, r, expected) => {
     expect(jittered(delay, r)).toBe(expected);
   });
@@ -349,5 +353,49 @@ describe('check identity and resuming', () => {
     await clock.until(() => service.inFlight === 0);
     expect((await fresh.done).cached).toBe(false);
     expect(api.createCalls).toHaveLength(1);
+  });
+});
+
+describe('PingService with a learning schedule', () => {
+  /** A planner with fixed poll times that records what each task told it. */
+  function recordingPlanner(offsets: number[]) {
+    const seen: { task: TaskKind; obs: TaskObservation }[] = [];
+    let flushes = 0;
+    const planner: PollPlanner = {
+      plan: () => (n) => offsets[n - 1] ?? (offsets.at(-1) ?? 0) + (n - offsets.length) * 1000,
+      observe: (task, obs) => void seen.push({ task, obs }),
+      flush: () => void flushes++,
+    };
+    return { planner, seen, flushes: () => flushes };
+  }
+
+  it('polls when the planner says and tells it the task ended between the last pending poll and the final one', async () => {
+    const clock = new ManualClock();
+    const api = new MemoryPingApi();
+    const rec = recordingPlanner([3000, 3500, 4200]);
+    const service = createPingService({ api, clock, logger: silentLogger, polling, queue: unlimited, random: () => 0.5, planner: rec.planner });
+    api.scripts.set(1001, [pending(), pending(), final('stable')]);
+    const handle = service.check(1001, { packets: 6, router: 'r7' });
+    await clock.until(() => service.inFlight === 0);
+    expect(await handle.done).toMatchObject({ verdict: 'stable', polls: 3, elapsedMs: 4200 });
+    expect(rec.seen).toEqual([{ task: { packets: 6, router: 'r7' }, obs: { kind: 'finished', afterMs: 3500, byMs: 4200 } }]);
+    await service.close();
+    expect(rec.flushes()).toBe(1);
+  });
+
+  it('tells it a task was still pending at the deadline, and nothing of a cancelled one', async () => {
+    const clock = new ManualClock();
+    const api = new MemoryPingApi();
+    const rec = recordingPlanner([20_000, 40_000, 59_000]);
+    const service = createPingService({ api, clock, logger: silentLogger, polling, queue: unlimited, random: () => 0.5, planner: rec.planner });
+    api.scripts.set(1005, [pending()]);
+    const never = service.check(1005);
+    api.scripts.set(1002, [pending()]);
+    const cancelled = service.check(1002);
+    await clock.advance(25_000);
+    cancelled.cancel('ana');
+    await clock.until(() => service.inFlight === 0, 120_000, 500);
+    expect(await never.done).toMatchObject({ verdict: 'timed_out' });
+    expect(rec.seen).toEqual([{ task: { packets: 4, router: null }, obs: { kind: 'unfinished', afterMs: 59_000 } }]);
   });
 });

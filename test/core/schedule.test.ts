@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { documentedPollOffset, pollDelay, pollOffset } from '../../src/core/schedule.js';
+import { documentedPollOffset, expectedPolls, planOffset, planPolls, pollDelay, pollOffset, POLL_BUDGET_SHARE, referencePollOffset } from '../../src/core/schedule.js';
 
 const cfg = { initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000 };
 
@@ -42,5 +42,55 @@ describe('poll schedule', () => {
     const documented = countWithin(documentedPollOffset);
     expect(documented).toBe(29);
     expect(ours).toBeLessThan(documented);
+  });
+});
+
+describe('learned poll plan', () => {
+  const plan = { ...cfg, timeoutMs: 60_000 };
+  /** A belief in 100 ms bins over 60 s plus "later": `p` spread evenly over (fromMs, toMs]. */
+  const evenly = (fromMs: number, toMs: number) => {
+    const d = new Array<number>(601).fill(0);
+    for (let i = fromMs / 100; i < toMs / 100; i++) d[i] = 1 / ((toMs - fromMs) / 100);
+    return d;
+  };
+  const delayOf = (offsets: number[], d: number) => (offsets.find((t) => t >= d) ?? Infinity) - d;
+
+  it('polls densely over a narrow window and first just after it opens, within the budget', () => {
+    const d = evenly(4200, 6000);
+    const offsets = planPolls(d, 100, plan);
+    const budget = POLL_BUDGET_SHARE * expectedPolls((n) => referencePollOffset(n, plan), d, 100, 60_000);
+    expect(expectedPolls((n) => planOffset(offsets, n, plan), d, 100, 60_000)).toBeLessThanOrEqual(budget);
+    expect(offsets[0]).toBeGreaterThan(4200);
+    expect(offsets[0]).toBeLessThan(5000);
+    const inWindow = offsets.filter((t) => t > 4200 && t <= 6000);
+    expect(inWindow.length).toBeGreaterThanOrEqual(3);
+    // Every task in the window is seen within half a second.
+    for (let t = 4250; t < 6000; t += 100) expect(delayOf(offsets, t)).toBeLessThanOrEqual(600);
+  });
+
+  it('does no worse than the documented strategy when durations say nothing', () => {
+    const d = evenly(1000, 15_000);
+    const offsets = planPolls(d, 100, plan);
+    const documented = Array.from({ length: 10 }, (_, i) => referencePollOffset(i + 1, plan));
+    const meanDelay = (o: number[]) => d.reduce((s, p, i) => s + p * (p > 0 ? delayOf(o, i * 100 + 50) : 0), 0);
+    expect(meanDelay(offsets)).toBeLessThanOrEqual(meanDelay(documented));
+    expect(expectedPolls((n) => planOffset(offsets, n, plan), d, 100, 60_000)).toBeLessThanOrEqual(expectedPolls((n) => referencePollOffset(n, plan), d, 100, 60_000));
+    // Nothing ends after 15 s: from there on, the longest gap allowed.
+    const late = offsets.filter((t) => t >= 15_000);
+    expect(late.length).toBeGreaterThan(3);
+    expect(late.slice(1).map((t, i) => t - (late[i] ?? 0)).every((gap) => gap === 5000)).toBe(true);
+  });
+
+  it('never polls before PING_INITIAL_DELAY_MS nor leaves a gap over PING_MAX_INTERVAL_MS', () => {
+    const d = evenly(500, 20_000);
+    const offsets = planPolls(d, 100, { ...plan, initialDelayMs: 3000, maxIntervalMs: 1500 });
+    expect(offsets[0]).toBeGreaterThanOrEqual(3000);
+    const gaps = offsets.slice(1).map((t, i) => t - (offsets[i] ?? 0));
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(1500);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(200);
+  });
+
+  it('past the plan backs off from PING_INTERVAL_MS to PING_MAX_INTERVAL_MS', () => {
+    expect([1, 2, 3, 4, 5, 6].map((n) => planOffset([1000, 1500], n, cfg))).toEqual([1000, 1500, 3500, 6500, 11000, 16000]);
   });
 });

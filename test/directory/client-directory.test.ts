@@ -4,7 +4,7 @@ import { PermanentError, TransientError } from '../../src/core/errors.js';
 import type { TaskResult } from '../../src/core/verdict.js';
 import { createDirectory, matchScore } from '../../src/directory/client-directory.js';
 import { foldText } from '../../src/directory/target.js';
-import type { Directory } from '../../src/directory/types.js';
+import type { ClientCardPort, Directory, StoredCard } from '../../src/directory/types.js';
 import type { CallOptions, PingApi } from '../../src/core/ping-api.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { bareClient } from '../support/clients.js';
@@ -205,6 +205,46 @@ describe('resolve: service id', () => {
     ctrl.abort(new Error('gone'));
     await expect(dir.resolve({ kind: 'service_id', serviceId: 1001 }, { signal: ctrl.signal })).rejects.toThrow('gone');
     expect(api.calls).toHaveLength(0);
+  });
+});
+
+describe('cards kept between processes', () => {
+  /** The store's port in memory (the SQLite repository has its own tests). */
+  const memoryCards = (): ClientCardPort & { rows: Map<number, StoredCard> } => {
+    const rows = new Map<number, StoredCard>();
+    return { rows, get: (id) => rows.get(id) ?? null, put: (cards) => cards.forEach((c) => rows.set(c.record.serviceId, c)) };
+  };
+
+  it('lets the next process resolve an id without a look-up while the card is within its TTL', async () => {
+    const cards = memoryCards();
+    await createDirectory({ api, clock, logger: silentLogger, cards }).resolve({ kind: 'service_id', serviceId: 1001 });
+    expect(api.count('clientByServiceId')).toBe(1);
+    expect(cards.rows.get(1001)).toEqual({ record: ana, fetchedAt: clock.now() });
+
+    await clock.advance(5 * MIN - 1);
+    const next = createDirectory({ api, clock, logger: silentLogger, cards });
+    expect(await next.resolve({ kind: 'service_id', serviceId: 1001 })).toEqual({ kind: 'found', client: ana });
+    expect(api.count('clientByServiceId')).toBe(1);
+
+    await clock.advance(1);
+    const later = createDirectory({ api, clock, logger: silentLogger, cards });
+    expect(await later.resolve({ kind: 'service_id', serviceId: 1001 })).toEqual({ kind: 'found', client: ana });
+    expect(api.count('clientByServiceId')).toBe(2);
+  });
+
+  it('looks up as before when the stored cards cannot be read or written', async () => {
+    const broken: ClientCardPort = {
+      get: () => {
+        throw new Error('database is locked');
+      },
+      put: () => {
+        throw new Error('database is locked');
+      },
+    };
+    const d = createDirectory({ api, clock, logger: silentLogger, cards: broken });
+    expect(await d.resolve({ kind: 'service_id', serviceId: 1001 })).toEqual({ kind: 'found', client: ana });
+    expect(await d.resolve({ kind: 'service_id', serviceId: 1001 })).toEqual({ kind: 'found', client: ana });
+    expect(api.count('clientByServiceId')).toBe(1);
   });
 });
 

@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type SimDialect } from '../../src/sim/server.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -231,6 +232,47 @@ describe('choosing the Ping API', () => {
 
     expect(r.code, r.stderr).toBe(1);
     expect(jsonLines(r.stdout)).toEqual([expect.objectContaining({ service_id: 1008, verdict: 'antenna_only' })]);
+  });
+});
+
+describe('pingops check with a warm store', () => {
+  it('needs no client look-up the second time, and keeps what the schedule learned', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pingops-cli-'));
+    cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const api = await fakeApi();
+    api.route('GET', /^\/api\/v1\/clients\/by-service-id\/1001\/?$/, { status: 200, body: fixture('api-client-found.json') });
+    api.route('POST', /^\/api\/v1\/1001\/ping\/?$/, { status: 200, body: fixture('api-create-ok.json') });
+    api.route('GET', /^\/api\/v1\/ping\/[^/]+\/?$/, { status: 200, body: fixture('api-result-stable.json') });
+    // No shared verdict cache here: the second run must ping again, with the card it stored.
+    const env = { PING_API_URL: api.url, PINGOPS_DB: join(dir, 'pingops.db'), PING_RESULT_CACHE_MS: '0', ...FAST_POLLING };
+
+    const first = await check(['1001', '--json'], env);
+    const second = await check(['client-1001', '--json'], env);
+
+    expect([first.code, second.code]).toEqual([0, 0]);
+    expect(jsonLines(second.stdout)).toEqual([expect.objectContaining({ service_id: 1001, verdict: 'stable' })]);
+    // (The route-layout probe of each process asks for service id 0, not 1001.)
+    expect(api.requestsTo('GET', /by-service-id\/1001/)).toHaveLength(1);
+    expect(api.requestsTo('POST', /\/ping\/?$/)).toHaveLength(2);
+    const db = new Database(join(dir, 'pingops.db'), { readonly: true });
+    const keys = db.prepare('SELECT key, observed FROM duration_models').all();
+    db.close();
+    expect(keys).toEqual([{ key: `${api.url}|4`, observed: 2 }]);
+  });
+});
+
+describe('pingops check with a store it cannot open', () => {
+  it('exits 3 naming PINGOPS_DB, before any request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pingops-cli-'));
+    cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'not-a-folder'), 'x');
+    const api = await fakeApi();
+
+    const r = await check(['1001'], { PING_API_URL: api.url, PINGOPS_DB: join(dir, 'not-a-folder', 'pingops.db') });
+
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('cannot open the store PINGOPS_DB=');
+    expect(api.requests).toEqual([]);
   });
 });
 
