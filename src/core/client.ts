@@ -18,4 +18,7 @@ export interface ClientRecord {
   planName: string | null;
   planPrice: number | null;
   technicianId: number | null;
+  router: { id: number; name: string; generalFault: string | null } | null;
+  sector: { id: number; name: string } | null;
+  zoneName: string | null;
 }

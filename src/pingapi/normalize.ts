@@ -218,6 +218,9 @@ export function normalizeClient(json: unknown): ClientRecord {
     planName: c.internet_plan_name,
     planPrice: c.internet_plan_price,
     technicianId: c.technician_id,
+    router: null,
+    sector: null,
+    zoneName: null,
   };
 }
 

@@ -18,6 +18,9 @@ export const ANA_MORALES: ClientRecord = {
   planName: 'Hogar 50M',
   planPrice: 65000,
   technicianId: 7,
+  router: null,
+  sector: null,
+  zoneName: null,
 };
 
 /** A client with only an id and a name (active), plus whatever the test sets. */
@@ -39,6 +42,9 @@ export function bareClient(serviceId: number, name: string, extra: Partial<Clien
     planName: null,
     planPrice: null,
     technicianId: null,
+    router: null,
+    sector: null,
+    zoneName: null,
     ...extra,
   };
 }

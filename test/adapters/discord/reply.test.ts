@@ -117,7 +117,7 @@ describe('Discord error helpers', () => {
 describe('toChoices', () => {
   const client = (serviceId: number, name: string, address: string | null): ClientRecord => ({
     serviceId, name, address, document: null, phone: null, city: null, locality: null, paymentStatus: 'active', zoneId: null,
-    antennaIp: null, cutOffDate: null, outstandingBalance: null, lanInterface: null, planName: null, planPrice: null, technicianId: null,
+    antennaIp: null, cutOffDate: null, outstandingBalance: null, lanInterface: null, planName: null, planPrice: null, technicianId: null, router: null, sector: null, zoneName: null,
   });
 
   it('formats "name · id · address" with the service id as value', () => {
