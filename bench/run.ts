@@ -25,6 +25,11 @@ async function main() {
     );
     for (const r of rows) if (r.wrong.length > 0) console.log(`wrong verdicts (${r.simulator}):`, r.wrong.slice(0, 10));
   }
+  if (only === 'noc') {
+    const { benchNoc } = await import('./noc.js');
+    console.log('\n4. NOC watcher: three simulated hours, 2,000 clients on 40 routers, `all` watched, 100 req/min at 50 %; runs with different outage times');
+    await benchNoc(Number(process.argv[3] ?? 5));
+  }
   if (!only || only === 'slack') {
     const { benchSlackAck } = await import('./slack-ack.js');
     console.log('\n3. Slack: slash-command ack latency under 50 concurrent commands (goal: p99 < 100 ms)');
