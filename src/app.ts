@@ -4,6 +4,7 @@ import { createDirectory } from './directory/client-directory.js';
 import type { Directory } from './directory/types.js';
 import { createPingApi } from './pingapi/http-client.js';
 import type { PingApi } from './pingapi/types.js';
+import { createOutageScript } from './sim/outages.js';
 import { startSimulator } from './sim/server.js';
 import { systemClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
@@ -35,6 +36,7 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
       shape: config.sim.shape,
       auth: config.sim.auth,
       speed: config.sim.speed,
+      ...(config.sim.outages.length > 0 ? { outages: createOutageScript(config.sim.outages, clock.now()) } : {}),
       logger: logger.child({ component: 'sim' }),
     });
     apiUrl = sim.url;

@@ -1,5 +1,8 @@
+import { parseNocArgs, type NocCliCommand } from './noc/cli-args.js';
+
 /** What the command line asked for. */
 export type CliCommand =
+  | NocCliCommand
   | { kind: 'check'; target: string; packets: number | null; json: boolean; fresh: boolean }
   | { kind: 'sim'; port: number | null }
   | { kind: 'help' }
@@ -16,6 +19,9 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       return { kind: 'help' };
     case 'check':
       return parseCheck(rest);
+    case 'watch':
+    case 'noc':
+      return parseNocArgs(command, rest);
     case 'sim': {
       if (rest.length === 0) return { kind: 'sim', port: null };
       const [flag, value, ...extra] = rest;

@@ -14,6 +14,18 @@ const USAGE = `Usage:
       3 failed, timed out, cancelled, usage, configuration or Ping API error.
       <target>: a service id (1001, client-1001, #1001), a phone (+57…, tel:…),
       a document (doc:…, cc:…) or a name.
+  pingops watch add <client|router:N|zone:N|all> [every 5m]
+  pingops watch remove <client|router:N|zone:N|all>
+  pingops watch list
+  pingops watch silence <client:N|router:N|zone:N|all> <duration> [reason]
+      The NOC watch list, kept in the store (PINGOPS_DB); a running bot picks changes up
+      within one interval.
+  pingops noc status
+      What the running watcher sweeps, its budget, open incidents.
+  pingops noc [--demo]
+      Runs the watcher in the terminal: groups, open incidents, the event log.
+      --demo: on the simulator, a two-minute script (a router falls and comes back,
+      a client flaps, a suspended client stays quiet).
   pingops sim [--port N]
       Runs the built-in Ping API simulator alone (SIM_SHAPE, SIM_AUTH, SIM_SPEED apply).
   pingops help
@@ -47,6 +59,11 @@ async function cli(argv: string[]): Promise<number> {
     });
     await sim.close();
     return 0;
+  }
+
+  if (cmd.kind !== 'check') {
+    const { runNocCommand } = await import('./noc/cli.js');
+    return runNocCommand(cmd, config, logger);
   }
 
   const core = await createCore(config, logger);

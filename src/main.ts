@@ -8,6 +8,10 @@ import { runShell } from './adapters/shell/shell.js';
 import { createHttpServer } from './http/server.js';
 import { systemClock } from './util/clock.js';
 import { createLogger, type Logger } from './util/logger.js';
+import { renderNocMetrics } from './noc/metrics.js';
+import { describeEvent } from './noc/present.js';
+import { startNoc } from './noc/start.js';
+import { openStore } from './store/open-store.js';
 
 /** How long checks in flight may take to finish their messages on shutdown. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -29,10 +33,27 @@ async function main(): Promise<number> {
   });
   const clock = systemClock;
   const core = await createCore(config, logger, clock);
+  // The NOC watcher: its events go to the log and, at the shell, to the screen (chat in the next issue).
+  const db = openStore(config, logger);
+  let printNotice: ((text: string) => void) | null = null;
+  const noc = await startNoc({
+    config,
+    core,
+    db,
+    clock,
+    logger,
+    notifier: {
+      async deliver(event, outboxId) {
+        const text = describeEvent(event);
+        logger.info({ component: 'noc-notify', outboxId, event: event.kind, incident: 'incident' in event ? event.incident.id : undefined }, text);
+        printNotice?.(text);
+      },
+    },
+  });
   const http = createHttpServer(logger.child({ component: 'http' }));
   http.mount('/metrics', (req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : core.metrics.render(core.service.inFlight));
+    res.end(req.method === 'HEAD' ? undefined : core.metrics.render(core.service.inFlight) + renderNocMetrics(noc.watcher.status()));
   });
   const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, clock, logger, http };
 
@@ -64,7 +85,9 @@ async function main(): Promise<number> {
     http.setDraining();
     const grace = new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref());
     await Promise.race([Promise.all(surfaces.map((s) => s.stop().catch((err: unknown) => logger.error({ err, surface: s.name }, 'stop failed')))), grace]);
+    await noc.stop();
     await core.close();
+    db.close();
     await http.close();
     logger.flush?.();
   };
@@ -79,6 +102,7 @@ async function main(): Promise<number> {
       logger.info('no chat token set: running the shell on standard input (it ends at end of input)');
     }
     const shell = runShell(deps, { input: process.stdin, output: process.stdout, interactive });
+    printNotice = (text) => shell.notice(text);
     // A signal means stop now: checks in flight are cancelled (their cards say so) rather than
     // holding the exit until their deadline; a second signal kills the process outright.
     let reason = 'end of input';

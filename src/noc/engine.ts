@@ -16,6 +16,8 @@ export interface ClientTrack {
   lastVerdict: Verdict | null;
   /** Left down when its router's incident ended: fresh verdicts decide whether it gets its own. */
   orphan: boolean;
+  /** When its current run of down verdicts began (null while it answers). */
+  downSince?: number | null;
 }
 
 /** What the engine remembers about one router or zone. */
@@ -117,6 +119,8 @@ export class NocEngine {
     const prev = this.clientTrack(c.serviceId) ?? { kind: 'client' as const, tracker: NEW_TRACKER, lastVerdict: null, orphan: false };
     const step = observe(prev.tracker, c.onHold ? 'unknown' : health, now, this.clientRules);
     const track: ClientTrack = { ...prev, tracker: step.tracker, lastVerdict: health === 'unknown' ? prev.lastVerdict : verdict };
+    if (health === 'down' && prev.tracker.lastHealth !== 'down') track.downSince = now;
+    if (health === 'up') track.downSince = null;
     const groupDown = c.group !== null && c.inWatchedGroup && this.groupIsDown(c.group);
     const groupIncident = c.group ? this.open.get(c.group) : undefined;
     // A verdict that belongs to a group window is told with that window, as one change.
@@ -205,9 +209,11 @@ export class NocEngine {
     const stillDown: number[] = [];
     for (const m of incident.members) {
       if (m.health !== 'down') continue;
+      const t = this.clientTrack(m.serviceId) ?? { kind: 'client' as const, tracker: NEW_TRACKER, lastVerdict: m.verdict, orphan: false };
+      // Down since before the outage (a line that was already dead): not the outage's to hand over.
+      if (t.downSince != null && t.downSince < incident.openedAt - this.settings.intervalMs) continue;
       // Last seen down and not rechecked in this window: fresh verdicts decide (down
       // `downAfter` times and it becomes its own incident).
-      const t = this.clientTrack(m.serviceId) ?? { kind: 'client' as const, tracker: NEW_TRACKER, lastVerdict: m.verdict, orphan: false };
       this.setTrack(`client:${m.serviceId}`, { ...t, tracker: restartStreaks(t.tracker), orphan: true });
       stillDown.push(m.serviceId);
     }

@@ -260,7 +260,8 @@ export function createWatcher(deps: WatcherDeps): Watcher {
     const facts = factsOf(job.serviceId);
     if (!facts) return;
     inFlight++;
-    const handle = deps.checker.check(job.serviceId, { priority: 'background', signal: stopper.signal, fresh: job.why !== 'sample' && job.why !== 'client' });
+    // Always fresh: a verdict from the result cache would count twice towards the damping.
+    const handle = deps.checker.check(job.serviceId, { priority: 'background', signal: stopper.signal, fresh: true });
     const p = handle.done
       .then((done) => onDone(job, facts, done))
       .catch((err: unknown) => log.error({ err, serviceId: job.serviceId }, 'noc check failed'))

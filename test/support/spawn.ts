@@ -1,4 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The checkout the programs run from (tsx and the sources are resolved from here). */
@@ -11,6 +13,8 @@ export const CLI = ['bin/pingops.js'] as const;
 
 // Only what Node itself needs; every PING_/SLACK_/DISCORD_/SIM_ setting comes from the test.
 const INHERITED = ['PATH', 'HOME', 'TMPDIR', 'TMP', 'TEMP', 'SYSTEMROOT', 'LANG'];
+
+let spawnedStores = 0;
 
 /**
  * A scrubbed environment for a spawned pingops: no chat tokens, a fast simulator, a free HTTP
@@ -26,6 +30,8 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Nod
       PING_INITIAL_DELAY_MS: '0',
       PORT: '0',
       LOCALE: 'en',
+      // Never the checkout's ./data: each spawned program gets its own store.
+      PINGOPS_DB: join(tmpdir(), `pingops-test-${process.pid}-${++spawnedStores}.db`),
       // A developer's .env in the checkout must not leak tokens or settings into the test.
       DOTENV_CONFIG_PATH: fileURLToPath(new URL('./no-such-dotenv', import.meta.url)),
       DOTENV_CONFIG_QUIET: 'true',
