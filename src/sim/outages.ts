@@ -30,7 +30,7 @@ export function parseOutages(text: string): ParsedOutages {
   const rules: OutageRule[] = [];
   for (const raw of text.split(',').map((s) => s.trim()).filter(Boolean)) {
     const m = RULE.exec(raw);
-    const from = m?.[3] === '0' ? 0 : parseDuration(m?.[3] ?? '');
+    const from = /^0+(ms|s|m|h|d)?$/i.test(m?.[3]?.trim() ?? '') ? 0 : parseDuration(m?.[3] ?? '');
     const length = parseDuration(m?.[4] ?? '');
     const flap = m?.[5] === undefined ? null : parseDuration(m[5]);
     if (!m || from === null || length === null || (m[5] !== undefined && flap === null)) {
