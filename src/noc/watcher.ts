@@ -256,17 +256,39 @@ export function createWatcher(deps: WatcherDeps): Watcher {
     deps.onRound?.(statusNow());
   };
 
+  /** Requests made so far by each check in flight (seen from its states as they happen). */
+  const flightRequests = new Map<symbol, number>();
+
   const runJob = (job: Job) => {
     const facts = factsOf(job.serviceId);
     if (!facts) return;
     inFlight++;
+    const flight = Symbol(String(job.serviceId));
+    flightRequests.set(flight, 0);
+    const spent = () => {
+      insertSorted(requestTimes, clock.now());
+      flightRequests.set(flight, (flightRequests.get(flight) ?? 0) + 1);
+    };
     // Always fresh: a verdict from the result cache would count twice towards the damping.
     const handle = deps.checker.check(job.serviceId, { priority: 'background', signal: stopper.signal, fresh: true });
-    const p = handle.done
+    const follow = async (): Promise<DoneState> => {
+      // Each state tells of the request just made: the task created, a poll answered
+      // (the next one is announced), a request that failed and will be retried.
+      for await (const state of handle.states) {
+        if (state.kind === 'created' || state.kind === 'retrying' || (state.kind === 'polling' && state.attempt > 1)) spent();
+        if (state.kind === 'done') {
+          if (!state.cached && state.polls > 0) spent();
+          return state;
+        }
+      }
+      return handle.done;
+    };
+    const p = follow()
       .then((done) => onDone(job, facts, done))
       .catch((err: unknown) => log.error({ err, serviceId: job.serviceId }, 'noc check failed'))
       .finally(() => {
         inFlight--;
+        flightRequests.delete(flight);
         checksInFlight.delete(p);
         poke();
       });
@@ -276,13 +298,7 @@ export function createWatcher(deps: WatcherDeps): Watcher {
   const onDone = async (job: Job, facts: ClientFacts, done: DoneState) => {
     if (stopped || !engine) return;
     const now = clock.now();
-    if (!done.cached) {
-      const spent = 1 + done.polls;
-      // Counted when the check ended, not when each request went: the window then holds each
-      // request at least as long as it should.
-      for (let i = 0; i < spent; i++) insertSorted(requestTimes, now);
-      costPerCheck = costPerCheck * 0.9 + spent * 0.1;
-    }
+    if (!done.cached) costPerCheck = costPerCheck * 0.9 + (1 + done.polls) * 0.1;
     deps.onCheck?.(done, job.why);
     const health = healthOf(done);
     const group = facts.group;
@@ -328,9 +344,15 @@ export function createWatcher(deps: WatcherDeps): Watcher {
    */
   const budgetWindowFullUntil = (now: number): number | null => {
     while (requestTimes.length > 0 && (requestTimes[0] ?? 0) <= now - 60_000) requestTimes.shift();
-    const expected = requestTimes.length + (inFlight + 1) * Math.max(3, costPerCheck);
-    if (expected <= budgetPerMin) return null;
-    const excess = Math.ceil(expected - budgetPerMin);
+    // What the checks in flight will still ask for (at least one poll each), plus a new check.
+    let ahead = 0;
+    for (const made of flightRequests.values()) ahead += Math.max(1, Math.ceil(costPerCheck + 0.5) - made);
+    const expected = requestTimes.length + ahead + Math.ceil(costPerCheck + 0.5);
+    // Two requests of headroom: now and then a task outlives the likely window and needs
+    // another poll or two (measured: with one, a minute now and then reached 51 of 50).
+    const limit = budgetPerMin - 2;
+    if (expected <= limit) return null;
+    const excess = Math.ceil(expected - limit);
     const at = requestTimes[Math.min(requestTimes.length - 1, excess - 1)];
     return at === undefined ? now + 1000 : at + 60_000;
   };
