@@ -36,7 +36,7 @@ export const DEMO = {
     repeatMs: 60_000,
     flapWindowMs: 120_000,
   } satisfies Partial<NocSettings>,
-  durationMs: 150_000,
+  durationMs: 120_000,
   ratePerMin: 600,
   speed: 2,
 };
@@ -110,6 +110,13 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
   const core = await createCore(config, logger, clock);
   const db = openStore(config, logger);
   const view = createNocView(out, Boolean(out.isTTY));
+  if (demo) {
+    const store = createSqliteNocStore(db);
+    for (const w of DEMO.watches) await store.addWatch({ kind: w.kind, ref: w.ref, intervalMs: config.noc.intervalMs, channel: null }, clock.now());
+    view.event(
+      `demo: router 91 (RB-9.1) loses its uplink at 0:20 for a minute, client 1006 flaps from 0:10, client 1003 is suspended (stays quiet); ends after ${formatDuration(DEMO.durationMs)}`,
+    );
+  }
   const noc = await startNoc({
     config,
     core,
@@ -119,12 +126,6 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
     notifier: { deliver: async (e) => view.event(describeEvent(e)) },
     onRound: (s) => view.status(s),
   });
-  if (demo) {
-    for (const w of DEMO.watches) await noc.store.addWatch({ kind: w.kind, ref: w.ref, intervalMs: config.noc.intervalMs, channel: null }, clock.now());
-    view.event(
-      `demo: router 91 (RB-9.1) loses its uplink at 0:20 for a minute, client 1006 flaps from 0:10, client 1003 is suspended (stays quiet); ends after ${formatDuration(DEMO.durationMs)}`,
-    );
-  }
   const refresh = setInterval(() => view.status(noc.watcher.status()), 1000);
   await new Promise<void>((resolve) => {
     const timer = demo ? setTimeout(resolve, DEMO.durationMs) : null;

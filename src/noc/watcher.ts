@@ -176,7 +176,7 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       log.error({ err }, 'could not read the watch list; keeping the last one');
     }
     const wantsAll = watches.some((w) => w.kind === 'all');
-    if (watches.some((w) => w.kind !== 'client') || watches.length > 0) {
+    if (watches.length > 0) {
       try {
         const list = await deps.inventory.list({ signal: stopper.signal });
         clients = new Map(list.map((c) => [c.serviceId, c]));
