@@ -11,6 +11,7 @@ import { createLogger, type Logger } from './util/logger.js';
 import { renderNocMetrics } from './noc/metrics.js';
 import { describeEvent } from './noc/present.js';
 import { startNoc } from './noc/start.js';
+import type { WatcherStatus } from './noc/watcher.js';
 import { openStore } from './store/open-store.js';
 
 /** How long checks in flight may take to finish their messages on shutdown. */
@@ -36,12 +37,22 @@ async function main(): Promise<number> {
   // The NOC watcher: its events go to the log and, at the shell, to the screen (chat in the next issue).
   const db = openStore(config, logger);
   let printNotice: ((text: string) => void) | null = null;
+  let lastPlan = '';
+  // What the budget buys, said when it changes (the rate in it moves every round).
+  const announcePlan = (s: WatcherStatus) => {
+    const plan = s.summary.replace(/ at \d+ req\/min.*$/, '');
+    if (s.watches.length === 0 || plan === lastPlan) return;
+    lastPlan = plan;
+    logger.info({ component: 'noc', plan: s.summary, stretched: s.stretched }, 'noc plan');
+    printNotice?.(`plan: ${s.summary}${s.stretched.length > 0 ? ` (stretched: ${s.stretched.join('; ')})` : ''}`);
+  };
   const noc = await startNoc({
     config,
     core,
     db,
     clock,
     logger,
+    onRound: (s) => announcePlan(s),
     notifier: {
       async deliver(event, outboxId) {
         const text = describeEvent(event);
@@ -103,6 +114,8 @@ async function main(): Promise<number> {
     }
     const shell = runShell(deps, { input: process.stdin, output: process.stdout, interactive });
     printNotice = (text) => shell.notice(text);
+    lastPlan = '';
+    announcePlan(noc.watcher.status());
     // A signal means stop now: checks in flight are cancelled (their cards say so) rather than
     // holding the exit until their deadline; a second signal kills the process outright.
     let reason = 'end of input';

@@ -84,6 +84,8 @@ export interface Watcher {
   ack(incidentId: number, by: string): Promise<Incident | null>;
 }
 
+/** Confirmations and rechecks waiting beyond this are dropped (logged): a round re-covers them. */
+const MAX_PRIORITY_QUEUE = 1000;
 /** At most this many checks of the watcher in flight at once. */
 const MAX_IN_FLIGHT = 16;
 /** Time passes even with nothing to check: reminders, silences ending, flapping settling. */
@@ -319,6 +321,7 @@ export function createWatcher(deps: WatcherDeps): Watcher {
         bursts.set(group, burst);
         // Confirmations go before the round: "at once", within the pace.
         priority.unshift(...more.map((serviceId) => ({ serviceId, why: 'confirm' as const, burst })));
+        trimPriority();
       }
     } else if (groupIncidentOpen && group) {
       engine.groupWindow(group, groups.get(group)?.label ?? group, [result], groups.get(group)?.candidates.length ?? 0, now);
@@ -335,6 +338,15 @@ export function createWatcher(deps: WatcherDeps): Watcher {
     const g = groups.get(burst.group);
     const again = engine.groupWindow(burst.group, g?.label ?? burst.group, burst.results, g?.candidates.length ?? burst.results.length, now);
     for (const serviceId of again) priority.push({ serviceId, why: 'recheck' });
+    trimPriority();
+  };
+
+  const trimPriority = () => {
+    if (priority.length <= MAX_PRIORITY_QUEUE) return;
+    const dropped = priority.splice(MAX_PRIORITY_QUEUE);
+    // A dropped confirmation must not leave its window waiting forever.
+    for (const j of dropped) if (j.burst && --j.burst.pending === 0) finishBurst(j.burst, clock.now());
+    log.warn({ dropped: dropped.length }, 'too many confirmations queued; dropped the newest (the next rounds cover them)');
   };
 
   /**

@@ -91,6 +91,7 @@ export function createSqliteNocStore(db: Db): NocStore {
     insertOutbox: db.prepare('INSERT INTO noc_outbox (incident_id, event, created_at) VALUES (?, ?, ?)'),
     pending: db.prepare('SELECT id, event, attempts FROM noc_outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?'),
     markSent: db.prepare('UPDATE noc_outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?'),
+    pruneSent: db.prepare('DELETE FROM noc_outbox WHERE sent_at IS NOT NULL AND sent_at < ?'),
     markFailed: db.prepare('UPDATE noc_outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?'),
     setMeta: db.prepare('INSERT INTO noc_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     getMeta: db.prepare('SELECT value FROM noc_meta WHERE key = ?'),
@@ -145,6 +146,8 @@ export function createSqliteNocStore(db: Db): NocStore {
     },
     async markSent(id, now) {
       q.markSent.run(now, id);
+      // Sent notifications are kept a week (for a look at what went out), then forgotten.
+      if (id % 100 === 0) q.pruneSent.run(now - 7 * 86_400_000);
     },
     async markFailed(id, error) {
       q.markFailed.run(error.slice(0, 500), id);
