@@ -242,6 +242,14 @@ export class NocEngine {
     if (!this.groupIsDown(group)) this.resolve(group, now);
   }
 
+  /** Its scope is no longer watched: the incident ends (no check would ever end it). */
+  closeUnwatched(scope: ScopeKey, now: number): void {
+    const incident = this.open.get(scope);
+    if (!incident) return;
+    incident.notes = [...incident.notes, 'closed: no longer watched'];
+    this.resolve(scope, now);
+  }
+
   /** Someone took the incident: reminders stop. */
   ack(incidentId: number, by: string, now: number): Incident | null {
     const incident = [...this.open.values()].find((i) => i.id === incidentId);

@@ -12,6 +12,8 @@ export interface PlanInput {
   singleClients: number;
   /** Clients followed this round because they changed lately (flap tracking). */
   followed: number;
+  /** Watched clients with neither a router nor a zone: they cannot be grouped, so they are not swept. */
+  ungrouped?: number;
   /** Every watch entry with its interval, to say which ones a round cannot honour. */
   entries: { label: string; intervalMs: number }[];
   sample: number;
@@ -57,6 +59,7 @@ export function planRound(input: PlanInput): Plan {
   }
   if (input.singleClients > 0) parts.push(`${input.singleClients} client${input.singleClients === 1 ? '' : 's'} watched one by one`);
   if (input.followed > 0) parts.push(`${input.followed} followed after a change`);
+  if (input.ungrouped) parts.push(`${input.ungrouped} with neither router nor zone, not swept`);
   if (parts.length === 0) parts.push('nothing watched');
   const rate = Math.min(budget, (requestsPerRound / roundMs) * 60_000);
   const summary = `${parts.join('; ')}; one round every ${formatDuration(roundMs)} at ${Math.round(rate)} req/min (budget ${Math.round(budget)})`;

@@ -104,7 +104,7 @@ export function createWatcher(deps: WatcherDeps): Watcher {
   let groups = new Map<GroupKey, GroupInfo>();
   let explicit = new Set<number>();
   let inGroups = new Set<number>();
-  let plan: Plan = planRound({ groups: 0, groupClients: 0, groupWord: 'routers', singleClients: 0, followed: 0, entries: [], sample: settings.sample, budgetPerMin, costPerCheck: 3, roundMinMs: settings.roundMinMs });
+  let plan: Plan = planRound({ groups: 0, groupClients: 0, groupWord: 'routers', singleClients: 0, followed: 0, ungrouped: 0, entries: [], sample: settings.sample, budgetPerMin, costPerCheck: 3, roundMinMs: settings.roundMinMs });
   let costPerCheck = 3;
   let round = 0;
   let roundStartedAt: number | null = null;
@@ -171,10 +171,13 @@ export function createWatcher(deps: WatcherDeps): Watcher {
     if (roundStartedAt !== null) lastRoundMs = now - roundStartedAt;
     roundStartedAt = now;
     round++;
+    // Only lists read afresh this round may end incidents as unwatched.
+    let fresh = true;
     try {
       watches = await store.listWatches();
       silences = await store.silences(now);
     } catch (err) {
+      fresh = false;
       log.error({ err }, 'could not read the watch list; keeping the last one');
     }
     const wantsAll = watches.some((w) => w.kind === 'all');
@@ -183,6 +186,7 @@ export function createWatcher(deps: WatcherDeps): Watcher {
         const list = await deps.inventory.list({ signal: stopper.signal });
         clients = new Map(list.map((c) => [c.serviceId, c]));
       } catch (err) {
+        fresh = false;
         log.warn({ err }, 'could not read the client list; sweeping the last one');
       }
     }
@@ -190,12 +194,16 @@ export function createWatcher(deps: WatcherDeps): Watcher {
     explicit = new Set(watches.filter((w) => w.kind === 'client' && w.ref !== null).map((w) => w.ref as number));
     inGroups = new Set();
     groups = new Map();
+    let ungrouped = 0;
     for (const c of clients.values()) {
       const watched =
         wantsAll || watches.some((w) => (w.kind === 'router' && c.router?.id === w.ref) || (w.kind === 'zone' && c.zoneId === w.ref));
       if (!watched) continue;
       const key = groupOf(c);
-      if (!key) continue;
+      if (!key) {
+        ungrouped++;
+        continue;
+      }
       inGroups.add(c.serviceId);
       let g = groups.get(key);
       if (!g) {
@@ -240,6 +248,7 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       groupWord: routers === groups.size ? 'routers' : routers === 0 ? 'zones' : 'routers and zones',
       singleClients: jobs.filter((j) => j.why === 'client').length,
       followed,
+      ungrouped,
       entries: watches.map((w) => ({ label: entryLabel(w), intervalMs: w.intervalMs })),
       sample: settings.sample,
       budgetPerMin,
@@ -251,6 +260,12 @@ export function createWatcher(deps: WatcherDeps): Watcher {
     if (engine) {
       engine.budgetWarning(plan.stretched, `the watch list does not fit in ${Math.round(budgetPerMin)} req/min: ${plan.summary}`, now);
       for (const g of groups.values()) if (g.key.startsWith('router:')) engine.generalFault(g.key, g.label, g.generalFault, now);
+      // An incident nobody watches any more would wait for a check that never comes.
+      for (const i of fresh ? engine.openIncidents() : []) {
+        const id = i.scope.startsWith('client:') ? Number(i.scope.slice('client:'.length)) : null;
+        const watched = id === null ? groups.has(i.scope as GroupKey) : explicit.has(id) || inGroups.has(id);
+        if (!watched) engine.closeUnwatched(i.scope, now);
+      }
     }
     if (round === 1 || round % 30 === 0) log.info({ round, plan: plan.summary, stretched: plan.stretched }, 'noc round');
     await persist();

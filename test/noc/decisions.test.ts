@@ -166,6 +166,11 @@ describe('planRound', () => {
     expect(p.roundMs).toBe(432_000);
     expect(p.stretched).toEqual(['all every 5 min: stretched to 7 min', 'client 1001 every 1 min: stretched to 7 min']);
   });
+  it('says how many watched clients it cannot group', () => {
+    expect(planRound({ ...base, ungrouped: 12 }).summary).toBe(
+      '1,970 clients on 40 routers; sampling 1 per router; 12 with neither router nor zone, not swept; one round every 2 min at 50 req/min (budget 50)',
+    );
+  });
   it('spreads a small list over the minimum round instead of bursting', () => {
     const p = planRound({ ...base, groups: 0, groupClients: 0, singleClients: 2, entries: [{ label: 'client 1001', intervalMs: 300_000 }] });
     expect(p.roundMs).toBe(60_000);

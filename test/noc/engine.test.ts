@@ -149,6 +149,15 @@ describe('NocEngine', () => {
     expect(kinds.filter((k) => k.startsWith('opened'))).toHaveLength(2);
   });
 
+  it('an incident whose scope is no longer watched ends, with a note', () => {
+    const e = fresh();
+    window(e, 0, [[1, 'no_internet'], [2, 'no_internet'], [3, 'no_internet']]);
+    e.closeUnwatched('router:7', MIN);
+    const d = e.drain();
+    expect(summary(d.events)).toEqual(['opened router:7#1', 'resolved router:7#1']);
+    expect(d.incidents[0]?.notes).toEqual(['closed: no longer watched']);
+  });
+
   it('a budget warning is said once per change of what is stretched', () => {
     const e = fresh();
     e.budgetWarning(['all every 1 min: stretched to 2 min'], 'x', 0);
