@@ -149,6 +149,27 @@ describe('NOC watcher (virtual time, real PingService and SQLite store)', () => 
     await r.service.close();
   });
 
+  it("WispHub's falla_general opens the router's incident from the client list; removing the watch ends it", async () => {
+    const r = rig(() => 'stable');
+    let fault: string | null = 'Corte de fibra en el troncal';
+    const db = openDatabase(':memory:', MIGRATIONS, logger);
+    const store = createSqliteNocStore(db);
+    const outbox = createOutbox({ store, clock: r.clock, logger, notifier: { deliver: async (event, id) => void r.delivered.push({ id, event }) } });
+    const inventory = { list: async () => CLIENTS.map((c) => (c.router?.id === 3 ? { ...c, router: { ...c.router, generalFault: fault } } : c)) };
+    const watcher = createWatcher({ checker: r.service, inventory, store, outbox, clock: r.clock, logger, settings: SETTINGS, ratePerMin: 100 });
+    await store.addWatch({ kind: 'all', ref: null, intervalMs: MIN, channel: null }, r.clock.now());
+    await watcher.start();
+    await r.clock.advance(MIN);
+    const opened = r.delivered[0]?.event;
+    expect(opened?.kind === 'opened' && [opened.incident.scope, opened.incident.notes]).toEqual(['router:3', ['WispHub falla_general: Corte de fibra en el troncal']]);
+    await store.removeWatch('all', null);
+    fault = null;
+    await r.clock.advance(MIN);
+    expect(kinds(r.delivered)).toEqual(['opened router:3', 'resolved router:3']);
+    await stopAll({ db, outbox, watcher });
+    await r.service.close();
+  });
+
   it('a silence holds back new alerts for its scope; tracking goes on', async () => {
     const r = rig(routerTwoDown(2 * MIN, 10 * MIN));
     const parts = r.open(':memory:');
