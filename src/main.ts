@@ -11,7 +11,7 @@ import { createLogger, type Logger } from './util/logger.js';
 import { renderNocMetrics } from './noc/metrics.js';
 import { describeEvent } from './noc/present.js';
 import { startNoc } from './noc/start.js';
-import type { WatcherStatus } from './noc/watcher.js';
+import { WatcherBusyError, type WatcherStatus } from './noc/watcher.js';
 import { openStore } from './store/open-store.js';
 
 /** How long checks in flight may take to finish their messages on shutdown. */
@@ -46,6 +46,7 @@ async function main(): Promise<number> {
     logger.info({ component: 'noc', plan: s.summary, stretched: s.stretched }, 'noc plan');
     printNotice?.(`plan: ${s.summary}${s.stretched.length > 0 ? ` (stretched: ${s.stretched.join('; ')})` : ''}`);
   };
+  // One watcher per store: when another process (a second bot, `pingops noc`) has it, chat still runs.
   const noc = await startNoc({
     config,
     core,
@@ -60,11 +61,15 @@ async function main(): Promise<number> {
         printNotice?.(text);
       },
     },
+  }).catch((err: unknown) => {
+    if (!(err instanceof WatcherBusyError)) throw err;
+    logger.error({ err: err.message }, 'NOC watcher not started: another pingops watcher runs on this store');
+    return null;
   });
   const http = createHttpServer(logger.child({ component: 'http' }));
   http.mount('/metrics', (req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : core.metrics.render(core.service.inFlight) + renderNocMetrics(noc.watcher.status()));
+    res.end(req.method === 'HEAD' ? undefined : core.metrics.render(core.service.inFlight) + (noc ? renderNocMetrics(noc.watcher.status()) : ''));
   });
   const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, clock, logger, http };
 
@@ -96,7 +101,7 @@ async function main(): Promise<number> {
     http.setDraining();
     const grace = new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref());
     await Promise.race([Promise.all(surfaces.map((s) => s.stop().catch((err: unknown) => logger.error({ err, surface: s.name }, 'stop failed')))), grace]);
-    await noc.stop();
+    await noc?.stop();
     await core.close();
     db.close();
     await http.close();
@@ -115,7 +120,7 @@ async function main(): Promise<number> {
     const shell = runShell(deps, { input: process.stdin, output: process.stdout, interactive });
     printNotice = (text) => shell.notice(text);
     lastPlan = '';
-    announcePlan(noc.watcher.status());
+    if (noc) announcePlan(noc.watcher.status());
     // A signal means stop now: checks in flight are cancelled (their cards say so) rather than
     // holding the exit until their deadline; a second signal kills the process outright.
     let reason = 'end of input';

@@ -16,7 +16,9 @@ import { formatDuration } from './duration.js';
 import { describeEvent, describeStatus } from './present.js';
 import { startNoc } from './start.js';
 import type { NocSettings, WatchKind } from './types.js';
-import type { WatcherStatus } from './watcher.js';
+import { WatcherBusyError, type WatcherStatus } from './watcher.js';
+import type { Db } from '../store/database.js';
+import type { NocView } from '../adapters/shell/noc-view.js';
 
 const label = (kind: WatchKind, ref: number | null) => (kind === 'all' ? 'all' : `${kind}:${ref}`);
 
@@ -125,7 +127,18 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
     logger,
     notifier: { deliver: async (e) => view.event(describeEvent(e)) },
     onRound: (s) => view.status(s),
+  }).catch((err: unknown) => {
+    if (err instanceof WatcherBusyError) return null;
+    throw err;
   });
+  if (!noc) {
+    // The bot already watches this store: show its view (read from the store) instead of a second watcher.
+    view.event(`the bot (pid ${(await readHolder(db)) ?? '?'}) runs the watcher on this store: following it read-only`);
+    await core.close();
+    await followStore(db, view);
+    db.close();
+    return 0;
+  }
   const refresh = setInterval(() => view.status(noc.watcher.status()), 1000);
   await new Promise<void>((resolve) => {
     const timer = demo ? setTimeout(resolve, DEMO.durationMs) : null;
@@ -142,4 +155,37 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
   await core.close();
   db.close();
   return 0;
+}
+
+async function readHolder(db: Db): Promise<number | null> {
+  const lease = (await createSqliteNocStore(db).getMeta('lease')) as { pid?: number } | null;
+  return lease?.pid ?? null;
+}
+
+/** The read-only live view: the running watcher's status and the outbox's events, every 2 s, until Ctrl+C. */
+async function followStore(db: Db, view: NocView): Promise<void> {
+  const store = createSqliteNocStore(db);
+  let lastId = 0;
+  let first = true;
+  const poll = async () => {
+    const seen: { id: number; line: string }[] = [];
+    for (;;) {
+      const page = await store.eventsAfter(lastId, 500);
+      if (page.length === 0) break;
+      for (const e of page) seen.push({ id: e.id, line: describeEvent(e.event) });
+      lastId = page.at(-1)?.id ?? lastId;
+    }
+    // On the first read, only the newest few: the history can be a week long.
+    for (const e of first ? seen.slice(-10) : seen) view.event(e.line);
+    first = false;
+    const status = (await store.getMeta('status')) as WatcherStatus | null;
+    if (status) view.status({ ...status, open: await store.incidents({ openOnly: true, limit: 100 }), silences: await store.silences(Date.now()), watches: await store.listWatches() });
+  };
+  let stop = false;
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => (stop = true));
+  while (!stop) {
+    await poll();
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  view.close();
 }

@@ -28,9 +28,24 @@ export interface NocStore {
   markFailed(id: number, error: string): Promise<void>;
   /** Incidents, newest first: open ones, or also recently resolved ones. */
   incidents(opts: { openOnly: boolean; limit: number }): Promise<Incident[]>;
+  /**
+   * Claims (or renews) the one-watcher lease of this store until `now + ttlMs`. Refused while
+   * another live holder has it; `isStale` says whether a holder is gone (its process died).
+   */
+  claimLease(holder: LeaseHolder, now: number, ttlMs: number, isStale: (h: LeaseHolder) => boolean): Promise<{ ok: true } | { ok: false; holder: LeaseHolder }>;
+  releaseLease(holder: LeaseHolder): Promise<void>;
+  /** Events written to the outbox after `afterId`, oldest first (the read-only live view). */
+  eventsAfter(afterId: number, limit: number): Promise<{ id: number; event: NocEvent }[]>;
   /** A small JSON note the running watcher leaves for `pingops noc status`. */
   setMeta(key: string, value: unknown): Promise<void>;
   getMeta(key: string): Promise<unknown>;
+}
+
+/** Who runs the watcher on a store: one per store, or two would sweep and alert twice. */
+export interface LeaseHolder {
+  id: string;
+  pid: number;
+  host: string;
 }
 
 /** Whether a silence covers a scope (`all` covers everything). */

@@ -14,7 +14,9 @@ import { NocEngine, type ClientFacts } from './engine.js';
 import type { Outbox } from './outbox.js';
 import { planRound, type Plan } from './planner.js';
 import { pickSample } from './sampler.js';
-import { covers, type NocStore } from './store.js';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { covers, type LeaseHolder, type NocStore } from './store.js';
 import { groupOf, type ClientInventory, type GroupKey, type Health, type Incident, type NocSettings, type ScopeKey, type Silence, type WatchEntry } from './types.js';
 import type { Verdict } from '../core/verdict.js';
 
@@ -32,6 +34,8 @@ export interface WatcherDeps {
   onCheck?: (done: DoneState, why: JobWhy) => void;
   /** Told after every round starts (the live view). */
   onRound?: (status: WatcherStatus) => void;
+  /** Who this watcher says it is in the store's lease (default: this process on this host). */
+  leaseHolder?: LeaseHolder;
 }
 
 export type JobWhy = 'sample' | 'client' | 'follow' | 'confirm' | 'quick' | 'recheck';
@@ -84,6 +88,30 @@ export interface Watcher {
   ack(incidentId: number, by: string): Promise<Incident | null>;
 }
 
+/** The one-watcher lease: held this long, renewed well before it runs out. */
+const LEASE_TTL_MS = 60_000;
+const LEASE_RENEW_MS = 15_000;
+
+/** Another watcher runs on this store (the bot, or `pingops noc`). */
+export class WatcherBusyError extends Error {
+  override name = 'WatcherBusyError';
+  constructor(readonly holder: LeaseHolder) {
+    super(`another pingops watcher runs on this store (pid ${holder.pid} on ${holder.host})`);
+  }
+}
+
+/** A holder on this machine whose process is gone (or this very process, restarting its watcher). */
+function staleHolder(h: LeaseHolder): boolean {
+  if (h.host !== hostname()) return false;
+  if (h.pid === process.pid) return true;
+  try {
+    process.kill(h.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 /** Confirmations and rechecks waiting beyond this are dropped (logged): a round re-covers them. */
 const MAX_PRIORITY_QUEUE = 1000;
 /** At most this many checks of the watcher in flight at once. */
@@ -123,6 +151,14 @@ export function createWatcher(deps: WatcherDeps): Watcher {
   let wake: AbortController | null = null;
   let loopDone: Promise<void> | null = null;
   let persisting: Promise<unknown> = Promise.resolve();
+
+  const lease: LeaseHolder = deps.leaseHolder ?? { id: randomUUID(), pid: process.pid, host: hostname() };
+  let leaseRenewedAt = 0;
+  const renewLease = async (now: number) => {
+    const got = await store.claimLease(lease, now, LEASE_TTL_MS, staleHolder);
+    if (!got.ok) throw new WatcherBusyError(got.holder);
+    leaseRenewedAt = now;
+  };
 
   const isSilenced = (scope: ScopeKey, now: number) => silences.some((s) => s.until > now && covers(s, scope));
   const poke = () => wake?.abort();
@@ -425,6 +461,16 @@ export function createWatcher(deps: WatcherDeps): Watcher {
           priority.push(d.job);
         }
       }
+      if (now - leaseRenewedAt >= LEASE_RENEW_MS) {
+        try {
+          await renewLease(now);
+        } catch (err) {
+          // Someone took the store over (we were stalled past the lease): stop rather than alert twice.
+          log.error({ err }, 'lost the watcher lease; the NOC watcher stops');
+          stopped = true;
+          break;
+        }
+      }
       if (engine) {
         silences = silences.filter((s) => s.until > now);
         engine.tick(now);
@@ -455,6 +501,7 @@ export function createWatcher(deps: WatcherDeps): Watcher {
 
   return {
     async start() {
+      await renewLease(clock.now());
       engine = new NocEngine(settings, await store.loadEngine(), isSilenced);
       silences = await store.silences(clock.now());
       const open = engine.openIncidents();
@@ -469,6 +516,7 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       await Promise.allSettled([...checksInFlight]);
       await persist();
       await persisting;
+      await store.releaseLease(lease).catch(() => {});
     },
     status: statusNow,
     async ack(incidentId, by) {

@@ -3,7 +3,7 @@
  * they are read and written whole, by one process, and never queried inside.
  */
 import type { Drained, EngineSnapshot, Track } from '../noc/engine.js';
-import type { NocStore, OutboxItem } from '../noc/store.js';
+import type { LeaseHolder, NocStore, OutboxItem } from '../noc/store.js';
 import type { Incident, NocEvent, ScopeKey, Silence, WatchEntry, WatchKind } from '../noc/types.js';
 import type { Db, Migration } from './database.js';
 
@@ -95,7 +95,19 @@ export function createSqliteNocStore(db: Db): NocStore {
     markFailed: db.prepare('UPDATE noc_outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?'),
     setMeta: db.prepare('INSERT INTO noc_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     getMeta: db.prepare('SELECT value FROM noc_meta WHERE key = ?'),
+    deleteMeta: db.prepare('DELETE FROM noc_meta WHERE key = ?'),
+    eventsAfter: db.prepare('SELECT id, event FROM noc_outbox WHERE id > ? ORDER BY id LIMIT ?'),
   };
+
+  const claim = db.transaction((holder: LeaseHolder, now: number, ttlMs: number, isStale: (h: LeaseHolder) => boolean): { ok: true } | { ok: false; holder: LeaseHolder } => {
+    const row = q.getMeta.get('lease') as { value: string } | undefined;
+    const current = row ? (JSON.parse(row.value) as LeaseHolder & { until: number }) : null;
+    if (current && current.id !== holder.id && current.until > now && !isStale(current)) {
+      return { ok: false, holder: { id: current.id, pid: current.pid, host: current.host } };
+    }
+    q.setMeta.run('lease', JSON.stringify({ ...holder, until: now + ttlMs }));
+    return { ok: true };
+  });
 
   const commit = db.transaction((d: Drained, now: number): number[] => {
     for (const [key, t] of d.tracks) q.upsertTrack.run(key, JSON.stringify(t), now);
@@ -154,6 +166,17 @@ export function createSqliteNocStore(db: Db): NocStore {
     },
     async incidents({ openOnly, limit }) {
       return ((openOnly ? q.openIncidents : q.recentIncidents).all(limit) as { body: string }[]).map((r) => JSON.parse(r.body) as Incident);
+    },
+    async claimLease(holder, now, ttlMs, isStale) {
+      // IMMEDIATE: two processes starting together cannot both read "free".
+      return claim.immediate(holder, now, ttlMs, isStale);
+    },
+    async releaseLease(holder) {
+      const row = q.getMeta.get('lease') as { value: string } | undefined;
+      if (row && (JSON.parse(row.value) as LeaseHolder).id === holder.id) q.deleteMeta.run('lease');
+    },
+    async eventsAfter(afterId, limit) {
+      return (q.eventsAfter.all(afterId, limit) as { id: number; event: string }[]).map((r) => ({ id: r.id, event: JSON.parse(r.event) as NocEvent }));
     },
     async setMeta(key, value) {
       q.setMeta.run(key, JSON.stringify(value));
