@@ -91,6 +91,8 @@ export interface Watcher {
 /** The one-watcher lease: held this long, renewed well before it runs out. */
 const LEASE_TTL_MS = 60_000;
 const LEASE_RENEW_MS = 15_000;
+/** The status other processes read is saved at every round and at least this often. */
+const STATUS_EVERY_MS = 5_000;
 
 /** Another watcher runs on this store (the bot, or `pingops noc`). */
 export class WatcherBusyError extends Error {
@@ -158,6 +160,13 @@ export function createWatcher(deps: WatcherDeps): Watcher {
     const got = await store.claimLease(lease, now, LEASE_TTL_MS, staleHolder);
     if (!got.ok) throw new WatcherBusyError(got.holder);
     leaseRenewedAt = now;
+  };
+
+  let metaSavedAt = 0;
+  /** For `pingops noc status` and a read-only live view in another process. */
+  const saveStatus = (now: number) => {
+    metaSavedAt = now;
+    void store.setMeta('status', statusNow()).catch((err: unknown) => log.warn({ err }, 'could not save the watcher status'));
   };
 
   const isSilenced = (scope: ScopeKey, now: number) => silences.some((s) => s.until > now && covers(s, scope));
@@ -305,7 +314,7 @@ export function createWatcher(deps: WatcherDeps): Watcher {
     }
     if (round === 1 || round % 30 === 0) log.info({ round, plan: plan.summary, stretched: plan.stretched }, 'noc round');
     await persist();
-    void store.setMeta('status', statusNow()).catch((err: unknown) => log.warn({ err }, 'could not save the watcher status'));
+    saveStatus(now);
     deps.onRound?.(statusNow());
   };
 
@@ -471,6 +480,7 @@ export function createWatcher(deps: WatcherDeps): Watcher {
           break;
         }
       }
+      if (now - metaSavedAt >= STATUS_EVERY_MS) saveStatus(now);
       if (engine) {
         silences = silences.filter((s) => s.until > now);
         engine.tick(now);
