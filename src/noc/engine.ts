@@ -154,7 +154,15 @@ export class NocEngine {
    * One window of checks of a group (a sample that disagreed plus its confirmations).
    * Returns the clients to check again soon (left down when the group recovered).
    */
-  groupWindow(group: GroupKey, label: string, checked: readonly { facts: ClientFacts; verdict: Verdict; health: Health }[], available: number, now: number): number[] {
+  groupWindow(
+    group: GroupKey,
+    label: string,
+    checked: readonly { facts: ClientFacts; verdict: Verdict; health: Health }[],
+    available: number,
+    now: number,
+    /** Said on the incident if it opens (billing holds left out, ...). */
+    notes: readonly string[] = [],
+  ): number[] {
     const result = rollup(
       checked.map((x) => (x.facts.onHold ? 'unknown' : x.health)),
       this.settings,
@@ -173,7 +181,7 @@ export class NocEngine {
         const folded = [...this.open.values()].filter((i) => i.group === group && i.scope.startsWith('client:'));
         // Members of the client incidents it swallows carry on in the router's incident.
         for (const own of folded) for (const m of own.members) if (!members.some((x) => x.serviceId === m.serviceId)) members.push(m);
-        this.openIncident(group, null, label, now, members, []);
+        this.openIncident(group, null, label, now, members, [...notes]);
         for (const own of folded) {
           // Folded into the router's incident: no separate alert.
           this.open.delete(own.scope);

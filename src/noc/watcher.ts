@@ -396,7 +396,9 @@ export function createWatcher(deps: WatcherDeps): Watcher {
     bursts.delete(burst.group);
     if (!engine) return;
     const g = groups.get(burst.group);
-    const again = engine.groupWindow(burst.group, g?.label ?? burst.group, burst.results, g?.candidates.length ?? burst.results.length, now);
+    const holds = g ? g.clients.length - g.candidates.length : 0;
+    const notes = holds > 0 ? [`${holds} client${holds === 1 ? '' : 's'} on a billing hold, not counted`] : [];
+    const again = engine.groupWindow(burst.group, g?.label ?? burst.group, burst.results, g?.candidates.length ?? burst.results.length, now, notes);
     for (const serviceId of again) priority.push({ serviceId, why: 'recheck' });
     trimPriority();
   };

@@ -158,6 +158,14 @@ describe('NocEngine', () => {
     expect(d.incidents[0]?.notes).toEqual(['closed: no longer watched']);
   });
 
+  it('a router incident carries the notes it opened with (billing holds left out)', () => {
+    const e = fresh();
+    const checked = [1, 2, 3].map((id) => ({ facts: facts(id), verdict: 'no_internet' as const, health: 'down' as const }));
+    e.groupWindow('router:7', 'RB-7', checked, 10, 0, ['2 clients on a billing hold, not counted']);
+    const opened = e.drain().events[0];
+    expect(opened?.kind === 'opened' && opened.incident.notes).toEqual(['2 clients on a billing hold, not counted']);
+  });
+
   it('a budget warning is said once per change of what is stretched', () => {
     const e = fresh();
     e.budgetWarning(['all every 1 min: stretched to 2 min'], 'x', 0);
