@@ -10,7 +10,7 @@ import type { PingChecker } from '../core/ping-service.types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { healthOf, onBillingHold } from './classify.js';
-import { NocEngine, type ClientFacts } from './engine.js';
+import { NocEngine, type ClientFacts, type Drained } from './engine.js';
 import type { Outbox } from './outbox.js';
 import { planRound, type Plan } from './planner.js';
 import { pickSample } from './sampler.js';
@@ -172,16 +172,27 @@ export function createWatcher(deps: WatcherDeps): Watcher {
   const isSilenced = (scope: ScopeKey, now: number) => silences.some((s) => s.until > now && covers(s, scope));
   const poke = () => wake?.abort();
 
+  /** Changes not yet in the store, oldest first: a failed write is tried again, never dropped. */
+  const unsaved: Drained[] = [];
   const persist = () => {
     if (!engine) return persisting;
     const drained = engine.drain();
-    if (drained.tracks.size === 0 && drained.incidents.length === 0 && drained.events.length === 0) return persisting;
-    for (const e of drained.events) log.info({ event: e.kind, incident: 'incident' in e ? e.incident.id : undefined, scope: 'incident' in e ? e.incident.scope : 'scope' in e ? e.scope : undefined }, 'noc event');
+    if (drained.tracks.size > 0 || drained.incidents.length > 0 || drained.events.length > 0) {
+      for (const e of drained.events) log.info({ event: e.kind, incident: 'incident' in e ? e.incident.id : undefined, scope: 'incident' in e ? e.incident.scope : 'scope' in e ? e.scope : undefined }, 'noc event');
+      unsaved.push(drained);
+    }
+    if (unsaved.length === 0) return persisting;
     // Serialised: the outbox order is the order things happened.
     persisting = persisting
-      .then(() => store.commit(drained, clock.now()))
-      .then(() => deps.outbox?.kick())
-      .catch((err: unknown) => log.error({ err }, 'could not persist NOC state'));
+      .then(async () => {
+        while (unsaved.length > 0) {
+          const next = unsaved[0];
+          if (next) await store.commit(next, clock.now());
+          unsaved.shift();
+        }
+        deps.outbox?.kick();
+      })
+      .catch((err: unknown) => log.error({ err, waiting: unsaved.length }, 'could not persist NOC state; trying again'));
     return persisting;
   };
 

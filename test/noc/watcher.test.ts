@@ -190,6 +190,30 @@ describe('NOC watcher (virtual time, real PingService and SQLite store)', () => 
     await r.service.close();
   });
 
+  it('a store write that fails is tried again: the incident and its notification are not lost', async () => {
+    const r = rig((id, t) => (id === 7 && t >= MIN ? 'no_internet' : 'stable'));
+    const db = openDatabase(':memory:', MIGRATIONS, logger);
+    const real = createSqliteNocStore(db);
+    let failures = 0;
+    const store = {
+      ...real,
+      commit: async (...args: Parameters<typeof real.commit>) => {
+        if (args[0].events.length > 0 && failures++ < 2) throw new Error('disk I/O error');
+        return real.commit(...args);
+      },
+    };
+    const outbox = createOutbox({ store, clock: r.clock, logger, notifier: { deliver: async (event, id) => void r.delivered.push({ id, event }) } });
+    const watcher = createWatcher({ checker: r.service, inventory: { list: async () => CLIENTS }, store, outbox, clock: r.clock, logger, settings: SETTINGS, ratePerMin: 100 });
+    await store.addWatch({ kind: 'client', ref: 7, intervalMs: MIN, channel: null }, r.clock.now());
+    await watcher.start();
+    await r.clock.advance(5 * MIN);
+    expect(failures).toBeGreaterThanOrEqual(2);
+    expect(kinds(r.delivered)).toEqual(['opened client:7']);
+    expect((await real.incidents({ openOnly: true, limit: 10 })).map((i) => i.scope)).toEqual(['client:7']);
+    await stopAll({ db, outbox, watcher });
+    await r.service.close();
+  });
+
   it('a silence holds back new alerts for its scope; tracking goes on', async () => {
     const r = rig(routerTwoDown(2 * MIN, 10 * MIN));
     const parts = r.open(':memory:');
