@@ -1,4 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +17,21 @@ export const CLI = ['bin/pingops.js'] as const;
 const INHERITED = ['PATH', 'HOME', 'TMPDIR', 'TMP', 'TEMP', 'SYSTEMROOT', 'LANG'];
 
 let spawnedStores = 0;
+let storeDir: string | null = null;
+// Registered while the importing test file is collected, so it runs after that file.
+afterAll(() => {
+  if (storeDir) rmSync(storeDir, { recursive: true, force: true });
+  storeDir = null;
+});
+
+/** One temporary folder per test file for the spawned programs' stores, removed after the file. */
+function storeFolder(): string {
+  if (!storeDir) {
+    const dir = mkdtempSync(join(tmpdir(), 'pingops-test-'));
+    storeDir = dir;
+  }
+  return storeDir;
+}
 
 /**
  * A scrubbed environment for a spawned pingops: no chat tokens, a fast simulator, a free HTTP
@@ -31,7 +48,7 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Nod
       PORT: '0',
       LOCALE: 'en',
       // Never the checkout's ./data: each spawned program gets its own store.
-      PINGOPS_DB: join(tmpdir(), `pingops-test-${process.pid}-${++spawnedStores}.db`),
+      PINGOPS_DB: join(storeFolder(), `store-${++spawnedStores}.db`),
       // A developer's .env in the checkout must not leak tokens or settings into the test.
       DOTENV_CONFIG_PATH: fileURLToPath(new URL('./no-such-dotenv', import.meta.url)),
       DOTENV_CONFIG_QUIET: 'true',
