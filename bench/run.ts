@@ -147,6 +147,11 @@ async function main() {
     console.log('\n6. Store: SQLite writes per check on a file in WAL mode (insert, root card, status message, task id, polling, verdict, notification x2, delivered)');
     console.table([benchStore(5000)]);
   }
+  if (only === 'noc') {
+    const { benchNoc } = await import('./noc.js');
+    console.log('\n4. NOC watcher: three simulated hours, 2,000 clients on 40 routers, `all` watched, 100 req/min at 50 %; runs with different outage times');
+    await benchNoc(Number(process.argv[3] ?? 5));
+  }
   if (!only || only === 'slack') {
     const { benchSlackAck } = await import('./slack-ack.js');
     console.log('\n7. Slack: slash-command ack latency under 50 concurrent commands (goal: p99 < 100 ms)');

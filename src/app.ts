@@ -6,6 +6,7 @@ import type { Directory } from './directory/types.js';
 import { createPingApi } from './pingapi/http-client.js';
 import { createWispHubApi } from './pingapi/wisphub/wisphub-client.js';
 import type { PingApi } from './core/ping-api.js';
+import { createOutageScript } from './sim/outages.js';
 import { startSimulator } from './sim/server.js';
 import { systemClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
@@ -83,6 +84,7 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
       // WispHub always wants its key: the simulator makes one up.
       auth: dialect === 'wisphub' ? 'key' : config.sim.auth,
       speed: config.sim.speed,
+      ...(config.sim.outages.length > 0 ? { outages: createOutageScript(config.sim.outages, clock.now()) } : {}),
       logger: logger.child({ component: 'sim' }),
     });
     apiUrl = sim.url;

@@ -1,5 +1,8 @@
+import { parseNocArgs, type NocCliCommand } from './noc/cli-args.js';
+
 /** What the command line asked for. */
 export type CliCommand =
+  | NocCliCommand
   | { kind: 'check'; target: string; packets: number | null; json: boolean; fresh: boolean }
   | { kind: 'history'; target: string; json: boolean }
   | { kind: 'audit'; sinceMs: number; json: boolean }
@@ -27,6 +30,9 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       return parseHistory(rest);
     case 'audit':
       return parseAudit(rest);
+    case 'watch':
+    case 'noc':
+      return parseNocArgs(command, rest);
     case 'sim':
       return parseSim(rest);
     default:

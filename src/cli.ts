@@ -29,6 +29,18 @@ const USAGE = `Usage:
   pingops audit [--since 24h] [--json]
       Every check asked for in that window (30m, 24h, 7d): who asked for which
       client, where, and the outcome.
+  pingops watch add <client|router:N|zone:N|all> [every 5m]
+  pingops watch remove <client|router:N|zone:N|all>
+  pingops watch list
+  pingops watch silence <client:N|router:N|zone:N|all> <duration> [reason]
+      The NOC watch list, kept in the store (PINGOPS_DB); a running bot picks changes up
+      within one interval.
+  pingops noc status
+      What the running watcher sweeps, its budget, open incidents.
+  pingops noc [--demo]
+      Runs the watcher in the terminal: groups, open incidents, the event log.
+      --demo: on the simulator, a two-minute script (a router falls and comes back,
+      a client flaps, a suspended client stays quiet).
   pingops sim [--port N] [--dialect v1|plain|wisphub]
       Runs the built-in Ping API simulator alone (SIM_DIALECT, SIM_SHAPE, SIM_AUTH, SIM_SPEED apply):
       v1 the documented middleware, plain the middleware's code today, wisphub WispHub's own API.
@@ -162,6 +174,10 @@ async function cli(argv: string[]): Promise<number> {
   }
 
   if (cmd.kind === 'history' || cmd.kind === 'audit') return readStore(cmd, config, logger);
+  if (cmd.kind !== 'check') {
+    const { runNocCommand } = await import('./noc/cli.js');
+    return runNocCommand(cmd, config, logger);
+  }
 
   const core = await createCore(config, logger);
   try {

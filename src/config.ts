@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import type { Locale } from './present/locale.js';
+import { parseDuration } from './noc/duration.js';
+import type { NocSettings } from './noc/types.js';
+import { parseOutages, type OutageRule } from './sim/outages.js';
 import { Secret } from './util/secret.js';
 
 /** The prefixes we own: a variable with one of them that we do not know is a typo, and fails. */
-const OWNED_PREFIXES = ['PING_', 'PINGOPS_', 'WISPHUB_', 'SLACK_', 'DISCORD_', 'SIM_'];
+const OWNED_PREFIXES = ['PING_', 'PINGOPS_', 'WISPHUB_', 'SLACK_', 'DISCORD_', 'SIM_', 'NOC_'];
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const str = () => z.preprocess(emptyToUndefined, z.string().optional());
@@ -30,6 +33,16 @@ const bool = (def: boolean) =>
   z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0', 'yes', 'no']).default(def ? 'true' : 'false')).transform((v) =>
     ['true', '1', 'yes'].includes(v),
   );
+
+const duration = (def: string) =>
+  z.preprocess(emptyToUndefined, z.string().default(def)).transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === null) {
+      ctx.addIssue({ code: 'custom', message: 'a duration such as 30s, 5m or 1h' });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 const schema = z.object({
   PING_API_URL: url(),
@@ -77,6 +90,27 @@ const schema = z.object({
   PINGOPS_ALLOWED_CHANNELS: idList(),
   PINGOPS_ADMINS: idList(),
   PINGOPS_USER_RATE_PER_MIN: int(6, 1, 10_000),
+  SIM_OUTAGES: z.preprocess(emptyToUndefined, z.string().default('')).transform((v, ctx) => {
+    const parsed = parseOutages(v);
+    if (!parsed.ok) {
+      ctx.addIssue({ code: 'custom', message: `outage rules such as router:42@20s+60s (${parsed.error})` });
+      return z.NEVER;
+    }
+    return parsed.rules;
+  }),
+  NOC_INTERVAL: duration('5m'),
+  NOC_BUDGET_PCT: int(50, 1, 100),
+  NOC_SAMPLE: int(1, 1, 50),
+  NOC_CONFIRM: int(5, 0, 50),
+  NOC_ROLLUP_PCT: int(50, 1, 100),
+  NOC_ROLLUP_MIN: int(3, 1, 100),
+  NOC_DOWN_AFTER: int(2, 1, 10),
+  NOC_UP_AFTER: int(2, 1, 10),
+  NOC_QUICK_CONFIRM: duration('30s'),
+  NOC_REPEAT: duration('1h'),
+  NOC_FLAP_WINDOW: duration('1h'),
+  NOC_FLAP_CHANGES: int(4, 2, 100),
+  NOC_ROUND_MIN: duration('1m'),
 });
 
 export type PingApiAuth =
@@ -133,7 +167,9 @@ export interface Config {
     apiUrl: string | null;
     threads: boolean;
   };
-  sim: { dialect: SimDialect; shape: 'envelope' | 'status'; auth: 'none' | 'key' | 'jwt'; port: number; speed: number };
+  sim: { dialect: SimDialect; shape: 'envelope' | 'status'; auth: 'none' | 'key' | 'jwt'; port: number; speed: number; outages: OutageRule[] };
+  /** The NOC watcher (NOC_*), durations in milliseconds. */
+  noc: NocSettings;
   /** The SQLite store: a file path (created on first start) or `:memory:`; checks older than `retentionDays` are pruned daily. */
   store: { path: string; retentionDays: number };
   /** Who may use pingops where: empty `allowedChannels` is everywhere; admins may cancel anyone's check. */
@@ -264,7 +300,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     slack,
     discord,
-    sim: { dialect: e.SIM_DIALECT, shape: e.SIM_SHAPE, auth: e.SIM_AUTH, port: e.SIM_PORT, speed: e.SIM_SPEED },
+    sim: { dialect: e.SIM_DIALECT, shape: e.SIM_SHAPE, auth: e.SIM_AUTH, port: e.SIM_PORT, speed: e.SIM_SPEED, outages: e.SIM_OUTAGES },
+    noc: {
+      intervalMs: e.NOC_INTERVAL,
+      budgetPct: e.NOC_BUDGET_PCT,
+      sample: e.NOC_SAMPLE,
+      confirm: e.NOC_CONFIRM,
+      rollupPct: e.NOC_ROLLUP_PCT,
+      rollupMin: e.NOC_ROLLUP_MIN,
+      downAfter: e.NOC_DOWN_AFTER,
+      upAfter: e.NOC_UP_AFTER,
+      quickConfirmMs: e.NOC_QUICK_CONFIRM,
+      repeatMs: e.NOC_REPEAT,
+      flapWindowMs: e.NOC_FLAP_WINDOW,
+      flapChanges: e.NOC_FLAP_CHANGES,
+      roundMinMs: e.NOC_ROUND_MIN,
+    },
     store: { path: e.PINGOPS_DB, retentionDays: e.PINGOPS_RETENTION_DAYS },
     access: { allowedChannels: e.PINGOPS_ALLOWED_CHANNELS, admins: e.PINGOPS_ADMINS, userRatePerMin: e.PINGOPS_USER_RATE_PER_MIN },
   });

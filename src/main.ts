@@ -8,6 +8,11 @@ import { runShell } from './adapters/shell/shell.js';
 import { createHttpServer } from './http/server.js';
 import { systemClock } from './util/clock.js';
 import { createLogger, type Logger } from './util/logger.js';
+import { renderNocMetrics } from './noc/metrics.js';
+import { describeEvent } from './noc/present.js';
+import { startNoc } from './noc/start.js';
+import { WatcherBusyError, type WatcherStatus } from './noc/watcher.js';
+import { openStore } from './store/open-store.js';
 
 /** How long checks in flight may take to finish their messages on shutdown. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -37,10 +42,42 @@ async function main(): Promise<number> {
   const clock = systemClock;
   const core = await createCore(config, logger, clock);
   core.warmUp();
+  // The NOC watcher: its events go to the log and, at the shell, to the screen (chat in the next issue).
+  const db = openStore(config, logger);
+  let printNotice: ((text: string) => void) | null = null;
+  let lastPlan = '';
+  // What the budget buys, said when it changes (the rate in it moves every round).
+  const announcePlan = (s: WatcherStatus) => {
+    const plan = s.summary.replace(/ at \d+ req\/min.*$/, '');
+    if (s.watches.length === 0 || plan === lastPlan) return;
+    lastPlan = plan;
+    logger.info({ component: 'noc', plan: s.summary, stretched: s.stretched }, 'noc plan');
+    printNotice?.(`plan: ${s.summary}${s.stretched.length > 0 ? ` (stretched: ${s.stretched.join('; ')})` : ''}`);
+  };
+  // One watcher per store: when another process (a second bot, `pingops noc`) has it, chat still runs.
+  const noc = await startNoc({
+    config,
+    core,
+    db,
+    clock,
+    logger,
+    onRound: (s) => announcePlan(s),
+    notifier: {
+      async deliver(event, outboxId) {
+        const text = describeEvent(event);
+        logger.info({ component: 'noc-notify', outboxId, event: event.kind, incident: 'incident' in event ? event.incident.id : undefined }, text);
+        printNotice?.(text);
+      },
+    },
+  }).catch((err: unknown) => {
+    if (!(err instanceof WatcherBusyError)) throw err;
+    logger.error({ err: err.message }, 'NOC watcher not started: another pingops watcher runs on this store');
+    return null;
+  });
   const http = createHttpServer(logger.child({ component: 'http' }));
   http.mount('/metrics', (req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : core.metrics.render(core.service.inFlight));
+    res.end(req.method === 'HEAD' ? undefined : core.metrics.render(core.service.inFlight) + (noc ? renderNocMetrics(noc.watcher.status()) : ''));
   });
   const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, store: core.store, clock, logger, http };
 
@@ -73,7 +110,9 @@ async function main(): Promise<number> {
     http.setDraining();
     const grace = new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref());
     await Promise.race([Promise.all(surfaces.map((s) => s.stop().catch((err: unknown) => logger.error({ err, surface: s.name }, 'stop failed')))), grace]);
+    await noc?.stop();
     await core.close();
+    db.close();
     await http.close();
     logger.flush?.();
   };
@@ -89,6 +128,9 @@ async function main(): Promise<number> {
     }
     startReadiness();
     const shell = runShell(deps, { input: process.stdin, output: process.stdout, interactive });
+    printNotice = (text) => shell.notice(text);
+    lastPlan = '';
+    if (noc) announcePlan(noc.watcher.status());
     // SIGTERM (a deploy, a supervisor) lets checks in flight finish, for SHUTDOWN_GRACE_MS at
     // most, then cancels what is left (their cards say so). SIGINT (Ctrl+C) means stop now.
     let reason = 'end of input';

@@ -42,6 +42,16 @@ describe('config', () => {
     expect(problems({ PINGOPS_ALLOWED_CHANNELS: '<#C1>' })[0]).toContain('PINGOPS_ALLOWED_CHANNELS: expected');
   });
 
+  it('reads the NOC settings, durations included, with the documented defaults', () => {
+    expect(loadConfig({}).noc).toEqual({
+      intervalMs: 300_000, budgetPct: 50, sample: 1, confirm: 5, rollupPct: 50, rollupMin: 3, downAfter: 2, upAfter: 2,
+      quickConfirmMs: 30_000, repeatMs: 3_600_000, flapWindowMs: 3_600_000, flapChanges: 4, roundMinMs: 60_000,
+    });
+    const c = loadConfig({ NOC_INTERVAL: '90s', NOC_QUICK_CONFIRM: '500ms', NOC_REPEAT: '2h', SIM_OUTAGES: 'router:91@20s+60s' });
+    expect([c.noc.intervalMs, c.noc.quickConfirmMs, c.noc.repeatMs]).toEqual([90_000, 500, 7_200_000]);
+    expect(c.sim.outages).toEqual([{ target: { kind: 'router', id: 91 }, fromMs: 20_000, forMs: 60_000, flapMs: null }]);
+  });
+
   it('treats empty values as unset, as in a copied .env.example', () => {
     const c = loadConfig({ PING_API_URL: '', SLACK_BOT_TOKEN: '', PING_PACKETS: ' ', LOCALE: '' });
     expect(c.pingApi.url).toBeNull();
@@ -50,6 +60,10 @@ describe('config', () => {
   });
 
   it.each([
+    [{ NOC_INTERVAL: '5 minutes' }, 'NOC_INTERVAL: expected a duration such as 30s, 5m or 1h'],
+    [{ NOC_BUDGET_PCT: '120' }, 'NOC_BUDGET_PCT: expected a number of at most 100'],
+    [{ NOC_SAMPLES: '2' }, 'NOC_SAMPLES: unknown setting'],
+    [{ SIM_OUTAGES: 'router:1@soon+1m' }, 'SIM_OUTAGES: expected outage rules such as router:42@20s+60s'],
     [{ PING_PACKETS: 'four' }, 'PING_PACKETS: expected a whole number'],
     [{ PING_PACKETS: '4.5' }, 'PING_PACKETS: expected a whole number'],
     [{ SIM_SPEED: 'fast' }, 'SIM_SPEED: expected a number'],

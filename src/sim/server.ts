@@ -39,6 +39,7 @@ import {
   toWispHubClient,
   type WireClient,
 } from './clients.js';
+import type { OutageScript } from './outages.js';
 import { scenarioFor } from './scenarios.js';
 import { buildWispHubResult, failureReasonOf, verdictFromWispHubTask, wispHubTaskAt, type WispHubTimeline } from './wisphub.js';
 
@@ -68,6 +69,8 @@ export interface SimulatorOptions {
   /** Time factor: 10 makes tasks finish ten times sooner. Default 1. */
   speed?: number;
   clock?: Clock;
+  /** Scripted outages (SIM_OUTAGES): they replace a client's own scenario while they hold. */
+  outages?: OutageScript;
   /** Randomness for task durations and packet outcomes (not for clients or scenarios, which are fixed per id). */
   random?: () => number;
   logger: Logger;
@@ -229,8 +232,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const stats: SimulatorStats = { tasksCreated: 0, polls: 0, requests: 0 };
 
   const createTask = (serviceId: number, packets: number): Reply => {
-    const scenario = scenarioFor(serviceId);
     const client = simClient(serviceId, simDate(clock.now()));
+    const scenario = scenarioFor(serviceId) && (opts.outages?.scenarioAt(serviceId, client?.zone_id ?? null, clock.now()) ?? scenarioFor(serviceId));
     if (scenario === null || client === null) {
       if (dialect === 'plain') return { status: 400, body: { detail: 'Ping failed. No se pudo obtener el task_id.' } };
       if (dialect === 'wisphub') return { status: 404, body: { detail: 'No encontrado.' } };

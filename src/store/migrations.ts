@@ -1,4 +1,5 @@
 import type { Migration } from './database.js';
+import { NOC_MIGRATION } from './noc-store.js';
 
 /**
  * Every schema step of the store, oldest first. Append only: a released migration never
@@ -39,6 +40,8 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX checks_open ON checks (surface, started_at) WHERE delivered = 0;
     `,
   },
+  // Issue 10: the NOC watcher (watch list, silences, trackers, incidents, outbox)
+  NOC_MIGRATION,
   {
     // The learning poll schedule: one task-duration model per provider, packet count and router.
     id: '0003-duration-models',

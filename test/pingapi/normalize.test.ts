@@ -255,6 +255,9 @@ describe('normalizeClient', () => {
       outstandingBalance: 15000.5,
       planPrice: null,
       technicianId: null,
+      router: null,
+      sector: null,
+      zoneName: null,
       cutOffDate: '2026-03-01',
     });
   });

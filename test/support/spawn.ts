@@ -1,4 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { afterAll } from 'vitest';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The checkout the programs run from (tsx and the sources are resolved from here). */
@@ -11,6 +15,23 @@ export const CLI = ['bin/pingops.js'] as const;
 
 // Only what Node itself needs; every PING_/SLACK_/DISCORD_/SIM_ setting comes from the test.
 const INHERITED = ['PATH', 'HOME', 'TMPDIR', 'TMP', 'TEMP', 'SYSTEMROOT', 'LANG'];
+
+let spawnedStores = 0;
+let storeDir: string | null = null;
+// Registered while the importing test file is collected, so it runs after that file.
+afterAll(() => {
+  if (storeDir) rmSync(storeDir, { recursive: true, force: true });
+  storeDir = null;
+});
+
+/** One temporary folder per test file for the spawned programs' stores, removed after the file. */
+function storeFolder(): string {
+  if (!storeDir) {
+    const dir = mkdtempSync(join(tmpdir(), 'pingops-test-'));
+    storeDir = dir;
+  }
+  return storeDir;
+}
 
 /**
  * A scrubbed environment for a spawned pingops: no chat tokens, a fast simulator, a free HTTP
@@ -26,8 +47,8 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Nod
       PING_INITIAL_DELAY_MS: '0',
       PORT: '0',
       LOCALE: 'en',
-      // Nothing is written into the checkout; restart tests pass a temp file.
-      PINGOPS_DB: ':memory:',
+      // Never the checkout's ./data: each spawned program gets its own store.
+      PINGOPS_DB: join(storeFolder(), `store-${++spawnedStores}.db`),
       // A developer's .env in the checkout must not leak tokens or settings into the test.
       DOTENV_CONFIG_PATH: fileURLToPath(new URL('./no-such-dotenv', import.meta.url)),
       DOTENV_CONFIG_QUIET: 'true',

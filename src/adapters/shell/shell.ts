@@ -184,5 +184,9 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
     close: () => rl.close(),
     /** Ends input as /quit does: checks in flight are cancelled and show a cancelled card. */
     stop,
+    /** Prints a line from elsewhere (NOC incident events) above the live status lines. */
+    notice: (text: string) => {
+      if (!closed) say(sanitizeTerminal(`NOC ${text}`));
+    },
   };
 }

@@ -1,0 +1,75 @@
+import { parseDuration } from './duration.js';
+import { parseScope, type ScopeKey, type WatchKind } from './types.js';
+
+export interface WatchTarget {
+  kind: WatchKind;
+  ref: number | null;
+}
+
+/** What `pingops watch ...` and `pingops noc ...` asked for. */
+export type NocCliCommand =
+  | { kind: 'watch_add'; target: WatchTarget; intervalMs: number | null }
+  | { kind: 'watch_remove'; target: WatchTarget }
+  | { kind: 'watch_list' }
+  | { kind: 'watch_silence'; scope: ScopeKey | 'all'; durationMs: number; reason: string | null }
+  | { kind: 'noc_status' }
+  | { kind: 'noc'; demo: boolean };
+
+type Parsed = NocCliCommand | { kind: 'usage_error'; message: string };
+
+/** `all`, `1001`, `client:1001`, `router:3`, `zone:2`. */
+export function parseWatchTarget(text: string): WatchTarget | null {
+  if (text.trim().toLowerCase() === 'all') return { kind: 'all', ref: null };
+  const scope = parseScope(text);
+  if (!scope) return null;
+  const [kind, ref] = scope.split(':') as [WatchKind, string];
+  return { kind, ref: Number(ref) };
+}
+
+const TARGET_HELP = 'a target: a client id (1001, client:1001), router:N, zone:N or all';
+
+/** Parses the words after `watch` or `noc`. */
+export function parseNocArgs(command: 'watch' | 'noc', args: readonly string[]): Parsed {
+  const [sub, ...rest] = args;
+  if (command === 'noc') {
+    if (sub === undefined) return { kind: 'noc', demo: false };
+    if (sub === '--demo' && rest.length === 0) return { kind: 'noc', demo: true };
+    if (sub === 'status' && rest.length === 0) return { kind: 'noc_status' };
+    return { kind: 'usage_error', message: `noc takes status or --demo, not "${String(sub).slice(0, 40)}"` };
+  }
+  switch (sub) {
+    case 'add': {
+      const words = [...rest];
+      let intervalMs: number | null = null;
+      const at = words.findIndex((w) => w === 'every' || w === '--every' || w.startsWith('--every='));
+      if (at >= 0) {
+        const w = words[at] ?? '';
+        const value = w.includes('=') ? w.slice(w.indexOf('=') + 1) : words[at + 1];
+        intervalMs = value === undefined ? null : parseDuration(value);
+        if (intervalMs === null) return { kind: 'usage_error', message: 'every takes a duration such as 30s, 5m or 1h' };
+        words.splice(at, w.includes('=') ? 1 : 2);
+      }
+      if (words.length !== 1) return { kind: 'usage_error', message: `watch add needs ${TARGET_HELP}` };
+      const target = parseWatchTarget(words[0] ?? '');
+      if (!target) return { kind: 'usage_error', message: `watch add needs ${TARGET_HELP}` };
+      return { kind: 'watch_add', target, intervalMs };
+    }
+    case 'remove': {
+      const target = rest.length === 1 ? parseWatchTarget(rest[0] ?? '') : null;
+      if (!target) return { kind: 'usage_error', message: `watch remove needs ${TARGET_HELP}` };
+      return { kind: 'watch_remove', target };
+    }
+    case 'list':
+      return rest.length === 0 ? { kind: 'watch_list' } : { kind: 'usage_error', message: 'watch list takes no arguments' };
+    case 'silence': {
+      const [scopeText = '', durationText = '', ...reason] = rest;
+      const scope = scopeText.trim().toLowerCase() === 'all' ? 'all' : parseScope(scopeText);
+      const durationMs = parseDuration(durationText);
+      if (!scope || durationMs === null) return { kind: 'usage_error', message: 'watch silence needs a scope (client:N, router:N, zone:N or all) and a duration such as 2h' };
+      const text = reason.join(' ').trim();
+      return { kind: 'watch_silence', scope, durationMs, reason: text === '' ? null : text.slice(0, 200) };
+    }
+    default:
+      return { kind: 'usage_error', message: 'watch takes add, remove, list or silence' };
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * `pingops watch add|remove|list|silence`, `pingops noc status` and `pingops noc [--demo]`.
+ * The watch list lives in the store (PINGOPS_DB): a bot running on the same file picks a
+ * change up at its next round, within one interval.
+ */
+import { createCore } from '../app.js';
+import type { Config } from '../config.js';
+import { createNocView } from '../adapters/shell/noc-view.js';
+import { parseOutages } from '../sim/outages.js';
+import { openStore } from '../store/open-store.js';
+import { createSqliteNocStore } from '../store/noc-store.js';
+import { systemClock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { NocCliCommand } from './cli-args.js';
+import { formatDuration } from './duration.js';
+import { describeEvent, describeStatus } from './present.js';
+import { startNoc } from './start.js';
+import type { NocSettings, WatchKind } from './types.js';
+import { WatcherBusyError, type WatcherStatus } from './watcher.js';
+import type { Db } from '../store/database.js';
+import type { NocView } from '../adapters/shell/noc-view.js';
+
+const label = (kind: WatchKind, ref: number | null) => (kind === 'all' ? 'all' : `${kind}:${ref}`);
+
+/** The demo: two routers and two clients of the simulator, a script that plays in about two minutes. */
+export const DEMO = {
+  outages: 'router:91@20s+60s,client:1006@10s+120s~20s',
+  watches: [
+    { kind: 'router', ref: 91 },
+    { kind: 'router', ref: 82 },
+    { kind: 'client', ref: 1006 },
+    { kind: 'client', ref: 1003 },
+  ] as { kind: WatchKind; ref: number }[],
+  settings: {
+    intervalMs: 20_000,
+    roundMinMs: 10_000,
+    quickConfirmMs: 5_000,
+    repeatMs: 60_000,
+    flapWindowMs: 120_000,
+  } satisfies Partial<NocSettings>,
+  durationMs: 120_000,
+  ratePerMin: 600,
+  speed: 2,
+};
+
+export async function runNocCommand(cmd: NocCliCommand, config: Config, logger: Logger, out: NodeJS.WriteStream = process.stdout): Promise<number> {
+  if (cmd.kind === 'noc') return runLive(cmd.demo, config, logger, out);
+  const db = openStore(config, logger);
+  try {
+    const store = createSqliteNocStore(db);
+    const now = Date.now();
+    switch (cmd.kind) {
+      case 'watch_add': {
+        const e = await store.addWatch({ kind: cmd.target.kind, ref: cmd.target.ref, intervalMs: cmd.intervalMs ?? config.noc.intervalMs, channel: null }, now);
+        out.write(`Watching ${label(e.kind, e.ref)} every ${formatDuration(e.intervalMs)} (a running bot picks it up within one interval).\n`);
+        return 0;
+      }
+      case 'watch_remove': {
+        const removed = await store.removeWatch(cmd.target.kind, cmd.target.ref);
+        out.write(removed ? `No longer watching ${label(cmd.target.kind, cmd.target.ref)}.\n` : `${label(cmd.target.kind, cmd.target.ref)} was not watched.\n`);
+        return removed ? 0 : 3;
+      }
+      case 'watch_list': {
+        const list = await store.listWatches();
+        if (list.length === 0) out.write('Watching nothing. Add with: npx pingops watch add <client|router:N|zone:N|all> [every 5m]\n');
+        for (const w of list) out.write(`${label(w.kind, w.ref)} every ${formatDuration(w.intervalMs)}\n`);
+        for (const s of await store.silences(now)) out.write(`silenced: ${s.scope} until ${new Date(s.until).toISOString()}${s.reason ? ` (${s.reason})` : ''}\n`);
+        return 0;
+      }
+      case 'watch_silence': {
+        await store.addSilence({ scope: cmd.scope, until: now + cmd.durationMs, reason: cmd.reason, createdAt: now });
+        out.write(`Silenced ${cmd.scope} for ${formatDuration(cmd.durationMs)}: no new alerts; tracking goes on, and an incident alerted before still gets its recovery.\n`);
+        return 0;
+      }
+      case 'noc_status': {
+        const status = (await store.getMeta('status')) as WatcherStatus | null;
+        if (!status) {
+          out.write('The watcher has not run on this store yet (start the bot with `npm start`, or try `npx pingops noc --demo`).\n');
+          const list = await store.listWatches();
+          for (const w of list) out.write(`  watching ${label(w.kind, w.ref)} every ${formatDuration(w.intervalMs)}\n`);
+          return 0;
+        }
+        // The running watcher's view at its last round; incidents and silences as they are now.
+        const live: WatcherStatus = { ...status, open: await store.incidents({ openOnly: true, limit: 100 }), silences: await store.silences(now), watches: await store.listWatches() };
+        const age = now - status.at;
+        if (age > Math.max(2 * status.plannedRoundMs, 120_000)) out.write(`(the watcher was last seen ${formatDuration(age)} ago: is the bot running?)\n`);
+        out.write(`${describeStatus(live, now)}\n`);
+        return 0;
+      }
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** `pingops noc [--demo]`: the watcher in the terminal, until Ctrl+C (the demo ends by itself). */
+async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.WriteStream): Promise<number> {
+  let config = base;
+  if (demo) {
+    const outages = parseOutages(DEMO.outages);
+    if (!outages.ok) throw new Error(outages.error);
+    // The demo always runs on the simulator, in memory, with short durations.
+    config = {
+      ...base,
+      pingApi: { ...base.pingApi, url: null, ratePerMin: DEMO.ratePerMin },
+      sim: { ...base.sim, outages: outages.rules, speed: DEMO.speed },
+      noc: { ...base.noc, ...DEMO.settings },
+      store: { ...base.store, path: ':memory:' },
+    };
+  }
+  const clock = systemClock;
+  const core = await createCore(config, logger, clock);
+  const db = openStore(config, logger);
+  const view = createNocView(out, Boolean(out.isTTY));
+  if (demo) {
+    const store = createSqliteNocStore(db);
+    for (const w of DEMO.watches) await store.addWatch({ kind: w.kind, ref: w.ref, intervalMs: config.noc.intervalMs, channel: null }, clock.now());
+    view.event(
+      `demo: router 91 (RB-9.1) loses its uplink at 0:20 for a minute, client 1006 flaps from 0:10, client 1003 is suspended (stays quiet); ends after ${formatDuration(DEMO.durationMs)}`,
+    );
+  }
+  const noc = await startNoc({
+    config,
+    core,
+    db,
+    clock,
+    logger,
+    notifier: { deliver: async (e) => view.event(describeEvent(e)) },
+    onRound: (s) => view.status(s),
+  }).catch((err: unknown) => {
+    if (err instanceof WatcherBusyError) return null;
+    throw err;
+  });
+  if (!noc) {
+    // The bot already watches this store: show its view (read from the store) instead of a second watcher.
+    view.event(`the bot (pid ${(await readHolder(db)) ?? '?'}) runs the watcher on this store: following it read-only`);
+    await core.close();
+    await followStore(db, view);
+    db.close();
+    return 0;
+  }
+  const refresh = setInterval(() => view.status(noc.watcher.status()), 1000);
+  await new Promise<void>((resolve) => {
+    const timer = demo ? setTimeout(resolve, DEMO.durationMs) : null;
+    for (const sig of ['SIGTERM', 'SIGINT'] as const)
+      process.once(sig, () => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      });
+  });
+  clearInterval(refresh);
+  await noc.stop();
+  view.status(noc.watcher.status());
+  view.close();
+  await core.close();
+  db.close();
+  return 0;
+}
+
+async function readHolder(db: Db): Promise<number | null> {
+  const lease = (await createSqliteNocStore(db).getMeta('lease')) as { pid?: number } | null;
+  return lease?.pid ?? null;
+}
+
+/** The read-only live view: the running watcher's status and the outbox's events, every 2 s, until Ctrl+C. */
+async function followStore(db: Db, view: NocView): Promise<void> {
+  const store = createSqliteNocStore(db);
+  let lastId = 0;
+  let first = true;
+  const poll = async () => {
+    const seen: { id: number; line: string }[] = [];
+    for (;;) {
+      const page = await store.eventsAfter(lastId, 500);
+      if (page.length === 0) break;
+      for (const e of page) seen.push({ id: e.id, line: describeEvent(e.event) });
+      lastId = page.at(-1)?.id ?? lastId;
+    }
+    // On the first read, only the newest few: the history can be a week long.
+    for (const e of first ? seen.slice(-10) : seen) view.event(e.line);
+    first = false;
+    const status = (await store.getMeta('status')) as WatcherStatus | null;
+    if (status) view.status({ ...status, open: await store.incidents({ openOnly: true, limit: 100 }), silences: await store.silences(Date.now()), watches: await store.listWatches() });
+  };
+  let stop = false;
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => (stop = true));
+  while (!stop) {
+    await poll();
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  view.close();
+}

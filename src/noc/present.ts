@@ -1,0 +1,76 @@
+/**
+ * Plain-text words for NOC events and status (terminal and logs). Outside text (names,
+ * falla_general descriptions) is left as is: each surface escapes it for its destination.
+ */
+import { formatDuration } from './duration.js';
+import { tally } from './engine.js';
+import type { Incident, NocEvent } from './types.js';
+import type { WatcherStatus } from './watcher.js';
+
+export const clockTime = (at: number): string => new Date(at).toTimeString().slice(0, 8);
+
+function counts(i: Incident): string {
+  const { down, checked } = tally(i);
+  return checked > 0 ? `${down} of ${checked} checked down` : 'no checks yet';
+}
+
+function notes(i: Incident): string {
+  return i.notes.length > 0 ? ` · ${i.notes.join(' · ')}` : '';
+}
+
+/** One line per event, e.g. `10:42:05 DOWN #12 RB-4.1 (Zona 4): 6 of 6 checked down`. */
+export function describeEvent(e: NocEvent): string {
+  const t = clockTime(e.at);
+  switch (e.kind) {
+    case 'opened':
+      return `${t} DOWN #${e.incident.id} ${e.incident.label}: ${counts(e.incident)}${notes(e.incident)}`;
+    case 'members_changed': {
+      const parts = [...e.down.map((id) => `${id} down`), ...e.back.map((id) => `${id} back`)];
+      return `${t} UPDATE #${e.incident.id} ${e.incident.label}: ${counts(e.incident)}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}${notes(e.incident)}`;
+    }
+    case 'acked':
+      return `${t} ACK #${e.incident.id} ${e.incident.label} by ${e.by}`;
+    case 'reminder':
+      return `${t} STILL DOWN #${e.incident.id} ${e.incident.label} for ${formatDuration(e.at - e.incident.openedAt)}, not acked: ${counts(e.incident)}`;
+    case 'resolved':
+      return `${t} BACK #${e.incident.id} ${e.incident.label} after ${formatDuration(e.durationMs)}`;
+    case 'flapping':
+      return `${t} FLAPPING ${e.label}: ${e.changes} changes within ${formatDuration(e.windowMs)}; quiet until it settles for ${formatDuration(e.windowMs)}`;
+    case 'budget_warning':
+      return `${t} BUDGET ${e.message}${e.stretched.length > 0 ? `: ${e.stretched.join('; ')}` : ''}`;
+  }
+}
+
+/** `pingops noc status` and the head of the live view. */
+export function describeStatus(s: WatcherStatus, now: number): string {
+  const lines: string[] = [];
+  lines.push(`Plan: ${s.summary}`);
+  for (const x of s.stretched) lines.push(`  stretched: ${x}`);
+  const inUse = s.budgetPerMin > 0 ? Math.round((s.requestsLastMinute / s.budgetPerMin) * 100) : 0;
+  lines.push(
+    `Round ${s.round}${s.lastRoundMs !== null ? `, last took ${formatDuration(s.lastRoundMs)}` : ''}; budget in use ${s.requestsLastMinute} of ${Math.round(s.budgetPerMin)} req/min (${inUse} %), ${s.costPerCheck} requests per check`,
+  );
+  lines.push('');
+  lines.push(s.watches.length === 0 ? 'Watching nothing: add with `npx pingops watch add <client|router:N|zone:N|all>`.' : 'Watching:');
+  for (const w of s.watches) lines.push(`  ${w.kind === 'all' ? 'all' : `${w.kind}:${w.ref}`} every ${formatDuration(w.intervalMs)}`);
+  if (s.groups.length > 0) {
+    lines.push('');
+    lines.push('Groups:');
+    for (const g of s.groups.slice(0, 60)) lines.push(`  ${g.down ? 'DOWN' : 'up  '}  ${g.key.padEnd(10)} ${g.label} · ${g.clients} clients, ${g.candidates} may be sampled`);
+    if (s.groups.length > 60) lines.push(`  … and ${s.groups.length - 60} more`);
+  }
+  if (s.single.length > 0) {
+    lines.push('');
+    lines.push('Clients watched one by one:');
+    for (const c of s.single) lines.push(`  ${c.status === 'on_hold' ? 'billing hold (not checked)' : c.status.padEnd(7)}  client-${c.serviceId} ${c.name}`);
+  }
+  lines.push('');
+  lines.push(s.open.length === 0 ? 'No open incidents.' : 'Open incidents:');
+  for (const i of s.open) {
+    const { down, checked } = tally(i);
+    const state = i.state === 'acked' ? `acked by ${i.ackedBy ?? '?'}` : i.alerted ? 'open' : 'open (held back: silenced or flapping)';
+    lines.push(`  #${i.id} ${i.label} [${i.scope}] · ${down} of ${checked} down · since ${clockTime(i.openedAt)} (${formatDuration(now - i.openedAt)}) · ${state}${notes(i)}`);
+  }
+  for (const x of s.silences) lines.push(`Silenced: ${x.scope} until ${clockTime(x.until)}${x.reason ? ` (${x.reason})` : ''}`);
+  return lines.join('\n');
+}

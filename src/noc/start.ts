@@ -1,0 +1,73 @@
+import type { Core } from '../app.js';
+import type { Config } from '../config.js';
+import { simInventory } from '../sim/inventory.js';
+import type { Db } from '../store/database.js';
+import { createSqliteNocStore } from '../store/noc-store.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { watchedClientsInventory } from './inventory.js';
+import { createOutbox, type Outbox } from './outbox.js';
+import type { NocStore } from './store.js';
+import type { ClientInventory, NocNotifier } from './types.js';
+import { createWatcher, type Watcher, type WatcherDeps } from './watcher.js';
+
+export interface RunningNoc {
+  watcher: Watcher;
+  outbox: Outbox;
+  store: NocStore;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the watcher and its outbox on a composition root's core and database. The client
+ * list comes from the simulator when it serves the Ping API; otherwise only clients watched
+ * one by one can be swept until a provider with a full list (WispHub's) is wired in here.
+ */
+export async function startNoc(opts: {
+  config: Config;
+  core: Core;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  notifier: NocNotifier;
+  inventory?: ClientInventory;
+  onCheck?: WatcherDeps['onCheck'];
+  onRound?: WatcherDeps['onRound'];
+}): Promise<RunningNoc> {
+  const { config, core, clock, logger } = opts;
+  const store = createSqliteNocStore(opts.db);
+  const inventory = opts.inventory ?? (core.simulated ? simInventory(clock) : watchedClientsInventory(core.directory, store));
+  const outbox = createOutbox({ store, notifier: opts.notifier, clock, logger });
+  const watcher = createWatcher({
+    checker: core.service,
+    inventory,
+    store,
+    outbox,
+    clock,
+    logger,
+    settings: config.noc,
+    ratePerMin: config.pingApi.ratePerMin,
+    ...(opts.onCheck ? { onCheck: opts.onCheck } : {}),
+    ...(opts.onRound ? { onRound: opts.onRound } : {}),
+  });
+  await watcher.start();
+  return {
+    watcher,
+    outbox,
+    store,
+    async stop() {
+      await watcher.stop();
+      await outbox.stop();
+    },
+  };
+}
+
+/** A notifier that only logs (the default destination until a chat channel is set). */
+export function logNotifier(logger: Logger, describe: (e: Parameters<NocNotifier['deliver']>[0]) => string): NocNotifier {
+  const log = logger.child({ component: 'noc-notify' });
+  return {
+    async deliver(event, outboxId) {
+      log.info({ outboxId, event: event.kind, incident: 'incident' in event ? event.incident.id : undefined }, describe(event));
+    },
+  };
+}

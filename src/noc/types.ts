@@ -1,0 +1,134 @@
+import type { ClientRecord } from '../core/client.js';
+import type { Verdict } from '../core/verdict.js';
+
+/** What a watch entry covers: one client, one router, one zone, or every active client. */
+export type WatchKind = 'client' | 'router' | 'zone' | 'all';
+
+/** One line of the watch list (kept in the store). */
+export interface WatchEntry {
+  id: number;
+  kind: WatchKind;
+  /** The service, router or zone id; null for `all`. */
+  ref: number | null;
+  intervalMs: number;
+  /** A chat channel for its alerts (the next issue); null: the default destination. */
+  channel: string | null;
+  createdAt: number;
+}
+
+/** Where an incident or a notice belongs. Routers group clients; zones stand in where no router is known. */
+export type ScopeKey = `client:${number}` | `router:${number}` | `zone:${number}`;
+export type GroupKey = Exclude<ScopeKey, `client:${number}`>;
+
+/** One verdict reduced to what the NOC cares about. */
+export type Health = 'down' | 'up' | 'unknown';
+
+/** The settings of the watcher (`NOC_*`), all durations in milliseconds. */
+export interface NocSettings {
+  intervalMs: number;
+  budgetPct: number;
+  sample: number;
+  confirm: number;
+  rollupPct: number;
+  rollupMin: number;
+  downAfter: number;
+  upAfter: number;
+  quickConfirmMs: number;
+  repeatMs: number;
+  flapWindowMs: number;
+  /** State changes within the flap window that make a scope flapping. */
+  flapChanges: number;
+  /** A round never starts sooner than this after the previous one (small watch lists). */
+  roundMinMs: number;
+}
+
+export const DEFAULT_NOC_SETTINGS: NocSettings = {
+  intervalMs: 5 * 60_000,
+  budgetPct: 50,
+  sample: 1,
+  confirm: 5,
+  rollupPct: 50,
+  rollupMin: 3,
+  downAfter: 2,
+  upAfter: 2,
+  quickConfirmMs: 30_000,
+  repeatMs: 3_600_000,
+  flapWindowMs: 3_600_000,
+  flapChanges: 4,
+  roundMinMs: 60_000,
+};
+
+/** The last verdict of one client, as an incident shows it. */
+export interface Member {
+  serviceId: number;
+  name: string;
+  verdict: Verdict | null;
+  health: Health;
+  at: number;
+}
+
+export type IncidentState = 'open' | 'acked' | 'resolved';
+
+/** One outage: a client, a router or a zone that is down (kept in the store). */
+export interface Incident {
+  id: number;
+  scope: ScopeKey;
+  /** The router or zone a client incident belongs to (to fold it into that group's incident). */
+  group: GroupKey | null;
+  /** Plain text for people, e.g. `RB-2 (zone 2)`; outside text, escaped by each surface. */
+  label: string;
+  state: IncidentState;
+  openedAt: number;
+  ackedBy: string | null;
+  ackedAt: number | null;
+  resolvedAt: number | null;
+  nextReminderAt: number | null;
+  /** True once its opening was notified: only then does a silence still let its recovery through. */
+  alerted: boolean;
+  /** Every client checked for it, with its last verdict. */
+  members: Member[];
+  /** Billing holds, WispHub's falla_general, ... (plain text). */
+  notes: string[];
+}
+
+/** A neutral event for whoever notifies (terminal, logs; Slack and Discord in the next issue). */
+export type NocEvent =
+  | { kind: 'opened'; incident: Incident; at: number }
+  | { kind: 'members_changed'; incident: Incident; down: number[]; back: number[]; at: number }
+  | { kind: 'acked'; incident: Incident; by: string; at: number }
+  | { kind: 'reminder'; incident: Incident; at: number }
+  | { kind: 'resolved'; incident: Incident; durationMs: number; at: number }
+  | { kind: 'flapping'; scope: ScopeKey; label: string; changes: number; windowMs: number; at: number }
+  | { kind: 'budget_warning'; message: string; stretched: string[]; at: number };
+
+/** Every client the watcher may sweep (the ISP's full list). */
+export interface ClientInventory {
+  list(opts?: { signal?: AbortSignal }): Promise<ClientRecord[]>;
+}
+
+/** Delivers one event; throws when it could not (the outbox keeps it and tries again). */
+export interface NocNotifier {
+  deliver(event: NocEvent, outboxId: number): Promise<void>;
+}
+
+/** A scope silenced until `until`. */
+export interface Silence {
+  scope: ScopeKey | 'all';
+  until: number;
+  reason: string | null;
+  createdAt: number;
+}
+
+/** The group of a client: its router when known, else its zone (middleware clients carry only zone_id). */
+export function groupOf(c: Pick<ClientRecord, 'router' | 'zoneId'>): GroupKey | null {
+  if (c.router) return `router:${c.router.id}`;
+  if (c.zoneId !== null) return `zone:${c.zoneId}`;
+  return null;
+}
+
+/** Parses `client:1001`, `1001`, `router:3`, `zone:2`. */
+export function parseScope(text: string): ScopeKey | null {
+  const m = /^\s*(?:(client|router|zone):)?#?(\d{1,9})\s*$/i.exec(text);
+  if (!m) return null;
+  return `${(m[1] ?? 'client').toLowerCase() as 'client' | 'router' | 'zone'}:${Number(m[2])}`;
+}
