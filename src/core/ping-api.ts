@@ -30,4 +30,9 @@ export interface PingApi {
   searchClients(query: string, opts?: CallOptions): Promise<ClientRecord[]>;
   /** True when the provider answered its liveness probe. Never throws. */
   health(opts?: CallOptions): Promise<boolean>;
+  /**
+   * Every client, for the NOC's router, zone and `all` watches; null when this API has no list
+   * (the documented `v1` middleware). Providers without the method have none either.
+   */
+  listClients?(opts?: CallOptions): Promise<ClientRecord[] | null>;
 }

@@ -5,7 +5,7 @@ import type { Db } from '../store/database.js';
 import { createSqliteNocStore } from '../store/noc-store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { watchedClientsInventory } from './inventory.js';
+import { providerInventory, watchedClientsInventory } from './inventory.js';
 import { createOutbox, type Outbox } from './outbox.js';
 import type { NocStore } from './store.js';
 import type { ClientInventory, NocNotifier } from './types.js';
@@ -20,8 +20,9 @@ export interface RunningNoc {
 
 /**
  * Starts the watcher and its outbox on a composition root's core and database. The client
- * list comes from the simulator when it serves the Ping API; otherwise only clients watched
- * one by one can be swept until a provider with a full list (WispHub's) is wired in here.
+ * list comes from the simulator when it serves the Ping API, else from the provider (WispHub's
+ * cached list, the middleware's `/api/clients/`); an API with no list (the documented `v1`
+ * middleware) sweeps only the clients watched one by one.
  */
 export async function startNoc(opts: {
   config: Config;
@@ -36,7 +37,9 @@ export async function startNoc(opts: {
 }): Promise<RunningNoc> {
   const { config, core, clock, logger } = opts;
   const store = createSqliteNocStore(opts.db);
-  const inventory = opts.inventory ?? (core.simulated ? simInventory(clock) : watchedClientsInventory(core.directory, store));
+  const watched = watchedClientsInventory(core.directory, store);
+  // The simulator's list carries the routers its scripted outages use.
+  const inventory = opts.inventory ?? (core.simulated ? simInventory(clock) : providerInventory(core.api, watched));
   const outbox = createOutbox({ store, notifier: opts.notifier, clock, logger });
   const watcher = createWatcher({
     checker: core.service,

@@ -226,6 +226,17 @@ export function createPingApi(opts: PingApiOptions): MiddlewareApi {
       });
     },
 
+    listClients(o) {
+      return run('listClients', {}, o, async (call) => {
+        const path = routesFor(await currentLayout(call.ctx)).list;
+        if (path === null) return null;
+        const a = await routed(call, () => ({ method: 'GET', path }));
+        if (is2xx(a.status)) return normalizeClientList(a.status, a.text, call.log);
+        if (a.status === 404) return null;
+        throw faultForStatus(a.status, a.text, a.headers.get('retry-after'), clock.now(), 'client list not found on the Ping API');
+      });
+    },
+
     layout(o) {
       return run('layout', {}, o, (call) => currentLayout(call.ctx));
     },

@@ -18,6 +18,8 @@ export interface Routes {
   byDocument(document: string): string;
   byPhone(phone: string): string;
   search: string;
+  /** Every client, a bare list (the code today only; the middleware caches it for 5 min). */
+  list: string | null;
 }
 
 const seg = (v: string | number) => encodeURIComponent(String(v));
@@ -31,6 +33,7 @@ export function routesFor(layout: RouteLayout): Routes {
     byDocument: (d) => `${p}/clients/by-document/${seg(d)}`,
     byPhone: (ph) => `${p}/clients/by-phone/${seg(ph)}`,
     search: `${p}/clients/search`,
+    list: layout === 'plain' ? `${p}/clients/` : null,
   };
 }
 

@@ -208,6 +208,10 @@ export function createWispHubApi(opts: WispHubApiOptions): WispHubApi {
       );
     },
 
+    listClients(o) {
+      return allClients(o);
+    },
+
     async health(o) {
       try {
         return await run('health', {}, { ...o, retries: 0 }, async (call) => {
