@@ -109,13 +109,14 @@ export interface NocRunResult {
   flapperChecks?: number;
 }
 
-async function runWatcher(run: number, settings: NocSettings, polling: typeof POLLING = POLLING): Promise<NocRunResult> {
+async function runWatcher(run: number, settings: NocSettings, thriftyBackground = true): Promise<NocRunResult> {
+  const polling = POLLING;
   const clock = new ManualClock(Date.UTC(2026, 11, 2, 8));
   const s = scenario(run, clock.now());
   const logger = createLogger('silent');
   const api = new NetworkPingApi(clock, (id, t) => lineAt(s, id, t), run + 1);
   const queue = createRequestQueue({ perMinute: RATE, burst: RATE / 4, clock, max: 100_000, maxWaitMs: 3_600_000 });
-  const service = createPingService({ api, clock, logger, polling, queue, random: seededRandom(run + 7) });
+  const service = createPingService({ api, clock, logger, polling, queue, thriftyBackground, random: seededRandom(run + 7) });
   const db = openDatabase(':memory:', MIGRATIONS, logger);
   const store = createSqliteNocStore(db);
   await store.addWatch({ kind: 'all', ref: null, intervalMs: settings.intervalMs, channel: null }, clock.now());
@@ -290,11 +291,11 @@ export async function benchNoc(runs = 5): Promise<void> {
   console.log('\nNOC_SAMPLE (clients per router and round), same runs:');
   console.table(bySample);
 
-  // What a poll schedule for background checks would buy: nobody waits, so poll once at the end
-  // of the likely window (here through PING_INITIAL_DELAY_MS, which moves every check's first poll).
-  const thrifty: NocRunResult[] = [];
-  for (let run = 0; run < runs; run++) thrifty.push(await runWatcher(run, settings, { ...POLLING, initialDelayMs: 5500 }));
-  console.log('\nIf background checks polled once at the end of the likely window (first poll at 5.5 s), same runs:');
-  console.table([row('pingops (people first schedule)', ours), row('pingops (background schedule)', thrifty)]);
-  console.log('requests per check:', (ours.reduce((n, x) => n + x.requestsPerCheck, 0) / runs).toFixed(2), 'vs', (thrifty.reduce((n, x) => n + x.requestsPerCheck, 0) / runs).toFixed(2));
+  // What the background schedule buys: sweeps' checks poll once where the task has surely ended
+  // (nobody waits for them), against polling them like a person's check.
+  const eager: NocRunResult[] = [];
+  for (let run = 0; run < runs; run++) eager.push(await runWatcher(run, settings, false));
+  console.log("\nSweeps' checks on the background schedule (one poll at the end of the likely window) and on people's schedule, same runs:");
+  console.table([row('pingops (background schedule)', ours), row("pingops (people's schedule)", eager)]);
+  console.log('requests per check:', (ours.reduce((n, x) => n + x.requestsPerCheck, 0) / runs).toFixed(2), 'vs', (eager.reduce((n, x) => n + x.requestsPerCheck, 0) / runs).toFixed(2));
 }

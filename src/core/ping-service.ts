@@ -6,6 +6,8 @@ import { runCheck, type AbortCause } from './check.js';
 import type { CheckState, DoneState } from './check-state.js';
 import type { CheckHandle, CheckOptions, PingChecker, Priority } from './ping-service.types.js';
 import type { RequestQueue } from './request-queue.js';
+import type { TaskObservation } from './duration-model.js';
+import { backgroundPollOffset, pollOffset } from './schedule.js';
 import type { PollPlanner, TaskKind } from './schedule-learner.js';
 
 export interface PingServiceDeps {
@@ -19,6 +21,8 @@ export interface PingServiceDeps {
   random?: () => number;
   /** The learning schedule; today's packet schedule when absent. */
   planner?: PollPlanner;
+  /** Checks only sweeps watch poll once where their task has surely ended (default true). */
+  thriftyBackground?: boolean;
   /** Told of every finished check, once per task run and once per answer from the cache (metrics). */
   onDone?: (state: DoneState) => void;
   /**
@@ -99,7 +103,8 @@ export function createPingService(deps: PingServiceDeps): PingService {
         serviceId,
         packets,
         schedule: polling,
-        ...(planner ? { plan: planner.plan(task), onObserved: (obs) => planner.observe(task, obs) } : {}),
+        plan: planFor(flight, packets, planner?.plan(task)),
+        ...(planner ? { onObserved: (obs: TaskObservation) => planner.observe(task, obs) } : {}),
         timeoutMs: polling.timeoutMs,
         signal: abort.signal,
         ...(resume ? { resume } : {}),
@@ -134,6 +139,18 @@ export function createPingService(deps: PingServiceDeps): PingService {
     );
     flights.set(key, flight);
     return flight;
+  };
+
+  /**
+   * Where a check polls: for a person, the learned plan (or today's packet schedule); while
+   * only sweeps watch it, the thrifty background plan. Read at every poll: a person who joins a
+   * sweep's check waits for the poll already scheduled (for 4 packets 5.5 s after creation, when
+   * the task has mostly ended anyway), then polls on people's schedule.
+   */
+  const planFor = (flight: Flight, packets: number, learned: ((attempt: number) => number) | undefined) => {
+    const people = learned ?? ((attempt: number) => pollOffset(attempt, packets, polling));
+    if (deps.thriftyBackground === false) return people;
+    return (attempt: number) => (flight.interactive > 0 ? people(attempt) : backgroundPollOffset(attempt, packets, polling));
   };
 
   const leave = (flight: Flight, w: Watcher, by: string | null) => {

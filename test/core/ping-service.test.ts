@@ -399,3 +399,56 @@ describe('PingService with a learning schedule', () => {
     expect(rec.seen).toEqual([{ task: { packets: 4, router: null }, obs: { kind: 'unfinished', afterMs: 59_000 } }]);
   });
 });
+
+describe("a sweep's check (background only)", () => {
+  // Polls land at whole virtual milliseconds; record when each one was sent.
+  function timed() {
+    const s = setup();
+    const at: number[] = [];
+    const getResult = s.api.getResult.bind(s.api);
+    s.api.getResult = (taskId, opts) => {
+      at.push(s.clock.now());
+      return getResult(taskId, opts);
+    };
+    return { ...s, at };
+  }
+
+  it('polls once where a 4-packet task has surely ended (5.5 s), then backs off', async () => {
+    const { clock, api, service, at } = timed();
+    api.scripts.set(1001, [pending(), final('stable')]);
+    const t0 = clock.now();
+    const handle = service.check(1001, { priority: 'background' });
+    await clock.until(() => service.inFlight === 0);
+    expect(await handle.done).toMatchObject({ verdict: 'stable', polls: 2 });
+    expect(at.map((t) => t - t0)).toEqual([5500, 7500]);
+  });
+
+  it("moves to people's schedule after the poll already scheduled when a person joins", async () => {
+    const { clock, api, service, at } = timed();
+    api.scripts.set(1001, [pending(), pending(), final('stable')]);
+    const t0 = clock.now();
+    service.check(1001, { priority: 'background' });
+    await clock.advance(3000);
+    const person = service.check(1001, { priority: 'interactive' });
+    await clock.until(() => service.inFlight === 0);
+    expect(await person.done).toMatchObject({ verdict: 'stable' });
+    // The sweep's 5.5 s poll stands; after it, people's 0.6 s steps (not the sweep's 2 s back-off).
+    expect(at.map((t) => t - t0)).toEqual([5500, 6100, 6700]);
+  });
+
+  it("polls like a person's check when the thrifty background schedule is off", async () => {
+    const clock = new ManualClock();
+    const api = new MemoryPingApi();
+    const service = createPingService({ api, clock, logger: silentLogger, polling, queue: unlimited, random: () => 0.5, thriftyBackground: false });
+    const at: number[] = [];
+    const getResult = api.getResult.bind(api);
+    api.getResult = (taskId, opts) => {
+      at.push(clock.now());
+      return getResult(taskId, opts);
+    };
+    const t0 = clock.now();
+    service.check(1001, { priority: 'background' });
+    await clock.until(() => service.inFlight === 0);
+    expect(at.map((t) => t - t0)).toEqual([4300]);
+  });
+});
