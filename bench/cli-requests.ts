@@ -1,34 +1,11 @@
-import { execFile, fork } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { simInChild } from './load.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-interface Sim {
-  url: string;
-  requests(): Promise<number>;
-  close(): Promise<void>;
-}
-
-/** The simulator at real speed in its own process, counting every request it serves. */
-async function startSim(): Promise<Sim> {
-  const child = fork(new URL('./sim-child.js', import.meta.url), { stdio: 'ignore' });
-  const url = await new Promise<string>((resolve) => child.once('message', (m) => resolve((m as { url: string }).url)));
-  return {
-    url,
-    requests: () =>
-      new Promise((resolve) => {
-        child.once('message', (m) => resolve((m as { stats: { requests: number } }).stats.requests));
-        child.send('stats');
-      }),
-    close: async () => {
-      child.disconnect();
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
-}
 
 function cli(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve) => execFile(process.execPath, ['bin/pingops.js', ...args], { cwd: ROOT, env }, (_err, stdout) => resolve(stdout)));
@@ -43,7 +20,8 @@ const median = (xs: number[]) => {
 
 /** Requests each `pingops check` cost, one process after another, on a store at `db`. */
 async function stream(db: string, ids: number[]): Promise<number[]> {
-  const sim = await startSim();
+  // The simulator at real speed in its own process, counting every request it serves.
+  const sim = await simInChild();
   const env = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',

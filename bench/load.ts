@@ -42,7 +42,7 @@ function expectedVerdict(serviceId: number): Verdict {
   return s.outcome === 'never' ? 'timed_out' : s.outcome;
 }
 
-interface SimHandle {
+export interface SimHandle {
   url: string;
   requests(): Promise<number>;
   close(): Promise<void>;
@@ -54,7 +54,7 @@ async function simInProcess(): Promise<SimHandle> {
 }
 
 /** The simulator in a child process, so the numbers are the bot's alone (as in production). */
-async function simInChild(): Promise<SimHandle> {
+export async function simInChild(): Promise<SimHandle> {
   const child = fork(new URL('./sim-child.js', import.meta.url), { stdio: 'ignore' });
   const url = await new Promise<string>((resolve) => child.once('message', (m) => resolve((m as { url: string }).url)));
   return {
