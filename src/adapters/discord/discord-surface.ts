@@ -189,6 +189,16 @@ export function createDiscordSurface(deps: SurfaceDeps, opts: DiscordSurfaceOpti
       return;
     }
     const origin = originOf(i);
+    if (action.kind === 'noc') {
+      // NOC incident buttons (issue 11): the desk decides; the message changes through the outbox.
+      if (!deps.noc) {
+        await i.reply(ephemeral(discordWords(person.locale).unknownButton));
+        return;
+      }
+      await deps.noc.press({ action: action.action, incidentId: action.incidentId, person, answer: answerFor(origin, l) });
+      if (!origin.answered) await i.deferUpdate();
+      return;
+    }
     if (action.kind === 'cancel') {
       await engine.cancel({ conversationId: action.key, channel: i.channelId, person, answer: answerFor(origin, l) });
       // Acknowledge without changing the message: the cancelled view arrives through the check.
@@ -257,6 +267,7 @@ export function createDiscordSurface(deps: SurfaceDeps, opts: DiscordSurfaceOpti
       }
       await ready;
       log.info({ user: client.user?.tag, applicationId: cfg.applicationId, threads: cfg.threads }, 'discord surface connected');
+      deps.noc?.attach(port);
       track(engine.resume());
     },
     async stop() {

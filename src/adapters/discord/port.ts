@@ -128,6 +128,12 @@ export function createDiscordPort(o: {
         body: { ...body, ...(anchor ? { message_reference: { message_id: anchor, fail_if_not_exists: false } } : {}) },
       });
     },
+    async openThread(place, messageId, name) {
+      const thread = (await client.rest.post(Routes.threads(place.channel, messageId), {
+        body: { name: clip(plainLine(name), 100) || 'pingops', auto_archive_duration: THREAD_ARCHIVE_MINUTES },
+      })) as { id: string };
+      return thread.id;
+    },
     async replyPrivately(_place, personId, text) {
       await client.users.send(personId, { ...toTextMessage(text) });
     },
