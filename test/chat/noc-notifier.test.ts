@@ -87,7 +87,7 @@ const incident = (over: Partial<Incident> = {}): Incident => ({
   ...over,
 });
 
-function chat(store: Db, watches: WatchEntry[] = [], channels = { slack: 'C0NOC', discord: '1100000000000000004' }, surfaces: NocSurface[] = ['slack']) {
+function chat(store: Db, watches: WatchEntry[] = [], channels: Record<NocSurface, string | null> = { slack: 'C0NOC', discord: '1100000000000000004' }, surfaces: NocSurface[] = ['slack']) {
   return createNocChat({ store: createSqliteNocMessageStore(store), surfaces, channels, watches: async () => watches, locale: 'en', clock: systemClock, logger: silentLogger, connectTimeoutMs: 50 });
 }
 

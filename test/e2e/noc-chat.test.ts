@@ -256,6 +256,12 @@ describe('NOC incidents in Discord (npm start, fake Discord, simulator outage)',
     const ackId = /pingops:noc_ack:\d+/.exec(customIds)?.[0] ?? '';
     discord.sendButton(ackId, rootId, { user: ANA, channelId: FAKE_CHANNEL_ID });
     await until(() => threadPosts().find((t) => t.includes('Acked by ana.tech')), 'the ack in the thread');
+    // Silence is for admins: Ana (no Administrator permission) is told privately, the root stays.
+    const silence = discord.sendButton(ackId.replace('noc_ack', 'noc_silence'), rootId, { user: ANA, channelId: FAKE_CHANNEL_ID });
+    const refusal = await discord.waitForCall('POST', new RegExp(`^/webhooks/${FAKE_APP_ID}/${silence.token}$`), () => true, 20_000);
+    expect(refusal.body).toMatchObject({ flags: 64 });
+    expect(JSON.stringify(refusal.body)).toContain('ask an admin');
+    expect(discord.callsTo('DELETE', /messages/)).toEqual([]);
 
     await until(() => threadPosts().find((t) => t.includes('Back after')), 'the recovery in the thread', 60_000);
     const edits = () => discord.callsTo('PATCH', new RegExp(`^/channels/${FAKE_CHANNEL_ID}/messages/${rootId}$`));

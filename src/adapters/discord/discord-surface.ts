@@ -188,17 +188,19 @@ export function createDiscordSurface(deps: SurfaceDeps, opts: DiscordSurfaceOpti
       await i.reply(ephemeral(discordWords(person.locale).unknownButton));
       return;
     }
-    const origin = originOf(i);
     if (action.kind === 'noc') {
-      // NOC incident buttons (issue 11): the desk decides; the message changes through the outbox.
+      // NOC incident buttons (issue 11): the desk decides; the root changes through the outbox.
       if (!deps.noc) {
         await i.reply(ephemeral(discordWords(person.locale).unknownButton));
         return;
       }
-      await deps.noc.press({ action: action.action, incidentId: action.incidentId, person, answer: answerFor(origin, l) });
-      if (!origin.answered) await i.deferUpdate();
+      // Acknowledged at once (Check now runs for seconds; Discord allows 3). Private answers are
+      // ephemeral follow-ups: deleting the "reply" of a component would delete the incident's root.
+      await i.deferUpdate();
+      await deps.noc.press({ action: action.action, incidentId: action.incidentId, person, answer: async (text) => void (await i.followUp(ephemeral(text))) });
       return;
     }
+    const origin = originOf(i);
     if (action.kind === 'cancel') {
       await engine.cancel({ conversationId: action.key, channel: i.channelId, person, answer: answerFor(origin, l) });
       // Acknowledge without changing the message: the cancelled view arrives through the check.
