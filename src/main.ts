@@ -72,6 +72,7 @@ async function main(): Promise<number> {
           surfaces: nocSurfaces,
           channels: config.nocChannels,
           watches: () => nocStore.listWatches(),
+          openIncidents: () => nocStore.incidents({ openOnly: true, limit: 200 }),
           locale: config.locale,
           clock,
           logger,
@@ -144,6 +145,7 @@ async function main(): Promise<number> {
     const grace = new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref());
     await Promise.race([Promise.all(surfaces.map((s) => s.stop().catch((err: unknown) => logger.error({ err, surface: s.name }, 'stop failed')))), grace]);
     await noc?.stop();
+    nocChat?.stop();
     await core.close();
     db.close();
     await http.close();

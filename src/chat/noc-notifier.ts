@@ -94,6 +94,12 @@ export interface NocChatDeps {
   logger: Logger;
   /** How long a delivery waits for a surface still connecting before it fails (the outbox retries). */
   connectTimeoutMs?: number;
+  /**
+   * The open incidents (the store's): their roots are redrawn when a surface connects (a restart
+   * shows the state at once) and every `refreshMs` (default 60 s), so "since 10:42 (12 min)" moves.
+   */
+  openIncidents?: () => Promise<Incident[]>;
+  refreshMs?: number;
 }
 
 /** The NOC notifier for chat, plus what the surfaces and the buttons need of it. */
@@ -102,6 +108,8 @@ export interface NocChat extends NocNotifier {
   attach(port: ChatPort): void;
   /** A reply in the incident's thread on every surface where it lives (Check now results); best effort. */
   replyInThreads(incidentId: number, text: string): Promise<void>;
+  /** Stops redrawing roots (shutdown). */
+  stop(): void;
 }
 
 /** The conversation id NOC buttons carry: the incident id, so they work after a restart. */
@@ -114,6 +122,10 @@ export function createNocChat(deps: NocChatDeps): NocChat {
   const waiting = new Map<string, (() => void)[]>();
   /** One live root per incident and surface in this process. */
   const roots = new Map<string, LiveMessage<View>>();
+  /** Roots brought to their resolved view: a redraw must never reopen them. */
+  const finished = new Set<string>();
+  const stopper = new AbortController();
+  let refreshing = false;
 
   const portOf = async (surface: NocSurface): Promise<ChatPort> => {
     const ready = ports.get(surface);
@@ -229,10 +241,38 @@ export function createNocChat(deps: NocChatDeps): NocChat {
     const root = rootOf(port, surface, incident, refs);
     if (plan.edit === 'final') {
       // Always delivered (429s waited out); the outbox marks the event sent only after it.
+      finished.add(`${surface}:${incident.id}`);
       await root.finish(view);
       roots.delete(`${surface}:${incident.id}`);
     } else if (plan.edit === 'live' && incident.state !== 'resolved') {
       root.update(view);
+    }
+  };
+
+  /** Redraws the roots of open incidents (on one surface, or all). Best effort. */
+  const refresh = async (only?: string): Promise<void> => {
+    if (!deps.openIncidents) return;
+    const open = await deps.openIncidents().catch((err: unknown) => {
+      log.warn({ err }, 'could not read the open incidents');
+      return [] as Incident[];
+    });
+    for (const incident of open) {
+      if (!incident.alerted) continue;
+      for (const surface of deps.surfaces) {
+        const port = ports.get(surface);
+        if ((only && surface !== only) || !port || finished.has(`${surface}:${incident.id}`)) continue;
+        const refs = await store.messages(incident.id, surface).catch(() => null);
+        if (!refs?.rootId) continue;
+        rootOf(port, surface, incident, { ...refs, rootId: refs.rootId }).update(renderIncident(incident, locale, clock.now()));
+      }
+    }
+  };
+
+  const refreshLoop = async () => {
+    const every = deps.refreshMs ?? 60_000;
+    for (;;) {
+      await clock.sleep(every, stopper.signal);
+      await refresh();
     }
   };
 
@@ -249,6 +289,14 @@ export function createNocChat(deps: NocChatDeps): NocChat {
       for (const resolve of waiting.get(port.surface) ?? []) resolve();
       waiting.delete(port.surface);
       log.info({ surface: port.surface }, 'NOC channel connected');
+      void refresh(port.surface);
+      if (deps.openIncidents && !refreshing && !stopper.signal.aborted) {
+        refreshing = true;
+        void refreshLoop().catch(() => undefined);
+      }
+    },
+    stop() {
+      stopper.abort();
     },
     async replyInThreads(incidentId, text) {
       await Promise.all(

@@ -213,6 +213,34 @@ describe('the NOC chat notifier', () => {
     store.close();
   });
 
+  it('a new process redraws the roots of open incidents as soon as its surface connects (only the open ones)', async () => {
+    const store = db();
+    const first = recordingPort('slack');
+    const a = chat(store);
+    a.attach(first.port);
+    await a.deliver({ kind: 'opened', incident: incident(), at: Date.now() }, 1);
+    await a.deliver({ kind: 'opened', incident: incident({ id: 8, scope: 'router:92' }), at: Date.now() }, 2);
+    const acked = incident({ state: 'acked', ackedBy: 'ana', ackedAt: Date.now() });
+    const b = createNocChat({
+      store: createSqliteNocMessageStore(store),
+      surfaces: ['slack'],
+      channels: { slack: 'C0NOC', discord: null },
+      watches: async () => [],
+      openIncidents: async () => [acked],
+      locale: 'en',
+      clock: systemClock,
+      logger: silentLogger,
+    });
+    const second = recordingPort('slack');
+    b.attach(second.port);
+    await until(() => second.sent.length > 0);
+    expect(second.sent).toHaveLength(1);
+    expect(second.sent[0]).toMatchObject({ kind: 'edit', id: 'm1' });
+    expect(second.sent[0]?.message?.view.status).toMatch(/^Acked by ana at \d\d:\d\d$/);
+    b.stop();
+    store.close();
+  });
+
   it('a surface not connected yet fails the delivery (the outbox keeps the event)', async () => {
     const store = db();
     await expect(chat(store).deliver({ kind: 'opened', incident: incident(), at: Date.now() }, 1)).rejects.toThrow('slack is not connected yet');
