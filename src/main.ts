@@ -73,6 +73,7 @@ async function main(): Promise<number> {
           channels: config.nocChannels,
           watches: () => nocStore.listWatches(),
           openIncidents: () => nocStore.incidents({ openOnly: true, limit: 200 }),
+          recentIncidents: () => nocStore.incidents({ openOnly: false, limit: 200 }),
           locale: config.locale,
           clock,
           logger,

@@ -65,6 +65,8 @@ export function planEvent(e: NocEvent): EventPlan {
     case 'silenced':
       return { root: true, reply: 'thread', broadcast: false, edit: 'live' };
     case 'flapping':
+      // The thread of its scope's latest incident when there is one, else a channel note.
+      return { root: false, reply: 'thread', broadcast: false, edit: null };
     case 'budget_warning':
       return { root: false, reply: 'channel', broadcast: false, edit: null };
   }
@@ -100,6 +102,8 @@ export interface NocChatDeps {
    */
   openIncidents?: () => Promise<Incident[]>;
   refreshMs?: number;
+  /** Recent incidents, newest first (a flapping notice goes into its scope's latest thread). */
+  recentIncidents?: () => Promise<Incident[]>;
 }
 
 /** The NOC notifier for chat, plus what the surfaces and the buttons need of it. */
@@ -219,6 +223,16 @@ export function createNocChat(deps: NocChatDeps): NocChat {
   const deliverOn = async (surface: NocSurface, event: NocEvent, outboxId: number): Promise<void> => {
     const plan = planEvent(event);
     const incident = 'incident' in event ? event.incident : null;
+    if (!incident && event.kind === 'flapping' && deps.recentIncidents) {
+      const latest = (await deps.recentIncidents().catch(() => [] as Incident[])).find((i) => i.scope === event.scope);
+      const refs = latest ? await store.messages(latest.id, surface) : null;
+      if (refs?.threadId) {
+        const port = await portOf(surface);
+        const thread = refs.threadId;
+        await postOnce(outboxId, surface, 'reply', () => port.reply({ channel: refs.channel, thread }, null, eventReply(event, locale), { mention: null }));
+        return;
+      }
+    }
     if (!incident) {
       const channel = await channelFor(surface, null);
       if (!channel || plan.reply === null) return;

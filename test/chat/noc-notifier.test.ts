@@ -105,7 +105,7 @@ describe('planEvent: which event edits the root, which is a thread reply, which 
     ['reminder', { kind: 'reminder', incident: i, at: 0 }, { root: true, reply: 'thread', broadcast: false, edit: 'live' }],
     ['silenced', { kind: 'silenced', incident: i, by: 'ana', until: 0, at: 0 }, { root: true, reply: 'thread', broadcast: false, edit: 'live' }],
     ['resolved', { kind: 'resolved', incident: i, durationMs: 1, at: 0 }, { root: true, reply: 'thread', broadcast: true, edit: 'final' }],
-    ['flapping', { kind: 'flapping', scope: 'client:1', label: 'x', changes: 4, windowMs: 1, at: 0 }, { root: false, reply: 'channel', broadcast: false, edit: null }],
+    ['flapping', { kind: 'flapping', scope: 'client:1', label: 'x', changes: 4, windowMs: 1, at: 0 }, { root: false, reply: 'thread', broadcast: false, edit: null }],
     ['budget_warning', { kind: 'budget_warning', message: 'm', stretched: [], at: 0 }, { root: false, reply: 'channel', broadcast: false, edit: null }],
   ])('%s', (_k, e, plan) => expect(planEvent(e)).toEqual(plan));
 });
@@ -238,6 +238,29 @@ describe('the NOC chat notifier', () => {
     expect(second.sent[0]).toMatchObject({ kind: 'edit', id: 'm1' });
     expect(second.sent[0]?.message?.view.status).toMatch(/^Acked by ana at \d\d:\d\d$/);
     b.stop();
+    store.close();
+  });
+
+  it('a flapping notice goes into the thread of its scope\'s latest incident, else into the channel', async () => {
+    const store = db();
+    const slack = recordingPort('slack');
+    const a = createNocChat({
+      store: createSqliteNocMessageStore(store),
+      surfaces: ['slack'],
+      channels: { slack: 'C0NOC', discord: null },
+      watches: async () => [],
+      recentIncidents: async () => [incident({ state: 'resolved', resolvedAt: Date.now() })],
+      locale: 'en',
+      clock: systemClock,
+      logger: silentLogger,
+    });
+    a.attach(slack.port);
+    await a.deliver({ kind: 'opened', incident: incident(), at: Date.now() }, 1);
+    await a.deliver({ kind: 'flapping', scope: 'router:91', label: 'RB-9.1 (Zona 9)', changes: 4, windowMs: 3_600_000, at: Date.now() }, 2);
+    await a.deliver({ kind: 'flapping', scope: 'client:1006', label: 'client-1006 Carlos', changes: 4, windowMs: 3_600_000, at: Date.now() }, 3);
+    const replies = slack.sent.filter((s) => s.kind === 'reply');
+    expect(replies[1]).toMatchObject({ place: { channel: 'C0NOC', thread: 'm1' }, text: expect.stringContaining('RB-9.1 (Zona 9) is flapping: 4 changes within 1 h') });
+    expect(replies[2]).toMatchObject({ place: { channel: 'C0NOC', thread: null }, text: expect.stringContaining('client-1006 Carlos is flapping') });
     store.close();
   });
 
