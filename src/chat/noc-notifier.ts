@@ -176,7 +176,12 @@ export function createNocChat(deps: NocChatDeps): NocChat {
   };
 
   /** The incident's root and thread on this surface, posted first if they do not exist yet. */
-  const ensureRoot = async (port: ChatPort, surface: NocSurface, incident: Incident): Promise<(IncidentMessages & { rootId: string; threadId: string }) | null> => {
+  const ensureRoot = async (
+    port: ChatPort,
+    surface: NocSurface,
+    incident: Incident,
+  ): Promise<(IncidentMessages & { rootId: string; threadId: string; posted: boolean }) | null> => {
+    let posted = false;
     let refs = await store.messages(incident.id, surface);
     if (!refs) {
       const channel = await channelFor(surface, incident);
@@ -185,11 +190,12 @@ export function createNocChat(deps: NocChatDeps): NocChat {
       // Recorded before the post: after a crash inside it we know a post may have gone out.
       await store.saveMessages(incident.id, surface, refs, clock.now());
     } else if (!refs.rootId) {
-      log.warn({ incident: incident.id, surface }, 'the root post was cut short by a restart; posting it (again)');
+      log.warn({ incident: incident.id, surface }, 'the root was not posted yet (a failed post, or a restart cut it short); posting it');
     }
     if (!refs.rootId) {
       const rootId = await port.post({ channel: refs.channel, thread: null }, message(incident, renderIncident(incident, locale, clock.now())));
       refs = { ...refs, rootId };
+      posted = true;
       await store.saveMessages(incident.id, surface, refs, clock.now());
       log.info({ incident: incident.id, surface, channel: refs.channel, rootId }, 'incident posted');
     }
@@ -198,7 +204,7 @@ export function createNocChat(deps: NocChatDeps): NocChat {
       refs = { ...refs, threadId };
       await store.saveMessages(incident.id, surface, refs, clock.now());
     }
-    return refs as IncidentMessages & { rootId: string; threadId: string };
+    return { ...(refs as IncidentMessages & { rootId: string; threadId: string }), posted };
   };
 
   /** One post of one event, at most once per outbox id unless a crash cut it short (then again). */
@@ -258,7 +264,8 @@ export function createNocChat(deps: NocChatDeps): NocChat {
       finished.add(`${surface}:${incident.id}`);
       await root.finish(view);
       roots.delete(`${surface}:${incident.id}`);
-    } else if (plan.edit === 'live' && incident.state !== 'resolved') {
+    } else if (plan.edit === 'live' && incident.state !== 'resolved' && !refs.posted) {
+      // (A root posted just now already shows this view.)
       root.update(view);
     }
   };
@@ -294,7 +301,18 @@ export function createNocChat(deps: NocChatDeps): NocChat {
     async deliver(event, outboxId) {
       // Every surface is tried; one that fails makes the whole event fail, and a redelivery
       // skips what the others already posted (recorded per outbox id and surface).
-      const results = await Promise.allSettled(deps.surfaces.map((s) => deliverOn(s, event, outboxId)));
+      const results = await Promise.allSettled(
+        deps.surfaces.map(async (s) => {
+          try {
+            await deliverOn(s, event, outboxId);
+          } catch (err) {
+            const permanent = ports.get(s)?.permanentFailure?.(err) ?? null;
+            if (permanent === null) throw err;
+            // Retrying cannot help (not in the channel, channel gone): said loudly, not held in the outbox.
+            log.error({ surface: s, outboxId, event: event.kind, reason: permanent }, 'the NOC channel refused this post; fix the channel or invite the bot (event skipped there)');
+          }
+        }),
+      );
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     },

@@ -73,6 +73,12 @@ export interface ChatPort {
   openThread?(place: Place, messageId: string, name: string): Promise<string>;
   /** Tells one person something only they see, in `place`, without a request to answer. */
   replyPrivately(place: Place, personId: string, text: string): Promise<void>;
+  /**
+   * Why a failed post can never succeed however often it is tried (the bot is not in the
+   * channel, the channel is gone), or null for a fault worth retrying. The NOC logs and skips
+   * such posts instead of holding its outbox behind them.
+   */
+  permanentFailure?(err: unknown): string | null;
   /** The private answer when posting into `place` failed (e.g. Slack's "invite me first"). */
   postFailedText(err: unknown, locale: Locale): string;
 }

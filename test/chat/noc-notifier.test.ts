@@ -264,6 +264,33 @@ describe('the NOC chat notifier', () => {
     store.close();
   });
 
+  it('a post the platform refuses for good (not in the channel) is logged and skipped, never holding the outbox', async () => {
+    const store = db();
+    const slack = recordingPort('slack');
+    const refused = Object.assign(new Error('not_in_channel'), { permanent: true });
+    let refuse = true;
+    const port: ChatPort = {
+      ...slack.port,
+      async post(place, message) {
+        if (refuse) throw refused;
+        return slack.port.post(place, message);
+      },
+      permanentFailure: (err) => (err === refused ? 'not_in_channel' : null),
+    };
+    const a = chat(store);
+    a.attach(port);
+    await a.deliver({ kind: 'opened', incident: incident(), at: Date.now() }, 1);
+    expect(slack.sent).toEqual([]);
+    // Invited later: the next event of the incident posts its root, then its reply.
+    refuse = false;
+    await a.deliver({ kind: 'reminder', incident: incident(), at: Date.now() }, 2);
+    expect(slack.sent.map((s) => s.kind)).toEqual(['post', 'reply']);
+    // A fault worth retrying still fails the delivery, so the outbox keeps it.
+    slack.failReplies(1);
+    await expect(a.deliver({ kind: 'reminder', incident: incident(), at: Date.now() }, 3)).rejects.toThrow('platform said no');
+    store.close();
+  });
+
   it('a surface not connected yet fails the delivery (the outbox keeps the event)', async () => {
     const store = db();
     await expect(chat(store).deliver({ kind: 'opened', incident: incident(), at: Date.now() }, 1)).rejects.toThrow('slack is not connected yet');

@@ -52,6 +52,10 @@ export function createSlackPort(o: { client: webApi.WebClient; clock: Clock; log
     async replyPrivately(place, user, text) {
       await client.chat.postEphemeral({ channel: place.channel, user, ...renderPlainReply(text), ...thread(place.thread) });
     },
+    permanentFailure(err) {
+      const f = classifySlackError(err);
+      return isChannelAccessError(f) ? describeFailure(f) : null;
+    },
     postFailedText(err, locale) {
       const f = classifySlackError(err);
       log.warn({ err: describeFailure(f) }, 'could not post the conversation');
