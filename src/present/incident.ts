@@ -35,7 +35,7 @@ export function renderIncident(i: Incident, locale: Locale, now: number): View {
   const durationMs = (resolved ? (i.resolvedAt ?? now) : now) - i.openedAt;
   const counts = incidentCounts(i, locale);
   const title = resolved
-    ? `${w.titleResolved(i.label, formatDuration(durationMs))} · ${counts}`
+    ? w.titleResolved(i.label, formatDuration(durationMs))
     : `${i.label} ${w.down} · ${counts} · ${w.since(hourMinute(i.openedAt), formatDuration(durationMs))}`;
   const status = resolved ? w.stateResolved(hourMinute(i.resolvedAt ?? now)) : i.state === 'acked' ? w.stateAcked(i.ackedBy ?? '?', hourMinute(i.ackedAt ?? now)) : w.stateOpen;
   // Down members first: they are what the NOC acts on.

@@ -43,7 +43,7 @@ describe('the incident view', () => {
     expect(acked.buttons.map((b) => b.id)).toEqual(['noc_silence', 'noc_check']);
     const done = renderIncident({ ...base, state: 'resolved', resolvedAt: at + 37 * 60_000 }, 'es', at + 40 * 60_000);
     expect(done).toMatchObject({ tone: 'good', final: true, buttons: [], status: '✅ Resuelto a las 11:19' });
-    expect(done.title).toBe('RB-2 (Zona 2) volvió tras 37 min · 14 de 15 comprobados');
+    expect(done.title).toBe('RB-2 (Zona 2) volvió tras 37 min');
     expect(eventReply({ kind: 'resolved', incident: base, durationMs: 37 * 60_000, at }, 'es')).toBe('✅ Volvió tras 37 min');
     expect(eventReply({ kind: 'members_changed', incident: base, down: [1001], back: [1000], at }, 'en')).toBe(
       '🔻 Down: client-1001 Cliente 1\n🔺 Back: client-1000 Cliente 0\nnow 14 of 15 checked down',
