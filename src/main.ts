@@ -106,6 +106,8 @@ async function main(): Promise<number> {
     logger.error({ err: err.message }, 'NOC watcher not started: another pingops watcher runs on this store');
     return null;
   });
+  // Another process runs the watcher: it posts and redraws the incidents; this one only answers buttons.
+  if (!noc) nocChat?.stop();
   const http = createHttpServer(logger.child({ component: 'http' }));
   http.mount('/metrics', (req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });

@@ -112,7 +112,7 @@ export interface NocChat extends NocNotifier {
   attach(port: ChatPort): void;
   /** A reply in the incident's thread on every surface where it lives (Check now results); best effort. */
   replyInThreads(incidentId: number, text: string): Promise<void>;
-  /** Stops redrawing roots (shutdown). */
+  /** Stops redrawing roots (shutdown, or another process runs the watcher and draws them). */
   stop(): void;
 }
 
@@ -321,8 +321,9 @@ export function createNocChat(deps: NocChatDeps): NocChat {
       for (const resolve of waiting.get(port.surface) ?? []) resolve();
       waiting.delete(port.surface);
       log.info({ surface: port.surface }, 'NOC channel connected');
+      if (stopper.signal.aborted) return;
       void refresh(port.surface);
-      if (deps.openIncidents && !refreshing && !stopper.signal.aborted) {
+      if (deps.openIncidents && !refreshing) {
         refreshing = true;
         void refreshLoop().catch(() => undefined);
       }
