@@ -111,6 +111,8 @@ const schema = z.object({
   NOC_FLAP_WINDOW: duration('1h'),
   NOC_FLAP_CHANGES: int(4, 2, 100),
   NOC_ROUND_MIN: duration('1m'),
+  NOC_SLACK_CHANNEL: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Z0-9]{6,20}$/, 'a Slack channel id such as C0123ABCD').optional()),
+  NOC_DISCORD_CHANNEL: z.preprocess(emptyToUndefined, z.string().regex(/^\d{5,25}$/, 'a numeric Discord channel id').optional()),
 });
 
 export type PingApiAuth =
@@ -170,6 +172,8 @@ export interface Config {
   sim: { dialect: SimDialect; shape: 'envelope' | 'status'; auth: 'none' | 'key' | 'jwt'; port: number; speed: number; outages: OutageRule[] };
   /** The NOC watcher (NOC_*), durations in milliseconds. */
   noc: NocSettings;
+  /** Where NOC incidents are posted by default (channel ids); a watch entry's own channel wins. Null: not on that platform. */
+  nocChannels: { slack: string | null; discord: string | null };
   /** The SQLite store: a file path (created on first start) or `:memory:`; checks older than `retentionDays` are pruned daily. */
   store: { path: string; retentionDays: number };
   /** Who may use pingops where: empty `allowedChannels` is everywhere; admins may cancel anyone's check. */
@@ -316,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       flapChanges: e.NOC_FLAP_CHANGES,
       roundMinMs: e.NOC_ROUND_MIN,
     },
+    nocChannels: { slack: e.NOC_SLACK_CHANNEL ?? null, discord: e.NOC_DISCORD_CHANNEL ?? null },
     store: { path: e.PINGOPS_DB, retentionDays: e.PINGOPS_RETENTION_DAYS },
     access: { allowedChannels: e.PINGOPS_ALLOWED_CHANNELS, admins: e.PINGOPS_ADMINS, userRatePerMin: e.PINGOPS_USER_RATE_PER_MIN },
   });

@@ -13,6 +13,10 @@ import { describeEvent } from './noc/present.js';
 import { startNoc } from './noc/start.js';
 import { WatcherBusyError, type WatcherStatus } from './noc/watcher.js';
 import { openStore } from './store/open-store.js';
+import { createNocChat, type NocSurface } from './chat/noc-notifier.js';
+import { createNocDesk } from './chat/noc-desk.js';
+import { createSqliteNocMessageStore } from './store/noc-messages.js';
+import { createSqliteNocStore } from './store/noc-store.js';
 
 /** How long checks in flight may take to finish their messages on shutdown. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -42,7 +46,7 @@ async function main(): Promise<number> {
   const clock = systemClock;
   const core = await createCore(config, logger, clock);
   core.warmUp();
-  // The NOC watcher: its events go to the log and, at the shell, to the screen (chat in the next issue).
+  // The NOC watcher: its events go to the log, at the shell to the screen, and to the NOC channels.
   const db = openStore(config, logger);
   let printNotice: ((text: string) => void) | null = null;
   let lastPlan = '';
@@ -54,6 +58,29 @@ async function main(): Promise<number> {
     logger.info({ component: 'noc', plan: s.summary, stretched: s.stretched }, 'noc plan');
     printNotice?.(`plan: ${s.summary}${s.stretched.length > 0 ? ` (stretched: ${s.stretched.join('; ')})` : ''}`);
   };
+  // NOC incidents in chat (issue 11): one root and one thread per incident on each configured
+  // surface with a NOC channel (NOC_SLACK_CHANNEL, NOC_DISCORD_CHANNEL, or a watch entry's own).
+  const nocSurfaces: NocSurface[] = [...(config.slack ? (['slack'] as const) : []), ...(config.discord ? (['discord'] as const) : [])];
+  for (const s of ['slack', 'discord'] as const) {
+    if (config.nocChannels[s] && !nocSurfaces.includes(s)) logger.warn({ component: 'noc' }, `NOC_${s.toUpperCase()}_CHANNEL is set but ${s} is not configured: no incidents go there`);
+  }
+  const nocStore = createSqliteNocStore(db);
+  const nocChat =
+    nocSurfaces.length > 0
+      ? createNocChat({
+          store: createSqliteNocMessageStore(db),
+          surfaces: nocSurfaces,
+          channels: config.nocChannels,
+          watches: () => nocStore.listWatches(),
+          openIncidents: () => nocStore.incidents({ openOnly: true, limit: 200 }),
+          recentIncidents: () => nocStore.incidents({ openOnly: false, limit: 200 }),
+          locale: config.locale,
+          clock,
+          logger,
+        })
+      : null;
+  /** Events already told to the log and the shell (a chat retry must not print them again). */
+  const told = new Set<number>();
   // One watcher per store: when another process (a second bot, `pingops noc`) has it, chat still runs.
   const noc = await startNoc({
     config,
@@ -64,9 +91,14 @@ async function main(): Promise<number> {
     onRound: (s) => announcePlan(s),
     notifier: {
       async deliver(event, outboxId) {
-        const text = describeEvent(event);
-        logger.info({ component: 'noc-notify', outboxId, event: event.kind, incident: 'incident' in event ? event.incident.id : undefined }, text);
-        printNotice?.(text);
+        if (!told.has(outboxId)) {
+          told.add(outboxId);
+          if (told.size > 10_000) told.delete(told.values().next().value as number);
+          const text = describeEvent(event);
+          logger.info({ component: 'noc-notify', outboxId, event: event.kind, incident: 'incident' in event ? event.incident.id : undefined }, text);
+          printNotice?.(text);
+        }
+        await nocChat?.deliver(event, outboxId);
       },
     },
   }).catch((err: unknown) => {
@@ -74,12 +106,17 @@ async function main(): Promise<number> {
     logger.error({ err: err.message }, 'NOC watcher not started: another pingops watcher runs on this store');
     return null;
   });
+  // Another process runs the watcher: it posts and redraws the incidents; this one only answers buttons.
+  if (!noc) nocChat?.stop();
   const http = createHttpServer(logger.child({ component: 'http' }));
   http.mount('/metrics', (req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : core.metrics.render(core.service.inFlight) + (noc ? renderNocMetrics(noc.watcher.status()) : ''));
   });
-  const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, store: core.store, clock, logger, http };
+  const nocLink = nocChat
+    ? createNocDesk({ watcher: noc?.watcher ?? null, store: nocStore, chat: nocChat, checker: core.service, admins: config.access.admins, locale: config.locale, clock, logger })
+    : undefined;
+  const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, store: core.store, clock, logger, http, ...(nocLink ? { noc: nocLink } : {}) };
 
   const surfaces: Surface[] = [];
   if (config.slack) {
@@ -111,6 +148,7 @@ async function main(): Promise<number> {
     const grace = new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref());
     await Promise.race([Promise.all(surfaces.map((s) => s.stop().catch((err: unknown) => logger.error({ err, surface: s.name }, 'stop failed')))), grace]);
     await noc?.stop();
+    nocChat?.stop();
     await core.close();
     db.close();
     await http.close();

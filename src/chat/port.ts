@@ -62,11 +62,23 @@ export interface ChatPort {
   edit(place: Place, messageId: string, message: OutgoingMessage): Promise<string | undefined>;
   /**
    * A new message in the conversation's thread (creating one on `anchor` where the surface needs
-   * to), notifying `mention` (a user id) and nobody else.
+   * to), notifying `mention` (a user id) and nobody else. `broadcast` also shows it in the channel
+   * where the surface can (Slack's `reply_broadcast`).
    */
-  reply(place: Place, anchor: string | null, text: string, opts: { mention: string | null }): Promise<void>;
+  reply(place: Place, anchor: string | null, text: string, opts: { mention: string | null; broadcast?: boolean }): Promise<void>;
+  /**
+   * Starts a thread from a message posted earlier and returns the thread's id, where threads are
+   * their own channels (Discord). Absent where a thread is the root message itself (Slack).
+   */
+  openThread?(place: Place, messageId: string, name: string): Promise<string>;
   /** Tells one person something only they see, in `place`, without a request to answer. */
   replyPrivately(place: Place, personId: string, text: string): Promise<void>;
+  /**
+   * Why a failed post can never succeed however often it is tried (the bot is not in the
+   * channel, the channel is gone), or null for a fault worth retrying. The NOC logs and skips
+   * such posts instead of holding its outbox behind them.
+   */
+  permanentFailure?(err: unknown): string | null;
   /** The private answer when posting into `place` failed (e.g. Slack's "invite me first"). */
   postFailedText(err: unknown, locale: Locale): string;
 }

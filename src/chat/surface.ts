@@ -5,6 +5,7 @@ import type { HttpServer } from '../http/server.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { CheckStore } from '../store/types.js';
+import type { NocLink } from './noc-desk.js';
 
 /** What every chat surface is given by the composition root. */
 export interface SurfaceDeps {
@@ -17,6 +18,8 @@ export interface SurfaceDeps {
   logger: Logger;
   /** The shared server on PORT; surfaces that receive webhooks mount their routes here. */
   http: HttpServer;
+  /** NOC incidents in chat: the surface attaches its port at start and hands incident buttons here. */
+  noc?: NocLink;
 }
 
 /** A running chat surface (Slack, Discord, shell). */

@@ -36,6 +36,8 @@ export function describeEvent(e: NocEvent): string {
       return `${t} BACK #${e.incident.id} ${e.incident.label} after ${formatDuration(e.durationMs)}`;
     case 'flapping':
       return `${t} FLAPPING ${e.label}: ${e.changes} changes within ${formatDuration(e.windowMs)}; quiet until it settles for ${formatDuration(e.windowMs)}`;
+    case 'silenced':
+      return `${t} SILENCED #${e.incident.id} ${e.incident.label} by ${e.by} until ${clockTime(e.until)}`;
     case 'budget_warning':
       return `${t} BUDGET ${e.message}${e.stretched.length > 0 ? `: ${e.stretched.join('; ')}` : ''}`;
   }

@@ -99,7 +99,9 @@ export type NocEvent =
   | { kind: 'reminder'; incident: Incident; at: number }
   | { kind: 'resolved'; incident: Incident; durationMs: number; at: number }
   | { kind: 'flapping'; scope: ScopeKey; label: string; changes: number; windowMs: number; at: number }
-  | { kind: 'budget_warning'; message: string; stretched: string[]; at: number };
+  | { kind: 'budget_warning'; message: string; stretched: string[]; at: number }
+  /** Someone silenced an incident's scope from chat (its Silence button). */
+  | { kind: 'silenced'; incident: Incident; by: string; until: number; at: number };
 
 /** Every client the watcher may sweep (the ISP's full list). */
 export interface ClientInventory {

@@ -10,7 +10,7 @@ import type { PingChecker } from '../core/ping-service.types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { healthOf, onBillingHold } from './classify.js';
-import { NocEngine, type ClientFacts, type Drained } from './engine.js';
+import { NocEngine, snapshot, type ClientFacts, type Drained } from './engine.js';
 import type { Outbox } from './outbox.js';
 import { planRound, type Plan } from './planner.js';
 import { pickSample } from './sampler.js';
@@ -86,6 +86,11 @@ export interface Watcher {
   status(): WatcherStatus;
   /** Someone took an incident (the next issue's button): reminders stop. */
   ack(incidentId: number, by: string): Promise<Incident | null>;
+  /**
+   * Someone silenced an open incident's scope from chat until `until`: in force at once (and in
+   * the store for later rounds), told in its thread through the outbox. Null when it is not open.
+   */
+  silenceIncident(incidentId: number, by: string, until: number): Promise<Incident | null>;
 }
 
 /** The one-watcher lease: held this long, renewed well before it runs out. */
@@ -547,6 +552,19 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       const i = engine.ack(incidentId, by, clock.now());
       await persist();
       return i;
+    },
+    async silenceIncident(incidentId, by, until) {
+      const incident = engine?.openIncidents().find((i) => i.id === incidentId);
+      if (!incident) return null;
+      const now = clock.now();
+      const silence: Silence = { scope: incident.scope, until, reason: `silenced by ${by}`, createdAt: now };
+      await store.addSilence(silence);
+      silences.push(silence);
+      // Not the engine's decision, but told in order with its events (same outbox, same queue).
+      void persist();
+      unsaved.push({ tracks: new Map(), incidents: [], events: [{ kind: 'silenced', incident: snapshot(incident), by, until, at: now }] });
+      await persist();
+      return incident;
     },
   };
 }

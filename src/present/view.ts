@@ -9,7 +9,8 @@ export interface ViewField {
   value: string;
 }
 
-export type ViewButtonId = 'cancel' | 'rerun';
+/** Check buttons (`cancel`, `rerun`) and NOC incident buttons (`noc_ack`, `noc_silence`, `noc_check`). */
+export type ViewButtonId = 'cancel' | 'rerun' | 'noc_ack' | 'noc_silence' | 'noc_check';
 
 export interface ViewButton {
   id: ViewButtonId;

@@ -1,4 +1,5 @@
 import type { Migration } from './database.js';
+import { NOC_MESSAGES_MIGRATION } from './noc-messages.js';
 import { NOC_MIGRATION } from './noc-store.js';
 
 /**
@@ -62,4 +63,6 @@ export const MIGRATIONS: readonly Migration[] = [
       fetched_at INTEGER NOT NULL
     )`,
   },
+  // Issue 11: where each NOC incident lives in chat, and what each outbox event posted.
+  NOC_MESSAGES_MIGRATION,
 ];

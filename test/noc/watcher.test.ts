@@ -229,3 +229,31 @@ describe('NOC watcher (virtual time, real PingService and SQLite store)', () => 
     await r.service.close();
   });
 });
+
+describe('silencing an incident from chat (its Silence button)', () => {
+  it('holds reminders for its scope, is told in order through the outbox, and still lets the recovery through', async () => {
+    const r = rig(routerTwoDown(2 * MIN, 150 * MIN));
+    const parts = r.open(':memory:');
+    await parts.store.addWatch({ kind: 'router', ref: 2, intervalMs: MIN, channel: null }, r.clock.now());
+    await parts.watcher.start();
+    await r.clock.until(() => r.delivered.some((d) => d.event.kind === 'opened'), 10 * MIN, 1000);
+    const opened = r.delivered.find((d) => d.event.kind === 'opened')?.event;
+    const id = opened && 'incident' in opened ? opened.incident.id : -1;
+    expect(await parts.watcher.silenceIncident(999, 'ana', r.clock.now() + 3_600_000)).toBeNull();
+    await r.clock.advance(10 * MIN);
+    const until = r.clock.now() + 3_600_000;
+    expect((await parts.watcher.silenceIncident(id, 'ana', until))?.scope).toBe('router:2');
+    await r.clock.advance(5_000);
+    const told = r.delivered.find((d) => d.event.kind === 'silenced')?.event;
+    expect(told).toMatchObject({ kind: 'silenced', by: 'ana', until, incident: { id, scope: 'router:2' } });
+    expect((await parts.store.silences(r.clock.now())).map((x) => x.scope)).toEqual(['router:2']);
+    // NOC_REPEAT is 1 h: the reminder due while silenced is held (unsilenced there would be two); the recovery comes through.
+    await r.clock.advance(3 * 3_600_000);
+    expect(r.delivered.filter((d) => d.event.kind === 'reminder')).toHaveLength(1);
+    expect(kinds(r.delivered).filter((k) => !k.startsWith('members_changed'))).toEqual(['opened router:2', 'silenced router:2', 'reminder router:2', 'resolved router:2']);
+    const reminder = r.delivered.find((d) => d.event.kind === 'reminder')?.event;
+    expect(reminder?.at).toBeGreaterThanOrEqual(until);
+    await stopAll(parts);
+    await r.service.close();
+  });
+});

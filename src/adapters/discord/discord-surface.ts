@@ -188,6 +188,18 @@ export function createDiscordSurface(deps: SurfaceDeps, opts: DiscordSurfaceOpti
       await i.reply(ephemeral(discordWords(person.locale).unknownButton));
       return;
     }
+    if (action.kind === 'noc') {
+      // NOC incident buttons (issue 11): the desk decides; the root changes through the outbox.
+      if (!deps.noc) {
+        await i.reply(ephemeral(discordWords(person.locale).unknownButton));
+        return;
+      }
+      // Acknowledged at once (Check now runs for seconds; Discord allows 3). Private answers are
+      // ephemeral follow-ups: deleting the "reply" of a component would delete the incident's root.
+      await i.deferUpdate();
+      await deps.noc.press({ action: action.action, incidentId: action.incidentId, person, answer: async (text) => void (await i.followUp(ephemeral(text))) });
+      return;
+    }
     const origin = originOf(i);
     if (action.kind === 'cancel') {
       await engine.cancel({ conversationId: action.key, channel: i.channelId, person, answer: answerFor(origin, l) });
@@ -257,6 +269,7 @@ export function createDiscordSurface(deps: SurfaceDeps, opts: DiscordSurfaceOpti
       }
       await ready;
       log.info({ user: client.user?.tag, applicationId: cfg.applicationId, threads: cfg.threads }, 'discord surface connected');
+      deps.noc?.attach(port);
       track(engine.resume());
     },
     async stop() {

@@ -81,17 +81,22 @@ export interface MessageIds {
 export type ButtonAction =
   | { kind: 'cancel'; key: string }
   | { kind: 'rerun'; conversationId: string; serviceId: null }
-  | { kind: 'rerun'; conversationId: null; serviceId: number };
+  | { kind: 'rerun'; conversationId: null; serviceId: number }
+  /** A NOC incident button: the incident id, so it works after a restart. */
+  | { kind: 'noc'; action: 'ack' | 'silence' | 'check'; incidentId: number };
 
 const PREFIX = 'pingops';
 
 /** The custom id of a view button; at most 100 chars as Discord requires (keys are snowflakes). */
 export function customIdFor(button: ViewButton['id'], ids: MessageIds): string {
+  if (button === 'noc_ack' || button === 'noc_silence' || button === 'noc_check') return `${PREFIX}:${button}:${ids.conversationId}`;
   return `${PREFIX}:${button === 'cancel' ? 'cancel' : 'rerun'}:${ids.conversationId}`;
 }
 
 /** Decodes a button custom id; null for anything not ours or malformed. */
 export function parseCustomId(customId: string): ButtonAction | null {
+  const noc = /^pingops:noc_(ack|silence|check):(\d{1,12})$/.exec(customId);
+  if (noc?.[1] && noc[2]) return { kind: 'noc', action: noc[1] as 'ack' | 'silence' | 'check', incidentId: Number(noc[2]) };
   const m = /^pingops:(cancel|rerun):([A-Za-z0-9_-]{1,80})$/.exec(customId);
   if (!m || !m[1] || !m[2]) return null;
   if (m[1] === 'cancel') return { kind: 'cancel', key: m[2] };

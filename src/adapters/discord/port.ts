@@ -1,4 +1,4 @@
-import { Routes, type ButtonInteraction, type ChatInputCommandInteraction, type Client } from 'discord.js';
+import { DiscordAPIError, Routes, type ButtonInteraction, type ChatInputCommandInteraction, type Client } from 'discord.js';
 import { RateLimitedError } from '../../chat/live-message.types.js';
 import type { ChatPort } from '../../chat/port.js';
 import type { Clock } from '../../util/clock.js';
@@ -10,6 +10,8 @@ import { createReplyEditor, type ReplyEditor, type ReplyOps } from './reply.js';
 import { discordWords } from './words.js';
 
 const THREAD_ARCHIVE_MINUTES = 1440;
+/** Discord's "A thread has already been created for this message". */
+const THREAD_ALREADY_CREATED = 160004;
 /** Interaction editors kept for messages of this process; older ones are edited as channel messages. */
 const EDITORS_KEPT = 2000;
 /** A first view rate limited more often than this is a failed post. */
@@ -127,6 +129,23 @@ export function createDiscordPort(o: {
       await client.rest.post(Routes.channelMessages(place.thread ?? place.channel), {
         body: { ...body, ...(anchor ? { message_reference: { message_id: anchor, fail_if_not_exists: false } } : {}) },
       });
+    },
+    async openThread(place, messageId, name) {
+      try {
+        const thread = (await client.rest.post(Routes.threads(place.channel, messageId), {
+          body: { name: clip(plainLine(name), 100) || 'pingops', auto_archive_duration: THREAD_ARCHIVE_MINUTES },
+        })) as { id: string };
+        return thread.id;
+      } catch (err) {
+        // Started before a restart cut us short: a thread from a message has the message's id.
+        if (err instanceof DiscordAPIError && Number(err.code) === THREAD_ALREADY_CREATED) return messageId;
+        throw err;
+      }
+    },
+    permanentFailure(err) {
+      // Missing access or permissions, unknown channel or message: trying again cannot help.
+      if (err instanceof DiscordAPIError && (err.status === 403 || err.status === 404)) return describeDiscordError(err).message;
+      return null;
     },
     async replyPrivately(_place, personId, text) {
       await client.users.send(personId, { ...toTextMessage(text) });

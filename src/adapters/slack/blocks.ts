@@ -26,6 +26,18 @@ export const LIMITS = {
 /** The action ids of our buttons. */
 export const ACTION_CANCEL = 'pingops_cancel';
 export const ACTION_RERUN = 'pingops_rerun';
+/** NOC incident buttons; their value carries the incident id (`k`). */
+export const ACTION_NOC_ACK = 'pingops_noc_ack';
+export const ACTION_NOC_SILENCE = 'pingops_noc_silence';
+export const ACTION_NOC_CHECK = 'pingops_noc_check';
+
+const ACTION_OF: Record<ViewButton['id'], string> = {
+  cancel: ACTION_CANCEL,
+  rerun: ACTION_RERUN,
+  noc_ack: ACTION_NOC_ACK,
+  noc_silence: ACTION_NOC_SILENCE,
+  noc_check: ACTION_NOC_CHECK,
+};
 
 /**
  * Which message a view is drawn into: `root` is the compact channel card (it only changes at the
@@ -126,7 +138,7 @@ function fieldBlocks(view: View): KnownBlock[] {
 function button(b: ViewButton, value: string): Button {
   const el: Button = {
     type: 'button',
-    action_id: b.id === 'cancel' ? ACTION_CANCEL : ACTION_RERUN,
+    action_id: ACTION_OF[b.id],
     text: { type: 'plain_text', text: safePlain(b.label, LIMITS.buttonText), emoji: true },
     value: value.slice(0, LIMITS.buttonValue),
   };

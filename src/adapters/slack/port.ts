@@ -14,7 +14,7 @@ import { slackWords } from './words.js';
  */
 export function createSlackPort(o: { client: webApi.WebClient; clock: Clock; log: Logger; editsPerMin: number; minEditIntervalMs: number }): ChatPort {
   const { client, log } = o;
-  const post = async (args: { channel: string; thread_ts?: string; text: string; blocks?: unknown[] }): Promise<string> => {
+  const post = async (args: { channel: string; thread_ts?: string; reply_broadcast?: boolean; text: string; blocks?: unknown[] }): Promise<string> => {
     const res = await callWithRetry(
       () => client.chat.postMessage({ ...args, unfurl_links: false, unfurl_media: false } as Parameters<typeof client.chat.postMessage>[0]),
       o.clock,
@@ -45,10 +45,16 @@ export function createSlackPort(o: { client: webApi.WebClient; clock: Clock; log
     async reply(place, anchor, text, opts) {
       // Outside text (client names, API messages) stays literal: plain_text, or rich_text around the mention.
       const msg = opts.mention ? renderMentionMessage(opts.mention, text) : renderPlainReply(text);
-      await post({ channel: place.channel, ...thread(place.thread ?? anchor), ...msg });
+      const ts = place.thread ?? anchor;
+      // Broadcast only means something for a thread reply: it also lands in the channel.
+      await post({ channel: place.channel, ...thread(ts), ...(opts.broadcast && ts ? { reply_broadcast: true } : {}), ...msg });
     },
     async replyPrivately(place, user, text) {
       await client.chat.postEphemeral({ channel: place.channel, user, ...renderPlainReply(text), ...thread(place.thread) });
+    },
+    permanentFailure(err) {
+      const f = classifySlackError(err);
+      return isChannelAccessError(f) ? describeFailure(f) : null;
     },
     postFailedText(err, locale) {
       const f = classifySlackError(err);

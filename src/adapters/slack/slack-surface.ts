@@ -3,7 +3,7 @@ import { App, HTTPReceiver, type BlockButtonAction, type RespondFn } from '@slac
 import { createConversationEngine } from '../../chat/engine.js';
 import type { Person, PrivateAnswer } from '../../chat/port.js';
 import type { Surface, SurfaceDeps } from '../../chat/surface.js';
-import { ACTION_CANCEL, ACTION_RERUN, decodeButtonValue, renderPlainReply } from './blocks.js';
+import { ACTION_CANCEL, ACTION_NOC_ACK, ACTION_NOC_CHECK, ACTION_NOC_SILENCE, ACTION_RERUN, decodeButtonValue, renderPlainReply } from './blocks.js';
 import { sanitizeOutsideText } from '../../util/outside-text.js';
 import { boltLogger } from './bolt-logger.js';
 import { createUserDirectory } from './users.js';
@@ -210,6 +210,26 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
     );
   });
 
+  // NOC incident buttons (issue 11): the value carries the incident id; the desk decides.
+  for (const [actionId, action] of [
+    [ACTION_NOC_ACK, 'ack'],
+    [ACTION_NOC_SILENCE, 'silence'],
+    [ACTION_NOC_CHECK, 'check'],
+  ] as const) {
+    app.action<BlockButtonAction>(actionId, async ({ ack, body, action: clicked, respond }) => {
+      await ack();
+      const user = body.user.id;
+      const incidentId = Number(decodeButtonValue(clicked.value)?.k);
+      if (!deps.noc || !Number.isSafeInteger(incidentId) || incidentId <= 0) {
+        log.warn({ user }, 'incident button without a NOC or a valid incident id; ignored');
+        return;
+      }
+      const noc = deps.noc;
+      const answer = body.response_url ? viaResponseUrl(respond) : viaEphemeral(body.channel?.id ?? user, user, null);
+      track((async () => noc.press({ action, incidentId, person: await person(user, body.user.name ?? body.user.username), answer }))());
+    });
+  }
+
   app.error(async (err) => {
     log.error({ err: err.message, code: (err as { code?: unknown }).code }, 'slack app error');
   });
@@ -251,6 +271,7 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
         deps.http.mount('/slack/events', handler);
         log.info({ mode: 'http', path: '/slack/events', botUserId }, 'slack surface started');
       }
+      deps.noc?.attach(port);
       track(engine.resume());
     },
     async stop() {
