@@ -6,7 +6,7 @@ import { parseOutages, type OutageRule } from './sim/outages.js';
 import { Secret } from './util/secret.js';
 
 /** The prefixes we own: a variable with one of them that we do not know is a typo, and fails. */
-const OWNED_PREFIXES = ['PING_', 'PINGOPS_', 'WISPHUB_', 'SLACK_', 'DISCORD_', 'SIM_', 'NOC_'];
+const OWNED_PREFIXES = ['PING_', 'PINGOPS_', 'WISPHUB_', 'SLACK_', 'DISCORD_', 'SIM_', 'NOC_', 'HOOKS_'];
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const str = () => z.preprocess(emptyToUndefined, z.string().optional());
@@ -111,6 +111,8 @@ const schema = z.object({
   NOC_FLAP_WINDOW: duration('1h'),
   NOC_FLAP_CHANGES: int(4, 2, 100),
   NOC_ROUND_MIN: duration('1m'),
+  HOOKS_TOKEN: secret(),
+  HOOKS_CLIENT_LABEL: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,99}$/, 'an Alertmanager label name (letters, digits and _)').default('service_id')),
 });
 
 export type PingApiAuth =
@@ -170,6 +172,8 @@ export interface Config {
   sim: { dialect: SimDialect; shape: 'envelope' | 'status'; auth: 'none' | 'key' | 'jwt'; port: number; speed: number; outages: OutageRule[] };
   /** The NOC watcher (NOC_*), durations in milliseconds. */
   noc: NocSettings;
+  /** Alert intake (`/hooks/...`); null without HOOKS_TOKEN: nothing is mounted. */
+  hooks: null | { token: Secret; clientLabel: string };
   /** The SQLite store: a file path (created on first start) or `:memory:`; checks older than `retentionDays` are pruned daily. */
   store: { path: string; retentionDays: number };
   /** Who may use pingops where: empty `allowedChannels` is everywhere; admins may cancel anyone's check. */
@@ -316,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       flapChanges: e.NOC_FLAP_CHANGES,
       roundMinMs: e.NOC_ROUND_MIN,
     },
+    hooks: e.HOOKS_TOKEN ? { token: e.HOOKS_TOKEN, clientLabel: e.HOOKS_CLIENT_LABEL } : null,
     store: { path: e.PINGOPS_DB, retentionDays: e.PINGOPS_RETENTION_DAYS },
     access: { allowedChannels: e.PINGOPS_ALLOWED_CHANNELS, admins: e.PINGOPS_ADMINS, userRatePerMin: e.PINGOPS_USER_RATE_PER_MIN },
   });

@@ -5,6 +5,7 @@ import { createCore } from './app.js';
 import { loadConfigOrReport } from './config.js';
 import type { Surface, SurfaceDeps } from './chat/surface.js';
 import { runShell } from './adapters/shell/shell.js';
+import { mountHooks } from './http/hooks.js';
 import { createHttpServer } from './http/server.js';
 import { systemClock } from './util/clock.js';
 import { createLogger, type Logger } from './util/logger.js';
@@ -13,6 +14,8 @@ import { describeEvent } from './noc/present.js';
 import { startNoc } from './noc/start.js';
 import { WatcherBusyError, type WatcherStatus } from './noc/watcher.js';
 import { openStore } from './store/open-store.js';
+import { createIntakeSink, type IntakeSink } from './noc/intake-sink.js';
+import { createSqliteIntakeQueue } from './store/intake-store.js';
 
 /** How long checks in flight may take to finish their messages on shutdown. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -79,6 +82,23 @@ async function main(): Promise<number> {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : core.metrics.render(core.service.inFlight) + (noc ? renderNocMetrics(noc.watcher.status()) : ''));
   });
+  // Alert intake: only with HOOKS_TOKEN (else /hooks/... is 404). Alerts need this process's watcher.
+  let intake: IntakeSink | null = null;
+  if (config.hooks) {
+    if (noc) {
+      intake = createIntakeSink({ queue: createSqliteIntakeQueue(db), directory: core.directory, checker: core.service, watcher: noc.watcher, clock, logger });
+    } else {
+      logger.error({ component: 'hooks' }, 'HOOKS_TOKEN is set but the NOC watcher runs in another process: hooks answer 503');
+    }
+    const sink = intake ?? {
+      accept: async () => {
+        throw new Error('the NOC watcher runs in another process');
+      },
+    };
+    mountHooks(http, { token: config.hooks.token, clientLabel: config.hooks.clientLabel, sink, logger });
+    intake?.start();
+    logger.info({ component: 'hooks', paths: ['/hooks/alertmanager', '/hooks/uptime-kuma', '/hooks/check'], clientLabel: config.hooks.clientLabel }, 'alert hooks mounted');
+  }
   const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, store: core.store, clock, logger, http };
 
   const surfaces: Surface[] = [];
@@ -110,6 +130,7 @@ async function main(): Promise<number> {
     http.setDraining();
     const grace = new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref());
     await Promise.race([Promise.all(surfaces.map((s) => s.stop().catch((err: unknown) => logger.error({ err, surface: s.name }, 'stop failed')))), grace]);
+    await intake?.stop();
     await noc?.stop();
     await core.close();
     db.close();

@@ -47,6 +47,7 @@ export async function startNoc(opts: {
     logger,
     settings: config.noc,
     ratePerMin: config.pingApi.ratePerMin,
+    lookupClient: (serviceId, signal) => core.directory.client(serviceId, { signal }),
     ...(opts.onCheck ? { onCheck: opts.onCheck } : {}),
     ...(opts.onRound ? { onRound: opts.onRound } : {}),
   });

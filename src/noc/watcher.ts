@@ -10,7 +10,7 @@ import type { PingChecker } from '../core/ping-service.types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { healthOf, onBillingHold } from './classify.js';
-import { NocEngine, type ClientFacts, type Drained } from './engine.js';
+import { NocEngine, type ClientFacts, type Drained, type ExternalAlert, type ReportOutcome } from './engine.js';
 import type { Outbox } from './outbox.js';
 import { planRound, type Plan } from './planner.js';
 import { pickSample } from './sampler.js';
@@ -36,6 +36,8 @@ export interface WatcherDeps {
   onRound?: (status: WatcherStatus) => void;
   /** Who this watcher says it is in the store's lease (default: this process on this host). */
   leaseHolder?: LeaseHolder;
+  /** A client's card by service id (the directory): clients another system reported, after a restart. */
+  lookupClient?: (serviceId: number, signal: AbortSignal) => Promise<ClientRecord | null>;
 }
 
 export type JobWhy = 'sample' | 'client' | 'follow' | 'confirm' | 'quick' | 'recheck';
@@ -86,6 +88,11 @@ export interface Watcher {
   status(): WatcherStatus;
   /** Someone took an incident (the next issue's button): reminders stop. */
   ack(incidentId: number, by: string): Promise<Incident | null>;
+  /**
+   * Another system reported a client (alert intake) and we checked it afresh: opens or joins
+   * its incident, or notes that the line answers. Throws when the watcher is not running.
+   */
+  report(r: { serviceId: number; client: ClientRecord | null; alert: ExternalAlert; done: DoneState }): Promise<ReportOutcome>;
 }
 
 /** The one-watcher lease: held this long, renewed well before it runs out. */
@@ -145,6 +152,8 @@ export function createWatcher(deps: WatcherDeps): Watcher {
   let roundJobs: Job[] = [];
   const delayed: { at: number; job: Job }[] = [];
   const bursts = new Map<GroupKey, Burst>();
+  /** Clients reported by another system (alert intake), kept while their incident is open. */
+  const reported = new Map<number, ClientRecord>();
   const requestTimes: number[] = [];
   let inFlight = 0;
   const checksInFlight = new Set<Promise<void>>();
@@ -248,6 +257,18 @@ export function createWatcher(deps: WatcherDeps): Watcher {
     }
     const day = today();
     explicit = new Set(watches.filter((w) => w.kind === 'client' && w.ref !== null).map((w) => w.ref as number));
+    // Clients another system reported down are followed one by one while their incident is open.
+    for (const i of engine?.openIncidents() ?? []) {
+      if (!i.reportedBy || !i.scope.startsWith('client:')) continue;
+      const id = Number(i.scope.slice('client:'.length));
+      let c = clients.get(id) ?? reported.get(id) ?? null;
+      if (!c && deps.lookupClient) c = await deps.lookupClient(id, stopper.signal).catch(() => null);
+      c ??= bareRecord(id, i.members.find((m) => m.serviceId === id)?.name ?? '');
+      reported.set(id, c);
+      clients.set(id, c);
+      explicit.add(id);
+    }
+    for (const id of reported.keys()) if (!engine?.incident(`client:${id}`)) reported.delete(id);
     inGroups = new Set();
     groups = new Map();
     let ungrouped = 0;
@@ -548,6 +569,48 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       await persist();
       return i;
     },
+    async report(r) {
+      if (!engine || stopped) throw new Error('the NOC watcher is not running');
+      const known = clients.get(r.serviceId);
+      const record = known ?? r.client ?? bareRecord(r.serviceId, '');
+      if (!known) clients.set(r.serviceId, record);
+      const facts = factsOf(r.serviceId);
+      if (!facts) throw new Error(`client ${r.serviceId} unknown`);
+      const outcome = engine.report(facts, r.alert, r.done.verdict, healthOf(r.done), clock.now());
+      if (engine.incident(`client:${r.serviceId}`)?.reportedBy) {
+        reported.set(r.serviceId, record);
+        explicit.add(r.serviceId);
+      }
+      log.info({ serviceId: r.serviceId, source: r.alert.source, status: r.alert.status, verdict: r.done.verdict, outcome }, 'external alert checked');
+      await persist();
+      poke();
+      return outcome;
+    },
+  };
+}
+
+/** A card with only an id and a name, for a client no list or look-up knows (still checked by id). */
+function bareRecord(serviceId: number, name: string): ClientRecord {
+  return {
+    serviceId,
+    name,
+    document: null,
+    phone: null,
+    address: null,
+    city: null,
+    locality: null,
+    paymentStatus: null,
+    zoneId: null,
+    antennaIp: null,
+    cutOffDate: null,
+    outstandingBalance: null,
+    lanInterface: null,
+    planName: null,
+    planPrice: null,
+    technicianId: null,
+    router: null,
+    sector: null,
+    zoneName: null,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Migration } from './database.js';
+import { INTAKE_MIGRATION } from './intake-store.js';
 import { NOC_MIGRATION } from './noc-store.js';
 
 /**
@@ -62,4 +63,6 @@ export const MIGRATIONS: readonly Migration[] = [
       fetched_at INTEGER NOT NULL
     )`,
   },
+  // Issue 11: alerts taken from the hooks, kept until checked (a restart picks them up).
+  INTAKE_MIGRATION,
 ];
