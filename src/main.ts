@@ -15,6 +15,8 @@ import { startNoc } from './noc/start.js';
 import { WatcherBusyError, type WatcherStatus } from './noc/watcher.js';
 import { openStore } from './store/open-store.js';
 import { createIntakeSink, type IntakeSink } from './noc/intake-sink.js';
+import { createNocCommands } from './noc/commands.js';
+import { createSqliteNocStore } from './store/noc-store.js';
 import { createSqliteIntakeQueue } from './store/intake-store.js';
 
 /** How long checks in flight may take to finish their messages on shutdown. */
@@ -99,7 +101,17 @@ async function main(): Promise<number> {
     intake?.start();
     logger.info({ component: 'hooks', paths: ['/hooks/alertmanager', '/hooks/uptime-kuma', '/hooks/check'], clientLabel: config.hooks.clientLabel }, 'alert hooks mounted');
   }
-  const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, store: core.store, clock, logger, http };
+  const nocCommands = createNocCommands({
+    store: noc?.store ?? createSqliteNocStore(db),
+    watcher: noc?.watcher ?? null,
+    inventory: noc?.inventory ?? null,
+    directory: core.directory,
+    admins: config.access.admins,
+    defaultIntervalMs: config.noc.intervalMs,
+    clock,
+    logger,
+  });
+  const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, store: core.store, clock, logger, http, noc: nocCommands };
 
   const surfaces: Surface[] = [];
   if (config.slack) {

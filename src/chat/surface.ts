@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { PingChecker } from '../core/ping-service.types.js';
 import type { Directory } from '../directory/types.js';
 import type { HttpServer } from '../http/server.js';
+import type { NocCommands } from '../noc/commands.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { CheckStore } from '../store/types.js';
@@ -17,6 +18,8 @@ export interface SurfaceDeps {
   logger: Logger;
   /** The shared server on PORT; surfaces that receive webhooks mount their routes here. */
   http: HttpServer;
+  /** `/noc ...` (status, watch lists, silences); absent: the surface does not offer /noc. */
+  noc?: NocCommands | null;
 }
 
 /** A running chat surface (Slack, Discord, shell). */

@@ -15,6 +15,8 @@ export interface RunningNoc {
   watcher: Watcher;
   outbox: Outbox;
   store: NocStore;
+  /** The client list the watcher sweeps (also the routers and zones `/noc` suggests). */
+  inventory: ClientInventory;
   stop(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export async function startNoc(opts: {
     watcher,
     outbox,
     store,
+    inventory,
     async stop() {
       await watcher.stop();
       await outbox.stop();
