@@ -310,6 +310,8 @@ export class NocEngine {
     if (groupIncident) return wasDownInGroup ? 'already' : 'joined';
     if (ownBefore) return 'already';
     if (this.open.has(scope)) return 'opened';
+    // A silence on the client or its router (maintenance) holds back what other systems report too.
+    if (quiet) return 'silenced';
     // Our check confirms the sender's alert: down now, no second check needed.
     const t = this.clientTrack(c.serviceId) ?? { kind: 'client' as const, tracker: NEW_TRACKER, lastVerdict: verdict, orphan: false };
     if (t.tracker.status !== 'down') {
