@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Verdict } from '../../src/core/verdict.js';
 import { NocEngine, type ClientFacts, type ExternalAlert } from '../../src/noc/engine.js';
 import { describeEvent, intakeSentence } from '../../src/noc/present.js';
-import { DEFAULT_NOC_SETTINGS, type Health, type NocEvent, type ScopeKey } from '../../src/noc/types.js';
+import { DEFAULT_NOC_SETTINGS, type Health, type Incident, type NocEvent, type ScopeKey } from '../../src/noc/types.js';
 
 const fresh = (silenced: (s: ScopeKey, now: number) => boolean = () => false) =>
   new NocEngine(DEFAULT_NOC_SETTINGS, { tracks: new Map(), incidents: [], nextIncidentId: 1 }, silenced);
@@ -133,8 +133,8 @@ describe('intake words', () => {
   });
 
   it('a resolved alert in the thread says whether the line answers', () => {
-    const incident = { id: 4, scope: 'client:1001', group: null, label: 'client-1001 Ana Morales', state: 'open', openedAt: 0, ackedBy: null, ackedAt: null, resolvedAt: null, nextReminderAt: null, alerted: true, members: [], notes: [] } as const;
-    const up = { kind: 'intake_resolved', incident: { ...incident, members: [], notes: [] }, verdict: 'stable', ...base } as const;
+    const incident: Incident = { id: 4, scope: 'client:1001', group: null, label: 'client-1001 Ana Morales', state: 'open', openedAt: 0, ackedBy: null, ackedAt: null, resolvedAt: null, nextReminderAt: null, alerted: true, members: [], notes: [] };
+    const up: Extract<NocEvent, { kind: 'intake_resolved' }> = { kind: 'intake_resolved', incident, verdict: 'stable', ...base };
     expect(describeEvent(up)).toMatch(/ ALERT RESOLVED #4 client-1001 Ana Morales: Alertmanager: ClientLinkDown 1001 resolved; the line answers: stable · 0 % loss · 23 ms$/);
     expect(intakeSentence({ ...up, verdict: 'no_internet', lossPct: 100, rttMs: null })).toBe('Alertmanager: ClientLinkDown 1001 resolved, but the line still does not answer: no internet · 100 % loss');
   });
