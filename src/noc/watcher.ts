@@ -576,7 +576,20 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       if (!known) clients.set(r.serviceId, record);
       const facts = factsOf(r.serviceId);
       if (!facts) throw new Error(`client ${r.serviceId} unknown`);
-      const outcome = engine.report(facts, r.alert, r.done.verdict, healthOf(r.done), clock.now());
+      const health = healthOf(r.done);
+      const outcome = engine.report(facts, r.alert, r.done.verdict, health, clock.now());
+      // A client of a watched router reported down: is it the router? Confirm at once, as for a sample.
+      const group = facts.group;
+      if (outcome === 'opened' && group && facts.inWatchedGroup && !engine.groupIsDown(group) && !bursts.has(group)) {
+        const g = groups.get(group);
+        const more = g ? sampleOf(g, settings.confirm, new Set([r.serviceId])) : [];
+        if (more.length > 0) {
+          const burst: Burst = { group, pending: more.length, results: [{ facts, verdict: r.done.verdict, health }] };
+          bursts.set(group, burst);
+          priority.unshift(...more.map((serviceId) => ({ serviceId, why: 'confirm' as const, burst })));
+          trimPriority();
+        }
+      }
       if (engine.incident(`client:${r.serviceId}`)?.reportedBy) {
         reported.set(r.serviceId, record);
         explicit.add(r.serviceId);

@@ -24,7 +24,9 @@ import { NetworkPingApi } from '../support/network-ping-api.js';
 const MIN = 60_000;
 const logger = createLogger('silent');
 const POLLING = { packets: 4, initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000, timeoutMs: 60_000, resultCacheMs: 30_000 };
-const CLIENTS = new Map<number, ClientRecord>([1001, 1002, 1017].map((id) => [id, bareClient(id, `Client ${id}`)]));
+/** Three clients of their own, and router 2 (RB-2) serving clients 11-20. */
+const RB2 = Array.from({ length: 10 }, (_, i) => bareClient(11 + i, `Client ${11 + i}`, { zoneId: 1, zoneName: 'Zona 1', router: { id: 2, name: 'RB-2', generalFault: null } }));
+const CLIENTS = new Map<number, ClientRecord>([...[1001, 1002, 1017].map((id) => bareClient(id, `Client ${id}`)), ...RB2].map((c) => [c.serviceId, c]));
 const directory: Directory = {
   resolve: async (t) => (t.kind === 'service_id' && CLIENTS.has(t.serviceId) ? { kind: 'found', client: CLIENTS.get(t.serviceId) as ClientRecord } : { kind: 'not_found', target: t }),
   client: async (id) => CLIENTS.get(id) ?? null,
@@ -47,7 +49,7 @@ const firing = (target: string, source: IntakeAlert['source'] = 'alertmanager'):
 });
 
 /** The real watcher, PingService and SQLite store in virtual time; `lineAt` says how each line answers. */
-function rig(path: string, lineAt: (id: number, t: number) => ApiVerdict, clock = new ManualClock(Date.UTC(2026, 11, 2, 10))) {
+function rig(path: string, lineAt: (id: number, t: number) => ApiVerdict, clock = new ManualClock(Date.UTC(2026, 11, 2, 10)), inventory: ClientRecord[] = []) {
   const t0 = clock.now();
   const api = new NetworkPingApi(clock, (id, t) => lineAt(id, t - t0));
   const service = createPingService({ api, clock, logger, polling: POLLING, queue: createRequestQueue({ perMinute: 100, burst: 25, clock, max: 1000, maxWaitMs: 3_600_000 }), random: () => 0.5 });
@@ -55,7 +57,7 @@ function rig(path: string, lineAt: (id: number, t: number) => ApiVerdict, clock 
   const store = createSqliteNocStore(db);
   const delivered: NocEvent[] = [];
   const outbox = createOutbox({ store, clock, logger, notifier: { deliver: async (e) => void delivered.push(e) } });
-  const watcher = createWatcher({ checker: service, inventory: { list: async () => [] }, store, outbox, clock, logger, settings: { ...DEFAULT_NOC_SETTINGS, intervalMs: MIN, roundMinMs: 30_000 }, ratePerMin: 100, lookupClient: async (id) => CLIENTS.get(id) ?? null });
+  const watcher = createWatcher({ checker: service, inventory: { list: async () => inventory }, store, outbox, clock, logger, settings: { ...DEFAULT_NOC_SETTINGS, intervalMs: MIN, roundMinMs: 30_000 }, ratePerMin: 100, lookupClient: async (id) => CLIENTS.get(id) ?? null });
   const sink = createIntakeSink({ queue: createSqliteIntakeQueue(db), directory, checker: service, watcher, clock, logger, maxPending: 5 });
   return {
     clock, api, db, store, watcher, sink, delivered,
@@ -140,6 +142,22 @@ describe('the intake sink (real watcher, PingService and SQLite store, virtual t
     const resolved = r.delivered.at(-1);
     expect(resolved?.kind === 'resolved' && resolved.incident.notes).not.toContain('closed: no longer watched');
     expect(resolved?.at).toBeGreaterThan(Date.UTC(2026, 11, 2, 10) + 5 * MIN);
+    await r.stop();
+  });
+
+  it("a reported client of a watched router makes the watcher confirm its router at once: the router's incident opens and takes the client's in", async () => {
+    const r = rig(':memory:', (id, t) => (id >= 11 && id <= 20 && t >= 10_000 ? 'no_internet' : 'stable'), undefined, RB2);
+    await r.store.addWatch({ kind: 'router', ref: 2, intervalMs: 10 * MIN, channel: null }, r.clock.now());
+    await r.watcher.start();
+    // The first round's sample (at 0 s) finds the router well; the outage starts at 10 s.
+    await r.clock.advance(15_000);
+    await r.sink.accept([firing('12')]);
+    await r.clock.until(() => r.delivered.some((e) => e.kind === "opened" && e.incident.scope === "router:2"), 2 * MIN, 250);
+    expect(kinds(r.delivered).filter((k) => !k.startsWith('members_changed'))).toEqual(['opened client:12', 'opened router:2']);
+    expect(r.watcher.status().open.map((i) => i.scope)).toEqual(['router:2']);
+    // The window that decided the router began with the reported client's own check.
+    const router = r.delivered.find((e) => e.kind === 'opened' && e.incident.scope === 'router:2');
+    expect(router?.kind === 'opened' && router.incident.members[0]?.serviceId).toBe(12);
     await r.stop();
   });
 });
