@@ -12,6 +12,7 @@ import { parseTarget } from '../directory/target.js';
 import type { Directory } from '../directory/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { sanitizeOutsideText } from '../util/outside-text.js';
 import { createSemaphore } from '../util/semaphore.js';
 import type { ExternalAlert, ReportOutcome } from './engine.js';
 import type { AlertSink, IntakeAlert, IntakeSource } from './intake.js';
@@ -125,7 +126,8 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
       serviceId,
       client,
       done,
-      alert: { status: alert.status, source: SOURCE_NAMES[alert.source], title: alert.title, channel: alert.channel, lossPct: done.lossPct, rttMs: done.rttMs },
+      // Names from the sender are outside text: cleaned here, where they are read; each surface escapes them.
+      alert: { status: alert.status, source: SOURCE_NAMES[alert.source], title: alert.title === null ? null : sanitizeOutsideText(alert.title).trim() || null, channel: alert.channel, lossPct: done.lossPct, rttMs: done.rttMs },
     });
     log.info({ serviceId, source: alert.source, status: alert.status, verdict: done.verdict, outcome }, 'alert checked');
   };

@@ -160,4 +160,14 @@ describe('the intake sink (real watcher, PingService and SQLite store, virtual t
     expect(router?.kind === 'opened' && router.incident.members[0]?.serviceId).toBe(12);
     await r.stop();
   });
+
+  it("cleans the sender's alert name (escape sequences, bidi and zero-width characters) before it reaches any event", async () => {
+    const r = rig(':memory:', () => 'stable');
+    await r.watcher.start();
+    await r.sink.accept([{ ...firing('1001'), title: '\u202eClient\u200bDown\u001b[31m\u0007' }]);
+    await r.clock.until(() => r.delivered.length >= 1, 2 * MIN, 100);
+    const [note] = r.delivered;
+    expect(note?.kind === 'intake_note' && note.title).toBe('ClientDown');
+    await r.stop();
+  });
 });
