@@ -33,6 +33,9 @@ describe('npm start with HOOKS_TOKEN: alerts from Alertmanager and Uptime Kuma r
     expect(await post('alertmanager', fixture('hook-alertmanager-firing'))).toEqual({ status: 202, body: { accepted: 2, skipped: [] } });
     await bot.waitFor(/NOC \d\d:\d\d:\d\d NOTE Alertmanager: ClientLinkDown 1001, but the line answers: stable/, 'stdout', 30_000);
     await bot.waitFor(/NOC \d\d:\d\d:\d\d DOWN #1 client-1017 [^\n]*: 1 of 1 checked down · reported by Alertmanager: ClientLinkDown/, 'stdout', 30_000);
+    // The shell's `noc status` lists it with the others (the same handler as /noc in chat).
+    bot.write('noc status\n');
+    await bot.waitFor(/Open incidents:\n {2}#1 client-1017 [^\n]*\[client:1017\] · 1 of 1 down · since/, 'stdout', 15_000);
 
     // The same client again, from Uptime Kuma: no second incident.
     const kumaDown = fixture('hook-uptime-kuma-down').replaceAll('1001', '1017');
