@@ -325,6 +325,12 @@ export class NocEngine {
     return 'already';
   }
 
+  /** An alert named a client we cannot find: one note, so a misconfigured sender is noticed. */
+  unmatched(alert: ExternalAlert, target: string, problem: string, now: number): void {
+    if (this.silenced('all' as ScopeKey, now)) return;
+    this.emit({ kind: 'intake_note', why: 'no_client', channel: alert.channel, problem, source: alert.source, title: alert.title, serviceId: null, label: target, verdict: null, lossPct: null, rttMs: null, at: now });
+  }
+
   /** Someone took the incident: reminders stop. */
   ack(incidentId: number, by: string, now: number): Incident | null {
     const incident = [...this.open.values()].find((i) => i.id === incidentId);

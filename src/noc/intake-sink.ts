@@ -29,6 +29,7 @@ export interface IntakeQueue {
 /** The watcher's entry point for an external report (see Watcher.report). */
 export interface ReportTarget {
   report(r: { serviceId: number; client: ClientRecord | null; alert: ExternalAlert; done: DoneState }): Promise<ReportOutcome>;
+  unmatched(r: { alert: ExternalAlert; target: string; problem: string }): Promise<void>;
 }
 
 export interface IntakeSinkDeps {
@@ -126,8 +127,7 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
       serviceId,
       client,
       done,
-      // Names from the sender are outside text: cleaned here, where they are read; each surface escapes them.
-      alert: { status: alert.status, source: SOURCE_NAMES[alert.source], title: alert.title === null ? null : sanitizeOutsideText(alert.title).trim() || null, channel: alert.channel, lossPct: done.lossPct, rttMs: done.rttMs },
+      alert: externalAlert(alert, done),
     });
     log.info({ serviceId, source: alert.source, status: alert.status, verdict: done.verdict, outcome }, 'alert checked');
   };
@@ -136,8 +136,13 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
     const { alert } = row;
     const who = await resolve(alert);
     if ('problem' in who) {
-      // The sender already has its 202: the reason goes to the log, and the alert is done.
-      log.warn({ source: alert.source, alert: alert.title, why: who.problem }, 'alert names no client we can check; dropped');
+      // The sender already has its 202: the reason goes to the log and, for a firing alert, one
+      // note to the NOC (a wrong label or tag would otherwise go unnoticed); the alert is done.
+      log.warn({ source: alert.source, alert: alert.title, why: who.problem }, 'alert names no client we can check; not checked');
+      if (alert.status === 'firing') {
+        const target = sanitizeOutsideText(alert.target).trim().slice(0, 60);
+        await deps.watcher.unmatched({ alert: externalAlert(alert, null), target, problem: who.problem });
+      }
       finish([row.id]);
       return;
     }
@@ -195,4 +200,10 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
       while (all.size > 0) await Promise.allSettled([...all]);
     },
   };
+}
+
+/** The alert as the NOC reports it. Names from the sender are outside text: cleaned here, where they are read; each surface escapes them. */
+function externalAlert(alert: IntakeAlert, done: DoneState | null): ExternalAlert {
+  const title = alert.title === null ? null : sanitizeOutsideText(alert.title).trim() || null;
+  return { status: alert.status, source: SOURCE_NAMES[alert.source], title, channel: alert.channel, lossPct: done?.lossPct ?? null, rttMs: done?.rttMs ?? null };
 }

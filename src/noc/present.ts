@@ -59,7 +59,7 @@ function verdictLine(r: Pick<IntakeReport, 'verdict' | 'lossPct' | 'rttMs'>): st
  * `Alertmanager: ClientLinkDown 1001, but the line answers: stable · 0 % loss`.
  */
 export function intakeSentence(e: Extract<NocEvent, { kind: 'intake_note' | 'intake_resolved' }>): string {
-  const head = `${e.source}: ${e.title ? `${e.title} ` : ''}${e.serviceId}`;
+  const head = `${e.source}: ${e.title ? `${e.title} ` : ''}${e.serviceId ?? `"${e.label}"`}`;
   if (e.kind === 'intake_resolved') {
     if (e.verdict === 'no_internet' || e.verdict === 'failed') return `${head} resolved, but the line still does not answer: ${verdictLine(e)}`;
     if (e.verdict === 'stable' || e.verdict === 'intermittent' || e.verdict === 'antenna_only') return `${head} resolved; the line answers: ${verdictLine(e)}`;
@@ -72,6 +72,8 @@ export function intakeSentence(e: Extract<NocEvent, { kind: 'intake_note' | 'int
       return `${head}: the line is on a billing hold (suspended or past its cut-off date), no incident opened`;
     case 'unknown':
       return `${head}: our check could not tell (${verdictLine(e)}), no incident opened`;
+    case 'no_client':
+      return `${head}: ${e.problem ?? 'no such client'}; nothing checked (check the alert's client label or tag)`;
   }
 }
 

@@ -103,7 +103,7 @@ export type NocEvent =
   | { kind: 'flapping'; scope: ScopeKey; label: string; changes: number; windowMs: number; at: number }
   | { kind: 'budget_warning'; message: string; stretched: string[]; at: number }
   /** Another system said a client is down, and our check disagrees or could not tell (a note, no thread). */
-  | ({ kind: 'intake_note'; why: 'answers' | 'unknown' | 'on_hold'; channel: string | null } & IntakeReport)
+  | ({ kind: 'intake_note'; why: 'answers' | 'unknown' | 'on_hold' | 'no_client'; channel: string | null; problem?: string } & IntakeReport)
   /** Another system says a client's alert is resolved; our fresh check, for the incident's thread. */
   | ({ kind: 'intake_resolved'; incident: Incident } & IntakeReport);
 
@@ -113,7 +113,8 @@ export interface IntakeReport {
   source: string;
   /** The alert's name (alertname, monitor name), outside text. */
   title: string | null;
-  serviceId: number;
+  /** Null when the alert named no client we know (`label` then holds what it named). */
+  serviceId: number | null;
   /** `client-1001 Ana Morales`. */
   label: string;
   verdict: Verdict | null;

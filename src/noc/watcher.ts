@@ -93,6 +93,8 @@ export interface Watcher {
    * its incident, or notes that the line answers. Throws when the watcher is not running.
    */
   report(r: { serviceId: number; client: ClientRecord | null; alert: ExternalAlert; done: DoneState }): Promise<ReportOutcome>;
+  /** A firing alert named no client we can find: one note, so the sender's setup gets fixed. */
+  unmatched(r: { alert: ExternalAlert; target: string; problem: string }): Promise<void>;
 }
 
 /** The one-watcher lease: held this long, renewed well before it runs out. */
@@ -598,6 +600,11 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       await persist();
       poke();
       return outcome;
+    },
+    async unmatched(r) {
+      if (!engine || stopped) throw new Error('the NOC watcher is not running');
+      engine.unmatched(r.alert, r.target, r.problem, clock.now());
+      await persist();
     },
   };
 }

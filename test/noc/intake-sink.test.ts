@@ -123,13 +123,19 @@ describe('the intake sink (real watcher, PingService and SQLite store, virtual t
     await third.stop();
   });
 
-  it('an alert naming no known client is dropped with a log line, and nothing is checked', async () => {
+  it('an alert naming no known client checks nothing and leaves one note each, so a wrong label gets fixed', async () => {
     const r = rig(':memory:', () => 'stable');
     await r.watcher.start();
-    await r.sink.accept([firing('9999'), firing('https://evil.example')]);
+    await r.sink.accept([firing('9999'), firing('https://evil.example'), { ...firing('8888'), status: 'resolved' }]);
     await r.sink.idle();
+    await r.clock.until(() => r.delivered.length >= 2, MIN, 100);
     expect(r.api.creates).toHaveLength(0);
-    expect(r.delivered).toEqual([]);
+    expect(r.delivered.map((e) => (e.kind === 'intake_note' ? `${e.why} ${e.label}: ${e.problem ?? ''}` : e.kind)).sort()).toEqual([
+      'no_client 9999: no such client',
+      'no_client https://evil.example: target does not look like a client (invalid_chars)',
+    ]);
+    // Done: nothing is left for the next start.
+    expect(createSqliteIntakeQueue(r.db).pending(10)).toEqual([]);
     await r.stop();
   });
 

@@ -127,6 +127,7 @@ describe('intake words', () => {
     [{ kind: 'intake_note', why: 'unknown', channel: null, verdict: 'timed_out', ...base, lossPct: null, rttMs: null }, 'Alertmanager: ClientLinkDown 1001: our check could not tell (timed out), no incident opened'],
     [{ kind: 'intake_note', why: 'on_hold', channel: null, verdict: 'no_internet', ...base, source: 'Uptime Kuma', title: 'client-1001 CPE' }, 'Uptime Kuma: client-1001 CPE 1001: the line is on a billing hold (suspended or past its cut-off date), no incident opened'],
     [{ kind: 'intake_note', why: 'answers', channel: 'C0NOC', verdict: 'antenna_only', ...base, source: 'Check request', title: null, lossPct: null, rttMs: null }, 'Check request: 1001, but the line answers: antenna only'],
+    [{ kind: 'intake_note', why: 'no_client', channel: null, problem: 'no such client', verdict: null, ...base, serviceId: null, label: '9999', lossPct: null, rttMs: null }, 'Alertmanager: ClientLinkDown "9999": no such client; nothing checked (check the alert\'s client label or tag)'],
   ] as const)('%j', (event, text) => {
     expect(intakeSentence(event)).toBe(text);
     expect(describeEvent(event)).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d NOTE ${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
