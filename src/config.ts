@@ -6,7 +6,7 @@ import { parseOutages, type OutageRule } from './sim/outages.js';
 import { Secret } from './util/secret.js';
 
 /** The prefixes we own: a variable with one of them that we do not know is a typo, and fails. */
-const OWNED_PREFIXES = ['PING_', 'PINGOPS_', 'WISPHUB_', 'SLACK_', 'DISCORD_', 'SIM_', 'NOC_'];
+const OWNED_PREFIXES = ['PING_', 'PINGOPS_', 'WISPHUB_', 'SLACK_', 'DISCORD_', 'SIM_', 'NOC_', 'HOOKS_'];
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const str = () => z.preprocess(emptyToUndefined, z.string().optional());
@@ -113,6 +113,8 @@ const schema = z.object({
   NOC_ROUND_MIN: duration('1m'),
   NOC_SLACK_CHANNEL: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Z0-9]{6,20}$/, 'a Slack channel id such as C0123ABCD').optional()),
   NOC_DISCORD_CHANNEL: z.preprocess(emptyToUndefined, z.string().regex(/^\d{5,25}$/, 'a numeric Discord channel id').optional()),
+  HOOKS_TOKEN: secret(),
+  HOOKS_CLIENT_LABEL: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,99}$/, 'an Alertmanager label name (letters, digits and _)').default('service_id')),
 });
 
 export type PingApiAuth =
@@ -174,6 +176,8 @@ export interface Config {
   noc: NocSettings;
   /** Where NOC incidents are posted by default (channel ids); a watch entry's own channel wins. Null: not on that platform. */
   nocChannels: { slack: string | null; discord: string | null };
+  /** Alert intake (`/hooks/...`); null without HOOKS_TOKEN: nothing is mounted. */
+  hooks: null | { token: Secret; clientLabel: string };
   /** The SQLite store: a file path (created on first start) or `:memory:`; checks older than `retentionDays` are pruned daily. */
   store: { path: string; retentionDays: number };
   /** Who may use pingops where: empty `allowedChannels` is everywhere; admins may cancel anyone's check. */
@@ -321,6 +325,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       roundMinMs: e.NOC_ROUND_MIN,
     },
     nocChannels: { slack: e.NOC_SLACK_CHANNEL ?? null, discord: e.NOC_DISCORD_CHANNEL ?? null },
+    hooks: e.HOOKS_TOKEN ? { token: e.HOOKS_TOKEN, clientLabel: e.HOOKS_CLIENT_LABEL } : null,
     store: { path: e.PINGOPS_DB, retentionDays: e.PINGOPS_RETENTION_DAYS },
     access: { allowedChannels: e.PINGOPS_ALLOWED_CHANNELS, admins: e.PINGOPS_ADMINS, userRatePerMin: e.PINGOPS_USER_RATE_PER_MIN },
   });

@@ -5,6 +5,7 @@ import { createCore } from './app.js';
 import { loadConfigOrReport } from './config.js';
 import type { Surface, SurfaceDeps } from './chat/surface.js';
 import { runShell } from './adapters/shell/shell.js';
+import { mountHooks } from './http/hooks.js';
 import { createHttpServer } from './http/server.js';
 import { systemClock } from './util/clock.js';
 import { createLogger, type Logger } from './util/logger.js';
@@ -17,6 +18,9 @@ import { createNocChat, type NocSurface } from './chat/noc-notifier.js';
 import { createNocDesk } from './chat/noc-desk.js';
 import { createSqliteNocMessageStore } from './store/noc-messages.js';
 import { createSqliteNocStore } from './store/noc-store.js';
+import { createIntakeSink, type IntakeSink } from './noc/intake-sink.js';
+import { createNocCommands } from './noc/commands.js';
+import { createSqliteIntakeQueue } from './store/intake-store.js';
 
 /** How long checks in flight may take to finish their messages on shutdown. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -116,7 +120,34 @@ async function main(): Promise<number> {
   const nocLink = nocChat
     ? createNocDesk({ watcher: noc?.watcher ?? null, store: nocStore, chat: nocChat, checker: core.service, admins: config.access.admins, locale: config.locale, clock, logger })
     : undefined;
-  const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, store: core.store, clock, logger, http, ...(nocLink ? { noc: nocLink } : {}) };
+  // Alert intake: only with HOOKS_TOKEN (else /hooks/... is 404). Alerts need this process's watcher.
+  let intake: IntakeSink | null = null;
+  if (config.hooks) {
+    if (noc) {
+      intake = createIntakeSink({ queue: createSqliteIntakeQueue(db), directory: core.directory, checker: core.service, watcher: noc.watcher, clock, logger });
+    } else {
+      logger.error({ component: 'hooks' }, 'HOOKS_TOKEN is set but the NOC watcher runs in another process: hooks answer 503');
+    }
+    const sink = intake ?? {
+      accept: async () => {
+        throw new Error('the NOC watcher runs in another process');
+      },
+    };
+    mountHooks(http, { token: config.hooks.token, clientLabel: config.hooks.clientLabel, sink, logger });
+    intake?.start();
+    logger.info({ component: 'hooks', paths: ['/hooks/alertmanager', '/hooks/uptime-kuma', '/hooks/check'], clientLabel: config.hooks.clientLabel }, 'alert hooks mounted');
+  }
+  const nocCommands = createNocCommands({
+    store: noc?.store ?? createSqliteNocStore(db),
+    watcher: noc?.watcher ?? null,
+    inventory: noc?.inventory ?? null,
+    directory: core.directory,
+    admins: config.access.admins,
+    defaultIntervalMs: config.noc.intervalMs,
+    clock,
+    logger,
+  });
+  const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, store: core.store, clock, logger, http, nocCommands, ...(nocLink ? { noc: nocLink } : {}) };
 
   const surfaces: Surface[] = [];
   if (config.slack) {
@@ -147,6 +178,7 @@ async function main(): Promise<number> {
     http.setDraining();
     const grace = new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref());
     await Promise.race([Promise.all(surfaces.map((s) => s.stop().catch((err: unknown) => logger.error({ err, surface: s.name }, 'stop failed')))), grace]);
+    await intake?.stop();
     await noc?.stop();
     nocChat?.stop();
     await core.close();

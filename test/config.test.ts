@@ -111,6 +111,18 @@ describe('config', () => {
     expect(c.slack?.botToken.reveal()).toBe(secret);
   });
 
+  it('mounts the alert hooks only with HOOKS_TOKEN (a secret), the client label defaulting to service_id', () => {
+    expect(loadConfig({}).hooks).toBeNull();
+    expect(loadConfig({ HOOKS_CLIENT_LABEL: 'client' }).hooks).toBeNull();
+    const c = loadConfig({ HOOKS_TOKEN: 'hooks-secret-42' });
+    expect(c.hooks?.clientLabel).toBe('service_id');
+    expect(c.hooks?.token.reveal()).toBe('hooks-secret-42');
+    expect(JSON.stringify(c)).not.toContain('hooks-secret-42');
+    expect(loadConfig({ HOOKS_TOKEN: 'x', HOOKS_CLIENT_LABEL: 'wisphub_id' }).hooks?.clientLabel).toBe('wisphub_id');
+    expect(problems({ HOOKS_CLIENT_LABEL: 'service-id' })).toEqual(['HOOKS_CLIENT_LABEL: expected an Alertmanager label name (letters, digits and _)']);
+    expect(problems({ HOOKS_TOKN: 'x' })).toEqual(['HOOKS_TOKN: unknown setting (see .env.example for the names pingops reads)']);
+  });
+
   it('selects WispHub directly with its URL and key, the key kept secret', () => {
     const c = loadConfig({ WISPHUB_API_URL: 'https://api.wisphub.net/', WISPHUB_API_KEY: 'wh-key-123', WISPHUB_CLIENTS_TTL_MS: '60000', PING_INTERMITTENT_LOSS_PCT: '30' });
     expect(c.pingApi.url).toBeNull();

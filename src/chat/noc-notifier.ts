@@ -68,7 +68,10 @@ export function planEvent(e: NocEvent): EventPlan {
       // The thread of its scope's latest incident when there is one, else a channel note.
       return { root: false, reply: 'thread', broadcast: false, edit: null };
     case 'budget_warning':
+    case 'intake_note':
       return { root: false, reply: 'channel', broadcast: false, edit: null };
+    case 'intake_resolved':
+      return { root: true, reply: 'thread', broadcast: false, edit: 'live' };
   }
 }
 
@@ -240,7 +243,9 @@ export function createNocChat(deps: NocChatDeps): NocChat {
       }
     }
     if (!incident) {
-      const channel = await channelFor(surface, null);
+      // A `/hooks/check` sender may name the channel its note goes to.
+      const asked = event.kind === 'intake_note' ? event.channel : null;
+      const channel = asked && channelFits(asked, surface) ? asked : await channelFor(surface, null);
       if (!channel || plan.reply === null) return;
       const port = await portOf(surface);
       await postOnce(outboxId, surface, 'note', () => port.reply({ channel, thread: null }, null, eventReply(event, locale), { mention: null }));

@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { PingChecker } from '../core/ping-service.types.js';
 import type { Directory } from '../directory/types.js';
 import type { HttpServer } from '../http/server.js';
+import type { NocCommands } from '../noc/commands.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { CheckStore } from '../store/types.js';
@@ -20,6 +21,8 @@ export interface SurfaceDeps {
   http: HttpServer;
   /** NOC incidents in chat: the surface attaches its port at start and hands incident buttons here. */
   noc?: NocLink;
+  /** `/noc ...` (status, watch lists, silences); absent: the surface does not offer /noc. */
+  nocCommands?: NocCommands | null;
 }
 
 /** A running chat surface (Slack, Discord, shell). */

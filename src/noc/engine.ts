@@ -7,7 +7,7 @@
 import type { Verdict } from '../core/verdict.js';
 import { hasSettled, NEW_TRACKER, observe, restartStreaks, type DampingRules, type Tracker } from './damping.js';
 import { rollup } from './rollup.js';
-import type { GroupKey, Health, Incident, Member, NocEvent, NocSettings, ScopeKey } from './types.js';
+import type { GroupKey, Health, Incident, IntakeReport, Member, NocEvent, NocSettings, ScopeKey } from './types.js';
 
 /** What the engine remembers about one client (kept in the store). */
 export interface ClientTrack {
@@ -47,6 +47,21 @@ export interface Followup {
   quickRecheck: boolean;
   /** Check up to NOC_CONFIRM more clients of its group at once (it disagrees with the group's state). */
   confirmGroup: boolean;
+}
+
+/** What an external alert led to (alert intake). */
+export type ReportOutcome = 'opened' | 'joined' | 'already' | 'noted' | 'posted' | 'no_incident' | 'silenced';
+
+/** One alert from another system about a client, with our fresh verdict. */
+export interface ExternalAlert {
+  status: 'firing' | 'resolved';
+  /** `Alertmanager`, `Uptime Kuma`, `Check request`. */
+  source: string;
+  title: string | null;
+  /** A channel the sender asked for (its note goes there). */
+  channel: string | null;
+  lossPct: number | null;
+  rttMs: number | null;
 }
 
 export interface EngineSnapshot {
@@ -258,6 +273,64 @@ export class NocEngine {
     this.resolve(scope, now);
   }
 
+  /**
+   * Another system reported a client (alert intake) and we checked it afresh. Firing and down:
+   * two voices agree, so the client's own incident opens at once (or it joins its router's or
+   * zone's open incident); firing and answering: one short note. Resolved: a reply in its
+   * incident's thread, and when the line answers, its own incident ends.
+   */
+  report(c: ClientFacts, alert: ExternalAlert, verdict: Verdict, health: Health, now: number): ReportOutcome {
+    const scope: ScopeKey = `client:${c.serviceId}`;
+    const groupIncident = c.group ? (this.open.get(c.group) ?? null) : null;
+    const wasDownInGroup = groupIncident?.members.some((m) => m.serviceId === c.serviceId && m.health === 'down') ?? false;
+    const ownBefore = this.open.get(scope) ?? null;
+    const report: IntakeReport = { source: alert.source, title: alert.title, serviceId: c.serviceId, label: clientLabel(c), verdict, lossPct: alert.lossPct, rttMs: alert.rttMs, at: now };
+    const quiet = this.silenced(scope, now) || (c.group !== null && this.silenced(c.group, now));
+    if (alert.status === 'resolved') {
+      const incident = ownBefore ?? (groupIncident && groupIncident.members.some((m) => m.serviceId === c.serviceId) ? groupIncident : null);
+      if (incident?.alerted) this.emit({ kind: 'intake_resolved', incident: snapshot(incident), ...report });
+      if (groupIncident) this.updateMember(groupIncident, c, verdict, health, now);
+      this.clientVerdict(c, verdict, health, now, { inWindow: true });
+      // The sender and our check agree the line is back: its own incident ends now.
+      if (health === 'up' && this.open.has(scope)) {
+        const t = this.clientTrack(c.serviceId);
+        if (t) this.setTrack(scope, { ...t, tracker: { ...t.tracker, status: 'up', downStreak: 0, upStreak: Math.max(t.tracker.upStreak, this.settings.upAfter) } });
+        this.resolve(scope, now);
+      }
+      return incident ? 'posted' : 'no_incident';
+    }
+    if (groupIncident) this.updateMember(groupIncident, c, verdict, health, now);
+    if (health !== 'down' || c.onHold) {
+      if (health !== 'unknown' && !c.onHold) this.clientVerdict(c, verdict, health, now, { inWindow: true });
+      if (quiet) return 'silenced';
+      this.emit({ kind: 'intake_note', why: c.onHold ? 'on_hold' : health === 'up' ? 'answers' : 'unknown', channel: alert.channel, ...report });
+      return 'noted';
+    }
+    this.clientVerdict(c, verdict, health, now, { inWindow: true });
+    if (groupIncident) return wasDownInGroup ? 'already' : 'joined';
+    if (ownBefore) return 'already';
+    if (this.open.has(scope)) return 'opened';
+    // A silence on the client or its router (maintenance) holds back what other systems report too.
+    if (quiet) return 'silenced';
+    // Our check confirms the sender's alert: down now, no second check needed.
+    const t = this.clientTrack(c.serviceId) ?? { kind: 'client' as const, tracker: NEW_TRACKER, lastVerdict: verdict, orphan: false };
+    if (t.tracker.status !== 'down') {
+      this.setTrack(scope, { ...t, tracker: { ...t.tracker, status: 'down', upStreak: 0, downStreak: Math.max(t.tracker.downStreak, this.settings.downAfter), changes: [...t.tracker.changes, now] } });
+    }
+    if (!this.open.has(scope)) {
+      const by = `${alert.source}${alert.title ? `: ${alert.title}` : ''}`;
+      this.openIncident(scope, c.group, clientLabel(c), now, [member(c, verdict, health, now)], [`reported by ${by}`], by);
+      return 'opened';
+    }
+    return 'already';
+  }
+
+  /** An alert named a client we cannot find: one note, so a misconfigured sender is noticed. */
+  unmatched(alert: ExternalAlert, target: string, problem: string, now: number): void {
+    if (this.silenced('all' as ScopeKey, now)) return;
+    this.emit({ kind: 'intake_note', why: 'no_client', channel: alert.channel, problem, source: alert.source, title: alert.title, serviceId: null, label: target, verdict: null, lossPct: null, rttMs: null, at: now });
+  }
+
   /** Someone took the incident: reminders stop. */
   ack(incidentId: number, by: string, now: number): Incident | null {
     const incident = [...this.open.values()].find((i) => i.id === incidentId);
@@ -320,7 +393,7 @@ export class NocEngine {
     return this.silenced(scope, now) || Boolean(this.tracks.get(scope)?.tracker.flapping);
   }
 
-  private openIncident(scope: ScopeKey, group: GroupKey | null, label: string, now: number, members: Member[], notes: string[]): void {
+  private openIncident(scope: ScopeKey, group: GroupKey | null, label: string, now: number, members: Member[], notes: string[], reportedBy: string | null = null): void {
     const incident: Incident = {
       id: this.nextId++,
       scope,
@@ -335,6 +408,7 @@ export class NocEngine {
       alerted: false,
       members: members.slice(0, MAX_MEMBERS),
       notes,
+      ...(reportedBy ? { reportedBy } : {}),
     };
     this.open.set(scope, incident);
     if (!this.quiet(scope, now)) {

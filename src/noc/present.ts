@@ -4,7 +4,8 @@
  */
 import { formatDuration } from './duration.js';
 import { tally } from './engine.js';
-import type { Incident, NocEvent } from './types.js';
+import { formatLossPct, formatRttMs } from '../present/format.js';
+import type { Incident, IntakeReport, NocEvent } from './types.js';
 import type { WatcherStatus } from './watcher.js';
 
 export const clockTime = (at: number): string => new Date(at).toTimeString().slice(0, 8);
@@ -40,6 +41,41 @@ export function describeEvent(e: NocEvent): string {
       return `${t} SILENCED #${e.incident.id} ${e.incident.label} by ${e.by} until ${clockTime(e.until)}`;
     case 'budget_warning':
       return `${t} BUDGET ${e.message}${e.stretched.length > 0 ? `: ${e.stretched.join('; ')}` : ''}`;
+    case 'intake_note':
+      return `${t} NOTE ${intakeSentence(e)}`;
+    case 'intake_resolved':
+      return `${t} ALERT RESOLVED #${e.incident.id} ${e.incident.label}: ${intakeSentence(e)}`;
+  }
+}
+
+/** `stable · 0 % loss · 23 ms`: our verdict as a note shows it. */
+function verdictLine(r: Pick<IntakeReport, 'verdict' | 'lossPct' | 'rttMs'>): string {
+  const parts = [(r.verdict ?? 'no verdict').replace(/_/g, ' ')];
+  if (r.lossPct !== null) parts.push(`${formatLossPct(r.lossPct)} loss`);
+  if (r.rttMs !== null) parts.push(formatRttMs(r.rttMs));
+  return parts.join(' · ');
+}
+
+/**
+ * What an alert from another system led to, in one sentence without the time:
+ * `Alertmanager: ClientLinkDown 1001, but the line answers: stable · 0 % loss`.
+ */
+export function intakeSentence(e: Extract<NocEvent, { kind: 'intake_note' | 'intake_resolved' }>): string {
+  const head = `${e.source}: ${e.title ? `${e.title} ` : ''}${e.serviceId ?? `"${e.label}"`}`;
+  if (e.kind === 'intake_resolved') {
+    if (e.verdict === 'no_internet' || e.verdict === 'failed') return `${head} resolved, but the line still does not answer: ${verdictLine(e)}`;
+    if (e.verdict === 'stable' || e.verdict === 'intermittent' || e.verdict === 'antenna_only') return `${head} resolved; the line answers: ${verdictLine(e)}`;
+    return `${head} resolved; our check could not tell (${verdictLine(e)})`;
+  }
+  switch (e.why) {
+    case 'answers':
+      return `${head}, but the line answers: ${verdictLine(e)}`;
+    case 'on_hold':
+      return `${head}: the line is on a billing hold (suspended or past its cut-off date), no incident opened`;
+    case 'unknown':
+      return `${head}: our check could not tell (${verdictLine(e)}), no incident opened`;
+    case 'no_client':
+      return `${head}: ${e.problem ?? 'no such client'}; nothing checked (check the alert's client label or tag)`;
   }
 }
 

@@ -15,6 +15,8 @@ export interface RunningNoc {
   watcher: Watcher;
   outbox: Outbox;
   store: NocStore;
+  /** The client list the watcher sweeps (also the routers and zones `/noc` suggests). */
+  inventory: ClientInventory;
   stop(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function startNoc(opts: {
     logger,
     settings: config.noc,
     ratePerMin: config.pingApi.ratePerMin,
+    lookupClient: (serviceId, signal) => core.directory.client(serviceId, { signal }),
     ...(opts.onCheck ? { onCheck: opts.onCheck } : {}),
     ...(opts.onRound ? { onRound: opts.onRound } : {}),
   });
@@ -58,6 +61,7 @@ export async function startNoc(opts: {
     watcher,
     outbox,
     store,
+    inventory,
     async stop() {
       await watcher.stop();
       await outbox.stop();

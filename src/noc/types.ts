@@ -89,6 +89,8 @@ export interface Incident {
   members: Member[];
   /** Billing holds, WispHub's falla_general, ... (plain text). */
   notes: string[];
+  /** Opened on another system's alert (`Alertmanager: ClientLinkDown`): followed one by one until it ends. */
+  reportedBy?: string | null;
 }
 
 /** A neutral event for whoever notifies (terminal, logs; Slack and Discord in the next issue). */
@@ -101,7 +103,27 @@ export type NocEvent =
   | { kind: 'flapping'; scope: ScopeKey; label: string; changes: number; windowMs: number; at: number }
   | { kind: 'budget_warning'; message: string; stretched: string[]; at: number }
   /** Someone silenced an incident's scope from chat (its Silence button). */
-  | { kind: 'silenced'; incident: Incident; by: string; until: number; at: number };
+  | { kind: 'silenced'; incident: Incident; by: string; until: number; at: number }
+  /** Another system said a client is down, and our check disagrees or could not tell (a note, no thread). */
+  | ({ kind: 'intake_note'; why: 'answers' | 'unknown' | 'on_hold' | 'no_client'; channel: string | null; problem?: string } & IntakeReport)
+  /** Another system says a client's alert is resolved; our fresh check, for the incident's thread. */
+  | ({ kind: 'intake_resolved'; incident: Incident } & IntakeReport);
+
+/** What an alert from another system said about a client, and what our fresh check found. */
+export interface IntakeReport {
+  /** `Alertmanager`, `Uptime Kuma`, `Check request`. */
+  source: string;
+  /** The alert's name (alertname, monitor name), outside text. */
+  title: string | null;
+  /** Null when the alert named no client we know (`label` then holds what it named). */
+  serviceId: number | null;
+  /** `client-1001 Ana Morales`. */
+  label: string;
+  verdict: Verdict | null;
+  lossPct: number | null;
+  rttMs: number | null;
+  at: number;
+}
 
 /** Every client the watcher may sweep (the ISP's full list). */
 export interface ClientInventory {

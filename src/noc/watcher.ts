@@ -10,7 +10,7 @@ import type { PingChecker } from '../core/ping-service.types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { healthOf, onBillingHold } from './classify.js';
-import { NocEngine, snapshot, type ClientFacts, type Drained } from './engine.js';
+import { NocEngine, snapshot, type ClientFacts, type Drained, type ExternalAlert, type ReportOutcome } from './engine.js';
 import type { Outbox } from './outbox.js';
 import { planRound, type Plan } from './planner.js';
 import { pickSample } from './sampler.js';
@@ -36,6 +36,8 @@ export interface WatcherDeps {
   onRound?: (status: WatcherStatus) => void;
   /** Who this watcher says it is in the store's lease (default: this process on this host). */
   leaseHolder?: LeaseHolder;
+  /** A client's card by service id (the directory): clients another system reported, after a restart. */
+  lookupClient?: (serviceId: number, signal: AbortSignal) => Promise<ClientRecord | null>;
 }
 
 export type JobWhy = 'sample' | 'client' | 'follow' | 'confirm' | 'quick' | 'recheck';
@@ -91,6 +93,13 @@ export interface Watcher {
    * the store for later rounds), told in its thread through the outbox. Null when it is not open.
    */
   silenceIncident(incidentId: number, by: string, until: number): Promise<Incident | null>;
+  /**
+   * Another system reported a client (alert intake) and we checked it afresh: opens or joins
+   * its incident, or notes that the line answers. Throws when the watcher is not running.
+   */
+  report(r: { serviceId: number; client: ClientRecord | null; alert: ExternalAlert; done: DoneState }): Promise<ReportOutcome>;
+  /** A firing alert named no client we can find: one note, so the sender's setup gets fixed. */
+  unmatched(r: { alert: ExternalAlert; target: string; problem: string }): Promise<void>;
 }
 
 /** The one-watcher lease: held this long, renewed well before it runs out. */
@@ -150,6 +159,8 @@ export function createWatcher(deps: WatcherDeps): Watcher {
   let roundJobs: Job[] = [];
   const delayed: { at: number; job: Job }[] = [];
   const bursts = new Map<GroupKey, Burst>();
+  /** Clients reported by another system (alert intake), kept while their incident is open. */
+  const reported = new Map<number, ClientRecord>();
   const requestTimes: number[] = [];
   let inFlight = 0;
   const checksInFlight = new Set<Promise<void>>();
@@ -253,6 +264,18 @@ export function createWatcher(deps: WatcherDeps): Watcher {
     }
     const day = today();
     explicit = new Set(watches.filter((w) => w.kind === 'client' && w.ref !== null).map((w) => w.ref as number));
+    // Clients another system reported down are followed one by one while their incident is open.
+    for (const i of engine?.openIncidents() ?? []) {
+      if (!i.reportedBy || !i.scope.startsWith('client:')) continue;
+      const id = Number(i.scope.slice('client:'.length));
+      let c = clients.get(id) ?? reported.get(id) ?? null;
+      if (!c && deps.lookupClient) c = await deps.lookupClient(id, stopper.signal).catch(() => null);
+      c ??= bareRecord(id, i.members.find((m) => m.serviceId === id)?.name ?? '');
+      reported.set(id, c);
+      clients.set(id, c);
+      explicit.add(id);
+    }
+    for (const id of reported.keys()) if (!engine?.incident(`client:${id}`)) reported.delete(id);
     inGroups = new Set();
     groups = new Map();
     let ungrouped = 0;
@@ -566,6 +589,66 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       await persist();
       return incident;
     },
+    async report(r) {
+      if (!engine || stopped) throw new Error('the NOC watcher is not running');
+      const known = clients.get(r.serviceId);
+      const record = known ?? r.client ?? bareRecord(r.serviceId, '');
+      if (!known) clients.set(r.serviceId, record);
+      const facts = factsOf(r.serviceId);
+      if (!facts) throw new Error(`client ${r.serviceId} unknown`);
+      const health = healthOf(r.done);
+      const outcome = engine.report(facts, r.alert, r.done.verdict, health, clock.now());
+      // A client of a watched router reported down: is it the router? Confirm at once, as for a sample.
+      const group = facts.group;
+      if (outcome === 'opened' && group && facts.inWatchedGroup && !engine.groupIsDown(group) && !bursts.has(group)) {
+        const g = groups.get(group);
+        const more = g ? sampleOf(g, settings.confirm, new Set([r.serviceId])) : [];
+        if (more.length > 0) {
+          const burst: Burst = { group, pending: more.length, results: [{ facts, verdict: r.done.verdict, health }] };
+          bursts.set(group, burst);
+          priority.unshift(...more.map((serviceId) => ({ serviceId, why: 'confirm' as const, burst })));
+          trimPriority();
+        }
+      }
+      if (engine.incident(`client:${r.serviceId}`)?.reportedBy) {
+        reported.set(r.serviceId, record);
+        explicit.add(r.serviceId);
+      }
+      log.info({ serviceId: r.serviceId, source: r.alert.source, status: r.alert.status, verdict: r.done.verdict, outcome }, 'external alert checked');
+      await persist();
+      poke();
+      return outcome;
+    },
+    async unmatched(r) {
+      if (!engine || stopped) throw new Error('the NOC watcher is not running');
+      engine.unmatched(r.alert, r.target, r.problem, clock.now());
+      await persist();
+    },
+  };
+}
+
+/** A card with only an id and a name, for a client no list or look-up knows (still checked by id). */
+function bareRecord(serviceId: number, name: string): ClientRecord {
+  return {
+    serviceId,
+    name,
+    document: null,
+    phone: null,
+    address: null,
+    city: null,
+    locality: null,
+    paymentStatus: null,
+    zoneId: null,
+    antennaIp: null,
+    cutOffDate: null,
+    outstandingBalance: null,
+    lanInterface: null,
+    planName: null,
+    planPrice: null,
+    technicianId: null,
+    router: null,
+    sector: null,
+    zoneName: null,
   };
 }
 

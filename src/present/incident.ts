@@ -5,6 +5,7 @@
  */
 import { formatDuration } from '../noc/duration.js';
 import { tally } from '../noc/engine.js';
+import { intakeSentence } from '../noc/present.js';
 import type { Incident, NocEvent } from '../noc/types.js';
 import type { Locale } from './locale.js';
 import { nocWords } from './noc-words.js';
@@ -101,5 +102,8 @@ export function eventReply(e: NocEvent, locale: Locale): string {
       return w.budgetNote(e.stretched.length > 0 ? `${e.message}: ${e.stretched.join('; ')}` : e.message);
     case 'silenced':
       return w.silencedReply(e.by, hourMinute(e.until));
+    case 'intake_note':
+    case 'intake_resolved':
+      return intakeSentence(e);
   }
 }

@@ -1,5 +1,6 @@
 import type { Migration } from './database.js';
 import { NOC_MESSAGES_MIGRATION } from './noc-messages.js';
+import { INTAKE_MIGRATION } from './intake-store.js';
 import { NOC_MIGRATION } from './noc-store.js';
 
 /**
@@ -65,4 +66,6 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   // Issue 11: where each NOC incident lives in chat, and what each outbox event posted.
   NOC_MESSAGES_MIGRATION,
+  // Issue 11: alerts taken from the hooks, kept until checked (a restart picks them up).
+  INTAKE_MIGRATION,
 ];

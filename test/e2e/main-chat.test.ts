@@ -48,15 +48,15 @@ async function fakeDiscord(): Promise<FakeDiscord> {
 const slackEnv = (slack: FakeSlack) => ({ PING_API_URL: 'sim', SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl });
 const discordEnv = (discord: FakeDiscord) => ({ PING_API_URL: 'sim', DISCORD_TOKEN, DISCORD_APPLICATION_ID: FAKE_APP_ID, DISCORD_API_URL: discord.apiUrl });
 
-async function slashCommand(port: number, slack: FakeSlack, text: string): Promise<number> {
+async function slashCommand(port: number, slack: FakeSlack, text: string, command = '/ping', responseId = 'cmd'): Promise<number> {
   const body = new URLSearchParams({
     team_id: 'T0001',
     channel_id: 'C0NOC',
     user_id: 'U123',
-    command: '/ping',
+    command,
     text,
     api_app_id: 'A0001',
-    response_url: slack.responseUrl('cmd'),
+    response_url: slack.responseUrl(responseId),
     trigger_id: 'trigger.1',
   }).toString();
   const ts = Math.floor(Date.now() / 1000);
@@ -139,4 +139,25 @@ describe.each(['v1', 'plain', 'wisphub'] as const)('npm start with chat tokens (
     bot.signal('SIGTERM');
     expect((await bot.exited).code).toBe(0);
   });
+});
+
+describe('npm start with Slack: /noc', () => {
+  it('an admin watches a router from the chat; the running watcher sweeps it within one interval and /noc status says so', async () => {
+    const slack = await fakeSlack();
+    const bot = startProgram(MAIN, { env: testEnv({ ...slackEnv(slack), PINGOPS_ADMINS: 'U123', NOC_INTERVAL: '2s', NOC_ROUND_MIN: '1s', LOG_LEVEL: 'info' }), keepOpen: true });
+    const port = await httpPort(bot);
+    await until(async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined), '/readyz');
+    const answer = (id: string) => slack.calls.find((c) => c.method === 'response_url' && c.responseId === id);
+    expect(await slashCommand(port, slack, 'watch add router:91 every 2s', '/noc', 'add')).toBe(200);
+    const added = await until(() => answer('add'), 'the /noc answer');
+    expect(added.args).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('Watching router:91 every 2 s') });
+    const status = await until(async () => {
+      await slashCommand(port, slack, 'status', '/noc', `status-${Date.now()}`);
+      const last = slack.calls.filter((c) => c.method === 'response_url' && String(c.responseId).startsWith('status-')).at(-1);
+      return last && /router:91\s+RB-9\.1/.test(String(last.args.text)) ? last : undefined;
+    }, 'the watcher sweeping router 91', 30_000);
+    expect(String(status.args.text)).toMatch(/^Plan: 20 clients on 1 router/);
+    bot.signal('SIGTERM');
+    expect((await bot.exited).code).toBe(0);
+  }, 60_000);
 });

@@ -65,6 +65,8 @@ export interface FakeDiscord {
   sendCommand(options: { client: string; packets?: number }, input?: InteractionInput): SentInteraction;
   /** Dispatches an autocomplete interaction for the `client` option. */
   sendAutocomplete(typed: string, input?: InteractionInput): SentInteraction;
+  /** Dispatches any command (2) or autocomplete (4) interaction with this `data` (e.g. `/noc` and its subcommands). */
+  sendInteraction(kind: 2 | 4, data: Record<string, unknown>, input?: InteractionInput): SentInteraction;
   /** Dispatches a button click on the message that a previous interaction's reply created. */
   sendButton(customId: string, messageId: string, input?: InteractionInput): SentInteraction;
   /** Answers the next `count` requests matching method and path with `answer`. */
@@ -390,6 +392,7 @@ export async function startFakeDiscord(opts: { token?: string } = {}): Promise<F
     whenReady: () => ready,
     sendCommand: (options, input = {}) => base(2, input, pingOptions(options.client, options.packets, false)),
     sendAutocomplete: (typed, input = {}) => base(4, input, pingOptions(typed, undefined, true)),
+    sendInteraction: (kind, data, input = {}) => base(kind, input, data),
     sendButton: (customId, messageId, input = {}) =>
       base(3, input, { custom_id: customId, component_type: 2 }, { message: messages.get(messageId) ?? message(FAKE_CHANNEL_ID, {}, messageId) }),
     script: (method, path, answer, count = 1) => scripts.push({ method: method.toUpperCase(), path, answer, left: count }),

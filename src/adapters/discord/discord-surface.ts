@@ -16,7 +16,8 @@ import { targetErrorText } from '../../present/render.js';
 import type { Logger } from '../../util/logger.js';
 import { createTokenBucket } from '../../util/token-bucket.js';
 import { answerAutocomplete } from './autocomplete.js';
-import { COMMAND_NAME, MAX_PACKETS, MIN_PACKETS, OPTION_CLIENT, OPTION_PACKETS } from './commands.js';
+import { COMMAND_NAME, MAX_PACKETS, MIN_PACKETS, NOC_COMMAND, OPTION_CLIENT, OPTION_PACKETS } from './commands.js';
+import { answerNocAutocomplete, nocOptionsOf, nocText } from './noc.js';
 import { parseCustomId, toTextMessage } from './embed.js';
 import { describeDiscordError } from './errors.js';
 import { DEFAULT_DISCORD_API } from './register.js';
@@ -223,8 +224,15 @@ export function createDiscordSurface(deps: SurfaceDeps, opts: DiscordSurfaceOpti
   const onInteraction = async (i: Interaction) => {
     const l = logFor(i);
     try {
+      if (i.isAutocomplete() && i.commandName === NOC_COMMAND) return await answerNocAutocomplete(i, deps.nocCommands ?? null, clock, l);
       if (i.isAutocomplete()) return await answerAutocomplete(i, { directory, clock }, l);
       if (i.isChatInputCommand() && i.commandName === COMMAND_NAME) return await onCommand(i, l);
+      if (i.isChatInputCommand() && i.commandName === NOC_COMMAND) {
+        // Local reads and writes only: answered well inside Discord's 3 s, privately.
+        const text = deps.nocCommands ? await deps.nocCommands.handle(nocText(nocOptionsOf(i)), personOf(i), 'discord') : 'The NOC is not available in this pingops.';
+        await i.reply(ephemeral(text));
+        return;
+      }
       if (i.isButton() && i.customId.startsWith('pingops:')) return await onButton(i, l);
     } catch (err) {
       l.error({ err: describeDiscordError(err) }, 'discord interaction failed');

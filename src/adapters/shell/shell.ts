@@ -22,7 +22,7 @@ const LOCAL = { id: 'local', channel: 'shell' } as const;
  * The local REPL, on the conversation engine like the chat surfaces: a status line per running
  * check, the final card when it ends. Resolves `finished` when input ended and checks finished.
  */
-export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logger' | 'config' | 'clock' | 'store'>, opts: ShellOptions) {
+export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logger' | 'config' | 'clock' | 'store' | 'nocCommands'>, opts: ShellOptions) {
   const { output, interactive } = opts;
   const locale = deps.config.locale;
   const log = deps.logger.child({ surface: 'shell' });
@@ -152,6 +152,14 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
         case 'help':
           say(helpText(locale, { buttons: false }));
           break;
+        case '/noc':
+        case 'noc': {
+          // Whoever sits at the shell runs the machine (the CLI changes the same lists): an admin.
+          const noc = deps.nocCommands;
+          if (noc) track(noc.handle(rest.join(' '), { id: LOCAL.id, name: LOCAL.id, isAdmin: true }, 'shell').then(say));
+          else say('The NOC is not available here.');
+          break;
+        }
         case '/quit':
         case '/exit':
         case 'quit':

@@ -134,6 +134,21 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
     );
   });
 
+  // `/noc ...`: answered privately by the NOC's own handler (status, watch lists, silences).
+  app.command('/noc', async ({ command, ack, respond }) => {
+    await ack();
+    log.info({ channel: command.channel_id, user: command.user_id }, '/noc received');
+    const noc = deps.nocCommands;
+    const answer = viaResponseUrl(respond);
+    track(
+      afterPendingIo(async () => {
+        if (!noc) return answer('The NOC is not available in this pingops.');
+        const who = await person(command.user_id, command.user_name);
+        await answer(await noc.handle(command.text ?? '', who, 'slack'));
+      }),
+    );
+  });
+
   app.event('app_mention', async ({ event, body }) => {
     if (!firstSeen((body as { event_id?: unknown }).event_id) || !event.user) return;
     const user = event.user;

@@ -19,9 +19,9 @@ afterEach(async () => {
 });
 
 describe('registerCommands', () => {
-  it('registers /ping to one guild with the bot token', async () => {
+  it('registers /ping and /noc to one guild with the bot token', async () => {
     const result = await registerCommands({ token: new Secret(TOKEN), applicationId: FAKE_APP_ID, guildId: FAKE_GUILD_ID, apiUrl: fake.apiUrl, logger: silentLogger });
-    expect(result).toEqual({ scope: 'guild', commands: ['ping'] });
+    expect(result).toEqual({ scope: 'guild', commands: ['ping', 'noc'] });
     const [put] = fake.callsTo('PUT', new RegExp(`^/applications/${FAKE_APP_ID}/guilds/${FAKE_GUILD_ID}/commands$`));
     expect(put?.headers.authorization).toBe(`Bot ${TOKEN}`);
     expect(put?.body).toEqual(JSON.parse(JSON.stringify(COMMANDS)));
@@ -29,6 +29,16 @@ describe('registerCommands', () => {
     expect(ping?.options).toEqual([
       expect.objectContaining({ name: 'client', type: 3, required: true, autocomplete: true }),
       expect.objectContaining({ name: 'packets', type: 4, required: false, min_value: 1, max_value: 20 }),
+    ]);
+    // /noc: status, watch add/remove/list (a subcommand group), silence; targets and scopes autocomplete.
+    type Opt = { name: string; type: number; autocomplete?: boolean; required?: boolean; options?: Opt[] };
+    const noc = (put?.body as { name: string; options: Opt[] }[])[1];
+    expect(noc?.name).toBe('noc');
+    const shape = (o: Opt): unknown => (o.options ? { [o.name]: o.options.map(shape) } : `${o.name}:${o.type}${o.autocomplete ? ' autocomplete' : ''}${o.required ? ' required' : ''}`);
+    expect(noc?.options.map(shape)).toEqual([
+      'status:1',
+      { watch: [{ add: ['target:3 autocomplete required', 'every:3', 'channel:7'] }, { remove: ['target:3 autocomplete required'] }, 'list:1'] },
+      { silence: ['scope:3 autocomplete required', 'duration:3 required', 'reason:3'] },
     ]);
   });
 
@@ -65,7 +75,7 @@ describe('npm run discord:register (register-cli.ts)', () => {
   it('registers and prints what it did', async () => {
     const out = await run({ DISCORD_TOKEN: TOKEN, DISCORD_APPLICATION_ID: FAKE_APP_ID, DISCORD_GUILD_ID: FAKE_GUILD_ID, DISCORD_API_URL: fake.apiUrl });
     expect(out.code).toBe(0);
-    expect(out.stdout).toContain(`Registered /ping guild ${FAKE_GUILD_ID}`);
+    expect(out.stdout).toContain(`Registered /ping, /noc guild ${FAKE_GUILD_ID}`);
     expect(fake.callsTo('PUT', /\/guilds\/\d+\/commands$/)).toHaveLength(1);
   });
 

@@ -2,6 +2,7 @@ import { createDiscordSurface, type DiscordSurfaceOptions } from '../../../src/a
 import { createCore, type Core } from '../../../src/app.js';
 import type { Surface } from '../../../src/chat/surface.js';
 import type { Directory } from '../../../src/directory/types.js';
+import type { NocCommands } from '../../../src/noc/commands.js';
 import { loadConfig, type Config } from '../../../src/config.js';
 import { createHttpServer } from '../../../src/http/server.js';
 import { systemClock, type Clock } from '../../../src/util/clock.js';
@@ -21,7 +22,7 @@ export const BOT_TOKEN = 'fake-bot-token';
 
 /** Starts everything; the simulator runs fast and polls are short so a check ends in well under a second. */
 export async function startRig(
-  opts: { env?: Record<string, string>; surface?: DiscordSurfaceOptions; clock?: Clock; logger?: Logger; directory?: Directory } = {},
+  opts: { env?: Record<string, string>; surface?: DiscordSurfaceOptions; clock?: Clock; logger?: Logger; directory?: Directory; noc?: (core: Core) => NocCommands } = {},
 ): Promise<Rig> {
   const fake = await startFakeDiscord({ token: BOT_TOKEN });
   const config = loadConfig({
@@ -40,7 +41,7 @@ export async function startRig(
   const logger = opts.logger ?? silentLogger;
   const core = await createCore(config, logger);
   const surface = createDiscordSurface(
-    { config, checker: core.service, directory: opts.directory ?? core.directory, store: core.store, clock: opts.clock ?? systemClock, logger, http: createHttpServer(logger) },
+    { config, checker: core.service, directory: opts.directory ?? core.directory, store: core.store, clock: opts.clock ?? systemClock, logger, http: createHttpServer(logger), ...(opts.noc ? { nocCommands: opts.noc(core) } : {}) },
     { minEditIntervalMs: 50, ...opts.surface },
   );
   await surface.start();

@@ -14,6 +14,7 @@ import { startFakePingApi, type FakePingApi } from '../../fakes/fake-ping-api.js
 import { ManualClock } from '../../support/manual-clock.js';
 import { openCheckStore } from '../../../src/store/sqlite-check-store.js';
 import type { CheckStore } from '../../../src/store/types.js';
+import type { NocCommands } from '../../../src/noc/commands.js';
 
 export const BOT_TOKEN = 'xoxb-1111-2222-SuperSecretBotToken';
 export const SIGNING_SECRET = 'signing-secret-8f2e1c0d9b7a';
@@ -33,6 +34,8 @@ export interface HarnessOptions {
   dialect?: 'v1' | 'plain';
   /** Extra settings (PINGOPS_ALLOWED_CHANNELS, PINGOPS_USER_RATE_PER_MIN…). */
   env?: Record<string, string>;
+  /** The `/noc` handler given to the surface. */
+  noc?: NocCommands;
 }
 
 /** The middleware route layouts suites run against. */
@@ -53,7 +56,7 @@ export interface Harness {
   surface: Surface;
   /** POSTs a body to /slack/events, signed with the signing secret unless `signature` overrides. */
   post(body: string, contentType: string, opts?: { signature?: string; timestamp?: number }): Promise<Response>;
-  command(text: string, opts?: { user?: string; channel?: string; responseId?: string }): Promise<Response>;
+  command(text: string, opts?: { user?: string; channel?: string; responseId?: string; command?: string }): Promise<Response>;
   mention(text: string, opts?: { user?: string; channel?: string; ts?: string; threadTs?: string }): Promise<Response>;
   dm(text: string, opts?: { user?: string; channel?: string; ts?: string }): Promise<Response>;
   click(
@@ -124,7 +127,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       });
     },
   };
-  const surface = createSlackSurface({ config, checker: service, directory, store, clock, logger, http }, { minEditIntervalMs: 1000, stopGraceMs: 1000, ...opts.surface });
+  const surface = createSlackSurface({ config, checker: service, directory, store, clock, logger, http, ...(opts.noc ? { nocCommands: opts.noc } : {}) }, { minEditIntervalMs: 1000, stopGraceMs: 1000, ...opts.surface });
   const port = await real.listen(0, '127.0.0.1');
   await surface.start();
   const eventsUrl = `http://127.0.0.1:${port}/slack/events`;
@@ -175,7 +178,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         channel_name: 'noc',
         user_id: o.user ?? REQUESTER,
         user_name: 'tech',
-        command: '/ping',
+        command: o.command ?? '/ping',
         text,
         api_app_id: 'A0001',
         response_url: slack.responseUrl(o.responseId ?? 'cmd'),
