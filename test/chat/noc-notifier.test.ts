@@ -96,6 +96,8 @@ const until = async (cond: () => boolean) => {
   expect(cond()).toBe(true);
 };
 
+const report = { source: 'Alertmanager', title: 'ClientLinkDown', serviceId: 1001, label: 'client-1001 Ana Morales', verdict: 'stable' as const, lossPct: 0, rttMs: 23, at: 0 };
+
 describe('planEvent: which event edits the root, which is a thread reply, which broadcasts', () => {
   const i = incident();
   it.each<[NocEvent['kind'], NocEvent, ReturnType<typeof planEvent>]>([
@@ -107,6 +109,8 @@ describe('planEvent: which event edits the root, which is a thread reply, which 
     ['resolved', { kind: 'resolved', incident: i, durationMs: 1, at: 0 }, { root: true, reply: 'thread', broadcast: true, edit: 'final' }],
     ['flapping', { kind: 'flapping', scope: 'client:1', label: 'x', changes: 4, windowMs: 1, at: 0 }, { root: false, reply: 'thread', broadcast: false, edit: null }],
     ['budget_warning', { kind: 'budget_warning', message: 'm', stretched: [], at: 0 }, { root: false, reply: 'channel', broadcast: false, edit: null }],
+    ['intake_note', { kind: 'intake_note', why: 'answers', channel: null, ...report }, { root: false, reply: 'channel', broadcast: false, edit: null }],
+    ['intake_resolved', { kind: 'intake_resolved', incident: i, ...report }, { root: true, reply: 'thread', broadcast: false, edit: 'live' }],
   ])('%s', (_k, e, plan) => expect(planEvent(e)).toEqual(plan));
 });
 
@@ -238,6 +242,25 @@ describe('the NOC chat notifier', () => {
     expect(second.sent[0]).toMatchObject({ kind: 'edit', id: 'm1' });
     expect(second.sent[0]?.message?.view.status).toMatch(/^Acked by ana at \d\d:\d\d$/);
     b.stop();
+    store.close();
+  });
+
+  it('an alert another system sent: the note goes to the channel (or the one /hooks/check asked for), a resolved alert into its incident\'s thread', async () => {
+    const store = db();
+    const slack = recordingPort('slack');
+    const a = chat(store);
+    a.attach(slack.port);
+    const open = incident();
+    await a.deliver({ kind: 'opened', incident: open, at: Date.now() }, 1);
+    await a.deliver({ kind: 'intake_note', why: 'answers', channel: null, ...report }, 2);
+    await a.deliver({ kind: 'intake_note', why: 'answers', channel: 'C0TICKETS', ...report }, 3);
+    await a.deliver({ kind: 'intake_resolved', incident: open, ...report }, 4);
+    const replies = slack.sent.filter((s) => s.kind === 'reply');
+    expect(replies.slice(1)).toMatchObject([
+      { place: { channel: 'C0NOC', thread: null }, text: 'Alertmanager: ClientLinkDown 1001, but the line answers: stable · 0 % loss · 23 ms' },
+      { place: { channel: 'C0TICKETS', thread: null } },
+      { place: { channel: 'C0NOC', thread: 'm1' }, text: expect.stringContaining('Alertmanager: ClientLinkDown 1001 resolved') },
+    ]);
     store.close();
   });
 
