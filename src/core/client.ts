@@ -28,3 +28,28 @@ export interface ClientRecord {
   /** The zone's name, where the provider knows it (`zoneId` is the number). */
   zoneName: string | null;
 }
+
+/** A card with only an id and a name, for a client no list or look-up knows (still checked by id). */
+export function bareClientRecord(serviceId: number, name: string): ClientRecord {
+  return {
+    serviceId,
+    name,
+    document: null,
+    phone: null,
+    address: null,
+    city: null,
+    locality: null,
+    paymentStatus: null,
+    zoneId: null,
+    antennaIp: null,
+    cutOffDate: null,
+    outstandingBalance: null,
+    lanInterface: null,
+    planName: null,
+    planPrice: null,
+    technicianId: null,
+    router: null,
+    sector: null,
+    zoneName: null,
+  };
+}

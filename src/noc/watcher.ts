@@ -4,7 +4,7 @@
  * `background` priority through the core service, so people pinging always go first; this
  * module paces its own starts so it never uses more than NOC_BUDGET_PCT of the rate.
  */
-import type { ClientRecord } from '../core/client.js';
+import { bareClientRecord, type ClientRecord } from '../core/client.js';
 import type { DoneState } from '../core/check-state.js';
 import type { PingChecker } from '../core/ping-service.types.js';
 import type { Clock } from '../util/clock.js';
@@ -270,7 +270,7 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       const id = Number(i.scope.slice('client:'.length));
       let c = clients.get(id) ?? reported.get(id) ?? null;
       if (!c && deps.lookupClient) c = await deps.lookupClient(id, stopper.signal).catch(() => null);
-      c ??= bareRecord(id, i.members.find((m) => m.serviceId === id)?.name ?? '');
+      c ??= bareClientRecord(id, i.members.find((m) => m.serviceId === id)?.name ?? '');
       reported.set(id, c);
       clients.set(id, c);
       explicit.add(id);
@@ -592,7 +592,7 @@ export function createWatcher(deps: WatcherDeps): Watcher {
     async report(r) {
       if (!engine || stopped) throw new Error('the NOC watcher is not running');
       const known = clients.get(r.serviceId);
-      const record = known ?? r.client ?? bareRecord(r.serviceId, '');
+      const record = known ?? r.client ?? bareClientRecord(r.serviceId, '');
       if (!known) clients.set(r.serviceId, record);
       const facts = factsOf(r.serviceId);
       if (!facts) throw new Error(`client ${r.serviceId} unknown`);
@@ -624,31 +624,6 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       engine.unmatched(r.alert, r.target, r.problem, clock.now());
       await persist();
     },
-  };
-}
-
-/** A card with only an id and a name, for a client no list or look-up knows (still checked by id). */
-function bareRecord(serviceId: number, name: string): ClientRecord {
-  return {
-    serviceId,
-    name,
-    document: null,
-    phone: null,
-    address: null,
-    city: null,
-    locality: null,
-    paymentStatus: null,
-    zoneId: null,
-    antennaIp: null,
-    cutOffDate: null,
-    outstandingBalance: null,
-    lanInterface: null,
-    planName: null,
-    planPrice: null,
-    technicianId: null,
-    router: null,
-    sector: null,
-    zoneName: null,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ClientRecord } from '../../src/core/client.js';
+import { bareClientRecord, type ClientRecord } from '../../src/core/client.js';
 
 /** Ana Morales, service 1001: `test/fixtures/api-client-found.json` as a ClientRecord. */
 export const ANA_MORALES: ClientRecord = {
@@ -25,26 +25,5 @@ export const ANA_MORALES: ClientRecord = {
 
 /** A client with only an id and a name (active), plus whatever the test sets. */
 export function bareClient(serviceId: number, name: string, extra: Partial<ClientRecord> = {}): ClientRecord {
-  return {
-    serviceId,
-    name,
-    document: null,
-    phone: null,
-    address: null,
-    city: null,
-    locality: null,
-    paymentStatus: 'active',
-    zoneId: null,
-    antennaIp: null,
-    cutOffDate: null,
-    outstandingBalance: null,
-    lanInterface: null,
-    planName: null,
-    planPrice: null,
-    technicianId: null,
-    router: null,
-    sector: null,
-    zoneName: null,
-    ...extra,
-  };
+  return { ...bareClientRecord(serviceId, name), paymentStatus: 'active', ...extra };
 }
