@@ -178,13 +178,15 @@ export function isValidTaskId(taskId: string): boolean {
 // --- clients -------------------------------------------------------------------------------
 
 // `.optional()` keeps a missing key legal: a transformed schema is otherwise required in zod 4.
-const text = (max = 200) =>
+/** A client field as text: trimmed, cleaned and capped; a number is written out; anything else null. */
+export const text = (max = 200) =>
   z.unknown().optional().transform((v): string | null => {
     if (typeof v === 'number' && Number.isFinite(v)) return String(v);
     return cleanMessage(v, max);
   });
 
-const num = () =>
+/** A client field as a number: a number, or a numeric string; anything else null. */
+export const num = () =>
   z.unknown().optional().transform((v): number | null => {
     const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v.trim()) : Number.NaN;
     return Number.isFinite(n) ? n : null;

@@ -6,19 +6,7 @@ import { z } from 'zod';
 import type { ClientRecord } from '../../core/client.js';
 import { TransientError } from '../../core/errors.js';
 import type { Logger } from '../../util/logger.js';
-import { cleanMessage, parseBody } from '../normalize.js';
-
-const text = (max = 200) =>
-  z.unknown().optional().transform((v): string | null => {
-    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-    return cleanMessage(v, max);
-  });
-
-const num = () =>
-  z.unknown().optional().transform((v): number | null => {
-    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v.trim()) : Number.NaN;
-    return Number.isFinite(n) ? n : null;
-  });
+import { cleanMessage, num, parseBody, text } from '../normalize.js';
 
 /** `YYYY-MM-DD` (with or without a time) or `DD/MM/YYYY`, checked for a real date; else null. */
 export function wispHubDate(v: unknown): string | null {
