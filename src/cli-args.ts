@@ -1,3 +1,4 @@
+import { parseDuration } from './util/duration.js';
 import { parseNocArgs, type NocCliCommand } from './noc/cli-args.js';
 
 /** What the command line asked for. */
@@ -66,16 +67,7 @@ function parseSim(args: readonly string[]): CliCommand {
 }
 
 const HELP_FLAGS = new Set(['--help', '-h', 'help']);
-const DURATION_RE = /^(\d{1,6})\s*(m|min|h|d)$/i;
-const UNIT_MS: Record<string, number> = { m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `30m`, `24h`, `7d` → milliseconds; null when it is not one. */
-export function parseDuration(text: string): number | null {
-  const m = DURATION_RE.exec(text.trim());
-  if (!m?.[1] || !m[2]) return null;
-  const ms = Number(m[1]) * (UNIT_MS[m[2].toLowerCase()] ?? 0);
-  return ms > 0 ? ms : null;
-}
+const DAY_MS = 24 * 3_600_000;
 
 function parseHistory(args: readonly string[]): CliCommand {
   if (args.some((a) => HELP_FLAGS.has(a))) return { kind: 'help' };
@@ -90,7 +82,7 @@ function parseHistory(args: readonly string[]): CliCommand {
 function parseAudit(args: readonly string[]): CliCommand {
   if (args.some((a) => HELP_FLAGS.has(a))) return { kind: 'help' };
   let json = false;
-  let sinceMs = UNIT_MS.h! * 24;
+  let sinceMs = DAY_MS;
   for (let i = 0; i < args.length; i++) {
     const a = args[i] ?? '';
     if (a === '--json') json = true;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Locale } from './present/locale.js';
-import { parseDuration } from './noc/duration.js';
+import { parseDuration } from './util/duration.js';
 import type { NocSettings } from './noc/types.js';
 import { parseOutages, type OutageRule } from './sim/outages.js';
 import { Secret } from './util/secret.js';

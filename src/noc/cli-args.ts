@@ -1,4 +1,4 @@
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../util/duration.js';
 import { parseScope, type ScopeKey, type WatchKind } from './types.js';
 
 export interface WatchTarget {

@@ -12,7 +12,7 @@ import { createSqliteNocStore } from '../store/noc-store.js';
 import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { NocCliCommand } from './cli-args.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../util/duration.js';
 import { describeEvent, describeStatus } from './present.js';
 import { startNoc } from './start.js';
 import type { NocSettings, WatchKind } from './types.js';

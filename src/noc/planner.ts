@@ -1,4 +1,4 @@
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../util/duration.js';
 
 /** What the watch list asks for, reduced to what a round must check. */
 export interface PlanInput {

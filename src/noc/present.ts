@@ -2,7 +2,7 @@
  * Plain-text words for NOC events and status (terminal and logs). Outside text (names,
  * falla_general descriptions) is left as is: each surface escapes it for its destination.
  */
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../util/duration.js';
 import { tally } from './engine.js';
 import { formatLossPct, formatRttMs } from '../present/format.js';
 import type { Incident, IntakeReport, NocEvent } from './types.js';

@@ -3,7 +3,7 @@
  * their last verdicts, notes, buttons) and the sentences of its thread. Pure and plain text:
  * each adapter escapes and styles (Slack blocks, a Discord embed coloured by tone).
  */
-import { formatDuration } from '../noc/duration.js';
+import { formatDuration } from '../util/duration.js';
 import { tally } from '../noc/engine.js';
 import { intakeSentence } from '../noc/present.js';
 import type { Incident, NocEvent } from '../noc/types.js';

@@ -9,7 +9,7 @@
  * - `client:1234@10s+2m~15s`: client 1234 flaps, 15 s down, 15 s up, for 2 min.
  */
 import type { ClientRecord } from '../core/client.js';
-import { parseDuration } from '../noc/duration.js';
+import { parseDuration } from '../util/duration.js';
 import type { Scenario } from './scenarios.js';
 import { hashInt } from './seeded.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { healthOf, onBillingHold } from '../../src/noc/classify.js';
 import { hasSettled, NEW_TRACKER, observe, type Tracker } from '../../src/noc/damping.js';
-import { formatDuration, parseDuration } from '../../src/noc/duration.js';
+import { formatDuration, parseDuration } from '../../src/util/duration.js';
 import { planRound } from '../../src/noc/planner.js';
 import { rollup } from '../../src/noc/rollup.js';
 import { pickSample, type SampleCandidate } from '../../src/noc/sampler.js';
@@ -15,6 +15,7 @@ describe('parseDuration', () => {
     ['1h', 3_600_000],
     ['2d', 172_800_000],
     ['500ms', 500],
+    ['30min', 1_800_000],
     ['1500', 1500],
     [' 1.5m ', 90_000],
     ['0s', null],

@@ -1,14 +1,14 @@
 /**
- * Durations as people write them in settings and commands: `30s`, `5m`, `1h`, `2d`, `500ms`,
- * or a bare number of milliseconds. Hand-written rather than the `ms` package on purpose: `ms`
- * also accepts words (`1 year`, `2 weeks`) and negative or fractional values we must refuse,
- * and these twelve lines keep the lockfile out of four parallel branches.
+ * Durations as people write them in settings, commands and CLI flags: `30s`, `5m`, `30min`,
+ * `1h`, `2d`, `500ms`, or a bare number of milliseconds. Hand-written rather than the `ms`
+ * package on purpose: `ms` also accepts words (`1 year`, `2 weeks`) and negative values we must
+ * refuse.
  */
-const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** Milliseconds for `text`, or null when it is not a positive duration. */
 export function parseDuration(text: string): number | null {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(text);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|min|s|m|h|d)?\s*$/i.exec(text);
   if (!m) return null;
   const value = Number(m[1]) * (UNITS[(m[2] ?? 'ms').toLowerCase()] ?? 1);
   return Number.isFinite(value) && value >= 1 ? Math.round(value) : null;
