@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ANA, FAKE_APP_ID, startFakeDiscord, type FakeDiscord } from '../fakes/fake-discord.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
 import { sign } from '../adapters/slack/harness.js';
-import { killStarted, MAIN, startProgram, testEnv, type Program } from '../support/spawn.js';
+import { killStarted, MAIN, startProgram, testEnv, type Program, until } from '../support/spawn.js';
 
 // `npm start` with chat tokens, as an operator runs it: the composition root wires the
 // configured surfaces to the core, the shared HTTP server and the built-in simulator.
@@ -16,15 +16,6 @@ afterEach(async () => {
   while (cleanup.length) await cleanup.pop()?.();
 });
 
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The port the bot's HTTP server took, from its structured log. */
 async function httpPort(bot: Program): Promise<number> {

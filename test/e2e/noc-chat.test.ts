@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sign } from '../adapters/slack/harness.js';
 import { ANA, FAKE_APP_ID, FAKE_CHANNEL_ID, startFakeDiscord, type RestCall } from '../fakes/fake-discord.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../fakes/fake-slack.js';
-import { CLI, killStarted, MAIN, runProgram, startProgram, testEnv, type Program } from '../support/spawn.js';
+import { CLI, killStarted, MAIN, runProgram, startProgram, testEnv, type Program, until } from '../support/spawn.js';
 
 // `npm start` with a NOC channel, on the simulator's scripted router outage: one root message
 // per incident, every update in its thread, one recovery, the root ends resolved; a kill -9 in
@@ -21,15 +21,6 @@ afterEach(async () => {
   while (cleanup.length) await cleanup.pop()?.();
 });
 
-async function until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function tempDb(): string {
   const dir = mkdtempSync(join(tmpdir(), 'pingops-noc-chat-'));

@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/util/logger.js';
 import { sign } from '../adapters/slack/harness.js';
 import { ANA, BRUNO, FAKE_APP_ID, FAKE_CHANNEL_ID, startFakeDiscord, type RestCall } from '../fakes/fake-discord.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../fakes/fake-slack.js';
-import { killStarted, MAIN, startProgram, testEnv, type Program } from '../support/spawn.js';
+import { killStarted, MAIN, startProgram, testEnv, type Program, until } from '../support/spawn.js';
 
 // `kill -9` in the middle of a check, then `npm start` again on the same PINGOPS_DB: the check
 // resumes on its task, the same messages end on the verdict, the requester is told once.
@@ -21,15 +21,6 @@ afterEach(async () => {
   while (cleanup.length) await cleanup.pop()?.();
 });
 
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** A Ping API that outlives the bot (as the ISP's does): tasks of 4 packets take about 4-5 s. */
 async function pingApi(): Promise<Simulator> {

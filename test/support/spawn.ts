@@ -180,3 +180,17 @@ export function jsonLines(text: string): object[] {
     }
   });
 }
+
+/**
+ * Polls `probe` every 50 ms of real time until it answers (anything but undefined or false), for
+ * what a separate process does in its own time; throws naming `what` after `timeoutMs`.
+ */
+export async function until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
