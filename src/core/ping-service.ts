@@ -1,4 +1,3 @@
-import type { Config } from '../config.js';
 import type { PingApi } from './ping-api.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -7,14 +6,21 @@ import type { CheckState, DoneState } from './check-state.js';
 import type { CheckHandle, CheckOptions, PingChecker, Priority } from './ping-service.types.js';
 import type { RequestQueue } from './request-queue.js';
 import type { TaskObservation } from './duration-model.js';
-import { backgroundPollOffset, pollOffset } from './schedule.js';
+import { backgroundPollOffset, pollOffset, type ScheduleConfig } from './schedule.js';
 import type { PollPlanner, TaskKind } from './schedule-learner.js';
+
+/** How checks poll and end (PING_PACKETS, PING_*_MS): the poll schedule plus each check's limits. */
+export interface PollingSettings extends ScheduleConfig {
+  packets: number;
+  timeoutMs: number;
+  resultCacheMs: number;
+}
 
 export interface PingServiceDeps {
   api: PingApi;
   clock: Clock;
   logger: Logger;
-  polling: Config['polling'];
+  polling: PollingSettings;
   /** The one ordered queue in front of the Ping API's request budget. */
   queue: Pick<RequestQueue, 'take' | 'admit'>;
   /** Source of poll jitter (default Math.random). */
