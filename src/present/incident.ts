@@ -5,7 +5,7 @@
  */
 import { formatDuration } from '../util/duration.js';
 import { tally } from '../noc/engine.js';
-import { intakeSentence } from '../noc/present.js';
+import { groupResolvedSentence, intakeSentence, summarySentence } from '../noc/present.js';
 import type { Incident, NocEvent } from '../noc/types.js';
 import type { Locale } from './locale.js';
 import { nocWords } from './noc-words.js';
@@ -105,5 +105,9 @@ export function eventReply(e: NocEvent, locale: Locale): string {
     case 'intake_note':
     case 'intake_resolved':
       return intakeSentence(e);
+    case 'intake_summary':
+      return summarySentence(e, locale);
+    case 'intake_group_resolved':
+      return groupResolvedSentence(e, locale);
   }
 }
