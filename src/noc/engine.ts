@@ -383,7 +383,9 @@ export class NocEngine {
     }
     // Most lines first: the router with most false alarms is what the sender's rule gets wrong.
     const sorted = [...groups.values()].sort((a, b) => b.answer + b.unknown + b.onHold - (a.answer + a.unknown + a.onHold) || (a.label ?? '').localeCompare(b.label ?? ''));
-    this.emit({ kind: 'intake_summary', source: only.note.source, title: only.note.title, channel: only.note.channel, groups: sorted, at: now });
+    // The alert's name when they share one (an Alertmanager rule), not one monitor's of many.
+    const title = held.every((h) => h.note.title === only.note.title) ? only.note.title : null;
+    this.emit({ kind: 'intake_summary', source: only.note.source, title, channel: only.note.channel, groups: sorted, at: now });
   }
 
   /**

@@ -45,6 +45,11 @@ export interface IntakeSinkDeps {
   maxPending?: number;
   /** Client look-ups at once (default 8). */
   concurrency?: number;
+  /**
+   * Uptime Kuma sends one webhook per monitor: its alerts are gathered this long (default 3 s,
+   * like Alertmanager's `group_wait`) so a burst is folded as one notification.
+   */
+  gatherMs?: number;
 }
 
 export interface IntakeSink extends AlertSink {
@@ -187,6 +192,28 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
     await Promise.all(joined);
   };
 
+  /** Uptime Kuma alerts waiting for the rest of their burst. */
+  let gathering: Row[] | null = null;
+  const gather = (rows: readonly Row[]) => {
+    if (gathering) {
+      gathering.push(...rows);
+      return;
+    }
+    const batch = [...rows];
+    gathering = batch;
+    const p = deps.clock
+      .sleep(deps.gatherMs ?? 3000, stopper.signal)
+      .then(
+        () => {
+          gathering = null;
+          dispatch(batch);
+        },
+        () => undefined,
+      );
+    all.add(p);
+    void p.finally(() => all.delete(p));
+  };
+
   const dispatch = (rows: readonly Row[]) => {
     const mine = rows.filter((row) => !taken.has(row.id));
     if (mine.length === 0) return;
@@ -203,7 +230,11 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
       if (stopper.signal.aborted) throw new Error('shutting down');
       const ids = deps.queue.add(alerts, deps.clock.now(), maxPending);
       if (!ids) throw new IntakeFullError(`more than ${maxPending} alerts are waiting to be checked`);
-      dispatch(ids.map((id, i) => ({ id, alert: alerts[i] as IntakeAlert })));
+      const rows = ids.map((id, i) => ({ id, alert: alerts[i] as IntakeAlert }));
+      // One webhook per monitor: a burst becomes one notification. The others group their own.
+      const kuma = rows.filter((r) => r.alert.source === 'uptime_kuma');
+      if (kuma.length > 0) gather(kuma);
+      if (kuma.length < rows.length) dispatch(rows.filter((r) => r.alert.source !== 'uptime_kuma'));
     },
     start() {
       const rows = deps.queue.pending(maxPending);

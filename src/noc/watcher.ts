@@ -614,7 +614,8 @@ export function createWatcher(deps: WatcherDeps): Watcher {
 
   const foldOf = (items: readonly Item[], skip: ReadonlySet<number>): AlertFold => {
     const first = items[0]?.alert;
-    const by = first ? reporterOf(first) : 'alerts';
+    const shared = first && items.every((it) => it.alert.title === first.title) ? first.title : null;
+    const by = first ? reporterOf({ source: first.source, title: shared }) : 'alerts';
     const now = clock.now();
     return {
       by,
@@ -692,7 +693,8 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       for (const serviceId of again) priority.push({ serviceId, why: 'recheck' });
     }
     const first = f.items[0]?.alert;
-    engine.groupResolved(group, { source: first?.source ?? '', title: first?.title ?? null, alerts: f.items.length, checked: window.length, answer: window.filter((x) => x.health === 'up').length }, now);
+    const title = first && f.items.every((it) => it.alert.title === first.title) ? first.title : null;
+    engine.groupResolved(group, { source: first?.source ?? '', title, alerts: f.items.length, checked: window.length, answer: window.filter((x) => x.health === 'up').length }, now);
     for (const it of f.items) outcomes.set(it.serviceId, 'posted');
   };
 

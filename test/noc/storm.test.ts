@@ -157,6 +157,24 @@ describe('an alert storm through the intake (real watcher, PingService and SQLit
     await r.stop();
   });
 
+  it('an Uptime Kuma burst (one webhook per monitor, dozens at once) folds the same way', async () => {
+    const r = rig(rb1Down(0));
+    await r.watcher.start();
+    const kuma = (id: number): IntakeAlert => ({ source: 'uptime_kuma', status: 'firing', target: String(id), key: `kuma:${id}`, title: `client-${id}`, reason: 'timeout', channel: null });
+    const monitors = [...CLIENTS.filter((c) => c.router?.id === 1).slice(0, 30), ...CLIENTS.filter((c) => c.router?.id === 3)];
+    await Promise.all(monitors.map((c) => r.sink.accept([kuma(c.serviceId)])));
+    await r.clock.until(() => r.delivered.some((e) => e.kind === 'intake_summary'), 10 * MIN, 250);
+    await r.sink.idle();
+    expect(r.delivered.filter((e) => e.kind === 'opened').map((e) => e.kind === 'opened' && `${e.incident.scope} ${e.incident.members.length}`)).toEqual(['router:1 30']);
+    const notes = r.delivered.filter((e) => e.kind === 'intake_note' || e.kind === 'intake_summary');
+    expect(notes.map((e) => eventReply(e, 'en'))).toEqual([
+      'Uptime Kuma: 10 of 10 alerting lines on RB-3 (Zona 1) answer (the sender says down, our ping says they answer: no incident opened)',
+    ]);
+    expect(r.api.creates.filter((c) => c.serviceId <= 140).length).toBeLessThanOrEqual(6 + r.watcher.status().round);
+    expect(r.queue.pending(100)).toEqual([]);
+    await r.stop();
+  });
+
   it("a person's check during the storm goes ahead of the storm's checks", async () => {
     const r = rig(rb1Down(0));
     await r.watcher.start();
