@@ -60,6 +60,8 @@ export function planEvent(e: NocEvent): EventPlan {
     case 'resolved':
       return { root: true, reply: 'thread', broadcast: true, edit: 'final' };
     case 'members_changed':
+      // After the recovery (members it left down checked again): the resolved root, redrawn with them.
+      return { root: true, reply: 'thread', broadcast: false, edit: e.incident.state === 'resolved' ? 'final' : 'live' };
     case 'acked':
     case 'reminder':
     case 'silenced':

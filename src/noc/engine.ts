@@ -105,6 +105,8 @@ export class NocEngine {
   private dirtyIncidents = new Map<number, Incident>();
   private events: NocEvent[] = [];
   private lastBudgetWarning = '';
+  /** Members a recovery left down, checked again after it: their incident's root shows the fresh verdicts. */
+  private readonly afterRecovery = new Map<number, { incident: Incident; waiting: Set<number>; down: number[]; back: number[] }>();
   /** The last incident of each scope that resolved (its thread still takes the sender's "resolved"). */
   private readonly lastResolved = new Map<ScopeKey, Incident>();
   /** Member changes of one group window, told as one event (or none, when the window resolves it). */
@@ -158,6 +160,7 @@ export class NocEngine {
     if (health === 'up') track.downSince = null;
     const groupDown = c.group !== null && c.inWatchedGroup && this.groupIsDown(c.group);
     const groupIncident = c.group ? this.open.get(c.group) : undefined;
+    this.checkedAfterRecovery(c, verdict, health, now);
     // A verdict that belongs to a group window is told with that window, as one change.
     if (groupIncident && !opts.inWindow) this.updateMember(groupIncident, c, verdict, health, now);
 
@@ -247,6 +250,20 @@ export class NocEngine {
     return stillDown;
   }
 
+  /** A member left down by its incident's recovery, checked again: once all are, the resolved root is redrawn with what they say. */
+  private checkedAfterRecovery(c: ClientFacts, verdict: Verdict, health: Health, now: number): void {
+    if (health === 'unknown') return;
+    for (const [id, r] of this.afterRecovery) {
+      if (!r.waiting.delete(c.serviceId)) continue;
+      this.upsertMember(r.incident, member(c, verdict, health, now));
+      (health === 'down' ? r.down : r.back).push(c.serviceId);
+      this.markDirty(r.incident);
+      if (r.waiting.size > 0) continue;
+      this.afterRecovery.delete(id);
+      if (r.incident.alerted) this.emit({ kind: 'members_changed', incident: snapshot(r.incident), down: r.down, back: r.back, at: now });
+    }
+  }
+
   /** The group answers again: its incident ends, members last seen down are checked afresh. */
   private recover(group: GroupKey, checked: readonly { facts: ClientFacts; verdict: Verdict; health: Health }[], now: number): number[] {
     const incident = this.open.get(group);
@@ -265,6 +282,11 @@ export class NocEngine {
     }
     this.markDirty(incident);
     if (!incident.notes.some((n) => n.startsWith('WispHub falla_general'))) this.resolve(group, now);
+    if (incident.state === 'resolved' && stillDown.length > 0) {
+      this.afterRecovery.set(incident.id, { incident, waiting: new Set(stillDown), down: [], back: [] });
+      // Bounded: a recheck that never comes must not keep incidents in memory for ever.
+      if (this.afterRecovery.size > 100) this.afterRecovery.delete(this.afterRecovery.keys().next().value as number);
+    }
     return stillDown;
   }
 

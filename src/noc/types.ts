@@ -99,6 +99,7 @@ export interface Incident {
 /** A neutral event for whoever notifies (terminal, logs; Slack and Discord in the next issue). */
 export type NocEvent =
   | { kind: 'opened'; incident: Incident; at: number }
+  /** Also after a recovery (the incident resolved): members it left down were checked again. */
   | { kind: 'members_changed'; incident: Incident; down: number[]; back: number[]; at: number }
   | { kind: 'acked'; incident: Incident; by: string; at: number }
   | { kind: 'reminder'; incident: Incident; at: number }
