@@ -8,7 +8,7 @@ import { renderCheck, renderVerdictNotice } from '../present/render.js';
 import type { View } from '../present/view.js';
 import type { CheckStore, Place, StoredCheck } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
-import type { Logger } from '../util/logger.js';
+import { childWith, type Logger } from '../util/logger.js';
 import { createSemaphore } from '../util/semaphore.js';
 import { channelAllowed, createRateLimiter, mayCancel } from './access.js';
 import { parseRequest } from './request.js';
@@ -104,7 +104,7 @@ const newId = (): string => randomBytes(8).toString('hex');
 /** The one conversation every chat surface runs: see docs/architecture.md. */
 export function createConversationEngine(deps: EngineDeps): ConversationEngine {
   const { port, store, clock, checker } = deps;
-  const log = deps.logger.child({ surface: port.surface });
+  const log = childWith(deps.logger, { surface: port.surface });
   const tickMs = deps.tickMs ?? 1000;
   const limiter = createRateLimiter(deps.access.userRatePerMin);
   const opening = createSemaphore(deps.openConcurrency ?? 1000);
