@@ -141,7 +141,12 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
   }
   const refresh = setInterval(() => view.status(noc.watcher.status()), 1000);
   await new Promise<void>((resolve) => {
-    const timer = demo ? setTimeout(resolve, DEMO.durationMs) : null;
+    const timer = demo
+      ? setTimeout(() => {
+          view.event(`demo over after ${formatDuration(DEMO.durationMs)}: the watcher stopped (npx pingops noc watches your own store until Ctrl+C)`);
+          resolve();
+        }, DEMO.durationMs)
+      : null;
     for (const sig of ['SIGTERM', 'SIGINT'] as const)
       process.once(sig, () => {
         if (timer) clearTimeout(timer);

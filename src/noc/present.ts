@@ -26,7 +26,7 @@ export function describeEvent(e: NocEvent): string {
     case 'opened':
       return `${t} DOWN #${e.incident.id} ${e.incident.label}: ${counts(e.incident)}${notes(e.incident)}`;
     case 'members_changed': {
-      const parts = [...e.down.map((id) => `${id} down`), ...e.back.map((id) => `${id} back`)];
+      const parts = [...e.down.map((id) => `client ${id} down`), ...e.back.map((id) => `client ${id} back`)];
       return `${t} UPDATE #${e.incident.id} ${e.incident.label}: ${counts(e.incident)}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}${notes(e.incident)}`;
     }
     case 'acked':
