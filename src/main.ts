@@ -144,6 +144,7 @@ async function main(): Promise<number> {
     directory: core.directory,
     admins: config.access.admins,
     defaultIntervalMs: config.noc.intervalMs,
+    roundMinMs: config.noc.roundMinMs,
     clock,
     logger,
   });

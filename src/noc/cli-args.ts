@@ -1,4 +1,4 @@
-import { parseDuration } from '../util/duration.js';
+import { formatDuration, parseDuration } from '../util/duration.js';
 import { parseScope, type ScopeKey, type WatchKind } from './types.js';
 
 export interface WatchTarget {
@@ -12,6 +12,7 @@ export type NocCliCommand =
   | { kind: 'watch_remove'; target: WatchTarget }
   | { kind: 'watch_list' }
   | { kind: 'watch_silence'; scope: ScopeKey | 'all'; durationMs: number; reason: string | null }
+  | { kind: 'watch_unsilence'; scope: ScopeKey | 'all' }
   | { kind: 'noc_status' }
   | { kind: 'noc'; demo: boolean };
 
@@ -25,6 +26,22 @@ export function parseWatchTarget(text: string): WatchTarget | null {
   const [kind, ref] = scope.split(':') as [WatchKind, string];
   return { kind, ref: Number(ref) };
 }
+
+/** A silence longer than this is a forgotten one: maintenance is planned in days, not years. */
+export const MAX_SILENCE_MS = 30 * 86_400_000;
+/** A watch polled less often than daily is not being watched. */
+export const MAX_WATCH_INTERVAL_MS = 86_400_000;
+
+/**
+ * Why a watch interval cannot be used, or null: under the watcher's round minimum the entry
+ * would only make the planner stretch every round and warn about the budget.
+ */
+export function intervalProblem(intervalMs: number, roundMinMs: number): string | null {
+  if (intervalMs < roundMinMs) return `A watch interval is at least ${formatDuration(roundMinMs)} (the watcher's round minimum, NOC_ROUND_MIN); ${formatDuration(intervalMs)} is shorter. Nothing changed.`;
+  return null;
+}
+
+const SCOPE_HELP = 'a scope (client:N, router:N, zone:N or all)';
 
 const TARGET_HELP = 'a target: a client id (1001, client:1001), router:N, zone:N or all';
 
@@ -47,6 +64,7 @@ export function parseNocArgs(command: 'watch' | 'noc', args: readonly string[]):
         const value = w.includes('=') ? w.slice(w.indexOf('=') + 1) : words[at + 1];
         intervalMs = value === undefined ? null : parseDuration(value);
         if (intervalMs === null) return { kind: 'usage_error', message: 'every takes a duration such as 30s, 5m or 1h' };
+        if (intervalMs > MAX_WATCH_INTERVAL_MS) return { kind: 'usage_error', message: `every is at most ${formatDuration(MAX_WATCH_INTERVAL_MS)}, not ${String(value).slice(0, 30)}` };
         words.splice(at, w.includes('=') ? 1 : 2);
       }
       if (words.length !== 1) return { kind: 'usage_error', message: `watch add needs ${TARGET_HELP}` };
@@ -65,11 +83,17 @@ export function parseNocArgs(command: 'watch' | 'noc', args: readonly string[]):
       const [scopeText = '', durationText = '', ...reason] = rest;
       const scope = scopeText.trim().toLowerCase() === 'all' ? 'all' : parseScope(scopeText);
       const durationMs = parseDuration(durationText);
-      if (!scope || durationMs === null) return { kind: 'usage_error', message: 'watch silence needs a scope (client:N, router:N, zone:N or all) and a duration such as 2h' };
+      if (!scope || durationMs === null) return { kind: 'usage_error', message: `watch silence needs ${SCOPE_HELP} and a duration such as 2h` };
+      if (durationMs > MAX_SILENCE_MS) return { kind: 'usage_error', message: `a silence lasts at most ${formatDuration(MAX_SILENCE_MS)}, not ${durationText.slice(0, 30)} (silence again when it ends)` };
       const text = reason.join(' ').trim();
       return { kind: 'watch_silence', scope, durationMs, reason: text === '' ? null : text.slice(0, 200) };
     }
+    case 'unsilence': {
+      const scope = rest.length !== 1 ? null : rest[0]?.trim().toLowerCase() === 'all' ? 'all' : parseScope(rest[0] ?? '');
+      if (!scope) return { kind: 'usage_error', message: `watch unsilence needs ${SCOPE_HELP}` };
+      return { kind: 'watch_unsilence', scope };
+    }
     default:
-      return { kind: 'usage_error', message: 'watch takes add, remove, list or silence' };
+      return { kind: 'usage_error', message: 'watch takes add, remove, list, silence or unsilence' };
   }
 }

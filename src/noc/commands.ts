@@ -1,5 +1,5 @@
 /**
- * `/noc ...` in chat, for every surface: `status`, `watch add|remove|list`, `silence`, `help`.
+ * `/noc ...` in chat, for every surface: `status`, `watch add|remove|list`, `silence`, `unsilence`, `help`.
  * Each adapter hands over the words (Discord builds them from its options) and the person;
  * this module parses them with the CLI's own rules, applies the access rule (changes are for
  * admins, reading is for everyone) and answers in plain text, privately. The watch list lives
@@ -10,9 +10,9 @@ import { foldText } from '../directory/target.js';
 import type { Directory } from '../directory/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { parseNocArgs, type WatchTarget } from './cli-args.js';
-import { formatDuration } from '../util/duration.js';
-import { clockTime, describeStatus } from './present.js';
+import { intervalProblem, parseNocArgs, type WatchTarget } from './cli-args.js';
+import { formatDuration, formatUntil } from '../util/duration.js';
+import { describeStatus } from './present.js';
 import type { NocStore } from './store.js';
 import type { ClientInventory, ScopeKey, WatchKind } from './types.js';
 import type { WatcherStatus } from './watcher.js';
@@ -24,7 +24,8 @@ export type NocCommand =
   | { kind: 'watch_add'; target: WatchTarget; intervalMs: number | null; channel: string | null }
   | { kind: 'watch_remove'; target: WatchTarget }
   | { kind: 'watch_list' }
-  | { kind: 'silence'; scope: ScopeKey | 'all'; durationMs: number; reason: string | null };
+  | { kind: 'silence'; scope: ScopeKey | 'all'; durationMs: number; reason: string | null }
+  | { kind: 'unsilence'; scope: ScopeKey | 'all' };
 
 export type ParsedNocCommand = NocCommand | { kind: 'invalid'; message: string };
 
@@ -37,7 +38,8 @@ export const NOC_HELP = [
   '/noc watch list: the watch list and running silences',
   '/noc watch add <client|router:N|zone:N|all> [every 5m] [#channel]: watch it (admins)',
   '/noc watch remove <client|router:N|zone:N|all>: stop watching it (admins)',
-  '/noc silence <client:N|router:N|zone:N|all> <duration> [reason]: no new alerts for that long (admins)',
+  '/noc silence <client:N|router:N|zone:N|all> <duration> [reason]: no new alerts for that long, at most 30 days (admins)',
+  '/noc unsilence <client:N|router:N|zone:N|all>: lift that silence (admins)',
 ].join('\n');
 
 /** Parses the words after `/noc`. */
@@ -52,8 +54,10 @@ export function parseNocCommand(text: string): ParsedNocCommand {
     case 'status':
       return rest.length === 0 ? { kind: 'status' } : invalid('status takes no arguments');
     case 'silence':
+    case 'unsilence':
     case 'watch': {
-      const args = first?.toLowerCase() === 'silence' ? ['silence', ...rest] : rest;
+      const top = first?.toLowerCase();
+      const args = top === 'silence' || top === 'unsilence' ? [top, ...rest] : rest;
       const sub = args[0]?.toLowerCase();
       // A channel is only read where it means something: the entry's alerts go there.
       const channels = sub === 'add' ? args.map((w) => CHANNEL_MENTION_RE.exec(w)?.[1]).filter((c): c is string => c !== undefined) : [];
@@ -63,7 +67,7 @@ export function parseNocCommand(text: string): ParsedNocCommand {
       const parsed = parseNocArgs('watch', [sub ?? '', ...plain.slice(1)]);
       switch (parsed.kind) {
         case 'usage_error':
-          return invalid(parsed.message.replace(/^watch silence/, 'silence'));
+          return invalid(parsed.message.replace(/^watch (un)?silence/, '$1silence'));
         case 'watch_add':
           return { kind: 'watch_add', target: parsed.target, intervalMs: parsed.intervalMs, channel: channels[0] ?? null };
         case 'watch_remove':
@@ -72,6 +76,8 @@ export function parseNocCommand(text: string): ParsedNocCommand {
           return { kind: 'watch_list' };
         case 'watch_silence':
           return { kind: 'silence', scope: parsed.scope, durationMs: parsed.durationMs, reason: parsed.reason };
+        case 'watch_unsilence':
+          return { kind: 'unsilence', scope: parsed.scope };
         default:
           return invalid('watch takes add, remove or list');
       }
@@ -83,7 +89,7 @@ export function parseNocCommand(text: string): ParsedNocCommand {
 
 /** True for commands that change the watch list or silences (admins only). */
 export function changes(cmd: NocCommand): boolean {
-  return cmd.kind === 'watch_add' || cmd.kind === 'watch_remove' || cmd.kind === 'silence';
+  return cmd.kind === 'watch_add' || cmd.kind === 'watch_remove' || cmd.kind === 'silence' || cmd.kind === 'unsilence';
 }
 
 /** Who may change the NOC's lists: a platform admin, or anyone named in PINGOPS_ADMINS. */
@@ -113,6 +119,8 @@ export interface NocCommandDeps {
   directory?: Directory | null;
   admins: readonly string[];
   defaultIntervalMs: number;
+  /** The watcher's round minimum (NOC_ROUND_MIN): no watch interval below it (default 1 min). */
+  roundMinMs?: number;
   clock: Clock;
   logger: Logger;
 }
@@ -145,11 +153,16 @@ export function createNocCommands(deps: NocCommandDeps): NocCommands {
         const list = await store.listWatches();
         const lines = list.length === 0 ? ['Watching nothing. Add with: /noc watch add <client|router:N|zone:N|all> [every 5m]'] : ['Watching:'];
         for (const w of list) lines.push(`  ${label(w.kind, w.ref)} every ${formatDuration(w.intervalMs)}${w.channel ? ` · alerts in channel ${w.channel}` : ''}`);
-        for (const s of await store.silences(now)) lines.push(`Silenced: ${s.scope} until ${clockTime(s.until)}${s.reason ? ` (${s.reason})` : ''}`);
+        for (const s of await store.silences(now)) {
+          const until = formatUntil(s.until, now);
+          lines.push(`Silenced: ${s.scope} until ${until}${s.reason ? ` (${s.reason})` : ''}${until === 'further notice' ? ` (lift it with /noc unsilence ${s.scope})` : ''}`);
+        }
         return lines.join('\n');
       }
       case 'watch_add': {
         const { kind, ref } = cmd.target;
+        const tooShort = cmd.intervalMs === null ? null : intervalProblem(cmd.intervalMs, deps.roundMinMs ?? 60_000);
+        if (tooShort) return tooShort;
         const e = await store.addWatch({ kind, ref, intervalMs: cmd.intervalMs ?? deps.defaultIntervalMs, channel: cmd.channel }, now);
         log.info({ user: person.id, watch: label(kind, ref), intervalMs: e.intervalMs, channel: e.channel }, 'noc watch added');
         return `Watching ${label(e.kind, e.ref)} every ${formatDuration(e.intervalMs)}${e.channel ? `, alerts in channel ${e.channel}` : ''} (the watcher picks it up within one interval).`;
@@ -163,7 +176,12 @@ export function createNocCommands(deps: NocCommandDeps): NocCommands {
       case 'silence': {
         await store.addSilence({ scope: cmd.scope, until: now + cmd.durationMs, reason: cmd.reason, createdAt: now });
         log.info({ user: person.id, scope: cmd.scope, durationMs: cmd.durationMs }, 'noc silence added');
-        return `Silenced ${cmd.scope} for ${formatDuration(cmd.durationMs)} (until ${clockTime(now + cmd.durationMs)}): no new alerts; tracking goes on, and an incident alerted before still gets its recovery.`;
+        return `Silenced ${cmd.scope} for ${formatDuration(cmd.durationMs)} (until ${formatUntil(now + cmd.durationMs, now)}): no new alerts; tracking goes on, and an incident alerted before still gets its recovery. Lift it with /noc unsilence ${cmd.scope}.`;
+      }
+      case 'unsilence': {
+        const lifted = await store.removeSilences(cmd.scope, now);
+        if (lifted > 0) log.info({ user: person.id, scope: cmd.scope }, 'noc silence lifted');
+        return lifted > 0 ? `Lifted the silence on ${cmd.scope}: new alerts go out again from the watcher's next round.` : `${cmd.scope} was not silenced.`;
       }
     }
   };

@@ -25,6 +25,9 @@ describe('parseNocCommand', () => {
     ['watch remove router:12', { kind: 'watch_remove', target: { kind: 'router', ref: 12 } }],
     ['silence router:12 2h fibre work on the ring', { kind: 'silence', scope: 'router:12', durationMs: 2 * 3_600_000, reason: 'fibre work on the ring' }],
     ['silence all 30m', { kind: 'silence', scope: 'all', durationMs: 30 * MIN, reason: null }],
+    ['silence zone:4 30d', { kind: 'silence', scope: 'zone:4', durationMs: 30 * 24 * 60 * MIN, reason: null }],
+    ['unsilence router:12', { kind: 'unsilence', scope: 'router:12' }],
+    ['UNSILENCE all', { kind: 'unsilence', scope: 'all' }],
   ])('%j', (text, expected) => {
     expect(parseNocCommand(text)).toEqual(expected);
   });
@@ -38,9 +41,14 @@ describe('parseNocCommand', () => {
     ['watch add 1001 <#C1> <#C2>', /at most one channel/],
     ['watch remove <#C1> 1001', /watch remove needs a target/],
     ['watch list everything', /watch list takes no arguments/],
-    ['watch', /watch takes add, remove, list or silence/],
+    ['watch', /watch takes add, remove, list, silence or unsilence/],
     ['silence router:12', /silence needs a scope .* and a duration/],
     ['reboot router:12', /unknown \/noc command "reboot"/],
+    ['silence router:1 999999999999d', /a silence lasts at most 30 d/],
+    ['silence router:1 31d', /a silence lasts at most 30 d/],
+    ['watch add zone:4 every 2d', /every is at most 24 h/],
+    ['unsilence', /unsilence needs a scope/],
+    ['unsilence router:1 now', /unsilence needs a scope/],
   ])('%j is refused with a reason', (text, reason) => {
     const r = parseNocCommand(text);
     expect(r.kind).toBe('invalid');
@@ -86,7 +94,7 @@ describe('the /noc command handler (real SQLite store)', () => {
     // A platform admin (Slack workspace admin, Discord Administrator) counts too.
     expect(await noc.handle('watch add 1001', { ...TECH, isAdmin: true }, 'discord')).toMatch(/^Watching client:1001 every 5 min \(/);
     expect(await noc.handle('silence router:12 2h fibre work', ADMIN, 'slack')).toBe(
-      'Silenced router:12 for 2 h (until ' + new Date(Date.UTC(2026, 11, 2, 17)).toTimeString().slice(0, 8) + '): no new alerts; tracking goes on, and an incident alerted before still gets its recovery.',
+      'Silenced router:12 for 2 h (until ' + new Date(Date.UTC(2026, 11, 2, 17)).toTimeString().slice(0, 8) + '): no new alerts; tracking goes on, and an incident alerted before still gets its recovery. Lift it with /noc unsilence router:12.',
     );
     expect(await noc.handle('watch remove router:12', TECH, 'slack')).toMatch(/ask an admin: \/noc watch remove router:12$/);
     expect(await noc.handle('watch remove router:12', ADMIN, 'slack')).toBe('No longer watching router:12.');
@@ -132,3 +140,37 @@ describe('the /noc command handler (real SQLite store)', () => {
     expect((await noc.suggest('zona')).map((c) => c.value)).toEqual(['router:41', 'router:42', 'zone:4']);
   });
 });
+
+describe('bounds and unsilence', () => {
+  it('refuses a watch interval under the round minimum, with the reason', async () => {
+    const { noc, store } = rig();
+    expect(await noc.handle('watch add zone:4 every 1ms', ADMIN, 'slack')).toBe(
+      'A watch interval is at least 1 min (the watcher\'s round minimum, NOC_ROUND_MIN); 0 s is shorter. Nothing changed.',
+    );
+    expect(await noc.handle('watch add zone:4 every 5s', ADMIN, 'slack')).toMatch(/^A watch interval is at least 1 min/);
+    expect(await store.listWatches()).toEqual([]);
+    expect(await noc.handle('watch add zone:4 every 1m', ADMIN, 'slack')).toMatch(/^Watching zone:4 every 1 min/);
+  });
+
+  it('shows a silence ending on another day with its date, and lifts a silence with unsilence', async () => {
+    const { noc, store, clock } = rig();
+    const until = clock.now() + 3 * 24 * 3_600_000;
+    const day = new Date(until);
+    const date = `${day.toLocaleDateString('en-GB', { weekday: 'short' })} ${day.getDate()} ${day.toLocaleDateString('en-GB', { month: 'short' })} ${String(day.getHours()).padStart(2, '0')}:${String(day.getMinutes()).padStart(2, '0')}`;
+    expect(await noc.handle('silence router:41 3d fibre', ADMIN, 'slack')).toBe(
+      `Silenced router:41 for 3 d (until ${date}): no new alerts; tracking goes on, and an incident alerted before still gets its recovery. Lift it with /noc unsilence router:41.`,
+    );
+    expect(await noc.handle('watch list', TECH, 'slack')).toContain(`Silenced: router:41 until ${date} (fibre)`);
+    expect(await noc.handle('unsilence router:41', TECH, 'slack')).toMatch(/^Changing what the NOC watches is for admins/);
+    expect(await noc.handle('unsilence router:41', ADMIN, 'slack')).toBe('Lifted the silence on router:41: new alerts go out again from the watcher\'s next round.');
+    expect(await store.silences(clock.now())).toEqual([]);
+    expect(await noc.handle('unsilence router:41', ADMIN, 'slack')).toBe('router:41 was not silenced.');
+  });
+
+  it('lists a silence stored before the bound (year 30000) without failing', async () => {
+    const { noc, store, clock } = rig();
+    await store.addSilence({ scope: 'router:1', until: clock.now() + 999_999_999_999 * 86_400_000, reason: null, createdAt: clock.now() });
+    expect(await noc.handle('watch list', TECH, 'slack')).toContain('Silenced: router:1 until further notice (lift it with /noc unsilence router:1)');
+  });
+});
+

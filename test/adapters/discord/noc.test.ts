@@ -63,6 +63,16 @@ describe('/noc on Discord (real discord.js, fake Discord)', () => {
     expect(await store.listWatches()).toMatchObject([{ kind: 'router', ref: 12, intervalMs: 120_000, channel: ALERTS_CHANNEL }]);
   });
 
+  it('an admin lifts a silence with /noc unsilence; the store has none left', async () => {
+    const { rig, store } = await start();
+    await store.addSilence({ scope: 'router:12', until: Date.now() + 3_600_000, reason: 'fibre work', createdAt: Date.now() });
+    const sent = rig.fake.sendInteraction(2, noc(null, 'unsilence', [{ name: 'scope', type: 3, value: 'router:12' }]), { user: ANA });
+    const body = await answer(rig, sent.token);
+    expect(body.data.flags).toBe(EPHEMERAL);
+    expect(body.data.content).toContain('Lifted the silence on router:12');
+    expect(await store.silences(Date.now())).toEqual([]);
+  });
+
   it('someone not in PINGOPS_ADMINS is told to ask an admin; silence changes nothing; status and list answer everyone', async () => {
     const { rig, store } = await start();
     const sent = rig.fake.sendInteraction(2, noc(null, 'silence', [{ name: 'scope', type: 3, value: 'router:12' }, { name: 'duration', type: 3, value: '2h' }, { name: 'reason', type: 3, value: 'fibre work' }]), { user: BRUNO });
