@@ -5,6 +5,8 @@
  * admins, reading is for everyone) and answers in plain text, privately. The watch list lives
  * in the store, which the watcher reads at every round: a change takes effect within one interval.
  */
+import { createAccess, type Access, type Asker } from '../chat/access.js';
+import { refusalText } from '../chat/words.js';
 import type { ClientRecord } from '../core/client.js';
 import { foldText } from '../directory/target.js';
 import type { Directory } from '../directory/types.js';
@@ -92,16 +94,9 @@ export function changes(cmd: NocCommand): boolean {
   return cmd.kind === 'watch_add' || cmd.kind === 'watch_remove' || cmd.kind === 'silence' || cmd.kind === 'unsilence';
 }
 
-/** Who may change the NOC's lists: a platform admin, or anyone named in PINGOPS_ADMINS. */
-export function mayChangeNoc(person: { id: string; isAdmin?: boolean }, admins: readonly string[]): boolean {
-  return person.isAdmin === true || admins.includes(person.id);
-}
-
 /** The person asking, as the surface knows them. */
-export interface NocAsker {
-  id: string;
+export interface NocAsker extends Asker {
   name: string;
-  isAdmin?: boolean;
 }
 
 /** One autocomplete choice: `name` shown, `value` sent back. */
@@ -118,6 +113,10 @@ export interface NocCommandDeps {
   inventory?: ClientInventory | null;
   directory?: Directory | null;
   admins: readonly string[];
+  /** The shared access rules (workspace, channel; admins); default: these admins, every channel. */
+  access?: Access;
+  /** NOC_SLACK_CHANNEL, NOC_DISCORD_CHANNEL: /noc answers there too when PINGOPS_ALLOWED_CHANNELS is set. */
+  nocChannels?: readonly string[];
   defaultIntervalMs: number;
   /** The watcher's round minimum (NOC_ROUND_MIN): no watch interval below it (default 1 min). */
   roundMinMs?: number;
@@ -126,8 +125,8 @@ export interface NocCommandDeps {
 }
 
 export interface NocCommands {
-  /** Answers `/noc <text>` for `person`, privately (plain text; the surface escapes it). */
-  handle(text: string, person: NocAsker, surface: string): Promise<string>;
+  /** Answers `/noc <text>` for `person` in `channel` (null: no channel, the shell), privately (plain text; the surface escapes it). */
+  handle(text: string, person: NocAsker, surface: string, channel?: string | null): Promise<string>;
   /** Choices for a target or scope being typed: `all`, routers, zones and clients. */
   suggest(query: string, opts?: { clients?: boolean; limit?: number }): Promise<ScopeChoice[]>;
 }
@@ -139,6 +138,7 @@ const SUGGEST_TIMEOUT_MS = 1200;
 
 export function createNocCommands(deps: NocCommandDeps): NocCommands {
   const log = deps.logger.child({ component: 'noc-commands' });
+  const access = deps.access ?? createAccess({ allowedChannels: [], admins: deps.admins, userRatePerMin: 1 });
   let groups: { at: number; list: ScopeChoice[] } | null = null;
 
   const run = async (cmd: NocCommand, person: NocAsker): Promise<string> => {
@@ -223,10 +223,17 @@ export function createNocCommands(deps: NocCommandDeps): NocCommands {
   };
 
   return {
-    async handle(text, person, surface) {
+    async handle(text, person, surface, channel = null) {
+      // Where and from which workspace first: a refusal says nothing about the NOC.
+      const own = channel === null ? [] : (await deps.store.listWatches().catch(() => [])).map((w) => w.channel).filter((c): c is string => c !== null);
+      const refused = access.admit(person, { surface, channel, counts: false, now: deps.clock.now(), alsoIn: [...(deps.nocChannels ?? []), ...own] });
+      if (refused) {
+        log.info({ user: person.id, surface, channel, refused: refused.kind }, 'noc command refused');
+        return refusalText(refused, 'en');
+      }
       const cmd = parseNocCommand(text);
       if (cmd.kind === 'invalid') return cmd.message;
-      if (changes(cmd) && !mayChangeNoc(person, deps.admins)) {
+      if (changes(cmd) && !access.isAdmin(person)) {
         log.info({ user: person.id, surface, command: cmd.kind }, 'noc change refused: not an admin');
         return `Changing what the NOC watches is for admins (PINGOPS_ADMINS); ask an admin: /noc ${text.trim().slice(0, 200)}`;
       }
