@@ -6,9 +6,12 @@ export interface WatchTarget {
   ref: number | null;
 }
 
+/** A watch target as asked for: a scope, or a client's name to resolve through the directory. */
+export type WatchAsk = WatchTarget | { kind: 'name'; query: string };
+
 /** What `pingops watch ...` and `pingops noc ...` asked for. */
 export type NocCliCommand =
-  | { kind: 'watch_add'; target: WatchTarget; intervalMs: number | null }
+  | { kind: 'watch_add'; target: WatchAsk; intervalMs: number | null }
   | { kind: 'watch_remove'; target: WatchTarget }
   | { kind: 'watch_list' }
   | { kind: 'watch_silence'; scope: ScopeKey | 'all'; durationMs: number; reason: string | null }
@@ -43,7 +46,7 @@ export function intervalProblem(intervalMs: number, roundMinMs: number): string 
 
 const SCOPE_HELP = 'a scope (client:N, router:N, zone:N or all)';
 
-const TARGET_HELP = 'a target: a client id (1001, client:1001), router:N, zone:N or all';
+const TARGET_HELP = 'a target: a client id (1001, client:1001) or name, router:N, zone:N or all';
 
 /** Parses the words after `watch` or `noc`. */
 export function parseNocArgs(command: 'watch' | 'noc', args: readonly string[]): Parsed {
@@ -67,10 +70,12 @@ export function parseNocArgs(command: 'watch' | 'noc', args: readonly string[]):
         if (intervalMs > MAX_WATCH_INTERVAL_MS) return { kind: 'usage_error', message: `every is at most ${formatDuration(MAX_WATCH_INTERVAL_MS)}, not ${String(value).slice(0, 30)}` };
         words.splice(at, w.includes('=') ? 1 : 2);
       }
-      if (words.length !== 1) return { kind: 'usage_error', message: `watch add needs ${TARGET_HELP}` };
-      const target = parseWatchTarget(words[0] ?? '');
-      if (!target) return { kind: 'usage_error', message: `watch add needs ${TARGET_HELP}` };
-      return { kind: 'watch_add', target, intervalMs };
+      const target = words.length === 1 ? parseWatchTarget(words[0] ?? '') : null;
+      if (target) return { kind: 'watch_add', target, intervalMs };
+      // Anything else with letters and no `kind:N` is a client's name ("Ana Morales", quoted or not).
+      const query = words.join(' ').replace(/^["'“]|["'”]$/g, '').trim();
+      if (/\p{L}/u.test(query) && !query.includes(':') && query.length <= 100) return { kind: 'watch_add', target: { kind: 'name', query }, intervalMs };
+      return { kind: 'usage_error', message: `watch add needs ${TARGET_HELP}` };
     }
     case 'remove': {
       const target = rest.length === 1 ? parseWatchTarget(rest[0] ?? '') : null;

@@ -56,6 +56,10 @@ export async function runNocCommand(cmd: NocCliCommand, config: Config, logger: 
           out.write(`${tooShort}\n`);
           return 2;
         }
+        if (cmd.target.kind === 'name') {
+          out.write(`Name the client by its service id here (pingops check "${cmd.target.query}" finds it); /noc in chat and the shell resolve names.\n`);
+          return 2;
+        }
         const e = await store.addWatch({ kind: cmd.target.kind, ref: cmd.target.ref, intervalMs: cmd.intervalMs ?? config.noc.intervalMs, channel: null }, now);
         out.write(`Watching ${label(e.kind, e.ref)} every ${formatDuration(e.intervalMs)} (a running bot picks it up within one interval).\n`);
         return 0;

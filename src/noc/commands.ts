@@ -12,7 +12,7 @@ import { foldText } from '../directory/target.js';
 import type { Directory } from '../directory/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { intervalProblem, parseNocArgs, type WatchTarget } from './cli-args.js';
+import { intervalProblem, parseNocArgs, type WatchAsk, type WatchTarget } from './cli-args.js';
 import { formatDuration, formatUntil } from '../util/duration.js';
 import { describeStatus } from './present.js';
 import type { NocStore } from './store.js';
@@ -23,7 +23,7 @@ import type { WatcherStatus } from './watcher.js';
 export type NocCommand =
   | { kind: 'help' }
   | { kind: 'status' }
-  | { kind: 'watch_add'; target: WatchTarget; intervalMs: number | null; channel: string | null }
+  | { kind: 'watch_add'; target: WatchAsk; intervalMs: number | null; channel: string | null }
   | { kind: 'watch_remove'; target: WatchTarget }
   | { kind: 'watch_list' }
   | { kind: 'silence'; scope: ScopeKey | 'all'; durationMs: number; reason: string | null }
@@ -38,7 +38,7 @@ const MAX_TEXT = 500;
 export const NOC_HELP = [
   '/noc status: open incidents, what is watched, the sweep plan and the budget in use',
   '/noc watch list: the watch list and running silences',
-  '/noc watch add <client|router:N|zone:N|all> [every 5m] [#channel]: watch it (admins)',
+  '/noc watch add <client id or name|router:N|zone:N|all> [every 5m] [#channel]: watch it (admins)',
   '/noc watch remove <client|router:N|zone:N|all>: stop watching it (admins)',
   '/noc silence <client:N|router:N|zone:N|all> <duration> [reason]: no new alerts for that long, at most 30 days (admins)',
   '/noc unsilence <client:N|router:N|zone:N|all>: lift that silence (admins)',
@@ -135,6 +135,8 @@ const label = (kind: WatchKind, ref: number | null) => (kind === 'all' ? 'all' :
 /** Group names for autocomplete are read again after this long. */
 const GROUPS_TTL_MS = 60_000;
 const SUGGEST_TIMEOUT_MS = 1200;
+/** A watch add's target is checked against the client list within this long. */
+const VALIDATE_TIMEOUT_MS = 1500;
 
 export function createNocCommands(deps: NocCommandDeps): NocCommands {
   const log = deps.logger.child({ component: 'noc-commands' });
@@ -160,12 +162,15 @@ export function createNocCommands(deps: NocCommandDeps): NocCommands {
         return lines.join('\n');
       }
       case 'watch_add': {
-        const { kind, ref } = cmd.target;
         const tooShort = cmd.intervalMs === null ? null : intervalProblem(cmd.intervalMs, deps.roundMinMs ?? 60_000);
         if (tooShort) return tooShort;
+        const found = await checkTarget(cmd.target);
+        if (!found.ok) return found.message;
+        const { kind, ref } = found.target;
         const e = await store.addWatch({ kind, ref, intervalMs: cmd.intervalMs ?? deps.defaultIntervalMs, channel: cmd.channel }, now);
         log.info({ user: person.id, watch: label(kind, ref), intervalMs: e.intervalMs, channel: e.channel }, 'noc watch added');
-        return `Watching ${label(e.kind, e.ref)} every ${formatDuration(e.intervalMs)}${e.channel ? `, alerts in channel ${e.channel}` : ''} (the watcher picks it up within one interval).`;
+        const what = found.name ? `client ${e.ref} ${found.name}` : label(e.kind, e.ref);
+        return `Watching ${what} every ${formatDuration(e.intervalMs)}${e.channel ? `, alerts in channel ${e.channel}` : ''} (the watcher picks it up within one interval).${found.note ?? ''}`;
       }
       case 'watch_remove': {
         const { kind, ref } = cmd.target;
@@ -184,6 +189,52 @@ export function createNocCommands(deps: NocCommandDeps): NocCommands {
         return lifted > 0 ? `Lifted the silence on ${cmd.scope}: new alerts go out again from the watcher's next round.` : `${cmd.scope} was not silenced.`;
       }
     }
+  };
+
+  /** `fn` within VALIDATE_TIMEOUT_MS (Discord answers /noc within 3 s), else null. */
+  const inTime = async <T,>(fn: (signal: AbortSignal) => Promise<T>): Promise<T | null> => {
+    const timer = new AbortController();
+    try {
+      return await Promise.race([fn(timer.signal).catch(() => null), deps.clock.sleep(VALIDATE_TIMEOUT_MS, timer.signal).then(() => null, () => null)]);
+    } finally {
+      timer.abort();
+    }
+  };
+
+  /**
+   * The target checked against the client list where there is one: a client the directory does
+   * not know, or a router or zone with no client in the list, is refused with the reason; a name
+   * is resolved to its client. A list that does not answer in time lets it through, saying so.
+   */
+  const checkTarget = async (t: WatchAsk): Promise<{ ok: true; target: WatchTarget; name?: string; note?: string } | { ok: false; message: string }> => {
+    const unchecked = ' (not checked against the client list: it did not answer in time)';
+    if (t.kind === 'all') return { ok: true, target: t };
+    if (t.kind === 'name' || t.kind === 'client') {
+      const directory = deps.directory;
+      if (!directory) return t.kind === 'name' ? { ok: false, message: `Name the client by its id: no client directory here to find "${t.query}". Nothing changed.` } : { ok: true, target: t };
+      const r = await inTime((signal) => directory.resolve(t.kind === 'name' ? { kind: 'name', query: t.query } : { kind: 'service_id', serviceId: t.ref ?? 0 }, { signal }));
+      const asked = t.kind === 'name' ? `"${t.query}"` : `client ${t.ref}`;
+      switch (r?.kind) {
+        case 'found':
+          return { ok: true, target: { kind: 'client', ref: r.client.serviceId }, name: r.client.name };
+        case 'not_found':
+          return { ok: false, message: `No client ${t.kind === 'name' ? 'named ' : ''}${asked.replace(/^client /, '')} in the client list. Nothing changed.` };
+        case 'ambiguous':
+          return { ok: false, message: `${asked} matches ${r.matches.length} clients: ${r.matches.slice(0, 5).map((c) => `${c.serviceId} ${c.name}`).join(', ')}${r.matches.length > 5 ? ', …' : ''}. Add one by its id. Nothing changed.` };
+        case 'mismatch':
+          return { ok: false, message: `The client list answered another client for ${asked}. Nothing changed.` };
+        default:
+          return t.kind === 'name' ? { ok: false, message: `Could not look ${asked} up just now; try again, or add the client by its id. Nothing changed.` } : { ok: true, target: t, note: unchecked };
+      }
+    }
+    const inventory = deps.inventory;
+    if (!inventory) return { ok: true, target: t };
+    const list = await inTime((signal) => inventory.list({ signal }));
+    if (list === null) return { ok: true, target: t, note: unchecked };
+    const has = list.some((c) => (t.kind === 'router' ? c.router?.id === t.ref : c.zoneId === t.ref));
+    if (has || list.length === 0) return { ok: true, target: t };
+    const known = [...new Set(list.map((c) => (t.kind === 'router' ? c.router?.id : c.zoneId)).filter((x): x is number => x != null))].sort((a, b) => a - b);
+    return { ok: false, message: `No client in the client list is on ${label(t.kind, t.ref)}${known.length > 0 ? ` (${t.kind}s: ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''})` : ''}. Nothing changed.` };
   };
 
   const readStatus = async (now: number): Promise<WatcherStatus | null> => {
