@@ -21,6 +21,8 @@ export interface PeerStats {
   sameAsBefore: number;
   /** chat.update calls that arrived after the last verdict notification. */
   updatesAfterLastVerdict: number;
+  /** Of those, views of a running check (a Cancel button): stale by then. */
+  runningAfterLastVerdict: number;
 }
 
 const slack = await startFakeSlack();
@@ -53,15 +55,19 @@ function stats(): PeerStats {
   let updates = 0;
   let sameAsBefore = 0;
   let after = 0;
+  let running = 0;
   for (const c of slack.calls) {
     if (c.method !== 'chat.update') continue;
     updates++;
     const key = `${String(c.args.channel)}/${String(c.args.ts)}`;
     if (previous.get(key) === c.raw) sameAsBefore++;
     previous.set(key, c.raw);
-    if (lastVerdictMs !== null && (arrived.get(c.seq) ?? 0) > lastVerdictMs) after++;
+    if (lastVerdictMs !== null && (arrived.get(c.seq) ?? 0) > lastVerdictMs) {
+      after++;
+      if (c.raw.includes('pingops_cancel')) running++;
+    }
   }
-  return { simRequests: sim.stats().requests - simBase, methods, verdicts, lastVerdictMs: lastVerdictMs === null ? null : Math.round(lastVerdictMs), updates, sameAsBefore, updatesAfterLastVerdict: after };
+  return { simRequests: sim.stats().requests - simBase, methods, verdicts, lastVerdictMs: lastVerdictMs === null ? null : Math.round(lastVerdictMs), updates, sameAsBefore, updatesAfterLastVerdict: after, runningAfterLastVerdict: running };
 }
 
 process.send?.({ slackApiUrl: slack.apiUrl, responseUrl: slack.responseUrl('bench'), simUrl: sim.url });

@@ -12,7 +12,7 @@
  *   `-- chat --cpu-prof` also writes a V8 CPU profile of each bot run and prints its top entries.
  */
 import { fork, execFile, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -261,6 +261,8 @@ export interface ChatRow {
   'chat.update': number | string;
   same_as_before: number | string;
   updates_after_last_verdict: number | string;
+  of_them_running_views: number | string;
+  log_lines: number | string;
 }
 
 /** Waits until every check has its verdict notification (or `ms` passed); returns the last stats. */
@@ -302,6 +304,8 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
           'chat.update': '',
           same_as_before: '',
           updates_after_last_verdict: '',
+          of_them_running_views: '',
+          log_lines: '',
         });
       };
       if (r % 2 === 0) plain();
@@ -335,6 +339,8 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
         'chat.update': after.updates,
         same_as_before: after.sameAsBefore,
         updates_after_last_verdict: after.updatesAfterLastVerdict,
+        of_them_running_views: after.runningAfterLastVerdict,
+        log_lines: readFileSync(join(botDir, 'bot.log'), 'utf8').split('\n').length - 1,
       });
       if (r % 2 === 1) plain();
     }

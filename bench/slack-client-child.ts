@@ -23,7 +23,7 @@ interface Plan {
 const plan = JSON.parse(process.argv[2] ?? '{}') as Plan;
 const agent = new http.Agent({ keepAlive: true, maxSockets: plan.maxSockets });
 
-function send(i: number): Promise<number> {
+function send(i: number, retried = false): Promise<number> {
   const body = new URLSearchParams({
     team_id: 'T0001',
     channel_id: `CBENCH${i % 20}`,
@@ -57,7 +57,8 @@ function send(i: number): Promise<number> {
       },
     );
     req.setTimeout(30_000, () => req.destroy(new Error(`command ${i}: no answer in 30 s`)));
-    req.on('error', reject);
+    // A kept-alive socket the server closed just as it was reused: send again, as Node's docs advise.
+    req.on('error', (err: NodeJS.ErrnoException) => (req.reusedSocket && err.code === 'ECONNRESET' && !retried ? send(i, true).then(resolve, reject) : reject(err)));
     req.end(body);
   });
 }
