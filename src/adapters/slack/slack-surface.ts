@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, type BlockButtonAction, type RespondFn } from '@slack/bolt';
+import { createAckFirst } from '../../chat/ack-first.js';
 import { createConversationEngine } from '../../chat/engine.js';
 import type { Person, PrivateAnswer } from '../../chat/port.js';
 import type { Surface, SurfaceDeps } from '../../chat/surface.js';
@@ -29,11 +30,6 @@ export function stripBotMention(text: string, botUserId: string | undefined): st
   if (!botUserId) return text.replace(/^\s*<@[A-Z0-9]+(?:\|[^>]*)?>\s*/i, '').trim();
   const re = new RegExp(`<@${botUserId.replace(/[^A-Z0-9]/gi, '')}(?:\\|[^>]*)?>`, 'gi');
   return text.replace(re, ' ').replace(/\s+/g, ' ').trim();
-}
-
-/** Runs `work` once the requests already read off the sockets had their turn (acks before API calls). */
-function afterPendingIo<T>(work: () => Promise<T>): Promise<T> {
-  return new Promise<void>((resolve) => setImmediate(resolve)).then(work);
 }
 
 /**
@@ -83,6 +79,9 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
     tickMs: opts.tickMs ?? minEditIntervalMs,
   });
 
+  // Nothing but verification and parsing before an ack: who is asking (users.info), the look-up,
+  // the store and the posts wait until the commands in hand are answered (chat/ack-first).
+  const ackFirst = createAckFirst({ clock: deps.clock });
   const inflight = new Set<Promise<void>>();
   const track = (p: Promise<void>): void => {
     const guarded = p.catch((err: unknown) => log.error({ err }, 'slack conversation failed'));
@@ -123,7 +122,7 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
     await ack();
     log.info({ channel: command.channel_id, user: command.user_id }, '/ping received');
     track(
-      afterPendingIo(async () =>
+      ackFirst.after(async () =>
         engine.request({
           text: command.text ?? '',
           person: await person(command.user_id, command.user_name),
@@ -141,7 +140,7 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
     const noc = deps.nocCommands;
     const answer = viaResponseUrl(respond);
     track(
-      afterPendingIo(async () => {
+      ackFirst.after(async () => {
         if (!noc) return answer('The NOC is not available in this pingops.');
         const who = await person(command.user_id, command.user_name);
         await answer(await noc.handle(command.text ?? '', who, 'slack'));
@@ -155,13 +154,14 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
     const thread = event.thread_ts ?? event.ts;
     log.info({ channel: event.channel, user, threadTs: thread }, 'mention received');
     track(
-      (async () =>
+      ackFirst.after(async () =>
         engine.request({
           text: stripBotMention(event.text, botUserId),
           person: await person(user, undefined),
           place: { channel: event.channel, thread },
           answer: viaEphemeral(event.channel, user, thread),
-        }))(),
+        }),
+      ),
     );
   });
 
@@ -180,7 +180,7 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
         log.warn({ channel, err: describeFailure(classifySlackError(err)) }, 'DM answer failed');
       }
     };
-    track((async () => engine.request({ text: stripBotMention(message.text ?? '', botUserId), person: await person(user, undefined), place: { channel, thread }, answer }))());
+    track(ackFirst.after(async () => engine.request({ text: stripBotMention(message.text ?? '', botUserId), person: await person(user, undefined), place: { channel, thread }, answer })));
   });
 
   app.action<BlockButtonAction>(ACTION_CANCEL, async ({ ack, body, action, respond }) => {
@@ -189,14 +189,15 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
     const answer = body.response_url ? viaResponseUrl(respond) : viaEphemeral(body.channel?.id ?? user, user, null);
     const payload = decodeButtonValue(action.value);
     track(
-      (async () =>
+      ackFirst.after(async () =>
         engine.cancel({
           conversationId: payload?.k ?? '',
           channel: body.channel?.id ?? '',
           // The check's words say who cancelled: a readable name, escaped like any other outside text.
           person: await person(user, body.user.name ?? body.user.username),
           answer,
-        }))(),
+        }),
+      ),
     );
   });
 
@@ -214,14 +215,15 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
     // The thread comes from the clicked message itself; the stored conversation adds our root card.
     const thread = typeof message.thread_ts === 'string' ? message.thread_ts : String(message.ts);
     track(
-      (async () =>
+      ackFirst.after(async () =>
         engine.rerun({
           conversationId: payload.k,
           ...(payload.s !== undefined ? { fallback: { serviceId: payload.s, packets: payload.p ?? null } } : {}),
           person: await person(user, body.user.name ?? body.user.username),
           place: { channel, thread },
           answer,
-        }))(),
+        }),
+      ),
     );
   });
 
@@ -241,7 +243,7 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
       }
       const noc = deps.noc;
       const answer = body.response_url ? viaResponseUrl(respond) : viaEphemeral(body.channel?.id ?? user, user, null);
-      track((async () => noc.press({ action, incidentId, person: await person(user, body.user.name ?? body.user.username), answer }))());
+      track(ackFirst.after(async () => noc.press({ action, incidentId, person: await person(user, body.user.name ?? body.user.username), answer })));
     });
   }
 
@@ -251,6 +253,8 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     if (!receiver) return;
+    // In hand until its answer is written or the connection is gone.
+    res.once('close', ackFirst.incoming());
     try {
       receiver.requestListener(req, res);
     } catch (err) {
