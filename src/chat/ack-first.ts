@@ -3,9 +3,11 @@ import type { Clock } from '../util/clock.js';
 
 /**
  * Acks first: the work that follows an acknowledged command (who is asking, the look-up, the
- * store, the first posts) waits while other commands are still being read or answered, and then
- * starts one unit per event-loop turn, so the server accepts and answers new requests between
- * units. In a morning burst the 50th person's ack no longer queues behind the first 49 checks.
+ * store, the first posts) waits while commands keep arriving, and then starts one unit per
+ * event-loop turn. Node answers requests one after another (each one's handling runs to its
+ * ack without yielding), so in a burst every unit started between two requests delays every
+ * ack after it: the 50th person's ack queued behind the first 49 checks' follow-up work.
+ * A burst is over when no request has been in hand for `quietMs`.
  *
  * Bounded and ordered: units start in arrival order; none waits longer than `maxHoldMs` even
  * while requests keep coming (follow-up work is never starved), and past `maxQueued` waiting
@@ -14,7 +16,7 @@ import type { Clock } from '../util/clock.js';
 export interface AckFirst {
   /** Marks a request as being handled; call the returned function once its answer is written (or it failed). */
   incoming(): () => void;
-  /** Runs `work` once the requests in hand were answered; settles like `work`. */
+  /** Runs `work` once the requests in hand were answered and no other came for a moment; settles like `work`. */
   after<T>(work: () => Promise<T>): Promise<T>;
   /** Units waiting to start. */
   readonly waiting: number;
@@ -22,7 +24,9 @@ export interface AckFirst {
 
 export interface AckFirstOptions {
   clock: Clock;
-  /** Longest a unit waits for requests in hand to be answered (default 1000 ms; Slack's window is 3 s). */
+  /** How long no request must have been in hand before follow-up work starts (default 30 ms). */
+  quietMs?: number;
+  /** Longest a unit waits for a quiet moment (default 1000 ms; Slack's window is 3 s). */
   maxHoldMs?: number;
   /** Most units held at once (default 10,000); past it, units start without waiting. */
   maxQueued?: number;
@@ -34,13 +38,15 @@ interface Unit {
 }
 
 export function createAckFirst(o: AckFirstOptions): AckFirst {
+  const quietMs = o.quietMs ?? 30;
   const maxHoldMs = o.maxHoldMs ?? 1000;
   const maxQueued = o.maxQueued ?? 10_000;
   const queue: Unit[] = [];
   let head = 0;
   let inHand = 0;
+  let lastSeen = Number.NEGATIVE_INFINITY;
   let turnScheduled = false;
-  let holdTimer: AbortController | null = null;
+  let wake: AbortController | null = null;
 
   const waiting = () => queue.length - head;
 
@@ -51,34 +57,36 @@ export function createAckFirst(o: AckFirstOptions): AckFirst {
     setImmediate(turn);
   };
 
+  const wakeIn = (ms: number) => {
+    wake?.abort(NO_LONGER_NEEDED);
+    const timer = new AbortController();
+    wake = timer;
+    o.clock.sleep(ms, timer.signal).then(
+      () => {
+        if (wake === timer) wake = null;
+        schedule();
+      },
+      () => undefined,
+    );
+  };
+
   const turn = () => {
     turnScheduled = false;
     const unit = queue[head];
     if (!unit) return;
-    const heldMs = o.clock.now() - unit.at;
-    if (inHand > 0 && heldMs < maxHoldMs) {
-      // Answers go first; wake when they are written (release) or when this unit's hold ends.
-      if (!holdTimer) {
-        const timer = new AbortController();
-        holdTimer = timer;
-        o.clock.sleep(maxHoldMs - heldMs, timer.signal).then(
-          () => {
-            if (holdTimer === timer) holdTimer = null;
-            schedule();
-          },
-          () => undefined,
-        );
-      }
-      return;
-    }
+    const now = o.clock.now();
+    const holdLeft = unit.at + maxHoldMs - now;
+    // While a request is in hand its release schedules the next look; the hold ends the wait either way.
+    const quietLeft = inHand > 0 ? Number.POSITIVE_INFINITY : lastSeen + quietMs - now;
+    if (holdLeft > 0 && quietLeft > 0) return wakeIn(Math.min(holdLeft, quietLeft));
     queue[head] = undefined as unknown as Unit;
     head++;
     if (head > 1024 && head * 2 > queue.length) {
       queue.splice(0, head);
       head = 0;
     }
-    holdTimer?.abort(NO_LONGER_NEEDED);
-    holdTimer = null;
+    wake?.abort(NO_LONGER_NEEDED);
+    wake = null;
     unit.start();
     schedule();
   };
@@ -86,12 +94,14 @@ export function createAckFirst(o: AckFirstOptions): AckFirst {
   return {
     incoming() {
       inHand++;
+      lastSeen = o.clock.now();
       let released = false;
       return () => {
         if (released) return;
         released = true;
         inHand--;
-        if (inHand === 0) schedule();
+        lastSeen = o.clock.now();
+        schedule();
       };
     },
     after(work) {

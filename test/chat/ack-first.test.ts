@@ -8,19 +8,24 @@ async function turns(n: number): Promise<void> {
 }
 
 describe('acks first: follow-up work of acknowledged commands', () => {
-  it('waits while a request is in hand, then starts in arrival order, one unit per turn', async () => {
+  it('waits while a request is in hand and until requests were quiet for quietMs, then starts in arrival order', async () => {
     const clock = new ManualClock();
-    const q = createAckFirst({ clock, maxHoldMs: 1000 });
+    const q = createAckFirst({ clock, quietMs: 30, maxHoldMs: 1000 });
     const started: string[] = [];
     const release = q.incoming();
     const done = ['a', 'b', 'c'].map((name) => q.after(async () => void started.push(name)));
-    await turns(10);
-    // No virtual time passed and the request is still being answered: nothing may start.
+    await clock.advance(500);
+    // The request is still being answered: nothing may start before the hold ends.
     expect(started).toEqual([]);
     expect(q.waiting).toBe(3);
     release();
-    await turns(1);
-    expect(started.length).toBeLessThanOrEqual(1);
+    await clock.advance(29);
+    expect(started).toEqual([]);
+    // Another command arrives and is answered within the quiet time: the wait starts again.
+    q.incoming()();
+    await clock.advance(29);
+    expect(started).toEqual([]);
+    await clock.advance(1);
     await Promise.all(done);
     expect(started).toEqual(['a', 'b', 'c']);
   });
@@ -52,22 +57,24 @@ describe('acks first: follow-up work of acknowledged commands', () => {
     });
     const failed = expect(failing).rejects.toThrow('look-up failed');
     release();
+    await clock.advance(100);
     await expect(Promise.all(held)).resolves.toEqual([1, 2]);
     await failed;
   });
 
   it('a request released twice counts once', async () => {
     const clock = new ManualClock();
-    const q = createAckFirst({ clock });
+    const q = createAckFirst({ clock, quietMs: 30, maxHoldMs: 1000 });
     const first = q.incoming();
     const second = q.incoming();
     first();
     first();
     const started: number[] = [];
     const done = q.after(async () => void started.push(1));
-    await turns(10);
+    await clock.advance(100);
     expect(started).toEqual([]);
     second();
+    await clock.advance(30);
     await done;
     expect(started).toEqual([1]);
   });
