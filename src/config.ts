@@ -105,6 +105,8 @@ const schema = z.object({
   SIM_SPEED: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(1000).default(1)),
   PINGOPS_DB: z.preprocess(emptyToUndefined, z.string().default('./data/pingops.db')),
   PINGOPS_RETENTION_DAYS: int(90, 1, 36_500),
+  PINGOPS_LEASE_TTL_MS: ms(15_000, 1000, 600_000),
+  PINGOPS_LEASE_RENEW_MS: ms(5_000, 100, 300_000),
   PINGOPS_ALLOWED_CHANNELS: idList(),
   PINGOPS_ADMINS: idList(),
   PINGOPS_USER_RATE_PER_MIN: int(6, 1, 10_000),
@@ -203,6 +205,11 @@ export interface Config {
   store: { path: string; retentionDays: number };
   /** Who may use pingops where: empty `allowedChannels` is everywhere; admins may cancel anyone's check. */
   access: { allowedChannels: string[]; admins: string[]; userRatePerMin: number; adminRatePerMin: number };
+  /**
+   * Replicas on one store: the leader's lease (PINGOPS_LEASE_TTL_MS, renewed every
+   * PINGOPS_LEASE_RENEW_MS); a replica's heartbeat is written as often and is stale after the TTL.
+   */
+  lease: { ttlMs: number; renewMs: number };
 }
 
 /** Which API the simulator speaks: the middleware's `v1` or `plain` routes, or WispHub's own. */
@@ -265,6 +272,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.WISPHUB_API_URL) problems.push('WISPHUB_API_URL: expected WispHub\'s API base URL (e.g. https://api.wisphub.net) with WISPHUB_API_KEY');
     if (!e.WISPHUB_API_KEY) problems.push('WISPHUB_API_KEY: expected the WispHub API key with WISPHUB_API_URL');
     if (e.WISPHUB_API_URL && e.WISPHUB_API_KEY) wisphub = { url: e.WISPHUB_API_URL, key: e.WISPHUB_API_KEY, clientsTtlMs: e.WISPHUB_CLIENTS_TTL_MS };
+  }
+  if (e.PINGOPS_LEASE_RENEW_MS * 2 > e.PINGOPS_LEASE_TTL_MS) {
+    problems.push('PINGOPS_LEASE_RENEW_MS: expected at most half of PINGOPS_LEASE_TTL_MS (a lease is renewed at least twice before it runs out)');
   }
   if (e.SIM_DIALECT === 'plain' && e.SIM_AUTH === 'jwt') {
     problems.push('SIM_AUTH: expected none or key with SIM_DIALECT=plain (the middleware today has no login)');
@@ -350,6 +360,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     hooks: e.HOOKS_TOKEN ? { token: e.HOOKS_TOKEN, clientLabel: e.HOOKS_CLIENT_LABEL } : null,
     store: { path: e.PINGOPS_DB, retentionDays: e.PINGOPS_RETENTION_DAYS },
     access: { allowedChannels: e.PINGOPS_ALLOWED_CHANNELS, admins: e.PINGOPS_ADMINS, userRatePerMin: e.PINGOPS_USER_RATE_PER_MIN, adminRatePerMin: e.PINGOPS_ADMIN_RATE_PER_MIN },
+    lease: { ttlMs: e.PINGOPS_LEASE_TTL_MS, renewMs: e.PINGOPS_LEASE_RENEW_MS },
   });
 }
 
