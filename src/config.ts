@@ -264,9 +264,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.WISPHUB_API_KEY) problems.push('WISPHUB_API_KEY: expected the WispHub API key with WISPHUB_API_URL');
     if (e.WISPHUB_API_URL && e.WISPHUB_API_KEY) wisphub = { url: e.WISPHUB_API_URL, key: e.WISPHUB_API_KEY, clientsTtlMs: e.WISPHUB_CLIENTS_TTL_MS };
   }
-  if (e.PINGOPS_DATABASE_URL && env.PINGOPS_DB?.trim()) {
-    problems.push('PINGOPS_DB and PINGOPS_DATABASE_URL: pick one store, the SQLite file (PINGOPS_DB) or PostgreSQL (PINGOPS_DATABASE_URL), not both');
-  }
   if (e.PINGOPS_DATABASE_TIMEOUT < 100 || e.PINGOPS_DATABASE_TIMEOUT > 600_000) {
     problems.push('PINGOPS_DATABASE_TIMEOUT: expected a duration between 100ms and 10m');
   }
