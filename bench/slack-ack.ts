@@ -10,7 +10,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openCheckStore } from '../src/store/sqlite-check-store.js';
+import { openDatabase } from '../src/store/open.js';
 import { execFile, fork } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -140,7 +140,7 @@ export async function benchSlackAck(n = 50): Promise<SlackAckResult[]> {
     },
   };
   const lag = monitorEventLoopDelay({ resolution: 5 });
-  const surface = createSlackSurface({ config, checker: service, directory, store: openCheckStore(process.env.BENCH_DB ?? join(mkdtempSync(join(tmpdir(), 'pingops-bench-')), 'pingops.db'), logger), clock: systemClock, logger, http }, { stopGraceMs: 3000 });
+  const surface = createSlackSurface({ config, checker: service, directory, store: (await openDatabase({ store: { path: process.env.BENCH_DB ?? join(mkdtempSync(join(tmpdir(), 'pingops-bench-')), 'pingops.db'), retentionDays: 30 } }, logger)).checks, clock: systemClock, logger, http }, { stopGraceMs: 3000 });
   const port = await real.listen(0, '127.0.0.1');
   await surface.start();
   const url = `http://127.0.0.1:${port}/slack/events`;

@@ -13,14 +13,10 @@ import { renderNocMetrics } from './noc/metrics.js';
 import { describeEvent } from './noc/present.js';
 import { startNoc } from './noc/start.js';
 import { WatcherBusyError, type WatcherStatus } from './noc/watcher.js';
-import { openStore } from './store/open-store.js';
 import { createNocChat, type NocSurface } from './chat/noc-notifier.js';
 import { createNocDesk } from './chat/noc-desk.js';
-import { createSqliteNocMessageStore } from './store/noc-messages.js';
-import { createSqliteNocStore } from './store/noc-store.js';
 import { createIntakeSink, type IntakeSink } from './noc/intake-sink.js';
 import { createNocCommands } from './noc/commands.js';
-import { createSqliteIntakeQueue } from './store/intake-store.js';
 
 /** How long checks in flight may take to finish their messages on shutdown. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -51,7 +47,7 @@ async function main(): Promise<number> {
   const core = await createCore(config, logger, clock);
   core.warmUp();
   // The NOC watcher: its events go to the log, at the shell to the screen, and to the NOC channels.
-  const db = openStore(config, logger);
+  const db = core.db;
   let printNotice: ((text: string) => void) | null = null;
   let lastPlan = '';
   // What the budget buys, said when it changes (the rate in it moves every round).
@@ -68,11 +64,11 @@ async function main(): Promise<number> {
   for (const s of ['slack', 'discord'] as const) {
     if (config.nocChannels[s] && !nocSurfaces.includes(s)) logger.warn({ component: 'noc' }, `NOC_${s.toUpperCase()}_CHANNEL is set but ${s} is not configured: no incidents go there`);
   }
-  const nocStore = createSqliteNocStore(db);
+  const nocStore = db.noc;
   const nocChat =
     nocSurfaces.length > 0
       ? createNocChat({
-          store: createSqliteNocMessageStore(db),
+          store: db.nocMessages,
           surfaces: nocSurfaces,
           channels: config.nocChannels,
           watches: () => nocStore.listWatches(),
@@ -89,7 +85,7 @@ async function main(): Promise<number> {
   const noc = await startNoc({
     config,
     core,
-    db,
+    store: nocStore,
     clock,
     logger,
     onRound: (s) => announcePlan(s),
@@ -124,7 +120,7 @@ async function main(): Promise<number> {
   let intake: IntakeSink | null = null;
   if (config.hooks) {
     if (noc) {
-      intake = createIntakeSink({ queue: createSqliteIntakeQueue(db), directory: core.directory, checker: core.service, watcher: noc.watcher, clock, logger });
+      intake = createIntakeSink({ queue: db.intake, directory: core.directory, checker: core.service, watcher: noc.watcher, clock, logger });
     } else {
       logger.error({ component: 'hooks' }, 'HOOKS_TOKEN is set but the NOC watcher runs in another process: hooks answer 503');
     }
@@ -134,11 +130,11 @@ async function main(): Promise<number> {
       },
     };
     mountHooks(http, { token: config.hooks.token, clientLabel: config.hooks.clientLabel, sink, logger });
-    intake?.start();
+    void intake?.start();
     logger.info({ component: 'hooks', paths: ['/hooks/alertmanager', '/hooks/uptime-kuma', '/hooks/check'], clientLabel: config.hooks.clientLabel }, 'alert hooks mounted');
   }
   const nocCommands = createNocCommands({
-    store: noc?.store ?? createSqliteNocStore(db),
+    store: nocStore,
     watcher: noc?.watcher ?? null,
     inventory: noc?.inventory ?? null,
     directory: core.directory,
@@ -147,7 +143,7 @@ async function main(): Promise<number> {
     clock,
     logger,
   });
-  const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, store: core.store, clock, logger, http, nocCommands, ...(nocLink ? { noc: nocLink } : {}) };
+  const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, store: db.checks, clock, logger, http, nocCommands, ...(nocLink ? { noc: nocLink } : {}) };
 
   const surfaces: Surface[] = [];
   if (config.slack) {
@@ -182,7 +178,6 @@ async function main(): Promise<number> {
     await noc?.stop();
     nocChat?.stop();
     await core.close();
-    db.close();
     await http.close();
     logger.flush?.();
   };

@@ -15,16 +15,11 @@ import type { Logger } from '../util/logger.js';
 import { sanitizeOutsideText } from '../util/outside-text.js';
 import { createSemaphore } from '../util/semaphore.js';
 import type { ExternalAlert, ReportOutcome } from './engine.js';
+import type { IntakeQueue as IntakeQueuePort } from '../store/ports.js';
 import type { AlertSink, IntakeAlert, IntakeSource } from './intake.js';
 
-/** Where accepted alerts wait until checked (the store's `noc_intake`). */
-export interface IntakeQueue {
-  /** Adds the alerts in one transaction and returns their ids; null when `max` would be passed (nothing added). */
-  add(alerts: readonly IntakeAlert[], now: number, max: number): number[] | null;
-  /** Alerts not yet done, oldest first. */
-  pending(limit: number): { id: number; alert: IntakeAlert }[];
-  done(ids: readonly number[], now: number): void;
-}
+/** Where accepted alerts wait until checked (the store's intake queue, store/ports.ts). */
+export type IntakeQueue = IntakeQueuePort<IntakeAlert>;
 
 /** The watcher's entry point for an external report (see Watcher.report). */
 export interface ReportTarget {
@@ -47,7 +42,7 @@ export interface IntakeSinkDeps {
 
 export interface IntakeSink extends AlertSink {
   /** Picks up alerts accepted before a restart. */
-  start(): void;
+  start(): Promise<void>;
   /** Stops: checks in flight are abandoned and their alerts stay in the store for the next start. */
   stop(): Promise<void>;
   /** Resolves once nothing is waiting or running (tests). */
@@ -78,10 +73,10 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
   const taken = new Set<number>();
   const all = new Set<Promise<void>>();
 
-  const finish = (ids: readonly number[]) => {
+  const finish = async (ids: readonly number[]) => {
     if (stopper.signal.aborted) return;
     try {
-      deps.queue.done(ids, deps.clock.now());
+      await deps.queue.done(ids, deps.clock.now());
     } catch (err) {
       log.error({ err, alerts: ids.length }, 'could not mark alerts done; they are checked again after a restart');
     }
@@ -143,7 +138,7 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
         const target = sanitizeOutsideText(alert.target).trim().slice(0, 60);
         await deps.watcher.unmatched({ alert: externalAlert(alert, null), target, problem: who.problem });
       }
-      finish([row.id]);
+      await finish([row.id]);
       return;
     }
     const key = `${who.serviceId}|${alert.status}`;
@@ -183,12 +178,18 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
   return {
     async accept(alerts) {
       if (stopper.signal.aborted) throw new Error('shutting down');
-      const ids = deps.queue.add(alerts, deps.clock.now(), maxPending);
+      const ids = await deps.queue.add(alerts, deps.clock.now(), maxPending);
       if (!ids) throw new IntakeFullError(`more than ${maxPending} alerts are waiting to be checked`);
       dispatch(ids.map((id, i) => ({ id, alert: alerts[i] as IntakeAlert })));
     },
-    start() {
-      const rows = deps.queue.pending(maxPending);
+    async start() {
+      let rows: { id: number; alert: IntakeAlert }[];
+      try {
+        rows = await deps.queue.pending(maxPending);
+      } catch (err) {
+        log.error({ err }, 'could not read the alerts accepted before the restart');
+        return;
+      }
       if (rows.length > 0) log.info({ alerts: rows.length }, 'checking alerts accepted before the restart');
       dispatch(rows);
     },

@@ -115,6 +115,9 @@ export interface StoredCard {
   fetchedAt: number;
 }
 
+/** How long a client card is trusted (the directory's default) and kept in the store. */
+export const CARD_TRUST_MS = 5 * 60_000;
+
 /** Client cards kept between processes, so a new process (the CLI) need not look them up again. */
 export interface ClientCardPort {
   get(serviceId: number): Promise<StoredCard | null>;
@@ -278,11 +281,13 @@ export interface StoreRecords {
 
 /** What the store says about itself for /readyz and /metrics. */
 export type StoreHealth =
-  | { state: 'ok' }
-  /** Writes go to memory: the file cannot take them (disk full, read-only, I/O error). */
-  | { state: 'degraded'; since: number; reason: string }
-  /** The file under the process is not the one it opened (deleted, replaced, its WAL gone). */
-  | { state: 'broken'; since: number; reason: string };
+  /** `lastFault`: a fault the store survived without losing a write (its WAL vanished and was saved). */
+  | { state: 'ok'; lastFault?: { at: number; reason: string } }
+  /**
+   * Every port runs in memory: the file could not take a write (disk full, read-only, I/O
+   * error) or is no longer the one opened (deleted, replaced). Lasts until a restart.
+   */
+  | { state: 'degraded'; since: number; reason: string };
 
 /** One per process: every port on one connection, one degrade policy for all of them. */
 export interface Database<S extends StoreRecords = StoreRecords> {

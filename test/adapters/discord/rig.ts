@@ -41,7 +41,7 @@ export async function startRig(
   const logger = opts.logger ?? silentLogger;
   const core = await createCore(config, logger);
   const surface = createDiscordSurface(
-    { config, checker: core.service, directory: opts.directory ?? core.directory, store: core.store, clock: opts.clock ?? systemClock, logger, http: createHttpServer(logger), ...(opts.noc ? { nocCommands: opts.noc(core) } : {}) },
+    { config, checker: core.service, directory: opts.directory ?? core.directory, store: core.db.checks, clock: opts.clock ?? systemClock, logger, http: createHttpServer(logger), ...(opts.noc ? { nocCommands: opts.noc(core) } : {}) },
     { minEditIntervalMs: 50, ...opts.surface },
   );
   await surface.start();

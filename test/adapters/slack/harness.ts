@@ -12,8 +12,8 @@ import { captureLogs } from '../../support/log-capture.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../../fakes/fake-slack.js';
 import { startFakePingApi, type FakePingApi } from '../../fakes/fake-ping-api.js';
 import { ManualClock } from '../../support/manual-clock.js';
-import { openCheckStore } from '../../../src/store/sqlite-check-store.js';
-import type { CheckStore } from '../../../src/store/types.js';
+import { testDatabase } from '../../support/store.js';
+import type { CheckStore } from '../../../src/store/ports.js';
 import type { NocCommands } from '../../../src/noc/commands.js';
 
 export const BOT_TOKEN = 'xoxb-1111-2222-SuperSecretBotToken';
@@ -93,7 +93,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     PING_TIMEOUT_MS: String(opts.timeoutMs ?? 60_000),
     ...opts.env,
   });
-  const store = openCheckStore(':memory:', logger);
+  const db = testDatabase(':memory:', { logger });
+  const store = db.checks;
   const api = createPingApi({
     baseUrl,
     auth: { kind: 'none' },
@@ -245,7 +246,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await slack.close();
       await sim?.close();
       await fakeApi?.close();
-      store.close();
+      await db.close();
     },
   };
   return h;
