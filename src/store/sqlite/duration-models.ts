@@ -1,8 +1,6 @@
-import { z } from 'zod';
 import type { DurationModelPort, StoredDurationModel } from '../ports.js';
+import { weightsSchema, weightsText } from '../records.js';
 import type { Sql } from './handle.js';
-
-const weightsSchema = z.array(z.number().finite().nonnegative()).min(2).max(10_000);
 
 /**
  * The learning schedule's models in the store (`duration_models`). A row that does not parse
@@ -15,8 +13,7 @@ export function createSqliteDurationModelStore(sql: Sql): DurationModelPort {
       sql.st(UPSERT).run({
         key: m.key,
         binMs: m.model.binMs,
-        // Six significant digits are plenty for beliefs and keep a row near 4 KB.
-        weights: JSON.stringify(m.model.weights.map((w) => Number(w.toPrecision(6)))),
+        weights: weightsText(m.model.weights),
         observed: m.model.observed,
         updatedAt: m.updatedAt,
       });
