@@ -198,7 +198,7 @@ export interface Config {
    * The store: the SQLite file (created on first start) or `:memory:`, unless `postgres` is set
    * (PINGOPS_DATABASE_URL), then PostgreSQL. Checks older than `retentionDays` are pruned daily.
    */
-  store: { path: string; retentionDays: number; postgres: null | { url: Secret; poolMax: number; timeoutMs: number } };
+  store: { path: string; retentionDays: number; postgres?: null | { url: Secret; poolMax: number; timeoutMs: number } };
   /** Who may use pingops where: empty `allowedChannels` is everywhere; admins may cancel anyone's check. */
   access: { allowedChannels: string[]; admins: string[]; userRatePerMin: number };
 }
