@@ -163,14 +163,16 @@ describe.skipIf(!HAVE_POSTGRES)('the PostgreSQL store', () => {
     expect(await direct(db.url, 'SELECT id FROM noc_outbox')).toHaveLength(1);
   });
 
-  it('keeps to its pool size however many statements come at once, and sheds what would queue without bound', async () => {
+  it('keeps to its pool size however many statements come at once, never sheds a check write, and sheds reads that would queue without bound', async () => {
     const db = await database();
     const store = await open(db.url, { poolMax: 2 });
-    await Promise.all(Array.from({ length: 8 }, (_, i) => store.checks.insert(check(`c${i}`), T0)));
+    // Check writes are never shed: 100 checks starting at once all land, through 2 connections.
+    await Promise.all(Array.from({ length: 100 }, (_, i) => store.checks.insert(check(`c${i}`), T0)));
+    expect(await direct(db.url, 'SELECT id FROM checks')).toHaveLength(100);
     const [{ n }] = (await direct<{ n: number }>(db.url, "SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pingops'", [db.name])) as [{ n: number }];
     expect(n).toBeLessThanOrEqual(2);
-    // 2 connections, at most 8 waiting: a burst of 40 reads sheds some, and says why.
-    const results = await Promise.allSettled(Array.from({ length: 40 }, () => store.checks.history(1001, 10)));
+    // 2 connections, at most 40 waiting: a burst of 100 reads sheds some, and says why.
+    const results = await Promise.allSettled(Array.from({ length: 100 }, () => store.checks.history(1001, 10)));
     const refused = results.filter((r) => r.status === 'rejected');
     expect(refused.length).toBeGreaterThan(0);
     expect(String((refused[0] as PromiseRejectedResult).reason)).toMatch(/statements waiting/);

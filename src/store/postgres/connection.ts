@@ -80,6 +80,11 @@ const types = {
 export interface PgPool {
   /** Runs one statement on any connection; throws StoreBusyError when too many wait already. */
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, values?: readonly unknown[]): Promise<pg.QueryResult<R>>;
+  /**
+   * Runs one statement, waiting its turn however many wait: for check writes, which are never
+   * shed (their number is bounded by the checks running, one write in flight per check).
+   */
+  queryInTurn: PgQuery;
   /** Runs `fn` in one transaction on one connection (BEGIN … COMMIT, ROLLBACK on a throw). */
   transaction<T>(fn: (q: PgQuery) => Promise<T>): Promise<T>;
   /** Opened connections right now (for tests and /metrics). */
@@ -91,8 +96,9 @@ export interface PgPool {
 export type PgQuery = <R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, values?: readonly unknown[]) => Promise<pg.QueryResult<R>>;
 
 /**
- * A pool on `settings`. Waiters beyond four per connection are refused at once (StoreBusyError)
- * rather than queued without bound behind a slow or absent server.
+ * A pool on `settings`. Beyond twenty waiters per connection, reads and transactions are refused
+ * at once (StoreBusyError) rather than queued without bound behind a slow or absent server;
+ * every waiter also gives up after the connect deadline.
  */
 export function createPool(settings: PostgresSettings, logger: Logger, applicationName = 'pingops'): PgPool {
   const log = logger.child({ component: 'store', database: describeDatabaseUrl(settings.url.reveal()) });
@@ -112,13 +118,16 @@ export function createPool(settings: PostgresSettings, logger: Logger, applicati
   });
   // An idle connection dropped by the server emits here; unhandled it would end the process.
   pool.on('error', (err) => log.warn({ err: err.message }, 'database connection lost (idle); the pool opens a new one on the next statement'));
-  const maxWaiting = settings.poolMax * 4;
+  const maxWaiting = settings.poolMax * 20;
   const guard = () => {
     if (pool.waitingCount >= maxWaiting) throw new StoreBusyError(`the database pool has ${pool.waitingCount} statements waiting (at most ${maxWaiting})`);
   };
   return {
     async query(sql, values) {
       guard();
+      return pool.query(sql, values as unknown[] | undefined);
+    },
+    queryInTurn(sql, values) {
       return pool.query(sql, values as unknown[] | undefined);
     },
     async transaction(fn) {

@@ -109,7 +109,7 @@ export function createLink(pool: PgPool, clock: Clock, logger: Logger, opts: { m
         await pool.query('SELECT 1');
         while (held.length > 0) {
           const w = held[0] as HeldWrite;
-          await w.run((sql, values) => pool.query(sql, values));
+          await w.run(pool.queryInTurn);
           held.shift();
           release(w);
           w.done?.();
@@ -138,7 +138,7 @@ export function createLink(pool: PgPool, clock: Clock, logger: Logger, opts: { m
   const runNow = async (w: HeldWrite) => {
     if (downSince !== null) return hold(w);
     try {
-      await w.run((sql, values) => pool.query(sql, values));
+      await w.run(pool.queryInTurn);
       w.done?.();
     } catch (err) {
       if (!isLoss(err)) throw err;
