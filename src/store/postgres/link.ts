@@ -29,6 +29,8 @@ export interface LinkHealth {
   heldWrites: number;
   /** Writes refused because the bound was reached (each one said in the log). */
   refusedWrites: number;
+  /** The last outage this link came back from: when it ended and how long it lasted. */
+  lastOutage: { at: number; downMs: number } | null;
 }
 
 export interface Link {
@@ -64,6 +66,7 @@ export function createLink(pool: PgPool, clock: Clock, logger: Logger, opts: { m
   const maxRetryMs = opts.maxRetryMs ?? 15_000;
   let downSince: number | null = null;
   let refused = 0;
+  let lastOutage: LinkHealth['lastOutage'] = null;
   const held: HeldWrite[] = [];
   const heldKeys = new Map<string, number>();
   const chains = new Map<string, Promise<void>>();
@@ -116,6 +119,7 @@ export function createLink(pool: PgPool, clock: Clock, logger: Logger, opts: { m
         }
         const downFor = downSince === null ? 0 : clock.now() - downSince;
         downSince = null;
+        lastOutage = { at: clock.now(), downMs: downFor };
         log.warn({ downMs: downFor }, 'STORE RECONNECTED: the database answers again; writes kept in memory are written');
         for (const r of drainWaiters) r();
         drainWaiters = [];
@@ -182,7 +186,7 @@ export function createLink(pool: PgPool, clock: Clock, logger: Logger, opts: { m
       return heldKeys.has(key) || chains.has(key);
     },
     health() {
-      return { reachable: downSince === null, downSince, heldWrites: held.length, refusedWrites: refused };
+      return { reachable: downSince === null, downSince, heldWrites: held.length, refusedWrites: refused, lastOutage };
     },
     drained() {
       if (held.length === 0 && downSince === null) return Promise.resolve();

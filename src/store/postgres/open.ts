@@ -48,18 +48,13 @@ export async function openPostgresDatabase<S extends StoreRecords = StoreRecords
     throw new StoreOpenError(`cannot open the store PINGOPS_DATABASE_URL=${where}: ${reason}. ${hint}`);
   }
   const link = createLink(pool, opts.clock, opts.logger, { maxHeld: opts.maxHeldWrites, retryMs: opts.retryMs });
-  let lastFault: { at: number; reason: string } | undefined;
-  let wasDown = false;
   const health = (): StoreHealth => {
     const h = link.health();
     if (h.reachable) {
-      if (wasDown) {
-        wasDown = false;
-        lastFault = { at: opts.clock.now(), reason: 'the database did not answer for a while; the writes kept in memory were written' };
-      }
-      return lastFault ? { state: 'ok', lastFault } : { state: 'ok' };
+      if (!h.lastOutage) return { state: 'ok' };
+      const reason = `the database did not answer for ${Math.round(h.lastOutage.downMs / 1000)} s; the check writes kept in memory were written${h.refusedWrites > 0 ? `, ${h.refusedWrites} refused` : ''}`;
+      return { state: 'ok', lastFault: { at: h.lastOutage.at, reason } };
     }
-    wasDown = true;
     return {
       state: 'degraded',
       since: h.downSince ?? opts.clock.now(),
