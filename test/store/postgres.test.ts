@@ -122,8 +122,12 @@ describe.skipIf(!HAVE_POSTGRES)('the PostgreSQL store', () => {
     expect(store.health()).toMatchObject({ state: 'degraded', reason: expect.stringContaining('2 check writes wait in memory') });
     expect(store.degraded).toBe(true);
     expect(logs.text()).toContain('STORE UNREACHABLE');
-    // What only the server knows is refused, loudly, not answered empty.
+    // What only the server knows is refused, loudly, not answered empty, and at once: no
+    // connection is tried for it (the retry loop alone looks for the server).
+    const tried = proxy.refused;
     await expect(store.checks.history(1001, 10)).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(store.checks.lastVerdict(1001)).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(proxy.refused).toBe(tried);
     await expect(store.intake.add([{ a: 1 }], T0, 100)).rejects.toBeInstanceOf(StoreUnavailableError);
     // A cache says "not cached" instead.
     expect(await store.checks.recentVerdict(1001, 4, 60_000, T0 + 6000)).toBeNull();

@@ -8,6 +8,8 @@ export interface TcpProxy {
   restore(): void;
   /** Connections currently carried. */
   readonly open: number;
+  /** Connections tried while cut (each refused at once). */
+  readonly refused: number;
   close(): Promise<void>;
 }
 
@@ -15,8 +17,10 @@ export interface TcpProxy {
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let cut = false;
+  let refused = 0;
   const server: Server = createServer((client) => {
     if (cut) {
+      refused++;
       client.destroy();
       return;
     }
@@ -52,6 +56,9 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
     get open() {
       return sockets.size / 2;
+    },
+    get refused() {
+      return refused;
     },
     async close() {
       cut = true;

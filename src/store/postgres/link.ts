@@ -39,7 +39,7 @@ export interface Link {
    * Throws StoreUnavailableError only when `maxHeld` writes are held already.
    */
   write(w: HeldWrite): Promise<void>;
-  /** Runs a read (or an unheld write); an unreachable server becomes StoreUnavailableError. */
+  /** Runs a read (or an unheld write); an unreachable server (or one known away) is StoreUnavailableError. */
   read<T>(fn: (q: PgQuery) => Promise<T>): Promise<T>;
   /** Runs a transaction; an unreachable server becomes StoreUnavailableError. */
   transaction<T>(fn: (q: PgQuery) => Promise<T>): Promise<T>;
@@ -152,6 +152,9 @@ export function createLink(pool: PgPool, clock: Clock, logger: Logger, opts: { m
   };
 
   const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
+    // While the server is away, fail at once: waiting out a connect deadline on every read
+    // would hold up each new check (its "last check" line). The retry loop finds it back.
+    if (downSince !== null) throw new StoreUnavailableError('the database (PINGOPS_DATABASE_URL) does not answer; trying again in the background');
     try {
       return await fn();
     } catch (err) {
