@@ -9,7 +9,7 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DoneState } from '../../src/core/check-state.js';
-import type { Database, NewCheck } from '../../src/store/ports.js';
+import type { Database } from '../../src/store/ports.js';
 import { openPostgresDatabase, type PostgresOptions } from '../../src/store/postgres/open.js';
 import { StoreUnavailableError } from '../../src/store/errors.js';
 import { Secret } from '../../src/util/secret.js';
@@ -17,23 +17,8 @@ import { captureLogs } from '../support/log-capture.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { createTestDatabase, HAVE_POSTGRES, type TestDatabase } from '../support/postgres.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { check, T0 } from './contract.js';
 
-const T0 = 1_760_000_000_000;
-const check = (id: string, over: Partial<NewCheck> = {}): NewCheck => ({
-  id,
-  serviceId: 1001,
-  packets: 4,
-  requester: 'U1',
-  requesterName: 'ana',
-  surface: 'slack',
-  place: { channel: 'C1', thread: null },
-  messages: {},
-  locale: 'en',
-  client: null,
-  startedAt: T0,
-  deadlineAt: T0 + 60_000,
-  ...over,
-});
 const done: DoneState = { kind: 'done', serviceId: 1001, taskId: 'task-1', verdict: 'stable', message: null, polls: 2, elapsedMs: 5000, reason: { kind: 'verdict' }, cached: false, lossPct: 0, rttMs: 12.5 };
 
 const cleanup: (() => Promise<unknown>)[] = [];

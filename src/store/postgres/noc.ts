@@ -4,19 +4,9 @@
  * calls fail (StoreUnavailableError): the watcher keeps its changes in memory and tries again.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncidentMessages, IncidentRecord, LeaseHolder, NocChanges, NocMessageStore, NocSnapshot, NocStore, OutboxItem, EventRecord, PostStep, SilenceRecord, WatchEntry, WatchKind } from '../ports.js';
+import type { IncidentMessages, IncidentRecord, LeaseHolder, NocChanges, NocMessageStore, NocSnapshot, NocStore, OutboxItem, EventRecord, PostStep, SilenceRecord, WatchEntry } from '../ports.js';
+import { toWatch, type WatchRow } from '../rows.js';
 import type { Link } from './link.js';
-
-interface WatchRow {
-  id: number;
-  kind: WatchKind;
-  ref: number | null;
-  interval_ms: number;
-  channel: string | null;
-  created_at: number;
-}
-
-const toWatch = (r: WatchRow): WatchEntry => ({ id: r.id, kind: r.kind, ref: r.ref, intervalMs: r.interval_ms, channel: r.channel, createdAt: r.created_at });
 
 const WEEK_MS = 7 * 86_400_000;
 

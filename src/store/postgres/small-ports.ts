@@ -4,8 +4,9 @@
  * intake queue (alerts the hooks accepted: with the server away the hook refuses, so the
  * sender keeps the alert and sends it again).
  */
-import type { ClientCardPort, DurationModelPort, IntakeQueue, StoredCard, StoredDurationModel } from '../ports.js';
-import { CARD_PRUNE_EVERY_MS, cardSchema, weightsSchema, weightsText } from '../records.js';
+import type { ClientCardPort, DurationModelPort, IntakeQueue, StoredCard } from '../ports.js';
+import { CARD_PRUNE_EVERY_MS, cardSchema, weightsText } from '../records.js';
+import { toDurationModels, type DurationModelRow } from '../rows.js';
 import { StoreUnavailableError } from '../errors.js';
 import type { Link } from './link.js';
 
@@ -77,18 +78,8 @@ export function createPgCardStore(link: Link, keepMs: number): ClientCardPort {
 export function createPgDurationModelStore(link: Link): DurationModelPort {
   return {
     async loadAll() {
-      const r = await link.read((q) => q<{ key: string; bin_ms: number; weights: string; observed: number; updated_at: number }>('SELECT key, bin_ms, weights, observed, updated_at FROM duration_models'));
-      const out: StoredDurationModel[] = [];
-      for (const row of r.rows) {
-        let weights: number[];
-        try {
-          weights = weightsSchema.parse(JSON.parse(row.weights));
-        } catch {
-          continue;
-        }
-        out.push({ key: row.key, model: { binMs: row.bin_ms, weights, observed: row.observed }, updatedAt: row.updated_at });
-      }
-      return out;
+      const r = await link.read((q) => q<DurationModelRow>('SELECT key, bin_ms, weights, observed, updated_at FROM duration_models'));
+      return toDurationModels(r.rows);
     },
     async save(models) {
       if (models.length === 0) return;

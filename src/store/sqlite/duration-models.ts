@@ -1,5 +1,6 @@
 import type { DurationModelPort, StoredDurationModel } from '../ports.js';
-import { weightsSchema, weightsText } from '../records.js';
+import { weightsText } from '../records.js';
+import { toDurationModels, type DurationModelRow } from '../rows.js';
 import type { Sql } from './handle.js';
 
 /**
@@ -21,24 +22,7 @@ export function createSqliteDurationModelStore(sql: Sql): DurationModelPort {
   };
   return {
     async loadAll() {
-      const out: StoredDurationModel[] = [];
-      const rows = sql.st('SELECT key, bin_ms, weights, observed, updated_at FROM duration_models').all() as {
-        key: string;
-        bin_ms: number;
-        weights: string;
-        observed: number;
-        updated_at: number;
-      }[];
-      for (const row of rows) {
-        let weights: number[];
-        try {
-          weights = weightsSchema.parse(JSON.parse(row.weights));
-        } catch {
-          continue;
-        }
-        out.push({ key: row.key, model: { binMs: row.bin_ms, weights, observed: row.observed }, updatedAt: row.updated_at });
-      }
-      return out;
+      return toDurationModels(sql.st('SELECT key, bin_ms, weights, observed, updated_at FROM duration_models').all() as DurationModelRow[]);
     },
     async save(models) {
       sql.write(() => sql.tx(saveAll)(models));
