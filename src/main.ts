@@ -7,6 +7,7 @@ import type { Surface, SurfaceDeps } from './chat/surface.js';
 import { runShell } from './adapters/shell/shell.js';
 import { mountHooks } from './http/hooks.js';
 import { createHttpServer } from './http/server.js';
+import { renderStoreMetrics } from './http/metrics.js';
 import { systemClock } from './util/clock.js';
 import { createLogger, type Logger } from './util/logger.js';
 import { renderNocMetrics } from './noc/metrics.js';
@@ -109,9 +110,10 @@ async function main(): Promise<number> {
   // Another process runs the watcher: it posts and redraws the incidents; this one only answers buttons.
   if (!noc) nocChat?.stop();
   const http = createHttpServer(logger.child({ component: 'http' }));
+  http.watchStore(() => db.health());
   http.mount('/metrics', (req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : core.metrics.render(core.service.inFlight) + (noc ? renderNocMetrics(noc.watcher.status()) : ''));
+    res.end(req.method === 'HEAD' ? undefined : core.metrics.render(core.service.inFlight) + renderStoreMetrics(db.health()) + (noc ? renderNocMetrics(noc.watcher.status()) : ''));
   });
   const nocLink = nocChat
     ? createNocDesk({ watcher: noc?.watcher ?? null, store: nocStore, chat: nocChat, checker: core.service, admins: config.access.admins, locale: config.locale, clock, logger })

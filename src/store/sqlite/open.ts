@@ -37,6 +37,11 @@ export interface SqliteOptions {
   cardTtlMs: number;
   /** How often the file and its WAL are looked at (default 10 s; 0: only after a failed write). */
   checkEveryMs?: number;
+  /**
+   * Pragmas for the file's connection after it opened, e.g. `max_page_count = N`: a file that
+   * may not grow answers SQLITE_FULL as a full disk does (how the tests fill the disk).
+   */
+  pragmas?: readonly string[];
 }
 
 /** Connections opened by this process (a test proves it is one per process). */
@@ -78,9 +83,10 @@ export function openSqliteDatabase<S extends StoreRecords = StoreRecords>(opts: 
   const log = opts.logger.child({ component: 'store' });
   const memory = isMemoryPath(opts.path);
   const path = memory ? opts.path : resolve(opts.path);
-  const open = (at: string): Db => {
+  const open = (at: string, asFile = true): Db => {
     const db = openConnection(at, MIGRATIONS, log);
     opened++;
+    if (asFile) for (const p of opts.pragmas ?? []) db.pragma(p);
     return db;
   };
   let health: StoreHealth = { state: 'ok' };
@@ -96,7 +102,7 @@ export function openSqliteDatabase<S extends StoreRecords = StoreRecords>(opts: 
   /** Moves every port into a fresh in-memory database; true when that happened now. */
   const degrade = (reason: string): boolean => {
     if (health.state === 'degraded' || closed) return false;
-    const copy = open(':memory:');
+    const copy = open(':memory:', false);
     let kept = 0;
     for (const { table, where } of CARRIED) {
       try {
