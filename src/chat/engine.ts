@@ -8,16 +8,16 @@ import { renderCheck, renderVerdictNotice } from '../present/render.js';
 import type { View } from '../present/view.js';
 import type { CheckStore, StoredCheck } from '../store/ports.js';
 import type { Clock } from '../util/clock.js';
-import type { Logger } from '../util/logger.js';
+import { childWith, type Logger } from '../util/logger.js';
 import { createSemaphore } from '../util/semaphore.js';
-import { channelAllowed, createRateLimiter, mayCancel } from './access.js';
+import { createAccess, mayCancel, type Access, type AccessSettings } from './access.js';
 import { parseRequest } from './request.js';
 import { createLiveMessage } from './live-message.js';
 import type { LiveMessage } from './live-message.types.js';
 import { prepareCheck } from './ping-flow.js';
 import type { ChatPort, MessageRole, Person, Place, PrivateAnswer } from './port.js';
 import { tickState } from './tick.js';
-import { engineWords } from './words.js';
+import { engineWords, refusalText } from './words.js';
 
 /** What the engine needs; one engine per surface, all sharing the checker, directory and store. */
 export interface EngineDeps {
@@ -29,7 +29,8 @@ export interface EngineDeps {
   logger: Logger;
   /** Default packets and the deadline of one check (config.polling). */
   polling: { packets: number; timeoutMs: number };
-  access: { allowedChannels: readonly string[]; admins: readonly string[]; userRatePerMin: number };
+  /** The shared rules (one per process, so Check now and /ping share a person's limit), or settings for this engine alone. */
+  access: Access | AccessSettings;
   /** Conversations posting their first messages at once; the rest wait (Slack: acks first). */
   openConcurrency?: number;
   /** How often a running status is redrawn so its clock moves (default 1000 ms; 0: only on state changes). */
@@ -104,9 +105,9 @@ const newId = (): string => randomBytes(8).toString('hex');
 /** The one conversation every chat surface runs: see docs/architecture.md. */
 export function createConversationEngine(deps: EngineDeps): ConversationEngine {
   const { port, store, clock, checker } = deps;
-  const log = deps.logger.child({ surface: port.surface });
+  const log = childWith(deps.logger, { surface: port.surface });
   const tickMs = deps.tickMs ?? 1000;
-  const limiter = createRateLimiter(deps.access.userRatePerMin);
+  const access = 'admit' in deps.access ? deps.access : createAccess(deps.access);
   const opening = createSemaphore(deps.openConcurrency ?? 1000);
   const live = new Map<string, Live>();
   /** Thread (or re-run source) → conversation running there, so a double-clicked Re-run starts one. */
@@ -136,7 +137,8 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     return view;
   };
 
-  const liveMessage = (row: StoredCheck, messageId: string, role: MessageRole, logger: Logger): LiveMessage<View> => {
+  /** `shown`: the view this process just posted into the message, so an equal update is not sent again. */
+  const liveMessage = (row: StoredCheck, messageId: string, role: MessageRole, logger: Logger, shown?: View): LiveMessage<View> => {
     let id = messageId;
     return createLiveMessage<View>(
       async (view) => {
@@ -148,7 +150,14 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
           persist('messages', () => store.update(row.id, { messages }, clock.now()));
         }
       },
-      { budget: port.editBudget, clock, logger, minIntervalMs: port.minEditIntervalMs, name: `${port.surface}:${row.place.channel}/${messageId}` },
+      {
+        budget: port.editBudget,
+        clock,
+        logger,
+        minIntervalMs: port.minEditIntervalMs,
+        name: `${port.surface}:${row.place.channel}/${messageId}`,
+        ...(shown ? { shown } : {}),
+      },
     );
   };
 
@@ -167,18 +176,11 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
       await privately(answer, w.restarting);
       return false;
     }
-    if (!channelAllowed(place.channel, deps.access.allowedChannels)) {
-      log.info({ channel: place.channel, user: person.id }, 'request refused: channel not allowed');
-      await privately(answer, w.notAllowedHere(deps.access.allowedChannels.join(', ')));
+    const refused = access.admit(person, { surface: port.surface, channel: place.channel, counts: countsAsPing, now: clock.now() });
+    if (refused) {
+      log.info({ channel: place.channel, user: person.id, refused: refused.kind, ...(refused.kind === 'rate' ? { retryInMs: refused.retryInMs } : {}) }, 'request refused');
+      await privately(answer, refusalText(refused, person.locale));
       return false;
-    }
-    if (countsAsPing) {
-      const rate = limiter.take(person.id, clock.now());
-      if (!rate.ok) {
-        log.info({ channel: place.channel, user: person.id, retryInMs: rate.retryInMs }, 'request refused: per-person rate');
-        await privately(answer, w.slowDown(Math.ceil(rate.retryInMs / 1000)));
-        return false;
-      }
     }
     return true;
   };
@@ -246,6 +248,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
 
     const release = await opening.acquire();
     let handle: CheckHandle | null = null;
+    let posted: View | undefined;
     try {
       const starting: CheckState = { kind: 'starting', serviceId: row.serviceId, elapsedMs: 0 };
       if (!row.place.thread && port.rootCards) {
@@ -258,7 +261,8 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
       if (!o.fresh) await checker.recall(row.serviceId, row.packets);
       handle = checker.check(row.serviceId, { priority: 'interactive', fresh: o.fresh, packets: row.packets });
       const role: MessageRole = row.messages.root ? 'status' : 'full';
-      const statusId = await port.post(row.place, { view: viewOf(row, handle.current(), last), role, conversationId: row.id, locale: row.locale }, row.messages.root ? undefined : o.origin);
+      posted = viewOf(row, handle.current(), last);
+      const statusId = await port.post(row.place, { view: posted, role, conversationId: row.id, locale: row.locale }, row.messages.root ? undefined : o.origin);
       row.messages = { ...row.messages, status: statusId };
     } catch (err) {
       handle?.cancel(`${port.surface}:post-failed`);
@@ -271,18 +275,24 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     }
     persist('messages', () => store.update(row.id, { messages: row.messages, thread: row.place.thread }, clock.now()));
     clog.info({ requester: row.requester, packets: row.packets, messages: row.messages }, 'check started');
-    await follow(row, handle, last, clog);
+    await follow(row, handle, last, clog, posted);
   };
 
   /** Follows a check to its end: live edits, state writes, then the verdict delivered once. */
-  const follow = async (row: StoredCheck, handle: CheckHandle, last: ReturnType<typeof lastCheckLine> | null, clog: Logger): Promise<void> => {
+  const follow = async (
+    row: StoredCheck,
+    handle: CheckHandle,
+    last: ReturnType<typeof lastCheckLine> | null,
+    clog: Logger,
+    posted?: View,
+  ): Promise<void> => {
     const statusId = row.messages.status;
     if (!statusId) return;
     const role: MessageRole = row.messages.root ? 'status' : 'full';
     const entry: Live = {
       row,
       handle,
-      status: liveMessage(row, statusId, role, clog),
+      status: liveMessage(row, statusId, role, clog, posted),
       root: row.messages.root ?? null,
       cancelledBy: null,
       finished: Promise.resolve(),
@@ -453,7 +463,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
       const entry = live.get(req.conversationId);
       if (!entry || (req.channel !== undefined && req.channel !== entry.row.place.channel)) return privately(req.answer, w.alreadyFinished);
       const { row } = entry;
-      if (!mayCancel(req.person, row.requester, deps.access.admins)) {
+      if (!mayCancel(req.person, row.requester, access.settings.admins)) {
         log.info({ check: row.id, user: req.person.id, requester: row.requester }, 'cancel refused');
         return privately(req.answer, w.cancelRefused(row.requesterName ?? row.requester));
       }

@@ -210,6 +210,8 @@ export interface NocStore<R extends NocRecords = NocRecords> {
   /** Silences still running at `now`. */
   silences(now: number): Promise<R['silence'][]>;
   addSilence(s: R['silence']): Promise<void>;
+  /** Ends the running silences of exactly `scope` (`all` lifts only a silence of all); how many. */
+  removeSilences(scope: R['silence']['scope'], now: number): Promise<number>;
   loadEngine(): Promise<NocSnapshot<R>>;
   /** Trackers, incidents and new events (into the outbox) in one transaction; the events' outbox ids. */
   commit(d: NocChanges<R>, now: number): Promise<number[]>;

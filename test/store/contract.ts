@@ -201,6 +201,10 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         await noc.addSilence({ scope: 'router:91', until: T0 + 60_000, reason: 'works', createdAt: T0 });
         expect(await noc.silences(T0 + 1)).toEqual([{ scope: 'router:91', until: T0 + 60_000, reason: 'works', createdAt: T0 }]);
         expect(await noc.silences(T0 + 60_000)).toEqual([]);
+        await noc.addSilence({ scope: 'router:92', until: T0 + 60_000, reason: null, createdAt: T0 });
+        await noc.addSilence({ scope: 'all', until: T0 + 60_000, reason: null, createdAt: T0 });
+        expect(await noc.removeSilences('router:92', T0 + 1)).toBe(1);
+        expect((await noc.silences(T0 + 1)).map((x) => x.scope)).toEqual(['all']);
       });
 
       it('commits trackers, incidents and events together, and gives the outbox back in order until sent', async () => {

@@ -48,6 +48,10 @@ export function createPgNocStore(link: Link): NocStore {
         return r.rows.map((x): SilenceRecord => ({ scope: x.scope, until: x.until, reason: x.reason, createdAt: x.created_at }));
       });
     },
+    async removeSilences(scope, now) {
+      const r = await link.read((q) => q('DELETE FROM noc_silence WHERE scope = $1 AND until > $2', [scope, now]));
+      return r.rowCount ?? 0;
+    },
     async addSilence(s) {
       await link.read((q) => q('INSERT INTO noc_silence (scope, until, reason, created_at) VALUES ($1, $2, $3, $4)', [s.scope, s.until, s.reason, s.createdAt]));
     },

@@ -67,6 +67,7 @@ const SQL = {
   silences: 'SELECT scope, until, reason, created_at FROM noc_silence WHERE until > ? ORDER BY until',
   insertSilence: 'INSERT INTO noc_silence (scope, until, reason, created_at) VALUES (?, ?, ?, ?)',
   pruneSilences: 'DELETE FROM noc_silence WHERE until <= ?',
+  removeSilences: 'DELETE FROM noc_silence WHERE scope = ? AND until > ?',
   tracks: 'SELECT key, state FROM noc_track',
   upsertTrack: 'INSERT INTO noc_track (key, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at',
   openIncidents: "SELECT body FROM noc_incident WHERE state <> 'resolved' ORDER BY id DESC LIMIT ?",
@@ -132,6 +133,9 @@ export function createSqliteNocStore<R extends NocRecords = NocRecords>(sql: Sql
       return (q(SQL.silences).all(now) as { scope: string; until: number; reason: string | null; created_at: number }[]).map(
         (r) => ({ scope: r.scope, until: r.until, reason: r.reason, createdAt: r.created_at }) as R['silence'],
       );
+    },
+    async removeSilences(scope, now) {
+      return sql.write(() => q(SQL.removeSilences).run(scope, now).changes);
     },
     async addSilence(s) {
       sql.write(() => q(SQL.insertSilence).run(s.scope, s.until, s.reason, s.createdAt));
