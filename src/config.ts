@@ -47,6 +47,16 @@ const bool = (def: boolean) =>
     ['true', '1', 'yes'].includes(v),
   );
 
+/** `postgres://` or `postgresql://` with a host and a database name. */
+function isPostgresUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '' && u.pathname.length > 1;
+  } catch {
+    return false;
+  }
+}
+
 const duration = (def: string) =>
   z.preprocess(emptyToUndefined, z.string().default(def)).transform((v, ctx) => {
     const ms = parseDuration(v);
@@ -104,6 +114,12 @@ const schema = z.object({
   SIM_PORT: int(0, 0, 65_535),
   SIM_SPEED: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(1000).default(1)),
   PINGOPS_DB: z.preprocess(emptyToUndefined, z.string().default('./data/pingops.db')),
+  PINGOPS_DATABASE_URL: z
+    .preprocess(emptyToUndefined, z.string().optional())
+    .refine((v) => v === undefined || isPostgresUrl(v), 'a postgres://user:password@host:5432/database URL')
+    .transform((v) => (v === undefined ? null : new Secret(v))),
+  PINGOPS_DATABASE_POOL_MAX: int(10, 1, 200),
+  PINGOPS_DATABASE_TIMEOUT: duration('10s'),
   PINGOPS_RETENTION_DAYS: int(90, 1, 36_500),
   PINGOPS_LEASE_TTL_MS: ms(15_000, 1000, 600_000),
   PINGOPS_LEASE_RENEW_MS: ms(5_000, 100, 300_000),
@@ -201,8 +217,11 @@ export interface Config {
   nocChannels: { slack: string | null; discord: string | null };
   /** Alert intake (`/hooks/...`); null without HOOKS_TOKEN: nothing is mounted. */
   hooks: null | { token: Secret; clientLabel: string };
-  /** The SQLite store: a file path (created on first start) or `:memory:`; checks older than `retentionDays` are pruned daily. */
-  store: { path: string; retentionDays: number };
+  /**
+   * The store: the SQLite file (created on first start) or `:memory:`, unless `postgres` is set
+   * (PINGOPS_DATABASE_URL), then PostgreSQL. Checks older than `retentionDays` are pruned daily.
+   */
+  store: { path: string; retentionDays: number; postgres?: null | { url: Secret; poolMax: number; timeoutMs: number } };
   /** Who may use pingops where: empty `allowedChannels` is everywhere; admins may cancel anyone's check. */
   access: { allowedChannels: string[]; admins: string[]; userRatePerMin: number; adminRatePerMin: number };
   /**
@@ -275,6 +294,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.PINGOPS_LEASE_RENEW_MS * 2 > e.PINGOPS_LEASE_TTL_MS) {
     problems.push('PINGOPS_LEASE_RENEW_MS: expected at most half of PINGOPS_LEASE_TTL_MS (a lease is renewed at least twice before it runs out)');
+  }
+  if (e.PINGOPS_DATABASE_TIMEOUT < 100 || e.PINGOPS_DATABASE_TIMEOUT > 600_000) {
+    problems.push('PINGOPS_DATABASE_TIMEOUT: expected a duration between 100ms and 10m');
   }
   if (e.SIM_DIALECT === 'plain' && e.SIM_AUTH === 'jwt') {
     problems.push('SIM_AUTH: expected none or key with SIM_DIALECT=plain (the middleware today has no login)');
@@ -358,7 +380,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     nocChannels: { slack: e.NOC_SLACK_CHANNEL ?? null, discord: e.NOC_DISCORD_CHANNEL ?? null },
     hooks: e.HOOKS_TOKEN ? { token: e.HOOKS_TOKEN, clientLabel: e.HOOKS_CLIENT_LABEL } : null,
-    store: { path: e.PINGOPS_DB, retentionDays: e.PINGOPS_RETENTION_DAYS },
+    store: {
+      path: e.PINGOPS_DB,
+      retentionDays: e.PINGOPS_RETENTION_DAYS,
+      postgres: e.PINGOPS_DATABASE_URL ? { url: e.PINGOPS_DATABASE_URL, poolMax: e.PINGOPS_DATABASE_POOL_MAX, timeoutMs: e.PINGOPS_DATABASE_TIMEOUT } : null,
+    },
     access: { allowedChannels: e.PINGOPS_ALLOWED_CHANNELS, admins: e.PINGOPS_ADMINS, userRatePerMin: e.PINGOPS_USER_RATE_PER_MIN, adminRatePerMin: e.PINGOPS_ADMIN_RATE_PER_MIN },
     lease: { ttlMs: e.PINGOPS_LEASE_TTL_MS, renewMs: e.PINGOPS_LEASE_RENEW_MS },
   });
