@@ -10,14 +10,19 @@ import { createHttpServer } from './http/server.js';
 import { renderStoreMetrics } from './http/metrics.js';
 import { systemClock } from './util/clock.js';
 import { createLogger, type Logger } from './util/logger.js';
-import { renderNocMetrics } from './noc/metrics.js';
+import { renderLeaderMetrics, renderNocMetrics } from './noc/metrics.js';
 import { describeEvent } from './noc/present.js';
-import { startNoc } from './noc/start.js';
-import { WatcherBusyError, type WatcherStatus } from './noc/watcher.js';
+import { startNoc, type LeaderNoc } from './noc/start.js';
+import type { WatcherStatus } from './noc/watcher.js';
+import { goneOnThisHost, runWhileLeading, thisProcess, type Led } from './noc/leadership.js';
+import { providerInventory, watchedClientsInventory } from './noc/inventory.js';
+import type { NocNotifier } from './noc/types.js';
+import type { AlertSink } from './noc/intake.js';
+import { simInventory } from './sim/inventory.js';
 import { createNocChat, type NocSurface } from './chat/noc-notifier.js';
 import { createNocDesk } from './chat/noc-desk.js';
 import { createAccess } from './chat/access.js';
-import { createIntakeSink, type IntakeSink } from './noc/intake-sink.js';
+import { createIntakeSink, storeOnlySink } from './noc/intake-sink.js';
 import { createNocCommands } from './noc/commands.js';
 
 /** How long checks in flight may take to finish their messages on shutdown. */
@@ -76,6 +81,7 @@ async function main(): Promise<number> {
           watches: () => nocStore.listWatches(),
           openIncidents: () => nocStore.incidents({ openOnly: true, limit: 200 }),
           recentIncidents: () => nocStore.incidents({ openOnly: false, limit: 200 }),
+          leads: () => noc.role() === 'leader',
           locale: config.locale,
           clock,
           logger,
@@ -83,66 +89,72 @@ async function main(): Promise<number> {
       : null;
   /** Events already told to the log and the shell (a chat retry must not print them again). */
   const told = new Set<number>();
-  // One watcher per store: when another process (a second bot, `pingops noc`) has it, chat still runs.
-  const noc = await startNoc({
-    config,
-    core,
+  const notifier: NocNotifier = {
+    async deliver(event, outboxId) {
+      if (!told.has(outboxId)) {
+        told.add(outboxId);
+        if (told.size > 10_000) told.delete(told.values().next().value as number);
+        const text = describeEvent(event);
+        logger.info({ component: 'noc-notify', outboxId, event: event.kind, incident: 'incident' in event ? event.incident.id : undefined }, text);
+        printNotice?.(text);
+      }
+      await nocChat?.deliver(event, outboxId);
+    },
+  };
+  // The client list the watcher sweeps, also what /noc checks a watch against on a standby.
+  const inventory = core.simulated ? simInventory(clock) : providerInventory(core.api, watchedClientsInventory(core.directory, nocStore));
+  // One leader per store (noc/leadership): the watcher, the outbox and the intake's checks run on
+  // the replica holding the lease; the others are standbys that keep claiming it.
+  const noc: Led<LeaderNoc> = runWhileLeading<LeaderNoc>({
     store: nocStore,
+    holder: thisProcess(),
+    isStale: goneOnThisHost,
+    settings: config.lease,
     clock,
     logger,
-    onRound: (s) => announcePlan(s),
-    notifier: {
-      async deliver(event, outboxId) {
-        if (!told.has(outboxId)) {
-          told.add(outboxId);
-          if (told.size > 10_000) told.delete(told.values().next().value as number);
-          const text = describeEvent(event);
-          logger.info({ component: 'noc-notify', outboxId, event: event.kind, incident: 'incident' in event ? event.incident.id : undefined }, text);
-          printNotice?.(text);
-        }
-        await nocChat?.deliver(event, outboxId);
-      },
+    start: async (): Promise<LeaderNoc> => {
+      const running = await startNoc({ config, core, store: nocStore, clock, logger, inventory, onRound: (s) => announcePlan(s), notifier, leads: (): boolean => noc.holds() });
+      const intake = config.hooks
+        ? createIntakeSink({ queue: db.intake, directory: core.directory, inventory, watcher: running.watcher, clock, logger, pollEveryMs: config.lease.renewMs })
+        : null;
+      void intake?.start();
+      return {
+        running,
+        intake,
+        async stop() {
+          await intake?.stop();
+          await running.stop();
+        },
+      };
     },
-  }).catch((err: unknown) => {
-    if (!(err instanceof WatcherBusyError)) throw err;
-    logger.error({ err: err.message }, 'NOC watcher not started: another pingops watcher runs on this store');
-    return null;
   });
-  // Another process runs the watcher: it posts and redraws the incidents; this one only answers buttons.
-  if (!noc) nocChat?.stop();
+  const watcherNow = () => noc.current()?.running.watcher ?? null;
   const http = createHttpServer(logger.child({ component: 'http' }));
   http.watchStore(() => db.health());
+  http.watchRole(() => noc.role());
   http.mount('/metrics', (req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : core.metrics.render(core.service.inFlight) + renderStoreMetrics(db.health()) + (noc ? renderNocMetrics(noc.watcher.status()) : ''));
+    const watcher = watcherNow();
+    res.end(req.method === 'HEAD' ? undefined : core.metrics.render(core.service.inFlight) + renderStoreMetrics(db.health()) + renderLeaderMetrics(noc.role()) + (watcher ? renderNocMetrics(watcher.status()) : ''));
   });
   // One set of access rules for every surface, /noc and the incident buttons: one per-person limit.
   const access = createAccess(config.access);
   const nocChannels = [config.nocChannels.slack, config.nocChannels.discord].filter((c): c is string => c !== null);
   const nocLink = nocChat
-    ? createNocDesk({ watcher: noc?.watcher ?? null, store: nocStore, chat: nocChat, checker: core.service, access, nocChannels, locale: config.locale, clock, logger })
+    ? createNocDesk({ watcher: watcherNow, store: nocStore, chat: nocChat, checker: core.service, access, nocChannels, locale: config.locale, clock, logger })
     : undefined;
-  // Alert intake: only with HOOKS_TOKEN (else /hooks/... is 404). Alerts need this process's watcher.
-  let intake: IntakeSink | null = null;
+  // Alert intake: only with HOOKS_TOKEN (else /hooks/... is 404). Every replica stores what it
+  // accepts; the leader checks it (its sink also reads what standbys stored).
   if (config.hooks) {
-    if (noc) {
-      intake = createIntakeSink({ queue: db.intake, directory: core.directory, inventory: noc.inventory, watcher: noc.watcher, clock, logger });
-    } else {
-      logger.error({ component: 'hooks' }, 'HOOKS_TOKEN is set but the NOC watcher runs in another process: hooks answer 503');
-    }
-    const sink = intake ?? {
-      accept: async () => {
-        throw new Error('the NOC watcher runs in another process');
-      },
-    };
+    const storeOnly = storeOnlySink({ queue: db.intake, clock });
+    const sink: AlertSink = { accept: (alerts) => (noc.current()?.intake ?? storeOnly).accept(alerts) };
     mountHooks(http, { token: config.hooks.token, clientLabel: config.hooks.clientLabel, sink, logger });
-    void intake?.start();
     logger.info({ component: 'hooks', paths: ['/hooks/alertmanager', '/hooks/uptime-kuma', '/hooks/check'], clientLabel: config.hooks.clientLabel }, 'alert hooks mounted');
   }
   const nocCommands = createNocCommands({
     store: nocStore,
-    watcher: noc?.watcher ?? null,
-    inventory: noc?.inventory ?? null,
+    watcher: watcherNow,
+    inventory,
     directory: core.directory,
     admins: config.access.admins,
     access,
@@ -183,8 +195,7 @@ async function main(): Promise<number> {
     http.setDraining();
     const grace = new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref());
     await Promise.race([Promise.all(surfaces.map((s) => s.stop().catch((err: unknown) => logger.error({ err, surface: s.name }, 'stop failed')))), grace]);
-    await intake?.stop();
-    await noc?.stop();
+    await noc.stop();
     nocChat?.stop();
     await core.close();
     await http.close();
@@ -204,7 +215,8 @@ async function main(): Promise<number> {
     const shell = runShell(deps, { input: process.stdin, output: process.stdout, interactive });
     printNotice = (text) => shell.notice(text);
     lastPlan = '';
-    if (noc) announcePlan(noc.watcher.status());
+    const watcher = watcherNow();
+    if (watcher) announcePlan(watcher.status());
     // SIGTERM (a deploy, a supervisor) lets checks in flight finish, for SHUTDOWN_GRACE_MS at
     // most, then cancels what is left (their cards say so). SIGINT (Ctrl+C) means stop now.
     let reason = 'end of input';

@@ -47,7 +47,8 @@ export const SILENCE_MS = 3_600_000;
 export const CHECK_NOW_MAX = 10;
 
 export function createNocDesk(deps: {
-  watcher: Watcher | null;
+  /** This replica's watcher: null, or a getter that answers null, while another replica leads. */
+  watcher: Watcher | null | (() => Watcher | null);
   store: NocStore;
   chat: NocChat;
   checker: PingChecker;
@@ -61,6 +62,7 @@ export function createNocDesk(deps: {
   logger: Logger;
 }): NocLink {
   const log = deps.logger.child({ component: 'noc-buttons' });
+  const watcherNow = () => (typeof deps.watcher === 'function' ? deps.watcher() : deps.watcher);
   const checking = new Set<number>();
 
   const say = async (answer: PrivateAnswer, text: string) => {
@@ -78,7 +80,7 @@ export function createNocDesk(deps: {
   };
 
   const findIncident = async (id: number): Promise<Incident | null> => {
-    const open = deps.watcher?.status().open.find((i) => i.id === id);
+    const open = watcherNow()?.status().open.find((i) => i.id === id);
     if (open) return open;
     const recent = await deps.store.incidents({ openOnly: false, limit: 500 }).catch(() => []);
     return recent.find((i) => i.id === id) ?? null;
@@ -110,7 +112,7 @@ export function createNocDesk(deps: {
     attach: (port) => deps.chat.attach(port),
     async press(p) {
       const w = nocWords(p.person.locale);
-      const watcher = deps.watcher;
+      const watcher = watcherNow();
       log.info({ action: p.action, incident: p.incidentId, user: p.person.id }, 'incident button');
       const rules = { surface: p.surface, channel: p.channel, now: deps.clock.now(), alsoIn: await nocChannels() };
       const refused = deps.access.admit(p.person, { ...rules, counts: false });

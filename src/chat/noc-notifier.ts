@@ -96,6 +96,8 @@ export interface NocChatDeps {
   refreshMs?: number;
   /** Recent incidents, newest first (a flapping notice goes into its scope's latest thread). */
   recentIncidents?: () => Promise<Incident[]>;
+  /** Whether this replica leads (noc/leadership): only the leader redraws roots, standbys leave them be. */
+  leads?: () => boolean;
 }
 
 /** The NOC notifier for chat, plus what the surfaces and the buttons need of it. */
@@ -287,6 +289,7 @@ export function createNocChat(deps: NocChatDeps): NocChat {
     const every = deps.refreshMs ?? 60_000;
     for (;;) {
       await clock.sleep(every, stopper.signal);
+      if (deps.leads?.() === false) continue;
       await refresh();
     }
   };
@@ -316,7 +319,7 @@ export function createNocChat(deps: NocChatDeps): NocChat {
       waiting.delete(port.surface);
       log.info({ surface: port.surface }, 'NOC channel connected');
       if (stopper.signal.aborted) return;
-      void refresh(port.surface);
+      if (deps.leads?.() !== false) void refresh(port.surface);
       if (deps.openIncidents && !refreshing) {
         refreshing = true;
         void refreshLoop().catch(() => undefined);

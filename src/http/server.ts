@@ -45,6 +45,11 @@ export interface HttpServer {
    * lose the checks it holds in memory.
    */
   watchStore(health: () => StoreHealth): void;
+  /**
+   * Makes `/readyz` say this replica's role (`leader` or `standby`). A standby is ready: it
+   * answers chat, buttons and hooks; only the leader sweeps and posts NOC events.
+   */
+  watchRole(role: () => 'leader' | 'standby'): void;
   listen(port: number, host?: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -58,6 +63,7 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
   let ready = false;
   let draining = false;
   let storeHealth: (() => StoreHealth) | null = null;
+  let roleOf: (() => 'leader' | 'standby') | null = null;
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -76,7 +82,7 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
       const status = ok ? 'ready' : draining ? 'draining' : degraded ? 'store degraded' : 'waiting for the Ping API';
       // The store is named only when it has something to say, so a plain "ready" stays plain.
       const said = store && (store.state !== 'ok' || store.lastFault) ? { store } : {};
-      return json(res, ok ? 200 : 503, { status, ...said });
+      return json(res, ok ? 200 : 503, { status, ...(roleOf ? { role: roleOf() } : {}), ...said });
     }
     const mount = mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
     if (!mount) return refuse(res, 404, { error: 'not found' }, hasBody(req));
@@ -129,6 +135,9 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
     },
     watchStore(health) {
       storeHealth = health;
+    },
+    watchRole(role) {
+      roleOf = role;
     },
     listen(port, host = '0.0.0.0') {
       return new Promise((resolve, reject) => {

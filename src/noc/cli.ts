@@ -13,9 +13,10 @@ import type { Logger } from '../util/logger.js';
 import { intervalProblem, type NocCliCommand } from './cli-args.js';
 import { formatDuration, formatUntil } from '../util/duration.js';
 import { describeEvent, describeStatus } from './present.js';
-import { startNoc } from './start.js';
+import { startNoc, type RunningNoc } from './start.js';
 import type { NocSettings, WatchKind } from './types.js';
-import { WatcherBusyError, type WatcherStatus } from './watcher.js';
+import { type WatcherStatus } from './watcher.js';
+import { goneOnThisHost, runWhileLeading, thisProcess, type Led } from './leadership.js';
 import type { NocStore } from './store.js';
 import type { NocView } from '../adapters/shell/noc-view.js';
 
@@ -131,26 +132,43 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
       `demo: router 91 (RB-9.1) loses its uplink at 0:20 for a minute, client 1006 flaps from 0:10, client 1003 is suspended (stays quiet); ends after ${formatDuration(DEMO.durationMs)}`,
     );
   }
-  const noc = await startNoc({
-    config,
-    core,
-    store,
-    clock,
-    logger,
-    notifier: { deliver: async (e) => view.event(describeEvent(e)) },
-    onRound: (s) => view.status(s),
-  }).catch((err: unknown) => {
-    if (err instanceof WatcherBusyError) return null;
-    throw err;
-  });
-  if (!noc) {
+  // One claim decides: a bot leading this store is followed read-only instead of waited for.
+  const holder = thisProcess();
+  const first = await store.claimLease(holder, clock.now(), config.lease.ttlMs, goneOnThisHost);
+  const led: Led<RunningNoc> | null = first.ok
+    ? runWhileLeading<RunningNoc>({
+        store,
+        holder,
+        isStale: goneOnThisHost,
+        settings: config.lease,
+        clock,
+        logger,
+        start: (): Promise<RunningNoc> =>
+          startNoc({
+            config,
+            core,
+            store,
+            clock,
+            logger,
+            notifier: { deliver: async (e) => view.event(describeEvent(e)) },
+            onRound: (s) => view.status(s),
+            leads: (): boolean => led?.holds() ?? false,
+          }),
+      })
+    : null;
+  await led?.led();
+  if (!led) {
     // The bot already watches this store: show its view (read from the store) instead of a second watcher.
     view.event(`the bot (pid ${(await readHolder(store)) ?? '?'}) runs the watcher on this store: following it read-only`);
     await followStore(store, view);
     await core.close();
     return 0;
   }
-  const refresh = setInterval(() => view.status(noc.watcher.status()), 1000);
+  let last = led.current()?.watcher.status() ?? null;
+  const refresh = setInterval(() => {
+    last = led.current()?.watcher.status() ?? last;
+    if (last) view.status(last);
+  }, 1000);
   await new Promise<void>((resolve) => {
     const timer = demo
       ? setTimeout(() => {
@@ -165,8 +183,9 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
       });
   });
   clearInterval(refresh);
-  await noc.stop();
-  view.status(noc.watcher.status());
+  last = led.current()?.watcher.status() ?? last;
+  await led.stop();
+  if (last) view.status(last);
   view.close();
   await core.close();
   return 0;

@@ -108,7 +108,7 @@ export interface ScopeChoice {
 export interface NocCommandDeps {
   store: NocStore;
   /** This process's watcher (its live status); null when it runs elsewhere (its saved status is read). */
-  watcher: { status(): WatcherStatus } | null;
+  watcher: { status(): WatcherStatus } | null | (() => { status(): WatcherStatus } | null);
   /** Every client the watcher may sweep (routers and zones for autocomplete). */
   inventory?: ClientInventory | null;
   directory?: Directory | null;
@@ -237,8 +237,10 @@ export function createNocCommands(deps: NocCommandDeps): NocCommands {
     return { ok: false, message: `No client in the client list is on ${label(t.kind, t.ref)}${known.length > 0 ? ` (${t.kind}s: ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''})` : ''}. Nothing changed.` };
   };
 
+  const watcherHere = () => (typeof deps.watcher === 'function' ? deps.watcher() : deps.watcher);
   const readStatus = async (now: number): Promise<WatcherStatus | null> => {
-    const saved = deps.watcher?.status() ?? ((await deps.store.getMeta('status')) as WatcherStatus | null);
+    const here = watcherHere();
+    const saved = here?.status() ?? ((await deps.store.getMeta('status')) as WatcherStatus | null);
     if (!saved) return null;
     // Lists as they are now: a change made a moment ago shows at once.
     return { ...saved, open: await deps.store.incidents({ openOnly: true, limit: 100 }), watches: await deps.store.listWatches(), silences: await deps.store.silences(now) };
@@ -247,7 +249,7 @@ export function createNocCommands(deps: NocCommandDeps): NocCommands {
   const status = async (now: number): Promise<string> => {
     const s = await readStatus(now);
     if (!s) return 'The NOC watcher has not run on this store yet.';
-    const stale = !deps.watcher && now - s.at > Math.max(2 * s.plannedRoundMs, 120_000) ? `(the watcher was last seen ${formatDuration(now - s.at)} ago)\n` : '';
+    const stale = !watcherHere() && now - s.at > Math.max(2 * s.plannedRoundMs, 120_000) ? `(the watcher was last seen ${formatDuration(now - s.at)} ago)\n` : '';
     return stale + describeStatus(s, now).replace('npx pingops watch add', '/noc watch add');
   };
 

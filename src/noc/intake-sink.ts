@@ -45,6 +45,11 @@ export interface IntakeSinkDeps {
    * like Alertmanager's `group_wait`) so a burst is folded as one notification.
    */
   gatherMs?: number;
+  /**
+   * How often the store is read for alerts other replicas took (a standby's hooks only store
+   * them; the leader checks them). 0: only at start (one process).
+   */
+  pollEveryMs?: number;
 }
 
 export interface IntakeSink extends AlertSink {
@@ -80,6 +85,7 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
   /** Rows taken from the store in this process (never handled twice). */
   const taken = new Set<number>();
   const all = new Set<Promise<void>>();
+  let polling: Promise<void> = Promise.resolve();
 
   const finish = async (ids: readonly number[]) => {
     if (stopper.signal.aborted) return;
@@ -237,17 +243,47 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
         rows = await deps.queue.pending(maxPending);
       } catch (err) {
         log.error({ err }, 'could not read the alerts accepted before the restart');
-        return;
+        rows = [];
       }
-      if (rows.length > 0) log.info({ alerts: rows.length }, 'checking alerts accepted before the restart');
+      if (rows.length > 0) log.info({ alerts: rows.length }, 'checking alerts accepted before the restart (or by another replica)');
       dispatch(rows);
+      const every = deps.pollEveryMs ?? 0;
+      if (every <= 0) return;
+      const poll = async () => {
+        for (;;) {
+          await deps.clock.sleep(every, stopper.signal);
+          try {
+            const found = (await deps.queue.pending(maxPending)).filter((r) => !taken.has(r.id));
+            if (found.length > 0) log.info({ alerts: found.length }, 'checking alerts another replica took');
+            dispatch(found);
+          } catch (err) {
+            log.warn({ err }, 'could not read the alert queue; trying again');
+          }
+        }
+      };
+      // Not among `all`: idle() means no alert in hand, and the poll never ends by itself.
+      polling = poll().catch(() => undefined);
     },
     async stop() {
       stopper.abort();
-      await Promise.allSettled([...all]);
+      await Promise.allSettled([...all, polling]);
     },
     async idle() {
       while (all.size > 0) await Promise.allSettled([...all]);
+    },
+  };
+}
+
+/**
+ * The hooks of a standby replica: alerts are stored and answered 202 like on the leader, and
+ * the leader checks them (its sink reads the queue every `pollEveryMs`).
+ */
+export function storeOnlySink(deps: { queue: IntakeQueue; clock: Clock; maxPending?: number }): AlertSink {
+  const maxPending = deps.maxPending ?? 1000;
+  return {
+    async accept(alerts) {
+      const ids = await deps.queue.add(alerts, deps.clock.now(), maxPending);
+      if (!ids) throw new IntakeFullError(`more than ${maxPending} alerts are waiting to be checked`);
     },
   };
 }

@@ -239,3 +239,31 @@ export function createLeadership(deps: {
     },
   };
 }
+
+/** Leadership over work made afresh each time the lease is won (a watcher cannot be restarted). */
+export interface Led<T> extends Leadership {
+  /** The work running on this replica while it leads; null on a standby. */
+  current(): T | null;
+}
+
+/**
+ * Runs `start()` whenever this replica wins the lease and stops what it returned when it loses
+ * (or fences) it. The objects outside (hooks, buttons, /noc) ask `current()` each time.
+ */
+export function runWhileLeading<T extends { stop(): Promise<void> }>(deps: Omit<Parameters<typeof createLeadership>[0], 'work'> & { start: () => Promise<T> }): Led<T> {
+  let current: T | null = null;
+  const leadership = createLeadership({
+    ...deps,
+    work: {
+      async start() {
+        current = await deps.start();
+      },
+      async stop() {
+        const was = current;
+        current = null;
+        await was?.stop();
+      },
+    },
+  });
+  return { ...leadership, current: () => current };
+}

@@ -26,3 +26,8 @@ export function renderNocMetrics(s: WatcherStatus): string {
   ];
   return `${lines.join('\n')}\n`;
 }
+
+/** This replica's role for `GET /metrics`: 1 while it leads (runs the watcher, outbox and intake), 0 on a standby. */
+export function renderLeaderMetrics(role: 'leader' | 'standby'): string {
+  return ['# HELP pingops_leader 1 while this replica holds the lease and runs the NOC watcher, outbox, intake and retention; 0 on a standby.', '# TYPE pingops_leader gauge', `pingops_leader ${role === 'leader' ? 1 : 0}`, ''].join('\n');
+}

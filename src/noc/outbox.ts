@@ -20,7 +20,15 @@ const MAX_BACKOFF_MS = 60_000;
  * before any send, and is marked sent after. A crash between the two sends that one event
  * again on the next start, so notifiers get the outbox id to recognise a repeat.
  */
-export function createOutbox(deps: { store: NocStore; notifier: NocNotifier; clock: Clock; logger: Logger }): Outbox {
+export function createOutbox(deps: {
+  store: NocStore;
+  notifier: NocNotifier;
+  clock: Clock;
+  logger: Logger;
+  /** False once this replica may no longer lead (noc/leadership's fence): nothing more is sent. */
+  leads?: () => boolean;
+}): Outbox {
+  const leads = deps.leads ?? (() => true);
   const log = deps.logger.child({ component: 'noc-outbox' });
   let failures = 0;
   let running: Promise<void> | null = null;
@@ -34,6 +42,8 @@ export function createOutbox(deps: { store: NocStore; notifier: NocNotifier; clo
       const items = await deps.store.pendingOutbox(BATCH);
       if (items.length === 0) return sent;
       for (const item of items) {
+        // Fenced: the new leader delivers what is left, in order.
+        if (!leads()) return sent;
         try {
           await deps.notifier.deliver(item.event, item.id);
         } catch (err) {

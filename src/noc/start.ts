@@ -4,6 +4,7 @@ import { simInventory } from '../sim/inventory.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { providerInventory, watchedClientsInventory } from './inventory.js';
+import type { IntakeSink } from './intake-sink.js';
 import { createOutbox, type Outbox } from './outbox.js';
 import type { NocStore } from './store.js';
 import type { ClientInventory, NocNotifier } from './types.js';
@@ -35,13 +36,15 @@ export async function startNoc(opts: {
   inventory?: ClientInventory;
   onCheck?: WatcherDeps['onCheck'];
   onRound?: WatcherDeps['onRound'];
+  /** noc/leadership's fence: false once this replica may no longer lead. */
+  leads?: () => boolean;
 }): Promise<RunningNoc> {
   const { config, core, clock, logger } = opts;
   const store = opts.store;
   const watched = watchedClientsInventory(core.directory, store);
   // The simulator's list carries the routers its scripted outages use.
   const inventory = opts.inventory ?? (core.simulated ? simInventory(clock) : providerInventory(core.api, watched));
-  const outbox = createOutbox({ store, notifier: opts.notifier, clock, logger });
+  const outbox = createOutbox({ store, notifier: opts.notifier, clock, logger, ...(opts.leads ? { leads: opts.leads } : {}) });
   const watcher = createWatcher({
     checker: core.service,
     inventory,
@@ -54,6 +57,7 @@ export async function startNoc(opts: {
     lookupClient: (serviceId, signal) => core.directory.client(serviceId, { signal }),
     ...(opts.onCheck ? { onCheck: opts.onCheck } : {}),
     ...(opts.onRound ? { onRound: opts.onRound } : {}),
+    ...(opts.leads ? { leads: opts.leads } : {}),
   });
   await watcher.start();
   return {
@@ -66,6 +70,14 @@ export async function startNoc(opts: {
       await outbox.stop();
     },
   };
+}
+
+/** What the leader runs (noc/leadership's work): the watcher with its outbox, and the alert intake's checks. */
+export interface LeaderNoc {
+  running: RunningNoc;
+  /** Null without HOOKS_TOKEN. */
+  intake: IntakeSink | null;
+  stop(): Promise<void>;
 }
 
 /** A notifier that only logs (the default destination until a chat channel is set). */

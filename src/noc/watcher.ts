@@ -15,9 +15,7 @@ import type { Outbox } from './outbox.js';
 import { planRound, type Plan } from './planner.js';
 import { pickSample } from './sampler.js';
 import { planStorm, reporterOf, stormSampleSize, type StormFold, type StormItem } from './storm.js';
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
-import { covers, type LeaseHolder, type NocStore } from './store.js';
+import { covers, type NocStore } from './store.js';
 import { groupOf, type ClientInventory, type GroupKey, type Health, type Incident, type NocSettings, type ScopeKey, type Silence, type WatchEntry } from './types.js';
 import type { Verdict } from '../core/verdict.js';
 
@@ -35,8 +33,11 @@ export interface WatcherDeps {
   onCheck?: (done: DoneState, why: JobWhy) => void;
   /** Told after every round starts (the live view). */
   onRound?: (status: WatcherStatus) => void;
-  /** Who this watcher says it is in the store's lease (default: this process on this host). */
-  leaseHolder?: LeaseHolder;
+  /**
+   * False once this replica may no longer lead (noc/leadership's fence): nothing more is written
+   * or kicked out, so a replica whose lease ran out never alerts beside the new leader.
+   */
+  leads?: () => boolean;
   /** A client's card by service id (the directory): clients another system reported, after a restart. */
   lookupClient?: (serviceId: number, signal: AbortSignal) => Promise<ClientRecord | null>;
 }
@@ -119,31 +120,8 @@ export interface Watcher {
   unmatched(r: { alert: ExternalAlert; target: string; problem: string }): Promise<void>;
 }
 
-/** The one-watcher lease: held this long, renewed well before it runs out. */
-const LEASE_TTL_MS = 60_000;
-const LEASE_RENEW_MS = 15_000;
 /** The status other processes read is saved at every round and at least this often. */
 const STATUS_EVERY_MS = 5_000;
-
-/** Another watcher runs on this store (the bot, or `pingops noc`). */
-export class WatcherBusyError extends Error {
-  override name = 'WatcherBusyError';
-  constructor(readonly holder: LeaseHolder) {
-    super(`another pingops watcher runs on this store (pid ${holder.pid} on ${holder.host})`);
-  }
-}
-
-/** A holder on this machine whose process is gone (or this very process, restarting its watcher). */
-function staleHolder(h: LeaseHolder): boolean {
-  if (h.host !== hostname()) return false;
-  if (h.pid === process.pid) return true;
-  try {
-    process.kill(h.pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
 
 /** Confirmations and rechecks waiting beyond this are dropped (logged): a round re-covers them. */
 const MAX_PRIORITY_QUEUE = 1000;
@@ -189,13 +167,7 @@ export function createWatcher(deps: WatcherDeps): Watcher {
   let loopDone: Promise<void> | null = null;
   let persisting: Promise<unknown> = Promise.resolve();
 
-  const lease: LeaseHolder = deps.leaseHolder ?? { id: randomUUID(), pid: process.pid, host: hostname() };
-  let leaseRenewedAt = 0;
-  const renewLease = async (now: number) => {
-    const got = await store.claimLease(lease, now, LEASE_TTL_MS, staleHolder);
-    if (!got.ok) throw new WatcherBusyError(got.holder);
-    leaseRenewedAt = now;
-  };
+  const leads = deps.leads ?? (() => true);
 
   let metaSavedAt = 0;
   /** For `pingops noc status` and a read-only live view in another process. */
@@ -217,6 +189,12 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       unsaved.push(drained);
     }
     if (unsaved.length === 0) return persisting;
+    if (!leads()) {
+      // Fenced: the new leader re-detects from the store; writing now could alert twice.
+      log.warn({ waiting: unsaved.length }, 'not the leader any more: NOC changes not written');
+      unsaved.length = 0;
+      return persisting;
+    }
     // Serialised: the outbox order is the order things happened.
     persisting = persisting
       .then(async () => {
@@ -741,15 +719,11 @@ export function createWatcher(deps: WatcherDeps): Watcher {
           priority.push(d.job);
         }
       }
-      if (now - leaseRenewedAt >= LEASE_RENEW_MS) {
-        try {
-          await renewLease(now);
-        } catch (err) {
-          // Someone took the store over (we were stalled past the lease): stop rather than alert twice.
-          log.error({ err }, 'lost the watcher lease; the NOC watcher stops');
-          stopped = true;
-          break;
-        }
+      if (!leads()) {
+        // The lease ran out under us (noc/leadership stops us too): stop rather than alert twice.
+        log.error('not the leader any more; the NOC watcher stops');
+        stopped = true;
+        break;
       }
       if (now - metaSavedAt >= STATUS_EVERY_MS) saveStatus(now);
       if (engine) {
@@ -782,7 +756,6 @@ export function createWatcher(deps: WatcherDeps): Watcher {
 
   return {
     async start() {
-      await renewLease(clock.now());
       engine = new NocEngine(settings, await store.loadEngine(), isSilenced);
       silences = await store.silences(clock.now());
       const open = engine.openIncidents();
@@ -799,7 +772,6 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       await Promise.allSettled([...checksInFlight]);
       await persist();
       await persisting;
-      await store.releaseLease(lease).catch(() => {});
     },
     status: statusNow,
     async ack(incidentId, by) {

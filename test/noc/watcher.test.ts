@@ -7,7 +7,7 @@ import { createPingService } from '../../src/core/ping-service.js';
 import type { ApiVerdict } from '../../src/core/verdict.js';
 import { createOutbox } from '../../src/noc/outbox.js';
 import { DEFAULT_NOC_SETTINGS, type NocEvent, type NocSettings } from '../../src/noc/types.js';
-import { createWatcher, WatcherBusyError } from '../../src/noc/watcher.js';
+import { createWatcher } from '../../src/noc/watcher.js';
 import type { PingopsDatabase } from '../../src/app.js';
 import { testDatabase } from '../support/store.js';
 import { createLogger } from '../../src/util/logger.js';
@@ -166,26 +166,6 @@ describe('NOC watcher (virtual time, real PingService and SQLite store)', () => 
     await r.clock.advance(MIN);
     expect(kinds(r.delivered)).toEqual(['opened router:3', 'resolved router:3']);
     await stopAll({ db, outbox, watcher });
-    await r.service.close();
-  });
-
-  it('one watcher per store: a second one is refused while the first runs, and may start once it stopped', async () => {
-    const r = rig(() => 'stable');
-    const db = testDatabase(':memory:', { logger: logger });
-    const store = db.noc;
-    const make = (leaseHolder?: { id: string; pid: number; host: string }) =>
-      createWatcher({ checker: r.service, inventory: { list: async () => CLIENTS }, store, outbox: null, clock: r.clock, logger, settings: SETTINGS, ratePerMin: 100, ...(leaseHolder ? { leaseHolder } : {}) });
-    // Another machine's bot: alive as far as we can tell.
-    const elsewhere = make({ id: 'bot-1', pid: 4242, host: 'noc-server-elsewhere' });
-    await elsewhere.start();
-    const second = make();
-    await expect(second.start()).rejects.toThrow(WatcherBusyError);
-    await expect(second.start()).rejects.toThrow('another pingops watcher runs on this store (pid 4242 on noc-server-elsewhere)');
-    await elsewhere.stop();
-    const third = make();
-    await third.start();
-    await third.stop();
-    db.close();
     await r.service.close();
   });
 
