@@ -1,0 +1,127 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeSlack, type FakeSlack, type SlackCall } from '../fakes/fake-slack.js';
+import { CLI, killStarted, MAIN, runProgram, startProgram, testEnv, type Program, until } from '../support/spawn.js';
+import { testDatabase } from '../support/store.js';
+
+// Replicas on one SQLite file (real `npm start` processes): one leader runs the NOC, the others
+// are standbys that keep claiming the lease; a leader that dies is replaced within the TTL.
+const TOKEN = 'replicas-hooks-token-77aa';
+const SIGNING_SECRET = 'replicas-signing-secret';
+const SLACK_TOKEN = 'xoxb-replicas-SecretBotToken';
+const NOC = 'C0NOCROOM';
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}.json`, import.meta.url), 'utf8');
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  await killStarted();
+  while (cleanup.length) await cleanup.pop()?.();
+});
+
+function tempDb(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pingops-replicas-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'pingops.db');
+}
+
+/** Short lease and NOC durations, so a take-over plays in seconds. */
+const env = (db: string, extra: Record<string, string>) =>
+  testEnv({
+    PINGOPS_DB: db,
+    PING_API_URL: 'sim',
+    PING_API_RATE_PER_MIN: '6000',
+    NOC_INTERVAL: '2s',
+    NOC_ROUND_MIN: '1s',
+    NOC_QUICK_CONFIRM: '300ms',
+    PINGOPS_LEASE_TTL_MS: '4s',
+    PINGOPS_LEASE_RENEW_MS: '1s',
+    LOG_LEVEL: 'info',
+    ...extra,
+  });
+
+async function portOf(p: Program): Promise<number> {
+  await p.waitFor(/"port":\d+[^\n]*http server listening/, 'stderr', 30_000);
+  return Number(/"port":(\d+)[^\n]*http server listening/.exec(p.stderr())?.[1]);
+}
+
+async function role(port: number): Promise<{ readyz: unknown; gauge: string | undefined }> {
+  const ready = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { role?: unknown };
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return { readyz: ready.role, gauge: /^pingops_leader (\d)$/m.exec(metrics)?.[1] };
+}
+
+const posted = (slack: FakeSlack) => slack.callsTo('chat.postMessage').filter((c) => c.response?.body.ok === true && c.args.channel === NOC);
+const hasAction = (c: SlackCall, actionId: string) => JSON.stringify(c.args.blocks ?? []).includes(`"action_id":"${actionId}"`);
+const roots = (slack: FakeSlack) => posted(slack).filter((c) => c.args.thread_ts === undefined && hasAction(c, 'pingops_noc_ack'));
+const threadReplies = (slack: FakeSlack, rootTs: string) => posted(slack).filter((c) => c.args.thread_ts === rootTs);
+
+describe('replicas on one SQLite file', () => {
+  it('a lease held by a process on another host is taken over after its TTL; meanwhile the standby stores hook alerts (202), checked once it leads', async () => {
+    const db = tempDb();
+    // A lease left by a process on another host (a container with a new hostname, killed): alive as far as anyone can tell.
+    const seed = testDatabase(db);
+    // Long enough to outlast the start of a loaded machine, so the bot is seen as a standby first.
+    expect(await seed.noc.claimLease({ id: 'gone', pid: 4242, host: 'old-container.example' }, Date.now(), 15_000, () => false)).toEqual({ ok: true });
+    await seed.close();
+
+    const bot = startProgram(MAIN, { env: env(db, { HOOKS_TOKEN: TOKEN, SIM_OUTAGES: 'client:1017@0s+1h' }), keepOpen: true });
+    const port = await portOf(bot);
+    expect(await role(port)).toEqual({ readyz: 'standby', gauge: '0' });
+    const res = await fetch(`http://127.0.0.1:${port}/hooks/alertmanager`, {
+      method: 'POST',
+      body: fixture('hook-alertmanager-firing'),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    });
+    expect({ status: res.status, body: await res.json() }).toEqual({ status: 202, body: { accepted: 2, skipped: [] } });
+
+    // Never given up: the standby claims again and leads once the old lease ran out.
+    await bot.waitFor(/leader: this replica runs the NOC watcher/, 'stderr', 30_000);
+    await bot.waitFor(/NOC \d\d:\d\d:\d\d DOWN #1 client-1017 [^\n]*reported by Alertmanager: ClientLinkDown/, 'stdout', 30_000);
+    await bot.waitFor(/NOTE Alertmanager: ClientLinkDown 1001, but the line answers: stable/, 'stdout', 30_000);
+    expect(await role(port)).toEqual({ readyz: 'leader', gauge: '1' });
+    expect(bot.stderr()).toContain('"holder":{"id":"gone","pid":4242,"host":"old-container.example"}');
+    expect(bot.stdout()).not.toMatch(/DOWN #2/);
+    bot.endInput();
+    expect((await bot.exited).code).toBe(0);
+  }, 90_000);
+
+  it('two bots on one file: one leads, the other stands by; kill -9 of the leader mid-outage: the standby takes over, same root and thread, the opening once, the recovery once', async () => {
+    const slack = await startFakeSlack();
+    cleanup.push(() => slack.close());
+    const db = tempDb();
+    expect((await runProgram([...CLI, 'watch', 'add', 'router:91'], { env: testEnv({ PINGOPS_DB: db }) })).code).toBe(0);
+    const slackEnv = (outage: string) => env(db, { SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, NOC_SLACK_CHANNEL: NOC, SIM_OUTAGES: outage });
+
+    const first = startProgram(MAIN, { env: slackEnv('router:91@1s+60s'), keepOpen: true });
+    const firstPort = await portOf(first);
+    const root = await until(() => roots(slack)[0], 'the incident root message', 60_000);
+    const rootTs = String(root.response?.body.ts);
+    await until(() => threadReplies(slack, rootTs).find((c) => String(c.args.text).includes('is down')), 'the opening in the thread', 30_000);
+    expect((await role(firstPort)).readyz).toBe('leader');
+
+    // The outage script runs on each process's clock: the second one's ends 15 s after it starts.
+    const second = startProgram(MAIN, { env: slackEnv('router:91@0s+15s'), keepOpen: true });
+    const secondPort = await portOf(second);
+    await second.waitFor('standby: another replica holds the lease', 'stderr', 30_000);
+    expect(await role(secondPort)).toEqual({ readyz: 'standby', gauge: '0' });
+    const rootsBefore = roots(slack).length;
+
+    first.signal('SIGKILL');
+    await first.exited;
+    await second.waitFor(/leader: this replica runs the NOC watcher/, 'stderr', 30_000);
+    expect(await role(secondPort)).toEqual({ readyz: 'leader', gauge: '1' });
+    await second.waitFor('continuing open incidents', 'stderr', 10_000);
+    await until(() => threadReplies(slack, rootTs).find((c) => /Back after/.test(String(c.args.text))), 'the recovery in the thread', 60_000);
+    await until(() => slack.callsTo('chat.update').find((c) => c.args.ts === rootTs && c.response?.body.ok === true && JSON.stringify(c.args.blocks ?? []).includes('Resolved at')), 'the root edited to resolved', 30_000);
+
+    expect(rootsBefore).toBe(1);
+    expect(roots(slack)).toHaveLength(1);
+    const replies = threadReplies(slack, rootTs).map((c) => String(c.args.text));
+    expect(replies.filter((t) => t.includes('is down'))).toHaveLength(1);
+    expect(replies.filter((t) => t.includes('Back after'))).toHaveLength(1);
+    second.signal('SIGTERM');
+    await second.exited;
+  }, 150_000);
+});
