@@ -21,6 +21,7 @@ import type { AlertSink } from './noc/intake.js';
 import { simInventory } from './sim/inventory.js';
 import { createNocChat, type NocSurface } from './chat/noc-notifier.js';
 import { createNocDesk } from './chat/noc-desk.js';
+import { startHeartbeat, type Ownership } from './chat/owners.js';
 import { createAccess } from './chat/access.js';
 import { createIntakeSink, storeOnlySink } from './noc/intake-sink.js';
 import { createNocCommands } from './noc/commands.js';
@@ -72,6 +73,10 @@ async function main(): Promise<number> {
     if (config.nocChannels[s] && !nocSurfaces.includes(s)) logger.warn({ component: 'noc' }, `NOC_${s.toUpperCase()}_CHANNEL is set but ${s} is not configured: no incidents go there`);
   }
   const nocStore = db.noc;
+  // This process among the replicas on the store: one id for its lease and the checks it owns.
+  const replica = thisProcess();
+  const owners: Ownership = { me: replica, staleAfterMs: config.lease.ttlMs, everyMs: config.lease.renewMs, goneOnThisHost };
+  const heartbeat = await startHeartbeat({ store: db.checks, ownership: owners, clock, logger });
   const nocChat =
     nocSurfaces.length > 0
       ? createNocChat({
@@ -107,7 +112,7 @@ async function main(): Promise<number> {
   // the replica holding the lease; the others are standbys that keep claiming it.
   const noc: Led<LeaderNoc> = runWhileLeading<LeaderNoc>({
     store: nocStore,
-    holder: thisProcess(),
+    holder: replica,
     isStale: goneOnThisHost,
     settings: config.lease,
     clock,
@@ -164,7 +169,7 @@ async function main(): Promise<number> {
     clock,
     logger,
   });
-  const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, store: db.checks, clock, logger, http, access, nocCommands, ...(nocLink ? { noc: nocLink } : {}) };
+  const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, store: db.checks, clock, logger, http, access, nocCommands, owners, ...(nocLink ? { noc: nocLink } : {}) };
 
   const surfaces: Surface[] = [];
   if (config.slack) {
@@ -196,6 +201,7 @@ async function main(): Promise<number> {
     const grace = new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref());
     await Promise.race([Promise.all(surfaces.map((s) => s.stop().catch((err: unknown) => logger.error({ err, surface: s.name }, 'stop failed')))), grace]);
     await noc.stop();
+    await heartbeat.stop();
     nocChat?.stop();
     await core.close();
     await http.close();

@@ -16,6 +16,7 @@ import { createLiveMessage } from './live-message.js';
 import type { LiveMessage } from './live-message.types.js';
 import { prepareCheck } from './ping-flow.js';
 import type { ChatPort, MessageRole, Person, Place, PrivateAnswer } from './port.js';
+import { ownerGone, type Ownership } from './owners.js';
 import { tickState } from './tick.js';
 import { engineWords, refusalText } from './words.js';
 
@@ -37,6 +38,12 @@ export interface EngineDeps {
   tickMs?: number;
   /** Checks of this surface are picked up after a restart (false for the shell: its terminal is gone). */
   resumable?: boolean;
+  /**
+   * Replicas on one store (chat/owners): checks are written with this replica as owner, and only
+   * checks whose owner is gone are adopted, at start and every `everyMs`. Without it, every
+   * unfinished check of the surface is taken at start (one process per store).
+   */
+  owners?: Ownership;
 }
 
 /** A request typed by a person: `/ping …`, a mention, a DM. */
@@ -224,6 +231,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
       finishedAt: null,
       mention: 'none',
       delivered: false,
+      owner: deps.owners?.me.id ?? null,
     };
     const clog = log.child({ check: row.id, serviceId: row.serviceId, channel: row.place.channel });
     persist('insert', () =>
@@ -241,6 +249,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
           client: row.client,
           startedAt: row.startedAt,
           deadlineAt: row.deadlineAt,
+          owner: row.owner ?? null,
         },
         now,
       ),
@@ -419,6 +428,43 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     return p;
   };
 
+  /**
+   * The unfinished checks of this surface this replica may take, claimed for it: all of them
+   * without owners (one process), else those whose owner is gone, each one by compare-and-set.
+   */
+  const adoptable = async (): Promise<StoredCheck[]> => {
+    const rows = (await store.unfinished(port.surface)).filter((r) => !live.has(r.id));
+    const o = deps.owners;
+    if (!o || rows.length === 0) return rows;
+    const now = clock.now();
+    const replicas = await store.replicas(now);
+    const mine: StoredCheck[] = [];
+    for (const row of rows) {
+      if (!ownerGone(row.owner, o, replicas, now)) continue;
+      if (await store.adopt(row.id, row.owner ?? null, o.me.id, now)) {
+        log.info({ check: row.id, serviceId: row.serviceId, from: row.owner ?? null }, 'check adopted: its owner is gone');
+        mine.push({ ...row, owner: o.me.id });
+      }
+    }
+    log.debug({ unfinished: rows.length, adopted: mine.length }, 'adoption pass');
+    return mine;
+  };
+  const adopting = new AbortController();
+  let adoptLoop = false;
+  /** With owners, checks of replicas that die later are looked for every period. */
+  const startAdopting = () => {
+    const o = deps.owners;
+    if (!o || adoptLoop || deps.resumable === false) return;
+    adoptLoop = true;
+    void (async () => {
+      for (;;) {
+        await clock.sleep(o.everyMs, adopting.signal);
+        if (stopping) return;
+        await engine.resume();
+      }
+    })().catch(() => undefined);
+  };
+
   const engine: ConversationEngine = {
     get running() {
       return live.size;
@@ -506,15 +552,16 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     }),
 
     resume: pend<void>(async () => {
+      startAdopting();
       let open: StoredCheck[];
       try {
-        open = await store.unfinished(port.surface);
+        open = await adoptable();
       } catch (err) {
         log.error({ err }, 'could not read unfinished checks from the store');
         return;
       }
       if (open.length === 0) return;
-      log.info({ count: open.length }, 'resuming checks left unfinished by the previous process');
+      log.info({ count: open.length }, deps.owners ? 'adopting checks whose owner is gone' : 'resuming checks left unfinished by the previous process');
       const jobs = open.map(async (row) => {
         const clog = log.child({ check: row.id, serviceId: row.serviceId, taskId: row.taskId });
         if (deps.resumable === false) {
@@ -577,6 +624,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
 
     async stop(graceMs) {
       stopping = true;
+      adopting.abort();
       const timer = new AbortController();
       await Promise.race([
         Promise.allSettled([...pending, ...[...live.values()].map((e) => e.finished)]),
@@ -589,6 +637,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
 
     async cancelAll(by) {
       stopping = true;
+      adopting.abort();
       cancelled = true;
       const all = [...live.values()];
       for (const e of all) e.handle.cancel(by ?? undefined);

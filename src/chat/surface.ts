@@ -8,6 +8,7 @@ import type { Logger } from '../util/logger.js';
 import type { CheckStore } from '../store/ports.js';
 import type { Access } from './access.js';
 import type { NocLink } from './noc-desk.js';
+import type { Ownership } from './owners.js';
 
 /** What every chat surface is given by the composition root. */
 export interface SurfaceDeps {
@@ -26,6 +27,8 @@ export interface SurfaceDeps {
   access?: Access;
   /** `/noc ...` (status, watch lists, silences); absent: the surface does not offer /noc. */
   nocCommands?: NocCommands | null;
+  /** Replicas on one store: checks are owned, and adopted only from replicas that are gone (chat/owners). */
+  owners?: Ownership;
 }
 
 /** A running chat surface (Slack, Discord, shell). */

@@ -18,11 +18,12 @@
  *   `ttlMs`. It stops leader work `fenceMarginMs` before that, whether or not a renewal is still
  *   in flight, so it has stopped before any other replica can take the lease over.
  */
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { LeaseHolder } from '../store/ports.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+
+/** The lease holder is the process's replica id (util/replica): one id per process for the lease and its checks. */
+export { goneOnThisHost, thisProcess } from '../util/replica.js';
 
 export interface LeaseSettings {
   /** How long a claimed lease holds (PINGOPS_LEASE_TTL_MS). */
@@ -94,23 +95,6 @@ export function nextStep(s: LeaseSettings, heldUntil: number | null, outcome: Cl
 /** Whether a lease held until `heldUntil` still lets this process lead at `now` (the fence). */
 export function leads(s: LeaseSettings, heldUntil: number | null, now: number): boolean {
   return heldUntil !== null && now < heldUntil - fenceMarginMs(s);
-}
-
-/** This process, as it names itself in the lease row (a new id per process: a restart is a new holder). */
-export function thisProcess(): LeaseHolder {
-  return { id: randomUUID(), pid: process.pid, host: hostname() };
-}
-
-/** A holder on this machine whose process is gone: its lease is taken at once, without waiting out the TTL. */
-export function goneOnThisHost(h: LeaseHolder): boolean {
-  if (h.host !== hostname()) return false;
-  if (h.pid === process.pid) return true;
-  try {
-    process.kill(h.pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
 }
 
 export function createLeadership(deps: {

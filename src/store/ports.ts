@@ -67,6 +67,12 @@ export interface StoredCheck {
   mention: MentionState;
   /** True once the final view reached every message: nothing is left to do for this check. */
   delivered: boolean;
+  /**
+   * The replica following this check (its `ReplicaBeat.id`); null for rows of a process that
+   * named none (before issue 16, the CLI). Another replica takes the check over only once this
+   * owner's heartbeat is stale, with `adopt` (compare-and-set).
+   */
+  owner?: string | null;
 }
 
 export type NewCheck = Omit<StoredCheck, 'taskId' | 'state' | 'verdict' | 'final' | 'lossPct' | 'rttMs' | 'updatedAt' | 'finishedAt' | 'mention' | 'delivered'>;
@@ -81,6 +87,14 @@ export interface CheckPatch {
   final?: DoneState;
   mention?: MentionState;
   delivered?: boolean;
+}
+
+/** A running replica as its heartbeat row says: written every few seconds, one row per process. */
+export interface ReplicaBeat {
+  id: string;
+  pid: number;
+  host: string;
+  beatAt: number;
 }
 
 /**
@@ -104,6 +118,15 @@ export interface CheckStore {
   since(since: number, limit: number): Promise<StoredCheck[]>;
   /** Deletes delivered checks started before `before`; returns how many. */
   prune(before: number): Promise<number>;
+  /** This replica is alive: one write per replica and period (not one per check). */
+  heartbeat(replica: Omit<ReplicaBeat, 'beatAt'>, now: number): Promise<void>;
+  /** Every replica's last heartbeat (replicas silent for a day are forgotten). */
+  replicas(now: number): Promise<ReplicaBeat[]>;
+  /**
+   * Compare-and-set: makes `owner` the owner of the unfinished check `id` if its owner is still
+   * `expected`. False when another replica got there first (or the check was delivered).
+   */
+  adopt(id: string, expected: string | null, owner: string, now: number): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 import type { DoneState } from '../core/check-state.js';
 import type { ClientRecord } from '../core/client.js';
 import type { Verdict } from '../core/verdict.js';
-import type { CheckMessages, MentionState, StoredCheck, StoredDurationModel, WatchEntry, WatchKind } from './ports.js';
+import type { CheckMessages, MentionState, ReplicaBeat, StoredCheck, StoredDurationModel, WatchEntry, WatchKind } from './ports.js';
 import { weightsSchema } from './records.js';
 
 /** One row of `checks`. */
@@ -33,6 +33,7 @@ export interface CheckRow {
   finished_at: number | null;
   mention: string;
   delivered: number | boolean;
+  owner?: string | null;
 }
 
 /** JSON text read back; null when missing or damaged. */
@@ -69,8 +70,24 @@ export function fromRow(r: CheckRow): StoredCheck {
     finishedAt: r.finished_at,
     mention: r.mention as MentionState,
     delivered: r.delivered === 1 || r.delivered === true,
+    owner: r.owner ?? null,
   };
 }
+
+/** One row of `replicas`: a process's heartbeat. */
+export interface ReplicaRow {
+  id: string;
+  pid: number | string;
+  host: string;
+  beat_at: number | string;
+}
+
+export function fromReplicaRow(r: ReplicaRow): ReplicaBeat {
+  return { id: r.id, pid: Number(r.pid), host: r.host, beatAt: Number(r.beat_at) };
+}
+
+/** Replicas silent this long are forgotten (their checks were adopted long before). */
+export const REPLICA_FORGET_MS = 86_400_000;
 
 /** One row of `noc_watch`. */
 export interface WatchRow {

@@ -5,6 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../fakes/fake-slack.js';
 import { CLI, killStarted, MAIN, runProgram, startProgram, testEnv, type Program, until } from '../support/spawn.js';
 import { testDatabase } from '../support/store.js';
+import { startSimulator } from '../../src/sim/server.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { sign } from '../adapters/slack/harness.js';
 
 // Replicas on one SQLite file (real `npm start` processes): one leader runs the NOC, the others
 // are standbys that keep claiming the lease; a leader that dies is replaced within the TTL.
@@ -121,6 +124,61 @@ describe('replicas on one SQLite file', () => {
     const replies = threadReplies(slack, rootTs).map((c) => String(c.args.text));
     expect(replies.filter((t) => t.includes('is down'))).toHaveLength(1);
     expect(replies.filter((t) => t.includes('Back after'))).toHaveLength(1);
+    second.signal('SIGTERM');
+    await second.exited;
+  }, 150_000);
+
+  it('a second live bot on the same file does not take the first one\'s check; once the first is killed it adopts it: same messages, one mention, one task', async () => {
+    const slack = await startFakeSlack();
+    cleanup.push(() => slack.close());
+    // A Ping API that outlives the bots, slow enough (4 packets in about 20 s) for both to see the check running.
+    const sim = await startSimulator({ speed: 0.25, logger: silentLogger });
+    cleanup.push(() => sim.close());
+    const db = tempDb();
+    const botEnv = env(db, { SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, PING_API_URL: sim.url, PING_RESULT_CACHE_MS: '0', LOG_LEVEL: 'debug' });
+    const slashCommand = async (port: number) => {
+      const body = new URLSearchParams({ team_id: 'T0001', channel_id: 'C0PING', user_id: 'U123', user_name: 'tech', command: '/ping', text: '1001', api_app_id: 'A0001', response_url: slack.responseUrl('cmd'), trigger_id: 't.1' }).toString();
+      const ts = Math.floor(Date.now() / 1000);
+      const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sign(body, ts, SIGNING_SECRET) },
+        body,
+      });
+      await res.text();
+      expect(res.status).toBe(200);
+    };
+    const mentions = () => slack.callsTo('chat.postMessage').filter((c) => String(c.args.text ?? '').startsWith('<@U123>'));
+
+    const first = startProgram(MAIN, { env: botEnv, keepOpen: true });
+    const firstPort = await portOf(first);
+    await first.waitFor('surface started', 'stderr', 30_000);
+    await slashCommand(firstPort);
+    const [root, status] = await until(() => {
+      const posts = slack.callsTo('chat.postMessage');
+      return posts.length >= 2 ? posts : undefined;
+    }, 'root card and status');
+    const statusTs = String(status?.response?.body.ts);
+    await until(() => slack.callsTo('chat.update').find((c) => c.args.ts === statusTs && /Waiting for the verdict/.test(JSON.stringify(c.args.blocks ?? []) + String(c.args.text))), 'the check polling');
+
+    // The second bot sees the running check and leaves it alone: its owner beats.
+    const second = startProgram(MAIN, { env: botEnv, keepOpen: true });
+    await portOf(second);
+    await second.waitFor(/"unfinished":1,"adopted":0[^\n]*adoption pass/, 'stderr', 30_000);
+    await second.waitFor(/"unfinished":1,"adopted":0[^\n]*adoption pass[^]*"unfinished":1,"adopted":0[^\n]*adoption pass/, 'stderr', 30_000);
+    expect(second.stderr()).not.toContain('check adopted');
+    expect(mentions()).toHaveLength(0);
+
+    first.signal('SIGKILL');
+    await first.exited;
+    await second.waitFor('check adopted: its owner is gone', 'stderr', 30_000);
+    const mention = await until(() => mentions()[0], 'the verdict mention from the adopting bot', 60_000);
+    expect(String(mention.args.text)).toMatch(/Stable connection/);
+    expect(mention.args.thread_ts).toBe(String(root?.response?.body.ts));
+    await until(() => slack.callsTo('chat.update').find((c) => c.args.ts === statusTs && /Stable connection/.test(JSON.stringify(c.args.blocks ?? []) + String(c.args.text))), 'the same status message on the verdict');
+    expect(sim.stats().tasksCreated).toBe(1);
+    // Root, status, mention: nothing posted twice.
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(3);
+    expect(mentions()).toHaveLength(1);
     second.signal('SIGTERM');
     await second.exited;
   }, 150_000);

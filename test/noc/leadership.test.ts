@@ -32,8 +32,8 @@ describe('leadership rules (pure)', () => {
   });
 
   it('a holder on another host is never judged dead by its pid; one on this host whose pid is gone is', () => {
-    expect(goneOnThisHost({ id: 'x', pid: 1, host: 'surely-not-this-host' })).toBe(false);
-    expect(goneOnThisHost({ id: 'x', pid: 2 ** 22 + 12345, host: hostname() })).toBe(true);
+    expect(goneOnThisHost({ pid: 1, host: 'surely-not-this-host' })).toBe(false);
+    expect(goneOnThisHost({ pid: 2 ** 22 + 12345, host: hostname() })).toBe(true);
   });
 });
 

@@ -134,6 +134,29 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         expect(await store.get('done-old')).toBeNull();
         expect(await store.get('open-old')).not.toBeNull();
       });
+
+      it('keeps each check\'s owner and one heartbeat per replica; adoption is a compare-and-set, so one of two replicas wins', async () => {
+        const store = (await start()).db.checks;
+        await store.heartbeat({ id: 'r1', pid: 11, host: 'a' }, T0);
+        await store.heartbeat({ id: 'r1', pid: 11, host: 'a' }, T0 + 5_000);
+        await store.heartbeat({ id: 'r2', pid: 22, host: 'b' }, T0 + 1_000);
+        expect((await store.replicas(T0 + 5_000)).sort((x, y) => x.id.localeCompare(y.id))).toEqual([
+          { id: 'r1', pid: 11, host: 'a', beatAt: T0 + 5_000 },
+          { id: 'r2', pid: 22, host: 'b', beatAt: T0 + 1_000 },
+        ]);
+        await store.insert(check('owned', { owner: 'r1' }), T0);
+        await store.insert(check('legacy'), T0);
+        expect((await store.get('owned'))?.owner).toBe('r1');
+        expect((await store.unfinished('slack')).map((c) => [c.id, c.owner])).toEqual([['owned', 'r1'], ['legacy', null]]);
+        // r2 and r3 both saw r1 as the owner: the first claim wins, the second finds it changed.
+        expect(await store.adopt('owned', 'r1', 'r2', T0 + 20_000)).toBe(true);
+        expect(await store.adopt('owned', 'r1', 'r3', T0 + 20_000)).toBe(false);
+        expect((await store.get('owned'))?.owner).toBe('r2');
+        expect(await store.adopt('legacy', null, 'r3', T0 + 20_000)).toBe(true);
+        // A delivered check is nobody's to adopt.
+        await store.update('owned', { delivered: true }, T0 + 30_000);
+        expect(await store.adopt('owned', 'r2', 'r3', T0 + 40_000)).toBe(false);
+      });
     });
 
     describe('duration models', () => {

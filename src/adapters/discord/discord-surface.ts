@@ -108,6 +108,7 @@ export function createDiscordSurface(deps: SurfaceDeps, opts: DiscordSurfaceOpti
     polling: deps.config.polling,
     access: deps.access ?? deps.config.access,
     tickMs: opts.tickMs ?? minEditIntervalMs,
+     ...(deps.owners ? { owners: deps.owners } : {}),
   });
 
   const track = (p: Promise<void>) => {

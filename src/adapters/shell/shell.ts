@@ -22,7 +22,7 @@ const LOCAL = { id: 'local', channel: 'shell' } as const;
  * The local REPL, on the conversation engine like the chat surfaces: a status line per running
  * check, the final card when it ends. Resolves `finished` when input ended and checks finished.
  */
-export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logger' | 'config' | 'clock' | 'store' | 'nocCommands'>, opts: ShellOptions) {
+export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logger' | 'config' | 'clock' | 'store' | 'nocCommands' | 'owners'>, opts: ShellOptions) {
   const { output, interactive } = opts;
   const locale = deps.config.locale;
   const log = deps.logger.child({ surface: 'shell' });
@@ -106,6 +106,7 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
     access: { allowedChannels: [], admins: [LOCAL.id], userRatePerMin: 1_000_000 },
     tickMs: interactive ? 1000 : 0,
     resumable: false,
+     ...(deps.owners ? { owners: deps.owners } : {}),
   });
   // Checks of an earlier shell have no terminal any more: close them.
   void engine.resume();

@@ -83,6 +83,7 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
     access: deps.access ?? deps.config.access,
     openConcurrency: OPEN_CONCURRENCY,
     tickMs: opts.tickMs ?? minEditIntervalMs,
+     ...(deps.owners ? { owners: deps.owners } : {}),
   });
 
   // Nothing but verification and parsing before an ack: who is asking (users.info), the look-up,

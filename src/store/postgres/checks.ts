@@ -5,7 +5,7 @@
  */
 import type { DoneState } from '../../core/check-state.js';
 import type { CheckPatch, CheckStore, NewCheck, StoredCheck } from '../ports.js';
-import { fromRow, parseJson, type CheckRow as Row } from '../rows.js';
+import { fromReplicaRow, fromRow, parseJson, REPLICA_FORGET_MS, type CheckRow as Row, type ReplicaRow } from '../rows.js';
 import { StoreUnavailableError } from '../errors.js';
 import type { Link } from './link.js';
 
@@ -45,8 +45,8 @@ function updateOf(id: string, patch: CheckPatch, now: number): { sql: string; va
 }
 
 const INSERT = `INSERT INTO checks (id, service_id, packets, task_id, requester, requester_name, surface, channel, thread, messages, locale, client,
-  state, verdict, final, loss_pct, rtt_ms, started_at, deadline_at, updated_at, finished_at, mention, delivered)
-  VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11, 'starting', NULL, NULL, NULL, NULL, $12, $13, $14, NULL, 'none', false)
+  state, verdict, final, loss_pct, rtt_ms, started_at, deadline_at, updated_at, finished_at, mention, delivered, owner)
+  VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11, 'starting', NULL, NULL, NULL, NULL, $12, $13, $14, NULL, 'none', false, $15)
   ON CONFLICT (id) DO NOTHING`;
 
 export function createPgCheckStore(link: Link): CheckStore {
@@ -57,7 +57,7 @@ export function createPgCheckStore(link: Link): CheckStore {
   return {
     async insert(check: NewCheck, now: number) {
       open.set(check.id, { ...check, taskId: null, state: 'starting', verdict: null, final: null, lossPct: null, rttMs: null, updatedAt: now, finishedAt: null, mention: 'none', delivered: false });
-      const values = [check.id, check.serviceId, check.packets, check.requester, check.requesterName, check.surface, check.place.channel, check.place.thread, JSON.stringify(check.messages), check.locale, check.client ? JSON.stringify(check.client) : null, check.startedAt, check.deadlineAt, now];
+      const values = [check.id, check.serviceId, check.packets, check.requester, check.requesterName, check.surface, check.place.channel, check.place.thread, JSON.stringify(check.messages), check.locale, check.client ? JSON.stringify(check.client) : null, check.startedAt, check.deadlineAt, now, check.owner ?? null];
       await link.write({ key: check.id, run: async (q) => void (await q(INSERT, values)) });
     },
     async update(id: string, patch: CheckPatch, now: number) {
@@ -121,6 +121,21 @@ export function createPgCheckStore(link: Link): CheckStore {
     async prune(before) {
       const r = await link.read((q) => q('DELETE FROM checks WHERE started_at < $1 AND delivered', [before]));
       return r.rowCount ?? 0;
+    },
+    async heartbeat(r, now) {
+      // Not a held write: a beat that cannot land now is worth nothing later.
+      await link.read(async (q) => {
+        await q('INSERT INTO replicas (id, pid, host, beat_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at', [r.id, r.pid, r.host, now]);
+        await q('DELETE FROM replicas WHERE beat_at < $1', [now - REPLICA_FORGET_MS]);
+      });
+    },
+    async replicas() {
+      const r = await link.read((q) => q<ReplicaRow>('SELECT * FROM replicas'));
+      return r.rows.map(fromReplicaRow);
+    },
+    async adopt(id, expected, owner, now) {
+      const r = await link.read((q) => q('UPDATE checks SET owner = $3, updated_at = $4 WHERE id = $1 AND owner IS NOT DISTINCT FROM $2 AND NOT delivered', [id, expected, owner, now]));
+      return r.rowCount === 1;
     },
   };
 }

@@ -146,4 +146,18 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    // Each running check names the replica following it; each replica beats every few seconds
+    // (one row per process), so another replica adopts a check only once its owner is gone.
+    id: '0002-check-owners',
+    sql: `
+      ALTER TABLE checks ADD COLUMN owner TEXT;
+      CREATE TABLE replicas (
+        id TEXT PRIMARY KEY,
+        pid BIGINT NOT NULL,
+        host TEXT NOT NULL,
+        beat_at BIGINT NOT NULL
+      );
+    `,
+  },
 ];

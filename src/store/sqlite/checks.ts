@@ -5,12 +5,12 @@
  */
 import type { DoneState } from '../../core/check-state.js';
 import type { CheckPatch, CheckStore, NewCheck, StoredCheck } from '../ports.js';
-import { fromRow, parseJson, type CheckRow as Row } from '../rows.js';
+import { fromReplicaRow, fromRow, parseJson, REPLICA_FORGET_MS, type CheckRow as Row, type ReplicaRow } from '../rows.js';
 import type { Sql } from './handle.js';
 
 const COLUMNS = [
   'id', 'service_id', 'packets', 'task_id', 'requester', 'requester_name', 'surface', 'channel', 'thread', 'messages', 'locale',
-  'client', 'state', 'verdict', 'final', 'loss_pct', 'rtt_ms', 'started_at', 'deadline_at', 'updated_at', 'finished_at', 'mention', 'delivered',
+  'client', 'state', 'verdict', 'final', 'loss_pct', 'rtt_ms', 'started_at', 'deadline_at', 'updated_at', 'finished_at', 'mention', 'delivered', 'owner',
 ] as const;
 
 export function toRow(c: StoredCheck): Row {
@@ -38,6 +38,7 @@ export function toRow(c: StoredCheck): Row {
     finished_at: c.finishedAt,
     mention: c.mention,
     delivered: c.delivered ? 1 : 0,
+    owner: c.owner ?? null,
   };
 }
 
@@ -52,6 +53,10 @@ const SQL = {
     "SELECT final FROM checks WHERE service_id = ? AND packets = ? AND finished_at >= ? AND json_extract(final, '$.reason.kind') = 'verdict' AND json_extract(final, '$.cached') = 0 ORDER BY finished_at DESC LIMIT 1",
   since: 'SELECT * FROM checks WHERE started_at >= ? ORDER BY started_at LIMIT ?',
   prune: 'DELETE FROM checks WHERE started_at < ? AND delivered = 1',
+  beat: 'INSERT INTO replicas (id, pid, host, beat_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at',
+  forget: 'DELETE FROM replicas WHERE beat_at < ?',
+  replicas: 'SELECT * FROM replicas',
+  adopt: 'UPDATE checks SET owner = ?, updated_at = ? WHERE id = ? AND owner IS ? AND delivered = 0',
 };
 
 /** The statement that adds a check row (also used to carry open checks into memory). */
@@ -139,6 +144,18 @@ export function createSqliteCheckStore(sql: Sql): CheckStore {
     },
     async prune(before) {
       return sql.write(() => sql.st(SQL.prune).run(before).changes);
+    },
+    async heartbeat(r, now) {
+      sql.write(() => {
+        sql.st(SQL.beat).run(r.id, r.pid, r.host, now);
+        sql.st(SQL.forget).run(now - REPLICA_FORGET_MS);
+      });
+    },
+    async replicas() {
+      return (sql.st(SQL.replicas).all() as ReplicaRow[]).map(fromReplicaRow);
+    },
+    async adopt(id, expected, owner, now) {
+      return sql.write(() => sql.st(SQL.adopt).run(owner, now, id, expected).changes === 1);
     },
   };
 }

@@ -74,4 +74,18 @@ export const MIGRATIONS: readonly Migration[] = [
     id: '0006-client-cards-fetched-at',
     sql: 'CREATE INDEX client_cards_fetched_at ON client_cards (fetched_at)',
   },
+  {
+    // Issue 16: each running check names the replica following it; each replica beats every few
+    // seconds (one row per process), so another replica adopts a check only once its owner is gone.
+    id: '0007-check-owners',
+    sql: `
+      ALTER TABLE checks ADD COLUMN owner TEXT;
+      CREATE TABLE replicas (
+        id TEXT PRIMARY KEY,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        beat_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -1,0 +1,62 @@
+/**
+ * Checks have owners. Each check row names the replica following it; each replica writes one
+ * heartbeat row every few seconds (one write per replica, not per check). A replica adopts an
+ * unfinished check only when its owner is gone: its heartbeat is older than `staleAfterMs`, or
+ * it is a process on this host that no longer exists (a restart takes its checks at once), or
+ * it has no heartbeat row at all. The adoption itself is a compare-and-set in the store, so two
+ * live replicas never both take the same check.
+ */
+import type { CheckStore, ReplicaBeat } from '../store/ports.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { ReplicaId } from '../util/replica.js';
+
+export interface Ownership {
+  /** This replica: written as the owner of every check it opens or adopts. */
+  me: ReplicaId;
+  /** A heartbeat older than this means its replica is gone (PINGOPS_LEASE_TTL_MS). */
+  staleAfterMs: number;
+  /** How often the heartbeat is written and the store looked at for checks of gone replicas (PINGOPS_LEASE_RENEW_MS). */
+  everyMs: number;
+  /** A replica on this host whose process is gone (util/replica). */
+  goneOnThisHost: (r: Pick<ReplicaId, 'pid' | 'host'>) => boolean;
+}
+
+/** Whether a check owned by `owner` may be adopted by `me` at `now` (pure). */
+export function ownerGone(owner: string | null | undefined, o: Pick<Ownership, 'me' | 'staleAfterMs' | 'goneOnThisHost'>, replicas: readonly ReplicaBeat[], now: number): boolean {
+  if (owner === null || owner === undefined) return true;
+  // Our own checks are followed (or about to be) by this very process.
+  if (owner === o.me.id) return false;
+  const beat = replicas.find((r) => r.id === owner);
+  if (!beat) return true;
+  if (o.goneOnThisHost(beat)) return true;
+  return now - beat.beatAt >= o.staleAfterMs;
+}
+
+/**
+ * Writes this replica's heartbeat now (awaited: a replica is known before it owns anything) and
+ * then every `everyMs`; a failed beat is logged and tried at the next period.
+ */
+export async function startHeartbeat(deps: { store: Pick<CheckStore, 'heartbeat'>; ownership: Ownership; clock: Clock; logger: Logger }): Promise<{ stop(): Promise<void> }> {
+  const { store, ownership, clock } = deps;
+  const log = deps.logger.child({ component: 'owners', replica: ownership.me.id });
+  const stopper = new AbortController();
+  const beat = () => store.heartbeat(ownership.me, clock.now()).catch((err: unknown) => log.warn({ err }, 'heartbeat not written; trying again'));
+  await beat();
+  const loop = (async () => {
+    for (;;) {
+      try {
+        await clock.sleep(ownership.everyMs, stopper.signal);
+      } catch {
+        return;
+      }
+      await beat();
+    }
+  })();
+  return {
+    async stop() {
+      stopper.abort();
+      await loop;
+    },
+  };
+}
