@@ -12,7 +12,7 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { parseNocArgs, type WatchTarget } from './cli-args.js';
 import { formatDuration } from '../util/duration.js';
-import { clockTime, describeStatus } from './present.js';
+import { clockTime, describeStatus } from '../present/noc.js';
 import type { NocStore } from './store.js';
 import type { ClientInventory, ScopeKey, WatchKind } from './types.js';
 import type { WatcherStatus } from './watcher.js';

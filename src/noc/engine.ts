@@ -607,8 +607,3 @@ function clientLabel(c: Pick<ClientFacts, 'serviceId' | 'name'>): string {
 export function snapshot(i: Incident): Incident {
   return { ...i, members: i.members.map((m) => ({ ...m })), notes: [...i.notes] };
 }
-
-/** Down members of an incident, and how many were checked. */
-export function tally(i: Pick<Incident, 'members'>): { down: number; checked: number } {
-  return { down: i.members.filter((m) => m.health === 'down').length, checked: i.members.filter((m) => m.health !== 'unknown').length };
-}

@@ -154,6 +154,25 @@ export interface IntakeReport {
   at: number;
 }
 
+/** What the watcher is doing, for `pingops noc status`, the live view and /metrics. */
+export interface WatcherStatus {
+  at: number;
+  summary: string;
+  stretched: string[];
+  round: number;
+  roundStartedAt: number | null;
+  lastRoundMs: number | null;
+  plannedRoundMs: number;
+  budgetPerMin: number;
+  requestsLastMinute: number;
+  costPerCheck: number;
+  groups: { key: GroupKey; label: string; clients: number; candidates: number; down: boolean }[];
+  single: { serviceId: number; name: string; status: 'up' | 'down' | 'unknown' | 'on_hold' }[];
+  watches: WatchEntry[];
+  open: Incident[];
+  silences: Silence[];
+}
+
 /** Every client the watcher may sweep (the ISP's full list). */
 export interface ClientInventory {
   list(opts?: { signal?: AbortSignal }): Promise<ClientRecord[]>;

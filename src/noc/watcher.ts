@@ -18,7 +18,7 @@ import { planStorm, reporterOf, stormSampleSize, type StormFold, type StormItem 
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { covers, type LeaseHolder, type NocStore } from './store.js';
-import { groupOf, type ClientInventory, type GroupKey, type Health, type Incident, type NocSettings, type ScopeKey, type Silence, type WatchEntry } from './types.js';
+import { groupOf, type ClientInventory, type GroupKey, type Health, type Incident, type NocSettings, type ScopeKey, type Silence, type WatchEntry, type WatcherStatus } from './types.js';
 import type { Verdict } from '../core/verdict.js';
 
 export interface WatcherDeps {
@@ -73,24 +73,7 @@ interface GroupInfo {
   generalFault: string | null;
 }
 
-/** What the watcher is doing, for `pingops noc status`, the live view and /metrics. */
-export interface WatcherStatus {
-  at: number;
-  summary: string;
-  stretched: string[];
-  round: number;
-  roundStartedAt: number | null;
-  lastRoundMs: number | null;
-  plannedRoundMs: number;
-  budgetPerMin: number;
-  requestsLastMinute: number;
-  costPerCheck: number;
-  groups: { key: GroupKey; label: string; clients: number; candidates: number; down: boolean }[];
-  single: { serviceId: number; name: string; status: 'up' | 'down' | 'unknown' | 'on_hold' }[];
-  watches: WatchEntry[];
-  open: Incident[];
-  silences: Silence[];
-}
+export type { WatcherStatus } from './types.js';
 
 export interface Watcher {
   start(): Promise<void>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from '../../src/cli-args.js';
 import { renderNocMetrics } from '../../src/noc/metrics.js';
-import { describeEvent } from '../../src/noc/present.js';
+import { describeEvent } from '../../src/present/noc.js';
 import type { Incident } from '../../src/noc/types.js';
 import type { WatcherStatus } from '../../src/noc/watcher.js';
 import { createOutageScript, parseOutages, simRouterOf } from '../../src/sim/outages.js';
@@ -70,7 +70,7 @@ describe('NOC words and metrics', () => {
     ].map((l) => l.slice(9));
     expect(lines).toEqual([
       'DOWN #12 RB-4.1 (Zona 4): 1 of 2 checked down · WispHub falla_general: Corte de fibra',
-      'UPDATE #12 RB-4.1 (Zona 4): 1 of 2 checked down (1001 down, 1002 back) · WispHub falla_general: Corte de fibra',
+      'UPDATE #12 RB-4.1 (Zona 4): 1 of 2 checked down (client 1001 down, client 1002 back) · WispHub falla_general: Corte de fibra',
       'BACK #12 RB-4.1 (Zona 4) after 37 min',
       'FLAPPING client-1006 Carlos Pérez: 4 changes within 1 h; quiet until it settles for 1 h',
     ]);

@@ -8,7 +8,7 @@ import type { ExternalAlert } from '../../src/noc/engine.js';
 import type { IntakeAlert } from '../../src/noc/intake.js';
 import { createIntakeSink } from '../../src/noc/intake-sink.js';
 import { createOutbox } from '../../src/noc/outbox.js';
-import { describeEvent } from '../../src/noc/present.js';
+import { describeEvent } from '../../src/present/noc.js';
 import { planStorm, stormSampleSize } from '../../src/noc/storm.js';
 import { DEFAULT_NOC_SETTINGS, type NocEvent } from '../../src/noc/types.js';
 import { createWatcher } from '../../src/noc/watcher.js';
