@@ -132,6 +132,8 @@ export interface IntakeSummaryGroup {
   alerting: number;
   /** Of those, how many answer our check. */
   answer: number;
+  /** Antenna only: the customer's device does not answer, the sector antenna does (a premises fault, the alert was right). */
+  premises: number;
   /** Our check could not tell. */
   unknown: number;
   /** On a billing hold (suspended or past its cut-off): not an outage. */

@@ -110,6 +110,7 @@ const en = {
   summaryGroup: (g: SummaryCounts) => {
     const where = g.label ? ` on ${g.label}` : ' with no router known';
     const parts = [`${g.answer} of ${g.alerting} alerting ${g.alerting === 1 ? 'line' : 'lines'}${where} ${g.answer === 1 ? 'answers' : 'answer'}`];
+    if (g.premises > 0) parts.push(`${g.premises} confirmed at the premises (antenna only: the customer's device does not answer)`);
     if (g.unknown > 0) parts.push(`${g.unknown} could not be told`);
     if (g.onHold > 0) parts.push(`${g.onHold} on a billing hold`);
     return parts.join(', ');
@@ -128,6 +129,7 @@ export interface SummaryCounts {
   label: string | null;
   alerting: number;
   answer: number;
+  premises: number;
   unknown: number;
   onHold: number;
 }
@@ -235,6 +237,7 @@ const es: NocWords = {
   summaryGroup: (g) => {
     const where = g.label ? ` en ${g.label}` : ' sin router conocido';
     const parts = [`${g.answer} de ${g.alerting} ${g.alerting === 1 ? 'línea alertada' : 'líneas alertadas'}${where} ${g.answer === 1 ? 'responde' : 'responden'}`];
+    if (g.premises > 0) parts.push(`${g.premises} confirmadas en el domicilio (solo antena: el equipo del cliente no responde)`);
     if (g.unknown > 0) parts.push(`${g.unknown} sin poder decir`);
     if (g.onHold > 0) parts.push(`${g.onHold} con bloqueo por pago`);
     return parts.join(', ');
