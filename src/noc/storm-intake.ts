@@ -84,6 +84,17 @@ export function createStormIntake(ctx: StormContext): { notification(items: read
     };
   };
 
+  /** The alerting clients of a folded router that may be sampled (not on a billing hold), and the sample: as a round picks it. */
+  const sampleOfFold = (items: readonly Item[]) => {
+    const day = ctx.today();
+    const candidates = items.filter((it) => !onBillingHold(ctx.clients().get(it.serviceId) ?? bareClientRecord(it.serviceId, ''), day));
+    const ids = pickSample(
+      candidates.map((it) => ({ serviceId: it.serviceId, tracker: ctx.engine()?.tracker(`client:${it.serviceId}`) ?? null, lastStable: ctx.engine()?.clientTrack(it.serviceId)?.lastVerdict === 'stable' })),
+      stormSampleSize(ctx.settings, candidates.length),
+    );
+    return { candidates, ids };
+  };
+
   /** Several alerting clients of one router: a sample decides; one incident lists them all, or each line is checked. */
   const foldFiring = async (f: StormFold<Item>, held: HeldNote[], outcomes: Map<number, ReportOutcome>) => {
     const engine = ctx.engine();
@@ -93,12 +104,7 @@ export function createStormIntake(ctx: StormContext): { notification(items: read
       for (const it of f.items) outcomes.set(it.serviceId, 'joined');
       return;
     }
-    const day = ctx.today();
-    const candidates = f.items.filter((it) => !onBillingHold(ctx.clients().get(it.serviceId) ?? bareClientRecord(it.serviceId, ''), day));
-    const ids = pickSample(
-      candidates.map((it) => ({ serviceId: it.serviceId, tracker: ctx.engine()?.tracker(`client:${it.serviceId}`) ?? null, lastStable: ctx.engine()?.clientTrack(it.serviceId)?.lastVerdict === 'stable' })),
-      stormSampleSize(ctx.settings, candidates.length),
-    );
+    const { candidates, ids } = sampleOfFold(f.items);
     const window = await sampleWindow(ids);
     const sampled = new Set(ids);
     const now = ctx.clock.now();
@@ -141,12 +147,7 @@ export function createStormIntake(ctx: StormContext): { notification(items: read
       await checkEach(own, held, outcomes);
       return;
     }
-    const day = ctx.today();
-    const candidates = f.items.filter((it) => !onBillingHold(ctx.clients().get(it.serviceId) ?? bareClientRecord(it.serviceId, ''), day));
-    const ids = pickSample(
-      candidates.map((it) => ({ serviceId: it.serviceId, tracker: ctx.engine()?.tracker(`client:${it.serviceId}`) ?? null, lastStable: ctx.engine()?.clientTrack(it.serviceId)?.lastVerdict === 'stable' })),
-      stormSampleSize(ctx.settings, candidates.length),
-    );
+    const { candidates, ids } = sampleOfFold(f.items);
     const window = await sampleWindow(ids);
     const now = ctx.clock.now();
     for (const x of window) engine.clientVerdict(x.facts, x.verdict, x.health, now, { inWindow: true });
