@@ -194,7 +194,7 @@ const es: NocWords = {
     clientDown: (id) => `cliente ${id} caído`,
     clientBack: (id) => `cliente ${id} volvió`,
     by: (who) => `por ${who}`,
-    until: (clock) => `hasta las ${clock}`,
+    until: (clock) => `hasta ${clock}`,
     after: (duration) => `tras ${duration}`,
     notAcked: (duration) => `desde hace ${duration}, sin atender`,
     flappingWhy: (changes, window) => `${changes} cambios en ${window}; silencio hasta que se calme durante ${window}`,
@@ -232,7 +232,7 @@ const es: NocWords = {
     heldBack: 'abierto (retenido: silenciado u oscilando)',
     downOf: (down, checked) => `${down} de ${checked} caídos`,
     since: (clock, duration) => `desde las ${clock} (${duration})`,
-    silence: (scope, until, reason) => `Silenciado: ${scope} hasta las ${until}${reason ? ` (${reason})` : ''}`,
+    silence: (scope, until, reason) => `Silenciado: ${scope} hasta ${until}${reason ? ` (${reason})` : ''}`,
   },
   summaryGroup: (g) => {
     const where = g.label ? ` en ${g.label}` : ' sin router conocido';

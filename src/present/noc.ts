@@ -4,7 +4,7 @@
  * Spanish, by `LOCALE` (the words live in `noc-words`). Outside text (names, falla_general
  * descriptions, alert names) is left as is: each surface escapes it for its destination.
  */
-import { formatDuration } from '../util/duration.js';
+import { formatDuration, formatUntil } from '../util/duration.js';
 import type { Incident, IntakeReport, NocEvent, WatcherStatus } from '../noc/types.js';
 import { formatLossPct, formatRttMs } from './format.js';
 import type { Locale } from './locale.js';
@@ -47,7 +47,7 @@ export function describeEvent(e: NocEvent, locale: Locale = 'en'): string {
     case 'flapping':
       return `${t} ${w.flapping} ${e.label}: ${w.flappingWhy(e.changes, formatDuration(e.windowMs))}`;
     case 'silenced':
-      return `${t} ${w.silenced} #${e.incident.id} ${e.incident.label} ${w.by(e.by)} ${w.until(clockTime(e.until))}`;
+      return `${t} ${w.silenced} #${e.incident.id} ${e.incident.label} ${w.by(e.by)} ${w.until(formatUntil(e.until, e.at))}`;
     case 'budget_warning':
       return `${t} ${w.budget} ${e.message}${e.stretched.length > 0 ? `: ${e.stretched.join('; ')}` : ''}`;
     case 'intake_note':
@@ -135,6 +135,6 @@ export function describeStatus(s: WatcherStatus, now: number, locale: Locale = '
     const state = i.state === 'acked' ? w.ackedBy(i.ackedBy ?? '?') : i.alerted ? w.stateOpen : w.heldBack;
     lines.push(`  #${i.id} ${i.label} [${i.scope}] · ${w.downOf(down, checked)} · ${w.since(clockTime(i.openedAt), formatDuration(now - i.openedAt))} · ${state}${notes(i)}`);
   }
-  for (const x of s.silences) lines.push(w.silence(x.scope, clockTime(x.until), x.reason));
+  for (const x of s.silences) lines.push(w.silence(x.scope, formatUntil(x.until, now), x.reason));
   return lines.join('\n');
 }
