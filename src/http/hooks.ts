@@ -1,19 +1,28 @@
 /**
  * Alert intake over HTTP: `POST /hooks/alertmanager`, `/hooks/uptime-kuma` and `/hooks/check`.
  * Without HOOKS_TOKEN nothing is mounted (404). The bearer token is checked from the headers
- * alone, in constant time, before a byte of the body is read; bodies are capped at 64 KB.
- * Senders get 202 once the alerts are handed over: checking a line takes longer than
- * Alertmanager or Uptime Kuma wait for an answer.
+ * alone, in constant time, before a byte of the body is read, so the body limit can fit a
+ * real group (2 MB: a whole router's or zone's alerts in one notification).
+ * Senders get 202 once every alert is stored: checking a line takes longer than Alertmanager
+ * or Uptime Kuma wait for an answer. Refusals keep the codes a sender acts on: Alertmanager
+ * drops a notification on a 4xx and retries it on a 5xx, so a payload we cannot read is 400
+ * or 413 (retrying cannot help), and a full alert queue is 503 with Retry-After.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseAlertmanager, parseCheckHook, parseUptimeKuma, type AlertSink, type IntakeResult } from '../noc/intake.js';
+import { IntakeFullError, parseAlertmanager, parseCheckHook, parseUptimeKuma, type AlertSink, type IntakeResult } from '../noc/intake.js';
 import type { Logger } from '../util/logger.js';
 import type { Secret } from '../util/secret.js';
 import type { HttpServer } from './server.js';
 
-/** Hook payloads are a few KB; an Alertmanager group of 200 alerts stays well under this. */
-export const HOOK_MAX_BODY_BYTES = 64 * 1024;
+/**
+ * An Alertmanager alert in the fixtures' format is ~460 bytes: 2,000 alerts (a big outage in one
+ * group) measure ~900 KB, so 2 MB fits ~4,000 with room for longer labels. Only a sender holding
+ * the token gets this far; everyone else is refused from the headers.
+ */
+export const HOOK_MAX_BODY_BYTES = 2 * 1024 * 1024;
+/** Seconds a sender is asked to wait when the alert queue is full (Retry-After). */
+export const HOOK_RETRY_AFTER_S = 30;
 
 export interface HooksOptions {
   token: Secret;
@@ -37,8 +46,8 @@ export function bearerMatches(header: string | undefined, token: string): boolea
 /** Mounts the hooks on the shared server. */
 export function mountHooks(http: HttpServer, o: HooksOptions): void {
   const log = o.logger.child({ component: 'hooks' });
-  const answer = (res: ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  const answer = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
     res.end(JSON.stringify(body));
   };
 
@@ -55,8 +64,9 @@ export function mountHooks(http: HttpServer, o: HooksOptions): void {
         })
         .then(async (result) => {
           if (!result.ok) {
-            log.warn({ hook: route, error: result.error }, 'hook payload refused');
-            return answer(res, 400, { error: result.error });
+            const status = 'tooMany' in result ? 413 : 400;
+            log.warn({ hook: route, status, error: result.error }, 'hook payload refused');
+            return answer(res, status, { error: result.error });
           }
           for (const s of result.skipped) log.info({ hook: route, alert: s.title, why: s.why }, 'hook alert names no client; skipped');
           if (result.alerts.length > 0) await o.sink.accept(result.alerts);
@@ -64,8 +74,13 @@ export function mountHooks(http: HttpServer, o: HooksOptions): void {
           answer(res, 202, { accepted: result.alerts.length, skipped: result.skipped, ...(result.note ? { note: result.note } : {}) });
         })
         .catch((err: unknown) => {
-          log.error({ hook: route, err }, 'hook payload could not be handed over');
-          if (!res.headersSent) answer(res, 503, { error: 'could not take the alert now; retry' });
+          const full = err instanceof IntakeFullError;
+          if (full) log.warn({ hook: route, err: err.message }, 'hook payload refused: the alert queue is full; the sender retries');
+          else log.error({ hook: route, err }, 'hook payload could not be handed over');
+          if (!res.headersSent) {
+            const error = full ? `${err.message}; retry later` : 'could not take the alert now; retry';
+            answer(res, 503, { error }, { 'retry-after': String(HOOK_RETRY_AFTER_S) });
+          }
         });
     },
     {

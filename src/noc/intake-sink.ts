@@ -15,7 +15,7 @@ import type { Logger } from '../util/logger.js';
 import { sanitizeOutsideText } from '../util/outside-text.js';
 import { createSemaphore } from '../util/semaphore.js';
 import type { ExternalAlert, ReportOutcome } from './engine.js';
-import type { AlertSink, IntakeAlert, IntakeSource } from './intake.js';
+import { IntakeFullError, MAX_ALERTS_PER_PAYLOAD, type AlertSink, type IntakeAlert, type IntakeSource } from './intake.js';
 
 /** Where accepted alerts wait until checked (the store's `noc_intake`). */
 export interface IntakeQueue {
@@ -39,7 +39,7 @@ export interface IntakeSinkDeps {
   watcher: ReportTarget;
   clock: Clock;
   logger: Logger;
-  /** Most alerts waiting at once; past it the hook answers 503 and the sender retries (default 1000). */
+  /** Most alerts waiting at once; past it the hook answers 503 and the sender retries (default DEFAULT_MAX_PENDING). */
   maxPending?: number;
   /** Checks of alerted clients at once (default 8): people's own pings still find room in the queue. */
   concurrency?: number;
@@ -54,10 +54,14 @@ export interface IntakeSink extends AlertSink {
   idle(): Promise<void>;
 }
 
-/** The alert queue is full: the hook answers 503 and the sender retries later. */
-export class IntakeFullError extends Error {
-  override name = 'IntakeFullError';
-}
+export { IntakeFullError };
+
+/**
+ * Alerts waiting at most, by default: four of the largest payloads a hook takes, so one group
+ * always fits an empty queue (a smaller bound would refuse a real group for ever) and a few
+ * senders' storms fit at once. Past it the store is truly full: 503, and the sender retries.
+ */
+export const DEFAULT_MAX_PENDING = 4 * MAX_ALERTS_PER_PAYLOAD;
 
 const SOURCE_NAMES: Readonly<Record<IntakeSource, string>> = { alertmanager: 'Alertmanager', uptime_kuma: 'Uptime Kuma', check: 'Check request' };
 
@@ -68,7 +72,7 @@ interface Work {
 
 export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
   const log = deps.logger.child({ component: 'intake' });
-  const maxPending = deps.maxPending ?? 1000;
+  const maxPending = deps.maxPending ?? DEFAULT_MAX_PENDING;
   const slots = createSemaphore(deps.concurrency ?? 8);
   const lookups = createSemaphore(deps.concurrency ?? 8);
   const stopper = new AbortController();
