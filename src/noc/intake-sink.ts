@@ -208,6 +208,6 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
 
 /** The alert as the NOC reports it. Names from the sender are outside text: cleaned here, where they are read; each surface escapes them. */
 function externalAlert(alert: IntakeAlert, done: DoneState | null): ExternalAlert {
-  const title = alert.title === null ? null : sanitizeOutsideText(alert.title).trim() || null;
-  return { status: alert.status, source: SOURCE_NAMES[alert.source], title, channel: alert.channel, lossPct: done?.lossPct ?? null, rttMs: done?.rttMs ?? null };
+  const oneLine = (s: string | null) => (s === null ? null : sanitizeOutsideText(s).replace(/ {2,}/g, ' ').trim() || null);
+  return { status: alert.status, source: SOURCE_NAMES[alert.source], title: oneLine(alert.title), reason: oneLine(alert.reason), channel: alert.channel, lossPct: done?.lossPct ?? null, rttMs: done?.rttMs ?? null };
 }
