@@ -57,7 +57,7 @@ export function mountHooks(http: HttpServer, o: HooksOptions): void {
       const route = routeOf(req.url);
       if (!route) return answer(res, 404, { error: `unknown hook; use ${ROUTES.map((r) => `/hooks/${r}`).join(', ')}` });
       if (req.method !== 'POST') return answer(res, 405, { error: 'use POST' });
-      void readPayload(req, req.rawBody ?? Buffer.alloc(0))
+      void readPayload(req, req.rawBody ?? Buffer.alloc(0), route)
         .then((payload) => {
           if (!payload.ok) return payload;
           return parse(route, payload.value, o.clientLabel);
@@ -109,25 +109,41 @@ function parse(route: Route, body: unknown, clientLabel: string): IntakeResult {
 
 type Payload = { ok: true; value: unknown } | { ok: false; error: string };
 
+const SEND_JSON = 'send JSON with Content-Type: application/json';
+
 /**
- * The body as JSON: plain JSON, or Uptime Kuma's form-data variant whose `data` field holds
- * the JSON (undici's multipart reader, via Response, rather than a parser of our own).
+ * The body as JSON, in the shapes real senders use: plain JSON; Uptime Kuma's "form-data"
+ * body type, a multipart form whose `data` field holds the same JSON (undici's multipart
+ * reader, via Response, rather than a parser of our own); and a urlencoded body that is JSON
+ * after all (`curl -d '{...}'` labels JSON so) or, for /hooks/check, plain fields
+ * (`curl -d target=1001 -d reason=...`). Anything else gets a 400 that says what to send.
  */
-async function readPayload(req: IncomingMessage, body: Buffer): Promise<Payload> {
+async function readPayload(req: IncomingMessage, body: Buffer, route: Route): Promise<Payload> {
   const contentType = req.headers['content-type'] ?? '';
   const type = contentType.toLowerCase();
-  let text = body.toString('utf8');
-  if (type.startsWith('multipart/form-data') || type.startsWith('application/x-www-form-urlencoded')) {
+  const text = body.toString('utf8');
+  if (type.startsWith('multipart/form-data')) {
+    let data: unknown;
     try {
       // The multipart boundary is case-sensitive: hand the header over as sent.
-      const form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
-      const data = form.get('data');
-      if (typeof data !== 'string') return { ok: false, error: 'form body without a "data" field' };
-      text = data;
+      data = (await new Response(body, { headers: { 'content-type': contentType } }).formData()).get('data');
     } catch {
-      return { ok: false, error: 'unreadable form body' };
+      return { ok: false, error: `unreadable multipart body; ${SEND_JSON}` };
     }
+    if (typeof data !== 'string') return { ok: false, error: `multipart body without a "data" field (Uptime Kuma's form-data body puts the JSON there); or ${SEND_JSON}` };
+    return asJson(data);
   }
+  if (type.startsWith('application/x-www-form-urlencoded')) {
+    if (/^\s*[{[]/.test(text)) return asJson(text);
+    const fields = new URLSearchParams(text);
+    if (route === 'check' && fields.has('target')) return { ok: true, value: Object.fromEntries([...fields].filter(([k]) => k === 'target' || k === 'reason' || k === 'channel')) };
+    if (route === 'check') return { ok: false, error: `a form check request needs a "target" field; or ${SEND_JSON}` };
+    return { ok: false, error: `a urlencoded form is not a webhook payload; ${SEND_JSON} (Uptime Kuma: body type JSON or form-data)` };
+  }
+  return asJson(text);
+}
+
+function asJson(text: string): Payload {
   if (text.trim() === '') return { ok: false, error: 'empty body; expected JSON' };
   try {
     return { ok: true, value: JSON.parse(text) as unknown };

@@ -94,6 +94,30 @@ describe('alert hooks over HTTP', () => {
     expect(received).toEqual([]);
   });
 
+  it.each([
+    ['JSON sent as a urlencoded form (curl -d)', 'check', JSON.stringify({ target: '1001', reason: 'ticket 4411' }), 202, null],
+    ['form fields to /hooks/check (curl -d target=…)', 'check', 'target=1001&reason=ticket+4411&other=x', 202, null],
+    ['form fields without a target', 'check', 'reason=ticket+4411', 400, 'a form check request needs a "target" field; or send JSON with Content-Type: application/json'],
+    ['form fields to a webhook', 'uptime-kuma', 'monitor=client-1001&status=down', 400, 'a urlencoded form is not a webhook payload; send JSON with Content-Type: application/json (Uptime Kuma: body type JSON or form-data)'],
+  ] as const)('a urlencoded body: %s', async (_, hook, body, status, error) => {
+    const { url, received } = await start();
+    const r = await post(`${url}/hooks/${hook}`, body, { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(r.status).toBe(status);
+    if (error) expect(r.body).toEqual({ error });
+    else expect(received.flat()).toMatchObject([{ source: 'check', target: '1001', reason: 'ticket 4411' }]);
+  });
+
+  it('answers a multipart form without a "data" field with what Uptime Kuma would have sent', async () => {
+    const { url, received } = await start();
+    const form = new FormData();
+    form.set('payload', fixture('hook-uptime-kuma-down'));
+    expect(await post(`${url}/hooks/uptime-kuma`, form)).toEqual({
+      status: 400,
+      body: { error: 'multipart body without a "data" field (Uptime Kuma\'s form-data body puts the JSON there); or send JSON with Content-Type: application/json' },
+    });
+    expect(received).toEqual([]);
+  });
+
   it('takes /hooks/check with a target, a reason and a channel', async () => {
     const { url, received } = await start();
     expect((await post(`${url}/hooks/check`, JSON.stringify({ target: 'client-1001', reason: 'ticket 4411', channel: 'C0NOC' }))).status).toBe(202);
