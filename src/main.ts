@@ -124,7 +124,7 @@ async function main(): Promise<number> {
   let intake: IntakeSink | null = null;
   if (config.hooks) {
     if (noc) {
-      intake = createIntakeSink({ queue: createSqliteIntakeQueue(db), directory: core.directory, checker: core.service, watcher: noc.watcher, clock, logger });
+      intake = createIntakeSink({ queue: createSqliteIntakeQueue(db), directory: core.directory, inventory: noc.inventory, watcher: noc.watcher, clock, logger });
     } else {
       logger.error({ component: 'hooks' }, 'HOOKS_TOKEN is set but the NOC watcher runs in another process: hooks answer 503');
     }
