@@ -75,12 +75,22 @@ function verdictLine(r: Pick<IntakeReport, 'verdict' | 'lossPct' | 'rttMs'>, loc
  * `Alertmanager: ClientLinkDown 1001, but the line answers: stable · 0 % loss`.
  */
 export function intakeSentence(e: Extract<NocEvent, { kind: 'intake_note' | 'intake_resolved' }>, locale: Locale = 'en'): string {
+  const sentence = intakeVerdict(e, locale);
+  // What the sender said, so a /hooks/check reason or an alert's summary is read where it lands.
+  return e.reason ? nocWords(locale).line.senderSaid(sentence, e.reason) : sentence;
+}
+
+function intakeVerdict(e: Extract<NocEvent, { kind: 'intake_note' | 'intake_resolved' }>, locale: Locale): string {
   const w = nocWords(locale).line;
   const head = `${e.source}: ${e.title ? `${e.title} ` : ''}${e.serviceId ?? `"${e.label}"`}`;
   const v = verdictLine(e, locale);
+  // Antenna only: the sector antenna answers but the customer's device does not, a fault at the
+  // premises; it opens no network incident, but the alert was right: never "the line answers".
+  if (e.verdict === 'antenna_only' && e.kind === 'intake_resolved') return w.resolvedPremises(head, v);
+  if (e.verdict === 'antenna_only' && e.kind === 'intake_note' && e.why === 'answers') return w.premises(head, v);
   if (e.kind === 'intake_resolved') {
     if (e.verdict === 'no_internet' || e.verdict === 'failed') return w.resolvedStillDown(head, v);
-    if (e.verdict === 'stable' || e.verdict === 'intermittent' || e.verdict === 'antenna_only') return w.resolvedAnswers(head, v);
+    if (e.verdict === 'stable' || e.verdict === 'intermittent') return w.resolvedAnswers(head, v);
     return w.resolvedUnknown(head, v);
   }
   switch (e.why) {
