@@ -171,7 +171,7 @@ async function main() {
   if (!only || only === 'storm') {
     const { benchIntake, benchOutage } = await import('./storm.js');
     console.log('\n8. Alert storms: Alertmanager notifications through the hooks route into the store (wall time, loopback, SQLite file)');
-    console.table([await benchIntake(10, 100)]);
+    console.table([await benchIntake(5, 1000), await benchIntake(20, 100)]);
     console.log('   Requests spent on a router outage reported by 100 alerts in one notification (virtual time, 100 req/min, the NOC at 50 %)');
     console.table(await benchOutage(100));
   }

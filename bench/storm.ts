@@ -21,10 +21,9 @@ import { createIntakeSink } from '../src/noc/intake-sink.js';
 import { createOutbox } from '../src/noc/outbox.js';
 import { DEFAULT_NOC_SETTINGS, type NocEvent } from '../src/noc/types.js';
 import { createWatcher } from '../src/noc/watcher.js';
-import { openDatabase } from '../src/store/database.js';
-import { createSqliteIntakeQueue } from '../src/store/intake-store.js';
-import { MIGRATIONS } from '../src/store/migrations.js';
-import { createSqliteNocStore } from '../src/store/noc-store.js';
+import Database from 'better-sqlite3';
+import type { PingopsDatabase } from '../src/app.js';
+import { openDatabase } from '../src/store/open.js';
 import { createLogger } from '../src/util/logger.js';
 import { Secret } from '../src/util/secret.js';
 import { ManualClock } from '../test/support/manual-clock.js';
@@ -47,8 +46,9 @@ const amAlert = (id: number, i: number) => ({
 /** (a) Alerts accepted and stored per second through the hooks route, `payloads` notifications of `size` alerts. */
 export async function benchIntake(payloads: number, size: number): Promise<Record<string, string | number>> {
   const dir = mkdtempSync(join(tmpdir(), 'pingops-bench-storm-'));
-  const db = openDatabase(join(dir, 'pingops.db'), MIGRATIONS, logger);
-  const queue = createSqliteIntakeQueue(db);
+  const path = join(dir, 'pingops.db');
+  const db: PingopsDatabase = await openDatabase({ store: { path, retentionDays: 30 } }, logger);
+  const queue = db.intake;
   // The checks are not measured here: the watcher takes each notification and answers at once.
   const watcher = { intake: async (items: readonly unknown[]) => items.map(() => 'noted' as const), unmatched: async () => {} };
   const directory: Directory = { resolve: async (t) => ({ kind: 'not_found', target: t }), client: async () => null, suggest: async () => [] };
@@ -68,10 +68,12 @@ export async function benchIntake(payloads: number, size: number): Promise<Recor
   }
   const seconds = (performance.now() - started) / 1000;
   await sink.idle();
-  const stored = (db.prepare('SELECT COUNT(*) AS n FROM noc_intake').get() as { n: number }).n;
   await sink.stop();
   await http.close();
-  db.close();
+  await db.close();
+  const file = new Database(path, { readonly: true });
+  const stored = (file.prepare('SELECT COUNT(*) AS n FROM noc_intake').get() as { n: number }).n;
+  file.close();
   rmSync(dir, { recursive: true, force: true });
   return {
     notifications: payloads,
@@ -101,12 +103,12 @@ export async function benchOutage(alerts: number): Promise<Record<string, string
     const started = clock.now();
     let doneAt = started;
     if (mode === 'folded (pingops)') {
-      const db = openDatabase(':memory:', MIGRATIONS, logger);
-      const store = createSqliteNocStore(db);
+      const db: PingopsDatabase = await openDatabase({ store: { path: ':memory:', retentionDays: 30 } }, logger);
+      const store = db.noc;
       const events: NocEvent[] = [];
       const outbox = createOutbox({ store, clock, logger, notifier: { deliver: async (e) => void events.push(e) } });
       const watcher = createWatcher({ checker: service, inventory: { list: async () => router }, store, outbox, clock, logger, settings: DEFAULT_NOC_SETTINGS, ratePerMin: 100 });
-      const sink = createIntakeSink({ queue: createSqliteIntakeQueue(db), directory, inventory: { list: async () => router }, watcher, clock, logger, maxPending: 10_000 });
+      const sink = createIntakeSink({ queue: db.intake, directory, inventory: { list: async () => router }, watcher, clock, logger, maxPending: 10_000 });
       await watcher.start();
       const payload: IntakeAlert[] = router.map((c) => ({ source: 'alertmanager', status: 'firing', target: String(c.serviceId), key: String(c.serviceId), title: 'ClientLinkDown', reason: null, channel: null }));
       await sink.accept(payload);
@@ -117,7 +119,7 @@ export async function benchOutage(alerts: number): Promise<Record<string, string
       await sink.stop();
       await watcher.stop();
       await outbox.stop();
-      db.close();
+      await db.close();
     } else {
       // What intake did before: each alert's client checked on its own, at people's priority.
       const run = Promise.all(router.map((c) => service.check(c.serviceId, { priority: 'interactive', fresh: true }).done));

@@ -3,6 +3,7 @@ import type { Verdict } from '../core/verdict.js';
 
 /** What a watch entry covers, and one line of the watch list: records of the store (store/ports.ts). */
 export type { WatchEntry, WatchKind } from '../store/ports.js';
+import type { WatchEntry } from '../store/ports.js';
 
 /** Where an incident or a notice belongs. Routers group clients; zones stand in where no router is known. */
 export type ScopeKey = `client:${number}` | `router:${number}` | `zone:${number}`;
