@@ -16,6 +16,7 @@ import { WatcherBusyError, type WatcherStatus } from './noc/watcher.js';
 import { openStore } from './store/open-store.js';
 import { createNocChat, type NocSurface } from './chat/noc-notifier.js';
 import { createNocDesk } from './chat/noc-desk.js';
+import { createAccess } from './chat/access.js';
 import { createSqliteNocMessageStore } from './store/noc-messages.js';
 import { createSqliteNocStore } from './store/noc-store.js';
 import { createIntakeSink, type IntakeSink } from './noc/intake-sink.js';
@@ -117,14 +118,17 @@ async function main(): Promise<number> {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : core.metrics.render(core.service.inFlight) + (noc ? renderNocMetrics(noc.watcher.status()) : ''));
   });
+  // One set of access rules for every surface, /noc and the incident buttons: one per-person limit.
+  const access = createAccess(config.access);
+  const nocChannels = [config.nocChannels.slack, config.nocChannels.discord].filter((c): c is string => c !== null);
   const nocLink = nocChat
-    ? createNocDesk({ watcher: noc?.watcher ?? null, store: nocStore, chat: nocChat, checker: core.service, admins: config.access.admins, locale: config.locale, clock, logger })
+    ? createNocDesk({ watcher: noc?.watcher ?? null, store: nocStore, chat: nocChat, checker: core.service, access, nocChannels, locale: config.locale, clock, logger })
     : undefined;
   // Alert intake: only with HOOKS_TOKEN (else /hooks/... is 404). Alerts need this process's watcher.
   let intake: IntakeSink | null = null;
   if (config.hooks) {
     if (noc) {
-      intake = createIntakeSink({ queue: createSqliteIntakeQueue(db), directory: core.directory, checker: core.service, watcher: noc.watcher, clock, logger });
+      intake = createIntakeSink({ queue: createSqliteIntakeQueue(db), directory: core.directory, inventory: noc.inventory, watcher: noc.watcher, clock, logger });
     } else {
       logger.error({ component: 'hooks' }, 'HOOKS_TOKEN is set but the NOC watcher runs in another process: hooks answer 503');
     }
@@ -143,11 +147,14 @@ async function main(): Promise<number> {
     inventory: noc?.inventory ?? null,
     directory: core.directory,
     admins: config.access.admins,
+    access,
+    nocChannels,
     defaultIntervalMs: config.noc.intervalMs,
+    roundMinMs: config.noc.roundMinMs,
     clock,
     logger,
   });
-  const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, store: core.store, clock, logger, http, nocCommands, ...(nocLink ? { noc: nocLink } : {}) };
+  const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, store: core.store, clock, logger, http, access, nocCommands, ...(nocLink ? { noc: nocLink } : {}) };
 
   const surfaces: Surface[] = [];
   if (config.slack) {

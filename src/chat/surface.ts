@@ -6,6 +6,7 @@ import type { NocCommands } from '../noc/commands.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { CheckStore } from '../store/types.js';
+import type { Access } from './access.js';
 import type { NocLink } from './noc-desk.js';
 
 /** What every chat surface is given by the composition root. */
@@ -21,6 +22,8 @@ export interface SurfaceDeps {
   http: HttpServer;
   /** NOC incidents in chat: the surface attaches its port at start and hands incident buttons here. */
   noc?: NocLink;
+  /** The access rules shared by every surface and the NOC (one per-person limit); absent: the surface's own from `config.access`. */
+  access?: Access;
   /** `/noc ...` (status, watch lists, silences); absent: the surface does not offer /noc. */
   nocCommands?: NocCommands | null;
 }

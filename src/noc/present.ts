@@ -2,11 +2,13 @@
  * Plain-text words for NOC events and status (terminal and logs). Outside text (names,
  * falla_general descriptions) is left as is: each surface escapes it for its destination.
  */
-import { formatDuration } from '../util/duration.js';
+import { formatDuration, formatUntil } from '../util/duration.js';
 import { tally } from './engine.js';
 import { formatLossPct, formatRttMs } from '../present/format.js';
 import type { Incident, IntakeReport, NocEvent } from './types.js';
 import type { WatcherStatus } from './watcher.js';
+import type { Locale } from '../present/locale.js';
+import { nocWords } from '../present/noc-words.js';
 
 export const clockTime = (at: number): string => new Date(at).toTimeString().slice(0, 8);
 
@@ -26,7 +28,7 @@ export function describeEvent(e: NocEvent): string {
     case 'opened':
       return `${t} DOWN #${e.incident.id} ${e.incident.label}: ${counts(e.incident)}${notes(e.incident)}`;
     case 'members_changed': {
-      const parts = [...e.down.map((id) => `${id} down`), ...e.back.map((id) => `${id} back`)];
+      const parts = [...e.down.map((id) => `client ${id} down`), ...e.back.map((id) => `client ${id} back`)];
       return `${t} UPDATE #${e.incident.id} ${e.incident.label}: ${counts(e.incident)}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}${notes(e.incident)}`;
     }
     case 'acked':
@@ -38,14 +40,28 @@ export function describeEvent(e: NocEvent): string {
     case 'flapping':
       return `${t} FLAPPING ${e.label}: ${e.changes} changes within ${formatDuration(e.windowMs)}; quiet until it settles for ${formatDuration(e.windowMs)}`;
     case 'silenced':
-      return `${t} SILENCED #${e.incident.id} ${e.incident.label} by ${e.by} until ${clockTime(e.until)}`;
+      return `${t} SILENCED #${e.incident.id} ${e.incident.label} by ${e.by} until ${formatUntil(e.until, e.at)}`;
     case 'budget_warning':
       return `${t} BUDGET ${e.message}${e.stretched.length > 0 ? `: ${e.stretched.join('; ')}` : ''}`;
     case 'intake_note':
       return `${t} NOTE ${intakeSentence(e)}`;
     case 'intake_resolved':
       return `${t} ALERT RESOLVED #${e.incident.id} ${e.incident.label}: ${intakeSentence(e)}`;
+    case 'intake_summary':
+      return `${t} NOTE ${summarySentence(e, 'en')}`;
+    case 'intake_group_resolved':
+      return `${t} ALERTS RESOLVED #${e.incident.id} ${e.incident.label}: ${groupResolvedSentence(e, 'en')}`;
   }
+}
+
+/** One notification's lines that answer, in one sentence: `Alertmanager ClientLinkDown: 38 of 40 alerting lines on RB-3 answer; …`. */
+export function summarySentence(e: Extract<NocEvent, { kind: 'intake_summary' }>, locale: Locale): string {
+  const w = nocWords(locale);
+  return w.summary(`${e.source}${e.title ? ` ${e.title}` : ''}`, e.groups.map((g) => w.summaryGroup(g)));
+}
+
+export function groupResolvedSentence(e: Extract<NocEvent, { kind: 'intake_group_resolved' }>, locale: Locale): string {
+  return nocWords(locale).groupResolved(`${e.source}${e.title ? ` ${e.title}` : ''}`, e.alerts, e.checked, e.answer);
 }
 
 /** `stable · 0 % loss · 23 ms`: our verdict as a note shows it. */
@@ -109,6 +125,6 @@ export function describeStatus(s: WatcherStatus, now: number): string {
     const state = i.state === 'acked' ? `acked by ${i.ackedBy ?? '?'}` : i.alerted ? 'open' : 'open (held back: silenced or flapping)';
     lines.push(`  #${i.id} ${i.label} [${i.scope}] · ${down} of ${checked} down · since ${clockTime(i.openedAt)} (${formatDuration(now - i.openedAt)}) · ${state}${notes(i)}`);
   }
-  for (const x of s.silences) lines.push(`Silenced: ${x.scope} until ${clockTime(x.until)}${x.reason ? ` (${x.reason})` : ''}`);
+  for (const x of s.silences) lines.push(`Silenced: ${x.scope} until ${formatUntil(x.until, now)}${x.reason ? ` (${x.reason})` : ''}`);
   return lines.join('\n');
 }

@@ -4,6 +4,7 @@ import type { Surface } from '../../../src/chat/surface.js';
 import type { Directory } from '../../../src/directory/types.js';
 import type { NocCommands } from '../../../src/noc/commands.js';
 import { loadConfig, type Config } from '../../../src/config.js';
+import { createAccess, type Access } from '../../../src/chat/access.js';
 import { createHttpServer } from '../../../src/http/server.js';
 import { systemClock, type Clock } from '../../../src/util/clock.js';
 import { silentLogger, type Logger } from '../../../src/util/logger.js';
@@ -22,7 +23,7 @@ export const BOT_TOKEN = 'fake-bot-token';
 
 /** Starts everything; the simulator runs fast and polls are short so a check ends in well under a second. */
 export async function startRig(
-  opts: { env?: Record<string, string>; surface?: DiscordSurfaceOptions; clock?: Clock; logger?: Logger; directory?: Directory; noc?: (core: Core) => NocCommands } = {},
+  opts: { env?: Record<string, string>; surface?: DiscordSurfaceOptions; clock?: Clock; logger?: Logger; directory?: Directory; noc?: (core: Core, access: Access) => NocCommands } = {},
 ): Promise<Rig> {
   const fake = await startFakeDiscord({ token: BOT_TOKEN });
   const config = loadConfig({
@@ -40,8 +41,9 @@ export async function startRig(
   });
   const logger = opts.logger ?? silentLogger;
   const core = await createCore(config, logger);
+  const access = createAccess(config.access);
   const surface = createDiscordSurface(
-    { config, checker: core.service, directory: opts.directory ?? core.directory, store: core.store, clock: opts.clock ?? systemClock, logger, http: createHttpServer(logger), ...(opts.noc ? { nocCommands: opts.noc(core) } : {}) },
+    { config, checker: core.service, directory: opts.directory ?? core.directory, store: core.store, clock: opts.clock ?? systemClock, logger, http: createHttpServer(logger), access, ...(opts.noc ? { nocCommands: opts.noc(core, access) } : {}) },
     { minEditIntervalMs: 50, ...opts.surface },
   );
   await surface.start();
