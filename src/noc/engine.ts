@@ -58,6 +58,8 @@ export interface ExternalAlert {
   /** `Alertmanager`, `Uptime Kuma`, `Check request`. */
   source: string;
   title: string | null;
+  /** Why the sender says it fired (summary, Kuma's msg, /hooks/check's reason), one line. */
+  reason?: string | null;
   /** A channel the sender asked for (its note goes there). */
   channel: string | null;
   lossPct: number | null;
@@ -337,7 +339,7 @@ export class NocEngine {
     const groupIncident = c.group ? (this.open.get(c.group) ?? null) : null;
     const wasDownInGroup = groupIncident?.members.some((m) => m.serviceId === c.serviceId && m.health === 'down') ?? false;
     const ownBefore = this.open.get(scope) ?? null;
-    const report: IntakeReport = { source: alert.source, title: alert.title, serviceId: c.serviceId, label: clientLabel(c), verdict, lossPct: alert.lossPct, rttMs: alert.rttMs, at: now };
+    const report: IntakeReport = { source: alert.source, title: alert.title, reason: alert.reason ?? null, serviceId: c.serviceId, label: clientLabel(c), verdict, lossPct: alert.lossPct, rttMs: alert.rttMs, at: now };
     const quiet = this.silenced(scope, now) || (c.group !== null && this.silenced(c.group, now));
     if (alert.status === 'resolved') {
       const incident = ownBefore ?? (groupIncident && groupIncident.members.some((m) => m.serviceId === c.serviceId) ? groupIncident : null);
@@ -375,7 +377,7 @@ export class NocEngine {
     }
     if (!this.open.has(scope)) {
       const by = `${alert.source}${alert.title ? `: ${alert.title}` : ''}`;
-      this.openIncident(scope, c.group, clientLabel(c), now, [member(c, verdict, health, now)], [`reported by ${by}`], by);
+      this.openIncident(scope, c.group, clientLabel(c), now, [member(c, verdict, health, now)], [`reported by ${by}${alert.reason ? ` (${alert.reason})` : ''}`], by);
       return 'opened';
     }
     return 'already';
@@ -396,15 +398,17 @@ export class NocEngine {
     const groups = new Map<string, IntakeSummaryGroup>();
     for (const h of held) {
       const key = h.group ?? '';
-      const g = groups.get(key) ?? { label: alerting.get(key)?.label ?? h.groupLabel, alerting: alerting.get(key)?.count ?? 0, answer: 0, unknown: 0, onHold: 0 };
-      if (h.why === 'answers') g.answer++;
+      const g = groups.get(key) ?? { label: alerting.get(key)?.label ?? h.groupLabel, alerting: alerting.get(key)?.count ?? 0, answer: 0, premises: 0, unknown: 0, onHold: 0 };
+      if (h.why === 'answers' && h.note.verdict === 'antenna_only') g.premises++;
+      else if (h.why === 'answers') g.answer++;
       else if (h.why === 'unknown') g.unknown++;
       else g.onHold++;
-      g.alerting = Math.max(g.alerting, g.answer + g.unknown + g.onHold);
+      g.alerting = Math.max(g.alerting, g.answer + g.premises + g.unknown + g.onHold);
       groups.set(key, g);
     }
     // Most lines first: the router with most false alarms is what the sender's rule gets wrong.
-    const sorted = [...groups.values()].sort((a, b) => b.answer + b.unknown + b.onHold - (a.answer + a.unknown + a.onHold) || (a.label ?? '').localeCompare(b.label ?? ''));
+    const lines = (g: IntakeSummaryGroup) => g.answer + g.premises + g.unknown + g.onHold;
+    const sorted = [...groups.values()].sort((a, b) => lines(b) - lines(a) || (a.label ?? '').localeCompare(b.label ?? ''));
     // The alert's name when they share one (an Alertmanager rule), not one monitor's of many.
     const title = held.every((h) => h.note.title === only.note.title) ? only.note.title : null;
     this.emit({ kind: 'intake_summary', source: only.note.source, title, channel: only.note.channel, groups: sorted, at: now });
@@ -447,7 +451,7 @@ export class NocEngine {
   /** An alert named a client we cannot find: one note, so a misconfigured sender is noticed. */
   unmatched(alert: ExternalAlert, target: string, problem: string, now: number): void {
     if (this.silenced('all' as ScopeKey, now)) return;
-    this.emit({ kind: 'intake_note', why: 'no_client', channel: alert.channel, problem, source: alert.source, title: alert.title, serviceId: null, label: target, verdict: null, lossPct: null, rttMs: null, at: now });
+    this.emit({ kind: 'intake_note', why: 'no_client', channel: alert.channel, problem, source: alert.source, title: alert.title, reason: alert.reason ?? null, serviceId: null, label: target, verdict: null, lossPct: null, rttMs: null, at: now });
   }
 
   /** Someone took the incident: reminders stop. */
@@ -606,9 +610,4 @@ function clientLabel(c: Pick<ClientFacts, 'serviceId' | 'name'>): string {
 /** A copy, so an event keeps the incident as it was when the event happened. */
 export function snapshot(i: Incident): Incident {
   return { ...i, members: i.members.map((m) => ({ ...m })), notes: [...i.notes] };
-}
-
-/** Down members of an incident, and how many were checked. */
-export function tally(i: Pick<Incident, 'members'>): { down: number; checked: number } {
-  return { down: i.members.filter((m) => m.health === 'down').length, checked: i.members.filter((m) => m.health !== 'unknown').length };
 }
