@@ -20,7 +20,7 @@ import type { NocNotifier } from './noc/types.js';
 import type { AlertSink } from './noc/intake.js';
 import { simInventory } from './sim/inventory.js';
 import { createNocChat, type NocSurface } from './chat/noc-notifier.js';
-import { createNocDesk } from './chat/noc-desk.js';
+import { createNocDesk, followLeaderSignals } from './chat/noc-desk.js';
 import { startHeartbeat, type Ownership } from './chat/owners.js';
 import { createAccess } from './chat/access.js';
 import { createIntakeSink, storeOnlySink } from './noc/intake-sink.js';
@@ -75,7 +75,7 @@ async function main(): Promise<number> {
   const nocStore = db.noc;
   // This process among the replicas on the store: one id for its lease and the checks it owns.
   const replica = thisProcess();
-  const owners: Ownership = { me: replica, staleAfterMs: config.lease.ttlMs, everyMs: config.lease.renewMs, goneOnThisHost };
+  const owners: Ownership = { me: replica, staleAfterMs: config.lease.ttlMs, everyMs: config.lease.renewMs, goneOnThisHost, signals: db.signals };
   const heartbeat = await startHeartbeat({ store: db.checks, ownership: owners, clock, logger });
   const nocChat =
     nocSurfaces.length > 0
@@ -123,10 +123,13 @@ async function main(): Promise<number> {
         ? createIntakeSink({ queue: db.intake, directory: core.directory, inventory, watcher: running.watcher, clock, logger, pollEveryMs: config.lease.renewMs })
         : null;
       void intake?.start();
+      // Ack and Silence pressed on standbys reach this watcher through the store.
+      const buttons = followLeaderSignals({ signals: db.signals, watcher: running.watcher, clock, logger, everyMs: Math.min(1000, config.lease.renewMs) });
       return {
         running,
         intake,
         async stop() {
+          await buttons.stop();
           await intake?.stop();
           await running.stop();
         },
@@ -146,7 +149,7 @@ async function main(): Promise<number> {
   const access = createAccess(config.access);
   const nocChannels = [config.nocChannels.slack, config.nocChannels.discord].filter((c): c is string => c !== null);
   const nocLink = nocChat
-    ? createNocDesk({ watcher: watcherNow, store: nocStore, chat: nocChat, checker: core.service, access, nocChannels, locale: config.locale, clock, logger })
+    ? createNocDesk({ watcher: watcherNow, signals: db.signals, store: nocStore, chat: nocChat, checker: core.service, access, nocChannels, locale: config.locale, clock, logger })
     : undefined;
   // Alert intake: only with HOOKS_TOKEN (else /hooks/... is 404). Every replica stores what it
   // accepts; the leader checks it (its sink also reads what standbys stored).

@@ -6,7 +6,7 @@ import type { Directory } from '../directory/types.js';
 import { historyText, lastCheckLine } from '../present/history.js';
 import { renderCheck, renderVerdictNotice } from '../present/render.js';
 import type { View } from '../present/view.js';
-import type { CheckStore, StoredCheck } from '../store/ports.js';
+import { SIGNALS_MAX, type CheckStore, type StoredCheck } from '../store/ports.js';
 import type { Clock } from '../util/clock.js';
 import { childWith, type Logger } from '../util/logger.js';
 import { createSemaphore } from '../util/semaphore.js';
@@ -16,7 +16,7 @@ import { createLiveMessage } from './live-message.js';
 import type { LiveMessage } from './live-message.types.js';
 import { prepareCheck } from './ping-flow.js';
 import type { ChatPort, MessageRole, Person, Place, PrivateAnswer } from './port.js';
-import { ownerGone, type Ownership } from './owners.js';
+import { ownerGone, signalTarget, type Ownership } from './owners.js';
 import { tickState } from './tick.js';
 import { engineWords, refusalText } from './words.js';
 
@@ -449,6 +449,50 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     log.debug({ unfinished: rows.length, adopted: mine.length }, 'adoption pass');
     return mine;
   };
+  /**
+   * Cancel of a check another live replica follows: passed to its owner through the store (it
+   * edits the messages to "Cancelled by …"). True when passed on (or refused here).
+   */
+  const cancelElsewhere = async (req: CancelRequest): Promise<boolean> => {
+    const o = deps.owners;
+    if (!o?.signals) return false;
+    const row = await safeGet(store, req.conversationId, log);
+    if (!row || row.delivered || !row.owner || row.owner === o.me.id) return false;
+    if (req.channel !== undefined && req.channel !== row.place.channel) return false;
+    if (!mayCancel(req.person, row.requester, access.settings.admins)) {
+      log.info({ check: row.id, user: req.person.id, requester: row.requester }, 'cancel refused');
+      await privately(req.answer, engineWords(req.person.locale).cancelRefused(row.requesterName ?? row.requester));
+      return true;
+    }
+    const id = await o.signals.send(signalTarget(row.owner, row.surface), 'cancel', { conversationId: row.id, person: req.person }, clock.now(), SIGNALS_MAX).catch((err: unknown) => {
+      log.warn({ err, check: row.id }, 'could not pass the cancel to the replica following the check');
+      return null;
+    });
+    if (id === null) return false;
+    log.info({ check: row.id, user: req.person.id, owner: row.owner, signal: id }, 'cancel passed to the replica following the check');
+    return true;
+  };
+  /** Cancels pressed on other replicas for checks this one follows. */
+  const followSignals = async (o: Ownership, signals: NonNullable<Ownership['signals']>) => {
+    const everyMs = Math.min(1000, o.everyMs);
+    for (;;) {
+      await clock.sleep(everyMs, adopting.signal);
+      try {
+        for (const s of await signals.take(signalTarget(o.me.id, port.surface), 50)) {
+          const b = s.body as { conversationId: string; person: Person };
+          const entry = live.get(b.conversationId);
+          if (s.kind === 'cancel' && entry) {
+            log.info({ check: b.conversationId, user: b.person.id, signal: s.id }, 'cancel from another replica');
+            entry.cancelledBy = b.person.id;
+            entry.handle.cancel(b.person.name);
+          }
+          await signals.done([s.id], clock.now());
+        }
+      } catch (err) {
+        log.warn({ err }, 'could not read signals from other replicas; trying again');
+      }
+    }
+  };
   const adopting = new AbortController();
   let adoptLoop = false;
   /** With owners, checks of replicas that die later are looked for every period. */
@@ -456,6 +500,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     const o = deps.owners;
     if (!o || adoptLoop || deps.resumable === false) return;
     adoptLoop = true;
+    if (o.signals) void followSignals(o, o.signals).catch(() => undefined);
     void (async () => {
       for (;;) {
         await clock.sleep(o.everyMs, adopting.signal);
@@ -507,6 +552,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     async cancel(req) {
       const w = engineWords(req.person.locale);
       const entry = live.get(req.conversationId);
+      if (!entry && (await cancelElsewhere(req))) return;
       if (!entry || (req.channel !== undefined && req.channel !== entry.row.place.channel)) return privately(req.answer, w.alreadyFinished);
       const { row } = entry;
       if (!mayCancel(req.person, row.requester, access.settings.admins)) {

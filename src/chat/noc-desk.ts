@@ -9,6 +9,7 @@ import type { PingChecker } from '../core/ping-service.types.js';
 import type { NocStore } from '../noc/store.js';
 import type { Incident } from '../noc/types.js';
 import type { Watcher } from '../noc/watcher.js';
+import { SIGNALS_MAX, type SignalQueue } from '../store/ports.js';
 import { formatLossPct } from '../present/format.js';
 import { hourMinute } from '../present/incident.js';
 import type { Locale } from '../present/locale.js';
@@ -49,6 +50,8 @@ export const CHECK_NOW_MAX = 10;
 export function createNocDesk(deps: {
   /** This replica's watcher: null, or a getter that answers null, while another replica leads. */
   watcher: Watcher | null | (() => Watcher | null);
+  /** Replicas: Ack and Silence pressed on a standby go to the leader through the store. */
+  signals?: SignalQueue;
   store: NocStore;
   chat: NocChat;
   checker: PingChecker;
@@ -108,6 +111,18 @@ export function createNocDesk(deps: {
     }
   };
 
+  /** On a standby: the leader applies it (the thread says so, as for a press on the leader). */
+  const toLeader = async (p: NocPress, kind: 'ack' | 'silence', body: LeaderSignal): Promise<void> => {
+    const w = nocWords(p.person.locale);
+    if (!deps.signals) return say(p.answer, w.notRunning);
+    const id = await deps.signals.send('leader', kind, body, deps.clock.now(), SIGNALS_MAX).catch((err: unknown) => {
+      log.warn({ err, incident: body.incidentId }, 'could not pass the button to the leader');
+      return null;
+    });
+    if (id === null) return say(p.answer, w.notRunning);
+    log.info({ incident: body.incidentId, action: kind, signal: id }, 'incident button passed to the leader');
+  };
+
   return {
     attach: (port) => deps.chat.attach(port),
     async press(p) {
@@ -124,8 +139,8 @@ export function createNocDesk(deps: {
       if (!incident || incident.state === 'resolved') return say(p.answer, w.alreadyResolved);
       switch (p.action) {
         case 'ack': {
-          if (!watcher) return say(p.answer, w.notRunning);
           if (incident.state === 'acked') return say(p.answer, w.alreadyAcked(incident.ackedBy ?? '?'));
+          if (!watcher) return toLeader(p, 'ack', { incidentId: incident.id, by: p.person.name });
           const acked = await watcher.ack(incident.id, p.person.name);
           if (!acked) return say(p.answer, w.alreadyResolved);
           return;
@@ -135,8 +150,11 @@ export function createNocDesk(deps: {
             log.info({ incident: incident.id, user: p.person.id }, 'silence refused: not an admin');
             return say(p.answer, w.askAdmin);
           }
-          if (!watcher) return say(p.answer, w.notRunning);
           const until = deps.clock.now() + SILENCE_MS;
+          if (!watcher) {
+            await toLeader(p, 'silence', { incidentId: incident.id, by: p.person.name, until });
+            return say(p.answer, w.silenced(hourMinute(until)));
+          }
           const silenced = await watcher.silenceIncident(incident.id, p.person.name, until);
           if (!silenced) return say(p.answer, w.alreadyResolved);
           return say(p.answer, w.silenced(hourMinute(until)));
@@ -152,6 +170,49 @@ export function createNocDesk(deps: {
           return checkNow(incident, p);
         }
       }
+    },
+  };
+}
+
+/** What a standby's Ack or Silence asks of the leader. */
+interface LeaderSignal {
+  incidentId: number;
+  by: string;
+  until?: number;
+}
+
+/**
+ * The leader's side of buttons pressed on standbys: polls the `leader` queue every `everyMs`
+ * and applies Ack and Silence in order; each signal is deleted once applied.
+ */
+export function followLeaderSignals(deps: { signals: SignalQueue; watcher: Pick<Watcher, 'ack' | 'silenceIncident'>; clock: Clock; logger: Logger; everyMs: number }): { stop(): Promise<void> } {
+  const log = deps.logger.child({ component: 'noc-buttons' });
+  const stopper = new AbortController();
+  const loop = (async () => {
+    for (;;) {
+      try {
+        await deps.clock.sleep(deps.everyMs, stopper.signal);
+      } catch {
+        return;
+      }
+      try {
+        const batch = await deps.signals.take('leader', 50);
+        for (const s of batch) {
+          const b = s.body as LeaderSignal;
+          if (s.kind === 'ack') await deps.watcher.ack(b.incidentId, b.by);
+          else if (s.kind === 'silence') await deps.watcher.silenceIncident(b.incidentId, b.by, b.until ?? deps.clock.now() + SILENCE_MS);
+          log.info({ incident: b.incidentId, action: s.kind, signal: s.id }, 'incident button from another replica applied');
+          await deps.signals.done([s.id], deps.clock.now());
+        }
+      } catch (err) {
+        log.warn({ err }, 'could not read buttons pressed on other replicas; trying again');
+      }
+    }
+  })();
+  return {
+    async stop() {
+      stopper.abort();
+      await loop;
     },
   };
 }

@@ -6,7 +6,7 @@
  * it has no heartbeat row at all. The adoption itself is a compare-and-set in the store, so two
  * live replicas never both take the same check.
  */
-import type { CheckStore, ReplicaBeat } from '../store/ports.js';
+import type { CheckStore, ReplicaBeat, SignalQueue } from '../store/ports.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { ReplicaId } from '../util/replica.js';
@@ -20,7 +20,12 @@ export interface Ownership {
   everyMs: number;
   /** A replica on this host whose process is gone (util/replica). */
   goneOnThisHost: (r: Pick<ReplicaId, 'pid' | 'host'>) => boolean;
+  /** Cancel pressed on one replica for a check another follows goes to its owner through here. */
+  signals?: SignalQueue;
 }
+
+/** The queue a replica's engine of one surface reads its signals from. */
+export const signalTarget = (replica: string, surface: string): string => `${replica}:${surface}`;
 
 /** Whether a check owned by `owner` may be adopted by `me` at `now` (pure). */
 export function ownerGone(owner: string | null | undefined, o: Pick<Ownership, 'me' | 'staleAfterMs' | 'goneOnThisHost'>, replicas: readonly ReplicaBeat[], now: number): boolean {

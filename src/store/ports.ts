@@ -296,6 +296,36 @@ export interface IntakeQueue<A = unknown> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Signals between replicas
+
+/** A request for another replica (a button clicked on one replica for a check another follows). */
+export interface Signal {
+  id: number;
+  /** A replica id and surface (`<replica>:<surface>`) or `leader`. */
+  target: string;
+  kind: string;
+  body: unknown;
+  createdAt: number;
+}
+
+/** Signals nobody took within this long are dropped: their target is gone. */
+export const SIGNAL_TTL_MS = 3_600_000;
+/** Most signals waiting for one target. */
+export const SIGNALS_MAX = 200;
+
+/**
+ * A small queue per target, polled by its owner: bounded (`send` refuses past `max` waiting),
+ * ordered (oldest first), deleted when done; signals nobody took within an hour are dropped
+ * (their target is gone, and its checks were adopted with their own state).
+ */
+export interface SignalQueue {
+  /** The new signal's id; null when `max` signals already wait for this target. */
+  send(target: string, kind: string, body: unknown, now: number, max: number): Promise<number | null>;
+  take(target: string, limit: number): Promise<Signal[]>;
+  done(ids: readonly number[], now: number): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The database object
 
 /** The domain records a process keeps (app/ names them once: the NOC's and the intake's). */
@@ -322,6 +352,7 @@ export interface Database<S extends StoreRecords = StoreRecords> {
   readonly noc: NocStore<S['noc']>;
   readonly nocMessages: NocMessageStore;
   readonly intake: IntakeQueue<S['alert']>;
+  readonly signals: SignalQueue;
   /** `sqlite` or `postgres`, for logs and /readyz. */
   readonly kind: string;
   /** Cheap: the state as last seen (a check of the file runs on a timer and on write failures). */

@@ -60,6 +60,41 @@ const hasAction = (c: SlackCall, actionId: string) => JSON.stringify(c.args.bloc
 const roots = (slack: FakeSlack) => posted(slack).filter((c) => c.args.thread_ts === undefined && hasAction(c, 'pingops_noc_ack'));
 const threadReplies = (slack: FakeSlack, rootTs: string) => posted(slack).filter((c) => c.args.thread_ts === rootTs);
 
+async function postSigned(port: number, body: string): Promise<void> {
+  const ts = Math.floor(Date.now() / 1000);
+  const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sign(body, ts, SIGNING_SECRET) },
+    body,
+  });
+  await res.text();
+  expect(res.status).toBe(200);
+}
+
+function click(port: number, slack: FakeSlack, actionId: string, value: string, messageTs: string, channel = NOC, threadTs?: string) {
+  const payload = {
+    type: 'block_actions',
+    user: { id: 'U123', username: 'u123', name: 'u123', team_id: 'T0001' },
+    api_app_id: 'A0001',
+    token: 'legacy',
+    container: { type: 'message', message_ts: messageTs, channel_id: channel, is_ephemeral: false, ...(threadTs ? { thread_ts: threadTs } : {}) },
+    trigger_id: 't.2',
+    team: { id: 'T0001', domain: 'isp' },
+    channel: { id: channel, name: 'noc' },
+    message: { type: 'message', ts: messageTs, user: slack.botUserId, text: '…', ...(threadTs ? { thread_ts: threadTs } : {}) },
+    response_url: slack.responseUrl(`click-${actionId}`),
+    actions: [{ action_id: actionId, block_id: 'b', type: 'button', value, action_ts: String(Date.now() / 1000), text: { type: 'plain_text', text: 'x' } }],
+  };
+  return postSigned(port, new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+}
+
+const buttonValue = (c: SlackCall | undefined, actionId: string): string => {
+  for (const b of (c?.args.blocks ?? []) as { elements?: { action_id?: string; value?: string }[] }[]) {
+    for (const e of b.elements ?? []) if (e.action_id === actionId && e.value) return e.value;
+  }
+  throw new Error(`no ${actionId}`);
+};
+
 describe('replicas on one SQLite file', () => {
   it('a lease held by a process on another host is taken over after its TTL; meanwhile the standby stores hook alerts (202), checked once it leads', async () => {
     const db = tempDb();
@@ -109,6 +144,9 @@ describe('replicas on one SQLite file', () => {
     const secondPort = await portOf(second);
     await second.waitFor('standby: another replica holds the lease', 'stderr', 30_000);
     expect(await role(secondPort)).toEqual({ readyz: 'standby', gauge: '0' });
+    // Ack pressed on the standby: the leader acks (said in the thread, once).
+    await click(secondPort, slack, 'pingops_noc_ack', buttonValue(root, 'pingops_noc_ack'), rootTs);
+    await until(() => threadReplies(slack, rootTs).find((c) => String(c.args.text).includes('Acked by u123')), 'the ack (pressed on the standby) in the thread', 30_000);
     const rootsBefore = roots(slack).length;
 
     first.signal('SIGKILL');
@@ -124,6 +162,7 @@ describe('replicas on one SQLite file', () => {
     const replies = threadReplies(slack, rootTs).map((c) => String(c.args.text));
     expect(replies.filter((t) => t.includes('is down'))).toHaveLength(1);
     expect(replies.filter((t) => t.includes('Back after'))).toHaveLength(1);
+    expect(replies.filter((t) => t.includes('Acked by u123'))).toHaveLength(1);
     second.signal('SIGTERM');
     await second.exited;
   }, 150_000);

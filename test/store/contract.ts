@@ -157,6 +157,22 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         await store.update('owned', { delivered: true }, T0 + 30_000);
         expect(await store.adopt('owned', 'r2', 'r3', T0 + 40_000)).toBe(false);
       });
+
+      it('passes signals between replicas: per target, oldest first, bounded, deleted when done, dropped after an hour', async () => {
+        const { signals } = (await start()).db;
+        expect(await signals.send('r1:slack', 'cancel', { conversationId: 'a' }, T0, 2)).not.toBeNull();
+        expect(await signals.send('leader', 'ack', { incidentId: 7 }, T0, 2)).not.toBeNull();
+        expect(await signals.send('r1:slack', 'cancel', { conversationId: 'b' }, T0 + 1, 2)).not.toBeNull();
+        expect(await signals.send('r1:slack', 'cancel', { conversationId: 'c' }, T0 + 2, 2)).toBeNull();
+        const mine = await signals.take('r1:slack', 10);
+        expect(mine.map((x) => [x.kind, x.body])).toEqual([['cancel', { conversationId: 'a' }], ['cancel', { conversationId: 'b' }]]);
+        await signals.done([mine[0]?.id ?? 0], T0 + 3);
+        expect((await signals.take('r1:slack', 10)).map((x) => x.body)).toEqual([{ conversationId: 'b' }]);
+        expect((await signals.take('leader', 10)).map((x) => x.body)).toEqual([{ incidentId: 7 }]);
+        // An hour later nobody took them: their target is gone.
+        await signals.send('other', 'cancel', {}, T0 + 3_700_000, 2);
+        expect(await signals.take('r1:slack', 10)).toEqual([]);
+      });
     });
 
     describe('duration models', () => {

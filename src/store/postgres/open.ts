@@ -15,7 +15,7 @@ import { createLink } from './link.js';
 import { migratePostgres, SchemaTooNewError } from './migrate.js';
 import { PG_MIGRATIONS } from './migrations.js';
 import { createPgNocMessageStore, createPgNocStore } from './noc.js';
-import { createPgCardStore, createPgDurationModelStore, createPgIntakeQueue } from './small-ports.js';
+import { createPgCardStore, createPgDurationModelStore, createPgIntakeQueue, createPgSignalQueue } from './small-ports.js';
 
 export interface PostgresOptions extends PostgresSettings {
   logger: Logger;
@@ -69,6 +69,7 @@ export async function openPostgresDatabase<S extends StoreRecords = StoreRecords
     noc: createPgNocStore(link) as unknown as Database<S>['noc'],
     nocMessages: createPgNocMessageStore(link),
     intake: createPgIntakeQueue(link) as Database<S>['intake'],
+    signals: createPgSignalQueue(link),
     health,
     get degraded() {
       return !link.reachable;

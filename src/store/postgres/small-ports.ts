@@ -4,7 +4,7 @@
  * intake queue (alerts the hooks accepted: with the server away the hook refuses, so the
  * sender keeps the alert and sends it again).
  */
-import type { ClientCardPort, DurationModelPort, IntakeQueue, StoredCard } from '../ports.js';
+import { SIGNAL_TTL_MS, type ClientCardPort, type DurationModelPort, type IntakeQueue, type Signal, type SignalQueue, type StoredCard } from '../ports.js';
 import { CARD_PRUNE_EVERY_MS, cardSchema, weightsText } from '../records.js';
 import { toDurationModels, type DurationModelRow } from '../rows.js';
 import { StoreUnavailableError } from '../errors.js';
@@ -102,3 +102,26 @@ const unlessUnavailable =
     if (err instanceof StoreUnavailableError) return fallback;
     throw err;
   };
+
+/** Signals between replicas (see SignalQueue): a count and an insert under one lock per target. */
+export function createPgSignalQueue(link: Link): SignalQueue {
+  return {
+    async send(target, kind, body, now, max) {
+      return link.transaction(async (q) => {
+        await q('SELECT pg_advisory_xact_lock(hashtext($1))', [`pingops:signals:${target}`]);
+        await q('DELETE FROM signals WHERE created_at < $1', [now - SIGNAL_TTL_MS]);
+        const n = Number((await q<{ n: string }>('SELECT COUNT(*) AS n FROM signals WHERE target = $1', [target])).rows[0]?.n ?? 0);
+        if (n >= max) return null;
+        return Number((await q<{ id: string }>('INSERT INTO signals (target, kind, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id', [target, kind, JSON.stringify(body), now])).rows[0]?.id);
+      });
+    },
+    async take(target, limit) {
+      const r = await link.read((q) => q<{ id: string; target: string; kind: string; body: string; created_at: string }>('SELECT id, target, kind, body, created_at FROM signals WHERE target = $1 ORDER BY id LIMIT $2', [target, limit]));
+      return r.rows.map((x): Signal => ({ id: Number(x.id), target: x.target, kind: x.kind, body: JSON.parse(x.body) as unknown, createdAt: Number(x.created_at) }));
+    },
+    async done(ids) {
+      if (ids.length === 0) return;
+      await link.read((q) => q('DELETE FROM signals WHERE id = ANY($1::bigint[])', [ids]));
+    },
+  };
+}

@@ -2,6 +2,7 @@ import type { Migration } from './connection.js';
 import { NOC_MESSAGES_MIGRATION } from './noc-messages.js';
 import { INTAKE_MIGRATION } from './intake.js';
 import { NOC_MIGRATION } from './noc.js';
+import { SIGNALS_MIGRATION } from './signals.js';
 
 /**
  * Every schema step of the store, oldest first. Append only: a released migration never
@@ -88,4 +89,6 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  // Issue 16: buttons across replicas.
+  SIGNALS_MIGRATION,
 ];

@@ -24,6 +24,7 @@ import { isMemoryPath, openConnection, type Db } from './connection.js';
 import { createSqliteDurationModelStore } from './duration-models.js';
 import { createHandle, isDegrading } from './handle.js';
 import { createSqliteIntakeQueue } from './intake.js';
+import { createSqliteSignalQueue } from './signals.js';
 import { MIGRATIONS } from './migrations.js';
 import { createSqliteNocMessageStore } from './noc-messages.js';
 import { createSqliteNocStore } from './noc.js';
@@ -183,6 +184,7 @@ export function openSqliteDatabase<S extends StoreRecords = StoreRecords>(opts: 
     noc: createSqliteNocStore<S['noc']>(sql),
     nocMessages: createSqliteNocMessageStore(sql),
     intake: createSqliteIntakeQueue<S['alert']>(sql),
+    signals: createSqliteSignalQueue(sql),
     kind: 'sqlite',
     health: () => health,
     get degraded() {
