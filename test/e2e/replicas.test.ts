@@ -221,4 +221,36 @@ describe('replicas on one SQLite file', () => {
     second.signal('SIGTERM');
     await second.exited;
   }, 150_000);
+
+  it('Cancel pressed on another replica than the one following the check cancels it there: the same status message says who', async () => {
+    const slack = await startFakeSlack();
+    cleanup.push(() => slack.close());
+    const sim = await startSimulator({ speed: 0.25, logger: silentLogger });
+    cleanup.push(() => sim.close());
+    const db = tempDb();
+    const botEnv = env(db, { SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, PING_API_URL: sim.url, PING_RESULT_CACHE_MS: '0' });
+    const first = startProgram(MAIN, { env: botEnv, keepOpen: true });
+    const firstPort = await portOf(first);
+    await first.waitFor('surface started', 'stderr', 30_000);
+    const second = startProgram(MAIN, { env: botEnv, keepOpen: true });
+    const secondPort = await portOf(second);
+    await second.waitFor('surface started', 'stderr', 30_000);
+    const body = new URLSearchParams({ team_id: 'T0001', channel_id: 'C0PING', user_id: 'U123', user_name: 'tech', command: '/ping', text: '1001', api_app_id: 'A0001', response_url: slack.responseUrl('cmd'), trigger_id: 't.1' }).toString();
+    await postSigned(firstPort, body);
+    const [root, status] = await until(() => {
+      const posts = slack.callsTo('chat.postMessage');
+      return posts.length >= 2 ? posts : undefined;
+    }, 'root card and status');
+    const statusTs = String(status?.response?.body.ts);
+    const shownText = (c: SlackCall) => JSON.stringify(c.args.blocks ?? []) + String(c.args.text);
+    const running = await until(() => slack.callsTo('chat.update').find((c) => c.args.ts === statusTs && /Waiting for the verdict/.test(shownText(c))), 'the check polling');
+    await click(secondPort, slack, 'pingops_cancel', buttonValue(running, 'pingops_cancel'), statusTs, 'C0PING', String(root?.response?.body.ts));
+    await second.waitFor('cancel passed to the replica following the check', 'stderr', 20_000);
+    await first.waitFor('cancel from another replica', 'stderr', 20_000);
+    await until(() => slack.callsTo('chat.update').find((c) => c.args.ts === statusTs && /Cancelled by u123/i.test(shownText(c))), 'the status message cancelled', 30_000);
+    expect(sim.stats().tasksCreated).toBe(1);
+    first.signal('SIGTERM');
+    second.signal('SIGTERM');
+    await Promise.all([first.exited, second.exited]);
+  }, 120_000);
 });
