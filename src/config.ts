@@ -90,6 +90,7 @@ const schema = z.object({
   PINGOPS_ALLOWED_CHANNELS: idList(),
   PINGOPS_ADMINS: idList(),
   PINGOPS_USER_RATE_PER_MIN: int(6, 1, 10_000),
+  PINGOPS_SHELL: z.preprocess(emptyToUndefined, z.enum(['auto', 'on', 'off']).default('auto')),
   SIM_OUTAGES: z.preprocess(emptyToUndefined, z.string().default('')).transform((v, ctx) => {
     const parsed = parseOutages(v);
     if (!parsed.ok) {
@@ -176,6 +177,11 @@ export interface Config {
   noc: NocSettings;
   /** Where NOC incidents are posted by default (channel ids); a watch entry's own channel wins. Null: not on that platform. */
   nocChannels: { slack: string | null; discord: string | null };
+  /**
+   * Without a chat token: `auto` runs the shell where a person types or input is piped in, and a
+   * service (HTTP, NOC, hooks until a signal) when standard input has nothing to read (`/dev/null`).
+   */
+  shell: 'auto' | 'on' | 'off';
   /** Alert intake (`/hooks/...`); null without HOOKS_TOKEN: nothing is mounted. */
   hooks: null | { token: Secret; clientLabel: string };
   /** The SQLite store: a file path (created on first start) or `:memory:`; checks older than `retentionDays` are pruned daily. */
@@ -325,6 +331,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       roundMinMs: e.NOC_ROUND_MIN,
     },
     nocChannels: { slack: e.NOC_SLACK_CHANNEL ?? null, discord: e.NOC_DISCORD_CHANNEL ?? null },
+    shell: e.PINGOPS_SHELL,
     hooks: e.HOOKS_TOKEN ? { token: e.HOOKS_TOKEN, clientLabel: e.HOOKS_CLIENT_LABEL } : null,
     store: { path: e.PINGOPS_DB, retentionDays: e.PINGOPS_RETENTION_DAYS },
     access: { allowedChannels: e.PINGOPS_ALLOWED_CHANNELS, admins: e.PINGOPS_ADMINS, userRatePerMin: e.PINGOPS_USER_RATE_PER_MIN },

@@ -21,6 +21,7 @@ import { createSqliteNocStore } from './store/noc-store.js';
 import { createIntakeSink, type IntakeSink } from './noc/intake-sink.js';
 import { createNocCommands } from './noc/commands.js';
 import { createSqliteIntakeQueue } from './store/intake-store.js';
+import { inputKind, runModeFor } from './app/stdin.js';
 
 /** How long checks in flight may take to finish their messages on shutdown. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -36,7 +37,8 @@ async function main(): Promise<number> {
     );
     return 3;
   }
-  const interactive = !chat && Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const mode = runModeFor({ chat, setting: config.shell, input: inputKind(process.stdin), outputIsTerminal: Boolean(process.stdout.isTTY) });
+  const interactive = mode === 'interactive';
   // A person at the shell must not read JSON between prompts: the logs go to a file instead.
   const logFile = interactive ? join(tmpdir(), `pingops-${process.pid}.log`) : null;
   const logger = createLogger(config.logLevel, logFile ?? 2);
@@ -163,7 +165,7 @@ async function main(): Promise<number> {
     const port = await http.listen(config.port);
     logger.info({ port }, 'http server listening (/healthz, /readyz, /metrics)');
   } catch (err) {
-    if (chat) throw err;
+    if (mode === 'service') throw err;
     // The shell works without the health endpoints; a busy port must not stop a local try-out.
     logger.warn({ err: (err as Error).message, port: config.port }, 'http server not started');
   }
@@ -187,14 +189,14 @@ async function main(): Promise<number> {
     logger.flush?.();
   };
 
-  if (!chat) {
+  if (mode !== 'service') {
     if (interactive) {
       if (core.simulated) {
         process.stdout.write(`Ping API simulator running at ${core.apiUrl} (scenarios: 1001 stable, 1002 intermittent, 1003 no internet, 1004 failed, 1005 never finishes, 1008 antenna-only)\n`);
       }
       process.stdout.write(`Logs: ${logFile}\n`);
     } else {
-      logger.info('no chat token set: running the shell on standard input (it ends at end of input)');
+      logger.info('no chat token set and input piped in: running the shell on standard input (it ends at end of input)');
     }
     startReadiness();
     const shell = runShell(deps, { input: process.stdin, output: process.stdout, interactive });
@@ -218,6 +220,7 @@ async function main(): Promise<number> {
     return 0;
   }
 
+  if (!chat) logger.info('no chat token set and nothing to read on standard input: running as a service (HTTP, NOC, hooks) until SIGTERM or SIGINT; PINGOPS_SHELL=on runs the shell instead');
   for (const s of surfaces) {
     await s.start();
     logger.info({ surface: s.name }, 'surface started');
