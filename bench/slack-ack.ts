@@ -15,6 +15,7 @@ import { execFile, fork } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { createSlackSurface } from '../src/adapters/slack/slack-surface.js';
+import { conversations } from '../src/app/surfaces.js';
 import { loadConfig } from '../src/config.js';
 import { createPingService } from '../src/core/ping-service.js';
 import { createDirectory } from '../src/directory/client-directory.js';
@@ -140,7 +141,20 @@ export async function benchSlackAck(n = 50): Promise<SlackAckResult[]> {
     },
   };
   const lag = monitorEventLoopDelay({ resolution: 5 });
-  const surface = createSlackSurface({ config, checker: service, directory, store: openCheckStore(process.env.BENCH_DB ?? join(mkdtempSync(join(tmpdir(), 'pingops-bench-')), 'pingops.db'), logger), clock: systemClock, logger, http }, { stopGraceMs: 3000 });
+  if (!config.slack) throw new Error('the bench needs Slack configured');
+  const store = openCheckStore(process.env.BENCH_DB ?? join(mkdtempSync(join(tmpdir(), 'pingops-bench-')), 'pingops.db'), logger);
+  const surface = createSlackSurface(
+    {
+      slack: config.slack,
+      conversations: conversations({ checker: service, directory, store, clock: systemClock, logger, polling: config.polling, access: config.access }),
+      directory,
+      locale: config.locale,
+      clock: systemClock,
+      logger,
+      http,
+    },
+    { stopGraceMs: 3000 },
+  );
   const port = await real.listen(0, '127.0.0.1');
   await surface.start();
   const url = `http://127.0.0.1:${port}/slack/events`;

@@ -4,6 +4,7 @@ import { parseDuration } from './util/duration.js';
 import type { NocSettings } from './noc/types.js';
 import { parseOutages, type OutageRule } from './sim/outages.js';
 import { Secret } from './util/secret.js';
+import type { PingApiAuth } from './pingapi/auth.js';
 
 /** The prefixes we own: a variable with one of them that we do not know is a typo, and fails. */
 const OWNED_PREFIXES = ['PING_', 'PINGOPS_', 'WISPHUB_', 'SLACK_', 'DISCORD_', 'SIM_', 'NOC_', 'HOOKS_'];
@@ -118,10 +119,7 @@ const schema = z.object({
   HOOKS_CLIENT_LABEL: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,99}$/, 'an Alertmanager label name (letters, digits and _)').default('service_id')),
 });
 
-export type PingApiAuth =
-  | { kind: 'none' }
-  | { kind: 'key'; header: string; key: Secret }
-  | { kind: 'jwt'; username: string; password: Secret };
+export type { PingApiAuth };
 
 export interface Config {
   pingApi: {

@@ -1,5 +1,6 @@
 import { createDiscordSurface, type DiscordSurfaceOptions } from '../../../src/adapters/discord/discord-surface.js';
-import { createCore, type Core } from '../../../src/app.js';
+import { createCore, type Core } from '../../../src/app/core.js';
+import { conversations } from '../../../src/app/surfaces.js';
 import type { Surface } from '../../../src/chat/surface.js';
 import type { Directory } from '../../../src/directory/types.js';
 import type { NocCommands } from '../../../src/noc/commands.js';
@@ -40,8 +41,20 @@ export async function startRig(
   });
   const logger = opts.logger ?? silentLogger;
   const core = await createCore(config, logger);
+  if (!config.discord) throw new Error('the rig needs Discord configured');
+  const directory = opts.directory ?? core.directory;
+  const clock = opts.clock ?? systemClock;
   const surface = createDiscordSurface(
-    { config, checker: core.service, directory: opts.directory ?? core.directory, store: core.store, clock: opts.clock ?? systemClock, logger, http: createHttpServer(logger), ...(opts.noc ? { nocCommands: opts.noc(core) } : {}) },
+    {
+      discord: config.discord,
+      conversations: conversations({ checker: core.service, directory, store: core.store, clock, logger, polling: config.polling, access: config.access }),
+      directory,
+      locale: config.locale,
+      clock,
+      logger,
+      http: createHttpServer(logger),
+      ...(opts.noc ? { nocCommands: opts.noc(core) } : {}),
+    },
     { minEditIntervalMs: 50, ...opts.surface },
   );
   await surface.start();

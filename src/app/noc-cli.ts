@@ -3,22 +3,22 @@
  * The watch list lives in the store (PINGOPS_DB): a bot running on the same file picks a
  * change up at its next round, within one interval.
  */
-import { createCore } from '../app.js';
 import type { Config } from '../config.js';
-import { createNocView } from '../adapters/shell/noc-view.js';
+import { createNocView, type NocView } from '../adapters/shell/noc-view.js';
+import type { NocCliCommand } from '../noc/cli-args.js';
+import { describeEvent, describeStatus } from '../noc/present.js';
+import type { NocSettings, WatchKind } from '../noc/types.js';
+import { WatcherBusyError, type WatcherStatus } from '../noc/watcher.js';
 import { parseOutages } from '../sim/outages.js';
-import { openStore } from '../store/open-store.js';
-import { createSqliteNocStore } from '../store/noc-store.js';
-import { systemClock } from '../util/clock.js';
-import type { Logger } from '../util/logger.js';
-import type { NocCliCommand } from './cli-args.js';
-import { formatDuration } from '../util/duration.js';
-import { describeEvent, describeStatus } from './present.js';
-import { startNoc } from './start.js';
-import type { NocSettings, WatchKind } from './types.js';
-import { WatcherBusyError, type WatcherStatus } from './watcher.js';
 import type { Db } from '../store/database.js';
-import type { NocView } from '../adapters/shell/noc-view.js';
+import { createSqliteNocStore } from '../store/noc-store.js';
+import { openStore } from '../store/open-store.js';
+import { systemClock } from '../util/clock.js';
+import { formatDuration } from '../util/duration.js';
+import type { Logger } from '../util/logger.js';
+import { createCore } from './core.js';
+import { startNoc } from './noc.js';
+import { notifierPipeline, screenStage } from './notify.js';
 
 const label = (kind: WatchKind, ref: number | null) => (kind === 'all' ? 'all' : `${kind}:${ref}`);
 
@@ -119,13 +119,16 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
       `demo: router 91 (RB-9.1) loses its uplink at 0:20 for a minute, client 1006 flaps from 0:10, client 1003 is suspended (stays quiet); ends after ${formatDuration(DEMO.durationMs)}`,
     );
   }
+  // The terminal view is this process's one destination.
+  const screen = screenStage(describeEvent);
+  screen.attach((text) => view.event(text));
   const noc = await startNoc({
     config,
     core,
-    db,
+    store: createSqliteNocStore(db),
     clock,
     logger,
-    notifier: { deliver: async (e) => view.event(describeEvent(e)) },
+    notifier: notifierPipeline([screen], logger),
     onRound: (s) => view.status(s),
   }).catch((err: unknown) => {
     if (err instanceof WatcherBusyError) return null;
