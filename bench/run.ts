@@ -5,7 +5,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult } from './load.js';
-import { benchSchedule, type ScheduleRow } from './schedule.js';
+import { benchSchedule, benchUnseen, type ScheduleRow } from './schedule.js';
 
 /** Whether dist/ is at least as new as every file in src/ (what bin/launch.js checks). */
 function distIsFresh(): boolean {
@@ -52,6 +52,29 @@ async function main() {
         '   documented one. Where a key has seen few tasks (12 packet counts share the warm-up in the 1-12 packet workloads) its belief is',
         '   still wide, which costs delay. Today\'s schedule wins only where durations follow the packet model it was tuned on.',
       ].join('\n'),
+    );
+    // Issue 18: on a workload it has not seen, with a few dozen checks to learn from, the learner
+    // spent more polls than the documented strategy. Constants frozen, new durations drawn.
+    const cfg = { initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000, timeoutMs: 60_000 };
+    const unseen = (capped: boolean) => benchUnseen(cfg, { seenCounts: [0, 30, 100], capped });
+    const before = unseen(false);
+    const now = unseen(true);
+    console.log('\n   Unseen workloads (drawn after the constants were frozen): the first 40 checks after 0, 30 or 100 tasks of the workload,');
+    console.log('   40 fresh learners each; mean polls per verdict and median / p90 detection delay. "before": the plan as it was before issue 18;');
+    console.log('   "now": held to the documented pace until the model has seen TRUSTED_OBSERVED tasks, every check capped as runCheck caps it.');
+    console.table(
+      now.map((r, i) => {
+        const b = before[i];
+        return {
+          workload: r.workload,
+          seen: r.seen,
+          'polls now / before / documented': `${r.learnedPolls} / ${b?.learnedPolls ?? '?'} / ${r.documentedPolls}`,
+          'delay now (median / p90)': `${r.learnedMedianMs} / ${r.learnedP90Ms} ms`,
+          'delay before': b ? `${b.learnedMedianMs} / ${b.learnedP90Ms} ms` : '?',
+          'delay documented': `${r.documentedMedianMs} / ${r.documentedP90Ms} ms`,
+          'polls <= documented': r.learnedPolls <= r.documentedPolls,
+        };
+      }),
     );
   }
   if (!only || only === 'load') {

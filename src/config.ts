@@ -14,6 +14,19 @@ const str = () => z.preprocess(emptyToUndefined, z.string().optional());
 const secret = () => z.preprocess(emptyToUndefined, z.string().optional()).transform((v) => (v === undefined ? null : new Secret(v)));
 const int = (def: number, min: number, max: number) =>
   z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(def));
+/**
+ * A `*_MS` setting: a number of milliseconds (`8000`) or a duration (`8s`, `1.5s`, `5m`), as the
+ * README says durations are written. Text that is neither stays text and fails as such.
+ */
+const ms = (def: number, min: number, max: number) =>
+  z.preprocess((v) => {
+    const t = emptyToUndefined(v);
+    if (typeof t !== 'string') return t;
+    if (/^\s*\d+\s*$/.test(t)) return Number(t);
+    // parseDuration refuses zero (nothing waits 0 ms); a cache or a delay may be off.
+    if (/^\s*0+(\.0+)?\s*(ms|min|s|m|h|d)?\s*$/i.test(t)) return 0;
+    return parseDuration(t) ?? t;
+  }, z.number().int().min(min).max(max).default(def));
 const url = () =>
   z.preprocess(
     emptyToUndefined,
@@ -52,32 +65,36 @@ const schema = z.object({
   PING_API_USERNAME: str(),
   PING_API_PASSWORD: secret(),
   PING_PACKETS: int(4, 1, 20),
-  PING_INITIAL_DELAY_MS: int(2500, 0, 60_000),
-  PING_INTERVAL_MS: int(2000, 10, 60_000),
-  PING_MAX_INTERVAL_MS: int(5000, 10, 120_000),
-  PING_PACKET_MS: int(1000, 1, 10_000),
-  PING_TIMEOUT_MS: int(60_000, 1000, 15 * 60_000),
-  PING_RESULT_CACHE_MS: int(30_000, 0, 24 * 3_600_000),
+  PING_INITIAL_DELAY_MS: ms(2500, 0, 60_000),
+  PING_INTERVAL_MS: ms(2000, 10, 60_000),
+  PING_MAX_INTERVAL_MS: ms(5000, 10, 120_000),
+  PING_PACKET_MS: ms(1000, 1, 10_000),
+  PING_TIMEOUT_MS: ms(60_000, 1000, 15 * 60_000),
+  PING_RESULT_CACHE_MS: ms(30_000, 0, 24 * 3_600_000),
   PING_API_RATE_PER_MIN: int(100, 1, 100_000),
-  PING_API_TIMEOUT_MS: int(10_000, 100, 120_000),
+  PING_API_TIMEOUT_MS: ms(10_000, 100, 120_000),
   PING_QUEUE_MAX: int(500, 1, 100_000),
-  PING_QUEUE_MAX_WAIT_MS: int(600_000, 1000, 3_600_000),
-  PING_LOOKUP_TIMEOUT_MS: int(5000, 100, 15 * 60_000),
+  PING_QUEUE_MAX_WAIT_MS: ms(600_000, 1000, 3_600_000),
+  PING_LOOKUP_TIMEOUT_MS: ms(5000, 100, 15 * 60_000),
   PING_API_PATHS: z.preprocess(emptyToUndefined, z.enum(['auto', 'v1', 'plain']).default('auto')),
   PING_INTERMITTENT_LOSS_PCT: int(20, 1, 100),
   WISPHUB_API_URL: url(),
   WISPHUB_API_KEY: secret(),
-  WISPHUB_CLIENTS_TTL_MS: int(600_000, 10_000, 24 * 3_600_000),
-  LOCALE: z.preprocess(emptyToUndefined, z.enum(['es', 'en']).default('es')),
+  WISPHUB_CLIENTS_TTL_MS: ms(600_000, 10_000, 24 * 3_600_000),
+  // Unset: the system's language (systemLocale).
+  LOCALE: z.preprocess(emptyToUndefined, z.enum(['es', 'en']).optional()),
   PORT: int(3000, 0, 65_535),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   SLACK_BOT_TOKEN: secret(),
   SLACK_SIGNING_SECRET: secret(),
-  SLACK_APP_TOKEN: secret(),
+  SLACK_APP_TOKEN: z
+    .preprocess(emptyToUndefined, z.string().startsWith('xapp-', 'an app-level token (xapp-…) for Socket Mode').optional())
+    .transform((v) => (v === undefined ? null : new Secret(v))),
   SLACK_API_URL: url(),
   SLACK_EDITS_PER_MIN: int(45, 1, 1000),
   DISCORD_TOKEN: secret(),
-  DISCORD_APPLICATION_ID: z.preprocess(emptyToUndefined, z.string().regex(/^\d{5,25}$/, 'a numeric application id').optional()),
+  // Discord ids are snowflakes: 17 to 20 digits today.
+  DISCORD_APPLICATION_ID: z.preprocess(emptyToUndefined, z.string().regex(/^\d{17,20}$/, 'a numeric application id of 17 to 20 digits').optional()),
   DISCORD_GUILD_ID: z.preprocess(emptyToUndefined, z.string().regex(/^\d{5,25}$/, 'a numeric guild id').optional()),
   DISCORD_API_URL: url(),
   DISCORD_THREADS: bool(false),
@@ -307,7 +324,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.PING_TIMEOUT_MS,
       resultCacheMs: e.PING_RESULT_CACHE_MS,
     },
-    locale: e.LOCALE,
+    locale: e.LOCALE ?? systemLocale(env),
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     slack,
@@ -336,6 +353,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   });
 }
 
+/**
+ * The language the system asks for where LOCALE does not say: the first of LC_ALL, LC_MESSAGES
+ * and LANG that is set (the POSIX order) — `en`, `en_*` → English; anything else (`C.UTF-8`,
+ * `es_CO`, a language pingops does not speak) → Spanish, the fallback.
+ */
+export function systemLocale(env: NodeJS.ProcessEnv): Locale {
+  const tag = [env.LC_ALL, env.LC_MESSAGES, env.LANG].map((v) => v?.trim() ?? '').find((v) => v !== '');
+  return tag !== undefined && /^en(?:[_.@-]|$)/i.test(tag) ? 'en' : 'es';
+}
+
 /** Loads the config for a program's start: on a problem, writes it for the person and returns null. */
 export function loadConfigOrReport(write: (text: string) => void, env: NodeJS.ProcessEnv = process.env): Config | null {
   try {
@@ -353,18 +380,19 @@ const DECIMAL_SETTINGS = new Set(['SIM_SPEED']);
 function describeExpectation(issue: z.core.$ZodIssue, name: string): string {
   switch (issue.code) {
     case 'too_small':
-      return `a number of at least ${String(issue.minimum)}`;
+      return `a number of at least ${String(issue.minimum)}${name.endsWith('_MS') ? ' ms' : ''}`;
     case 'too_big':
-      return `a number of at most ${String(issue.maximum)}`;
+      return `a number of at most ${String(issue.maximum)}${name.endsWith('_MS') ? ' ms' : ''}`;
     case 'invalid_value':
       return `one of ${issue.values.map(String).join(', ')}`;
     case 'invalid_type':
+      if (name.endsWith('_MS')) return 'a duration such as 8s, 5m or 1h, or a number of milliseconds';
       if (issue.expected === 'number' || issue.expected === 'int') return DECIMAL_SETTINGS.has(name) ? 'a number' : 'a whole number';
       return `a ${issue.expected}`;
     case 'invalid_format':
       if (issue.format === 'url') return 'an http(s) URL';
       // Our regexes carry their own wording ("a numeric guild id").
-      return issue.format === 'regex' ? issue.message : `a value in ${issue.format} format`;
+      return issue.format === 'regex' || issue.format === 'starts_with' ? issue.message : `a value in ${issue.format} format`;
     default:
       return issue.message.replace(/^Invalid input: /, '');
   }

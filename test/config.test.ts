@@ -160,3 +160,49 @@ describe('config', () => {
     expect(loadConfig({ PING_API_KEY: 'k', PING_API_KEY_HEADER: 'X-Token' }).pingApi.auth).toMatchObject({ kind: 'key', header: 'X-Token' });
   });
 });
+
+describe('settings as the README writes them (issue 18)', () => {
+  it('takes every *_MS setting as milliseconds or as a duration: 8s, 1.5s, 5m, 500ms', () => {
+    const c = loadConfig({
+      PING_TIMEOUT_MS: '8s',
+      PING_INITIAL_DELAY_MS: '1.5s',
+      PING_INTERVAL_MS: '2000',
+      PING_MAX_INTERVAL_MS: '5s',
+      PING_PACKET_MS: '900ms',
+      PING_RESULT_CACHE_MS: '0',
+      PING_API_TIMEOUT_MS: '10 s',
+      PING_QUEUE_MAX_WAIT_MS: '5m',
+      PING_LOOKUP_TIMEOUT_MS: '3s',
+      WISPHUB_CLIENTS_TTL_MS: '10min',
+    });
+    expect(c.polling).toMatchObject({ timeoutMs: 8000, initialDelayMs: 1500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 900, resultCacheMs: 0 });
+    expect(c.pingApi).toMatchObject({ timeoutMs: 10_000, queueMaxWaitMs: 300_000, lookupTimeoutMs: 3000 });
+    expect(loadConfig({ PING_RESULT_CACHE_MS: '0s' }).polling.resultCacheMs).toBe(0);
+  });
+
+  it.each([
+    [{ PING_TIMEOUT_MS: 'soon' }, 'PING_TIMEOUT_MS: expected a duration such as 8s, 5m or 1h, or a number of milliseconds'],
+    [{ PING_TIMEOUT_MS: '500ms' }, 'PING_TIMEOUT_MS: expected a number of at least 1000 ms'],
+    [{ PING_TIMEOUT_MS: '1h' }, 'PING_TIMEOUT_MS: expected a number of at most 900000 ms'],
+    [{ DISCORD_TOKEN: 't', DISCORD_APPLICATION_ID: '123' }, 'DISCORD_APPLICATION_ID: expected a numeric application id of 17 to 20 digits'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_APP_TOKEN: 'xoxb-2' }, 'SLACK_APP_TOKEN: expected an app-level token (xapp-…)'],
+  ])('refuses %j, saying what it takes', (env, expected) => {
+    expect(problems(env).join('\n')).toContain(expected);
+  });
+
+  it.each([
+    [{}, 'es'],
+    [{ LANG: 'en_US.UTF-8' }, 'en'],
+    [{ LANG: 'en' }, 'en'],
+    [{ LANG: 'es_CO.UTF-8' }, 'es'],
+    [{ LANG: 'C.UTF-8' }, 'es'],
+    [{ LANG: 'fr_FR.UTF-8' }, 'es'],
+    [{ LANG: 'es_CO.UTF-8', LC_MESSAGES: 'en_GB.UTF-8' }, 'en'],
+    [{ LANG: 'en_US.UTF-8', LC_ALL: 'es_ES.UTF-8' }, 'es'],
+    [{ LANG: 'en_US.UTF-8', LC_ALL: '' }, 'en'],
+    [{ LANG: 'en_US.UTF-8', LOCALE: 'es' }, 'es'],
+    [{ LANG: 'es_CO.UTF-8', LOCALE: 'en' }, 'en'],
+  ])('LOCALE from %j: %s (LOCALE, else the system language, else Spanish)', (env, expected) => {
+    expect(loadConfig(env).locale).toBe(expected);
+  });
+});

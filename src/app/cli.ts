@@ -11,6 +11,7 @@ import { historyText } from '../present/history.js';
 import { startSimulator } from '../sim/server.js';
 import { openCheckStore } from '../store/sqlite-check-store.js';
 import type { StoredCheck } from '../store/types.js';
+import { createLiveLine } from '../adapters/shell/live-line.js';
 import { createLogger, type Logger } from '../util/logger.js';
 
 const USAGE = `Usage:
@@ -146,8 +147,10 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   const config = loadConfigOrReport((text) => process.stderr.write(text));
   if (!config) return 3;
-  // The CLI's stdout is for people and scripts; logs only when asked for.
-  const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn');
+  // The CLI's stdout is for people and scripts; logs only when asked for. On a terminal they
+  // share stderr with the progress line, so they go through it (each on a line of its own).
+  const live = process.stderr.isTTY ? createLiveLine(process.stderr) : null;
+  const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn', live?.log ?? 2);
 
   if (cmd.kind === 'sim') {
     const dialect = cmd.dialect ?? config.sim.dialect;
@@ -196,9 +199,9 @@ export async function runCli(argv: string[]): Promise<number> {
     let last = null as ReturnType<typeof finalCard> | null;
     const done = await followCheck(handle, prepared.client, config.locale, (view) => {
       if (view.final) last = finalCard(view, Boolean(process.stdout.isTTY));
-      else if (progress) process.stderr.write(`\r\x1b[2K${statusLine(view, true)}`);
+      else if (progress) live?.show(statusLine(view, true));
     });
-    if (progress) process.stderr.write('\r\x1b[2K');
+    if (progress) live?.clear();
     // Kept like every chat check: history, audit, and the result cache of the next process.
     try {
       const id = randomBytes(8).toString('hex');

@@ -95,7 +95,9 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     else if (config.sim.auth === 'jwt' && username && password) auth = { kind: 'jwt', username, password: new Secret(password) };
     logger.info(
       { url: apiUrl, dialect, shape: config.sim.shape, auth: dialect === 'wisphub' ? 'key' : config.sim.auth },
-      'PING_API_URL and WISPHUB_API_URL are not set: started the built-in Ping API simulator',
+      config.pingApi.simulatorAsked
+        ? 'PING_API_URL=sim: started the built-in Ping API simulator'
+        : 'PING_API_URL and WISPHUB_API_URL are not set: started the built-in Ping API simulator',
     );
     if (config.slack || config.discord) {
       logger.warn('chat is answered from the SIMULATOR: its clients and verdicts are made up; set PING_API_URL or WISPHUB_API_URL');

@@ -186,7 +186,7 @@ function mountIntake(config: Config, http: HttpServer, running: RunningNoc | nul
   if (!config.hooks) return null;
   let intake: IntakeSink | null = null;
   if (running) {
-    intake = createIntakeSink({ queue: createSqliteIntakeQueue(db), directory: core.directory, checker: core.service, watcher: running.watcher, clock, logger });
+    intake = createIntakeSink({ queue: createSqliteIntakeQueue(db), directory: core.directory, inventory: running.inventory, watcher: running.watcher, clock, logger });
   } else {
     logger.error({ component: 'hooks' }, 'HOOKS_TOKEN is set but the NOC watcher runs in another process: hooks answer 503');
   }

@@ -8,7 +8,7 @@ import { renderCheck, renderVerdictNotice } from '../present/render.js';
 import type { View } from '../present/view.js';
 import type { CheckStore, Place, StoredCheck } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
-import type { Logger } from '../util/logger.js';
+import { childWith, type Logger } from '../util/logger.js';
 import { createSemaphore } from '../util/semaphore.js';
 import { channelAllowed, createRateLimiter, mayCancel } from './access.js';
 import { parseRequest } from './request.js';
@@ -104,7 +104,7 @@ const newId = (): string => randomBytes(8).toString('hex');
 /** The one conversation every chat surface runs: see docs/architecture.md. */
 export function createConversationEngine(deps: EngineDeps): ConversationEngine {
   const { port, store, clock, checker } = deps;
-  const log = deps.logger.child({ surface: port.surface });
+  const log = childWith(deps.logger, { surface: port.surface });
   const tickMs = deps.tickMs ?? 1000;
   const limiter = createRateLimiter(deps.access.userRatePerMin);
   const opening = createSemaphore(deps.openConcurrency ?? 1000);
@@ -131,7 +131,8 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     return view;
   };
 
-  const liveMessage = (row: StoredCheck, messageId: string, role: MessageRole, logger: Logger): LiveMessage<View> => {
+  /** `shown`: the view this process just posted into the message, so an equal update is not sent again. */
+  const liveMessage = (row: StoredCheck, messageId: string, role: MessageRole, logger: Logger, shown?: View): LiveMessage<View> => {
     let id = messageId;
     return createLiveMessage<View>(
       async (view) => {
@@ -143,7 +144,14 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
           persist('messages', () => store.update(row.id, { messages }, clock.now()));
         }
       },
-      { budget: port.editBudget, clock, logger, minIntervalMs: port.minEditIntervalMs, name: `${port.surface}:${row.place.channel}/${messageId}` },
+      {
+        budget: port.editBudget,
+        clock,
+        logger,
+        minIntervalMs: port.minEditIntervalMs,
+        name: `${port.surface}:${row.place.channel}/${messageId}`,
+        ...(shown ? { shown } : {}),
+      },
     );
   };
 
@@ -241,6 +249,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
 
     const release = await opening.acquire();
     let handle: CheckHandle | null = null;
+    let posted: View | undefined;
     try {
       const starting: CheckState = { kind: 'starting', serviceId: row.serviceId, elapsedMs: 0 };
       if (!row.place.thread && port.rootCards) {
@@ -252,7 +261,8 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
       }
       handle = checker.check(row.serviceId, { priority: 'interactive', fresh: o.fresh, packets: row.packets });
       const role: MessageRole = row.messages.root ? 'status' : 'full';
-      const statusId = await port.post(row.place, { view: viewOf(row, handle.current(), last), role, conversationId: row.id, locale: row.locale }, row.messages.root ? undefined : o.origin);
+      posted = viewOf(row, handle.current(), last);
+      const statusId = await port.post(row.place, { view: posted, role, conversationId: row.id, locale: row.locale }, row.messages.root ? undefined : o.origin);
       row.messages = { ...row.messages, status: statusId };
     } catch (err) {
       handle?.cancel(`${port.surface}:post-failed`);
@@ -265,18 +275,24 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     }
     persist('messages', () => store.update(row.id, { messages: row.messages, thread: row.place.thread }, clock.now()));
     clog.info({ requester: row.requester, packets: row.packets, messages: row.messages }, 'check started');
-    await follow(row, handle, last, clog);
+    await follow(row, handle, last, clog, posted);
   };
 
   /** Follows a check to its end: live edits, state writes, then the verdict delivered once. */
-  const follow = async (row: StoredCheck, handle: CheckHandle, last: ReturnType<typeof lastCheckLine> | null, clog: Logger): Promise<void> => {
+  const follow = async (
+    row: StoredCheck,
+    handle: CheckHandle,
+    last: ReturnType<typeof lastCheckLine> | null,
+    clog: Logger,
+    posted?: View,
+  ): Promise<void> => {
     const statusId = row.messages.status;
     if (!statusId) return;
     const role: MessageRole = row.messages.root ? 'status' : 'full';
     const entry: Live = {
       row,
       handle,
-      status: liveMessage(row, statusId, role, clog),
+      status: liveMessage(row, statusId, role, clog, posted),
       root: row.messages.root ?? null,
       cancelledBy: null,
       finished: Promise.resolve(),

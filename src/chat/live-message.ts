@@ -4,7 +4,7 @@ import type { TokenBucket } from '../util/token-bucket.js';
 import { RateLimitedError, type Editor, type LiveMessage } from './live-message.types.js';
 
 /** Options of `createLiveMessage`. */
-export interface LiveMessageOptions {
+export interface LiveMessageOptions<T = unknown> {
   /** Edit budget shared by every live message of one workspace / route. */
   budget: TokenBucket;
   clock: Clock;
@@ -15,6 +15,11 @@ export interface LiveMessageOptions {
   maxFinalAttempts?: number;
   /** Names this message in logs (e.g. `slack:C123/1712345.0001`). */
   name?: string;
+  /**
+   * The view the message was posted with, when this process posted it: an update equal to it is
+   * not sent (Discord's first "creating the task" view went out twice, 6 ms apart, otherwise).
+   */
+  shown?: T;
 }
 
 /** Longest Retry-After honoured as given; a larger (or nonsense) value is capped so a message cannot freeze for hours. */
@@ -90,7 +95,7 @@ class CoalescingLiveMessage<T> implements LiveMessage<T> {
 
   constructor(
     private readonly editor: Editor<T>,
-    opts: LiveMessageOptions,
+    opts: LiveMessageOptions<T>,
   ) {
     const minIntervalMs = opts.minIntervalMs ?? 1000;
     const maxFinalAttempts = opts.maxFinalAttempts ?? 8;
@@ -105,6 +110,7 @@ class CoalescingLiveMessage<T> implements LiveMessage<T> {
     this.minIntervalMs = minIntervalMs;
     this.maxFinalAttempts = maxFinalAttempts;
     this.log = opts.logger.child({ liveMessage: opts.name ?? 'live-message' });
+    if ('shown' in opts) this.deliveredKey = viewKey(opts.shown);
   }
 
   get edits(): number {
@@ -268,6 +274,6 @@ class CoalescingLiveMessage<T> implements LiveMessage<T> {
  * view is kept, edits are spaced by `minIntervalMs` and paid from the shared `budget`, and the
  * final view is always delivered (429s are waited out; other errors retried up to `maxFinalAttempts`).
  */
-export function createLiveMessage<T>(editor: Editor<T>, opts: LiveMessageOptions): LiveMessage<T> {
+export function createLiveMessage<T>(editor: Editor<T>, opts: LiveMessageOptions<T>): LiveMessage<T> {
   return new CoalescingLiveMessage(editor, opts);
 }

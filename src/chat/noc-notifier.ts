@@ -69,6 +69,8 @@ export function planEvent(e: NocEvent): EventPlan {
     case 'resolved':
       return { root: true, reply: 'thread', broadcast: true, edit: 'final' };
     case 'members_changed':
+      // After the recovery (members it left down checked again): the resolved root, redrawn with them.
+      return { root: true, reply: 'thread', broadcast: false, edit: e.incident.state === 'resolved' ? 'final' : 'live' };
     case 'acked':
     case 'reminder':
     case 'silenced':
@@ -78,7 +80,11 @@ export function planEvent(e: NocEvent): EventPlan {
       return { root: false, reply: 'thread', broadcast: false, edit: null };
     case 'budget_warning':
     case 'intake_note':
+    case 'intake_summary':
       return { root: false, reply: 'channel', broadcast: false, edit: null };
+    case 'intake_group_resolved':
+      // Often right after the recovery: its root already shows the final view.
+      return { root: true, reply: 'thread', broadcast: false, edit: null };
     case 'intake_resolved':
       return { root: true, reply: 'thread', broadcast: false, edit: 'live' };
   }
@@ -249,7 +255,7 @@ export function createNocChat(deps: NocChatDeps): NocChat {
     }
     if (!incident) {
       // A `/hooks/check` sender may name the channel its note goes to.
-      const asked = event.kind === 'intake_note' ? event.channel : null;
+      const asked = event.kind === 'intake_note' || event.kind === 'intake_summary' ? event.channel : null;
       const channel = asked && fits(asked, surface) ? asked : await channelFor(surface, null);
       if (!channel || plan.reply === null) return;
       const port = await portOf(surface);

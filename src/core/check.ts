@@ -2,7 +2,7 @@ import type { CheckState, DoneReason, DoneState } from './check-state.js';
 import { BusyError, PermanentError, TransientError, toFault, type Fault } from './errors.js';
 import type { TaskObservation } from './duration-model.js';
 import type { QueuePosition, RequestKind } from './request-queue.js';
-import { pollOffset, type ScheduleConfig } from './schedule.js';
+import { cappedPollOffset, pollOffset, type ScheduleConfig } from './schedule.js';
 import type { Verdict } from './verdict.js';
 import type { CallOptions, PingApi } from './ping-api.js';
 import type { Clock } from '../util/clock.js';
@@ -99,7 +99,15 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
   let taskId: string | null = null;
   let polls = 0;
   const offset = o.plan ?? ((attempt: number) => pollOffset(attempt, o.packets, o.schedule));
-  const delayOf = (attempt: number) => offset(attempt) - (attempt > 1 ? offset(attempt - 1) : 0);
+  const capCfg = { ...o.schedule, timeoutMs: o.timeoutMs };
+  // Where the previous poll was placed: the plan is read afresh at every poll (a person joining
+  // a sweep's check moves it), and whatever it says, the check polls no more often than the
+  // documented strategy allows (cappedPollOffset).
+  let placed: number | undefined;
+  const delayOf = (attempt: number) => {
+    const step = offset(attempt) - (attempt > 1 ? offset(attempt - 1) : 0);
+    return cappedPollOffset(attempt, (placed ?? 0) + step, placed, capCfg) - (placed ?? 0);
+  };
   // Times from the task's creation: the last poll that still saw it pending (when sent), and
   // when the final answer arrived. The task ended in between; that interval is all we know.
   let createdAt = 0;
@@ -153,7 +161,9 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
 
     let failedPolls = 0;
     for (let attempt = 1; ; attempt++) {
-      const delay = jittered(delayOf(attempt), random());
+      const planned = delayOf(attempt);
+      placed = (placed ?? 0) + planned;
+      const delay = jittered(planned, random());
       o.emit({ kind: 'polling', serviceId: o.serviceId, taskId, attempt, elapsedMs: elapsed(), nextPollInMs: delay });
       await clock.sleep(delay, signal);
       polls++;

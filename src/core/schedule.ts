@@ -93,6 +93,43 @@ export function referencePollOffset(attempt: number, cfg: ScheduleConfig): numbe
 }
 
 /**
+ * Polls one check may run ahead of the documented strategy as configured: room for the learned
+ * or packet model's dense window around the likely finish, never more.
+ */
+export const POLLS_AHEAD_OF_DOCUMENTED = 2;
+
+/** Polls the documented strategy makes by the deadline (PING_INITIAL_DELAY_MS, then every PING_INTERVAL_MS): the most one check makes. */
+export function maxPolls(cfg: PlanConfig): number {
+  if (cfg.timeoutMs < cfg.initialDelayMs) return 1;
+  return Math.floor((cfg.timeoutMs - cfg.initialDelayMs) / Math.max(1, cfg.intervalMs)) + 1;
+}
+
+/**
+ * When poll `attempt` (1-based) may go, given the time a plan asks for (`planned`, ms after the
+ * task's creation) and the time the previous poll was placed (`previous`): never before the
+ * documented poll `attempt - ahead`, never closer than MIN_GAP_PACKETS to the poll before, and
+ * past `maxPolls` only after the deadline (which ends the check first). Whatever a model
+ * believes, a task that never finishes gets the documented strategy's polls at its gaps, not a
+ * model's tail squeezed towards the deadline (46 polls in 60 s before, issue 18).
+ */
+export function cappedPollOffset(attempt: number, planned: number, previous: number | undefined, cfg: PlanConfig, ahead = POLLS_AHEAD_OF_DOCUMENTED): number {
+  const interval = Math.max(1, cfg.intervalMs);
+  if (attempt > maxPolls(cfg)) return Math.max(previous ?? 0, cfg.timeoutMs) + interval;
+  const floor = attempt > ahead ? referencePollOffset(attempt - ahead, cfg) : 0;
+  const gap = previous === undefined ? 0 : previous + Math.max(1, MIN_GAP_PACKETS * cfg.packetMs);
+  return Math.max(planned, floor, gap);
+}
+
+/** A whole schedule under cappedPollOffset, for plans that do not change while a check runs (benchmarks, the learner). */
+export function capPolls(offset: (attempt: number) => number, cfg: PlanConfig, ahead = POLLS_AHEAD_OF_DOCUMENTED): (attempt: number) => number {
+  const times: number[] = [];
+  return (attempt) => {
+    for (let m = times.length + 1; m <= attempt; m++) times.push(cappedPollOffset(m, offset(m), times[m - 2], cfg, ahead));
+    return times[attempt - 1] ?? 0;
+  };
+}
+
+/**
  * Poll number `attempt` (1-based) of a learned plan: the plan's own times, then, past the
  * model's horizon, today's back-off (PING_INTERVAL_MS growing ×1.5 up to PING_MAX_INTERVAL_MS).
  */

@@ -7,7 +7,7 @@
 import type { Verdict } from '../core/verdict.js';
 import { hasSettled, NEW_TRACKER, observe, restartStreaks, type DampingRules, type Tracker } from './damping.js';
 import { rollup } from './rollup.js';
-import type { GroupKey, Health, Incident, IntakeReport, Member, NocEvent, NocSettings, ScopeKey } from './types.js';
+import type { GroupKey, Health, Incident, IntakeReport, IntakeSummaryGroup, Member, NocEvent, NocSettings, ScopeKey } from './types.js';
 
 /** What the engine remembers about one client (kept in the store). */
 export interface ClientTrack {
@@ -64,6 +64,24 @@ export interface ExternalAlert {
   rttMs: number | null;
 }
 
+/** A report that would have been a note of its own, kept for the notification's one summary. */
+export interface HeldNote {
+  why: 'answers' | 'unknown' | 'on_hold';
+  serviceId: number;
+  group: GroupKey | null;
+  groupLabel: string | null;
+  note: Extract<NocEvent, { kind: 'intake_note' }>;
+}
+
+/** Alerting clients of a router folded into its incident without a check of their own. */
+export interface AlertFold {
+  members: Member[];
+  /** `Alertmanager: ClientLinkDown`. */
+  by: string;
+  /** Said on the incident: `40 clients alerting (Alertmanager: ClientLinkDown)`. */
+  note: string;
+}
+
 export interface EngineSnapshot {
   tracks: Map<string, Track>;
   incidents: Incident[];
@@ -87,6 +105,10 @@ export class NocEngine {
   private dirtyIncidents = new Map<number, Incident>();
   private events: NocEvent[] = [];
   private lastBudgetWarning = '';
+  /** Members a recovery left down, checked again after it: their incident's root shows the fresh verdicts. */
+  private readonly afterRecovery = new Map<number, { incident: Incident; waiting: Set<number>; down: number[]; back: number[] }>();
+  /** The last incident of each scope that resolved (its thread still takes the sender's "resolved"). */
+  private readonly lastResolved = new Map<ScopeKey, Incident>();
   /** Member changes of one group window, told as one event (or none, when the window resolves it). */
   private batch: { incident: Incident; down: number[]; back: number[] } | null = null;
   private readonly clientRules: DampingRules;
@@ -138,6 +160,7 @@ export class NocEngine {
     if (health === 'up') track.downSince = null;
     const groupDown = c.group !== null && c.inWatchedGroup && this.groupIsDown(c.group);
     const groupIncident = c.group ? this.open.get(c.group) : undefined;
+    this.checkedAfterRecovery(c, verdict, health, now);
     // A verdict that belongs to a group window is told with that window, as one change.
     if (groupIncident && !opts.inWindow) this.updateMember(groupIncident, c, verdict, health, now);
 
@@ -177,6 +200,8 @@ export class NocEngine {
     now: number,
     /** Said on the incident if it opens (billing holds left out, ...). */
     notes: readonly string[] = [],
+    /** An alert storm's clients not checked in this window: listed in the incident if it opens. */
+    fold: AlertFold | null = null,
   ): number[] {
     const result = rollup(
       checked.map((x) => (x.facts.onHold ? 'unknown' : x.health)),
@@ -196,7 +221,8 @@ export class NocEngine {
         const folded = [...this.open.values()].filter((i) => i.group === group && i.scope.startsWith('client:'));
         // Members of the client incidents it swallows carry on in the router's incident.
         for (const own of folded) for (const m of own.members) if (!members.some((x) => x.serviceId === m.serviceId)) members.push(m);
-        this.openIncident(group, null, label, now, members, [...notes]);
+        for (const m of fold?.members ?? []) if (!members.some((x) => x.serviceId === m.serviceId)) members.push(m);
+        this.openIncident(group, null, label, now, members, fold ? [...notes, fold.note] : [...notes], fold?.by ?? null);
         for (const own of folded) {
           // Folded into the router's incident: no separate alert.
           this.open.delete(own.scope);
@@ -224,6 +250,20 @@ export class NocEngine {
     return stillDown;
   }
 
+  /** A member left down by its incident's recovery, checked again: once all are, the resolved root is redrawn with what they say. */
+  private checkedAfterRecovery(c: ClientFacts, verdict: Verdict, health: Health, now: number): void {
+    if (health === 'unknown') return;
+    for (const [id, r] of this.afterRecovery) {
+      if (!r.waiting.delete(c.serviceId)) continue;
+      this.upsertMember(r.incident, member(c, verdict, health, now));
+      (health === 'down' ? r.down : r.back).push(c.serviceId);
+      this.markDirty(r.incident);
+      if (r.waiting.size > 0) continue;
+      this.afterRecovery.delete(id);
+      if (r.incident.alerted) this.emit({ kind: 'members_changed', incident: snapshot(r.incident), down: r.down, back: r.back, at: now });
+    }
+  }
+
   /** The group answers again: its incident ends, members last seen down are checked afresh. */
   private recover(group: GroupKey, checked: readonly { facts: ClientFacts; verdict: Verdict; health: Health }[], now: number): number[] {
     const incident = this.open.get(group);
@@ -242,6 +282,11 @@ export class NocEngine {
     }
     this.markDirty(incident);
     if (!incident.notes.some((n) => n.startsWith('WispHub falla_general'))) this.resolve(group, now);
+    if (incident.state === 'resolved' && stillDown.length > 0) {
+      this.afterRecovery.set(incident.id, { incident, waiting: new Set(stillDown), down: [], back: [] });
+      // Bounded: a recheck that never comes must not keep incidents in memory for ever.
+      if (this.afterRecovery.size > 100) this.afterRecovery.delete(this.afterRecovery.keys().next().value as number);
+    }
     return stillDown;
   }
 
@@ -279,7 +324,15 @@ export class NocEngine {
    * zone's open incident); firing and answering: one short note. Resolved: a reply in its
    * incident's thread, and when the line answers, its own incident ends.
    */
-  report(c: ClientFacts, alert: ExternalAlert, verdict: Verdict, health: Health, now: number): ReportOutcome {
+  report(
+    c: ClientFacts,
+    alert: ExternalAlert,
+    verdict: Verdict,
+    health: Health,
+    now: number,
+    /** Given: a note this report would post is kept here instead (the notification's summary). */
+    held: HeldNote[] | null = null,
+  ): ReportOutcome {
     const scope: ScopeKey = `client:${c.serviceId}`;
     const groupIncident = c.group ? (this.open.get(c.group) ?? null) : null;
     const wasDownInGroup = groupIncident?.members.some((m) => m.serviceId === c.serviceId && m.health === 'down') ?? false;
@@ -303,7 +356,10 @@ export class NocEngine {
     if (health !== 'down' || c.onHold) {
       if (health !== 'unknown' && !c.onHold) this.clientVerdict(c, verdict, health, now, { inWindow: true });
       if (quiet) return 'silenced';
-      this.emit({ kind: 'intake_note', why: c.onHold ? 'on_hold' : health === 'up' ? 'answers' : 'unknown', channel: alert.channel, ...report });
+      const why: HeldNote['why'] = c.onHold ? 'on_hold' : health === 'up' ? 'answers' : 'unknown';
+      const note = { kind: 'intake_note' as const, why, channel: alert.channel, ...report };
+      if (held) held.push({ why, serviceId: c.serviceId, group: c.group, groupLabel: c.groupLabel, note });
+      else this.emit(note);
       return 'noted';
     }
     this.clientVerdict(c, verdict, health, now, { inWindow: true });
@@ -323,6 +379,69 @@ export class NocEngine {
       return 'opened';
     }
     return 'already';
+  }
+
+  /**
+   * The notes one notification held back (lines that answer, or could not be told): one note
+   * as before when there is one, else one summary, counted per router against `alerting`
+   * (how many lines of each router the notification alerted on; key '' for no router).
+   */
+  intakeSummary(held: readonly HeldNote[], alerting: ReadonlyMap<string, { label: string | null; count: number }>, now: number): void {
+    const [only] = held;
+    if (!only) return;
+    if (held.length === 1) {
+      this.emit({ ...only.note, at: now });
+      return;
+    }
+    const groups = new Map<string, IntakeSummaryGroup>();
+    for (const h of held) {
+      const key = h.group ?? '';
+      const g = groups.get(key) ?? { label: alerting.get(key)?.label ?? h.groupLabel, alerting: alerting.get(key)?.count ?? 0, answer: 0, unknown: 0, onHold: 0 };
+      if (h.why === 'answers') g.answer++;
+      else if (h.why === 'unknown') g.unknown++;
+      else g.onHold++;
+      g.alerting = Math.max(g.alerting, g.answer + g.unknown + g.onHold);
+      groups.set(key, g);
+    }
+    // Most lines first: the router with most false alarms is what the sender's rule gets wrong.
+    const sorted = [...groups.values()].sort((a, b) => b.answer + b.unknown + b.onHold - (a.answer + a.unknown + a.onHold) || (a.label ?? '').localeCompare(b.label ?? ''));
+    // The alert's name when they share one (an Alertmanager rule), not one monitor's of many.
+    const title = held.every((h) => h.note.title === only.note.title) ? only.note.title : null;
+    this.emit({ kind: 'intake_summary', source: only.note.source, title, channel: only.note.channel, groups: sorted, at: now });
+  }
+
+  /**
+   * An alert storm on a router whose incident is already open: its alerting clients are listed
+   * in it (no check each) and followed through it. Returns whether the incident took them.
+   */
+  foldIntoIncident(group: GroupKey, fold: AlertFold, now: number): boolean {
+    const incident = this.open.get(group);
+    if (!incident) return false;
+    let added = 0;
+    for (const m of fold.members) {
+      if (incident.members.some((x) => x.serviceId === m.serviceId)) continue;
+      this.upsertMember(incident, m);
+      added++;
+    }
+    const notes = incident.notes.filter((n) => n !== fold.note);
+    incident.notes = [...notes, fold.note];
+    incident.reportedBy ??= fold.by;
+    this.markDirty(incident);
+    if (added > 0 && incident.alerted && !this.silenced(group, now)) this.emit({ kind: 'members_changed', incident: snapshot(incident), down: [], back: [], at: now });
+    return true;
+  }
+
+  /** The alerts of a router were resolved by their sender: what the re-check found, in its thread. */
+  groupResolved(group: GroupKey, r: { source: string; title: string | null; alerts: number; checked: number; answer: number }, now: number): void {
+    const incident = this.open.get(group) ?? this.recentlyResolved(group, now);
+    if (!incident?.alerted) return;
+    this.emit({ kind: 'intake_group_resolved', incident: snapshot(incident), ...r, at: now });
+  }
+
+  /** The incident of `scope` resolved within the last minute (a sender's "resolved" arriving with our recovery). */
+  private recentlyResolved(scope: ScopeKey, now: number): Incident | null {
+    const i = this.lastResolved.get(scope);
+    return i && i.resolvedAt !== null && now - i.resolvedAt <= 60_000 ? i : null;
   }
 
   /** An alert named a client we cannot find: one note, so a misconfigured sender is noticed. */
@@ -427,6 +546,8 @@ export class NocEngine {
     incident.resolvedAt = now;
     incident.nextReminderAt = null;
     this.markDirty(incident);
+    this.lastResolved.set(scope, incident);
+    if (this.lastResolved.size > 500) this.lastResolved.delete(this.lastResolved.keys().next().value as ScopeKey);
     // A silence holds back new alerts, never the recovery of one already sent.
     if (incident.alerted) this.emit({ kind: 'resolved', incident: snapshot(incident), durationMs: now - incident.openedAt, at: now });
   }

@@ -1,13 +1,12 @@
 /**
  * The NOC's side of alert intake: alerts accepted by the hooks are written to the store (so a
- * restart picks them up), answered at once, and then each client is checked afresh at
- * interactive priority (a person's system is asking) and reported to the watcher, which opens
- * or joins the incident or notes that the line answers. Alerts for one client fold into one
- * check, also across payloads while that client's check runs.
+ * restart picks them up), answered at once, and then the alerts of each notification are handed
+ * to the watcher together, which checks them within the NOC's share of the budget (after
+ * people's pings) and folds a router's worth of them into one sample and one incident (see
+ * noc/storm.ts). Alerts for one client fold into one check, also across payloads while that
+ * client's check runs.
  */
-import type { DoneState } from '../core/check-state.js';
 import type { ClientRecord } from '../core/client.js';
-import type { PingChecker } from '../core/ping-service.types.js';
 import { parseTarget } from '../directory/target.js';
 import type { Directory } from '../directory/types.js';
 import type { Clock } from '../util/clock.js';
@@ -16,6 +15,8 @@ import { sanitizeOutsideText } from '../util/outside-text.js';
 import { createSemaphore } from '../util/semaphore.js';
 import type { ExternalAlert, ReportOutcome } from './engine.js';
 import type { AlertSink, IntakeAlert, IntakeSource } from './intake.js';
+import type { ClientInventory } from './types.js';
+import type { IntakeItem } from './watcher.js';
 
 /** Where accepted alerts wait until checked (the store's `noc_intake`). */
 export interface IntakeQueue {
@@ -26,23 +27,29 @@ export interface IntakeQueue {
   done(ids: readonly number[], now: number): void;
 }
 
-/** The watcher's entry point for an external report (see Watcher.report). */
+/** The watcher's entry points for external reports (see Watcher.intake). */
 export interface ReportTarget {
-  report(r: { serviceId: number; client: ClientRecord | null; alert: ExternalAlert; done: DoneState }): Promise<ReportOutcome>;
+  intake(items: readonly IntakeItem[], signal?: AbortSignal): Promise<ReportOutcome[]>;
   unmatched(r: { alert: ExternalAlert; target: string; problem: string }): Promise<void>;
 }
 
 export interface IntakeSinkDeps {
   queue: IntakeQueue;
   directory: Directory;
-  checker: PingChecker;
   watcher: ReportTarget;
+  /** The NOC's client list: an alert naming a service id on it needs no look-up (a storm's hundreds of alerts, no request each). */
+  inventory?: ClientInventory;
   clock: Clock;
   logger: Logger;
   /** Most alerts waiting at once; past it the hook answers 503 and the sender retries (default 1000). */
   maxPending?: number;
-  /** Checks of alerted clients at once (default 8): people's own pings still find room in the queue. */
+  /** Client look-ups at once (default 8). */
   concurrency?: number;
+  /**
+   * Uptime Kuma sends one webhook per monitor: its alerts are gathered this long (default 3 s,
+   * like Alertmanager's `group_wait`) so a burst is folded as one notification.
+   */
+  gatherMs?: number;
 }
 
 export interface IntakeSink extends AlertSink {
@@ -66,10 +73,11 @@ interface Work {
   done: Promise<void>;
 }
 
+type Row = { id: number; alert: IntakeAlert };
+
 export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
   const log = deps.logger.child({ component: 'intake' });
   const maxPending = deps.maxPending ?? 1000;
-  const slots = createSemaphore(deps.concurrency ?? 8);
   const lookups = createSemaphore(deps.concurrency ?? 8);
   const stopper = new AbortController();
   /** Checks running, by client and status: a later alert for the same joins it. */
@@ -88,10 +96,25 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
     for (const id of ids) taken.delete(id);
   };
 
-  /** The alert's client: a service id (with its card when the directory answers), or why not. */
-  const resolve = async (alert: IntakeAlert): Promise<{ serviceId: number; client: ClientRecord | null } | { problem: string }> => {
+  /** The NOC's client list by service id, read once per notification (WispHub's and the simulator's are cached or local). */
+  const listed = async (): Promise<Map<number, ClientRecord>> => {
+    if (!deps.inventory) return new Map();
+    try {
+      return new Map((await deps.inventory.list({ signal: stopper.signal })).map((c) => [c.serviceId, c]));
+    } catch (err) {
+      if (!stopper.signal.aborted) log.warn({ err }, 'client list unavailable; looking alerted clients up one by one');
+      return new Map();
+    }
+  };
+
+  /** The alert's client: a service id (with its card when the list or the directory has it), or why not. */
+  const resolve = async (alert: IntakeAlert, list: ReadonlyMap<number, ClientRecord>): Promise<{ serviceId: number; client: ClientRecord | null } | { problem: string }> => {
     const parsed = parseTarget(alert.target);
     if (!parsed.ok) return { problem: `target does not look like a client (${parsed.error})` };
+    if (parsed.target.kind === 'service_id') {
+      const card = list.get(parsed.target.serviceId);
+      if (card) return { serviceId: card.serviceId, client: card };
+    }
     const release = await lookups.acquire(stopper.signal);
     try {
       const r = await deps.directory.resolve(parsed.target, { signal: stopper.signal });
@@ -114,70 +137,92 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
     }
   };
 
-  const checkAndReport = async (serviceId: number, client: ClientRecord | null, alert: IntakeAlert): Promise<void> => {
-    const release = await slots.acquire(stopper.signal);
-    let done: DoneState;
-    try {
-      done = await deps.checker.check(serviceId, { priority: 'interactive', fresh: true, signal: stopper.signal }).done;
-    } finally {
-      release();
+  /** The sender already has its 202: the reason goes to the log and, for a firing alert, one note (a wrong label gets noticed). */
+  const unmatched = async (row: Row, problem: string) => {
+    const { alert } = row;
+    log.warn({ source: alert.source, alert: alert.title, why: problem }, 'alert names no client we can check; not checked');
+    if (alert.status === 'firing') {
+      const target = sanitizeOutsideText(alert.target).trim().slice(0, 60);
+      await deps.watcher.unmatched({ alert: externalAlert(alert), target, problem });
     }
-    if (stopper.signal.aborted) throw new Error('stopping');
-    const outcome = await deps.watcher.report({
-      serviceId,
-      client,
-      done,
-      alert: externalAlert(alert, done),
-    });
-    log.info({ serviceId, source: alert.source, status: alert.status, verdict: done.verdict, outcome }, 'alert checked');
+    finish([row.id]);
   };
 
-  const handle = async (row: { id: number; alert: IntakeAlert }): Promise<void> => {
-    const { alert } = row;
-    const who = await resolve(alert);
-    if ('problem' in who) {
-      // The sender already has its 202: the reason goes to the log and, for a firing alert, one
-      // note to the NOC (a wrong label or tag would otherwise go unnoticed); the alert is done.
-      log.warn({ source: alert.source, alert: alert.title, why: who.problem }, 'alert names no client we can check; not checked');
-      if (alert.status === 'firing') {
-        const target = sanitizeOutsideText(alert.target).trim().slice(0, 60);
-        await deps.watcher.unmatched({ alert: externalAlert(alert, null), target, problem: who.problem });
+  /** The alerts of one notification (or those left from before a restart), handed to the watcher together. */
+  const handle = async (rows: readonly Row[]): Promise<void> => {
+    const list = await listed();
+    const resolved = await Promise.all(rows.map(async (row) => ({ row, who: await resolve(row.alert, list) })));
+    const fresh: (IntakeItem & { work: Work; key: string })[] = [];
+    const joined: Promise<void>[] = [];
+    for (const { row, who } of resolved) {
+      if ('problem' in who) {
+        await unmatched(row, who.problem);
+        continue;
       }
-      finish([row.id]);
+      const key = `${who.serviceId}|${row.alert.status}`;
+      const work = running.get(key);
+      if (work) {
+        // The same client alerted again (another rule, another sender, an earlier payload still checking).
+        work.rows.push(row.id);
+        joined.push(work.done);
+        continue;
+      }
+      const own: Work = { rows: [row.id], done: Promise.resolve() };
+      running.set(key, own);
+      fresh.push({ serviceId: who.serviceId, client: who.client, alert: externalAlert(row.alert), work: own, key });
+    }
+    if (fresh.length > 0) {
+      const batch = deps.watcher.intake(fresh, stopper.signal).then((outcomes) => {
+        for (const [i, it] of fresh.entries()) {
+          log.debug({ serviceId: it.serviceId, source: it.alert.source, status: it.alert.status, outcome: outcomes[i] }, 'alert checked');
+          finish(it.work.rows);
+        }
+        log.info({ alerts: fresh.length, outcomes: count(outcomes) }, 'alerts of one notification checked');
+      });
+      const settled = batch
+        .catch((err: unknown) => {
+          if (!stopper.signal.aborted) log.error({ err, alerts: fresh.length }, 'alerts not reported; kept for the next start');
+        })
+        .finally(() => {
+          for (const it of fresh) running.delete(it.key);
+        });
+      for (const it of fresh) it.work.done = settled;
+      joined.push(settled);
+    }
+    await Promise.all(joined);
+  };
+
+  /** Uptime Kuma alerts waiting for the rest of their burst. */
+  let gathering: Row[] | null = null;
+  const gather = (rows: readonly Row[]) => {
+    if (gathering) {
+      gathering.push(...rows);
       return;
     }
-    const key = `${who.serviceId}|${alert.status}`;
-    const joined = running.get(key);
-    if (joined) {
-      joined.rows.push(row.id);
-      log.info({ serviceId: who.serviceId, source: alert.source }, 'alert folded into the check already running for this client');
-      return joined.done;
-    }
-    const work: Work = { rows: [row.id], done: Promise.resolve() };
-    running.set(key, work);
-    work.done = checkAndReport(who.serviceId, who.client, alert)
+    const batch = [...rows];
+    gathering = batch;
+    const p = deps.clock
+      .sleep(deps.gatherMs ?? 3000, stopper.signal)
       .then(
-        () => finish(work.rows),
-        (err: unknown) => {
-          if (!stopper.signal.aborted) {
-            log.error({ err, serviceId: who.serviceId }, 'alert not reported; kept for the next start');
-          }
+        () => {
+          gathering = null;
+          dispatch(batch);
         },
-      )
-      .finally(() => running.delete(key));
-    return work.done;
+        () => undefined,
+      );
+    all.add(p);
+    void p.finally(() => all.delete(p));
   };
 
-  const dispatch = (rows: readonly { id: number; alert: IntakeAlert }[]) => {
-    for (const row of rows) {
-      if (taken.has(row.id)) continue;
-      taken.add(row.id);
-      const p = handle(row).catch((err: unknown) => {
-        if (!stopper.signal.aborted) log.error({ err }, 'alert handling failed');
-      });
-      all.add(p);
-      void p.finally(() => all.delete(p));
-    }
+  const dispatch = (rows: readonly Row[]) => {
+    const mine = rows.filter((row) => !taken.has(row.id));
+    if (mine.length === 0) return;
+    for (const row of mine) taken.add(row.id);
+    const p = handle(mine).catch((err: unknown) => {
+      if (!stopper.signal.aborted) log.error({ err }, 'alert handling failed');
+    });
+    all.add(p);
+    void p.finally(() => all.delete(p));
   };
 
   return {
@@ -185,7 +230,11 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
       if (stopper.signal.aborted) throw new Error('shutting down');
       const ids = deps.queue.add(alerts, deps.clock.now(), maxPending);
       if (!ids) throw new IntakeFullError(`more than ${maxPending} alerts are waiting to be checked`);
-      dispatch(ids.map((id, i) => ({ id, alert: alerts[i] as IntakeAlert })));
+      const rows = ids.map((id, i) => ({ id, alert: alerts[i] as IntakeAlert }));
+      // One webhook per monitor: a burst becomes one notification. The others group their own.
+      const kuma = rows.filter((r) => r.alert.source === 'uptime_kuma');
+      if (kuma.length > 0) gather(kuma);
+      if (kuma.length < rows.length) dispatch(rows.filter((r) => r.alert.source !== 'uptime_kuma'));
     },
     start() {
       const rows = deps.queue.pending(maxPending);
@@ -203,7 +252,13 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
 }
 
 /** The alert as the NOC reports it. Names from the sender are outside text: cleaned here, where they are read; each surface escapes them. */
-function externalAlert(alert: IntakeAlert, done: DoneState | null): ExternalAlert {
+function externalAlert(alert: IntakeAlert): ExternalAlert {
   const title = alert.title === null ? null : sanitizeOutsideText(alert.title).trim() || null;
-  return { status: alert.status, source: SOURCE_NAMES[alert.source], title, channel: alert.channel, lossPct: done?.lossPct ?? null, rttMs: done?.rttMs ?? null };
+  return { status: alert.status, source: SOURCE_NAMES[alert.source], title, channel: alert.channel, lossPct: null, rttMs: null };
+}
+
+function count(outcomes: readonly ReportOutcome[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const o of outcomes) out[o] = (out[o] ?? 0) + 1;
+  return out;
 }

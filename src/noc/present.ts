@@ -7,6 +7,8 @@ import { tally } from './engine.js';
 import { formatLossPct, formatRttMs } from '../present/format.js';
 import type { Incident, IntakeReport, NocEvent } from './types.js';
 import type { WatcherStatus } from './watcher.js';
+import type { Locale } from '../present/locale.js';
+import { nocWords } from '../present/noc-words.js';
 
 export const clockTime = (at: number): string => new Date(at).toTimeString().slice(0, 8);
 
@@ -45,7 +47,21 @@ export function describeEvent(e: NocEvent): string {
       return `${t} NOTE ${intakeSentence(e)}`;
     case 'intake_resolved':
       return `${t} ALERT RESOLVED #${e.incident.id} ${e.incident.label}: ${intakeSentence(e)}`;
+    case 'intake_summary':
+      return `${t} NOTE ${summarySentence(e, 'en')}`;
+    case 'intake_group_resolved':
+      return `${t} ALERTS RESOLVED #${e.incident.id} ${e.incident.label}: ${groupResolvedSentence(e, 'en')}`;
   }
+}
+
+/** One notification's lines that answer, in one sentence: `Alertmanager ClientLinkDown: 38 of 40 alerting lines on RB-3 answer; …`. */
+export function summarySentence(e: Extract<NocEvent, { kind: 'intake_summary' }>, locale: Locale): string {
+  const w = nocWords(locale);
+  return w.summary(`${e.source}${e.title ? ` ${e.title}` : ''}`, e.groups.map((g) => w.summaryGroup(g)));
+}
+
+export function groupResolvedSentence(e: Extract<NocEvent, { kind: 'intake_group_resolved' }>, locale: Locale): string {
+  return nocWords(locale).groupResolved(`${e.source}${e.title ? ` ${e.title}` : ''}`, e.alerts, e.checked, e.answer);
 }
 
 /** `stable · 0 % loss · 23 ms`: our verdict as a note shows it. */

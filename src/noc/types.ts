@@ -89,13 +89,17 @@ export interface Incident {
   members: Member[];
   /** Billing holds, WispHub's falla_general, ... (plain text). */
   notes: string[];
-  /** Opened on another system's alert (`Alertmanager: ClientLinkDown`): followed one by one until it ends. */
+  /**
+   * Opened on another system's alert (`Alertmanager: ClientLinkDown`): a client's is followed one
+   * by one, a router's (an alert storm folded) is sampled each round, until it ends.
+   */
   reportedBy?: string | null;
 }
 
 /** A neutral event for whoever notifies (terminal, logs; Slack and Discord in the next issue). */
 export type NocEvent =
   | { kind: 'opened'; incident: Incident; at: number }
+  /** Also after a recovery (the incident resolved): members it left down were checked again. */
   | { kind: 'members_changed'; incident: Incident; down: number[]; back: number[]; at: number }
   | { kind: 'acked'; incident: Incident; by: string; at: number }
   | { kind: 'reminder'; incident: Incident; at: number }
@@ -107,7 +111,32 @@ export type NocEvent =
   /** Another system said a client is down, and our check disagrees or could not tell (a note, no thread). */
   | ({ kind: 'intake_note'; why: 'answers' | 'unknown' | 'on_hold' | 'no_client'; channel: string | null; problem?: string } & IntakeReport)
   /** Another system says a client's alert is resolved; our fresh check, for the incident's thread. */
-  | ({ kind: 'intake_resolved'; incident: Incident } & IntakeReport);
+  | ({ kind: 'intake_resolved'; incident: Incident } & IntakeReport)
+  /**
+   * The lines of one notification (an Alertmanager group, a burst of Uptime Kuma monitors) that
+   * another system says are down and that answer our checks (or could not be told), summed up
+   * in one note per notification instead of one each.
+   */
+  | { kind: 'intake_summary'; source: string; title: string | null; channel: string | null; groups: IntakeSummaryGroup[]; at: number }
+  /**
+   * Another system resolved the alerts of a router (or zone) in one notification: what the
+   * sample re-checked for it found, one reply in its incident's thread.
+   */
+  | { kind: 'intake_group_resolved'; incident: Incident; source: string; title: string | null; alerts: number; checked: number; answer: number; at: number };
+
+/** One router's (or zone's) share of an intake summary: `38 of 40 alerting lines on RB-3 answer`. */
+export interface IntakeSummaryGroup {
+  /** `RB-3 (Zona 3)`; null for clients with no router or zone known. */
+  label: string | null;
+  /** Lines of this group the notification alerted on. */
+  alerting: number;
+  /** Of those, how many answer our check. */
+  answer: number;
+  /** Our check could not tell. */
+  unknown: number;
+  /** On a billing hold (suspended or past its cut-off): not an outage. */
+  onHold: number;
+}
 
 /** What an alert from another system said about a client, and what our fresh check found. */
 export interface IntakeReport {

@@ -10,10 +10,11 @@ import type { PingChecker } from '../core/ping-service.types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { healthOf, onBillingHold } from './classify.js';
-import { NocEngine, snapshot, type ClientFacts, type Drained, type ExternalAlert, type ReportOutcome } from './engine.js';
+import { NocEngine, snapshot, type AlertFold, type ClientFacts, type Drained, type ExternalAlert, type HeldNote, type ReportOutcome } from './engine.js';
 import type { Outbox } from './outbox.js';
 import { planRound, type Plan } from './planner.js';
 import { pickSample } from './sampler.js';
+import { planStorm, reporterOf, stormSampleSize, type StormFold, type StormItem } from './storm.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { covers, type LeaseHolder, type NocStore } from './store.js';
@@ -40,12 +41,21 @@ export interface WatcherDeps {
   lookupClient?: (serviceId: number, signal: AbortSignal) => Promise<ClientRecord | null>;
 }
 
-export type JobWhy = 'sample' | 'client' | 'follow' | 'confirm' | 'quick' | 'recheck';
+export type JobWhy = 'sample' | 'client' | 'follow' | 'confirm' | 'quick' | 'recheck' | 'intake';
 
 interface Job {
   serviceId: number;
   why: JobWhy;
   burst?: Burst;
+  /** An alert's check (intake): its verdict goes back to the notification, not to the round. */
+  answer?: (done: DoneState | null) => void;
+}
+
+/** One client an alert of a notification names, as the intake hands it over. */
+export interface IntakeItem {
+  serviceId: number;
+  client: ClientRecord | null;
+  alert: ExternalAlert;
 }
 
 interface Burst {
@@ -98,6 +108,13 @@ export interface Watcher {
    * its incident, or notes that the line answers. Throws when the watcher is not running.
    */
   report(r: { serviceId: number; client: ClientRecord | null; alert: ExternalAlert; done: DoneState }): Promise<ReportOutcome>;
+  /**
+   * The alerts of one notification (alert intake): checked within the NOC's share of the budget,
+   * a router with several alerting clients as one sample and one incident, lines that answer in
+   * one note. Resolves with each item's outcome once every check it needed ended; throws when
+   * the watcher stops first (the alerts stay in the store for the next start).
+   */
+  intake(items: readonly IntakeItem[], signal?: AbortSignal): Promise<ReportOutcome[]>;
   /** A firing alert named no client we can find: one note, so the sender's setup gets fixed. */
   unmatched(r: { alert: ExternalAlert; target: string; problem: string }): Promise<void>;
 }
@@ -156,6 +173,8 @@ export function createWatcher(deps: WatcherDeps): Watcher {
   let nextRoundAt = clock.now();
   let nextStartAt = clock.now();
   const priority: Job[] = [];
+  /** Alerts' checks: after confirmations, before the round; never dropped (the intake store bounds them). */
+  const intakeJobs: Job[] = [];
   let roundJobs: Job[] = [];
   const delayed: { at: number; job: Job }[] = [];
   const bursts = new Map<GroupKey, Burst>();
@@ -253,7 +272,8 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       log.error({ err }, 'could not read the watch list; keeping the last one');
     }
     const wantsAll = watches.some((w) => w.kind === 'all');
-    if (watches.length > 0) {
+    const reportedGroups = (engine?.openIncidents() ?? []).filter((i) => i.reportedBy && !i.scope.startsWith('client:'));
+    if (watches.length > 0 || reportedGroups.length > 0) {
       try {
         const list = await deps.inventory.list({ signal: stopper.signal });
         clients = new Map(list.map((c) => [c.serviceId, c]));
@@ -297,6 +317,21 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       g.clients.push(c);
       if (!onBillingHold(c, day)) g.candidates.push(c.serviceId);
       if (c.router?.generalFault) g.generalFault = c.router.generalFault;
+    }
+    // Routers another system reported down (an alert storm) are sampled each round while their
+    // incident is open, as if watched, so their recovery is seen.
+    for (const i of reportedGroups) {
+      const key = i.scope as GroupKey;
+      if (groups.has(key)) continue;
+      let members = [...clients.values()].filter((c) => groupOf(c) === key);
+      if (members.length === 0) members = i.members.map((m) => clients.get(m.serviceId) ?? bareClientRecord(m.serviceId, m.name));
+      const g: GroupInfo = { key, label: i.label, clients: members, candidates: [], generalFault: null };
+      for (const c of members) {
+        clients.set(c.serviceId, c);
+        inGroups.add(c.serviceId);
+        if (!onBillingHold(c, day)) g.candidates.push(c.serviceId);
+      }
+      groups.set(key, g);
     }
     const jobs: Job[] = [];
     const queued = new Set<number>();
@@ -385,8 +420,11 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       return handle.done;
     };
     const p = follow()
-      .then((done) => onDone(job, facts, done))
-      .catch((err: unknown) => log.error({ err, serviceId: job.serviceId }, 'noc check failed'))
+      .then((done) => (job.answer ? countIntake(done, job.answer) : onDone(job, facts, done)))
+      .catch((err: unknown) => {
+        job.answer?.(null);
+        log.error({ err, serviceId: job.serviceId }, 'noc check failed');
+      })
       .finally(() => {
         inFlight--;
         flightRequests.delete(flight);
@@ -394,6 +432,12 @@ export function createWatcher(deps: WatcherDeps): Watcher {
         poke();
       });
     checksInFlight.add(p);
+  };
+
+  const countIntake = (done: DoneState, answer: (d: DoneState | null) => void) => {
+    if (!done.cached) costPerCheck = costPerCheck * 0.9 + (1 + done.polls) * 0.1;
+    deps.onCheck?.(done, 'intake');
+    answer(stopped ? null : done);
   };
 
   const onDone = async (job: Job, facts: ClientFacts, done: DoneState) => {
@@ -497,6 +541,192 @@ export function createWatcher(deps: WatcherDeps): Watcher {
     };
   };
 
+  /** A client an alert names, known to the watcher from now on (its card, or a bare one). */
+  const adopt = (serviceId: number, client: ClientRecord | null): ClientRecord => {
+    const known = clients.get(serviceId);
+    const record = known ?? client ?? bareClientRecord(serviceId, '');
+    if (!known) clients.set(serviceId, record);
+    return record;
+  };
+
+  /** One alert's client checked afresh: the engine opens, joins or notes (held for the summary when `held` is given). */
+  const reportOne = (r: { serviceId: number; client: ClientRecord | null; alert: ExternalAlert; done: DoneState }, held: HeldNote[] | null): ReportOutcome => {
+    if (!engine) throw new Error('the NOC watcher is not running');
+    const record = adopt(r.serviceId, r.client);
+    const facts = factsOf(r.serviceId);
+    if (!facts) throw new Error(`client ${r.serviceId} unknown`);
+    const health = healthOf(r.done);
+    const alert = { ...r.alert, lossPct: r.done.lossPct ?? null, rttMs: r.done.rttMs ?? null };
+    const outcome = engine.report(facts, alert, r.done.verdict, health, clock.now(), held);
+    // A client of a watched router reported down: is it the router? Confirm at once, as for a sample.
+    const group = facts.group;
+    if (outcome === 'opened' && group && facts.inWatchedGroup && !engine.groupIsDown(group) && !bursts.has(group)) {
+      const g = groups.get(group);
+      const more = g ? sampleOf(g, settings.confirm, new Set([r.serviceId])) : [];
+      if (more.length > 0) {
+        const burst: Burst = { group, pending: more.length, results: [{ facts, verdict: r.done.verdict, health }] };
+        bursts.set(group, burst);
+        priority.unshift(...more.map((serviceId) => ({ serviceId, why: 'confirm' as const, burst })));
+        trimPriority();
+      }
+    }
+    if (engine.incident(`client:${r.serviceId}`)?.reportedBy) {
+      reported.set(r.serviceId, record);
+      explicit.add(r.serviceId);
+    }
+    log.info({ serviceId: r.serviceId, source: r.alert.source, status: r.alert.status, verdict: r.done.verdict, outcome }, 'external alert checked');
+    return outcome;
+  };
+
+  /** A fresh check of an alerted client, queued within the NOC's pace and budget (background priority). */
+  const checkForIntake = (serviceId: number): Promise<DoneState | null> =>
+    new Promise((answer) => {
+      intakeJobs.push({ serviceId, why: 'intake', answer });
+      poke();
+    });
+
+  const labelOf = (group: GroupKey, c: ClientRecord | undefined): string => groups.get(group)?.label ?? engine?.incident(group)?.label ?? (c ? groupLabel(c, group) : group);
+
+  type Item = StormItem & IntakeItem;
+
+  /** The lines of a router that answered our sample are each their own question: checked and reported one by one. */
+  const checkEach = async (items: readonly Item[], held: HeldNote[], outcomes: Map<number, ReportOutcome>) => {
+    await Promise.all(
+      items.map(async (it) => {
+        const done = await checkForIntake(it.serviceId);
+        if (!done) throw new Error('stopping');
+        outcomes.set(it.serviceId, reportOne({ ...it, done }, held));
+      }),
+    );
+  };
+
+  /** Checks `ids` together and hands back what each found (the window of a folded router). */
+  const sampleWindow = async (ids: readonly number[]) => {
+    const dones = await Promise.all(ids.map((id) => checkForIntake(id)));
+    const out: { facts: ClientFacts; verdict: DoneState['verdict']; health: Health; done: DoneState }[] = [];
+    for (const [i, done] of dones.entries()) {
+      if (!done) throw new Error('stopping');
+      const facts = factsOf(ids[i] as number);
+      if (facts) out.push({ facts, verdict: done.verdict, health: healthOf(done), done });
+    }
+    return out;
+  };
+
+  const foldOf = (items: readonly Item[], skip: ReadonlySet<number>): AlertFold => {
+    const first = items[0]?.alert;
+    const shared = first && items.every((it) => it.alert.title === first.title) ? first.title : null;
+    const by = first ? reporterOf({ source: first.source, title: shared }) : 'alerts';
+    const now = clock.now();
+    return {
+      by,
+      note: `${items.length} ${items.length === 1 ? 'client' : 'clients'} alerting (${by})`,
+      members: items.filter((it) => !skip.has(it.serviceId)).map((it) => ({ serviceId: it.serviceId, name: clients.get(it.serviceId)?.name ?? '', verdict: null, health: 'unknown' as const, at: now })),
+    };
+  };
+
+  /** Several alerting clients of one router: a sample decides; one incident lists them all, or each line is checked. */
+  const foldFiring = async (f: StormFold<Item>, held: HeldNote[], outcomes: Map<number, ReportOutcome>) => {
+    if (!engine) return;
+    const group = f.group;
+    if (engine.foldIntoIncident(group, foldOf(f.items, new Set()), clock.now())) {
+      for (const it of f.items) outcomes.set(it.serviceId, 'joined');
+      return;
+    }
+    const day = today();
+    const candidates = f.items.filter((it) => !onBillingHold(clients.get(it.serviceId) ?? bareClientRecord(it.serviceId, ''), day));
+    const ids = pickSample(
+      candidates.map((it) => ({ serviceId: it.serviceId, tracker: engine?.tracker(`client:${it.serviceId}`) ?? null, lastStable: lastStable(it.serviceId) })),
+      stormSampleSize(settings, candidates.length),
+    );
+    const window = await sampleWindow(ids);
+    const sampled = new Set(ids);
+    const now = clock.now();
+    // Another window (a round's confirmation, an earlier notification) may have opened it meanwhile.
+    if (!engine.incident(group)) {
+      const again = engine.groupWindow(group, labelOf(group, clients.get(f.items[0]?.serviceId ?? -1)), window, candidates.length, now, [], foldOf(f.items, sampled));
+      for (const serviceId of again) priority.push({ serviceId, why: 'recheck' });
+    }
+    if (engine.incident(group)) {
+      engine.foldIntoIncident(group, foldOf(f.items, sampled), now);
+      for (const x of window) engine.clientVerdict(x.facts, x.verdict, x.health, now, { inWindow: true });
+      for (const it of f.items) outcomes.set(it.serviceId, 'joined');
+      const opened = engine.incident(group);
+      if (opened && opened.openedAt === now) for (const it of f.items) outcomes.set(it.serviceId, 'opened');
+      log.info({ group, alerts: f.items.length, sampled: ids.length, incident: opened?.id }, 'alert storm folded into one router incident');
+      return;
+    }
+    // The router answers: the sender's alerts are about the lines themselves.
+    for (const x of window) {
+      const it = f.items.find((i) => i.serviceId === x.facts.serviceId);
+      if (it) outcomes.set(it.serviceId, reportOne({ ...it, done: x.done }, held));
+    }
+    log.info({ group, alerts: f.items.length, sampled: ids.length }, 'alert storm: the router answers; checking each alerting line');
+    await checkEach(
+      f.items.filter((it) => !sampled.has(it.serviceId)),
+      held,
+      outcomes,
+    );
+  };
+
+  /** A router's alerts resolved: a sample re-checks it (the incident ends when it answers), one reply in the thread. */
+  const foldResolved = async (f: StormFold<Item>, held: HeldNote[], outcomes: Map<number, ReportOutcome>) => {
+    if (!engine) return;
+    const group = f.group;
+    if (!engine.incident(group)) {
+      // Nothing of the router's is open: only lines with an incident of their own need a look.
+      const own = f.items.filter((it) => engine?.incident(`client:${it.serviceId}`));
+      for (const it of f.items) if (!own.includes(it)) outcomes.set(it.serviceId, 'no_incident');
+      await checkEach(own, held, outcomes);
+      return;
+    }
+    const day = today();
+    const candidates = f.items.filter((it) => !onBillingHold(clients.get(it.serviceId) ?? bareClientRecord(it.serviceId, ''), day));
+    const ids = pickSample(
+      candidates.map((it) => ({ serviceId: it.serviceId, tracker: engine?.tracker(`client:${it.serviceId}`) ?? null, lastStable: lastStable(it.serviceId) })),
+      stormSampleSize(settings, candidates.length),
+    );
+    const window = await sampleWindow(ids);
+    const now = clock.now();
+    for (const x of window) engine.clientVerdict(x.facts, x.verdict, x.health, now, { inWindow: true });
+    if (engine.incident(group)) {
+      const again = engine.groupWindow(group, labelOf(group, undefined), window, Math.max(candidates.length, groups.get(group)?.candidates.length ?? 0), now);
+      for (const serviceId of again) priority.push({ serviceId, why: 'recheck' });
+    }
+    const first = f.items[0]?.alert;
+    const title = first && f.items.every((it) => it.alert.title === first.title) ? first.title : null;
+    engine.groupResolved(group, { source: first?.source ?? '', title, alerts: f.items.length, checked: window.length, answer: window.filter((x) => x.health === 'up').length }, now);
+    for (const it of f.items) outcomes.set(it.serviceId, 'posted');
+  };
+
+  /** One notification's alerts: folded per router, the rest one by one, lines that answer in one note. */
+  const intakeNotification = async (items: readonly IntakeItem[]): Promise<ReportOutcome[]> => {
+    const withGroups: Item[] = items.map((it) => {
+      const c = adopt(it.serviceId, it.client);
+      return { ...it, group: groupOf(c) };
+    });
+    const plan = planStorm(withGroups, settings.rollupMin);
+    const held: HeldNote[] = [];
+    const alerting = new Map<string, { label: string | null; count: number }>();
+    for (const it of withGroups) {
+      if (it.alert.status !== 'firing') continue;
+      const key = it.group ?? '';
+      const a = alerting.get(key) ?? { label: it.group ? labelOf(it.group, clients.get(it.serviceId)) : null, count: 0 };
+      a.count++;
+      alerting.set(key, a);
+    }
+    const outcomes = new Map<number, ReportOutcome>();
+    const settled = await Promise.allSettled([
+      checkEach(plan.singles, held, outcomes),
+      ...plan.folds.map((f) => (f.status === 'firing' ? foldFiring(f, held, outcomes) : foldResolved(f, held, outcomes))),
+    ]);
+    const failed = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+    if (failed || stopped) throw failed?.reason ?? new Error('stopping');
+    engine?.intakeSummary(held, alerting, clock.now());
+    await persist();
+    poke();
+    return items.map((it) => outcomes.get(it.serviceId) ?? 'no_incident');
+  };
+
   const loop = async () => {
     while (!stopped) {
       const now = clock.now();
@@ -527,10 +757,10 @@ export function createWatcher(deps: WatcherDeps): Watcher {
         engine.tick(now);
         await persist();
       }
-      const queueLength = priority.length + roundJobs.length;
+      const queueLength = priority.length + intakeJobs.length + roundJobs.length;
       const windowFullUntil = budgetWindowFullUntil(now);
       if (queueLength > 0 && now >= nextStartAt && inFlight < MAX_IN_FLIGHT && windowFullUntil === null) {
-        const job = priority.shift() ?? roundJobs.shift();
+        const job = priority.shift() ?? intakeJobs.shift() ?? roundJobs.shift();
         if (job) {
           runJob(job);
           // Spread evenly, never faster than the budget allows for what a check costs.
@@ -563,6 +793,8 @@ export function createWatcher(deps: WatcherDeps): Watcher {
     async stop() {
       stopped = true;
       stopper.abort();
+      // Alerts still waiting for a check stay in the intake store for the next start.
+      for (const job of intakeJobs.splice(0)) job.answer?.(null);
       await loopDone;
       await Promise.allSettled([...checksInFlight]);
       await persist();
@@ -591,33 +823,19 @@ export function createWatcher(deps: WatcherDeps): Watcher {
     },
     async report(r) {
       if (!engine || stopped) throw new Error('the NOC watcher is not running');
-      const known = clients.get(r.serviceId);
-      const record = known ?? r.client ?? bareClientRecord(r.serviceId, '');
-      if (!known) clients.set(r.serviceId, record);
-      const facts = factsOf(r.serviceId);
-      if (!facts) throw new Error(`client ${r.serviceId} unknown`);
-      const health = healthOf(r.done);
-      const outcome = engine.report(facts, r.alert, r.done.verdict, health, clock.now());
-      // A client of a watched router reported down: is it the router? Confirm at once, as for a sample.
-      const group = facts.group;
-      if (outcome === 'opened' && group && facts.inWatchedGroup && !engine.groupIsDown(group) && !bursts.has(group)) {
-        const g = groups.get(group);
-        const more = g ? sampleOf(g, settings.confirm, new Set([r.serviceId])) : [];
-        if (more.length > 0) {
-          const burst: Burst = { group, pending: more.length, results: [{ facts, verdict: r.done.verdict, health }] };
-          bursts.set(group, burst);
-          priority.unshift(...more.map((serviceId) => ({ serviceId, why: 'confirm' as const, burst })));
-          trimPriority();
-        }
-      }
-      if (engine.incident(`client:${r.serviceId}`)?.reportedBy) {
-        reported.set(r.serviceId, record);
-        explicit.add(r.serviceId);
-      }
-      log.info({ serviceId: r.serviceId, source: r.alert.source, status: r.alert.status, verdict: r.done.verdict, outcome }, 'external alert checked');
+      const outcome = reportOne(r, null);
       await persist();
       poke();
       return outcome;
+    },
+    async intake(items, signal) {
+      if (!engine || stopped) throw new Error('the NOC watcher is not running');
+      if (signal?.aborted) throw new Error('stopping');
+      const work = intakeNotification(items);
+      if (!signal) return work;
+      // The intake stopping does not wait for checks queued here: their alerts stay in its store.
+      work.catch(() => {});
+      return Promise.race([work, new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('stopping')), { once: true }))]);
     },
     async unmatched(r) {
       if (!engine || stopped) throw new Error('the NOC watcher is not running');

@@ -5,8 +5,8 @@
  */
 import { formatDuration } from '../util/duration.js';
 import { tally } from '../noc/engine.js';
-import { intakeSentence } from '../noc/present.js';
-import type { Incident, NocEvent } from '../noc/types.js';
+import { groupResolvedSentence, intakeSentence, summarySentence } from '../noc/present.js';
+import type { Incident, Member, NocEvent } from '../noc/types.js';
 import type { Locale } from './locale.js';
 import { nocWords } from './noc-words.js';
 import type { Tone, View, ViewButton, ViewField } from './view.js';
@@ -29,6 +29,20 @@ export function incidentCounts(i: Incident, locale: Locale): string {
   return nocWords(locale).checked(down, checked);
 }
 
+/**
+ * A member's line on the root. Once resolved, a verdict from before the recovery would say
+ * "no internet" about a line that is back: "back" where the recovery saw it answer, its fresh
+ * verdict once checked again after it, and until then when it was last seen down.
+ */
+function memberValue(i: Incident, m: Member, locale: Locale): string {
+  const w = nocWords(locale);
+  if (!m.verdict) return w.noVerdict;
+  if (i.state !== 'resolved' || i.resolvedAt === null) return words(locale).headline[m.verdict];
+  if (m.health === 'up') return w.memberBack;
+  if (m.health === 'down' && m.at < i.resolvedAt) return w.downBeforeRecovery(hourMinute(m.at));
+  return words(locale).headline[m.verdict];
+}
+
 /** The root message of an incident as it stands at `now`. */
 export function renderIncident(i: Incident, locale: Locale, now: number): View {
   const w = nocWords(locale);
@@ -43,7 +57,7 @@ export function renderIncident(i: Incident, locale: Locale, now: number): View {
   const members = [...i.members].sort((a, b) => Number(b.health === 'down') - Number(a.health === 'down') || a.serviceId - b.serviceId);
   const fields: ViewField[] = members.slice(0, MEMBERS_SHOWN).map((m) => ({
     label: `client-${m.serviceId} ${m.name}`.trim(),
-    value: m.verdict ? words(locale).headline[m.verdict] : w.noVerdict,
+    value: memberValue(i, m, locale),
   }));
   if (members.length > MEMBERS_SHOWN) fields.push({ label: w.more, value: w.andMore(members.length - MEMBERS_SHOWN) });
   const buttons: ViewButton[] = resolved
@@ -85,6 +99,11 @@ export function eventReply(e: NocEvent, locale: Locale): string {
       return w.openedReply(e.incident.label, incidentCounts(e.incident, locale));
     case 'members_changed': {
       const parts: string[] = [];
+      if (e.incident.state === 'resolved') {
+        if (e.down.length > 0) parts.push(w.stillDownAfter(names(e.incident, e.down)));
+        if (e.back.length > 0) parts.push(w.membersBack(names(e.incident, e.back)));
+        return parts.join('\n');
+      }
       if (e.down.length > 0) parts.push(w.membersDown(names(e.incident, e.down)));
       if (e.back.length > 0) parts.push(w.membersBack(names(e.incident, e.back)));
       if (parts.length === 0) return w.notesChanged(e.incident.notes.join(' · ') || incidentCounts(e.incident, locale));
@@ -105,5 +124,9 @@ export function eventReply(e: NocEvent, locale: Locale): string {
     case 'intake_note':
     case 'intake_resolved':
       return intakeSentence(e);
+    case 'intake_summary':
+      return summarySentence(e, locale);
+    case 'intake_group_resolved':
+      return groupResolvedSentence(e, locale);
   }
 }

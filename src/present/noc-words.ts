@@ -17,6 +17,9 @@ const en = {
   memberDown: 'down',
   memberUp: 'answers',
   noVerdict: 'not checked',
+  memberBack: '✅ back',
+  downBeforeRecovery: (clock: string) => `down at ${clock}; checking again`,
+  stillDownAfter: (names: string) => `🔻 Still down after the recovery: ${names}`,
   footer: (id: number, scope: string) => `Incident #${id} · ${scope}`,
   ack: 'Ack',
   silence: 'Silence 1 h',
@@ -42,7 +45,31 @@ const en = {
   silenced: (until: string) => `Silenced until ${until}.`,
   notRunning: 'The NOC watcher is not running in this process; try again in a minute.',
   nothingToCheck: 'This incident has no clients to check.',
+  /** `38 of 40 alerting lines on RB-3 answer` */
+  summaryGroup: (g: SummaryCounts) => {
+    const where = g.label ? ` on ${g.label}` : ' with no router known';
+    const parts = [`${g.answer} of ${g.alerting} alerting ${g.alerting === 1 ? 'line' : 'lines'}${where} ${g.answer === 1 ? 'answers' : 'answer'}`];
+    if (g.unknown > 0) parts.push(`${g.unknown} could not be told`);
+    if (g.onHold > 0) parts.push(`${g.onHold} on a billing hold`);
+    return parts.join(', ');
+  },
+  summary: (head: string, groups: string[]) => `${head}: ${groups.join('; ')} (the sender says down, our ping says they answer: no incident opened)`,
+  groupResolved: (head: string, alerts: number, checked: number, answer: number) =>
+    checked === 0
+      ? `${head}: ${alerts} alerts resolved; nothing needed a re-check`
+      : answer === checked
+        ? `${head}: ${alerts} alerts resolved; re-checked ${checked}, all answer`
+        : `${head}: ${alerts} alerts resolved, but ${checked - answer} of ${checked} re-checked still do not answer`,
 };
+
+/** One router's counts in an intake summary. */
+export interface SummaryCounts {
+  label: string | null;
+  alerting: number;
+  answer: number;
+  unknown: number;
+  onHold: number;
+}
 
 export type NocWords = typeof en;
 
@@ -59,6 +86,9 @@ const es: NocWords = {
   memberDown: 'caído',
   memberUp: 'responde',
   noVerdict: 'sin comprobar',
+  memberBack: '✅ volvió',
+  downBeforeRecovery: (clock) => `caído a las ${clock}; comprobando de nuevo`,
+  stillDownAfter: (names) => `🔻 Siguen caídos tras la recuperación: ${names}`,
   footer: (id, scope) => `Incidente #${id} · ${scope}`,
   ack: 'Atender',
   silence: 'Silenciar 1 h',
@@ -84,6 +114,20 @@ const es: NocWords = {
   silenced: (until) => `Silenciado hasta las ${until}.`,
   notRunning: 'El vigilante del NOC no corre en este proceso; inténtalo en un minuto.',
   nothingToCheck: 'Este incidente no tiene clientes que comprobar.',
+  summaryGroup: (g) => {
+    const where = g.label ? ` en ${g.label}` : ' sin router conocido';
+    const parts = [`${g.answer} de ${g.alerting} ${g.alerting === 1 ? 'línea alertada' : 'líneas alertadas'}${where} ${g.answer === 1 ? 'responde' : 'responden'}`];
+    if (g.unknown > 0) parts.push(`${g.unknown} sin poder decir`);
+    if (g.onHold > 0) parts.push(`${g.onHold} con bloqueo por pago`);
+    return parts.join(', ');
+  },
+  summary: (head, groups) => `${head}: ${groups.join('; ')} (el remitente dice caída, nuestro ping dice que responden: sin incidente)`,
+  groupResolved: (head, alerts, checked, answer) =>
+    checked === 0
+      ? `${head}: ${alerts} alertas resueltas; nada necesitaba comprobarse de nuevo`
+      : answer === checked
+        ? `${head}: ${alerts} alertas resueltas; comprobadas de nuevo ${checked}, todas responden`
+        : `${head}: ${alerts} alertas resueltas, pero ${checked - answer} de ${checked} comprobadas de nuevo siguen sin responder`,
 };
 
 /** The NOC's sentences in `locale`. */

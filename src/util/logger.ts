@@ -23,5 +23,15 @@ export function createLogger(level = 'info', destination: pino.DestinationStream
   return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { app: 'pingops' } }, stream);
 }
 
+/**
+ * A child logger with `bindings`, leaving out those the parent already carries with the same
+ * value: pino writes a key once per binding, so `surface` bound twice appeared twice in one JSON line.
+ */
+export function childWith(logger: Logger, bindings: Record<string, unknown>): Logger {
+  const bound = logger.bindings();
+  const fresh = Object.fromEntries(Object.entries(bindings).filter(([k, v]) => bound[k] !== v));
+  return Object.keys(fresh).length === 0 ? logger : logger.child(fresh);
+}
+
 /** A logger that writes nothing, for tests and embedded use. */
 export const silentLogger: Logger = pino({ level: 'silent' });

@@ -70,7 +70,7 @@ function bigBudget(clock: ManualClock): TokenBucket {
   return createTokenBucket({ perMinute: 60_000, burst: 1000, clock });
 }
 
-function opts(clock: ManualClock, budget: TokenBucket, extra: Partial<LiveMessageOptions> = {}): LiveMessageOptions {
+function opts(clock: ManualClock, budget: TokenBucket, extra: Partial<LiveMessageOptions<View>> = {}): LiveMessageOptions<View> {
   return { budget, clock, logger: silentLogger, ...extra };
 }
 
@@ -203,6 +203,18 @@ describe('createLiveMessage', () => {
       [4000, 2],
     ]);
     expect(m.edits).toBe(2);
+  });
+
+  it('an update equal to the view the message was posted with (shown) is not sent; a different one is', async () => {
+    const clock = new ManualClock(T0);
+    const p = platform(clock);
+    const m = createLiveMessage(p.editor, opts(clock, bigBudget(clock), { shown: v(0) }));
+    m.update({ id: 'm', seq: 0 });
+    await clock.advance(2000);
+    expect(p.calls).toHaveLength(0);
+    m.update(v(1));
+    await clock.advance(2000);
+    expect(p.calls.map((c) => c.view.seq)).toEqual([1]);
   });
 
   it('always delivers the final view last, and ignores updates after finish', async () => {

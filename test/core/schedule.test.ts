@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { documentedPollOffset, expectedPolls, planOffset, planPolls, pollDelay, pollOffset, POLL_BUDGET_SHARE, referencePollOffset } from '../../src/core/schedule.js';
+import { capPolls, cappedPollOffset, documentedPollOffset, expectedPolls, maxPolls, planOffset, planPolls, pollDelay, pollOffset, POLL_BUDGET_SHARE, referencePollOffset } from '../../src/core/schedule.js';
 
 const cfg = { initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000 };
 
@@ -92,5 +92,33 @@ describe('learned poll plan', () => {
 
   it('past the plan backs off from PING_INTERVAL_MS to PING_MAX_INTERVAL_MS', () => {
     expect([1, 2, 3, 4, 5, 6].map((n) => planOffset([1000, 1500], n, cfg))).toEqual([1000, 1500, 3500, 6500, 11000, 16000]);
+  });
+});
+
+describe('cappedPollOffset: no more often than the documented strategy (issue 18)', () => {
+  const cfg = { initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000, timeoutMs: 60_000 };
+  it('maxPolls is the documented strategy\'s polls by the deadline', () => {
+    expect(maxPolls(cfg)).toBe(29);
+    expect(maxPolls({ ...cfg, timeoutMs: 20_000 })).toBe(9);
+    expect(maxPolls({ ...cfg, timeoutMs: 1000 })).toBe(1);
+  });
+  it.each([
+    // attempt, planned, previous, ahead, expected
+    [1, 4300, undefined, 2, 4300], // the plan's first poll as planned
+    [2, 4400, 4300, 2, 4500], // at least 200 ms (0.2 packet) after the previous
+    [3, 4900, 4500, 2, 4900], // two ahead of the documented strategy: free
+    [4, 5100, 4900, 2, 5100], // poll 4 not before documented poll 2 (4.5 s)
+    [5, 5300, 5100, 2, 6500], // poll 5 not before documented poll 3 (6.5 s)
+    [3, 4900, 4500, 0, 6500], // ahead 0: never before documented poll 3
+    [29, 50_000, 49_800, 2, 54_500],
+    [30, 50_200, 54_500, 2, 62_000], // past 29 polls: after the deadline
+  ])('poll %i planned at %i after %s (ahead %i) goes at %i', (attempt, planned, previous, ahead, expected) => {
+    expect(cappedPollOffset(attempt, planned, previous, cfg, ahead)).toBe(expected);
+  });
+  it('a plan that polls every 300 ms gets 29 polls in 60 s, at most two ahead of the documented pace', () => {
+    const capped = capPolls((m) => 300 * m, cfg);
+    const times = Array.from({ length: 40 }, (_, i) => capped(i + 1)).filter((t) => t <= 60_000);
+    expect(times).toHaveLength(29);
+    times.forEach((t, i) => expect(t).toBeGreaterThanOrEqual(i + 1 > 2 ? 2500 + (i - 2) * 2000 : 0));
   });
 });

@@ -75,7 +75,25 @@ describe('NocEngine', () => {
     e.drain();
     expect(e.clientVerdict(facts(9), 'no_internet', 'down', 10 * MIN + 5000).quickRecheck).toBe(true);
     e.clientVerdict(facts(9), 'no_internet', 'down', 10 * MIN + 35_000);
-    expect(summary(e.drain().events)).toEqual(['opened client:9#2']);
+    // (Its first recheck told the resolved router incident that it is still down: issue 18.)
+    expect(summary(e.drain().events)).toEqual(['members_changed router:7#1', 'opened client:9#2']);
+  });
+
+  it('members a recovery left down are checked again: the resolved incident takes their fresh verdicts, told once', () => {
+    const e = fresh();
+    window(e, 0, [[1, 'no_internet'], [2, 'no_internet'], [3, 'no_internet'], [8, 'no_internet'], [9, 'no_internet']]);
+    expect(window(e, 10 * MIN, [[1, 'stable'], [2, 'stable'], [3, 'stable']])).toEqual([8, 9]);
+    e.drain();
+    e.clientVerdict(facts(8), 'stable', 'up', 10 * MIN + 5000);
+    expect(e.drain().events).toEqual([]);
+    e.clientVerdict(facts(9), 'no_internet', 'down', 10 * MIN + 6000);
+    const d = e.drain();
+    expect(summary(d.events)).toEqual(['members_changed router:7#1']);
+    const told = d.events[0];
+    expect(told?.kind === 'members_changed' && [told.down, told.back, told.incident.state]).toEqual([[9], [8], 'resolved']);
+    const members = told?.kind === 'members_changed' ? told.incident.members : [];
+    expect(members.find((m) => m.serviceId === 8)).toMatchObject({ health: 'up', verdict: 'stable' });
+    expect(d.incidents.find((i) => i.id === 1)?.state).toBe('resolved');
   });
 
   it('reminds every NOC_REPEAT until acked; an ack stops reminders', () => {

@@ -58,7 +58,7 @@ function rig(path: string, lineAt: (id: number, t: number) => ApiVerdict, clock 
   const delivered: NocEvent[] = [];
   const outbox = createOutbox({ store, clock, logger, notifier: { deliver: async (e) => void delivered.push(e) } });
   const watcher = createWatcher({ checker: service, inventory: { list: async () => inventory }, store, outbox, clock, logger, settings: { ...DEFAULT_NOC_SETTINGS, intervalMs: MIN, roundMinMs: 30_000 }, ratePerMin: 100, lookupClient: async (id) => CLIENTS.get(id) ?? null });
-  const sink = createIntakeSink({ queue: createSqliteIntakeQueue(db), directory, checker: service, watcher, clock, logger, maxPending: 5 });
+  const sink = createIntakeSink({ queue: createSqliteIntakeQueue(db), directory, watcher, clock, logger, maxPending: 5 });
   return {
     clock, api, db, store, watcher, sink, delivered,
     async stop() {

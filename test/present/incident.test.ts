@@ -50,6 +50,36 @@ describe('the incident view', () => {
     );
   });
 
+  it('resolved: no member reads "No internet" from before the recovery: back, down and being checked again, or the fresh verdict (Slack and Discord)', () => {
+    const resolvedAt = at + 37 * 60_000;
+    const incident: Incident = {
+      ...base,
+      state: 'resolved',
+      resolvedAt,
+      members: [
+        { serviceId: 1000, name: 'Back', verdict: 'stable', health: 'up', at: resolvedAt },
+        { serviceId: 1001, name: 'Waiting', verdict: 'no_internet', health: 'down', at },
+        { serviceId: 1002, name: 'Still', verdict: 'no_internet', health: 'down', at: resolvedAt + 30_000 },
+        { serviceId: 1003, name: 'Alerting', verdict: null, health: 'unknown', at },
+      ],
+    };
+    const v = renderIncident(incident, 'en', resolvedAt + 60_000);
+    expect(v.fields).toEqual([
+      { label: 'client-1001 Waiting', value: 'down at 10:42; checking again' },
+      { label: 'client-1002 Still', value: '🔴 No internet' },
+      { label: 'client-1000 Back', value: '✅ back' },
+      { label: 'client-1003 Alerting', value: 'not checked' },
+    ]);
+    expect(renderIncident(incident, 'es', resolvedAt).fields[2]).toEqual({ label: 'client-1000 Back', value: '✅ volvió' });
+    const slack = JSON.stringify(renderSlackMessage(v, 'full', { locale: 'en', buttonValue: '{}' }).blocks);
+    const discord = JSON.stringify(toDiscordMessage(v, { conversationId: '12' }).embeds);
+    for (const shown of [slack, discord]) {
+      expect(shown).toContain('✅ back');
+      expect(shown.match(/No internet/g)).toHaveLength(1);
+    }
+    expect(eventReply({ kind: 'members_changed', incident, down: [1002], back: [1001], at }, 'en')).toBe('🔻 Still down after the recovery: client-1002 Still\n🔺 Back: client-1001 Waiting');
+  });
+
   it('Slack: the NOC buttons carry the incident id; Discord: custom ids round-trip and the embed is red', () => {
     const v = renderIncident(base, 'en', at);
     const slack = renderSlackMessage(v, 'full', { locale: 'en', buttonValue: JSON.stringify({ k: '12' }) });

@@ -1,5 +1,5 @@
 import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
-import type { Logger } from '../../util/logger.js';
+import { childWith, type Logger } from '../../util/logger.js';
 
 /** Our pino levels as Bolt's four. */
 function boltLevel(level: string): LogLevel {
@@ -33,7 +33,7 @@ function safeJson(v: unknown): string {
  */
 export function boltLogger(logger: Logger): BoltLogger {
   let name = 'bolt';
-  const child = logger.child({ surface: 'slack', component: 'bolt' });
+  const child = childWith(logger, { surface: 'slack', component: 'bolt' });
   // Bolt formats nothing itself and logs on every request: only pay for the text when it is written.
   const at = (level: 'trace' | 'info' | 'warn' | 'error') => (...msg: unknown[]) => {
     if (child.isLevelEnabled(level)) child[level]({ source: name }, text(msg));

@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import { localeFrom, type Locale } from '../../present/locale.js';
 import type { Clock } from '../../util/clock.js';
-import type { Logger } from '../../util/logger.js';
+import { childWith, type Logger } from '../../util/logger.js';
 import { classifySlackError, describeFailure } from './web.js';
 
 /** What we need to know about a Slack user: their language and whether they may cancel others' checks. */
@@ -51,7 +51,7 @@ export function createUserDirectory(deps: {
       if (hit && now - hit.at < ttlMs) return hit.value;
       const value = fetchUser(userId).catch((err: unknown) => {
         cache.delete(userId);
-        deps.logger.warn({ surface: 'slack', user: userId, err: describeFailure(classifySlackError(err)) }, 'users.info failed; using the default locale');
+        childWith(deps.logger, { surface: 'slack' }).warn({ user: userId, err: describeFailure(classifySlackError(err)) }, 'users.info failed; using the default locale');
         return { locale: deps.fallback, isAdmin: false };
       });
       if (cache.size >= maxEntries) {

@@ -70,6 +70,16 @@ describe.each(['v1', 'plain'] as const)('/ping (%s layout)', (dialect) => {
     expect(edits(rig, sent.token)).toHaveLength(all.length);
   });
 
+  it('sends a view only when it changed: no edit repeats the one before it (the posted view included)', async () => {
+    rig = await startRig({ env: { SIM_DIALECT: dialect } });
+    const sent = rig.fake.sendCommand({ client: '1001' });
+    await finalEdit(rig.fake, sent.token);
+    const bodies = edits(rig, sent.token).map((c) => JSON.stringify(c.body));
+    expect(bodies.length).toBeGreaterThanOrEqual(2);
+    const repeats = bodies.filter((b, i) => i > 0 && b === bodies[i - 1]);
+    expect(repeats).toEqual([]);
+  });
+
   it('colours each verdict and shows the billing warning for a suspended client', async () => {
     rig = await startRig({ env: { SIM_DIALECT: dialect } });
     const cases = [

@@ -54,6 +54,20 @@ describe.each(LAYOUTS)('/ping in a channel (%s layout)', (dialect) => {
     expect(h.sim?.stats().tasksCreated).toBe(1);
   });
 
+  it('writes each log field once per line: no "surface":"slack" twice (issue 18)', async () => {
+    h = await startHarness({ dialect });
+    const { slack } = h;
+    await h.command('client-1001');
+    await h.waitFor(() => slack.callsTo('chat.postMessage').length >= 3, 'the verdict notification');
+    const slackLines = h.logs.filter((l) => l.includes('"surface":"slack"'));
+    expect(slackLines.length).toBeGreaterThan(0);
+    for (const line of h.logs) {
+      const keys = [...line.matchAll(/"([A-Za-z_]+)":/g)].map((m) => m[1]);
+      // Top-level duplicates only matter, but any repeated binding of these would be one.
+      for (const k of ['surface', 'component', 'check', 'app']) expect(keys.filter((x) => x === k).length, `${k} in ${line}`).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('escapes a hostile client: no broadcast, mention or link reaches the wire', async () => {
     h = await startHarness({ dialect });
     const { slack } = h;
