@@ -92,6 +92,7 @@ const schema = z.object({
     .transform((v) => (v === undefined ? null : new Secret(v))),
   SLACK_API_URL: url(),
   SLACK_EDITS_PER_MIN: int(45, 1, 1000),
+  SLACK_TEAM_ID: z.preprocess(emptyToUndefined, z.string().regex(/^[TE][A-Z0-9]{6,20}$/, 'a Slack team id such as T0123ABCD').optional()),
   DISCORD_TOKEN: secret(),
   // Discord ids are snowflakes: 17 to 20 digits today.
   DISCORD_APPLICATION_ID: z.preprocess(emptyToUndefined, z.string().regex(/^\d{17,20}$/, 'a numeric application id of 17 to 20 digits').optional()),
@@ -108,6 +109,7 @@ const schema = z.object({
   PINGOPS_ALLOWED_CHANNELS: idList(),
   PINGOPS_ADMINS: idList(),
   PINGOPS_USER_RATE_PER_MIN: int(6, 1, 10_000),
+  PINGOPS_ADMIN_RATE_PER_MIN: int(30, 1, 10_000),
   PINGOPS_SHELL: z.preprocess(emptyToUndefined, z.enum(['auto', 'on', 'off']).default('auto')),
   SIM_OUTAGES: z.preprocess(emptyToUndefined, z.string().default('')).transform((v, ctx) => {
     const parsed = parseOutages(v);
@@ -179,6 +181,8 @@ export interface Config {
     appToken: Secret | null;
     apiUrl: string | null;
     editsPerMin: number;
+    /** The workspace pingops serves (SLACK_TEAM_ID); null: the bot token's own, from auth.test. */
+    teamId: string | null;
   };
   discord: null | {
     token: Secret;
@@ -202,7 +206,7 @@ export interface Config {
   /** The SQLite store: a file path (created on first start) or `:memory:`; checks older than `retentionDays` are pruned daily. */
   store: { path: string; retentionDays: number };
   /** Who may use pingops where: empty `allowedChannels` is everywhere; admins may cancel anyone's check. */
-  access: { allowedChannels: string[]; admins: string[]; userRatePerMin: number };
+  access: { allowedChannels: string[]; admins: string[]; userRatePerMin: number; adminRatePerMin: number };
 }
 
 /** Which API the simulator speaks: the middleware's `v1` or `plain` routes, or WispHub's own. */
@@ -281,6 +285,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         appToken: e.SLACK_APP_TOKEN,
         apiUrl: e.SLACK_API_URL ? `${e.SLACK_API_URL}/` : null,
         editsPerMin: e.SLACK_EDITS_PER_MIN,
+        teamId: e.SLACK_TEAM_ID ?? null,
       };
     }
   }
@@ -349,7 +354,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shell: e.PINGOPS_SHELL,
     hooks: e.HOOKS_TOKEN ? { token: e.HOOKS_TOKEN, clientLabel: e.HOOKS_CLIENT_LABEL } : null,
     store: { path: e.PINGOPS_DB, retentionDays: e.PINGOPS_RETENTION_DAYS },
-    access: { allowedChannels: e.PINGOPS_ALLOWED_CHANNELS, admins: e.PINGOPS_ADMINS, userRatePerMin: e.PINGOPS_USER_RATE_PER_MIN },
+    access: { allowedChannels: e.PINGOPS_ALLOWED_CHANNELS, admins: e.PINGOPS_ADMINS, userRatePerMin: e.PINGOPS_USER_RATE_PER_MIN, adminRatePerMin: e.PINGOPS_ADMIN_RATE_PER_MIN },
   });
 }
 

@@ -29,7 +29,7 @@ describe('config', () => {
     expect(c.wisphub).toBeNull();
     expect(c.sim.dialect).toBe('v1');
     expect(c.store).toEqual({ path: './data/pingops.db', retentionDays: 90 });
-    expect(c.access).toEqual({ allowedChannels: [], admins: [], userRatePerMin: 6 });
+    expect(c.access).toEqual({ allowedChannels: [], admins: [], userRatePerMin: 6, adminRatePerMin: 30 });
     expect(c.polling).toEqual({ packets: 4, initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000, timeoutMs: 60_000, resultCacheMs: 30_000 });
     expect(c).toMatchObject({ locale: 'es', port: 3000, slack: null, discord: null });
     expect(Object.isFrozen(c) && Object.isFrozen(c.polling)).toBe(true);
@@ -38,7 +38,7 @@ describe('config', () => {
   it('reads PING_API_URL=sim as the simulator asked for by name, and id lists split on commas or spaces', () => {
     const c = loadConfig({ PING_API_URL: 'sim', PINGOPS_ALLOWED_CHANNELS: 'C0NOC, C0OPS 1100000000000000004', PINGOPS_ADMINS: 'U1', PINGOPS_USER_RATE_PER_MIN: '10' });
     expect(c.pingApi).toMatchObject({ url: null, simulatorAsked: true });
-    expect(c.access).toEqual({ allowedChannels: ['C0NOC', 'C0OPS', '1100000000000000004'], admins: ['U1'], userRatePerMin: 10 });
+    expect(c.access).toEqual({ allowedChannels: ['C0NOC', 'C0OPS', '1100000000000000004'], admins: ['U1'], userRatePerMin: 10, adminRatePerMin: 30 });
     expect(problems({ PINGOPS_ALLOWED_CHANNELS: '<#C1>' })[0]).toContain('PINGOPS_ALLOWED_CHANNELS: expected');
   });
 

@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runShell } from '../adapters/shell/shell.js';
 import type { Surface, SurfaceDeps } from '../chat/surface.js';
+import { createAccess } from '../chat/access.js';
 import { loadConfigOrReport, type Config } from '../config.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
 import { openStore } from '../store/open-store.js';
@@ -40,12 +41,14 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
   core.warmUp();
   const db = openStore(config, logger);
   const http = createHttpServer(logger.child({ component: 'http' }));
-  const noc = await startBotNoc({ config, core, db, http, clock, logger });
+  // One set of access rules for every surface, /noc and the incident buttons: one per-person limit.
+  const access = createAccess(config.access);
+  const noc = await startBotNoc({ config, core, db, http, access, clock, logger });
   http.mount('/metrics', (req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : core.metrics.render(core.service.inFlight) + noc.metrics());
   });
-  const parts: ConversationParts = { checker: core.service, directory: core.directory, store: core.store, clock, logger, polling: config.polling, access: config.access };
+  const parts: ConversationParts = { checker: core.service, directory: core.directory, store: core.store, clock, logger, polling: config.polling, access };
   const deps: SurfaceDeps = { conversations: conversations(parts), directory: core.directory, locale: config.locale, clock, logger, http, nocCommands: noc.commands, ...(noc.link ? { noc: noc.link } : {}) };
   const surfaces = await chatSurfaces(config, deps);
 

@@ -33,8 +33,9 @@ const USAGE = `Usage:
   pingops watch remove <client|router:N|zone:N|all>
   pingops watch list
   pingops watch silence <client:N|router:N|zone:N|all> <duration> [reason]
+  pingops watch unsilence <client:N|router:N|zone:N|all>
       The NOC watch list, kept in the store (PINGOPS_DB); a running bot picks changes up
-      within one interval.
+      within one interval. Intervals from NOC_ROUND_MIN to 1 d; silences up to 30 d.
   pingops noc status
       What the running watcher sweeps, its budget, open incidents.
   pingops noc [--demo]

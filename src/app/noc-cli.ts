@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config.js';
 import { createNocView, type NocView } from '../adapters/shell/noc-view.js';
-import type { NocCliCommand } from '../noc/cli-args.js';
+import { intervalProblem, type NocCliCommand } from '../noc/cli-args.js';
 import { describeEvent, describeStatus } from '../noc/present.js';
 import type { NocSettings, WatchKind } from '../noc/types.js';
 import { WatcherBusyError, type WatcherStatus } from '../noc/watcher.js';
@@ -14,7 +14,7 @@ import type { Db } from '../store/database.js';
 import { createSqliteNocStore } from '../store/noc-store.js';
 import { openStore } from '../store/open-store.js';
 import { systemClock } from '../util/clock.js';
-import { formatDuration } from '../util/duration.js';
+import { formatDuration, formatUntil } from '../util/duration.js';
 import type { Logger } from '../util/logger.js';
 import { createCore } from './core.js';
 import { startNoc } from './noc.js';
@@ -51,6 +51,15 @@ export async function runNocCommand(cmd: NocCliCommand, config: Config, logger: 
     const now = Date.now();
     switch (cmd.kind) {
       case 'watch_add': {
+        const tooShort = cmd.intervalMs === null ? null : intervalProblem(cmd.intervalMs, config.noc.roundMinMs);
+        if (tooShort) {
+          out.write(`${tooShort}\n`);
+          return 2;
+        }
+        if (cmd.target.kind === 'name') {
+          out.write(`Name the client by its service id here (pingops check "${cmd.target.query}" finds it); /noc in chat and the shell resolve names.\n`);
+          return 2;
+        }
         const e = await store.addWatch({ kind: cmd.target.kind, ref: cmd.target.ref, intervalMs: cmd.intervalMs ?? config.noc.intervalMs, channel: null }, now);
         out.write(`Watching ${label(e.kind, e.ref)} every ${formatDuration(e.intervalMs)} (a running bot picks it up within one interval).\n`);
         return 0;
@@ -64,13 +73,18 @@ export async function runNocCommand(cmd: NocCliCommand, config: Config, logger: 
         const list = await store.listWatches();
         if (list.length === 0) out.write('Watching nothing. Add with: npx pingops watch add <client|router:N|zone:N|all> [every 5m]\n');
         for (const w of list) out.write(`${label(w.kind, w.ref)} every ${formatDuration(w.intervalMs)}\n`);
-        for (const s of await store.silences(now)) out.write(`silenced: ${s.scope} until ${new Date(s.until).toISOString()}${s.reason ? ` (${s.reason})` : ''}\n`);
+        for (const s of await store.silences(now)) out.write(`silenced: ${s.scope} until ${formatUntil(s.until, now)}${s.reason ? ` (${s.reason})` : ''}\n`);
         return 0;
       }
       case 'watch_silence': {
         await store.addSilence({ scope: cmd.scope, until: now + cmd.durationMs, reason: cmd.reason, createdAt: now });
-        out.write(`Silenced ${cmd.scope} for ${formatDuration(cmd.durationMs)}: no new alerts; tracking goes on, and an incident alerted before still gets its recovery.\n`);
+        out.write(`Silenced ${cmd.scope} for ${formatDuration(cmd.durationMs)} (until ${formatUntil(now + cmd.durationMs, now)}): no new alerts; tracking goes on, and an incident alerted before still gets its recovery. Lift it with: npx pingops watch unsilence ${cmd.scope}\n`);
         return 0;
+      }
+      case 'watch_unsilence': {
+        const lifted = await store.removeSilences(cmd.scope, now);
+        out.write(lifted > 0 ? `Lifted the silence on ${cmd.scope}: a running bot sends new alerts again from its next round.\n` : `${cmd.scope} was not silenced.\n`);
+        return lifted > 0 ? 0 : 3;
       }
       case 'noc_status': {
         const status = (await store.getMeta('status')) as WatcherStatus | null;
@@ -144,7 +158,12 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
   }
   const refresh = setInterval(() => view.status(noc.watcher.status()), 1000);
   await new Promise<void>((resolve) => {
-    const timer = demo ? setTimeout(resolve, DEMO.durationMs) : null;
+    const timer = demo
+      ? setTimeout(() => {
+          view.event(`demo over after ${formatDuration(DEMO.durationMs)}: the watcher stopped (npx pingops noc watches your own store until Ctrl+C)`);
+          resolve();
+        }, DEMO.durationMs)
+      : null;
     for (const sig of ['SIGTERM', 'SIGINT'] as const)
       process.once(sig, () => {
         if (timer) clearTimeout(timer);

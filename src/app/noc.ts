@@ -3,6 +3,7 @@ import { isDiscordChannelId } from '../adapters/discord/ids.js';
 import { isSlackChannelId } from '../adapters/slack/ids.js';
 import { createNocChat, type NocChannel, type NocChat } from '../chat/noc-notifier.js';
 import { createNocDesk, type NocLink } from '../chat/noc-desk.js';
+import type { Access } from '../chat/access.js';
 import type { HttpServer } from '../http/server.js';
 import { mountHooks } from '../http/hooks.js';
 import { createNocCommands, type NocCommands } from '../noc/commands.js';
@@ -108,7 +109,7 @@ export interface BotNoc {
  * Wires the NOC for the bot: the watcher (one per store), the named notifier pipeline (log,
  * screen, chat), the chat desk, the `/noc` commands, and the hooks on the HTTP server.
  */
-export async function startBotNoc(o: { config: Config; core: Core; db: Db; http: HttpServer; clock: Clock; logger: Logger }): Promise<BotNoc> {
+export async function startBotNoc(o: { config: Config; core: Core; db: Db; http: HttpServer; access: Access; clock: Clock; logger: Logger }): Promise<BotNoc> {
   const { config, core, clock, logger } = o;
   const store = createSqliteNocStore(o.db);
   const screen = screenStage(describeEvent);
@@ -147,8 +148,10 @@ export async function startBotNoc(o: { config: Config; core: Core; db: Db; http:
   });
   // Another process runs the watcher: it posts and redraws the incidents; this one only answers buttons.
   if (!running) chat?.stop();
+  // The NOC channels count as places for admins' work (chat/access), as /ping's channels do.
+  const nocChannelIds = [config.nocChannels.slack, config.nocChannels.discord].filter((c): c is string => c !== null);
   const link = chat
-    ? createNocDesk({ watcher: running?.watcher ?? null, store, chat, checker: core.service, admins: config.access.admins, locale: config.locale, clock, logger })
+    ? createNocDesk({ watcher: running?.watcher ?? null, store, chat, checker: core.service, access: o.access, nocChannels: nocChannelIds, locale: config.locale, clock, logger })
     : undefined;
   const intake = mountIntake(config, o.http, running, core, o.db, clock, logger);
   const commands = createNocCommands({
@@ -157,7 +160,10 @@ export async function startBotNoc(o: { config: Config; core: Core; db: Db; http:
     inventory: running?.inventory ?? null,
     directory: core.directory,
     admins: config.access.admins,
+    access: o.access,
+    nocChannels: nocChannelIds,
     defaultIntervalMs: config.noc.intervalMs,
+    roundMinMs: config.noc.roundMinMs,
     clock,
     logger,
   });

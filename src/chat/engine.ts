@@ -10,14 +10,14 @@ import type { CheckStore, Place, StoredCheck } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
 import { childWith, type Logger } from '../util/logger.js';
 import { createSemaphore } from '../util/semaphore.js';
-import { channelAllowed, createRateLimiter, mayCancel } from './access.js';
+import { createAccess, mayCancel, type Access, type AccessSettings } from './access.js';
 import { parseRequest } from './request.js';
 import { createLiveMessage } from './live-message.js';
 import type { LiveMessage } from './live-message.types.js';
 import { prepareCheck } from './ping-flow.js';
 import type { ChatPort, MessageRole, Person, PrivateAnswer } from './port.js';
 import { tickState } from './tick.js';
-import { engineWords } from './words.js';
+import { engineWords, refusalText } from './words.js';
 
 /** What the engine needs; one engine per surface, all sharing the checker, directory and store. */
 export interface EngineDeps {
@@ -29,7 +29,8 @@ export interface EngineDeps {
   logger: Logger;
   /** Default packets and the deadline of one check (config.polling). */
   polling: { packets: number; timeoutMs: number };
-  access: { allowedChannels: readonly string[]; admins: readonly string[]; userRatePerMin: number };
+  /** The shared rules (one per process, so Check now and /ping share a person's limit), or settings for this engine alone. */
+  access: Access | AccessSettings;
   /** Conversations posting their first messages at once; the rest wait (Slack: acks first). */
   openConcurrency?: number;
   /** How often a running status is redrawn so its clock moves (default 1000 ms; 0: only on state changes). */
@@ -106,7 +107,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
   const { port, store, clock, checker } = deps;
   const log = childWith(deps.logger, { surface: port.surface });
   const tickMs = deps.tickMs ?? 1000;
-  const limiter = createRateLimiter(deps.access.userRatePerMin);
+  const access = 'admit' in deps.access ? deps.access : createAccess(deps.access);
   const opening = createSemaphore(deps.openConcurrency ?? 1000);
   const live = new Map<string, Live>();
   /** Thread (or re-run source) → conversation running there, so a double-clicked Re-run starts one. */
@@ -170,18 +171,11 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
       await privately(answer, w.restarting);
       return false;
     }
-    if (!channelAllowed(place.channel, deps.access.allowedChannels)) {
-      log.info({ channel: place.channel, user: person.id }, 'request refused: channel not allowed');
-      await privately(answer, w.notAllowedHere(deps.access.allowedChannels.join(', ')));
+    const refused = access.admit(person, { surface: port.surface, channel: place.channel, counts: countsAsPing, now: clock.now() });
+    if (refused) {
+      log.info({ channel: place.channel, user: person.id, refused: refused.kind, ...(refused.kind === 'rate' ? { retryInMs: refused.retryInMs } : {}) }, 'request refused');
+      await privately(answer, refusalText(refused, person.locale));
       return false;
-    }
-    if (countsAsPing) {
-      const rate = limiter.take(person.id, clock.now());
-      if (!rate.ok) {
-        log.info({ channel: place.channel, user: person.id, retryInMs: rate.retryInMs }, 'request refused: per-person rate');
-        await privately(answer, w.slowDown(Math.ceil(rate.retryInMs / 1000)));
-        return false;
-      }
     }
     return true;
   };
@@ -463,7 +457,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
       const entry = live.get(req.conversationId);
       if (!entry || (req.channel !== undefined && req.channel !== entry.row.place.channel)) return privately(req.answer, w.alreadyFinished);
       const { row } = entry;
-      if (!mayCancel(req.person, row.requester, deps.access.admins)) {
+      if (!mayCancel(req.person, row.requester, access.settings.admins)) {
         log.info({ check: row.id, user: req.person.id, requester: row.requester }, 'cancel refused');
         return privately(req.answer, w.cancelRefused(row.requesterName ?? row.requester));
       }

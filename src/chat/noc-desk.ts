@@ -1,8 +1,9 @@
 /**
  * The NOC incident buttons, for every surface: Ack (anyone; names who, stops reminders),
  * Silence 1 h (PINGOPS_ADMINS and platform admins; others are told privately to ask one),
- * Check now (anyone; a fresh check of the incident's members at interactive priority, results
- * in its thread). Buttons carry the incident id, so they work after a restart.
+ * Check now (anyone, counted against their per-person limit like a /ping; a fresh check of the
+ * incident's members at interactive priority, results in its thread). Every press passes the
+ * access rules first (workspace, channel). Buttons carry the incident id, so they work after a restart.
  */
 import type { PingChecker } from '../core/ping-service.types.js';
 import type { NocStore } from '../noc/store.js';
@@ -16,7 +17,9 @@ import { words } from '../present/words.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { NocChat } from './noc-notifier.js';
+import type { Access } from './access.js';
 import type { Person, PrivateAnswer } from './port.js';
+import { refusalText } from './words.js';
 
 export type NocAction = 'ack' | 'silence' | 'check';
 
@@ -25,6 +28,10 @@ export interface NocPress {
   action: NocAction;
   incidentId: number;
   person: Person;
+  /** Where it was pressed (the channel rule); null where the surface has no channels. */
+  channel: string | null;
+  /** The surface it came from (`slack`, `discord`): people's limits are kept per surface. */
+  surface: string;
   answer: PrivateAnswer;
 }
 
@@ -39,17 +46,15 @@ export const SILENCE_MS = 3_600_000;
 /** Members checked by one Check now (down ones first). */
 export const CHECK_NOW_MAX = 10;
 
-/** Who may silence: a pingops admin or a platform admin. */
-export function maySilence(person: Pick<Person, 'id' | 'isAdmin'>, admins: readonly string[]): boolean {
-  return person.isAdmin === true || admins.includes(person.id);
-}
-
 export function createNocDesk(deps: {
   watcher: Watcher | null;
   store: NocStore;
   chat: NocChat;
   checker: PingChecker;
-  admins: readonly string[];
+  /** The shared access rules (the same limiter as /ping). */
+  access: Access;
+  /** NOC_SLACK_CHANNEL, NOC_DISCORD_CHANNEL: where incidents live besides watch entries' own channels. */
+  nocChannels: readonly string[];
   /** The NOC channel's language (thread replies); private answers use the person's. */
   locale: Locale;
   clock: Clock;
@@ -64,6 +69,12 @@ export function createNocDesk(deps: {
     } catch (err) {
       log.warn({ err }, 'private answer failed');
     }
+  };
+
+  /** The channels incidents are posted in: the NOC channels and watch entries' own. */
+  const nocChannels = async (): Promise<string[]> => {
+    const own = (await deps.store.listWatches().catch(() => [])).map((w) => w.channel).filter((c): c is string => c !== null);
+    return [...deps.nocChannels, ...own];
   };
 
   const findIncident = async (id: number): Promise<Incident | null> => {
@@ -101,6 +112,12 @@ export function createNocDesk(deps: {
       const w = nocWords(p.person.locale);
       const watcher = deps.watcher;
       log.info({ action: p.action, incident: p.incidentId, user: p.person.id }, 'incident button');
+      const rules = { surface: p.surface, channel: p.channel, now: deps.clock.now(), alsoIn: await nocChannels() };
+      const refused = deps.access.admit(p.person, { ...rules, counts: false });
+      if (refused) {
+        log.info({ incident: p.incidentId, user: p.person.id, channel: p.channel, refused: refused.kind }, 'incident button refused');
+        return say(p.answer, refusalText(refused, p.person.locale));
+      }
       const incident = await findIncident(p.incidentId);
       if (!incident || incident.state === 'resolved') return say(p.answer, w.alreadyResolved);
       switch (p.action) {
@@ -112,7 +129,7 @@ export function createNocDesk(deps: {
           return;
         }
         case 'silence': {
-          if (!maySilence(p.person, deps.admins)) {
+          if (!deps.access.isAdmin(p.person)) {
             log.info({ incident: incident.id, user: p.person.id }, 'silence refused: not an admin');
             return say(p.answer, w.askAdmin);
           }
@@ -122,8 +139,16 @@ export function createNocDesk(deps: {
           if (!silenced) return say(p.answer, w.alreadyResolved);
           return say(p.answer, w.silenced(hourMinute(until)));
         }
-        case 'check':
+        case 'check': {
+          if (checking.has(incident.id)) return say(p.answer, w.checkNowBusy);
+          // A press starts up to CHECK_NOW_MAX checks: it counts like a /ping against the person's limit.
+          const limited = deps.access.admit(p.person, { ...rules, counts: true });
+          if (limited) {
+            log.info({ incident: incident.id, user: p.person.id, refused: limited.kind }, 'check now refused');
+            return say(p.answer, refusalText(limited, p.person.locale));
+          }
           return checkNow(incident, p);
+        }
       }
     },
   };

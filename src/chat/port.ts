@@ -1,4 +1,5 @@
 import type { Locale } from '../present/locale.js';
+import type { Workspace } from './access.js';
 import type { View } from '../present/view.js';
 import type { Place } from '../store/types.js';
 import type { TokenBucket } from '../util/token-bucket.js';
@@ -28,8 +29,10 @@ export interface Person {
   /** How they are shown ("Cancelled by …"); outside text, escaped by the surface. */
   name: string;
   locale: Locale;
-  /** A platform admin (Slack workspace admin); PINGOPS_ADMINS adds more. */
+  /** A platform admin where the request was made (Slack workspace admin, Discord Administrator); PINGOPS_ADMINS adds more. */
   isAdmin?: boolean;
+  /** The workspace (Slack team, Discord guild) of the request and the one pingops serves: chat/access decides what that allows. */
+  workspace?: Workspace;
 }
 
 /** Answers the person privately where they asked (ephemeral, response_url, DM reply). */

@@ -1,4 +1,5 @@
 import type { Locale } from '../present/locale.js';
+import type { Refusal } from './access.js';
 
 /** Sentences the conversation engine says, the same on every surface (the check itself is worded by src/present). */
 export interface EngineWords {
@@ -7,6 +8,7 @@ export interface EngineWords {
   restarting: string;
   notAllowedHere: (channels: string) => string;
   slowDown: (seconds: number) => string;
+  elsewhere: string;
   failed: string;
 }
 
@@ -16,6 +18,7 @@ const en: EngineWords = {
   restarting: 'pingops is restarting; try again in a minute.',
   notAllowedHere: (channels) => `pingops does not answer here. Use it in: ${channels}.`,
   slowDown: (s) => `Slow down: you asked for many checks in the last minute. Try again in ${s} s.`,
+  elsewhere: 'pingops does not answer in this workspace or server: it serves only the one it is set up for.',
   failed: 'Something went wrong on our side. Please try again.',
 };
 
@@ -25,10 +28,24 @@ const es: EngineWords = {
   restarting: 'pingops se está reiniciando; inténtalo de nuevo en un minuto.',
   notAllowedHere: (channels) => `pingops no responde aquí. Úsalo en: ${channels}.`,
   slowDown: (s) => `Más despacio: pediste muchas pruebas en el último minuto. Inténtalo de nuevo en ${s} s.`,
+  elsewhere: 'pingops no responde en este espacio de trabajo o servidor: solo atiende al que tiene configurado.',
   failed: 'Algo salió mal de nuestro lado. Inténtalo de nuevo.',
 };
 
 /** The engine's sentences in `locale`. */
 export function engineWords(locale: Locale): EngineWords {
   return locale === 'es' ? es : en;
+}
+
+/** What a person is told when the access rules refuse them, privately. */
+export function refusalText(r: Refusal, locale: Locale): string {
+  const w = engineWords(locale);
+  switch (r.kind) {
+    case 'elsewhere':
+      return w.elsewhere;
+    case 'channel':
+      return w.notAllowedHere(r.allowed.join(', '));
+    case 'rate':
+      return w.slowDown(Math.ceil(r.retryInMs / 1000));
+  }
 }

@@ -2,7 +2,7 @@
  * Plain-text words for NOC events and status (terminal and logs). Outside text (names,
  * falla_general descriptions) is left as is: each surface escapes it for its destination.
  */
-import { formatDuration } from '../util/duration.js';
+import { formatDuration, formatUntil } from '../util/duration.js';
 import { tally } from './engine.js';
 import { formatLossPct, formatRttMs } from '../present/format.js';
 import type { Incident, IntakeReport, NocEvent } from './types.js';
@@ -28,7 +28,7 @@ export function describeEvent(e: NocEvent): string {
     case 'opened':
       return `${t} DOWN #${e.incident.id} ${e.incident.label}: ${counts(e.incident)}${notes(e.incident)}`;
     case 'members_changed': {
-      const parts = [...e.down.map((id) => `${id} down`), ...e.back.map((id) => `${id} back`)];
+      const parts = [...e.down.map((id) => `client ${id} down`), ...e.back.map((id) => `client ${id} back`)];
       return `${t} UPDATE #${e.incident.id} ${e.incident.label}: ${counts(e.incident)}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}${notes(e.incident)}`;
     }
     case 'acked':
@@ -40,7 +40,7 @@ export function describeEvent(e: NocEvent): string {
     case 'flapping':
       return `${t} FLAPPING ${e.label}: ${e.changes} changes within ${formatDuration(e.windowMs)}; quiet until it settles for ${formatDuration(e.windowMs)}`;
     case 'silenced':
-      return `${t} SILENCED #${e.incident.id} ${e.incident.label} by ${e.by} until ${clockTime(e.until)}`;
+      return `${t} SILENCED #${e.incident.id} ${e.incident.label} by ${e.by} until ${formatUntil(e.until, e.at)}`;
     case 'budget_warning':
       return `${t} BUDGET ${e.message}${e.stretched.length > 0 ? `: ${e.stretched.join('; ')}` : ''}`;
     case 'intake_note':
@@ -125,6 +125,6 @@ export function describeStatus(s: WatcherStatus, now: number): string {
     const state = i.state === 'acked' ? `acked by ${i.ackedBy ?? '?'}` : i.alerted ? 'open' : 'open (held back: silenced or flapping)';
     lines.push(`  #${i.id} ${i.label} [${i.scope}] · ${down} of ${checked} down · since ${clockTime(i.openedAt)} (${formatDuration(now - i.openedAt)}) · ${state}${notes(i)}`);
   }
-  for (const x of s.silences) lines.push(`Silenced: ${x.scope} until ${clockTime(x.until)}${x.reason ? ` (${x.reason})` : ''}`);
+  for (const x of s.silences) lines.push(`Silenced: ${x.scope} until ${formatUntil(x.until, now)}${x.reason ? ` (${x.reason})` : ''}`);
   return lines.join('\n');
 }

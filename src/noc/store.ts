@@ -20,6 +20,8 @@ export interface NocStore {
   /** Silences still running at `now`. */
   silences(now: number): Promise<Silence[]>;
   addSilence(s: Silence): Promise<void>;
+  /** Ends the running silences of exactly `scope` (`all` lifts only a silence of all); how many. */
+  removeSilences(scope: ScopeKey | 'all', now: number): Promise<number>;
   loadEngine(): Promise<EngineSnapshot>;
   /** Trackers, incidents and new events (into the outbox) in one transaction; the events' outbox ids. */
   commit(d: Drained, now: number): Promise<number[]>;

@@ -80,6 +80,7 @@ export function createSqliteNocStore(db: Db): NocStore {
     silences: db.prepare('SELECT scope, until, reason, created_at FROM noc_silence WHERE until > ? ORDER BY until'),
     insertSilence: db.prepare('INSERT INTO noc_silence (scope, until, reason, created_at) VALUES (?, ?, ?, ?)'),
     pruneSilences: db.prepare('DELETE FROM noc_silence WHERE until <= ?'),
+    removeSilences: db.prepare('DELETE FROM noc_silence WHERE scope = ? AND until > ?'),
     tracks: db.prepare('SELECT key, state FROM noc_track'),
     upsertTrack: db.prepare('INSERT INTO noc_track (key, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at'),
     openIncidents: db.prepare("SELECT body FROM noc_incident WHERE state <> 'resolved' ORDER BY id DESC LIMIT ?"),
@@ -139,6 +140,9 @@ export function createSqliteNocStore(db: Db): NocStore {
         reason: r.reason,
         createdAt: r.created_at,
       }));
+    },
+    async removeSilences(scope, now) {
+      return q.removeSilences.run(scope, now).changes;
     },
     async addSilence(s: Silence) {
       q.insertSilence.run(s.scope, s.until, s.reason, s.createdAt);

@@ -24,3 +24,23 @@ export function formatDuration(ms: number): string {
   if (h < 48) return min % 60 === 0 ? `${h} h` : `${h} h ${min % 60} min`;
   return `${Math.round(h / 24)} d`;
 }
+
+/** The latest moment a JavaScript Date can hold. */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * When something ends, in local time: the time of day when it is today (`14:05:00`), else the
+ * day as well (`Thu 10 Dec 14:00`), so "until 14:00" never means a different day than it reads.
+ * A moment past what a date can hold (stored before silences were bounded) is "further notice".
+ */
+export function formatUntil(at: number, now: number): string {
+  if (!Number.isFinite(at) || Math.abs(at) > MAX_DATE_MS) return 'further notice';
+  const end = new Date(at);
+  const today = new Date(now);
+  const hm = `${String(end.getHours()).padStart(2, '0')}:${String(end.getMinutes()).padStart(2, '0')}`;
+  if (end.toDateString() === today.toDateString()) return `${hm}:${String(end.getSeconds()).padStart(2, '0')}`;
+  const weekday = end.toLocaleDateString('en-GB', { weekday: 'short' });
+  const month = end.toLocaleDateString('en-GB', { month: 'short' });
+  const year = end.getFullYear() !== today.getFullYear() ? ` ${end.getFullYear()}` : '';
+  return `${weekday} ${end.getDate()} ${month}${year} ${hm}`;
+}

@@ -72,7 +72,7 @@ afterEach(async () => {
   open = [];
 });
 
-function world(o: { store?: CheckStore; clock?: ManualClock; api?: MemoryPingApi; access?: Partial<{ allowedChannels: string[]; admins: string[]; userRatePerMin: number }> } = {}): World {
+function world(o: { store?: CheckStore; clock?: ManualClock; api?: MemoryPingApi; access?: Partial<{ allowedChannels: string[]; admins: string[]; userRatePerMin: number; adminRatePerMin: number }> } = {}): World {
   const clock = o.clock ?? new ManualClock();
   const api = o.api ?? new MemoryPingApi();
   const store = o.store ?? openCheckStore(':memory:', silentLogger);
@@ -155,6 +155,21 @@ describe('the conversation engine', () => {
     // Someone else is not slowed by it.
     await ping(w, '1009', bruno);
     expect(w.api.createCalls).toHaveLength(7);
+  });
+
+  it('gives PINGOPS_ADMINS the admin limit for checking clients by hand: a seventh and a thirtieth ping go through', async () => {
+    const w = world({ access: { admins: ['U1'], adminRatePerMin: 30 } });
+    for (let i = 0; i < 30; i++) await ping(w, String(1001 + (i % 5)));
+    expect(w.answers.filter((a) => a.startsWith('Slow down'))).toEqual([]);
+    await ping(w, '1001');
+    expect(w.answers.at(-1)).toMatch(/^Slow down: /);
+  });
+
+  it('refuses a request from another workspace than the configured one, whatever the person is there', async () => {
+    const w = world({ access: { admins: ['U1'] } });
+    await ping(w, '1001', { ...ana, isAdmin: true, workspace: { id: 'T0THEIRS', home: 'T0001' } });
+    expect(w.answers).toEqual(['pingops does not answer in this workspace or server: it serves only the one it is set up for.']);
+    expect(w.api.createCalls).toEqual([]);
   });
 
   it('lets only the requester or an admin cancel', async () => {

@@ -34,7 +34,7 @@ describe('pingops watch (the watch list in the store)', () => {
     expect(await cli(db, ['watch', 'remove', 'client:1006'])).toMatchObject({ code: 3, stdout: 'client:1006 was not watched.\n' });
     const bad = await cli(db, ['watch', 'add', 'sector:9']);
     expect(bad.code).toBe(3);
-    expect(bad.stderr).toContain('pingops: watch add needs a target: a client id (1001, client:1001), router:N, zone:N or all');
+    expect(bad.stderr).toContain('pingops: watch add needs a target: a client id (1001, client:1001) or name, router:N, zone:N or all');
     expect((await cli(db, ['watch', 'silence', 'router:91', 'soon'])).stderr).toContain('a duration such as 2h');
   }, 60_000);
 });

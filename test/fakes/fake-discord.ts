@@ -40,6 +40,8 @@ export interface InteractionInput {
   locale?: string;
   guildId?: string;
   channelId?: string;
+  /** The member's permissions bit set there (default: a member without Administrator). */
+  permissions?: string;
 }
 
 /** The interaction as dispatched, with what the test needs to find its REST calls. */
@@ -348,7 +350,7 @@ export async function startFakeDiscord(opts: { token?: string } = {}): Promise<F
       member: {
         user: { id: user.id, username: user.username, discriminator: '0', avatar: null, global_name: user.username },
         roles: [],
-        permissions: '2248473465835073',
+        permissions: input.permissions ?? '2248473465835073',
         joined_at: '2024-01-01T00:00:00.000Z',
         deaf: false,
         mute: false,

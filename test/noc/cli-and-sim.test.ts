@@ -16,6 +16,9 @@ describe('pingops watch / noc arguments', () => {
     [['watch', 'list'], { kind: 'watch_list' }],
     [['watch', 'silence', 'router:3', '2h', 'fibre', 'cut'], { kind: 'watch_silence', scope: 'router:3', durationMs: 7_200_000, reason: 'fibre cut' }],
     [['watch', 'silence', 'all', '30m'], { kind: 'watch_silence', scope: 'all', durationMs: 1_800_000, reason: null }],
+    [['watch', 'unsilence', 'router:3'], { kind: 'watch_unsilence', scope: 'router:3' }],
+    [['watch', 'silence', 'router:3', '999999999999d'], { kind: 'usage_error', message: expect.stringMatching(/a silence lasts at most 30 d/) }],
+    [['watch', 'add', 'zone:4', 'every', '2d'], { kind: 'usage_error', message: expect.stringMatching(/every is at most 24 h/) }],
     [['noc'], { kind: 'noc', demo: false }],
     [['noc', '--demo'], { kind: 'noc', demo: true }],
     [['noc', 'status'], { kind: 'noc_status' }],
@@ -70,7 +73,7 @@ describe('NOC words and metrics', () => {
     ].map((l) => l.slice(9));
     expect(lines).toEqual([
       'DOWN #12 RB-4.1 (Zona 4): 1 of 2 checked down · WispHub falla_general: Corte de fibra',
-      'UPDATE #12 RB-4.1 (Zona 4): 1 of 2 checked down (1001 down, 1002 back) · WispHub falla_general: Corte de fibra',
+      'UPDATE #12 RB-4.1 (Zona 4): 1 of 2 checked down (client 1001 down, client 1002 back) · WispHub falla_general: Corte de fibra',
       'BACK #12 RB-4.1 (Zona 4) after 37 min',
       'FLAPPING client-1006 Carlos Pérez: 4 changes within 1 h; quiet until it settles for 1 h',
     ]);

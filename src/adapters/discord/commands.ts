@@ -87,9 +87,15 @@ export const COMMANDS = [
         description: 'No new alerts for a scope for a while (admins)',
         options: [
           { type: 3, name: NOC_SCOPE, description: 'client:N, router:N, zone:N or all', required: true, autocomplete: true, max_length: 100 },
-          { type: 3, name: 'duration', description: 'How long, e.g. 2h', required: true, max_length: 20 },
+          { type: 3, name: 'duration', description: 'How long, e.g. 2h (at most 30d)', required: true, max_length: 20 },
           { type: 3, name: 'reason', description: 'Why (shown with the silence)', required: false, max_length: 200 },
         ],
+      },
+      {
+        type: 1,
+        name: 'unsilence',
+        description: 'Lift a silence before it ends (admins)',
+        options: [{ type: 3, name: NOC_SCOPE, description: 'client:N, router:N, zone:N or all', required: true, autocomplete: true, max_length: 100 }],
       },
     ],
   },

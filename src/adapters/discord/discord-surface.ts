@@ -30,7 +30,7 @@ import { sanitizeOutsideText } from '../../util/outside-text.js';
 export interface DiscordSettings {
   token: Secret;
   applicationId: string;
-  /** The guild /ping is registered in; null: global. */
+  /** The guild served and /ping registered in; null: global. */
   guildId: string | null;
   /** Another REST base (a test double); null: Discord's. */
   apiUrl: string | null;
@@ -122,6 +122,8 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
     name: sanitizeOutsideText(displayName(i)),
     locale: localeFrom(i.locale, deps.locale),
     isAdmin: i.inGuild() && Boolean(i.memberPermissions?.has('Administrator')),
+    // Administrator counts only in DISCORD_GUILD_ID, and other servers are refused (chat/access).
+    workspace: { id: i.guildId, home: cfg.guildId },
   });
 
   /** The public deferral, once, whoever asks for it first (the defer window, or the first post). */
@@ -199,7 +201,7 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
       // Acknowledged at once (Check now runs for seconds; Discord allows 3). Private answers are
       // ephemeral follow-ups: deleting the "reply" of a component would delete the incident's root.
       await i.deferUpdate();
-      await deps.noc.press({ action: action.action, incidentId: action.incidentId, person, answer: async (text) => void (await i.followUp(ephemeral(text))) });
+      await deps.noc.press({ action: action.action, incidentId: action.incidentId, person, channel: i.channelId, surface: 'discord', answer: async (text) => void (await i.followUp(ephemeral(text))) });
       return;
     }
     const origin = originOf(i);
@@ -230,7 +232,7 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
       if (i.isChatInputCommand() && i.commandName === COMMAND_NAME) return await onCommand(i, l);
       if (i.isChatInputCommand() && i.commandName === NOC_COMMAND) {
         // Local reads and writes only: answered well inside Discord's 3 s, privately.
-        const text = deps.nocCommands ? await deps.nocCommands.handle(nocText(nocOptionsOf(i)), personOf(i), 'discord') : 'The NOC is not available in this pingops.';
+        const text = deps.nocCommands ? await deps.nocCommands.handle(nocText(nocOptionsOf(i)), personOf(i), 'discord', i.channelId) : 'The NOC is not available in this pingops.';
         await i.reply(ephemeral(text));
         return;
       }

@@ -41,6 +41,8 @@ export function nocText(o: NocOptions): string {
       const reason = word('reason');
       return `silence ${word(NOC_SCOPE)} ${word('duration')}${reason ? ` ${reason}` : ''}`;
     }
+    case 'unsilence':
+      return `unsilence ${word(NOC_SCOPE)}`;
     default:
       return 'help';
   }

@@ -21,6 +21,8 @@ export interface SlackSettings {
   apiUrl: string | null;
   /** Workspace-wide chat.update budget shared by every live message. */
   editsPerMin: number;
+  /** The workspace served (SLACK_TEAM_ID); null: the bot token's own. */
+  teamId: string | null;
 }
 
 export interface SlackSurfaceOptions {
@@ -41,6 +43,12 @@ export function stripBotMention(text: string, botUserId: string | undefined): st
   if (!botUserId) return text.replace(/^\s*<@[A-Z0-9]+(?:\|[^>]*)?>\s*/i, '').trim();
   const re = new RegExp(`<@${botUserId.replace(/[^A-Z0-9]/gi, '')}(?:\\|[^>]*)?>`, 'gi');
   return text.replace(re, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** The workspace an Events API envelope came from. */
+function teamOfEvent(body: unknown): string | undefined {
+  const team = (body as { team_id?: unknown }).team_id;
+  return typeof team === 'string' ? team : undefined;
 }
 
 /** Runs `work` once the requests already read off the sockets had their turn (acks before API calls). */
@@ -97,11 +105,16 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
     if (seenEvents.size > EVENT_IDS_KEPT) seenEvents.delete(seenEvents.values().next().value as string);
     return true;
   };
-  const person = async (id: string, name: string | undefined): Promise<Person> => {
+  /** The workspace pingops serves: SLACK_TEAM_ID, else the bot token's own (auth.test in start). */
+  let homeTeam: string | null = cfg.teamId;
+  /** `team`: the workspace the request came from; workspace admins count only in the home one (chat/access). */
+  const person = async (id: string, name: string | undefined, team: string | undefined): Promise<Person> => {
     const u = await users.get(id);
     // The check's words say who cancelled: a name from Slack is outside text.
-    return { id, name: sanitizeOutsideText(name ?? id), locale: u.locale, isAdmin: u.isAdmin };
+    return { id, name: sanitizeOutsideText(name ?? id), locale: u.locale, isAdmin: u.isAdmin, workspace: { id: team ?? null, home: homeTeam } };
   };
+  /** The team of whoever clicked: their own (a Slack Connect guest's is not ours), else the payload's. */
+  const teamOf = (body: BlockButtonAction): string | undefined => body.user.team_id ?? body.team?.id;
   const viaResponseUrl = (respond: RespondFn): PrivateAnswer => async (text) => {
     try {
       await respond({ response_type: 'ephemeral', replace_original: false, ...renderPlainReply(text) });
@@ -126,7 +139,7 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
       afterPendingIo(async () =>
         engine.request({
           text: command.text ?? '',
-          person: await person(command.user_id, command.user_name),
+          person: await person(command.user_id, command.user_name, command.team_id),
           place: { channel: command.channel_id, thread: null },
           answer: viaResponseUrl(respond),
         }),
@@ -143,8 +156,8 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
     track(
       afterPendingIo(async () => {
         if (!noc) return answer('The NOC is not available in this pingops.');
-        const who = await person(command.user_id, command.user_name);
-        await answer(await noc.handle(command.text ?? '', who, 'slack'));
+        const who = await person(command.user_id, command.user_name, command.team_id);
+        await answer(await noc.handle(command.text ?? '', who, 'slack', command.channel_id));
       }),
     );
   });
@@ -158,7 +171,7 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
       (async () =>
         engine.request({
           text: stripBotMention(event.text, botUserId),
-          person: await person(user, undefined),
+          person: await person(user, undefined, teamOfEvent(body)),
           place: { channel: event.channel, thread },
           answer: viaEphemeral(event.channel, user, thread),
         }))(),
@@ -180,7 +193,7 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
         log.warn({ channel, err: describeFailure(classifySlackError(err)) }, 'DM answer failed');
       }
     };
-    track((async () => engine.request({ text: stripBotMention(message.text ?? '', botUserId), person: await person(user, undefined), place: { channel, thread }, answer }))());
+    track((async () => engine.request({ text: stripBotMention(message.text ?? '', botUserId), person: await person(user, undefined, teamOfEvent(body)), place: { channel, thread }, answer }))());
   });
 
   app.action<BlockButtonAction>(ACTION_CANCEL, async ({ ack, body, action, respond }) => {
@@ -194,7 +207,7 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
           conversationId: payload?.k ?? '',
           channel: body.channel?.id ?? '',
           // The check's words say who cancelled: a readable name, escaped like any other outside text.
-          person: await person(user, body.user.name ?? body.user.username),
+          person: await person(user, body.user.name ?? body.user.username, teamOf(body)),
           answer,
         }))(),
     );
@@ -218,7 +231,7 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
         engine.rerun({
           conversationId: payload.k,
           ...(payload.s !== undefined ? { fallback: { serviceId: payload.s, packets: payload.p ?? null } } : {}),
-          person: await person(user, body.user.name ?? body.user.username),
+          person: await person(user, body.user.name ?? body.user.username, teamOf(body)),
           place: { channel, thread },
           answer,
         }))(),
@@ -241,7 +254,8 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
       }
       const noc = deps.noc;
       const answer = body.response_url ? viaResponseUrl(respond) : viaEphemeral(body.channel?.id ?? user, user, null);
-      track((async () => noc.press({ action, incidentId, person: await person(user, body.user.name ?? body.user.username), answer }))());
+      const channel = body.channel?.id ?? null;
+      track((async () => noc.press({ action, incidentId, person: await person(user, body.user.name ?? body.user.username, teamOf(body)), channel, surface: 'slack', answer }))());
     });
   }
 
@@ -270,6 +284,7 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
         await app.init();
         const auth = await client.auth.test();
         botUserId = typeof auth.user_id === 'string' ? auth.user_id : undefined;
+        homeTeam ??= typeof auth.team_id === 'string' ? auth.team_id : null;
       } catch (err) {
         const f = classifySlackError(err);
         throw new Error(`Slack rejected the bot token or could not be reached (${describeFailure(f)}); check SLACK_BOT_TOKEN and SLACK_API_URL`);

@@ -7,7 +7,7 @@ import { MIGRATIONS } from '../../../src/store/migrations.js';
 import { createSqliteNocStore } from '../../../src/store/noc-store.js';
 import { systemClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/util/logger.js';
-import { ANA, BRUNO, FAKE_COMMAND_ID } from '../../fakes/fake-discord.js';
+import { ANA, BRUNO, FAKE_CHANNEL_ID, FAKE_COMMAND_ID, FAKE_GUILD_ID } from '../../fakes/fake-discord.js';
 import { bodyOf, routesOf, startRig, type Rig } from './rig.js';
 
 let rig: Rig | undefined;
@@ -20,15 +20,17 @@ afterEach(async () => {
 });
 
 const EPHEMERAL = 64;
+/** Discord's Administrator permission bit. */
+const ADMINISTRATOR = '8';
 const ALERTS_CHANNEL = '1100000000000000099';
 
-async function start(): Promise<{ rig: Rig; store: NocStore }> {
+async function start(env: Record<string, string> = {}): Promise<{ rig: Rig; store: NocStore }> {
   db = openDatabase(':memory:', MIGRATIONS, silentLogger);
   const store = createSqliteNocStore(db);
   rig = await startRig({
-    env: { PINGOPS_ADMINS: ANA.id },
-    noc: (core) =>
-      createNocCommands({ store, watcher: null, inventory: simInventory(systemClock), directory: core.directory, admins: [ANA.id], defaultIntervalMs: 300_000, clock: systemClock, logger: silentLogger }),
+    env: { PINGOPS_ADMINS: ANA.id, ...env },
+    noc: (core, access) =>
+      createNocCommands({ store, watcher: null, inventory: simInventory(systemClock), directory: core.directory, admins: [ANA.id], access, defaultIntervalMs: 300_000, clock: systemClock, logger: silentLogger }),
   });
   return { rig, store };
 }
@@ -61,6 +63,38 @@ describe('/noc on Discord (real discord.js, fake Discord)', () => {
     expect(body.data.flags).toBe(EPHEMERAL);
     expect(body.data.content).toContain(`Watching router:12 every 2 min, alerts in channel ${ALERTS_CHANNEL}`);
     expect(await store.listWatches()).toMatchObject([{ kind: 'router', ref: 12, intervalMs: 120_000, channel: ALERTS_CHANNEL }]);
+  });
+
+  it('an admin lifts a silence with /noc unsilence; the store has none left', async () => {
+    const { rig, store } = await start();
+    await store.addSilence({ scope: 'router:12', until: Date.now() + 3_600_000, reason: 'fibre work', createdAt: Date.now() });
+    const sent = rig.fake.sendInteraction(2, noc(null, 'unsilence', [{ name: 'scope', type: 3, value: 'router:12' }]), { user: ANA });
+    const body = await answer(rig, sent.token);
+    expect(body.data.flags).toBe(EPHEMERAL);
+    expect(body.data.content).toContain('Lifted the silence on router:12');
+    expect(await store.silences(Date.now())).toEqual([]);
+  });
+
+  it('another server is refused whole: its Administrator silences nothing, outside the allowed channels too', async () => {
+    const { rig, store } = await start({ DISCORD_GUILD_ID: FAKE_GUILD_ID, PINGOPS_ALLOWED_CHANNELS: FAKE_CHANNEL_ID });
+    const silence = noc(null, 'silence', [{ name: 'scope', type: 3, value: 'all' }, { name: 'duration', type: 3, value: '30d' }]);
+    const foreign = rig.fake.sendInteraction(2, silence, { user: BRUNO, guildId: '1100000000000000777', channelId: '1100000000000000778', permissions: ADMINISTRATOR });
+    const refused = await answer(rig, foreign.token);
+    expect(refused.data.flags).toBe(EPHEMERAL);
+    expect(refused.data.content).toContain('pingops does not answer in this workspace or server');
+    expect(await store.silences(Date.now())).toEqual([]);
+    // At home, Administrator counts; outside PINGOPS_ALLOWED_CHANNELS even reading is refused.
+    const home = rig.fake.sendInteraction(2, silence, { user: BRUNO, permissions: ADMINISTRATOR });
+    expect((await answer(rig, home.token)).data.content).toContain('Silenced all for 30 d');
+    const elsewhere = rig.fake.sendInteraction(2, noc(null, 'status'), { user: ANA, channelId: '1100000000000000779' });
+    expect((await answer(rig, elsewhere.token)).data.content).toContain(`pingops does not answer here. Use it in: ${FAKE_CHANNEL_ID}`);
+  });
+
+  it('without DISCORD_GUILD_ID an Administrator is no pingops admin (PINGOPS_ADMINS still are)', async () => {
+    const { rig, store } = await start();
+    const sent = rig.fake.sendInteraction(2, noc(null, 'silence', [{ name: 'scope', type: 3, value: 'all' }, { name: 'duration', type: 3, value: '1h' }]), { user: BRUNO, permissions: ADMINISTRATOR });
+    expect((await answer(rig, sent.token)).data.content).toContain('ask an admin');
+    expect(await store.silences(Date.now())).toEqual([]);
   });
 
   it('someone not in PINGOPS_ADMINS is told to ask an admin; silence changes nothing; status and list answer everyone', async () => {

@@ -30,7 +30,7 @@ describe('registerCommands', () => {
       expect.objectContaining({ name: 'client', type: 3, required: true, autocomplete: true }),
       expect.objectContaining({ name: 'packets', type: 4, required: false, min_value: 1, max_value: 20 }),
     ]);
-    // /noc: status, watch add/remove/list (a subcommand group), silence; targets and scopes autocomplete.
+    // /noc: status, watch add/remove/list (a subcommand group), silence, unsilence; targets and scopes autocomplete.
     type Opt = { name: string; type: number; autocomplete?: boolean; required?: boolean; options?: Opt[] };
     const noc = (put?.body as { name: string; options: Opt[] }[])[1];
     expect(noc?.name).toBe('noc');
@@ -39,6 +39,7 @@ describe('registerCommands', () => {
       'status:1',
       { watch: [{ add: ['target:3 autocomplete required', 'every:3', 'channel:7'] }, { remove: ['target:3 autocomplete required'] }, 'list:1'] },
       { silence: ['scope:3 autocomplete required', 'duration:3 required', 'reason:3'] },
+      { unsilence: ['scope:3 autocomplete required'] },
     ]);
   });
 

@@ -5,6 +5,7 @@ import type { Surface } from '../../../src/chat/surface.js';
 import type { Directory } from '../../../src/directory/types.js';
 import type { NocCommands } from '../../../src/noc/commands.js';
 import { loadConfig, type Config } from '../../../src/config.js';
+import { createAccess, type Access } from '../../../src/chat/access.js';
 import { createHttpServer } from '../../../src/http/server.js';
 import { systemClock, type Clock } from '../../../src/util/clock.js';
 import { silentLogger, type Logger } from '../../../src/util/logger.js';
@@ -23,7 +24,7 @@ export const BOT_TOKEN = 'fake-bot-token';
 
 /** Starts everything; the simulator runs fast and polls are short so a check ends in well under a second. */
 export async function startRig(
-  opts: { env?: Record<string, string>; surface?: DiscordSurfaceOptions; clock?: Clock; logger?: Logger; directory?: Directory; noc?: (core: Core) => NocCommands } = {},
+  opts: { env?: Record<string, string>; surface?: DiscordSurfaceOptions; clock?: Clock; logger?: Logger; directory?: Directory; noc?: (core: Core, access: Access) => NocCommands } = {},
 ): Promise<Rig> {
   const fake = await startFakeDiscord({ token: BOT_TOKEN });
   const config = loadConfig({
@@ -41,19 +42,20 @@ export async function startRig(
   });
   const logger = opts.logger ?? silentLogger;
   const core = await createCore(config, logger);
+  const access = createAccess(config.access);
   if (!config.discord) throw new Error('the rig needs Discord configured');
   const directory = opts.directory ?? core.directory;
   const clock = opts.clock ?? systemClock;
   const surface = createDiscordSurface(
     {
       discord: config.discord,
-      conversations: conversations({ checker: core.service, directory, store: core.store, clock, logger, polling: config.polling, access: config.access }),
+      conversations: conversations({ checker: core.service, directory, store: core.store, clock, logger, polling: config.polling, access }),
       directory,
       locale: config.locale,
       clock,
       logger,
       http: createHttpServer(logger),
-      ...(opts.noc ? { nocCommands: opts.noc(core) } : {}),
+      ...(opts.noc ? { nocCommands: opts.noc(core, access) } : {}),
     },
     { minEditIntervalMs: 50, ...opts.surface },
   );

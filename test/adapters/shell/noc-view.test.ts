@@ -42,4 +42,44 @@ describe('the NOC terminal view', () => {
     expect(last).toContain('Events:\n  10:00:00 BACK #1 RB-9 after 37 min');
     expect(last).not.toMatch(/\x1b/);
   });
+
+  it('at a 50-line terminal with everything watched: the header stays, long lists are capped and say how many more', () => {
+    const out = Object.assign(new PassThrough(), { columns: 100, rows: 50 });
+    let text = '';
+    out.on('data', (d: Buffer) => (text += d.toString('utf8')));
+    const view = createNocView(out, true, () => 0);
+    const many: WatcherStatus = {
+      ...status('RB-1'),
+      groups: Array.from({ length: 120 }, (_, n) => ({ key: `router:${n + 1}` as const, label: `RB-${n + 1}`, clients: 20, candidates: 19, down: n === 7 })),
+      single: Array.from({ length: 30 }, (_, n) => ({ serviceId: 2000 + n, name: `Client ${n}`, status: 'up' as const })),
+      watches: [{ id: 1, kind: 'all', ref: null, intervalMs: 300_000, channel: null, createdAt: 0 }],
+    };
+    view.status(many);
+    for (let n = 0; n < 20; n++) view.event(`10:00:${String(n).padStart(2, '0')} UPDATE #${n} RB-${n}: 1 of 6 checked down`);
+    view.close();
+    const last = text.split('\x1b[H\x1b[2J').filter(Boolean).at(-1) ?? '';
+    const lines = last.replace(/\n$/, '').split('\n');
+    expect(lines.length).toBeLessThanOrEqual(49);
+    expect(lines[0]).toMatch(/^pingops noc · /);
+    expect(last).toContain('Plan: 20 clients on 1 router');
+    expect(last).toMatch(/… and \d+ more groups/);
+    expect(last).toContain('10:00:19 UPDATE #19');
+  });
+
+  it('wraps a long event line at the terminal width instead of cutting it', () => {
+    const out = Object.assign(new PassThrough(), { columns: 80, rows: 50 });
+    let text = '';
+    out.on('data', (d: Buffer) => (text += d.toString('utf8')));
+    const view = createNocView(out, true, () => 0);
+    view.status(status('RB-9'));
+    const long = 'demo: router 91 (RB-9.1) loses its uplink at 0:20 for a minute, client 1006 flaps from 0:10, client 1003 is suspended (stays quiet); ends after 2 min';
+    view.event(long);
+    view.close();
+    const last = text.split('\x1b[H\x1b[2J').filter(Boolean).at(-1) ?? '';
+    const lines = last.split('\n');
+    expect(lines.every((l) => l.length <= 79)).toBe(true);
+    const eventsPart = last.slice(last.indexOf('Events:'));
+    expect(eventsPart).not.toContain('…');
+    expect(eventsPart.replace(/\n\s+/g, ' ')).toContain(long);
+  });
 });

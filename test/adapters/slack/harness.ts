@@ -16,6 +16,7 @@ import { ManualClock } from '../../support/manual-clock.js';
 import { openCheckStore } from '../../../src/store/sqlite-check-store.js';
 import type { CheckStore } from '../../../src/store/types.js';
 import type { NocCommands } from '../../../src/noc/commands.js';
+import { createAccess, type Access } from '../../../src/chat/access.js';
 
 export const BOT_TOKEN = 'xoxb-1111-2222-SuperSecretBotToken';
 export const SIGNING_SECRET = 'signing-secret-8f2e1c0d9b7a';
@@ -35,8 +36,8 @@ export interface HarnessOptions {
   dialect?: 'v1' | 'plain';
   /** Extra settings (PINGOPS_ALLOWED_CHANNELS, PINGOPS_USER_RATE_PER_MIN…). */
   env?: Record<string, string>;
-  /** The `/noc` handler given to the surface. */
-  noc?: NocCommands;
+  /** The `/noc` handler given to the surface, made with the surface's access rules. */
+  noc?: NocCommands | ((access: Access) => NocCommands);
 }
 
 /** The middleware route layouts suites run against. */
@@ -57,7 +58,8 @@ export interface Harness {
   surface: Surface;
   /** POSTs a body to /slack/events, signed with the signing secret unless `signature` overrides. */
   post(body: string, contentType: string, opts?: { signature?: string; timestamp?: number }): Promise<Response>;
-  command(text: string, opts?: { user?: string; channel?: string; responseId?: string; command?: string }): Promise<Response>;
+  /** `team`: the workspace it came from (default the fake's own, T0001). */
+  command(text: string, opts?: { user?: string; channel?: string; responseId?: string; command?: string; team?: string }): Promise<Response>;
   mention(text: string, opts?: { user?: string; channel?: string; ts?: string; threadTs?: string }): Promise<Response>;
   dm(text: string, opts?: { user?: string; channel?: string; ts?: string }): Promise<Response>;
   click(
@@ -128,17 +130,19 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       });
     },
   };
+  const access = createAccess(config.access);
+  const nocCommands = typeof opts.noc === 'function' ? opts.noc(access) : opts.noc;
   if (!config.slack) throw new Error('the harness needs Slack configured');
   const surface = createSlackSurface(
     {
       slack: config.slack,
-      conversations: conversations({ checker: service, directory, store, clock, logger, polling: config.polling, access: config.access }),
+      conversations: conversations({ checker: service, directory, store, clock, logger, polling: config.polling, access }),
       directory,
       locale: config.locale,
       clock,
       logger,
       http,
-      ...(opts.noc ? { nocCommands: opts.noc } : {}),
+      ...(nocCommands ? { nocCommands } : {}),
     },
     { minEditIntervalMs: 1000, stopGraceMs: 1000, ...opts.surface },
   );
@@ -186,7 +190,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     command(text, o = {}) {
       const body = new URLSearchParams({
         token: 'legacy',
-        team_id: 'T0001',
+        team_id: o.team ?? 'T0001',
         team_domain: 'fake-isp',
         channel_id: o.channel ?? CHANNEL,
         channel_name: 'noc',

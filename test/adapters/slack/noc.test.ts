@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Access } from '../../../src/chat/access.js';
 import { createNocCommands } from '../../../src/noc/commands.js';
 import type { NocStore } from '../../../src/noc/store.js';
 import { openDatabase, type Db } from '../../../src/store/database.js';
@@ -19,11 +20,12 @@ afterEach(async () => {
 
 const ADMIN = 'UADMIN1';
 
-async function start(): Promise<{ h: Harness; store: NocStore }> {
+async function start(env: Record<string, string> = {}): Promise<{ h: Harness; store: NocStore }> {
   db = openDatabase(':memory:', MIGRATIONS, createLogger('silent'));
   const store = createSqliteNocStore(db);
-  const noc = createNocCommands({ store, watcher: null, admins: [ADMIN], defaultIntervalMs: 300_000, clock: new ManualClock(), logger: createLogger('silent') });
-  h = await startHarness({ noc, env: { PINGOPS_ADMINS: ADMIN } });
+  const noc = (access: Access) =>
+    createNocCommands({ store, watcher: null, admins: [ADMIN], access, nocChannels: ['C0NOCROOM'], defaultIntervalMs: 300_000, clock: new ManualClock(), logger: createLogger('silent') });
+  h = await startHarness({ noc, env: { PINGOPS_ADMINS: ADMIN, ...env } });
   return { h, store };
 }
 
@@ -57,4 +59,24 @@ describe('/noc in Slack (real Bolt, fake Slack)', () => {
     await h.waitFor(() => answers(h).length === 3, 'the status');
     expect(String(answers(h)[2]?.args.text)).toContain('The NOC watcher has not run on this store yet.');
   });
+
+  it('applies PINGOPS_ALLOWED_CHANNELS (the NOC channel counts too) and refuses another workspace, admins included', async () => {
+    const { h, store } = await start({ PINGOPS_ALLOWED_CHANNELS: 'C0NOC' });
+    await h.command('watch add router:12', { command: '/noc', user: ADMIN, channel: 'C0RANDOM', responseId: 'a' });
+    await h.waitFor(() => answers(h).length === 1, 'the refusal');
+    expect(String(answers(h)[0]?.args.text)).toBe('pingops does not answer here. Use it in: C0NOC, C0NOCROOM.');
+    await h.command('status', { command: '/noc', user: 'U999', channel: 'C0RANDOM', responseId: 'b' });
+    await h.waitFor(() => answers(h).length === 2, 'the second refusal');
+    expect(String(answers(h)[1]?.args.text)).toContain('pingops does not answer here.');
+    await h.command('silence all 30d', { command: '/noc', user: ADMIN, team: 'T0THEIRS', responseId: 'c' });
+    await h.waitFor(() => answers(h).length === 3, 'the third refusal');
+    expect(String(answers(h)[2]?.args.text)).toContain('pingops does not answer in this workspace');
+    expect(await store.listWatches()).toEqual([]);
+    expect(await store.silences(Date.now())).toEqual([]);
+    // In the NOC channel an admin is answered.
+    await h.command('watch add router:12', { command: '/noc', user: ADMIN, channel: 'C0NOCROOM', responseId: 'd' });
+    await h.waitFor(() => answers(h).length === 4, 'the answer');
+    expect(String(answers(h)[3]?.args.text)).toContain('Watching router:12');
+  });
 });
+
