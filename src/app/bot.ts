@@ -5,7 +5,7 @@ import type { Surface, SurfaceDeps } from '../chat/surface.js';
 import { createAccess } from '../chat/access.js';
 import { loadConfigOrReport, type Config } from '../config.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
-import { openStore } from '../store/open-store.js';
+import { renderStoreMetrics } from '../http/metrics.js';
 import { systemClock } from '../util/clock.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { createCore, type Core } from './core.js';
@@ -39,16 +39,18 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
   const clock = systemClock;
   const core = await createCore(config, logger, clock);
   core.warmUp();
-  const db = openStore(config, logger);
+  // The process's one database (every store port, one degrade policy), opened by the core.
+  const db = core.db;
   const http = createHttpServer(logger.child({ component: 'http' }));
+  http.watchStore(() => db.health());
   // One set of access rules for every surface, /noc and the incident buttons: one per-person limit.
   const access = createAccess(config.access);
   const noc = await startBotNoc({ config, core, db, http, access, clock, logger });
   http.mount('/metrics', (req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : core.metrics.render(core.service.inFlight) + noc.metrics());
+    res.end(req.method === 'HEAD' ? undefined : core.metrics.render(core.service.inFlight) + renderStoreMetrics(db.health()) + noc.metrics());
   });
-  const parts: ConversationParts = { checker: core.service, directory: core.directory, store: core.store, clock, logger, polling: config.polling, access };
+  const parts: ConversationParts = { checker: core.service, directory: core.directory, store: db.checks, clock, logger, polling: config.polling, access };
   const deps: SurfaceDeps = { conversations: conversations(parts), directory: core.directory, locale: config.locale, clock, logger, http, nocCommands: noc.commands, ...(noc.link ? { noc: noc.link } : {}) };
   const surfaces = await chatSurfaces(config, deps);
 
@@ -70,7 +72,6 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
     await Promise.race([Promise.all(surfaces.map((s) => s.stop().catch((err: unknown) => logger.error({ err, surface: s.name }, 'stop failed')))), grace]);
     await noc.stop();
     await core.close();
-    db.close();
     await http.close();
     logger.flush?.();
   };

@@ -10,13 +10,12 @@ import { describeEvent, describeStatus } from '../noc/present.js';
 import type { NocSettings, WatchKind } from '../noc/types.js';
 import { WatcherBusyError, type WatcherStatus } from '../noc/watcher.js';
 import { parseOutages } from '../sim/outages.js';
-import type { Db } from '../store/database.js';
-import { createSqliteNocStore } from '../store/noc-store.js';
-import { openStore } from '../store/open-store.js';
+import { openDatabase } from '../store/open.js';
+import type { NocStore } from '../noc/store.js';
 import { systemClock } from '../util/clock.js';
 import { formatDuration, formatUntil } from '../util/duration.js';
 import type { Logger } from '../util/logger.js';
-import { createCore } from './core.js';
+import { createCore, type PingopsDatabase } from './core.js';
 import { startNoc } from './noc.js';
 import { notifierPipeline, screenStage } from './notify.js';
 
@@ -45,9 +44,9 @@ export const DEMO = {
 
 export async function runNocCommand(cmd: NocCliCommand, config: Config, logger: Logger, out: NodeJS.WriteStream = process.stdout): Promise<number> {
   if (cmd.kind === 'noc') return runLive(cmd.demo, config, logger, out);
-  const db = openStore(config, logger);
+  const db: PingopsDatabase = await openDatabase(config, logger);
   try {
-    const store = createSqliteNocStore(db);
+    const store = db.noc;
     const now = Date.now();
     switch (cmd.kind) {
       case 'watch_add': {
@@ -103,7 +102,7 @@ export async function runNocCommand(cmd: NocCliCommand, config: Config, logger: 
       }
     }
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
@@ -124,10 +123,9 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
   }
   const clock = systemClock;
   const core = await createCore(config, logger, clock);
-  const db = openStore(config, logger);
+  const store = core.db.noc;
   const view = createNocView(out, Boolean(out.isTTY));
   if (demo) {
-    const store = createSqliteNocStore(db);
     for (const w of DEMO.watches) await store.addWatch({ kind: w.kind, ref: w.ref, intervalMs: config.noc.intervalMs, channel: null }, clock.now());
     view.event(
       `demo: router 91 (RB-9.1) loses its uplink at 0:20 for a minute, client 1006 flaps from 0:10, client 1003 is suspended (stays quiet); ends after ${formatDuration(DEMO.durationMs)}`,
@@ -139,7 +137,7 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
   const noc = await startNoc({
     config,
     core,
-    store: createSqliteNocStore(db),
+    store,
     clock,
     logger,
     notifier: notifierPipeline([screen], logger),
@@ -150,10 +148,9 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
   });
   if (!noc) {
     // The bot already watches this store: show its view (read from the store) instead of a second watcher.
-    view.event(`the bot (pid ${(await readHolder(db)) ?? '?'}) runs the watcher on this store: following it read-only`);
+    view.event(`the bot (pid ${(await readHolder(store)) ?? '?'}) runs the watcher on this store: following it read-only`);
+    await followStore(store, view);
     await core.close();
-    await followStore(db, view);
-    db.close();
     return 0;
   }
   const refresh = setInterval(() => view.status(noc.watcher.status()), 1000);
@@ -175,18 +172,16 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
   view.status(noc.watcher.status());
   view.close();
   await core.close();
-  db.close();
   return 0;
 }
 
-async function readHolder(db: Db): Promise<number | null> {
-  const lease = (await createSqliteNocStore(db).getMeta('lease')) as { pid?: number } | null;
+async function readHolder(store: NocStore): Promise<number | null> {
+  const lease = (await store.getMeta('lease')) as { pid?: number } | null;
   return lease?.pid ?? null;
 }
 
 /** The read-only live view: the running watcher's status and the outbox's events, every 2 s, until Ctrl+C. */
-async function followStore(db: Db, view: NocView): Promise<void> {
-  const store = createSqliteNocStore(db);
+async function followStore(store: NocStore, view: NocView): Promise<void> {
   let lastId = 0;
   let first = true;
   const poll = async () => {

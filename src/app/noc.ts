@@ -16,13 +16,9 @@ import type { NocStore } from '../noc/store.js';
 import type { ClientInventory, NocNotifier } from '../noc/types.js';
 import { createWatcher, WatcherBusyError, type Watcher, type WatcherDeps, type WatcherStatus } from '../noc/watcher.js';
 import { simInventory } from '../sim/inventory.js';
-import type { Db } from '../store/database.js';
-import { createSqliteIntakeQueue } from '../store/intake-store.js';
-import { createSqliteNocMessageStore } from '../store/noc-messages.js';
-import { createSqliteNocStore } from '../store/noc-store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import type { Core } from './core.js';
+import type { Core, PingopsDatabase } from './core.js';
 import { chatStage, logStage, notifierPipeline, screenStage } from './notify.js';
 
 export interface RunningNoc {
@@ -109,9 +105,9 @@ export interface BotNoc {
  * Wires the NOC for the bot: the watcher (one per store), the named notifier pipeline (log,
  * screen, chat), the chat desk, the `/noc` commands, and the hooks on the HTTP server.
  */
-export async function startBotNoc(o: { config: Config; core: Core; db: Db; http: HttpServer; access: Access; clock: Clock; logger: Logger }): Promise<BotNoc> {
+export async function startBotNoc(o: { config: Config; core: Core; db: PingopsDatabase; http: HttpServer; access: Access; clock: Clock; logger: Logger }): Promise<BotNoc> {
   const { config, core, clock, logger } = o;
-  const store = createSqliteNocStore(o.db);
+  const store = o.db.noc;
   const screen = screenStage(describeEvent);
   let lastPlan = '';
   // What the budget buys, said when it changes (the rate in it moves every round).
@@ -129,7 +125,7 @@ export async function startBotNoc(o: { config: Config; core: Core; db: Db; http:
   const chat: NocChat | null =
     channels.length > 0
       ? createNocChat({
-          store: createSqliteNocMessageStore(o.db),
+          store: o.db.nocMessages,
           channels,
           watches: () => store.listWatches(),
           openIncidents: () => store.incidents({ openOnly: true, limit: 200 }),
@@ -188,11 +184,11 @@ export async function startBotNoc(o: { config: Config; core: Core; db: Db; http:
 }
 
 /** Alert intake: only with HOOKS_TOKEN (else /hooks/... is 404). Alerts need this process's watcher. */
-function mountIntake(config: Config, http: HttpServer, running: RunningNoc | null, core: Core, db: Db, clock: Clock, logger: Logger): IntakeSink | null {
+function mountIntake(config: Config, http: HttpServer, running: RunningNoc | null, core: Core, db: PingopsDatabase, clock: Clock, logger: Logger): IntakeSink | null {
   if (!config.hooks) return null;
   let intake: IntakeSink | null = null;
   if (running) {
-    intake = createIntakeSink({ queue: createSqliteIntakeQueue(db), directory: core.directory, inventory: running.inventory, watcher: running.watcher, clock, logger });
+    intake = createIntakeSink({ queue: db.intake, directory: core.directory, inventory: running.inventory, watcher: running.watcher, clock, logger });
   } else {
     logger.error({ component: 'hooks' }, 'HOOKS_TOKEN is set but the NOC watcher runs in another process: hooks answer 503');
   }
@@ -202,7 +198,7 @@ function mountIntake(config: Config, http: HttpServer, running: RunningNoc | nul
     },
   };
   mountHooks(http, { token: config.hooks.token, clientLabel: config.hooks.clientLabel, sink, logger });
-  intake?.start();
+  void intake?.start();
   logger.info({ component: 'hooks', paths: ['/hooks/alertmanager', '/hooks/uptime-kuma', '/hooks/check'], clientLabel: config.hooks.clientLabel }, 'alert hooks mounted');
   return intake;
 }

@@ -15,6 +15,7 @@ import type { Logger } from '../util/logger.js';
 import { createLiveMessage } from './live-message.js';
 import type { LiveMessage } from './live-message.types.js';
 import type { ChatPort } from './port.js';
+import type { IncidentMessages, NocMessageStore, PostStep } from '../store/ports.js';
 
 /**
  * One chat surface that may carry the NOC, as the assembly layer describes it: its name (the
@@ -28,26 +29,8 @@ export interface NocChannel {
   owns(channel: string): boolean;
 }
 
-/** Where one incident lives on one surface. */
-export interface IncidentMessages {
-  channel: string;
-  /** Null while its first post is under way (or was cut short by a crash). */
-  rootId: string | null;
-  /** The thread replies go to: Slack's root ts, Discord's thread started from the root. */
-  threadId: string | null;
-}
-
-/** What one outbox event posts on one surface, recorded around the post. */
-export type PostStep = 'reply' | 'note';
-
-/** The store behind the notifier (src/store/noc-messages.ts). */
-export interface NocMessageStore {
-  messages(incidentId: number, surface: string): Promise<IncidentMessages | null>;
-  saveMessages(incidentId: number, surface: string, m: IncidentMessages, now: number): Promise<void>;
-  post(outboxId: number, surface: string, step: PostStep): Promise<{ state: 'sending' | 'sent'; messageId: string | null } | null>;
-  recordPost(outboxId: number, surface: string, step: PostStep, state: 'sending' | 'sent', messageId: string | null, now: number): Promise<void>;
-  clearPost(outboxId: number, surface: string, step: PostStep): Promise<void>;
-}
+/** The store behind the notifier (store/ports.ts). */
+export type { IncidentMessages, NocMessageStore, PostStep };
 
 /** What the rules decide for one event on a surface that shows incidents. */
 export interface EventPlan {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { answerThenLinger, BODY_TIMEOUT_MS, hasBody, LINGER_MS, MAX_BODY_BYTES, readBody } from './body.js';
+import type { StoreHealth } from '../store/ports.js';
 
 /**
  * A mounted route's handler. For a request with a body, the server has already read it,
@@ -37,6 +38,13 @@ export interface HttpServer {
   setReady(ready: boolean): void;
   /** Marks the process as draining: `/readyz` answers 503 and mounted routes refuse new work. */
   setDraining(): void;
+  /**
+   * Makes `/readyz` tell the store's health: 503 while the store is degraded (its writes are
+   * lost at the next restart, so a load balancer should send work to a replica whose store
+   * works), and the last fault it survived. `/healthz` stays 200: restarting the process would
+   * lose the checks it holds in memory.
+   */
+  watchStore(health: () => StoreHealth): void;
   listen(port: number, host?: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -49,6 +57,7 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
   const bodyTimeoutMs = opts.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
   let ready = false;
   let draining = false;
+  let storeHealth: (() => StoreHealth) | null = null;
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -61,8 +70,13 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
       return json(res, 200, { status: 'ok' });
     }
     if (path === '/readyz' && (req.method === 'GET' || req.method === 'HEAD')) {
-      const ok = ready && !draining;
-      return json(res, ok ? 200 : 503, { status: ok ? 'ready' : draining ? 'draining' : 'waiting for the Ping API' });
+      const store = storeHealth?.() ?? null;
+      const degraded = store?.state === 'degraded';
+      const ok = ready && !draining && !degraded;
+      const status = ok ? 'ready' : draining ? 'draining' : degraded ? 'store degraded' : 'waiting for the Ping API';
+      // The store is named only when it has something to say, so a plain "ready" stays plain.
+      const said = store && (store.state !== 'ok' || store.lastFault) ? { store } : {};
+      return json(res, ok ? 200 : 503, { status, ...said });
     }
     const mount = mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
     if (!mount) return refuse(req, res, 404, { error: 'not found' });
@@ -117,6 +131,9 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
     },
     setDraining() {
       draining = true;
+    },
+    watchStore(health) {
+      storeHealth = health;
     },
     listen(port, host = '0.0.0.0') {
       return new Promise((resolve, reject) => {

@@ -7,9 +7,8 @@ import { isSlackChannelId } from '../../src/adapters/slack/ids.js';
 import { createNocChat, entryFor, planEvent } from '../../src/chat/noc-notifier.js';
 import type { ChatPort, OutgoingMessage, Place } from '../../src/chat/port.js';
 import type { Incident, NocEvent, WatchEntry } from '../../src/noc/types.js';
-import { openDatabase, type Db } from '../../src/store/database.js';
-import { MIGRATIONS } from '../../src/store/migrations.js';
-import { createSqliteNocMessageStore } from '../../src/store/noc-messages.js';
+import type { PingopsDatabase } from '../../src/app/core.js';
+import { testDatabase } from '../support/store.js';
 import { systemClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { createTokenBucket } from '../../src/util/token-bucket.js';
@@ -68,10 +67,10 @@ const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-function db(): Db {
+function db(): PingopsDatabase {
   const dir = mkdtempSync(join(tmpdir(), 'pingops-noc-notifier-'));
   dirs.push(dir);
-  return openDatabase(join(dir, 'store.db'), MIGRATIONS, silentLogger);
+  return testDatabase(join(dir, 'store.db'));
 }
 
 const incident = (over: Partial<Incident> = {}): Incident => ({
@@ -94,8 +93,8 @@ const incident = (over: Partial<Incident> = {}): Incident => ({
   ...over,
 });
 
-function chat(store: Db, watches: WatchEntry[] = [], channels: Record<NocSurface, string | null> = { slack: 'C0NOC', discord: '1100000000000000004' }, surfaces: NocSurface[] = ['slack']) {
-  return createNocChat({ store: createSqliteNocMessageStore(store), channels: surfaces.map((s) => ({ surface: s, channel: channels[s], owns: owns[s] })), watches: async () => watches, locale: 'en', clock: systemClock, logger: silentLogger, connectTimeoutMs: 50 });
+function chat(store: PingopsDatabase, watches: WatchEntry[] = [], channels: Record<NocSurface, string | null> = { slack: 'C0NOC', discord: '1100000000000000004' }, surfaces: NocSurface[] = ['slack']) {
+  return createNocChat({ store: store.nocMessages, channels: surfaces.map((s) => ({ surface: s, channel: channels[s], owns: owns[s] })), watches: async () => watches, locale: 'en', clock: systemClock, logger: silentLogger, connectTimeoutMs: 50 });
 }
 
 const until = async (cond: () => boolean) => {
@@ -184,7 +183,7 @@ describe('the NOC chat notifier', () => {
 
   it('a post cut short by a crash (recorded as sending, never as sent) is posted again: at least once', async () => {
     const store = db();
-    const records = createSqliteNocMessageStore(store);
+    const records = store.nocMessages;
     const slack = recordingPort('slack');
     const a = chat(store);
     a.attach(slack.port);
@@ -233,7 +232,7 @@ describe('the NOC chat notifier', () => {
     await a.deliver({ kind: 'opened', incident: incident({ id: 8, scope: 'router:92' }), at: Date.now() }, 2);
     const acked = incident({ state: 'acked', ackedBy: 'ana', ackedAt: Date.now() });
     const b = createNocChat({
-      store: createSqliteNocMessageStore(store),
+      store: store.nocMessages,
       channels: [{ surface: 'slack', channel: 'C0NOC', owns: isSlackChannelId }],
       watches: async () => [],
       openIncidents: async () => [acked],
@@ -274,7 +273,7 @@ describe('the NOC chat notifier', () => {
     const store = db();
     const slack = recordingPort('slack');
     const a = createNocChat({
-      store: createSqliteNocMessageStore(store),
+      store: store.nocMessages,
       channels: [{ surface: 'slack', channel: 'C0NOC', owns: isSlackChannelId }],
       watches: async () => [],
       recentIncidents: async () => [incident({ state: 'resolved', resolvedAt: Date.now() })],

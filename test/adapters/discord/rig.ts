@@ -49,7 +49,7 @@ export async function startRig(
   const surface = createDiscordSurface(
     {
       discord: config.discord,
-      conversations: conversations({ checker: core.service, directory, store: core.store, clock, logger, polling: config.polling, access }),
+      conversations: conversations({ checker: core.service, directory, store: core.db.checks, clock, logger, polling: config.polling, access }),
       directory,
       locale: config.locale,
       clock,

@@ -33,7 +33,7 @@ describe('the shell on a terminal', () => {
     const term = new FakeTerminal();
     const shell = runShell(
       {
-        conversations: shellConversations({ checker: core.service, directory: core.directory, store: core.store, logger: silentLogger, clock: systemClock, polling: config.polling, access: config.access }),
+        conversations: shellConversations({ checker: core.service, directory: core.directory, store: core.db.checks, logger: silentLogger, clock: systemClock, polling: config.polling, access: config.access }),
         locale: config.locale,
         logger: silentLogger,
         clock: systemClock,

@@ -13,8 +13,8 @@ import { captureLogs } from '../../support/log-capture.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../../fakes/fake-slack.js';
 import { startFakePingApi, type FakePingApi } from '../../fakes/fake-ping-api.js';
 import { ManualClock } from '../../support/manual-clock.js';
-import { openCheckStore } from '../../../src/store/sqlite-check-store.js';
-import type { CheckStore } from '../../../src/store/types.js';
+import { testDatabase } from '../../support/store.js';
+import type { CheckStore } from '../../../src/store/ports.js';
 import type { NocCommands } from '../../../src/noc/commands.js';
 import { createAccess, type Access } from '../../../src/chat/access.js';
 
@@ -96,7 +96,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     PING_TIMEOUT_MS: String(opts.timeoutMs ?? 60_000),
     ...opts.env,
   });
-  const store = openCheckStore(':memory:', logger);
+  const db = testDatabase(':memory:', { logger });
+  const store = db.checks;
   const api = createPingApi({
     baseUrl,
     auth: { kind: 'none' },
@@ -263,7 +264,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await slack.close();
       await sim?.close();
       await fakeApi?.close();
-      store.close();
+      await db.close();
     },
   };
   return h;

@@ -60,7 +60,7 @@ async function startRig(opts: { acceptedAppToken?: string } = {}): Promise<Rig> 
   const surface = createSlackSurface(
     {
       slack: config.slack,
-      conversations: conversations({ checker: core.service, directory: core.directory, store: core.store, clock: systemClock, logger, polling: config.polling, access: config.access }),
+      conversations: conversations({ checker: core.service, directory: core.directory, store: core.db.checks, clock: systemClock, logger, polling: config.polling, access: config.access }),
       directory: core.directory,
       locale: config.locale,
       clock: systemClock,
