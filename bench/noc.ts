@@ -12,7 +12,7 @@ import { createOutbox } from '../src/noc/outbox.js';
 import { createWatcher } from '../src/noc/watcher.js';
 import { DEFAULT_NOC_SETTINGS, type NocEvent, type NocSettings } from '../src/noc/types.js';
 import { hashInt, seededRandom } from '../src/sim/seeded.js';
-import type { PingopsDatabase } from '../src/app.js';
+import type { PingopsDatabase } from '../src/app/core.js';
 import { openDatabase } from '../src/store/open.js';
 import { createLogger } from '../src/util/logger.js';
 import { createRequestQueue } from '../src/core/request-queue.js';

@@ -22,7 +22,7 @@ import { createOutbox } from '../src/noc/outbox.js';
 import { DEFAULT_NOC_SETTINGS, type NocEvent } from '../src/noc/types.js';
 import { createWatcher } from '../src/noc/watcher.js';
 import Database from 'better-sqlite3';
-import type { PingopsDatabase } from '../src/app.js';
+import type { PingopsDatabase } from '../src/app/core.js';
 import { openDatabase } from '../src/store/open.js';
 import { createLogger } from '../src/util/logger.js';
 import { Secret } from '../src/util/secret.js';

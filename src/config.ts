@@ -4,6 +4,7 @@ import { parseDuration } from './util/duration.js';
 import type { NocSettings } from './noc/types.js';
 import { parseOutages, type OutageRule } from './sim/outages.js';
 import { Secret } from './util/secret.js';
+import type { PingApiAuth } from './pingapi/auth.js';
 
 /** The prefixes we own: a variable with one of them that we do not know is a typo, and fails. */
 const OWNED_PREFIXES = ['PING_', 'PINGOPS_', 'WISPHUB_', 'SLACK_', 'DISCORD_', 'SIM_', 'NOC_', 'HOOKS_'];
@@ -127,6 +128,7 @@ const schema = z.object({
   PINGOPS_ADMINS: idList(),
   PINGOPS_USER_RATE_PER_MIN: int(6, 1, 10_000),
   PINGOPS_ADMIN_RATE_PER_MIN: int(30, 1, 10_000),
+  PINGOPS_SHELL: z.preprocess(emptyToUndefined, z.enum(['auto', 'on', 'off']).default('auto')),
   SIM_OUTAGES: z.preprocess(emptyToUndefined, z.string().default('')).transform((v, ctx) => {
     const parsed = parseOutages(v);
     if (!parsed.ok) {
@@ -154,10 +156,7 @@ const schema = z.object({
   HOOKS_CLIENT_LABEL: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,99}$/, 'an Alertmanager label name (letters, digits and _)').default('service_id')),
 });
 
-export type PingApiAuth =
-  | { kind: 'none' }
-  | { kind: 'key'; header: string; key: Secret }
-  | { kind: 'jwt'; username: string; password: Secret };
+export type { PingApiAuth };
 
 export interface Config {
   pingApi: {
@@ -215,6 +214,11 @@ export interface Config {
   noc: NocSettings;
   /** Where NOC incidents are posted by default (channel ids); a watch entry's own channel wins. Null: not on that platform. */
   nocChannels: { slack: string | null; discord: string | null };
+  /**
+   * Without a chat token: `auto` runs the shell where a person types or input is piped in, and a
+   * service (HTTP, NOC, hooks until a signal) when standard input has nothing to read (`/dev/null`).
+   */
+  shell: 'auto' | 'on' | 'off';
   /** Alert intake (`/hooks/...`); null without HOOKS_TOKEN: nothing is mounted. */
   hooks: null | { token: Secret; clientLabel: string };
   /**
@@ -379,6 +383,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       roundMinMs: e.NOC_ROUND_MIN,
     },
     nocChannels: { slack: e.NOC_SLACK_CHANNEL ?? null, discord: e.NOC_DISCORD_CHANNEL ?? null },
+    shell: e.PINGOPS_SHELL,
     hooks: e.HOOKS_TOKEN ? { token: e.HOOKS_TOKEN, clientLabel: e.HOOKS_CLIENT_LABEL } : null,
     store: {
       path: e.PINGOPS_DB,

@@ -17,8 +17,17 @@ import type { LiveMessage } from './live-message.types.js';
 import type { ChatPort } from './port.js';
 import type { IncidentMessages, NocMessageStore, PostStep } from '../store/ports.js';
 
-/** The surfaces a NOC channel can be on. */
-export type NocSurface = 'slack' | 'discord';
+/**
+ * One chat surface that may carry the NOC, as the assembly layer describes it: its name (the
+ * port's `surface`), its default NOC channel, and which channel ids are its own (an adapter's
+ * rule: the chat layer knows no platform's id format).
+ */
+export interface NocChannel {
+  surface: string;
+  /** NOC_SLACK_CHANNEL, NOC_DISCORD_CHANNEL…; null: only watch entries with a channel of this surface. */
+  channel: string | null;
+  owns(channel: string): boolean;
+}
 
 /** The store behind the notifier (store/ports.ts). */
 export type { IncidentMessages, NocMessageStore, PostStep };
@@ -64,11 +73,6 @@ export function planEvent(e: NocEvent): EventPlan {
   }
 }
 
-/** Is `channel` an id of `surface`? Discord's are numeric snowflakes, Slack's start with a letter. */
-export function channelFits(channel: string, surface: NocSurface): boolean {
-  return surface === 'discord' ? /^\d{5,25}$/.test(channel) : /^[A-Z][A-Z0-9]{5,20}$/.test(channel);
-}
-
 /** The watch entry an incident belongs to: its own scope, then its group, then `all`. */
 export function entryFor(i: Pick<Incident, 'scope' | 'group'>, watches: readonly WatchEntry[]): WatchEntry | null {
   const key = (w: WatchEntry) => (w.kind === 'all' ? 'all' : `${w.kind}:${w.ref}`);
@@ -77,10 +81,8 @@ export function entryFor(i: Pick<Incident, 'scope' | 'group'>, watches: readonly
 
 export interface NocChatDeps {
   store: NocMessageStore;
-  /** The chat surfaces running in this process that may carry the NOC. */
-  surfaces: readonly NocSurface[];
-  /** NOC_SLACK_CHANNEL / NOC_DISCORD_CHANNEL. */
-  channels: Readonly<Record<NocSurface, string | null>>;
+  /** The chat surfaces running in this process that may carry the NOC, with their default channels. */
+  channels: readonly NocChannel[];
   /** The watch list (an entry's channel overrides the default). */
   watches: () => Promise<WatchEntry[]>;
   locale: Locale;
@@ -124,8 +126,11 @@ export function createNocChat(deps: NocChatDeps): NocChat {
   const finished = new Set<string>();
   const stopper = new AbortController();
   let refreshing = false;
+  const surfaces = deps.channels.map((c) => c.surface);
+  const noc = new Map(deps.channels.map((c) => [c.surface, c]));
+  const fits = (channel: string, surface: string) => noc.get(surface)?.owns(channel) ?? false;
 
-  const portOf = async (surface: NocSurface): Promise<ChatPort> => {
+  const portOf = async (surface: string): Promise<ChatPort> => {
     const ready = ports.get(surface);
     if (ready) return ready;
     const stop = new AbortController();
@@ -139,17 +144,17 @@ export function createNocChat(deps: NocChatDeps): NocChat {
     return port;
   };
 
-  const channelFor = async (surface: NocSurface, incident: Pick<Incident, 'scope' | 'group'> | null): Promise<string | null> => {
+  const channelFor = async (surface: string, incident: Pick<Incident, 'scope' | 'group'> | null): Promise<string | null> => {
     if (incident) {
       const watches = await deps.watches().catch((err: unknown) => {
         log.warn({ err }, 'could not read the watch list; using the default NOC channel');
         return [];
       });
       const own = entryFor(incident, watches)?.channel;
-      if (own && channelFits(own, surface)) return own;
+      if (own && fits(own, surface)) return own;
       // A watch entry with a channel of the other platform: this platform keeps its default.
     }
-    return deps.channels[surface];
+    return noc.get(surface)?.channel ?? null;
   };
 
   const message = (incident: Incident, view: View) => ({ view, role: 'full' as const, conversationId: nocConversationId(incident.id), locale });
@@ -172,7 +177,7 @@ export function createNocChat(deps: NocChatDeps): NocChat {
   /** The incident's root and thread on this surface, posted first if they do not exist yet. */
   const ensureRoot = async (
     port: ChatPort,
-    surface: NocSurface,
+    surface: string,
     incident: Incident,
   ): Promise<(IncidentMessages & { rootId: string; threadId: string; posted: boolean }) | null> => {
     let posted = false;
@@ -202,7 +207,7 @@ export function createNocChat(deps: NocChatDeps): NocChat {
   };
 
   /** One post of one event, at most once per outbox id unless a crash cut it short (then again). */
-  const postOnce = async (outboxId: number, surface: NocSurface, step: PostStep, send: () => Promise<void>): Promise<void> => {
+  const postOnce = async (outboxId: number, surface: string, step: PostStep, send: () => Promise<void>): Promise<void> => {
     const done = await store.post(outboxId, surface, step);
     if (done?.state === 'sent') {
       log.info({ outboxId, surface, step }, 'already posted before a restart; not posting it twice');
@@ -220,7 +225,7 @@ export function createNocChat(deps: NocChatDeps): NocChat {
     await store.recordPost(outboxId, surface, step, 'sent', null, clock.now());
   };
 
-  const deliverOn = async (surface: NocSurface, event: NocEvent, outboxId: number): Promise<void> => {
+  const deliverOn = async (surface: string, event: NocEvent, outboxId: number): Promise<void> => {
     const plan = planEvent(event);
     const incident = 'incident' in event ? event.incident : null;
     if (!incident && event.kind === 'flapping' && deps.recentIncidents) {
@@ -236,7 +241,7 @@ export function createNocChat(deps: NocChatDeps): NocChat {
     if (!incident) {
       // A `/hooks/check` sender may name the channel its note goes to.
       const asked = event.kind === 'intake_note' || event.kind === 'intake_summary' ? event.channel : null;
-      const channel = asked && channelFits(asked, surface) ? asked : await channelFor(surface, null);
+      const channel = asked && fits(asked, surface) ? asked : await channelFor(surface, null);
       if (!channel || plan.reply === null) return;
       const port = await portOf(surface);
       await postOnce(outboxId, surface, 'note', () => port.reply({ channel, thread: null }, null, eventReply(event, locale), { mention: null }));
@@ -275,7 +280,7 @@ export function createNocChat(deps: NocChatDeps): NocChat {
     });
     for (const incident of open) {
       if (!incident.alerted) continue;
-      for (const surface of deps.surfaces) {
+      for (const surface of surfaces) {
         const port = ports.get(surface);
         if ((only && surface !== only) || !port || finished.has(`${surface}:${incident.id}`)) continue;
         const refs = await store.messages(incident.id, surface).catch(() => null);
@@ -299,7 +304,7 @@ export function createNocChat(deps: NocChatDeps): NocChat {
       // Every surface is tried; one that fails makes the whole event fail, and a redelivery
       // skips what the others already posted (recorded per outbox id and surface).
       const results = await Promise.allSettled(
-        deps.surfaces.map(async (s) => {
+        surfaces.map(async (s) => {
           try {
             await deliverOn(s, event, outboxId);
           } catch (err) {
@@ -330,7 +335,7 @@ export function createNocChat(deps: NocChatDeps): NocChat {
     },
     async replyInThreads(incidentId, text) {
       await Promise.all(
-        deps.surfaces.map(async (surface) => {
+        surfaces.map(async (surface) => {
           const refs = await store.messages(incidentId, surface);
           const port = ports.get(surface);
           if (!refs?.threadId || !port) return;

@@ -1,34 +1,42 @@
-import type { Config } from '../config.js';
-import type { PingChecker } from '../core/ping-service.types.js';
 import type { Directory } from '../directory/types.js';
 import type { HttpServer } from '../http/server.js';
 import type { NocCommands } from '../noc/commands.js';
+import type { Locale } from '../present/locale.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import type { CheckStore } from '../store/ports.js';
-import type { Access } from './access.js';
+import type { ConversationEngine } from './engine.js';
 import type { NocLink } from './noc-desk.js';
-import type { Ownership } from './owners.js';
+import type { ChatPort } from './port.js';
 
-/** What every chat surface is given by the composition root. */
+/** How a surface paces its conversations: its own edit rhythm and how many may open at once. */
+export interface SurfacePacing {
+  /** How often a running status is redrawn (0: only on state changes). */
+  tickMs: number;
+  /** Conversations posting their first messages at once (Slack: acks first). */
+  openConcurrency?: number;
+}
+
+/**
+ * The conversation engine on a surface's port. The assembly layer builds it (one set of rules:
+ * access, limits, deadlines, the store); the surface only brings its port and pacing.
+ */
+export type ConversationFactory = (port: ChatPort, pacing: SurfacePacing) => ConversationEngine;
+
+/** What every chat surface is given by the assembly layer (src/app/): no settings, no engine building. */
 export interface SurfaceDeps {
-  config: Config;
-  checker: PingChecker;
+  conversations: ConversationFactory;
+  /** Client suggestions (Discord's autocomplete). */
   directory: Directory;
-  /** Every check, durable: restarts resume from it, buttons find their conversation in it. */
-  store: CheckStore;
+  /** The language of people whose platform says none (LOCALE). */
+  locale: Locale;
   clock: Clock;
   logger: Logger;
   /** The shared server on PORT; surfaces that receive webhooks mount their routes here. */
   http: HttpServer;
   /** NOC incidents in chat: the surface attaches its port at start and hands incident buttons here. */
   noc?: NocLink;
-  /** The access rules shared by every surface and the NOC (one per-person limit); absent: the surface's own from `config.access`. */
-  access?: Access;
   /** `/noc ...` (status, watch lists, silences); absent: the surface does not offer /noc. */
   nocCommands?: NocCommands | null;
-  /** Replicas on one store: checks are owned, and adopted only from replicas that are gone (chat/owners). */
-  owners?: Ownership;
 }
 
 /** A running chat surface (Slack, Discord, shell). */

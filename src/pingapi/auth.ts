@@ -2,7 +2,6 @@
  * Credentials for the Ping API: none, a static key header, or a JWT from the login endpoint.
  * The JWT is cached and shared; concurrent requests share one in-flight login.
  */
-import type { PingApiAuth } from '../config.js';
 import { PermanentError, PingApiError, TransientError } from '../core/errors.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -10,6 +9,13 @@ import { faultForStatus } from './faults.js';
 import { parseBody } from './normalize.js';
 import type { RequestContext, Transport } from './transport.js';
 import { raceAbort } from '../util/abort.js';
+import type { Secret } from '../util/secret.js';
+
+/** How the middleware wants to be called: no credentials, a static key header, or a JWT login. */
+export type PingApiAuth =
+  | { kind: 'none' }
+  | { kind: 'key'; header: string; key: Secret }
+  | { kind: 'jwt'; username: string; password: Secret };
 
 /** Where the JWT login form is posted, relative to the API base. */
 export const LOGIN_PATH = '/api/v1/auth/token';

@@ -4,7 +4,7 @@
  * live in routes.ts, normalize.ts and faults.ts, retries in call-runner.ts; this file is the
  * shell that sends and waits.
  */
-import type { PingApiAuth } from '../config.js';
+import type { PingApiAuth } from './auth.js';
 import type { ClientRecord } from '../core/client.js';
 import { PermanentError, toFault } from '../core/errors.js';
 import type { TaskResult } from '../core/verdict.js';

@@ -19,7 +19,7 @@ export interface OpenOptions {
 
 /** Opens and migrates the store. Throws StoreOpenError (naming PINGOPS_DB or PINGOPS_DATABASE_URL) when it cannot be used. */
 export async function openDatabase<S extends StoreRecords = StoreRecords>(
-  config: Pick<Config, 'store'>,
+  config: { store: { path: string; retentionDays?: number; postgres?: Config['store']['postgres'] } },
   logger: Logger,
   clock: Clock = systemClock,
   opts: OpenOptions = {},

@@ -1,3 +1,4 @@
+import { isSlackChannelId } from '../../src/adapters/slack/ids.js';
 import { describe, expect, it } from 'vitest';
 import { createAccess } from '../../src/chat/access.js';
 import { createNocDesk } from '../../src/chat/noc-desk.js';
@@ -25,7 +26,7 @@ async function desk(settings: { admins?: string[]; allowedChannels?: string[] } 
   const [stored] = await store.incidents({ openOnly: true, limit: 1 });
   const api = new MemoryPingApi();
   const checker = createPingService({ api, clock, logger: silentLogger, polling, queue: { take: async () => {}, admit: () => ({ ok: true }) }, random: () => 0.5 });
-  const chat = createNocChat({ store: db.nocMessages, surfaces: ['slack'], channels: { slack: 'CNOC', discord: null }, watches: () => store.listWatches(), locale: 'en', clock, logger: silentLogger });
+  const chat = createNocChat({ store: db.nocMessages, channels: [{ surface: 'slack', channel: 'CNOC', owns: isSlackChannelId }], watches: () => store.listWatches(), locale: 'en', clock, logger: silentLogger });
   const access = createAccess({ allowedChannels: settings.allowedChannels ?? [], admins: settings.admins ?? [], userRatePerMin: 6, adminRatePerMin: 30 });
   const link = createNocDesk({ watcher: null, store, chat, checker, access, nocChannels: ['CNOC'], locale: 'en', clock, logger: silentLogger });
   const answers: string[] = [];

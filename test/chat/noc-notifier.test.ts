@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { channelFits, createNocChat, entryFor, planEvent, type NocSurface } from '../../src/chat/noc-notifier.js';
+import { isDiscordChannelId } from '../../src/adapters/discord/ids.js';
+import { isSlackChannelId } from '../../src/adapters/slack/ids.js';
+import { createNocChat, entryFor, planEvent } from '../../src/chat/noc-notifier.js';
 import type { ChatPort, OutgoingMessage, Place } from '../../src/chat/port.js';
 import type { Incident, NocEvent, WatchEntry } from '../../src/noc/types.js';
-import type { PingopsDatabase } from '../../src/app.js';
+import type { PingopsDatabase } from '../../src/app/core.js';
 import { testDatabase } from '../support/store.js';
 import { systemClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -14,6 +16,11 @@ import { createTokenBucket } from '../../src/util/token-bucket.js';
 // The notifier's rules and its records, over the real SQLite store and a recording port (what a
 // platform would have received): a redelivered outbox id posts nothing twice; a new process
 // continues the same root and thread.
+
+type NocSurface = 'slack' | 'discord';
+const owns = { slack: isSlackChannelId, discord: isDiscordChannelId };
+/** The adapters' own rule for their channel ids, as the assembly layer hands it to the notifier. */
+const channelFits = (channel: string, surface: NocSurface) => owns[surface](channel);
 
 type Sent = { kind: 'post' | 'edit' | 'reply' | 'thread'; place: Place; id?: string; text?: string; message?: OutgoingMessage; broadcast?: boolean };
 
@@ -87,7 +94,7 @@ const incident = (over: Partial<Incident> = {}): Incident => ({
 });
 
 function chat(store: PingopsDatabase, watches: WatchEntry[] = [], channels: Record<NocSurface, string | null> = { slack: 'C0NOC', discord: '1100000000000000004' }, surfaces: NocSurface[] = ['slack']) {
-  return createNocChat({ store: store.nocMessages, surfaces, channels, watches: async () => watches, locale: 'en', clock: systemClock, logger: silentLogger, connectTimeoutMs: 50 });
+  return createNocChat({ store: store.nocMessages, channels: surfaces.map((s) => ({ surface: s, channel: channels[s], owns: owns[s] })), watches: async () => watches, locale: 'en', clock: systemClock, logger: silentLogger, connectTimeoutMs: 50 });
 }
 
 const until = async (cond: () => boolean) => {
@@ -226,8 +233,7 @@ describe('the NOC chat notifier', () => {
     const acked = incident({ state: 'acked', ackedBy: 'ana', ackedAt: Date.now() });
     const b = createNocChat({
       store: store.nocMessages,
-      surfaces: ['slack'],
-      channels: { slack: 'C0NOC', discord: null },
+      channels: [{ surface: 'slack', channel: 'C0NOC', owns: isSlackChannelId }],
       watches: async () => [],
       openIncidents: async () => [acked],
       locale: 'en',
@@ -268,8 +274,7 @@ describe('the NOC chat notifier', () => {
     const slack = recordingPort('slack');
     const a = createNocChat({
       store: store.nocMessages,
-      surfaces: ['slack'],
-      channels: { slack: 'C0NOC', discord: null },
+      channels: [{ surface: 'slack', channel: 'C0NOC', owns: isSlackChannelId }],
       watches: async () => [],
       recentIncidents: async () => [incident({ state: 'resolved', resolvedAt: Date.now() })],
       locale: 'en',

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../../src/app.js';
+import { createCore, type Core } from '../../src/app/core.js';
 import type { CheckState } from '../../src/core/check-state.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/util/logger.js';

@@ -8,7 +8,7 @@ import type { ApiVerdict } from '../../src/core/verdict.js';
 import { createOutbox } from '../../src/noc/outbox.js';
 import { DEFAULT_NOC_SETTINGS, type NocEvent, type NocSettings } from '../../src/noc/types.js';
 import { createWatcher } from '../../src/noc/watcher.js';
-import type { PingopsDatabase } from '../../src/app.js';
+import type { PingopsDatabase } from '../../src/app/core.js';
 import { testDatabase } from '../support/store.js';
 import { createLogger } from '../../src/util/logger.js';
 import { createRequestQueue } from '../../src/core/request-queue.js';

@@ -80,9 +80,14 @@ export interface Program {
 
 const started = new Set<ChildProcessWithoutNullStreams>();
 
-/** Starts `node <args>` in the checkout; `input` is written to stdin, which closes unless `keepOpen`. */
-export function startProgram(args: readonly string[], opts: { env: NodeJS.ProcessEnv; input?: string; keepOpen?: boolean }): Program {
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: opts.env, stdio: 'pipe' });
+/**
+ * Starts `node <args>` in the checkout; `input` is written to stdin, which closes unless `keepOpen`.
+ * `stdin: 'null'` gives it `/dev/null` instead of a pipe, as systemd or `docker run` without `-i` do.
+ */
+export function startProgram(args: readonly string[], opts: { env: NodeJS.ProcessEnv; input?: string; keepOpen?: boolean; stdin?: 'pipe' | 'null' }): Program {
+  const devNull = opts.stdin === 'null';
+  // With 'ignore' Node opens /dev/null for the child; its stdin stream is then absent (writes go nowhere).
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: opts.env, stdio: [devNull ? 'ignore' : 'pipe', 'pipe', 'pipe'] }) as ChildProcessWithoutNullStreams;
   started.add(child);
   let out = '';
   let err = '';
@@ -96,7 +101,7 @@ export function startProgram(args: readonly string[], opts: { env: NodeJS.Proces
     for (const w of waiters) w();
   });
   // A process that exits early closes its stdin; writing then must not crash the test runner.
-  child.stdin.on('error', () => {});
+  child.stdin?.on('error', () => {});
   const exited = new Promise<Exit>((resolve) => {
     child.on('close', (code, signal) => {
       started.delete(child);
@@ -108,16 +113,16 @@ export function startProgram(args: readonly string[], opts: { env: NodeJS.Proces
   void exited.then(() => {
     done = true;
   });
-  if (opts.input !== undefined) child.stdin.write(opts.input);
-  if (!opts.keepOpen) child.stdin.end();
+  if (!devNull && opts.input !== undefined) child.stdin.write(opts.input);
+  if (!devNull && !opts.keepOpen) child.stdin.end();
 
   const describe = () => `\n--- stdout ---\n${out}\n--- stderr ---\n${err.slice(-4000)}`;
   return {
     pid: child.pid ?? -1,
     stdout: () => out,
     stderr: () => err,
-    write: (text) => void child.stdin.write(text),
-    endInput: () => void child.stdin.end(),
+    write: (text) => void child.stdin?.write(text),
+    endInput: () => void child.stdin?.end(),
     signal: (sig) => void child.kill(sig),
     exited,
     waitFor(pattern, stream = 'stdout', timeoutMs = 15_000) {

@@ -1,4 +1,4 @@
-import type { PingopsDatabase } from '../../src/app.js';
+import type { PingopsDatabase } from '../../src/app/core.js';
 import { CARD_TRUST_MS } from '../../src/store/ports.js';
 import { openSqliteDatabase } from '../../src/store/sqlite/open.js';
 import { systemClock, type Clock } from '../../src/util/clock.js';

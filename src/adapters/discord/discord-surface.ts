@@ -8,9 +8,9 @@ import {
   type Interaction,
   type RateLimitData,
 } from 'discord.js';
-import { createConversationEngine } from '../../chat/engine.js';
 import type { Person, PrivateAnswer } from '../../chat/port.js';
 import type { Surface, SurfaceDeps } from '../../chat/surface.js';
+import type { Secret } from '../../util/secret.js';
 import { localeFrom } from '../../present/locale.js';
 import { targetErrorText } from '../../present/render.js';
 import type { Logger } from '../../util/logger.js';
@@ -26,6 +26,18 @@ import { discordWords } from './words.js';
 import { sanitizeOutsideText } from '../../util/outside-text.js';
 
 /** Tunables; the defaults are what production uses, tests shorten them. */
+/** The Discord application (DISCORD_*). */
+export interface DiscordSettings {
+  token: Secret;
+  applicationId: string;
+  /** The guild served and /ping registered in; null: global. */
+  guildId: string | null;
+  /** Another REST base (a test double); null: Discord's. */
+  apiUrl: string | null;
+  /** A thread on each reply, the requester notified there. */
+  threads: boolean;
+}
+
 export interface DiscordSurfaceOptions {
   /** How long the interaction token is used before edits move to a channel message (default 14 min). */
   interactionTtlMs?: number;
@@ -73,9 +85,8 @@ function displayName(interaction: Interaction): string {
  * engine, and implements its port: the status message is the interaction's reply while its
  * token lives, a channel message after that (and after a restart).
  */
-export function createDiscordSurface(deps: SurfaceDeps, opts: DiscordSurfaceOptions = {}): Surface {
-  const cfg = deps.config.discord;
-  if (!cfg) throw new Error('Discord is not configured (DISCORD_TOKEN and DISCORD_APPLICATION_ID)');
+export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSettings }, opts: DiscordSurfaceOptions = {}): Surface {
+  const cfg = deps.discord;
   const { directory, clock } = deps;
   const log = deps.logger.child({ surface: 'discord' });
   const minEditIntervalMs = opts.minEditIntervalMs ?? MIN_EDIT_INTERVAL_MS;
@@ -98,18 +109,7 @@ export function createDiscordSurface(deps: SurfaceDeps, opts: DiscordSurfaceOpti
     budget: createTokenBucket({ perMinute: EDITS_PER_MIN, burst: EDIT_BURST, clock }),
     ...(opts.interactionTtlMs !== undefined ? { interactionTtlMs: opts.interactionTtlMs } : {}),
   });
-  const engine = createConversationEngine({
-    port,
-    checker: deps.checker,
-    directory,
-    store: deps.store,
-    clock,
-    logger: deps.logger,
-    polling: deps.config.polling,
-    access: deps.access ?? deps.config.access,
-    tickMs: opts.tickMs ?? minEditIntervalMs,
-     ...(deps.owners ? { owners: deps.owners } : {}),
-  });
+  const engine = deps.conversations(port, { tickMs: opts.tickMs ?? minEditIntervalMs });
 
   const track = (p: Promise<void>) => {
     inFlight.add(p);
@@ -120,7 +120,7 @@ export function createDiscordSurface(deps: SurfaceDeps, opts: DiscordSurfaceOpti
   const personOf = (i: Interaction): Person => ({
     id: i.user.id,
     name: sanitizeOutsideText(displayName(i)),
-    locale: localeFrom(i.locale, deps.config.locale),
+    locale: localeFrom(i.locale, deps.locale),
     isAdmin: i.inGuild() && Boolean(i.memberPermissions?.has('Administrator')),
     // Administrator counts only in DISCORD_GUILD_ID, and other servers are refused (chat/access).
     workspace: { id: i.guildId, home: cfg.guildId },
@@ -250,7 +250,7 @@ export function createDiscordSurface(deps: SurfaceDeps, opts: DiscordSurfaceOpti
         return;
       }
       if (!i.isRepliable()) return;
-      const msg = ephemeral(discordWords(localeFrom(i.locale, deps.config.locale)).failed);
+      const msg = ephemeral(discordWords(localeFrom(i.locale, deps.locale)).failed);
       if (i.deferred || i.replied) await i.followUp(msg);
       else await i.reply(msg);
     } catch (err) {

@@ -1,6 +1,5 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { createConversationEngine } from '../../chat/engine.js';
 import type { ChatPort } from '../../chat/port.js';
 import type { SurfaceDeps } from '../../chat/surface.js';
 import { helpText } from '../../present/render.js';
@@ -15,16 +14,18 @@ export interface ShellOptions {
   interactive: boolean;
 }
 
+/** The one person at the terminal (the assembly layer makes them an admin of their own checks). */
+export const SHELL_PERSON_ID = 'local';
 /** The one person at the terminal, and the one place. */
-const LOCAL = { id: 'local', channel: 'shell' } as const;
+const LOCAL = { id: SHELL_PERSON_ID, channel: 'shell' } as const;
 
 /**
  * The local REPL, on the conversation engine like the chat surfaces: a status line per running
  * check, the final card when it ends. Resolves `finished` when input ended and checks finished.
  */
-export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logger' | 'config' | 'clock' | 'store' | 'nocCommands' | 'owners'>, opts: ShellOptions) {
+export function runShell(deps: Pick<SurfaceDeps, 'conversations' | 'logger' | 'locale' | 'clock' | 'nocCommands'>, opts: ShellOptions) {
   const { output, interactive } = opts;
-  const locale = deps.config.locale;
+  const locale = deps.locale;
   const log = deps.logger.child({ surface: 'shell' });
   // Keyed per message, not per service: two pings of one client are two lines to redraw.
   const running = new Map<string, View>();
@@ -94,20 +95,8 @@ export function runShell(deps: Pick<SurfaceDeps, 'checker' | 'directory' | 'logg
     },
     postFailedText: () => 'Could not show the check.',
   };
-  const engine = createConversationEngine({
-    port,
-    checker: deps.checker,
-    directory: deps.directory,
-    store: deps.store,
-    clock: deps.clock,
-    logger: deps.logger,
-    polling: deps.config.polling,
-    // One local person at a terminal: channel rules and the per-person limit are for chat crowds.
-    access: { allowedChannels: [], admins: [LOCAL.id], userRatePerMin: 1_000_000 },
-    tickMs: interactive ? 1000 : 0,
-    resumable: false,
-     ...(deps.owners ? { owners: deps.owners } : {}),
-  });
+  // Rules for one local person (no channel rules, no per-person limit) come with the factory.
+  const engine = deps.conversations(port, { tickMs: interactive ? 1000 : 0 });
   // Checks of an earlier shell have no terminal any more: close them.
   void engine.resume();
 

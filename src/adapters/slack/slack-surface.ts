@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, type BlockButtonAction, type RespondFn } from '@slack/bolt';
 import { createAckFirst } from '../../chat/ack-first.js';
-import { createConversationEngine } from '../../chat/engine.js';
 import type { Person, PrivateAnswer } from '../../chat/port.js';
 import type { Surface, SurfaceDeps } from '../../chat/surface.js';
+import type { Secret } from '../../util/secret.js';
 import { ACTION_CANCEL, ACTION_NOC_ACK, ACTION_NOC_CHECK, ACTION_NOC_SILENCE, ACTION_RERUN, decodeButtonValue, renderPlainReply } from './blocks.js';
 import { sanitizeOutsideText } from '../../util/outside-text.js';
 import { boltLogger } from './bolt-logger.js';
@@ -12,6 +12,20 @@ import { createSlackPort } from './port.js';
 import { classifySlackError, describeFailure, socketModeClientOptions, webClientOptions } from './web.js';
 
 /** Tuning knobs; the defaults suit production, tests shorten them. */
+/** The Slack app's credentials and limits (SLACK_*). */
+export interface SlackSettings {
+  botToken: Secret;
+  signingSecret: Secret;
+  /** Set: Socket Mode; else HTTP on the shared server. */
+  appToken: Secret | null;
+  /** Another Web API base (a test double); null: Slack's. */
+  apiUrl: string | null;
+  /** Workspace-wide chat.update budget shared by every live message. */
+  editsPerMin: number;
+  /** The workspace served (SLACK_TEAM_ID); null: the bot token's own. */
+  teamId: string | null;
+}
+
 export interface SlackSurfaceOptions {
   /** Least time between two edits of one message (default 1500 ms). */
   minEditIntervalMs?: number;
@@ -43,9 +57,8 @@ function teamOfEvent(body: unknown): string | undefined {
  * and implements its port with chat.postMessage / chat.update / chat.postEphemeral. HTTP mode
  * mounts Bolt on the shared server at /slack/events; with an app token it runs in Socket Mode.
  */
-export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions = {}): Surface {
-  const cfg = deps.config.slack;
-  if (!cfg) throw new Error('createSlackSurface needs config.slack (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)');
+export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings }, opts: SlackSurfaceOptions = {}): Surface {
+  const cfg = deps.slack;
   const log = deps.logger.child({ surface: 'slack' });
   const socketMode = cfg.appToken !== null;
   const receiver = socketMode
@@ -68,23 +81,11 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
     deferInitialization: true,
   });
   const client = app.client;
-  const users = createUserDirectory({ client, fallback: deps.config.locale, clock: deps.clock, logger: log });
+  const users = createUserDirectory({ client, fallback: deps.locale, clock: deps.clock, logger: log });
   const minEditIntervalMs = opts.minEditIntervalMs ?? 1500;
 
   const port = createSlackPort({ client, clock: deps.clock, log, editsPerMin: cfg.editsPerMin, minEditIntervalMs });
-  const engine = createConversationEngine({
-    port,
-    checker: deps.checker,
-    directory: deps.directory,
-    store: deps.store,
-    clock: deps.clock,
-    logger: deps.logger,
-    polling: deps.config.polling,
-    access: deps.access ?? deps.config.access,
-    openConcurrency: OPEN_CONCURRENCY,
-    tickMs: opts.tickMs ?? minEditIntervalMs,
-     ...(deps.owners ? { owners: deps.owners } : {}),
-  });
+  const engine = deps.conversations(port, { tickMs: opts.tickMs ?? minEditIntervalMs, openConcurrency: OPEN_CONCURRENCY });
 
   // Nothing but verification and parsing before an ack: who is asking (users.info), the look-up,
   // the store and the posts wait until the commands in hand are answered (chat/ack-first).

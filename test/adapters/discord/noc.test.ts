@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createNocCommands } from '../../../src/noc/commands.js';
 import type { NocStore } from '../../../src/noc/store.js';
 import { simInventory } from '../../../src/sim/inventory.js';
-import type { PingopsDatabase } from '../../../src/app.js';
+import type { PingopsDatabase } from '../../../src/app/core.js';
 import { testDatabase } from '../../support/store.js';
 import { systemClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/util/logger.js';

@@ -1,5 +1,6 @@
 import { createDiscordSurface, type DiscordSurfaceOptions } from '../../../src/adapters/discord/discord-surface.js';
-import { createCore, type Core } from '../../../src/app.js';
+import { createCore, type Core } from '../../../src/app/core.js';
+import { conversations } from '../../../src/app/surfaces.js';
 import type { Surface } from '../../../src/chat/surface.js';
 import type { Directory } from '../../../src/directory/types.js';
 import type { NocCommands } from '../../../src/noc/commands.js';
@@ -42,8 +43,20 @@ export async function startRig(
   const logger = opts.logger ?? silentLogger;
   const core = await createCore(config, logger);
   const access = createAccess(config.access);
+  if (!config.discord) throw new Error('the rig needs Discord configured');
+  const directory = opts.directory ?? core.directory;
+  const clock = opts.clock ?? systemClock;
   const surface = createDiscordSurface(
-    { config, checker: core.service, directory: opts.directory ?? core.directory, store: core.db.checks, clock: opts.clock ?? systemClock, logger, http: createHttpServer(logger), access, ...(opts.noc ? { nocCommands: opts.noc(core, access) } : {}) },
+    {
+      discord: config.discord,
+      conversations: conversations({ checker: core.service, directory, store: core.db.checks, clock, logger, polling: config.polling, access }),
+      directory,
+      locale: config.locale,
+      clock,
+      logger,
+      http: createHttpServer(logger),
+      ...(opts.noc ? { nocCommands: opts.noc(core, access) } : {}),
+    },
     { minEditIntervalMs: 50, ...opts.surface },
   );
   await surface.start();

@@ -1,7 +1,8 @@
 import { PassThrough, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runShell } from '../../../src/adapters/shell/shell.js';
-import { createCore, type Core } from '../../../src/app.js';
+import { createCore, type Core } from '../../../src/app/core.js';
+import { shellConversations } from '../../../src/app/surfaces.js';
 import { loadConfig } from '../../../src/config.js';
 import { systemClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/util/logger.js';
@@ -31,7 +32,12 @@ describe('the shell on a terminal', () => {
     const input = new PassThrough();
     const term = new FakeTerminal();
     const shell = runShell(
-      { config, checker: core.service, directory: core.directory, store: core.db.checks, logger: silentLogger, clock: systemClock },
+      {
+        conversations: shellConversations({ checker: core.service, directory: core.directory, store: core.db.checks, logger: silentLogger, clock: systemClock, polling: config.polling, access: config.access }),
+        locale: config.locale,
+        logger: silentLogger,
+        clock: systemClock,
+      },
       { input, output: term, interactive: true },
     );
     input.write('/ping 1001\r');

@@ -8,6 +8,7 @@ import { createHttpServer, type HttpServer } from '../../../src/http/server.js';
 import { createPingApi } from '../../../src/pingapi/http-client.js';
 import { startSimulator, type Simulator } from '../../../src/sim/server.js';
 import { createSlackSurface, type SlackSurfaceOptions } from '../../../src/adapters/slack/slack-surface.js';
+import { conversations } from '../../../src/app/surfaces.js';
 import { captureLogs } from '../../support/log-capture.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../../fakes/fake-slack.js';
 import { startFakePingApi, type FakePingApi } from '../../fakes/fake-ping-api.js';
@@ -132,7 +133,20 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   };
   const access = createAccess(config.access);
   const nocCommands = typeof opts.noc === 'function' ? opts.noc(access) : opts.noc;
-  const surface = createSlackSurface({ config, checker: service, directory, store, clock, logger, http, access, ...(nocCommands ? { nocCommands } : {}) }, { minEditIntervalMs: 1000, stopGraceMs: 1000, ...opts.surface });
+  if (!config.slack) throw new Error('the harness needs Slack configured');
+  const surface = createSlackSurface(
+    {
+      slack: config.slack,
+      conversations: conversations({ checker: service, directory, store, clock, logger, polling: config.polling, access }),
+      directory,
+      locale: config.locale,
+      clock,
+      logger,
+      http,
+      ...(nocCommands ? { nocCommands } : {}),
+    },
+    { minEditIntervalMs: 1000, stopGraceMs: 1000, ...opts.surface },
+  );
   const port = await real.listen(0, '127.0.0.1');
   await surface.start();
   const eventsUrl = `http://127.0.0.1:${port}/slack/events`;

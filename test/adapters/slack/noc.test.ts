@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Access } from '../../../src/chat/access.js';
 import { createNocCommands } from '../../../src/noc/commands.js';
 import type { NocStore } from '../../../src/noc/store.js';
-import type { PingopsDatabase } from '../../../src/app.js';
+import type { PingopsDatabase } from '../../../src/app/core.js';
 import { testDatabase } from '../../support/store.js';
 import { createLogger } from '../../../src/util/logger.js';
 import { ManualClock } from '../../support/manual-clock.js';

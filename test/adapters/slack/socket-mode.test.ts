@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSlackSurface } from '../../../src/adapters/slack/slack-surface.js';
-import { createCore, type Core } from '../../../src/app.js';
+import { createCore, type Core } from '../../../src/app/core.js';
+import { conversations } from '../../../src/app/surfaces.js';
 import type { Surface } from '../../../src/chat/surface.js';
 import { loadConfig } from '../../../src/config.js';
 import { createHttpServer, type HttpServer } from '../../../src/http/server.js';
@@ -55,8 +56,17 @@ async function startRig(opts: { acceptedAppToken?: string } = {}): Promise<Rig> 
       real.mount(prefix, handler);
     },
   };
+  if (!config.slack) throw new Error('the rig needs Slack configured');
   const surface = createSlackSurface(
-    { config, checker: core.service, directory: core.directory, store: core.db.checks, clock: systemClock, logger, http },
+    {
+      slack: config.slack,
+      conversations: conversations({ checker: core.service, directory: core.directory, store: core.db.checks, clock: systemClock, logger, polling: config.polling, access: config.access }),
+      directory: core.directory,
+      locale: config.locale,
+      clock: systemClock,
+      logger,
+      http,
+    },
     { minEditIntervalMs: 50, stopGraceMs: 3000 },
   );
   const r: Rig = { slack, sim, core, surface, logs, mounted, stopped: false };

@@ -3,22 +3,22 @@
  * The watch list lives in the store (PINGOPS_DB): a bot running on the same file picks a
  * change up at its next round, within one interval.
  */
-import { createCore, type PingopsDatabase } from '../app.js';
 import type { Config } from '../config.js';
-import { createNocView } from '../adapters/shell/noc-view.js';
+import { createNocView, type NocView } from '../adapters/shell/noc-view.js';
+import { intervalProblem, type NocCliCommand } from '../noc/cli-args.js';
+import { describeEvent, describeStatus } from '../present/noc.js';
+import type { NocSettings, WatchKind } from '../noc/types.js';
+import type { WatcherStatus } from '../noc/watcher.js';
 import { parseOutages } from '../sim/outages.js';
 import { openDatabase } from '../store/open.js';
+import type { NocStore } from '../noc/store.js';
 import { systemClock } from '../util/clock.js';
-import type { Logger } from '../util/logger.js';
-import { intervalProblem, type NocCliCommand } from './cli-args.js';
 import { formatDuration, formatUntil } from '../util/duration.js';
-import { describeEvent, describeStatus } from '../present/noc.js';
-import { startNoc, type RunningNoc } from './start.js';
-import type { NocSettings, WatchKind } from './types.js';
-import { type WatcherStatus } from './watcher.js';
-import { goneOnThisHost, runWhileLeading, thisProcess, type Led } from './leadership.js';
-import type { NocStore } from './store.js';
-import type { NocView } from '../adapters/shell/noc-view.js';
+import type { Logger } from '../util/logger.js';
+import { createCore, type PingopsDatabase } from './core.js';
+import { startNoc, type RunningNoc } from './noc.js';
+import { notifierPipeline, screenStage } from './notify.js';
+import { goneOnThisHost, runWhileLeading, thisProcess, type Led } from '../noc/leadership.js';
 
 const label = (kind: WatchKind, ref: number | null) => (kind === 'all' ? 'all' : `${kind}:${ref}`);
 
@@ -132,6 +132,9 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
       `demo: router 91 (RB-9.1) loses its uplink at 0:20 for a minute, client 1006 flaps from 0:10, client 1003 is suspended (stays quiet); ends after ${formatDuration(DEMO.durationMs)}`,
     );
   }
+  // The terminal view is this process's one destination.
+  const screen = screenStage(describeEvent);
+  screen.attach((text) => view.event(text));
   // One claim decides: a bot leading this store is followed read-only instead of waited for.
   const holder = thisProcess();
   const first = await store.claimLease(holder, clock.now(), config.lease.ttlMs, goneOnThisHost);
@@ -150,7 +153,7 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
             store,
             clock,
             logger,
-            notifier: { deliver: async (e) => view.event(describeEvent(e)) },
+            notifier: notifierPipeline([screen], logger),
             onRound: (s) => view.status(s),
             leads: (): boolean => led?.holds() ?? false,
           }),
