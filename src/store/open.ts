@@ -3,11 +3,11 @@
  * (see ports.ts) on one connection (or one bounded pool). SQLite (PINGOPS_DB) is the embedded
  * default; PostgreSQL (PINGOPS_DATABASE_URL, postgres/) is the server database.
  */
-import type { Config } from '../config.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { CARD_TRUST_MS, type Database, type StoreRecords } from './ports.js';
 import { openPostgresDatabase } from './postgres/open.js';
+import type { PostgresSettings } from './postgres/connection.js';
 import { openSqliteDatabase } from './sqlite/open.js';
 
 export { StoreOpenError, StoreUnavailableError } from './errors.js';
@@ -19,7 +19,7 @@ export interface OpenOptions {
 
 /** Opens and migrates the store. Throws StoreOpenError (naming PINGOPS_DB or PINGOPS_DATABASE_URL) when it cannot be used. */
 export async function openDatabase<S extends StoreRecords = StoreRecords>(
-  config: { store: { path: string; retentionDays?: number; postgres?: Config['store']['postgres'] } },
+  config: { store: { path: string; retentionDays?: number; postgres?: PostgresSettings | null } },
   logger: Logger,
   clock: Clock = systemClock,
   opts: OpenOptions = {},
