@@ -88,6 +88,10 @@ function click(port: number, slack: FakeSlack, actionId: string, value: string, 
   return postSigned(port, new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
 }
 
+/** `/ping 1001` by U123 in C0PING, sent to one replica. */
+const pingFrom = (port: number, slack: FakeSlack) =>
+  postSigned(port, new URLSearchParams({ team_id: 'T0001', channel_id: 'C0PING', user_id: 'U123', user_name: 'tech', command: '/ping', text: '1001', api_app_id: 'A0001', response_url: slack.responseUrl('cmd'), trigger_id: 't.1' }).toString());
+
 const buttonValue = (c: SlackCall | undefined, actionId: string): string => {
   for (const b of (c?.args.blocks ?? []) as { elements?: { action_id?: string; value?: string }[] }[]) {
     for (const e of b.elements ?? []) if (e.action_id === actionId && e.value) return e.value;
@@ -175,23 +179,12 @@ describe('replicas on one SQLite file', () => {
     cleanup.push(() => sim.close());
     const db = tempDb();
     const botEnv = env(db, { SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, PING_API_URL: sim.url, PING_RESULT_CACHE_MS: '0', LOG_LEVEL: 'debug' });
-    const slashCommand = async (port: number) => {
-      const body = new URLSearchParams({ team_id: 'T0001', channel_id: 'C0PING', user_id: 'U123', user_name: 'tech', command: '/ping', text: '1001', api_app_id: 'A0001', response_url: slack.responseUrl('cmd'), trigger_id: 't.1' }).toString();
-      const ts = Math.floor(Date.now() / 1000);
-      const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sign(body, ts, SIGNING_SECRET) },
-        body,
-      });
-      await res.text();
-      expect(res.status).toBe(200);
-    };
     const mentions = () => slack.callsTo('chat.postMessage').filter((c) => String(c.args.text ?? '').startsWith('<@U123>'));
 
     const first = startProgram(MAIN, { env: botEnv, keepOpen: true });
     const firstPort = await portOf(first);
     await first.waitFor('surface started', 'stderr', 30_000);
-    await slashCommand(firstPort);
+    await pingFrom(firstPort, slack);
     const [root, status] = await until(() => {
       const posts = slack.callsTo('chat.postMessage');
       return posts.length >= 2 ? posts : undefined;
@@ -235,8 +228,7 @@ describe('replicas on one SQLite file', () => {
     const second = startProgram(MAIN, { env: botEnv, keepOpen: true });
     const secondPort = await portOf(second);
     await second.waitFor('surface started', 'stderr', 30_000);
-    const body = new URLSearchParams({ team_id: 'T0001', channel_id: 'C0PING', user_id: 'U123', user_name: 'tech', command: '/ping', text: '1001', api_app_id: 'A0001', response_url: slack.responseUrl('cmd'), trigger_id: 't.1' }).toString();
-    await postSigned(firstPort, body);
+    await pingFrom(firstPort, slack);
     const [root, status] = await until(() => {
       const posts = slack.callsTo('chat.postMessage');
       return posts.length >= 2 ? posts : undefined;
