@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../fakes/fake-slack.js';
 import { CLI, killStarted, MAIN, runProgram, startProgram, testEnv, type Program, until } from '../support/spawn.js';
 import { testDatabase } from '../support/store.js';
+import { createTestDatabase, HAVE_POSTGRES } from '../support/postgres.js';
 import { startSimulator } from '../../src/sim/server.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { sign } from '../adapters/slack/harness.js';
@@ -245,4 +246,47 @@ describe('replicas on one SQLite file', () => {
     second.signal('SIGTERM');
     await Promise.all([first.exited, second.exited]);
   }, 120_000);
+});
+
+describe.skipIf(!HAVE_POSTGRES)('three replicas on one PostgreSQL database', () => {
+  it('kill -9 of the leader mid-outage: a standby takes over within 30 s, exactly one root, the opening and the recovery once', async () => {
+    const slack = await startFakeSlack();
+    cleanup.push(() => slack.close());
+    const pg = await createTestDatabase();
+    cleanup.push(() => pg.drop());
+    const pgEnv = (outage: string) =>
+      env('', { PINGOPS_DB: '', PINGOPS_DATABASE_URL: pg.url, SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, NOC_SLACK_CHANNEL: NOC, SIM_OUTAGES: outage });
+    expect((await runProgram([...CLI, 'watch', 'add', 'router:91'], { env: testEnv({ PINGOPS_DATABASE_URL: pg.url }) })).code).toBe(0);
+
+    const leader = startProgram(MAIN, { env: pgEnv('router:91@1s+60s'), keepOpen: true });
+    const leaderPort = await portOf(leader);
+    const root = await until(() => roots(slack)[0], 'the incident root message', 60_000);
+    const rootTs = String(root.response?.body.ts);
+    await until(() => threadReplies(slack, rootTs).find((c) => String(c.args.text).includes('is down')), 'the opening in the thread', 30_000);
+    expect((await role(leaderPort)).readyz).toBe('leader');
+    // Two standbys; each one's outage script ends 20 s after it starts.
+    const standbys = [startProgram(MAIN, { env: pgEnv('router:91@0s+20s'), keepOpen: true }), startProgram(MAIN, { env: pgEnv('router:91@0s+20s'), keepOpen: true })];
+    const ports = await Promise.all(standbys.map((p) => portOf(p)));
+    for (const p of standbys) await p.waitFor('standby: another replica holds the lease', 'stderr', 30_000);
+    for (const port of ports) expect(await role(port)).toEqual({ readyz: 'standby', gauge: '0' });
+
+    leader.signal('SIGKILL');
+    await leader.exited;
+    const next = await until(async () => {
+      const roles = await Promise.all(ports.map((port) => role(port)));
+      const leaders = roles.filter((r) => r.readyz === 'leader');
+      return leaders.length > 0 ? leaders : undefined;
+    }, 'a standby leading (the deadline: 30 s)', 30_000);
+    expect(next).toHaveLength(1);
+    await until(() => threadReplies(slack, rootTs).find((c) => /Back after/.test(String(c.args.text))), 'the recovery in the thread', 60_000);
+    await until(() => slack.callsTo('chat.update').find((c) => c.args.ts === rootTs && c.response?.body.ok === true && JSON.stringify(c.args.blocks ?? []).includes('Resolved at')), 'the root edited to resolved', 30_000);
+    const gauges = await Promise.all(ports.map((port) => role(port)));
+    expect(gauges.filter((g) => g.gauge === '1')).toHaveLength(1);
+    expect(roots(slack)).toHaveLength(1);
+    const replies = threadReplies(slack, rootTs).map((c) => String(c.args.text));
+    expect(replies.filter((t) => t.includes('is down'))).toHaveLength(1);
+    expect(replies.filter((t) => t.includes('Back after'))).toHaveLength(1);
+    for (const p of standbys) p.signal('SIGTERM');
+    await Promise.all(standbys.map((p) => p.exited));
+  }, 180_000);
 });
