@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createPingService } from '../src/core/ping-service.js';
 import type { Verdict } from '../src/core/verdict.js';
@@ -8,6 +8,7 @@ import { startSimulator } from '../src/sim/server.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createConversationEngine } from '../src/chat/engine.js';
 import type { ChatPort } from '../src/chat/port.js';
 import type { PingChecker } from '../src/core/ping-service.types.js';
@@ -190,9 +191,22 @@ const PLAIN_VERDICTS: Record<string, Verdict> = {
   ping_failed: 'failed',
 };
 
+/**
+ * fetch with one more try when a kept-alive socket was closed by the server just as it was
+ * reused (`other side closed`): any poller meets that race with a 5 s keep-alive and 2 s polls.
+ */
+async function fetchOnce(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    return fetch(url, init);
+  }
+}
+
 /** The CPU baseline: the documented strategy (2.5 s, then every 2 s) with bare fetch, nothing else. */
 async function plainCheck(baseUrl: string, serviceId: number, timeoutMs: number): Promise<{ serviceId: number; verdict: Verdict }> {
-  const created = (await (await fetch(`${baseUrl}/api/v1/${serviceId}/ping/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"pings":4}' })).json()) as {
+  const created = (await (await fetchOnce(`${baseUrl}/api/v1/${serviceId}/ping/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"pings":4}' })).json()) as {
     data?: { task_id?: string };
   };
   const taskId = created.data?.task_id;
@@ -201,11 +215,18 @@ async function plainCheck(baseUrl: string, serviceId: number, timeoutMs: number)
   for (let t = 2500; t <= timeoutMs; t += 2000) {
     await new Promise((r) => setTimeout(r, Math.max(0, start + t - Date.now())));
     // Pending answers come in several forms, `null` and an empty body among them.
-    const text = await (await fetch(`${baseUrl}/api/v1/ping/${taskId}/`)).text();
+    const text = await (await fetchOnce(`${baseUrl}/api/v1/ping/${taskId}/`)).text();
     const answer = (text.trim() === '' ? null : JSON.parse(text)) as { ok?: boolean; action?: string } | null;
     const verdict = answer?.action ? PLAIN_VERDICTS[answer.action] : undefined;
     if (verdict) return { serviceId, verdict };
     if (answer?.ok === false) return { serviceId, verdict: 'failed' };
   }
   return { serviceId, verdict: 'timed_out' };
+}
+
+/** Each load run gets a fresh process: peak RSS must not include an earlier run's heap. */
+export function loadRun(where: 'in-process' | 'child', n: number, logFile: string | null, engine: 'pingops' | 'conversation' | 'plain' = 'pingops'): LoadResult {
+  const script = fileURLToPath(new URL('./load-one.js', import.meta.url));
+  const out = execFileSync(process.execPath, [script, where, String(n), logFile ?? '-', engine], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as LoadResult;
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LoadResult } from './load.js';
+import { loadRun } from './load.js';
 import { benchSchedule, benchUnseen, type ScheduleRow } from './schedule.js';
 
 /** Whether dist/ is at least as new as every file in src/ (what bin/launch.js checks). */
@@ -14,13 +14,6 @@ function distIsFresh(): boolean {
     readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), statSync(dir).mtimeMs);
   const dist = join(root, 'dist', 'main.js');
   return existsSync(dist) && statSync(dist).mtimeMs >= newest(join(root, 'src'));
-}
-
-/** Each load run gets a fresh process: peak RSS must not include an earlier run's heap. */
-function loadRun(where: 'in-process' | 'child', n: number, logFile: string | null, engine: 'pingops' | 'conversation' | 'plain' = 'pingops'): LoadResult {
-  const script = fileURLToPath(new URL('./load-one.js', import.meta.url));
-  const out = execFileSync(process.execPath, [script, where, String(n), logFile ?? '-', engine], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
-  return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as LoadResult;
 }
 
 /** `npm run bench`: prints the numbers the issues set targets for. Not part of `npm test`. */
@@ -182,9 +175,13 @@ async function main() {
     await benchNoc(Number(process.argv[3] ?? 5));
   }
   if (!only || only === 'slack') {
-    const { benchSlackAck } = await import('./slack-ack.js');
-    console.log('\n7. Slack: slash-command ack latency under 50 concurrent commands (goal: p99 < 100 ms)');
-    console.table(await benchSlackAck(50));
+    const { printSlackAck } = await import('./chat.js');
+    await printSlackAck(Number(process.argv[3] ?? 5));
+  }
+  if (!only || only === 'chat') {
+    const { printChatPath } = await import('./chat.js');
+    const args = process.argv.slice(3);
+    await printChatPath(Number(args.find((a) => /^\d+$/.test(a)) ?? 3), args.includes('--cpu-prof'));
   }
 }
 

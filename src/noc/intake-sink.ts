@@ -15,7 +15,7 @@ import { sanitizeOutsideText } from '../util/outside-text.js';
 import { createSemaphore } from '../util/semaphore.js';
 import type { ExternalAlert, ReportOutcome } from './engine.js';
 import type { IntakeQueue as IntakeQueuePort } from '../store/ports.js';
-import type { AlertSink, IntakeAlert, IntakeSource } from './intake.js';
+import { IntakeFullError, MAX_ALERTS_PER_PAYLOAD, type AlertSink, type IntakeAlert, type IntakeSource } from './intake.js';
 import type { ClientInventory } from './types.js';
 import type { IntakeItem } from './watcher.js';
 
@@ -36,7 +36,7 @@ export interface IntakeSinkDeps {
   inventory?: ClientInventory;
   clock: Clock;
   logger: Logger;
-  /** Most alerts waiting at once; past it the hook answers 503 and the sender retries (default 1000). */
+  /** Most alerts waiting at once; past it the hook answers 503 and the sender retries (default DEFAULT_MAX_PENDING). */
   maxPending?: number;
   /** Client look-ups at once (default 8). */
   concurrency?: number;
@@ -56,10 +56,14 @@ export interface IntakeSink extends AlertSink {
   idle(): Promise<void>;
 }
 
-/** The alert queue is full: the hook answers 503 and the sender retries later. */
-export class IntakeFullError extends Error {
-  override name = 'IntakeFullError';
-}
+export { IntakeFullError };
+
+/**
+ * Alerts waiting at most, by default: four of the largest payloads a hook takes, so one group
+ * always fits an empty queue (a smaller bound would refuse a real group for ever) and a few
+ * senders' storms fit at once. Past it the store is truly full: 503, and the sender retries.
+ */
+export const DEFAULT_MAX_PENDING = 4 * MAX_ALERTS_PER_PAYLOAD;
 
 const SOURCE_NAMES: Readonly<Record<IntakeSource, string>> = { alertmanager: 'Alertmanager', uptime_kuma: 'Uptime Kuma', check: 'Check request' };
 
@@ -72,7 +76,7 @@ type Row = { id: number; alert: IntakeAlert };
 
 export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
   const log = deps.logger.child({ component: 'intake' });
-  const maxPending = deps.maxPending ?? 1000;
+  const maxPending = deps.maxPending ?? DEFAULT_MAX_PENDING;
   const lookups = createSemaphore(deps.concurrency ?? 8);
   const stopper = new AbortController();
   /** Checks running, by client and status: a later alert for the same joins it. */
@@ -254,8 +258,8 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
 
 /** The alert as the NOC reports it. Names from the sender are outside text: cleaned here, where they are read; each surface escapes them. */
 function externalAlert(alert: IntakeAlert): ExternalAlert {
-  const title = alert.title === null ? null : sanitizeOutsideText(alert.title).trim() || null;
-  return { status: alert.status, source: SOURCE_NAMES[alert.source], title, channel: alert.channel, lossPct: null, rttMs: null };
+  const oneLine = (s: string | null) => (s === null ? null : sanitizeOutsideText(s).replace(/ {2,}/g, ' ').trim() || null);
+  return { status: alert.status, source: SOURCE_NAMES[alert.source], title: oneLine(alert.title), reason: oneLine(alert.reason), channel: alert.channel, lossPct: null, rttMs: null };
 }
 
 function count(outcomes: readonly ReportOutcome[]): Record<string, number> {

@@ -132,6 +132,8 @@ export interface IntakeReport {
   source: string;
   /** The alert's name (alertname, monitor name), outside text. */
   title: string | null;
+  /** Why the sender says it fired (summary, Kuma's msg, /hooks/check's reason), outside text, one line. */
+  reason?: string | null;
   /** Null when the alert named no client we know (`label` then holds what it named). */
   serviceId: number | null;
   /** `client-1001 Ana Morales`. */

@@ -10,6 +10,7 @@ import type { Directory } from '../../src/directory/types.js';
 import type { IntakeAlert } from '../../src/noc/intake.js';
 import { createIntakeSink, IntakeFullError } from '../../src/noc/intake-sink.js';
 import { createOutbox } from '../../src/noc/outbox.js';
+import { describeEvent } from '../../src/noc/present.js';
 import { DEFAULT_NOC_SETTINGS, type NocEvent } from '../../src/noc/types.js';
 import { createWatcher } from '../../src/noc/watcher.js';
 import { testDatabase } from '../support/store.js';
@@ -171,6 +172,25 @@ describe('the intake sink (real watcher, PingService and SQLite store, virtual t
     await r.clock.until(() => r.delivered.length >= 1, 2 * MIN, 100);
     const [note] = r.delivered;
     expect(note?.kind === 'intake_note' && note.title).toBe('ClientDown');
+    await r.stop();
+  });
+
+  it('keeps every outside string on one line: an alert name, a monitor name and a reason with newlines become spaces (no forged event line)', async () => {
+    const r = rig(':memory:', () => 'stable');
+    await r.watcher.start();
+    await r.sink.accept([
+      { ...firing('1001'), title: 'evil\n{"level":60,"msg":"forged"}', reason: 'line one\r\nline two\u2028three' },
+      { ...firing('1002', 'uptime_kuma'), title: 'client-1002\nDOWN #99 forged incident', reason: null },
+    ]);
+    await r.clock.until(() => r.delivered.length >= 2, 2 * MIN, 100);
+    const notes = r.delivered.filter((e) => e.kind === 'intake_note');
+    expect(notes.map((e) => [e.title, e.reason])).toEqual(
+      expect.arrayContaining([
+        ['evil {"level":60,"msg":"forged"}', 'line one line two three'],
+        ['client-1002 DOWN #99 forged incident', null],
+      ]),
+    );
+    for (const e of notes) expect(describeEvent(e)).not.toMatch(/[\r\n\u2028\u2029]/);
     await r.stop();
   });
 });

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, type BlockButtonAction, type RespondFn } from '@slack/bolt';
+import { createAckFirst } from '../../chat/ack-first.js';
 import { createConversationEngine } from '../../chat/engine.js';
 import type { Person, PrivateAnswer } from '../../chat/port.js';
 import type { Surface, SurfaceDeps } from '../../chat/surface.js';
@@ -35,11 +36,6 @@ export function stripBotMention(text: string, botUserId: string | undefined): st
 function teamOfEvent(body: unknown): string | undefined {
   const team = (body as { team_id?: unknown }).team_id;
   return typeof team === 'string' ? team : undefined;
-}
-
-/** Runs `work` once the requests already read off the sockets had their turn (acks before API calls). */
-function afterPendingIo<T>(work: () => Promise<T>): Promise<T> {
-  return new Promise<void>((resolve) => setImmediate(resolve)).then(work);
 }
 
 /**
@@ -89,6 +85,9 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
     tickMs: opts.tickMs ?? minEditIntervalMs,
   });
 
+  // Nothing but verification and parsing before an ack: who is asking (users.info), the look-up,
+  // the store and the posts wait until the commands in hand are answered (chat/ack-first).
+  const ackFirst = createAckFirst({ clock: deps.clock });
   const inflight = new Set<Promise<void>>();
   const track = (p: Promise<void>): void => {
     const guarded = p.catch((err: unknown) => log.error({ err }, 'slack conversation failed'));
@@ -134,7 +133,7 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
     await ack();
     log.info({ channel: command.channel_id, user: command.user_id }, '/ping received');
     track(
-      afterPendingIo(async () =>
+      ackFirst.after(async () =>
         engine.request({
           text: command.text ?? '',
           person: await person(command.user_id, command.user_name, command.team_id),
@@ -152,7 +151,7 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
     const noc = deps.nocCommands;
     const answer = viaResponseUrl(respond);
     track(
-      afterPendingIo(async () => {
+      ackFirst.after(async () => {
         if (!noc) return answer('The NOC is not available in this pingops.');
         const who = await person(command.user_id, command.user_name, command.team_id);
         await answer(await noc.handle(command.text ?? '', who, 'slack', command.channel_id));
@@ -166,13 +165,14 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
     const thread = event.thread_ts ?? event.ts;
     log.info({ channel: event.channel, user, threadTs: thread }, 'mention received');
     track(
-      (async () =>
+      ackFirst.after(async () =>
         engine.request({
           text: stripBotMention(event.text, botUserId),
           person: await person(user, undefined, teamOfEvent(body)),
           place: { channel: event.channel, thread },
           answer: viaEphemeral(event.channel, user, thread),
-        }))(),
+        }),
+      ),
     );
   });
 
@@ -191,7 +191,7 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
         log.warn({ channel, err: describeFailure(classifySlackError(err)) }, 'DM answer failed');
       }
     };
-    track((async () => engine.request({ text: stripBotMention(message.text ?? '', botUserId), person: await person(user, undefined, teamOfEvent(body)), place: { channel, thread }, answer }))());
+    track(ackFirst.after(async () => engine.request({ text: stripBotMention(message.text ?? '', botUserId), person: await person(user, undefined, teamOfEvent(body)), place: { channel, thread }, answer })));
   });
 
   app.action<BlockButtonAction>(ACTION_CANCEL, async ({ ack, body, action, respond }) => {
@@ -200,14 +200,15 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
     const answer = body.response_url ? viaResponseUrl(respond) : viaEphemeral(body.channel?.id ?? user, user, null);
     const payload = decodeButtonValue(action.value);
     track(
-      (async () =>
+      ackFirst.after(async () =>
         engine.cancel({
           conversationId: payload?.k ?? '',
           channel: body.channel?.id ?? '',
           // The check's words say who cancelled: a readable name, escaped like any other outside text.
           person: await person(user, body.user.name ?? body.user.username, teamOf(body)),
           answer,
-        }))(),
+        }),
+      ),
     );
   });
 
@@ -225,14 +226,15 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
     // The thread comes from the clicked message itself; the stored conversation adds our root card.
     const thread = typeof message.thread_ts === 'string' ? message.thread_ts : String(message.ts);
     track(
-      (async () =>
+      ackFirst.after(async () =>
         engine.rerun({
           conversationId: payload.k,
           ...(payload.s !== undefined ? { fallback: { serviceId: payload.s, packets: payload.p ?? null } } : {}),
           person: await person(user, body.user.name ?? body.user.username, teamOf(body)),
           place: { channel, thread },
           answer,
-        }))(),
+        }),
+      ),
     );
   });
 
@@ -253,7 +255,7 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
       const noc = deps.noc;
       const answer = body.response_url ? viaResponseUrl(respond) : viaEphemeral(body.channel?.id ?? user, user, null);
       const channel = body.channel?.id ?? null;
-      track((async () => noc.press({ action, incidentId, person: await person(user, body.user.name ?? body.user.username, teamOf(body)), channel, surface: 'slack', answer }))());
+      track(ackFirst.after(async () => noc.press({ action, incidentId, person: await person(user, body.user.name ?? body.user.username, teamOf(body)), channel, surface: 'slack', answer })));
     });
   }
 
@@ -263,6 +265,8 @@ export function createSlackSurface(deps: SurfaceDeps, opts: SlackSurfaceOptions 
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     if (!receiver) return;
+    // In hand until its answer is written or the connection is gone.
+    res.once('close', ackFirst.incoming());
     try {
       receiver.requestListener(req, res);
     } catch (err) {

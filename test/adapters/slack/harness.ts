@@ -57,8 +57,8 @@ export interface Harness {
   surface: Surface;
   /** POSTs a body to /slack/events, signed with the signing secret unless `signature` overrides. */
   post(body: string, contentType: string, opts?: { signature?: string; timestamp?: number }): Promise<Response>;
-  /** `team`: the workspace it came from (default the fake's own, T0001). */
-  command(text: string, opts?: { user?: string; channel?: string; responseId?: string; command?: string; team?: string }): Promise<Response>;
+  /** `team`: the workspace it came from (default the fake's own, T0001); `userName`: the name Slack sends with it. */
+  command(text: string, opts?: { user?: string; userName?: string; channel?: string; responseId?: string; command?: string; team?: string }): Promise<Response>;
   mention(text: string, opts?: { user?: string; channel?: string; ts?: string; threadTs?: string }): Promise<Response>;
   dm(text: string, opts?: { user?: string; channel?: string; ts?: string }): Promise<Response>;
   click(
@@ -182,7 +182,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         channel_id: o.channel ?? CHANNEL,
         channel_name: 'noc',
         user_id: o.user ?? REQUESTER,
-        user_name: 'tech',
+        user_name: o.userName ?? 'tech',
         command: o.command ?? '/ping',
         text,
         api_app_id: 'A0001',

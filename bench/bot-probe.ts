@@ -1,0 +1,47 @@
+/**
+ * Preloaded into the bot's own process by the chat benches (`node --import bot-probe.js
+ * src/main.js`): event-loop lag, peak RSS and CPU of the real bot, over a window the bench opens
+ * and closes through the IPC channel. It adds a 50 ms timer and a lag histogram, nothing else.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/** What the probe reports for the window between `probe:start` and `probe:report`. */
+export interface ProbeReport {
+  peakRssMb: number;
+  lagP99Ms: number;
+  lagMaxMs: number;
+  /** User + system CPU of the whole process in the window, in microseconds. */
+  cpuUs: number;
+  wallMs: number;
+}
+
+if (process.send) {
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  let peakRss = 0;
+  let cpu0 = process.cpuUsage();
+  let t0 = performance.now();
+  setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 50).unref();
+  process.on('message', (m) => {
+    if (m === 'probe:start') {
+      lag.reset();
+      lag.enable();
+      peakRss = process.memoryUsage.rss();
+      cpu0 = process.cpuUsage();
+      t0 = performance.now();
+    } else if (m === 'probe:report') {
+      const cpu = process.cpuUsage(cpu0);
+      const report: ProbeReport = {
+        peakRssMb: Math.round(Math.max(peakRss, process.memoryUsage.rss()) / 1024 / 1024),
+        lagP99Ms: Number((lag.percentile(99) / 1e6).toFixed(1)),
+        lagMaxMs: Number((lag.max / 1e6).toFixed(1)),
+        cpuUs: cpu.user + cpu.system,
+        wallMs: Math.round(performance.now() - t0),
+      };
+      process.send?.({ probe: report });
+    }
+  });
+  // The channel must not keep the bot alive once it decides to exit.
+  process.channel?.unref();
+}

@@ -1,0 +1,390 @@
+/**
+ * The chat path as people use it: the real bot (`src/main.js`, as `npm start` runs it, logs at
+ * info to a file) with Slack in HTTP mode, against the fake Slack and the Ping API simulator in
+ * another process and Slack's side (signed commands) in a third, all on 127.0.0.1.
+ *
+ * - `npm run bench -- slack`: ack round trips of 50 signed `/ping` at once (50 people), cold
+ *   (the first burst after start) and warm (3 s later), pingops next to a bare Bolt app with an
+ *   ack-only handler on the same receiver, five rounds, each app in a fresh process.
+ * - `npm run bench -- chat`: 1,000 checks through Slack end to end (ack, users.info, look-up,
+ *   posts, live edits, store), next to a plain fetch poller doing the same pings; peak RSS, CPU
+ *   per Ping API request and event-loop lag of the bot's own process (bench/bot-probe).
+ *   `-- chat --cpu-prof` also writes a V8 CPU profile of each bot run and prints its top entries.
+ */
+import { fork, execFile, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ProbeReport } from './bot-probe.js';
+import type { PeerStats } from './chat-peers-child.js';
+import { selfTimeByArea, topSelfTime } from './cpu-top.js';
+import { loadRun } from './load.js';
+import { env as cleanEnv } from './start.js';
+
+const SECRET = 'bench-signing-secret';
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+/** Waits for the first IPC message carrying `key`, within `ms`. */
+function reply<T>(child: ChildProcess, key: string, ms = 30_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.off('message', on);
+      reject(new Error(`no '${key}' from the child within ${ms} ms`));
+    }, ms);
+    const on = (m: unknown) => {
+      if (m && typeof m === 'object' && key in m) {
+        clearTimeout(timer);
+        child.off('message', on);
+        resolve((m as Record<string, T>)[key] as T);
+      }
+    };
+    child.on('message', on);
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+}
+
+interface Peers {
+  slackApiUrl: string;
+  responseUrl: string;
+  simUrl: string;
+  mark(): Promise<void>;
+  stats(): Promise<PeerStats>;
+  close(): Promise<void>;
+}
+
+async function startPeers(speed: number): Promise<Peers> {
+  const child = fork(here('./chat-peers-child.js'), [String(speed)], { stdio: 'ignore' });
+  const urls = await new Promise<{ slackApiUrl: string; responseUrl: string; simUrl: string }>((resolve) => child.once('message', (m) => resolve(m as never)));
+  return {
+    ...urls,
+    mark: async () => {
+      const r = reply(child, 'marked');
+      child.send('mark');
+      await r;
+    },
+    stats: async () => {
+      const r = reply<PeerStats>(child, 'stats');
+      child.send('stats');
+      return r;
+    },
+    close: async () => {
+      child.disconnect();
+      await exited(child);
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+interface Bot {
+  url: string;
+  probeStart(): void;
+  probeReport(): Promise<ProbeReport>;
+  /** SIGTERM, as a deploy stops it (checks in flight get the bot's grace), then SIGKILL after 10 s. */
+  stop(): Promise<void>;
+}
+
+/** The real bot in its own process, ready (`/readyz` 200) before this resolves. */
+async function startBot(peers: Peers, dir: string, extra: Record<string, string>, cpuProfDir: string | null): Promise<Bot> {
+  const port = await freePort();
+  const log = openSync(join(dir, 'bot.log'), 'a');
+  const child = fork(here('../src/main.js'), [], {
+    cwd: dir,
+    execArgv: ['--import', here('./bot-probe.js'), ...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [])],
+    env: cleanEnv({
+      PORT: String(port),
+      PINGOPS_DB: join(dir, 'pingops.db'),
+      LOG_LEVEL: 'info',
+      LOCALE: 'en',
+      SLACK_BOT_TOKEN: 'xoxb-bench',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: peers.slackApiUrl,
+      PING_API_URL: peers.simUrl,
+      // A production-sized budget, so the budget is not what is measured.
+      PING_API_RATE_PER_MIN: '60000',
+      PING_QUEUE_MAX: '100000',
+      ...extra,
+    }),
+    stdio: ['ignore', 'ignore', log, 'ipc'],
+  });
+  closeSync(log);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the bot exited during start (code ${child.exitCode}); see ${join(dir, 'bot.log')}`);
+    const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error('the bot was not ready within 30 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url: `${url}/slack/events`,
+    probeStart: () => child.send('probe:start'),
+    probeReport: async () => {
+      const r = reply<ProbeReport>(child, 'probe');
+      child.send('probe:report');
+      return r;
+    },
+    stop: async () => {
+      child.kill('SIGTERM');
+      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited(child);
+      clearTimeout(kill);
+    },
+  };
+}
+
+async function startBareBolt(peers: Peers): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = fork(here('./bare-bolt-child.js'), [JSON.stringify({ signingSecret: SECRET, slackApiUrl: peers.slackApiUrl })], { stdio: 'ignore' });
+  const port = await reply<number>(child, 'port');
+  return {
+    url: `http://127.0.0.1:${port}/slack/events`,
+    stop: async () => {
+      child.disconnect();
+      child.kill('SIGTERM');
+      await exited(child);
+    },
+  };
+}
+
+/** Slack's side: bursts of signed commands from their own process; resolves with each burst's round trips. */
+function sendCommands(url: string, responseUrl: string, bursts: number[], opts: { pauseMs: number; firstId: number; ids: number; maxSockets: number }): Promise<number[][]> {
+  const plan = { url, secret: SECRET, responseUrl, bursts, ...opts };
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [here('./slack-client-child.js'), JSON.stringify(plan)], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => {
+      if (err) return reject(err);
+      resolve(JSON.parse(stdout.trim()) as number[][]);
+    });
+  });
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
+}
+const median = (xs: number[]) => percentile(xs, 50);
+const range = (xs: number[]) => `${round1(Math.min(...xs))}-${round1(Math.max(...xs))}`;
+
+/** The machine as the run found it: the 1-minute load average on 2 shared cores. */
+export function machineNote(): string {
+  return `load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ')} (1/5/15 min) on a 2-core machine shared with other work: figures vary run to run`;
+}
+
+export interface AckRound {
+  round: number;
+  app: string;
+  cold_p50_ms: number;
+  cold_p99_ms: number;
+  warm_p50_ms: number;
+  warm_p99_ms: number;
+}
+
+/** Slack ack round trips: pingops and a bare Bolt app, `rounds` rounds of a cold and a warm burst of `n`. */
+export async function benchSlackAck(rounds = 5, n = 50): Promise<{ rounds: AckRound[]; goals: Record<string, unknown>[] }> {
+  const peers = await startPeers(1);
+  const dir = mkdtempSync(join(tmpdir(), 'pingops-bench-ack-'));
+  const out: AckRound[] = [];
+  const burst = async (url: string) => sendCommands(url, peers.responseUrl, [n, n], { pauseMs: 3000, firstId: 1001, ids: 4, maxSockets: n });
+  const row = (round: number, app: string, [cold = [], warm = []]: number[][]): AckRound => ({
+    round,
+    app,
+    cold_p50_ms: round1(percentile(cold, 50)),
+    cold_p99_ms: round1(percentile(cold, 99)),
+    warm_p50_ms: round1(percentile(warm, 50)),
+    warm_p99_ms: round1(percentile(warm, 99)),
+  });
+  try {
+    for (let r = 1; r <= rounds; r++) {
+      // Each app alone on the machine while measured, in alternating order (the first one may meet a busier machine).
+      const order = r % 2 === 1 ? (['pingops', 'bare Bolt'] as const) : (['bare Bolt', 'pingops'] as const);
+      for (const app of order) {
+        if (app === 'pingops') {
+          const botDir = mkdtempSync(join(dir, `r${r}-`));
+          const bot = await startBot(peers, botDir, {}, null);
+          out.push(row(r, app, await burst(bot.url)));
+          await bot.stop();
+        } else {
+          const bare = await startBareBolt(peers);
+          out.push(row(r, app, await burst(bare.url)));
+          await bare.stop();
+        }
+      }
+    }
+  } finally {
+    await peers.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const of = (app: string, k: 'cold_p99_ms' | 'warm_p99_ms') => out.filter((x) => x.app === app).map((x) => x[k]);
+  const goals = (['cold_p99_ms', 'warm_p99_ms'] as const).map((k) => {
+    const ours = median(of('pingops', k));
+    const bare = median(of('bare Bolt', k));
+    return {
+      goal: `Slack ack p99 ${k.startsWith('cold') ? 'cold' : 'warm'} within 2x a bare Bolt app (median of ${rounds} rounds)`,
+      pingops: `${ours} ms (${range(of('pingops', k))})`,
+      'bare Bolt': `${bare} ms (${range(of('bare Bolt', k))})`,
+      ratio: round1(ours / bare),
+      met: ours <= 2 * bare,
+    };
+  });
+  return { rounds: out, goals };
+}
+
+export interface ChatRow {
+  round: number;
+  engine: string;
+  checks: number;
+  verdicts: number;
+  wall_ms: number;
+  peak_rss_mb: number;
+  lag_p99_ms: number;
+  lag_max_ms: number;
+  api_requests: number;
+  cpu_us_per_request: number;
+  ack_p99_ms: number | string;
+  'chat.update': number | string;
+  same_as_before: number | string;
+  updates_after_last_verdict: number | string;
+  of_them_running_views: number | string;
+  log_lines: number | string;
+}
+
+/** Waits until every check has its verdict notification (or `ms` passed); returns the last stats. */
+async function verdictsIn(peers: Peers, n: number, ms: number): Promise<PeerStats> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const s = await peers.stats();
+    if (s.verdicts >= n || Date.now() > deadline) return s;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * The whole chat path, `rounds` times: `n` checks through the real Bolt app over HTTP next to a
+ * plain fetch poller doing the same pings. The trailing window counts chat.update calls that
+ * still go out after the last verdict.
+ */
+export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: boolean; trailingMs?: number } = {}): Promise<{ rows: ChatRow[]; goals: Record<string, unknown>[]; profiles: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'pingops-bench-chat-'));
+  const profDir = opts.cpuProf ? mkdtempSync(join(tmpdir(), 'pingops-cpu-prof-')) : null;
+  const rows: ChatRow[] = [];
+  const trailingMs = opts.trailingMs ?? 15_000;
+  try {
+    for (let r = 1; r <= rounds; r++) {
+      const plain = () => {
+        const p = loadRun('child', n, null, 'plain');
+        rows.push({
+          round: r,
+          engine: p.engine,
+          checks: p.checks,
+          verdicts: p.correct,
+          wall_ms: p.wallMs,
+          peak_rss_mb: p.peakRssMb,
+          lag_p99_ms: p.lagP99Ms,
+          lag_max_ms: p.lagMaxMs,
+          api_requests: p.requests,
+          cpu_us_per_request: p.cpuUsPerRequest,
+          ack_p99_ms: '',
+          'chat.update': '',
+          same_as_before: '',
+          updates_after_last_verdict: '',
+          of_them_running_views: '',
+          log_lines: '',
+        });
+      };
+      if (r % 2 === 0) plain();
+      const peers = await startPeers(1);
+      const botDir = mkdtempSync(join(dir, `r${r}-`));
+      // The plain poller's deadline (15 s) and a high edit budget: every view may go out.
+      const bot = await startBot(peers, botDir, { PING_TIMEOUT_MS: '15000', SLACK_EDITS_PER_MIN: '1000', PINGOPS_USER_RATE_PER_MIN: '10000' }, profDir);
+      await peers.mark();
+      bot.probeStart();
+      const t0 = performance.now();
+      const [acks = []] = await sendCommands(bot.url, peers.responseUrl, [n], { pauseMs: 0, firstId: 1000, ids: 1000, maxSockets: 50 });
+      const done = await verdictsIn(peers, n, 180_000);
+      const wall = performance.now() - t0;
+      const probe = await bot.probeReport();
+      await new Promise((res) => setTimeout(res, trailingMs));
+      const after = await peers.stats();
+      await bot.stop();
+      await peers.close();
+      rows.push({
+        round: r,
+        engine: 'pingops via Slack (HTTP, Bolt)',
+        checks: n,
+        verdicts: done.verdicts,
+        wall_ms: Math.round(wall),
+        peak_rss_mb: probe.peakRssMb,
+        lag_p99_ms: probe.lagP99Ms,
+        lag_max_ms: probe.lagMaxMs,
+        api_requests: done.simRequests,
+        cpu_us_per_request: Math.round(probe.cpuUs / Math.max(1, done.simRequests)),
+        ack_p99_ms: round1(percentile(acks, 99)),
+        'chat.update': after.updates,
+        same_as_before: after.sameAsBefore,
+        updates_after_last_verdict: after.updatesAfterLastVerdict,
+        of_them_running_views: after.runningAfterLastVerdict,
+        log_lines: readFileSync(join(botDir, 'bot.log'), 'utf8').split('\n').length - 1,
+      });
+      if (r % 2 === 1) plain();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const ours = rows.filter((x) => x.engine.startsWith('pingops'));
+  const plain = rows.filter((x) => !x.engine.startsWith('pingops'));
+  const m = (xs: ChatRow[], k: 'peak_rss_mb' | 'lag_p99_ms' | 'cpu_us_per_request') => median(xs.map((x) => x[k]));
+  const rg = (xs: ChatRow[], k: 'peak_rss_mb' | 'lag_p99_ms' | 'cpu_us_per_request') => range(xs.map((x) => x[k]));
+  const cpuRatio = m(ours, 'cpu_us_per_request') / Math.max(1, m(plain, 'cpu_us_per_request'));
+  const goals = [
+    { goal: `peak RSS < 150 MB, ${n} checks through Slack (median of ${rounds})`, pingops: `${m(ours, 'peak_rss_mb')} MB (${rg(ours, 'peak_rss_mb')})`, 'plain poller': `${m(plain, 'peak_rss_mb')} MB (${rg(plain, 'peak_rss_mb')})`, met: m(ours, 'peak_rss_mb') < 150 },
+    {
+      goal: 'CPU per Ping API request within 1.5x the plain poller (medians)',
+      pingops: `${m(ours, 'cpu_us_per_request')} us (${rg(ours, 'cpu_us_per_request')})`,
+      'plain poller': `${m(plain, 'cpu_us_per_request')} us (${rg(plain, 'cpu_us_per_request')})`,
+      met: `${cpuRatio.toFixed(2)}x ${cpuRatio <= 1.5 ? 'yes' : 'no'}`,
+    },
+    { goal: 'event-loop lag p99 no worse than the plain poller (medians)', pingops: `${m(ours, 'lag_p99_ms')} ms (${rg(ours, 'lag_p99_ms')})`, 'plain poller': `${m(plain, 'lag_p99_ms')} ms (${rg(plain, 'lag_p99_ms')})`, met: m(ours, 'lag_p99_ms') <= m(plain, 'lag_p99_ms') },
+  ];
+  const profiles = profDir ? readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profDir, f)) : [];
+  return { rows, goals, profiles };
+}
+
+/** Prints both chat benches' tables (run.ts calls these). */
+export async function printSlackAck(rounds: number): Promise<void> {
+  console.log(`\n7. Slack ack: 50 signed /ping at once (50 people, HTTP mode), cold (first burst after start) and warm (3 s later); pingops next to a bare Bolt app (ack-only handler, same HTTPReceiver); ${rounds} rounds, each app alone and fresh`);
+  console.log(`   Round trips as Slack's side sees them (send -> 200 read). ${machineNote()}`);
+  const r = await benchSlackAck(rounds);
+  console.table(r.rounds);
+  console.table(r.goals);
+}
+
+export async function printChatPath(rounds: number, cpuProf: boolean): Promise<void> {
+  console.log(`\n8. The whole chat path: 1,000 checks through the real bot over Slack HTTP (ack, users.info, look-up, posts, live edits, store; logs at info to a file), next to a plain fetch poller doing the same pings; ${rounds} rounds`);
+  console.log('   Simulator at real speed in another process; PING_TIMEOUT_MS 15 s as the poller; SLACK_EDITS_PER_MIN 1000 (a high edit budget). Figures are the bot process\'s own (bench/bot-probe).');
+  console.log(`   ${machineNote()}`);
+  const r = await benchChatPath(rounds, 1000, { cpuProf });
+  console.table(r.rows);
+  console.table(r.goals);
+  for (const p of r.profiles) {
+    console.log(`\n   CPU profile ${p}: top self time`);
+    console.table(topSelfTime(p, 25));
+    console.table(selfTimeByArea(p, 15));
+  }
+}
