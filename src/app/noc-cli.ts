@@ -6,7 +6,7 @@
 import type { Config } from '../config.js';
 import { createNocView, type NocView } from '../adapters/shell/noc-view.js';
 import { intervalProblem, type NocCliCommand } from '../noc/cli-args.js';
-import { describeEvent, describeStatus } from '../noc/present.js';
+import { describeEvent, describeStatus } from '../present/noc.js';
 import type { NocSettings, WatchKind } from '../noc/types.js';
 import { WatcherBusyError, type WatcherStatus } from '../noc/watcher.js';
 import { parseOutages } from '../sim/outages.js';

@@ -11,9 +11,9 @@ import { createIntakeSink, type IntakeSink } from '../noc/intake-sink.js';
 import { providerInventory, watchedClientsInventory } from '../noc/inventory.js';
 import { renderNocMetrics } from '../noc/metrics.js';
 import { createOutbox, type Outbox } from '../noc/outbox.js';
-import { describeEvent } from '../noc/present.js';
+import { describeEvent } from '../present/noc.js';
 import type { NocStore } from '../noc/store.js';
-import type { ClientInventory, NocNotifier } from '../noc/types.js';
+import type { ClientInventory, NocEvent, NocNotifier } from '../noc/types.js';
 import { createWatcher, WatcherBusyError, type Watcher, type WatcherDeps, type WatcherStatus } from '../noc/watcher.js';
 import { simInventory } from '../sim/inventory.js';
 import type { Clock } from '../util/clock.js';
@@ -108,7 +108,8 @@ export interface BotNoc {
 export async function startBotNoc(o: { config: Config; core: Core; db: PingopsDatabase; http: HttpServer; access: Access; clock: Clock; logger: Logger }): Promise<BotNoc> {
   const { config, core, clock, logger } = o;
   const store = o.db.noc;
-  const screen = screenStage(describeEvent);
+  const describe = (e: NocEvent) => describeEvent(e, config.locale);
+  const screen = screenStage(describe);
   let lastPlan = '';
   // What the budget buys, said when it changes (the rate in it moves every round).
   const announcePlan = (s: WatcherStatus, print: ((text: string) => void) | null) => {
@@ -135,7 +136,7 @@ export async function startBotNoc(o: { config: Config; core: Core; db: PingopsDa
           logger,
         })
       : null;
-  const notifier = notifierPipeline([logStage(logger, describeEvent), screen, ...(chat ? [chatStage(chat)] : [])], logger);
+  const notifier = notifierPipeline([logStage(logger, describe), screen, ...(chat ? [chatStage(chat)] : [])], logger);
   // One watcher per store: when another process has it, chat still runs.
   const running = await startNoc({ config, core, store, clock, logger, notifier, onRound: (s) => announcePlan(s, printPlan) }).catch((err: unknown) => {
     if (!(err instanceof WatcherBusyError)) throw err;
