@@ -16,7 +16,7 @@ import { renderLeaderMetrics, renderNocMetrics } from '../noc/metrics.js';
 import { createOutbox, type Outbox } from '../noc/outbox.js';
 import { describeEvent } from '../present/noc.js';
 import type { NocStore } from '../noc/store.js';
-import type { ClientInventory, NocNotifier } from '../noc/types.js';
+import type { ClientInventory, NocEvent, NocNotifier } from '../noc/types.js';
 import { createWatcher, type Watcher, type WatcherDeps, type WatcherStatus } from '../noc/watcher.js';
 import { simInventory } from '../sim/inventory.js';
 import type { Clock } from '../util/clock.js';
@@ -124,7 +124,8 @@ export interface BotNoc {
 export async function startBotNoc(o: { config: Config; core: Core; db: PingopsDatabase; http: HttpServer; access: Access; replica: ReplicaId; clock: Clock; logger: Logger }): Promise<BotNoc> {
   const { config, core, clock, logger } = o;
   const store = o.db.noc;
-  const screen = screenStage(describeEvent);
+  const describe = (e: NocEvent) => describeEvent(e, config.locale);
+  const screen = screenStage(describe);
   let lastPlan = '';
   // What the budget buys, said when it changes (the rate in it moves every round).
   const announcePlan = (s: WatcherStatus, print: ((text: string) => void) | null) => {
@@ -152,7 +153,7 @@ export async function startBotNoc(o: { config: Config; core: Core; db: PingopsDa
           logger,
         })
       : null;
-  const notifier = notifierPipeline([logStage(logger, describeEvent), screen, ...(chat ? [chatStage(chat)] : [])], logger);
+  const notifier = notifierPipeline([logStage(logger, describe), screen, ...(chat ? [chatStage(chat)] : [])], logger);
   const inventory = nocInventory(core, store, clock);
   // One leader per store (noc/leadership): the watcher, the outbox, the intake's checks and the
   // buttons pressed on standbys run on the replica holding the lease; the others keep claiming it.

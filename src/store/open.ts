@@ -6,8 +6,8 @@
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { CARD_TRUST_MS, type Database, type StoreRecords } from './ports.js';
-import { openPostgresDatabase } from './postgres/open.js';
 import type { PostgresSettings } from './postgres/connection.js';
+import { openPostgresDatabase } from './postgres/open.js';
 import { openSqliteDatabase } from './sqlite/open.js';
 
 export { StoreOpenError, StoreUnavailableError } from './errors.js';
