@@ -24,6 +24,7 @@ import { DEFAULT_DISCORD_API } from './register.js';
 import { createDiscordPort, type Origin } from './port.js';
 import { discordWords } from './words.js';
 import { sanitizeOutsideText } from '../../util/outside-text.js';
+import { NO_LONGER_NEEDED } from '../../util/abort.js';
 
 /** Tunables; the defaults are what production uses, tests shorten them. */
 export interface DiscordSurfaceOptions {
@@ -180,7 +181,7 @@ export function createDiscordSurface(deps: SurfaceDeps, opts: DiscordSurfaceOpti
         origin,
       });
     } finally {
-      timer.abort();
+      timer.abort(NO_LONGER_NEEDED);
     }
   };
 
