@@ -14,7 +14,7 @@ import type { ChatPort } from '../src/chat/port.js';
 import type { PingChecker } from '../src/core/ping-service.types.js';
 import { createRequestQueue } from '../src/core/request-queue.js';
 import { createScheduleLearner } from '../src/core/schedule-learner.js';
-import { openCheckStore } from '../src/store/sqlite-check-store.js';
+import { openDatabase } from '../src/store/open.js';
 import { systemClock } from '../src/util/clock.js';
 import { createLogger, silentLogger, type Logger } from '../src/util/logger.js';
 import { createTokenBucket } from '../src/util/token-bucket.js';
@@ -144,7 +144,8 @@ export async function benchLoad(n = 1000, where: 'in-process' | 'child' = 'in-pr
 /** Runs one conversation per id through the engine, over a real store file; resolves with each final view's verdict. */
 async function conversations(checker: PingChecker, ids: number[], logger: Logger, timeoutMs: number): Promise<{ serviceId: number; verdict: Verdict }[]> {
   const dir = mkdtempSync(join(tmpdir(), 'pingops-bench-load-'));
-  const store = openCheckStore(join(dir, 'pingops.db'), logger);
+  const db = await openDatabase({ store: { path: join(dir, 'pingops.db'), retentionDays: 30 } }, logger);
+  const store = db.checks;
   const verdicts = new Map<string, { serviceId: number; verdict: Verdict }>();
   let seq = 0;
   const port: ChatPort = {
@@ -176,7 +177,7 @@ async function conversations(checker: PingChecker, ids: number[], logger: Logger
     access: { allowedChannels: [], admins: [], userRatePerMin: 1_000_000 },
   });
   await Promise.all(ids.map((id, i) => engine.request({ text: String(id), person: { id: `U${i}`, name: `tech ${i}`, locale: 'en' }, place: { channel: `C${i % 20}`, thread: null }, answer: async () => {} })));
-  store.close();
+  await db.close();
   rmSync(dir, { recursive: true, force: true });
   return [...verdicts.values()];
 }

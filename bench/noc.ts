@@ -12,9 +12,8 @@ import { createOutbox } from '../src/noc/outbox.js';
 import { createWatcher } from '../src/noc/watcher.js';
 import { DEFAULT_NOC_SETTINGS, type NocEvent, type NocSettings } from '../src/noc/types.js';
 import { hashInt, seededRandom } from '../src/sim/seeded.js';
-import { openDatabase } from '../src/store/database.js';
-import { MIGRATIONS } from '../src/store/migrations.js';
-import { createSqliteNocStore } from '../src/store/noc-store.js';
+import type { PingopsDatabase } from '../src/app.js';
+import { openDatabase } from '../src/store/open.js';
 import { createLogger } from '../src/util/logger.js';
 import { createRequestQueue } from '../src/core/request-queue.js';
 import { ManualClock } from '../test/support/manual-clock.js';
@@ -117,8 +116,8 @@ async function runWatcher(run: number, settings: NocSettings, thriftyBackground 
   const api = new NetworkPingApi(clock, (id, t) => lineAt(s, id, t), run + 1);
   const queue = createRequestQueue({ perMinute: RATE, burst: RATE / 4, clock, max: 100_000, maxWaitMs: 3_600_000 });
   const service = createPingService({ api, clock, logger, polling, queue, thriftyBackground, random: seededRandom(run + 7) });
-  const db = openDatabase(':memory:', MIGRATIONS, logger);
-  const store = createSqliteNocStore(db);
+  const db: PingopsDatabase = await openDatabase({ store: { path: ':memory:', retentionDays: 30 } }, logger);
+  const store = db.noc;
   await store.addWatch({ kind: 'all', ref: null, intervalMs: settings.intervalMs, channel: null }, clock.now());
   const delivered: NocEvent[] = [];
   const outbox = createOutbox({ store, clock, logger, notifier: { deliver: async (e) => void delivered.push(e) } });
@@ -130,7 +129,7 @@ async function runWatcher(run: number, settings: NocSettings, thriftyBackground 
   await outbox.flush();
   await outbox.stop();
   await service.close();
-  db.close();
+  await db.close();
 
   const routerScope = `router:${s.outageRouter}`;
   const opened = delivered.filter((e) => e.kind === 'opened');

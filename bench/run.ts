@@ -161,7 +161,7 @@ async function main() {
   if (!only || only === 'store') {
     const { benchStore } = await import('./store.js');
     console.log('\n6. Store: SQLite writes per check on a file in WAL mode (insert, root card, status message, task id, polling, verdict, notification x2, delivered)');
-    console.table([benchStore(5000)]);
+    console.table([await benchStore(5000)]);
   }
   if (only === 'noc') {
     const { benchNoc } = await import('./noc.js');

@@ -1,7 +1,7 @@
 import type { Config, PingApiAuth } from './config.js';
 import { createPingService, type PingService } from './core/ping-service.js';
-import { createScheduleLearner } from './core/schedule-learner.js';
-import { createDirectory, DEFAULT_TTL_MS as CARD_TTL_MS } from './directory/client-directory.js';
+import { loadScheduleLearner } from './core/schedule-learner.js';
+import { createDirectory } from './directory/client-directory.js';
 import type { Directory } from './directory/types.js';
 import { createPingApi } from './pingapi/http-client.js';
 import { createWispHubApi } from './pingapi/wisphub/wisphub-client.js';
@@ -13,14 +13,15 @@ import type { Logger } from './util/logger.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { Secret } from './util/secret.js';
 import { createRequestQueue } from './core/request-queue.js';
-import { openCheckStore } from './store/sqlite-check-store.js';
-import type { CheckStore } from './store/types.js';
-import { createClientCardRepository } from './store/client-cards.js';
-import { openDatabase } from './store/database.js';
-import { createDurationModelRepository } from './store/duration-models.js';
-import { MIGRATIONS } from './store/migrations.js';
+import { openDatabase } from './store/open.js';
+import type { Database } from './store/ports.js';
+import type { IntakeAlert } from './noc/intake.js';
+import type { NocModel } from './noc/store.js';
 
 const DAY_MS = 24 * 3_600_000;
+
+/** The store as this program uses it: the NOC's and the intake's records filled in. */
+export type PingopsDatabase = Database<{ noc: NocModel; alert: IntakeAlert }>;
 
 /** The platform-free heart of the bot, shared by every surface and the CLI. */
 export interface Core {
@@ -39,14 +40,14 @@ export interface Core {
   /** True when the built-in simulator serves the Ping API. */
   simulated: boolean;
   metrics: Metrics;
-  /** Every check, durable (PINGOPS_DB): history, audit, the shared result cache, restarts. */
-  store: CheckStore;
+  /** The one database of the process (PINGOPS_DB): every store port, one connection. */
+  db: PingopsDatabase;
   close(): Promise<void>;
 }
 
 export interface CoreOptions {
-  /** A store opened by the caller (tests); by default PINGOPS_DB is opened. */
-  store?: CheckStore;
+  /** A database opened by the caller (tests), left open by close(); by default PINGOPS_DB is opened. */
+  db?: PingopsDatabase;
 }
 
 /**
@@ -55,21 +56,18 @@ export interface CoreOptions {
  */
 export async function createCore(config: Config, logger: Logger, clock: Clock = systemClock, opts: CoreOptions = {}): Promise<Core> {
   // First, so a bad PINGOPS_DB stops the start before anything listens.
-  const store = opts.store ?? openCheckStore(config.store.path, logger);
-  // What the schedule learned and the client cards, for the next process too. A connection of
-  // their own: the check store may swap its own for memory on a full disk, and these writes
-  // are only worth keeping, never worth stopping for.
-  const db = openDatabase(config.store.path, MIGRATIONS, logger.child({ component: 'store' }));
-  const prune = () => {
+  const db: PingopsDatabase = opts.db ?? (await openDatabase(config, logger, clock));
+  const store = db.checks;
+  const prune = async () => {
     try {
-      const removed = store.prune(clock.now() - config.store.retentionDays * DAY_MS);
+      const removed = await store.prune(clock.now() - config.store.retentionDays * DAY_MS);
       if (removed > 0) logger.info({ removed, retentionDays: config.store.retentionDays }, 'old checks pruned from the store');
     } catch (err) {
       logger.warn({ err }, 'pruning old checks failed; trying again tomorrow');
     }
   };
-  prune();
-  const pruneTimer = setInterval(prune, DAY_MS);
+  await prune();
+  const pruneTimer = setInterval(() => void prune(), DAY_MS);
   pruneTimer.unref();
   let apiUrl = config.wisphub?.url ?? config.pingApi.url;
   let auth: PingApiAuth = config.pingApi.auth;
@@ -160,12 +158,12 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
           initialDelayMs: Math.round(config.polling.initialDelayMs / speed),
         };
   const metrics = createMetrics(() => clock.now());
-  const planner = createScheduleLearner({
+  const planner = await loadScheduleLearner({
     // Tasks of another Ping API (another ISP, the simulator at another speed) last differently.
     provider: closeSim ? `sim-x${config.sim.speed}` : apiUrl,
     schedule: polling,
     now: () => clock.now(),
-    port: createDurationModelRepository(db),
+    port: db.durationModels,
     onSaveError: (err) => logger.warn({ component: 'store', err: (err as Error).message }, 'learned poll schedule not stored'),
   });
   const service = createPingService({
@@ -183,7 +181,7 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     clock,
     logger: logger.child({ component: 'directory' }),
     lookupTimeoutMs: config.pingApi.lookupTimeoutMs,
-    cards: createClientCardRepository(db, CARD_TTL_MS),
+    cards: db.cards,
   });
   return {
     api,
@@ -194,13 +192,12 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     warmUp,
     simulated: closeSim !== null,
     metrics,
-    store,
+    db,
     async close() {
       clearInterval(pruneTimer);
       await service.close();
-      db.close();
       await closeSim?.();
-      if (!opts.store) store.close();
+      if (!opts.db) await db.close();
     },
   };
 }

@@ -2,7 +2,7 @@ import 'dotenv/config';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { createCore } from './app.js';
+import { createCore, type PingopsDatabase } from './app.js';
 import { exitCodeFor, parseCliArgs } from './cli-args.js';
 import { loadConfigOrReport, type Config } from './config.js';
 import { finalCard, sanitizeTerminal, statusLine } from './adapters/shell/terminal.js';
@@ -10,10 +10,11 @@ import { followCheck, prepareCheck } from './chat/ping-flow.js';
 import { parseTarget } from './directory/target.js';
 import { historyText } from './present/history.js';
 import { startSimulator } from './sim/server.js';
-import { openCheckStore } from './store/sqlite-check-store.js';
-import type { StoredCheck } from './store/types.js';
+import { openDatabase } from './store/open.js';
+import type { StoredCheck } from './store/ports.js';
 import { createLiveLine } from './adapters/shell/live-line.js';
 import { createLogger, type Logger } from './util/logger.js';
+import { systemClock } from './util/clock.js';
 
 const USAGE = `Usage:
   pingops check <target> [--packets N] [--json] [--fresh]
@@ -93,42 +94,37 @@ function auditLine(c: StoredCheck): string {
 /** `pingops history` and `pingops audit` read the store; a service id needs no Ping API at all. */
 async function readStore(cmd: { kind: 'history'; target: string; json: boolean } | { kind: 'audit'; sinceMs: number; json: boolean }, config: Config, logger: Logger): Promise<number> {
   const now = Date.now();
-  if (cmd.kind === 'audit') {
-    const store = openCheckStore(config.store.path, logger);
-    try {
-      const rows = store.since(now - cmd.sinceMs, 10_000);
+  const db: PingopsDatabase = await openDatabase(config, logger);
+  try {
+    if (cmd.kind === 'audit') {
+      const rows = await db.checks.since(now - cmd.sinceMs, 10_000);
       if (cmd.json) for (const r of rows) process.stdout.write(`${JSON.stringify(checkJson(r))}\n`);
       else if (rows.length === 0) process.stdout.write('No checks in that window.\n');
       else process.stdout.write(`${rows.map(auditLine).join('\n')}\n`);
       return 0;
-    } finally {
-      store.close();
     }
-  }
-  let serviceId: number;
-  const parsed = parseTarget(cmd.target);
-  if (parsed.ok && parsed.target.kind === 'service_id') serviceId = parsed.target.serviceId;
-  else {
-    const core = await createCore(config, logger);
-    try {
-      const prepared = await prepareCheck(cmd.target, core, config.locale);
-      if (!prepared.ok) {
-        process.stderr.write(`${sanitizeTerminal(cliWording(prepared.message))}\n`);
-        return 3;
+    let serviceId: number;
+    const parsed = parseTarget(cmd.target);
+    if (parsed.ok && parsed.target.kind === 'service_id') serviceId = parsed.target.serviceId;
+    else {
+      const core = await createCore(config, logger, systemClock, { db });
+      try {
+        const prepared = await prepareCheck(cmd.target, core, config.locale);
+        if (!prepared.ok) {
+          process.stderr.write(`${sanitizeTerminal(cliWording(prepared.message))}\n`);
+          return 3;
+        }
+        serviceId = prepared.serviceId;
+      } finally {
+        await core.close();
       }
-      serviceId = prepared.serviceId;
-    } finally {
-      await core.close();
     }
-  }
-  const store = openCheckStore(config.store.path, logger);
-  try {
-    const rows = store.history(serviceId, 10);
+    const rows = await db.checks.history(serviceId, 10);
     if (cmd.json) for (const r of rows) process.stdout.write(`${JSON.stringify(checkJson(r))}\n`);
     else process.stdout.write(`${sanitizeTerminal(historyText(serviceId, rows, now, config.locale))}\n`);
     return 0;
   } finally {
-    store.close();
+    await db.close();
   }
 }
 
@@ -195,6 +191,7 @@ async function cli(argv: string[]): Promise<number> {
     }
     const packets = cmd.packets ?? prepared.packets ?? config.polling.packets;
     const startedAt = Date.now();
+    if (!cmd.fresh) await core.service.recall(prepared.serviceId, packets);
     const handle = core.service.check(prepared.serviceId, { priority: 'interactive', fresh: cmd.fresh, packets });
     const progress = process.stderr.isTTY && !cmd.json;
     let last = null as ReturnType<typeof finalCard> | null;
@@ -207,11 +204,11 @@ async function cli(argv: string[]): Promise<number> {
     try {
       const id = randomBytes(8).toString('hex');
       const who = safeUser();
-      core.store.insert(
+      await core.db.checks.insert(
         { id, serviceId: prepared.serviceId, packets, requester: who, requesterName: who, surface: 'cli', place: { channel: 'cli', thread: null }, messages: {}, locale: config.locale, client: prepared.client, startedAt, deadlineAt: startedAt + config.polling.timeoutMs },
         startedAt,
       );
-      core.store.update(id, { final: done, mention: 'skipped', delivered: true }, Date.now());
+      await core.db.checks.update(id, { final: done, mention: 'skipped', delivered: true }, Date.now());
     } catch (err) {
       logger.warn({ err }, 'could not store the check');
     }

@@ -7,21 +7,18 @@ import type { Surface, SurfaceDeps } from './chat/surface.js';
 import { runShell } from './adapters/shell/shell.js';
 import { mountHooks } from './http/hooks.js';
 import { createHttpServer } from './http/server.js';
+import { renderStoreMetrics } from './http/metrics.js';
 import { systemClock } from './util/clock.js';
 import { createLogger, type Logger } from './util/logger.js';
 import { renderNocMetrics } from './noc/metrics.js';
 import { describeEvent } from './noc/present.js';
 import { startNoc } from './noc/start.js';
 import { WatcherBusyError, type WatcherStatus } from './noc/watcher.js';
-import { openStore } from './store/open-store.js';
 import { createNocChat, type NocSurface } from './chat/noc-notifier.js';
 import { createNocDesk } from './chat/noc-desk.js';
 import { createAccess } from './chat/access.js';
-import { createSqliteNocMessageStore } from './store/noc-messages.js';
-import { createSqliteNocStore } from './store/noc-store.js';
 import { createIntakeSink, type IntakeSink } from './noc/intake-sink.js';
 import { createNocCommands } from './noc/commands.js';
-import { createSqliteIntakeQueue } from './store/intake-store.js';
 
 /** How long checks in flight may take to finish their messages on shutdown. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -52,7 +49,7 @@ async function main(): Promise<number> {
   const core = await createCore(config, logger, clock);
   core.warmUp();
   // The NOC watcher: its events go to the log, at the shell to the screen, and to the NOC channels.
-  const db = openStore(config, logger);
+  const db = core.db;
   let printNotice: ((text: string) => void) | null = null;
   let lastPlan = '';
   // What the budget buys, said when it changes (the rate in it moves every round).
@@ -69,11 +66,11 @@ async function main(): Promise<number> {
   for (const s of ['slack', 'discord'] as const) {
     if (config.nocChannels[s] && !nocSurfaces.includes(s)) logger.warn({ component: 'noc' }, `NOC_${s.toUpperCase()}_CHANNEL is set but ${s} is not configured: no incidents go there`);
   }
-  const nocStore = createSqliteNocStore(db);
+  const nocStore = db.noc;
   const nocChat =
     nocSurfaces.length > 0
       ? createNocChat({
-          store: createSqliteNocMessageStore(db),
+          store: db.nocMessages,
           surfaces: nocSurfaces,
           channels: config.nocChannels,
           watches: () => nocStore.listWatches(),
@@ -90,7 +87,7 @@ async function main(): Promise<number> {
   const noc = await startNoc({
     config,
     core,
-    db,
+    store: nocStore,
     clock,
     logger,
     onRound: (s) => announcePlan(s),
@@ -114,9 +111,10 @@ async function main(): Promise<number> {
   // Another process runs the watcher: it posts and redraws the incidents; this one only answers buttons.
   if (!noc) nocChat?.stop();
   const http = createHttpServer(logger.child({ component: 'http' }));
+  http.watchStore(() => db.health());
   http.mount('/metrics', (req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : core.metrics.render(core.service.inFlight) + (noc ? renderNocMetrics(noc.watcher.status()) : ''));
+    res.end(req.method === 'HEAD' ? undefined : core.metrics.render(core.service.inFlight) + renderStoreMetrics(db.health()) + (noc ? renderNocMetrics(noc.watcher.status()) : ''));
   });
   // One set of access rules for every surface, /noc and the incident buttons: one per-person limit.
   const access = createAccess(config.access);
@@ -128,7 +126,7 @@ async function main(): Promise<number> {
   let intake: IntakeSink | null = null;
   if (config.hooks) {
     if (noc) {
-      intake = createIntakeSink({ queue: createSqliteIntakeQueue(db), directory: core.directory, inventory: noc.inventory, watcher: noc.watcher, clock, logger });
+      intake = createIntakeSink({ queue: db.intake, directory: core.directory, inventory: noc.inventory, watcher: noc.watcher, clock, logger });
     } else {
       logger.error({ component: 'hooks' }, 'HOOKS_TOKEN is set but the NOC watcher runs in another process: hooks answer 503');
     }
@@ -138,11 +136,11 @@ async function main(): Promise<number> {
       },
     };
     mountHooks(http, { token: config.hooks.token, clientLabel: config.hooks.clientLabel, sink, logger });
-    intake?.start();
+    void intake?.start();
     logger.info({ component: 'hooks', paths: ['/hooks/alertmanager', '/hooks/uptime-kuma', '/hooks/check'], clientLabel: config.hooks.clientLabel }, 'alert hooks mounted');
   }
   const nocCommands = createNocCommands({
-    store: noc?.store ?? createSqliteNocStore(db),
+    store: nocStore,
     watcher: noc?.watcher ?? null,
     inventory: noc?.inventory ?? null,
     directory: core.directory,
@@ -154,7 +152,7 @@ async function main(): Promise<number> {
     clock,
     logger,
   });
-  const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, store: core.store, clock, logger, http, access, nocCommands, ...(nocLink ? { noc: nocLink } : {}) };
+  const deps: SurfaceDeps = { config, checker: core.service, directory: core.directory, store: db.checks, clock, logger, http, access, nocCommands, ...(nocLink ? { noc: nocLink } : {}) };
 
   const surfaces: Surface[] = [];
   if (config.slack) {
@@ -189,7 +187,6 @@ async function main(): Promise<number> {
     await noc?.stop();
     nocChat?.stop();
     await core.close();
-    db.close();
     await http.close();
     logger.flush?.();
   };

@@ -6,7 +6,7 @@ import type { Directory } from '../directory/types.js';
 import { historyText, lastCheckLine } from '../present/history.js';
 import { renderCheck, renderVerdictNotice } from '../present/render.js';
 import type { View } from '../present/view.js';
-import type { CheckStore, Place, StoredCheck } from '../store/types.js';
+import type { CheckStore, StoredCheck } from '../store/ports.js';
 import type { Clock } from '../util/clock.js';
 import { childWith, type Logger } from '../util/logger.js';
 import { createSemaphore } from '../util/semaphore.js';
@@ -15,7 +15,7 @@ import { parseRequest } from './request.js';
 import { createLiveMessage } from './live-message.js';
 import type { LiveMessage } from './live-message.types.js';
 import { prepareCheck } from './ping-flow.js';
-import type { ChatPort, MessageRole, Person, PrivateAnswer } from './port.js';
+import type { ChatPort, MessageRole, Person, Place, PrivateAnswer } from './port.js';
 import { tickState } from './tick.js';
 import { engineWords, refusalText } from './words.js';
 import { NO_LONGER_NEEDED } from '../util/abort.js';
@@ -119,11 +119,16 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
   let cancelled = false;
 
   /** Store writes must never take a conversation down: a failure is logged and the chat goes on. */
-  const persist = (what: string, fn: () => void): void => {
+  /**
+   * A store write nobody waits for: the store applies one check's writes in call order, and a
+   * failure is logged, never fatal to the check.
+   */
+  const persist = (what: string, fn: () => Promise<void>): void => {
+    const failed = (err: unknown) => log.error({ err, what }, 'store write failed; the check goes on without it');
     try {
-      fn();
+      fn().catch(failed);
     } catch (err) {
-      log.error({ err, what }, 'store write failed; the check goes on without it');
+      failed(err);
     }
   };
 
@@ -195,7 +200,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     rootId?: string | null;
   }): Promise<void> => {
     const now = clock.now();
-    const previous = safeLast(store, o.serviceId, log);
+    const previous = await safeLast(store, o.serviceId, log);
     const last = previous ? lastCheckLine(previous, now, o.person.locale) : null;
     const row: StoredCheck = {
       id: newId(),
@@ -254,6 +259,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
         // Kept at once: a crash before the status message exists still knows where the card is.
         persist('root', () => store.update(row.id, { messages: row.messages, thread: rootId }, clock.now()));
       }
+      if (!o.fresh) await checker.recall(row.serviceId, row.packets);
       handle = checker.check(row.serviceId, { priority: 'interactive', fresh: o.fresh, packets: row.packets });
       const role: MessageRole = row.messages.root ? 'status' : 'full';
       posted = viewOf(row, handle.current(), last);
@@ -426,7 +432,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
         if (!(await admitted(req.person, req.place, req.answer, false))) return;
         const prep = await prepareCheck(parsed.target, { directory: deps.directory }, locale);
         if (!prep.ok) return privately(req.answer, prep.message);
-        const rows = store.history(prep.serviceId, 10);
+        const rows = await store.history(prep.serviceId, 10);
         log.info({ user: req.person.id, serviceId: prep.serviceId, rows: rows.length }, 'history asked');
         return privately(req.answer, historyText(prep.serviceId, rows, clock.now(), locale));
       }
@@ -468,7 +474,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     },
 
     rerun: pend<RerunRequest>(async (req) => {
-      const prior = req.conversationId ? safeGet(store, req.conversationId, log) : null;
+      const prior = req.conversationId ? await safeGet(store, req.conversationId, log) : null;
       const serviceId = prior?.serviceId ?? req.fallback?.serviceId;
       if (serviceId === undefined) return privately(req.answer, engineWords(req.person.locale).alreadyFinished);
       const place = prior && prior.place.channel === req.place.channel ? prior.place : req.place;
@@ -503,7 +509,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     resume: pend<void>(async () => {
       let open: StoredCheck[];
       try {
-        open = store.unfinished(port.surface);
+        open = await store.unfinished(port.surface);
       } catch (err) {
         log.error({ err }, 'could not read unfinished checks from the store');
         return;
@@ -535,7 +541,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
           return;
         }
         // The card keeps its "Last check" line: the newest verdict reached before this check began.
-        const before = safeLast(store, row.serviceId, log);
+        const before = await safeLast(store, row.serviceId, log);
         const last = before && (before.finishedAt ?? 0) < row.startedAt ? lastCheckLine(before, row.startedAt, row.locale) : null;
         const role: MessageRole = row.messages.root ? 'status' : 'full';
         const entry = { status: liveMessage(row, statusId, role, clog), root: row.messages.root ?? null };
@@ -593,18 +599,18 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
   return engine;
 }
 
-function safeLast(store: CheckStore, serviceId: number, log: Logger): StoredCheck | null {
+async function safeLast(store: CheckStore, serviceId: number, log: Logger): Promise<StoredCheck | null> {
   try {
-    return store.lastVerdict(serviceId);
+    return await store.lastVerdict(serviceId);
   } catch (err) {
     log.warn({ err }, 'store read failed');
     return null;
   }
 }
 
-function safeGet(store: CheckStore, id: string, log: Logger): StoredCheck | null {
+async function safeGet(store: CheckStore, id: string, log: Logger): Promise<StoredCheck | null> {
   try {
-    return store.get(id);
+    return await store.get(id);
   } catch (err) {
     log.warn({ err }, 'store read failed');
     return null;

@@ -15,30 +15,13 @@ import type { Logger } from '../util/logger.js';
 import { createLiveMessage } from './live-message.js';
 import type { LiveMessage } from './live-message.types.js';
 import type { ChatPort } from './port.js';
+import type { IncidentMessages, NocMessageStore, PostStep } from '../store/ports.js';
 
 /** The surfaces a NOC channel can be on. */
 export type NocSurface = 'slack' | 'discord';
 
-/** Where one incident lives on one surface. */
-export interface IncidentMessages {
-  channel: string;
-  /** Null while its first post is under way (or was cut short by a crash). */
-  rootId: string | null;
-  /** The thread replies go to: Slack's root ts, Discord's thread started from the root. */
-  threadId: string | null;
-}
-
-/** What one outbox event posts on one surface, recorded around the post. */
-export type PostStep = 'reply' | 'note';
-
-/** The store behind the notifier (src/store/noc-messages.ts). */
-export interface NocMessageStore {
-  messages(incidentId: number, surface: string): Promise<IncidentMessages | null>;
-  saveMessages(incidentId: number, surface: string, m: IncidentMessages, now: number): Promise<void>;
-  post(outboxId: number, surface: string, step: PostStep): Promise<{ state: 'sending' | 'sent'; messageId: string | null } | null>;
-  recordPost(outboxId: number, surface: string, step: PostStep, state: 'sending' | 'sent', messageId: string | null, now: number): Promise<void>;
-  clearPost(outboxId: number, surface: string, step: PostStep): Promise<void>;
-}
+/** The store behind the notifier (store/ports.ts). */
+export type { IncidentMessages, NocMessageStore, PostStep };
 
 /** What the rules decide for one event on a surface that shows incidents. */
 export interface EventPlan {

@@ -1,10 +1,17 @@
 import type { Locale } from '../present/locale.js';
 import type { Workspace } from './access.js';
 import type { View } from '../present/view.js';
-import type { Place } from '../store/types.js';
 import type { TokenBucket } from '../util/token-bucket.js';
 
-export type { Place };
+/** Where a conversation lives on its surface: a channel (or DM), and the thread in it, if any. */
+export interface Place {
+  channel: string;
+  /** The thread the status and the notification go into; null: the channel itself. */
+  thread: string | null;
+}
+
+/** The messages a conversation posted, by role: ids as the surface knows them (Slack ts, Discord snowflake). */
+export type MessageRefs = { root?: string; status?: string };
 
 /**
  * Which message a view is drawn into: `root` is a compact card in the channel whose thread holds

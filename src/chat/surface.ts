@@ -5,7 +5,7 @@ import type { HttpServer } from '../http/server.js';
 import type { NocCommands } from '../noc/commands.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import type { CheckStore } from '../store/types.js';
+import type { CheckStore } from '../store/ports.js';
 import type { Access } from './access.js';
 import type { NocLink } from './noc-desk.js';
 

@@ -33,9 +33,9 @@ export interface PingServiceDeps {
   onDone?: (state: DoneState) => void;
   /**
    * A verdict another process (or an earlier run) reached and stored, younger than `maxAgeMs`;
-   * consulted after this process's own cache, so the cache holds across processes.
+   * consulted by `recall` after this process's own cache, so the cache holds across processes.
    */
-  storedVerdict?: (serviceId: number, packets: number, maxAgeMs: number) => DoneState | null;
+  storedVerdict?: (serviceId: number, packets: number, maxAgeMs: number) => Promise<DoneState | null>;
 }
 
 export interface PingService extends PingChecker {
@@ -67,6 +67,9 @@ interface Flight {
  * The core service: single-flight per service id, a short cache of verdicts, one request
  * budget in which people go before sweeps, and per-watcher cancellation.
  */
+/** How long a recalled verdict waits for its check (they normally follow each other at once). */
+const RECALL_KEEP_MS = 5000;
+
 export function createPingService(deps: PingServiceDeps): PingService {
   const { clock, polling } = deps;
   const flights = new Map<string, Flight>();
@@ -75,14 +78,17 @@ export function createPingService(deps: PingServiceDeps): PingService {
   /** Checks past the queue and not yet finished: each still owes at least one poll, which goes before any waiting creation. */
   let underWay = 0;
 
+  /** Stored verdicts `recall` found, for the check() that follows it (then forgotten). */
+  const recalled = new Map<string, { state: DoneState; at: number }>();
+
   const cachedVerdict = (serviceId: number, packets: number): DoneState | null => {
     const key = flightKey(serviceId, packets);
     const hit = cache.get(key);
     if (hit && clock.now() - hit.at <= polling.resultCacheMs) return { ...hit.state, cached: true };
     if (hit) cache.delete(key);
-    if (polling.resultCacheMs <= 0 || !deps.storedVerdict) return null;
-    const stored = deps.storedVerdict(serviceId, packets, polling.resultCacheMs);
-    return stored ? { ...stored, cached: true } : null;
+    const stored = recalled.get(key);
+    recalled.delete(key);
+    return stored && clock.now() - stored.at <= RECALL_KEEP_MS ? { ...stored.state, cached: true } : null;
   };
 
   const startFlight = (serviceId: number, packets: number, router: string | null, resume: CheckOptions['resume']): Flight => {
@@ -173,6 +179,24 @@ export function createPingService(deps: PingServiceDeps): PingService {
       return flights.size;
     },
 
+    async recall(serviceId, packets = polling.packets) {
+      const key = flightKey(serviceId, packets);
+      if (polling.resultCacheMs <= 0 || !deps.storedVerdict || flights.has(key)) return;
+      const hit = cache.get(key);
+      if (hit && clock.now() - hit.at <= polling.resultCacheMs) return;
+      let stored: DoneState | null = null;
+      try {
+        stored = await deps.storedVerdict(serviceId, packets, polling.resultCacheMs);
+      } catch (err) {
+        log.warn({ serviceId, err: (err as Error).message }, 'stored verdict unreadable; checking anew');
+      }
+      if (!stored) return;
+      recalled.delete(key);
+      recalled.set(key, { state: stored, at: clock.now() });
+      // Only a recall not followed by its check is left over: keep the newest few.
+      while (recalled.size > 1000) recalled.delete(recalled.keys().next().value as string);
+    },
+
     check(serviceId: number, opts: CheckOptions = {}): CheckHandle {
       const priority: Priority = opts.priority ?? 'interactive';
       const packets = opts.packets ?? polling.packets;
@@ -232,7 +256,7 @@ export function createPingService(deps: PingServiceDeps): PingService {
       const all = [...flights.values()];
       for (const f of all) f.abort.abort({ kind: 'cancelled', by: null, shutdown: true } satisfies AbortCause);
       await Promise.all(all.map((f) => f.settled));
-      deps.planner?.flush();
+      await deps.planner?.flush();
     },
   };
 }

@@ -36,4 +36,10 @@ export interface CheckHandle {
 /** The one core service every surface uses. */
 export interface PingChecker {
   check(serviceId: number, opts?: CheckOptions): CheckHandle;
+  /**
+   * Looks for a verdict another process stored (the result cache shared through the store),
+   * so the check() of this client that follows may answer from it; check() itself reads only
+   * this process's memory, so it stays synchronous.
+   */
+  recall(serviceId: number, packets?: number): Promise<void>;
 }

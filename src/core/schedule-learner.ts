@@ -10,10 +10,13 @@ export interface StoredDurationModel {
   updatedAt: number;
 }
 
-/** Where learned models live between runs (src/store/ implements it; tests may keep them in memory). */
+/**
+ * Where learned models live between runs (src/store/ implements it; tests may keep them in
+ * memory). Declared here, not in store/ports.ts, because core depends on nothing above it.
+ */
 export interface DurationModelPort {
-  loadAll(): StoredDurationModel[];
-  save(models: readonly StoredDurationModel[]): void;
+  loadAll(): Promise<StoredDurationModel[]>;
+  save(models: readonly StoredDurationModel[]): Promise<void>;
 }
 
 /** What the planner may know about a task before it starts. */
@@ -30,7 +33,7 @@ export interface PollPlanner {
   /** What one watched task told us. */
   observe(task: TaskKind, obs: TaskObservation): void;
   /** Writes models changed since the last save. */
-  flush(): void;
+  flush(): Promise<void>;
 }
 
 export interface LearnerOptions {
@@ -39,7 +42,10 @@ export interface LearnerOptions {
   schedule: PlanConfig;
   /** Wall clock, for `updatedAt` and save pacing. */
   now: () => number;
+  /** Saves the models (see loadScheduleLearner for loading them). */
   port?: DurationModelPort;
+  /** Models loaded before (see loadScheduleLearner). */
+  stored?: readonly StoredDurationModel[];
   /** Saves at most this often (default 10 s); `flush()` saves at once. */
   saveEveryMs?: number;
   /** A plan is recomputed after this many new observations of its key (default 8). */
@@ -83,7 +89,7 @@ export function createScheduleLearner(opts: LearnerOptions): PollPlanner {
   const slots = new Map<string, Slot>();
   let lastSave = opts.now();
 
-  for (const stored of safeLoad(opts)) {
+  for (const stored of opts.stored ?? []) {
     if (!stored.key.startsWith(`${opts.provider}|`) || !fitsShape(stored.model, cfg.packetMs, cfg.timeoutMs)) continue;
     slots.set(stored.key, { model: stored.model, updatedAt: stored.updatedAt, plan: null, sincePlan: 0, dirty: false });
   }
@@ -110,12 +116,18 @@ export function createScheduleLearner(opts: LearnerOptions): PollPlanner {
   const save = () => {
     lastSave = opts.now();
     const dirty = [...slots].filter(([, s]) => s.dirty);
-    if (dirty.length === 0 || !opts.port) return;
-    try {
-      opts.port.save(dirty.map(([key, s]) => ({ key, model: s.model, updatedAt: s.updatedAt })));
-      for (const [, s] of dirty) s.dirty = false;
-    } catch (err) {
+    if (dirty.length === 0 || !opts.port) return Promise.resolve();
+    const failed = (err: unknown) => {
+      // Saved again with the next batch.
+      for (const [, s] of dirty) s.dirty = true;
       opts.onSaveError?.(err);
+    };
+    for (const [, s] of dirty) s.dirty = false;
+    try {
+      return opts.port.save(dirty.map(([key, s]) => ({ key, model: s.model, updatedAt: s.updatedAt }))).catch(failed);
+    } catch (err) {
+      failed(err);
+      return Promise.resolve();
     }
   };
 
@@ -138,18 +150,20 @@ export function createScheduleLearner(opts: LearnerOptions): PollPlanner {
         slot.sincePlan++;
         slot.dirty = true;
       }
-      if (opts.now() - lastSave >= saveEveryMs) save();
+      if (opts.now() - lastSave >= saveEveryMs) void save();
     },
 
     flush: save,
   };
 }
 
-function safeLoad(opts: LearnerOptions): StoredDurationModel[] {
+/** A learner that starts from the models `opts.port` kept; a store that cannot be read starts from the prior. */
+export async function loadScheduleLearner(opts: LearnerOptions): Promise<PollPlanner> {
+  let stored: readonly StoredDurationModel[] = [];
   try {
-    return opts.port?.loadAll() ?? [];
+    stored = (await opts.port?.loadAll()) ?? [];
   } catch (err) {
     opts.onSaveError?.(err);
-    return [];
   }
+  return createScheduleLearner({ ...opts, stored });
 }

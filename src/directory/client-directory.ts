@@ -136,25 +136,27 @@ export function createDirectory(opts: DirectoryOptions): Directory {
 
   const isFresh = (e: Entry) => clock.now() - e.fetchedAt < ttlMs;
 
+  /** A fresh card in this process's memory. */
   function freshRecord(serviceId: number): ClientRecord | null {
-    const e = records.get(serviceId) ?? storedEntry(serviceId);
+    const e = records.get(serviceId);
     return e && isFresh(e) ? e.record : null;
   }
 
-  /** A card another process fetched, taken into memory when still fresh. */
-  function storedEntry(serviceId: number): Entry | undefined {
-    if (!opts.cards) return undefined;
+  /** A fresh card in memory, else one another process fetched and stored (taken into memory). */
+  async function freshOrStored(serviceId: number): Promise<ClientRecord | null> {
+    const known = freshRecord(serviceId);
+    if (known || !opts.cards || records.has(serviceId)) return known;
     let stored;
     try {
-      stored = opts.cards.get(serviceId);
+      stored = await opts.cards.get(serviceId);
     } catch (err) {
       log.warn({ serviceId, err: (err as Error).message }, 'stored client card unreadable');
-      return undefined;
+      return null;
     }
-    if (!stored || stored.record.serviceId !== serviceId || clock.now() - stored.fetchedAt >= ttlMs || stored.fetchedAt > clock.now()) return undefined;
-    const e: Entry = { record: stored.record, fetchedAt: stored.fetchedAt, usedSeq: 0 };
-    records.set(serviceId, e);
-    return e;
+    if (!stored || stored.record.serviceId !== serviceId || clock.now() - stored.fetchedAt >= ttlMs || stored.fetchedAt > clock.now()) return null;
+    // Fetched meanwhile: the newer card stays.
+    if (!records.has(serviceId)) records.set(serviceId, { record: stored.record, fetchedAt: stored.fetchedAt, usedSeq: 0 });
+    return freshRecord(serviceId);
   }
 
   function remember(found: ClientRecord[]): void {
@@ -171,11 +173,12 @@ export function createDirectory(opts: DirectoryOptions): Directory {
       records.delete(oldest.value);
     }
     if (opts.cards && found.length > 0) {
+      // The card is still good in memory if this fails; only the next process pays a look-up.
+      const cardsNotStored = (err: unknown) => log.warn({ err: (err as Error).message }, 'client cards not stored');
       try {
-        opts.cards.put(found.map((record) => ({ record, fetchedAt: now })));
+        opts.cards.put(found.map((record) => ({ record, fetchedAt: now }))).catch(cardsNotStored);
       } catch (err) {
-        // The card is still good in memory; only the next process pays a look-up.
-        log.warn({ err: (err as Error).message }, 'client cards not stored');
+        cardsNotStored(err);
       }
     }
   }
@@ -266,7 +269,7 @@ export function createDirectory(opts: DirectoryOptions): Directory {
   }
 
   async function resolveId(serviceId: number, target: Target, signal: AbortSignal | undefined): Promise<Resolution> {
-    const cached = freshRecord(serviceId);
+    const cached = await freshOrStored(serviceId);
     if (cached) return found(cached);
     try {
       const [client] = await awaitLookup(byId(serviceId, 'full'), signal);
@@ -379,7 +382,7 @@ export function createDirectory(opts: DirectoryOptions): Directory {
     },
 
     async client(serviceId, clientOpts = {}) {
-      const cached = freshRecord(serviceId);
+      const cached = await freshOrStored(serviceId);
       if (cached) {
         markUsed(cached);
         return cached;

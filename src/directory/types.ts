@@ -32,14 +32,5 @@ export interface Directory {
   suggest(query: string, opts?: { limit?: number; timeoutMs?: number }): Promise<ClientRecord[]>;
 }
 
-/** A client card as kept between processes, with when the Ping API gave it (ms, the directory's clock). */
-export interface StoredCard {
-  record: ClientRecord;
-  fetchedAt: number;
-}
-
-/** Client cards kept between processes (the store), so a new process (the CLI) need not look them up again. */
-export interface ClientCardPort {
-  get(serviceId: number): StoredCard | null;
-  put(cards: readonly StoredCard[]): void;
-}
+/** Client cards kept between processes (store/ports.ts). */
+export type { ClientCardPort, StoredCard } from '../store/ports.js';

@@ -4,7 +4,7 @@
  * /slack/events) is bounded before anything else looks at it; signatures are then verified
  * on the bounded bytes.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../util/clock.js';
 import { NO_LONGER_NEEDED } from '../util/abort.js';
 
@@ -49,7 +49,7 @@ export function readBody(req: IncomingMessage, o: { maxBytes: number; timeoutMs:
       req.off('end', onEnd);
       req.off('error', onError);
       req.off('close', onClose);
-      // Stop taking bytes we will not use; the caller answers and closes the connection.
+      // Stop taking bytes we will not use until the caller has answered (then it lingers).
       if (!r.ok) req.pause();
       resolve(r);
     };
@@ -70,4 +70,71 @@ export function readBody(req: IncomingMessage, o: { maxBytes: number; timeoutMs:
       () => {},
     );
   });
+}
+
+/** Longest a refused request's remaining body is read and discarded after the answer (nginx's lingering_time is 30 s). */
+export const LINGER_MS = 5_000;
+
+/**
+ * After a refusal (401, 404, 413, 408…) of a request whose body was not read: the answer is
+ * sent, then the rest of the body is read and thrown away, for at most `lingerMs` and
+ * `maxBytes`, before the connection closes. Closing at once while the sender is still writing
+ * makes the kernel reset the connection, and a reset can discard our answer before the sender
+ * reads it: it would see ECONNRESET or EPIPE, not the 413 it can act on (nginx's lingering
+ * close). A body declared larger than `maxBytes` is not waited for: its sender is answered
+ * and the connection closed at once, so no one can make us read much.
+ */
+export function answerThenLinger(
+  req: IncomingMessage,
+  res: ServerResponse,
+  answer: () => void,
+  o: { maxBytes: number; lingerMs: number; clock: Clock },
+): void {
+  const socket = req.socket;
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && checkContentLength(declared, o.maxBytes) !== 'ok') {
+    res.setHeader('connection', 'close');
+    answer();
+    res.on('finish', () => socket.destroySoon());
+    return;
+  }
+  // No `Connection: close`: Node would then close the socket the moment the answer is out.
+  const stop = new AbortController();
+  let discarded = 0;
+  let answered = false;
+  let bodyDone = req.complete;
+  const closeWhenDone = () => {
+    if (!answered || !bodyDone || stop.signal.aborted) return;
+    stop.abort();
+    socket.end(); // everything the sender wrote is read: a plain FIN, no reset
+  };
+  const onData = (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > o.maxBytes && !stop.signal.aborted) {
+      stop.abort();
+      socket.destroy();
+    }
+  };
+  // Counted on the request, not the socket: a 'data' listener on the socket would take it
+  // from Node's HTTP parser, which then never reads again once it paused for back-pressure.
+  req.removeAllListeners('data');
+  req.on('data', onData);
+  req.resume();
+  socket.once('close', () => stop.abort());
+  req.once('end', () => {
+    bodyDone = true;
+    closeWhenDone();
+  });
+  res.once('finish', () => {
+    answered = true;
+    closeWhenDone();
+  });
+  answer();
+  o.clock.sleep(o.lingerMs, stop.signal).then(
+    () => {
+      stop.abort();
+      socket.destroy();
+    },
+    () => {},
+  );
 }

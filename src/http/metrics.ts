@@ -1,5 +1,6 @@
 import type { DoneState } from '../core/check-state.js';
 import { VERDICTS, type Verdict } from '../core/verdict.js';
+import type { StoreHealth } from '../store/ports.js';
 
 /** Counts what the bot did, for `GET /metrics` in Prometheus' text format. */
 export interface Metrics {
@@ -56,4 +57,18 @@ export function createMetrics(now: () => number = Date.now): Metrics {
       return `${lines.join('\n')}\n`;
     },
   };
+}
+
+/** The store's health as gauges: alert on `pingops_store_degraded 1` (see /readyz for the reason). */
+export function renderStoreMetrics(health: StoreHealth): string {
+  const lastFault = health.state === 'degraded' ? health.since : (health.lastFault?.at ?? 0);
+  return [
+    '# HELP pingops_store_degraded 1 while every store port runs in memory because the database file failed (nothing is kept past a restart).',
+    '# TYPE pingops_store_degraded gauge',
+    `pingops_store_degraded ${health.state === 'degraded' ? 1 : 0}`,
+    '# HELP pingops_store_last_fault_timestamp_seconds When the store last met a fault (its file failed, was replaced, or its WAL vanished); 0: never.',
+    '# TYPE pingops_store_last_fault_timestamp_seconds gauge',
+    `pingops_store_last_fault_timestamp_seconds ${Math.round(lastFault / 1000)}`,
+    '',
+  ].join('\n');
 }

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { BODY_TIMEOUT_MS, hasBody, MAX_BODY_BYTES, readBody } from './body.js';
+import { answerThenLinger, BODY_TIMEOUT_MS, hasBody, LINGER_MS, MAX_BODY_BYTES, readBody } from './body.js';
+import type { StoreHealth } from '../store/ports.js';
 
 /**
  * A mounted route's handler. For a request with a body, the server has already read it,
@@ -37,6 +38,13 @@ export interface HttpServer {
   setReady(ready: boolean): void;
   /** Marks the process as draining: `/readyz` answers 503 and mounted routes refuse new work. */
   setDraining(): void;
+  /**
+   * Makes `/readyz` tell the store's health: 503 while the store is degraded (its writes are
+   * lost at the next restart, so a load balancer should send work to a replica whose store
+   * works), and the last fault it survived. `/healthz` stays 200: restarting the process would
+   * lose the checks it holds in memory.
+   */
+  watchStore(health: () => StoreHealth): void;
   listen(port: number, host?: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -49,6 +57,7 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
   const bodyTimeoutMs = opts.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
   let ready = false;
   let draining = false;
+  let storeHealth: (() => StoreHealth) | null = null;
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -61,12 +70,17 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
       return json(res, 200, { status: 'ok' });
     }
     if (path === '/readyz' && (req.method === 'GET' || req.method === 'HEAD')) {
-      const ok = ready && !draining;
-      return json(res, ok ? 200 : 503, { status: ok ? 'ready' : draining ? 'draining' : 'waiting for the Ping API' });
+      const store = storeHealth?.() ?? null;
+      const degraded = store?.state === 'degraded';
+      const ok = ready && !draining && !degraded;
+      const status = ok ? 'ready' : draining ? 'draining' : degraded ? 'store degraded' : 'waiting for the Ping API';
+      // The store is named only when it has something to say, so a plain "ready" stays plain.
+      const said = store && (store.state !== 'ok' || store.lastFault) ? { store } : {};
+      return json(res, ok ? 200 : 503, { status, ...said });
     }
     const mount = mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
-    if (!mount) return refuse(res, 404, { error: 'not found' }, hasBody(req));
-    if (draining) return refuse(res, 503, { error: 'shutting down' }, hasBody(req));
+    if (!mount) return refuse(req, res, 404, { error: 'not found' });
+    if (draining) return refuse(req, res, 503, { error: 'shutting down' });
     const run = (body?: Buffer) => {
       if (body) Object.assign(req, { rawBody: body });
       try {
@@ -80,23 +94,28 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
     const gate = mount.opts.gate?.(req) ?? { ok: true };
     if (!gate.ok) {
       logger.warn({ path, status: gate.status }, 'request refused before its body was read');
-      return refuse(res, gate.status, { error: gate.error }, hasBody(req));
+      return refuse(req, res, gate.status, { error: gate.error });
     }
     if (!hasBody(req)) return run();
     void readBody(req, { maxBytes: mount.opts.maxBodyBytes ?? maxBytes, timeoutMs: bodyTimeoutMs, clock }).then((read) => {
       if (read.ok) return run(read.body);
       logger.warn({ path, status: read.status, reason: read.reason, contentLength: req.headers['content-length'] ?? null }, 'request body refused');
-      refuse(res, read.status, { error: read.reason === 'too_large' ? 'body too large' : read.reason === 'too_slow' ? 'body too slow' : 'bad body' }, true);
+      refuse(req, res, read.status, { error: read.reason === 'too_large' ? 'body too large' : read.reason === 'too_slow' ? 'body too slow' : 'bad body' });
     });
   });
   // Whatever a route does, no request may hold its socket longer than this.
   server.requestTimeout = bodyTimeoutMs + 5000;
 
-  /** Answers without reading the body: the connection is closed, so unread bytes cannot linger on it. */
-  function refuse(res: ServerResponse, status: number, body: unknown, unreadBody: boolean): void {
-    if (unreadBody) res.setHeader('connection', 'close');
-    json(res, status, body);
-    if (unreadBody) res.on('finish', () => res.socket?.destroySoon());
+  /**
+   * Answers without having read the body: the answer first, then the rest of the body is
+   * discarded within bounds (twice the route's own limit, LINGER_MS) so the sender can read
+   * the answer instead of a reset connection.
+   */
+  function refuse(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
+    if (!hasBody(req)) return json(res, status, body);
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const limit = mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`))?.opts.maxBodyBytes ?? maxBytes;
+    answerThenLinger(req, res, () => json(res, status, body), { maxBytes: 2 * limit, lingerMs: LINGER_MS, clock });
   }
   server.on('clientError', (err, socket) => {
     logger.debug({ err: err.message }, 'http client error');
@@ -112,6 +131,9 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
     },
     setDraining() {
       draining = true;
+    },
+    watchStore(health) {
+      storeHealth = health;
     },
     listen(port, host = '0.0.0.0') {
       return new Promise((resolve, reject) => {

@@ -3,12 +3,11 @@
  * The watch list lives in the store (PINGOPS_DB): a bot running on the same file picks a
  * change up at its next round, within one interval.
  */
-import { createCore } from '../app.js';
+import { createCore, type PingopsDatabase } from '../app.js';
 import type { Config } from '../config.js';
 import { createNocView } from '../adapters/shell/noc-view.js';
 import { parseOutages } from '../sim/outages.js';
-import { openStore } from '../store/open-store.js';
-import { createSqliteNocStore } from '../store/noc-store.js';
+import { openDatabase } from '../store/open.js';
 import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { intervalProblem, type NocCliCommand } from './cli-args.js';
@@ -17,7 +16,7 @@ import { describeEvent, describeStatus } from './present.js';
 import { startNoc } from './start.js';
 import type { NocSettings, WatchKind } from './types.js';
 import { WatcherBusyError, type WatcherStatus } from './watcher.js';
-import type { Db } from '../store/database.js';
+import type { NocStore } from './store.js';
 import type { NocView } from '../adapters/shell/noc-view.js';
 
 const label = (kind: WatchKind, ref: number | null) => (kind === 'all' ? 'all' : `${kind}:${ref}`);
@@ -45,9 +44,9 @@ export const DEMO = {
 
 export async function runNocCommand(cmd: NocCliCommand, config: Config, logger: Logger, out: NodeJS.WriteStream = process.stdout): Promise<number> {
   if (cmd.kind === 'noc') return runLive(cmd.demo, config, logger, out);
-  const db = openStore(config, logger);
+  const db: PingopsDatabase = await openDatabase(config, logger);
   try {
-    const store = createSqliteNocStore(db);
+    const store = db.noc;
     const now = Date.now();
     switch (cmd.kind) {
       case 'watch_add': {
@@ -103,7 +102,7 @@ export async function runNocCommand(cmd: NocCliCommand, config: Config, logger: 
       }
     }
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
@@ -124,10 +123,9 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
   }
   const clock = systemClock;
   const core = await createCore(config, logger, clock);
-  const db = openStore(config, logger);
+  const store = core.db.noc;
   const view = createNocView(out, Boolean(out.isTTY));
   if (demo) {
-    const store = createSqliteNocStore(db);
     for (const w of DEMO.watches) await store.addWatch({ kind: w.kind, ref: w.ref, intervalMs: config.noc.intervalMs, channel: null }, clock.now());
     view.event(
       `demo: router 91 (RB-9.1) loses its uplink at 0:20 for a minute, client 1006 flaps from 0:10, client 1003 is suspended (stays quiet); ends after ${formatDuration(DEMO.durationMs)}`,
@@ -136,7 +134,7 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
   const noc = await startNoc({
     config,
     core,
-    db,
+    store,
     clock,
     logger,
     notifier: { deliver: async (e) => view.event(describeEvent(e)) },
@@ -147,10 +145,9 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
   });
   if (!noc) {
     // The bot already watches this store: show its view (read from the store) instead of a second watcher.
-    view.event(`the bot (pid ${(await readHolder(db)) ?? '?'}) runs the watcher on this store: following it read-only`);
+    view.event(`the bot (pid ${(await readHolder(store)) ?? '?'}) runs the watcher on this store: following it read-only`);
+    await followStore(store, view);
     await core.close();
-    await followStore(db, view);
-    db.close();
     return 0;
   }
   const refresh = setInterval(() => view.status(noc.watcher.status()), 1000);
@@ -172,18 +169,16 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
   view.status(noc.watcher.status());
   view.close();
   await core.close();
-  db.close();
   return 0;
 }
 
-async function readHolder(db: Db): Promise<number | null> {
-  const lease = (await createSqliteNocStore(db).getMeta('lease')) as { pid?: number } | null;
+async function readHolder(store: NocStore): Promise<number | null> {
+  const lease = (await store.getMeta('lease')) as { pid?: number } | null;
   return lease?.pid ?? null;
 }
 
 /** The read-only live view: the running watcher's status and the outbox's events, every 2 s, until Ctrl+C. */
-async function followStore(db: Db, view: NocView): Promise<void> {
-  const store = createSqliteNocStore(db);
+async function followStore(store: NocStore, view: NocView): Promise<void> {
   let lastId = 0;
   let first = true;
   const poll = async () => {

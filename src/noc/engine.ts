@@ -58,6 +58,8 @@ export interface ExternalAlert {
   /** `Alertmanager`, `Uptime Kuma`, `Check request`. */
   source: string;
   title: string | null;
+  /** Why the sender says it fired (summary, Kuma's msg, /hooks/check's reason), one line. */
+  reason?: string | null;
   /** A channel the sender asked for (its note goes there). */
   channel: string | null;
   lossPct: number | null;
@@ -337,7 +339,7 @@ export class NocEngine {
     const groupIncident = c.group ? (this.open.get(c.group) ?? null) : null;
     const wasDownInGroup = groupIncident?.members.some((m) => m.serviceId === c.serviceId && m.health === 'down') ?? false;
     const ownBefore = this.open.get(scope) ?? null;
-    const report: IntakeReport = { source: alert.source, title: alert.title, serviceId: c.serviceId, label: clientLabel(c), verdict, lossPct: alert.lossPct, rttMs: alert.rttMs, at: now };
+    const report: IntakeReport = { source: alert.source, title: alert.title, reason: alert.reason ?? null, serviceId: c.serviceId, label: clientLabel(c), verdict, lossPct: alert.lossPct, rttMs: alert.rttMs, at: now };
     const quiet = this.silenced(scope, now) || (c.group !== null && this.silenced(c.group, now));
     if (alert.status === 'resolved') {
       const incident = ownBefore ?? (groupIncident && groupIncident.members.some((m) => m.serviceId === c.serviceId) ? groupIncident : null);
@@ -375,7 +377,7 @@ export class NocEngine {
     }
     if (!this.open.has(scope)) {
       const by = `${alert.source}${alert.title ? `: ${alert.title}` : ''}`;
-      this.openIncident(scope, c.group, clientLabel(c), now, [member(c, verdict, health, now)], [`reported by ${by}`], by);
+      this.openIncident(scope, c.group, clientLabel(c), now, [member(c, verdict, health, now)], [`reported by ${by}${alert.reason ? ` (${alert.reason})` : ''}`], by);
       return 'opened';
     }
     return 'already';
@@ -447,7 +449,7 @@ export class NocEngine {
   /** An alert named a client we cannot find: one note, so a misconfigured sender is noticed. */
   unmatched(alert: ExternalAlert, target: string, problem: string, now: number): void {
     if (this.silenced('all' as ScopeKey, now)) return;
-    this.emit({ kind: 'intake_note', why: 'no_client', channel: alert.channel, problem, source: alert.source, title: alert.title, serviceId: null, label: target, verdict: null, lossPct: null, rttMs: null, at: now });
+    this.emit({ kind: 'intake_note', why: 'no_client', channel: alert.channel, problem, source: alert.source, title: alert.title, reason: alert.reason ?? null, serviceId: null, label: target, verdict: null, lossPct: null, rttMs: null, at: now });
   }
 
   /** Someone took the incident: reminders stop. */

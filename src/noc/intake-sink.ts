@@ -14,18 +14,13 @@ import type { Logger } from '../util/logger.js';
 import { sanitizeOutsideText } from '../util/outside-text.js';
 import { createSemaphore } from '../util/semaphore.js';
 import type { ExternalAlert, ReportOutcome } from './engine.js';
-import type { AlertSink, IntakeAlert, IntakeSource } from './intake.js';
+import type { IntakeQueue as IntakeQueuePort } from '../store/ports.js';
+import { IntakeFullError, MAX_ALERTS_PER_PAYLOAD, type AlertSink, type IntakeAlert, type IntakeSource } from './intake.js';
 import type { ClientInventory } from './types.js';
 import type { IntakeItem } from './watcher.js';
 
-/** Where accepted alerts wait until checked (the store's `noc_intake`). */
-export interface IntakeQueue {
-  /** Adds the alerts in one transaction and returns their ids; null when `max` would be passed (nothing added). */
-  add(alerts: readonly IntakeAlert[], now: number, max: number): number[] | null;
-  /** Alerts not yet done, oldest first. */
-  pending(limit: number): { id: number; alert: IntakeAlert }[];
-  done(ids: readonly number[], now: number): void;
-}
+/** Where accepted alerts wait until checked (the store's intake queue, store/ports.ts). */
+export type IntakeQueue = IntakeQueuePort<IntakeAlert>;
 
 /** The watcher's entry points for external reports (see Watcher.intake). */
 export interface ReportTarget {
@@ -41,7 +36,7 @@ export interface IntakeSinkDeps {
   inventory?: ClientInventory;
   clock: Clock;
   logger: Logger;
-  /** Most alerts waiting at once; past it the hook answers 503 and the sender retries (default 1000). */
+  /** Most alerts waiting at once; past it the hook answers 503 and the sender retries (default DEFAULT_MAX_PENDING). */
   maxPending?: number;
   /** Client look-ups at once (default 8). */
   concurrency?: number;
@@ -54,17 +49,21 @@ export interface IntakeSinkDeps {
 
 export interface IntakeSink extends AlertSink {
   /** Picks up alerts accepted before a restart. */
-  start(): void;
+  start(): Promise<void>;
   /** Stops: checks in flight are abandoned and their alerts stay in the store for the next start. */
   stop(): Promise<void>;
   /** Resolves once nothing is waiting or running (tests). */
   idle(): Promise<void>;
 }
 
-/** The alert queue is full: the hook answers 503 and the sender retries later. */
-export class IntakeFullError extends Error {
-  override name = 'IntakeFullError';
-}
+export { IntakeFullError };
+
+/**
+ * Alerts waiting at most, by default: four of the largest payloads a hook takes, so one group
+ * always fits an empty queue (a smaller bound would refuse a real group for ever) and a few
+ * senders' storms fit at once. Past it the store is truly full: 503, and the sender retries.
+ */
+export const DEFAULT_MAX_PENDING = 4 * MAX_ALERTS_PER_PAYLOAD;
 
 const SOURCE_NAMES: Readonly<Record<IntakeSource, string>> = { alertmanager: 'Alertmanager', uptime_kuma: 'Uptime Kuma', check: 'Check request' };
 
@@ -77,7 +76,7 @@ type Row = { id: number; alert: IntakeAlert };
 
 export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
   const log = deps.logger.child({ component: 'intake' });
-  const maxPending = deps.maxPending ?? 1000;
+  const maxPending = deps.maxPending ?? DEFAULT_MAX_PENDING;
   const lookups = createSemaphore(deps.concurrency ?? 8);
   const stopper = new AbortController();
   /** Checks running, by client and status: a later alert for the same joins it. */
@@ -86,10 +85,10 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
   const taken = new Set<number>();
   const all = new Set<Promise<void>>();
 
-  const finish = (ids: readonly number[]) => {
+  const finish = async (ids: readonly number[]) => {
     if (stopper.signal.aborted) return;
     try {
-      deps.queue.done(ids, deps.clock.now());
+      await deps.queue.done(ids, deps.clock.now());
     } catch (err) {
       log.error({ err, alerts: ids.length }, 'could not mark alerts done; they are checked again after a restart');
     }
@@ -145,7 +144,7 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
       const target = sanitizeOutsideText(alert.target).trim().slice(0, 60);
       await deps.watcher.unmatched({ alert: externalAlert(alert), target, problem });
     }
-    finish([row.id]);
+    await finish([row.id]);
   };
 
   /** The alerts of one notification (or those left from before a restart), handed to the watcher together. */
@@ -172,10 +171,10 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
       fresh.push({ serviceId: who.serviceId, client: who.client, alert: externalAlert(row.alert), work: own, key });
     }
     if (fresh.length > 0) {
-      const batch = deps.watcher.intake(fresh, stopper.signal).then((outcomes) => {
+      const batch = deps.watcher.intake(fresh, stopper.signal).then(async (outcomes) => {
         for (const [i, it] of fresh.entries()) {
           log.debug({ serviceId: it.serviceId, source: it.alert.source, status: it.alert.status, outcome: outcomes[i] }, 'alert checked');
-          finish(it.work.rows);
+          await finish(it.work.rows);
         }
         log.info({ alerts: fresh.length, outcomes: count(outcomes) }, 'alerts of one notification checked');
       });
@@ -228,7 +227,7 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
   return {
     async accept(alerts) {
       if (stopper.signal.aborted) throw new Error('shutting down');
-      const ids = deps.queue.add(alerts, deps.clock.now(), maxPending);
+      const ids = await deps.queue.add(alerts, deps.clock.now(), maxPending);
       if (!ids) throw new IntakeFullError(`more than ${maxPending} alerts are waiting to be checked`);
       const rows = ids.map((id, i) => ({ id, alert: alerts[i] as IntakeAlert }));
       // One webhook per monitor: a burst becomes one notification. The others group their own.
@@ -236,8 +235,14 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
       if (kuma.length > 0) gather(kuma);
       if (kuma.length < rows.length) dispatch(rows.filter((r) => r.alert.source !== 'uptime_kuma'));
     },
-    start() {
-      const rows = deps.queue.pending(maxPending);
+    async start() {
+      let rows: Row[];
+      try {
+        rows = await deps.queue.pending(maxPending);
+      } catch (err) {
+        log.error({ err }, 'could not read the alerts accepted before the restart');
+        return;
+      }
       if (rows.length > 0) log.info({ alerts: rows.length }, 'checking alerts accepted before the restart');
       dispatch(rows);
     },
@@ -253,8 +258,8 @@ export function createIntakeSink(deps: IntakeSinkDeps): IntakeSink {
 
 /** The alert as the NOC reports it. Names from the sender are outside text: cleaned here, where they are read; each surface escapes them. */
 function externalAlert(alert: IntakeAlert): ExternalAlert {
-  const title = alert.title === null ? null : sanitizeOutsideText(alert.title).trim() || null;
-  return { status: alert.status, source: SOURCE_NAMES[alert.source], title, channel: alert.channel, lossPct: null, rttMs: null };
+  const oneLine = (s: string | null) => (s === null ? null : sanitizeOutsideText(s).replace(/ {2,}/g, ' ').trim() || null);
+  return { status: alert.status, source: SOURCE_NAMES[alert.source], title: oneLine(alert.title), reason: oneLine(alert.reason), channel: alert.channel, lossPct: null, rttMs: null };
 }
 
 function count(outcomes: readonly ReportOutcome[]): Record<string, number> {

@@ -34,10 +34,17 @@ export interface SkippedAlert {
 
 export type IntakeResult =
   | { ok: true; alerts: IntakeAlert[]; skipped: SkippedAlert[]; note: string | null }
-  | { ok: false; error: string };
+  /** `too_many`: more alerts than one payload may carry (413); anything else is a malformed payload (400). */
+  | { ok: false; error: string; tooMany?: true };
 
-/** Alerts read from one payload at most; Alertmanager groups can be large, and each costs a check. */
-export const MAX_ALERTS_PER_PAYLOAD = 200;
+/**
+ * Most alerts one payload may carry. Every alert of an accepted payload is stored, so this is
+ * a refusal bound (413 with the reason), never a point past which alerts are dropped. Real
+ * alerts (~550 bytes each) hit the body limit first (about 3,800 in 2 MB); the bound stops a
+ * payload of bare `{}` alerts from costing 50,000 rows, and stays below the intake queue's
+ * bound so one payload always fits an empty queue.
+ */
+export const MAX_ALERTS_PER_PAYLOAD = 5000;
 /** Longest target, title or reason kept from a payload. */
 const MAX_TEXT = 300;
 const TARGET_MAX = 100;
@@ -51,11 +58,17 @@ const text = (max = MAX_TEXT) =>
     .transform((v) => (typeof v === 'string' || typeof v === 'number' ? String(v).trim().slice(0, max) : ''))
     .transform((v) => (v === '' ? null : v));
 
+// Built once: a zod schema per alert field would cost more than the alert (5,000 alerts a payload).
+const longText = text();
+const targetText = text(TARGET_MAX);
+
 const labelMap = z.record(z.string(), z.unknown()).catch({});
 
 const alertmanagerSchema = z.object({
   version: z.string().optional(),
   status: z.enum(['firing', 'resolved']).optional(),
+  /** Alerts Alertmanager itself left out of the notification (its `max_alerts`). */
+  truncatedAlerts: z.number().int().nonnegative().optional(),
   alerts: z.array(
     z.object({
       status: z.enum(['firing', 'resolved']),
@@ -74,12 +87,15 @@ export function parseAlertmanager(body: unknown, clientLabel: string): IntakeRes
   if (parsed.data.version !== undefined && parsed.data.version !== '4') {
     return { ok: false, error: `Alertmanager payload version ${parsed.data.version} is not supported (expected "4")` };
   }
+  const all = parsed.data.alerts;
+  if (all.length > MAX_ALERTS_PER_PAYLOAD) {
+    return { ok: false, tooMany: true, error: `${all.length} alerts in one notification; at most ${MAX_ALERTS_PER_PAYLOAD} are taken (narrow group_by, or set max_alerts in the webhook_config)` };
+  }
   const alerts: IntakeAlert[] = [];
   const skipped: SkippedAlert[] = [];
-  const all = parsed.data.alerts;
-  for (const a of all.slice(0, MAX_ALERTS_PER_PAYLOAD)) {
-    const title = text().parse(a.labels.alertname);
-    const target = text(TARGET_MAX).parse(a.labels[clientLabel]);
+  for (const a of all) {
+    const title = longText.parse(a.labels.alertname);
+    const target = targetText.parse(a.labels[clientLabel]);
     if (!target) {
       skipped.push({ title, why: `no "${clientLabel}" label` });
       continue;
@@ -91,12 +107,14 @@ export function parseAlertmanager(body: unknown, clientLabel: string): IntakeRes
       target,
       key: a.fingerprint ?? `${title ?? ''}|${target}`,
       title,
-      reason: text().parse(annotations.summary) ?? text().parse(annotations.description),
+      reason: longText.parse(annotations.summary) ?? longText.parse(annotations.description),
       channel: null,
     });
   }
-  const truncated = all.length - Math.min(all.length, MAX_ALERTS_PER_PAYLOAD);
-  return finish(alerts, skipped, truncated > 0 ? `${truncated} alerts past the first ${MAX_ALERTS_PER_PAYLOAD} were not read` : null, `a "${clientLabel}" label`);
+  const truncated = parsed.data.truncatedAlerts ?? 0;
+  // Those never reach us: say so, so the operator sees that max_alerts hides alerts.
+  const note = truncated > 0 ? `Alertmanager left out ${truncated} alerts of this group (max_alerts in its webhook_config); they were not sent` : null;
+  return finish(alerts, skipped, note, `a "${clientLabel}" label`);
 }
 
 const kumaSchema = z.object({
@@ -132,12 +150,12 @@ export function parseUptimeKuma(body: unknown): IntakeResult {
   const { heartbeat, monitor } = parsed.data;
   // Kuma's "Test" button sends only `msg`: answer it kindly so the setup screen says it works.
   if (!heartbeat || !monitor) return { ok: true, alerts: [], skipped: [], note: 'test notification received' };
-  const title = text().parse(monitor.name);
+  const title = longText.parse(monitor.name);
   const status = KUMA_STATUS[heartbeat.status];
   if (status === undefined) return { ok: false, error: `unknown Uptime Kuma heartbeat status ${heartbeat.status}` };
   if (status === 'ignored') return { ok: true, alerts: [], skipped: [], note: `heartbeat ${KUMA_STATUS_NAME[heartbeat.status] ?? heartbeat.status} ignored` };
   const tag = (monitor.tags ?? []).find((t) => typeof t.name === 'string' && t.name.trim().toLowerCase() === 'service_id');
-  const target = text(TARGET_MAX).parse(tag?.value) ?? (title ? (CLIENT_IN_NAME_RE.exec(title)?.[1] ?? null) : null);
+  const target = targetText.parse(tag?.value) ?? (title ? (CLIENT_IN_NAME_RE.exec(title)?.[1] ?? null) : null);
   if (!target) return finish([], [{ title, why: 'no service_id tag and no client-NNNN in the monitor name' }], null, KUMA_EXPECTS);
   return finish(
     [
@@ -147,7 +165,7 @@ export function parseUptimeKuma(body: unknown): IntakeResult {
         target,
         key: `kuma:${monitor.id ?? title ?? target}`,
         title,
-        reason: text().parse(heartbeat.msg) ?? text().parse(parsed.data.msg),
+        reason: longText.parse(heartbeat.msg) ?? longText.parse(parsed.data.msg),
         channel: null,
       },
     ],
@@ -208,6 +226,14 @@ function describe(err: z.ZodError): string {
 
 /** Where the hooks hand what they read: the NOC checks each alert's client. */
 export interface AlertSink {
-  /** Takes the alerts of one payload; resolves once they are safely taken, long before any check ends. */
+  /**
+   * Takes the alerts of one payload, all or none; resolves once they are stored, long before
+   * any check ends. Rejects with IntakeFullError when the queue cannot hold them all.
+   */
   accept(alerts: readonly IntakeAlert[]): Promise<void>;
+}
+
+/** The alert queue is full: the hook answers 503 with Retry-After and the sender retries later. */
+export class IntakeFullError extends Error {
+  override name = 'IntakeFullError';
 }

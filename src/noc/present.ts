@@ -77,10 +77,20 @@ function verdictLine(r: Pick<IntakeReport, 'verdict' | 'lossPct' | 'rttMs'>): st
  * `Alertmanager: ClientLinkDown 1001, but the line answers: stable · 0 % loss`.
  */
 export function intakeSentence(e: Extract<NocEvent, { kind: 'intake_note' | 'intake_resolved' }>): string {
+  const sentence = intakeVerdict(e);
+  // What the sender said, so a /hooks/check reason or an alert's summary is read where it lands.
+  return e.reason ? `${sentence} (sender: "${e.reason}")` : sentence;
+}
+
+function intakeVerdict(e: Extract<NocEvent, { kind: 'intake_note' | 'intake_resolved' }>): string {
   const head = `${e.source}: ${e.title ? `${e.title} ` : ''}${e.serviceId ?? `"${e.label}"`}`;
+  // Antenna only: the sector antenna answers but the customer's device does not, a fault at the
+  // premises; it opens no network incident, but the alert was right: never "the line answers".
+  if (e.verdict === 'antenna_only' && e.kind === 'intake_resolved') return `${head} resolved, but the customer's device still does not answer, only the sector antenna (a fault at the premises): ${verdictLine(e)}`;
+  if (e.verdict === 'antenna_only' && e.kind === 'intake_note' && e.why === 'answers') return `${head}: confirmed at the premises: the customer's device does not answer, only the sector antenna (${verdictLine(e)}); not a network outage, no incident opened`;
   if (e.kind === 'intake_resolved') {
     if (e.verdict === 'no_internet' || e.verdict === 'failed') return `${head} resolved, but the line still does not answer: ${verdictLine(e)}`;
-    if (e.verdict === 'stable' || e.verdict === 'intermittent' || e.verdict === 'antenna_only') return `${head} resolved; the line answers: ${verdictLine(e)}`;
+    if (e.verdict === 'stable' || e.verdict === 'intermittent') return `${head} resolved; the line answers: ${verdictLine(e)}`;
     return `${head} resolved; our check could not tell (${verdictLine(e)})`;
   }
   switch (e.why) {

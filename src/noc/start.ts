@@ -1,8 +1,6 @@
 import type { Core } from '../app.js';
 import type { Config } from '../config.js';
 import { simInventory } from '../sim/inventory.js';
-import type { Db } from '../store/database.js';
-import { createSqliteNocStore } from '../store/noc-store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { providerInventory, watchedClientsInventory } from './inventory.js';
@@ -29,7 +27,8 @@ export interface RunningNoc {
 export async function startNoc(opts: {
   config: Config;
   core: Core;
-  db: Db;
+  /** The NOC's part of the process's one database. */
+  store: NocStore;
   clock: Clock;
   logger: Logger;
   notifier: NocNotifier;
@@ -38,7 +37,7 @@ export async function startNoc(opts: {
   onRound?: WatcherDeps['onRound'];
 }): Promise<RunningNoc> {
   const { config, core, clock, logger } = opts;
-  const store = createSqliteNocStore(opts.db);
+  const store = opts.store;
   const watched = watchedClientsInventory(core.directory, store);
   // The simulator's list carries the routers its scripted outages use.
   const inventory = opts.inventory ?? (core.simulated ? simInventory(clock) : providerInventory(core.api, watched));

@@ -1,20 +1,8 @@
 import type { ClientRecord } from '../core/client.js';
 import type { Verdict } from '../core/verdict.js';
 
-/** What a watch entry covers: one client, one router, one zone, or every active client. */
-export type WatchKind = 'client' | 'router' | 'zone' | 'all';
-
-/** One line of the watch list (kept in the store). */
-export interface WatchEntry {
-  id: number;
-  kind: WatchKind;
-  /** The service, router or zone id; null for `all`. */
-  ref: number | null;
-  intervalMs: number;
-  /** A chat channel for its alerts (the next issue); null: the default destination. */
-  channel: string | null;
-  createdAt: number;
-}
+/** What a watch entry covers, and one line of the watch list: records of the store (store/ports.ts). */
+export type { WatchEntry, WatchKind } from '../store/ports.js';
 
 /** Where an incident or a notice belongs. Routers group clients; zones stand in where no router is known. */
 export type ScopeKey = `client:${number}` | `router:${number}` | `zone:${number}`;
@@ -144,6 +132,8 @@ export interface IntakeReport {
   source: string;
   /** The alert's name (alertname, monitor name), outside text. */
   title: string | null;
+  /** Why the sender says it fired (summary, Kuma's msg, /hooks/check's reason), outside text, one line. */
+  reason?: string | null;
   /** Null when the alert named no client we know (`label` then holds what it named). */
   serviceId: number | null;
   /** `client-1001 Ana Morales`. */

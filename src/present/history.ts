@@ -1,4 +1,4 @@
-import type { StoredCheck } from '../store/types.js';
+import type { StoredCheck } from '../store/ports.js';
 import type { Locale } from './locale.js';
 import { oneLine } from './format.js';
 import { titleOf } from './render.js';

@@ -4,8 +4,8 @@ import { rateDecision } from '../../src/chat/access.js';
 import type { ChatPort, OutgoingMessage, Person, Place } from '../../src/chat/port.js';
 import { createPingService, type PingService } from '../../src/core/ping-service.js';
 import type { Directory } from '../../src/directory/types.js';
-import { openCheckStore } from '../../src/store/sqlite-check-store.js';
-import type { CheckStore } from '../../src/store/types.js';
+import { testDatabase } from '../support/store.js';
+import type { CheckStore } from '../../src/store/ports.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { createTokenBucket } from '../../src/util/token-bucket.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -75,7 +75,7 @@ afterEach(async () => {
 function world(o: { store?: CheckStore; clock?: ManualClock; api?: MemoryPingApi; access?: Partial<{ allowedChannels: string[]; admins: string[]; userRatePerMin: number; adminRatePerMin: number }> } = {}): World {
   const clock = o.clock ?? new ManualClock();
   const api = o.api ?? new MemoryPingApi();
-  const store = o.store ?? openCheckStore(':memory:', silentLogger);
+  const store = o.store ?? testDatabase(':memory:', { logger: silentLogger }).checks;
   const service = createPingService({ api, clock, logger: silentLogger, polling, queue: { take: async () => {}, admit: () => ({ ok: true }) }, random: () => 0.5 });
   const port = new MemoryPort(clock);
   const engine = createConversationEngine({
@@ -114,7 +114,7 @@ describe('the conversation engine', () => {
     expect(w.port.lastEdit(status?.id ?? '')?.verdict).toBe('stable');
     expect(w.port.lastEdit(root?.id ?? '')?.verdict).toBe('stable');
     expect(w.port.replies).toEqual([{ place: { channel: 'C1', thread: root?.id }, text: expect.stringMatching(/Stable/), mention: 'U1' }]);
-    const [row] = w.store.history(1001, 10);
+    const [row] = await w.store.history(1001, 10);
     expect(row).toMatchObject({ requester: 'U1', surface: 'memory', verdict: 'stable', mention: 'sent', delivered: true, taskId: 'task-1001-1', packets: 4 });
     expect(row?.messages).toEqual({ root: root?.id, status: status?.id });
   });
@@ -191,11 +191,11 @@ describe('the conversation engine', () => {
 describe('after a restart', () => {
   it('a check whose deadline passed while down ends as timed out on its own message, with no poll', async () => {
     const clock = new ManualClock();
-    const store = openCheckStore(':memory:', silentLogger);
+    const store = testDatabase(':memory:', { logger: silentLogger }).checks;
     const before = world({ clock, store });
     before.api.scripts.set(1005, [pending()]);
     void before.engine.request({ text: '1005', person: ana, place: channel, answer: before.answer });
-    await clock.until(() => store.history(1005, 1)[0]?.state === 'polling');
+    await clock.until(async () => (await store.history(1005, 1))[0]?.state === 'polling');
     // The process dies: nothing more of it runs; the row stays as it was.
     const stopped = before.engine.stop(0);
     await clock.advance(1);
@@ -205,9 +205,9 @@ describe('after a restart', () => {
 
     const after = world({ clock, store });
     const resumeRun = after.engine.resume();
-    await clock.until(() => store.history(1005, 1)[0]?.delivered === true);
+    await clock.until(async () => (await store.history(1005, 1))[0]?.delivered === true);
     await resumeRun;
-    const row = store.history(1005, 1)[0];
+    const row = (await store.history(1005, 1))[0];
     expect(row?.verdict).toBe('timed_out');
     expect(after.api.resultCalls).toEqual([]);
     expect(after.port.posts).toEqual([]);
@@ -218,29 +218,29 @@ describe('after a restart', () => {
 
   it('a check stopped between its root card and its status message gets its status in that thread', async () => {
     const w = world();
-    w.store.insert({ id: 'c1', serviceId: 1001, packets: 4, requester: 'U1', requesterName: 'ana', surface: 'memory', place: { channel: 'C1', thread: null }, messages: {}, locale: 'en', client: null, startedAt: w.clock.now(), deadlineAt: w.clock.now() + 20_000 }, w.clock.now());
-    w.store.update('c1', { messages: { root: 'r1' }, thread: 'r1' }, w.clock.now());
+    await w.store.insert({ id: 'c1', serviceId: 1001, packets: 4, requester: 'U1', requesterName: 'ana', surface: 'memory', place: { channel: 'C1', thread: null }, messages: {}, locale: 'en', client: null, startedAt: w.clock.now(), deadlineAt: w.clock.now() + 20_000 }, w.clock.now());
+    await w.store.update('c1', { messages: { root: 'r1' }, thread: 'r1' }, w.clock.now());
     let over = false;
     void w.engine.resume().then(() => (over = true));
     await w.clock.until(() => over);
     expect(w.port.posts.map((p) => [p.place.thread, p.message.role])).toEqual([['r1', 'status']]);
     expect(w.port.lastEdit('r1')?.verdict).toBe('stable');
-    expect(w.store.get('c1')).toMatchObject({ verdict: 'stable', delivered: true, messages: { root: 'r1', status: 'm1' } });
+    expect(await w.store.get('c1')).toMatchObject({ verdict: 'stable', delivered: true, messages: { root: 'r1', status: 'm1' } });
   });
 
   it('never sends a notification twice: one recorded as sending is not repeated', async () => {
-    const store = openCheckStore(':memory:', silentLogger);
+    const store = testDatabase(':memory:', { logger: silentLogger }).checks;
     const w = world({ store });
     await ping(w, '1001');
-    const row = store.history(1001, 1)[0];
+    const row = (await store.history(1001, 1))[0];
     if (!row) throw new Error('no row');
-    store.update(row.id, { mention: 'sending', delivered: false }, 0);
+    await store.update(row.id, { mention: 'sending', delivered: false }, 0);
     const again = world({ store });
     let over = false;
     void again.engine.resume().then(() => (over = true));
     await again.clock.until(() => over);
     expect(again.port.replies).toEqual([]);
-    expect(store.get(row.id)?.delivered).toBe(true);
+    expect((await store.get(row.id))?.delivered).toBe(true);
   });
 });
 

@@ -5,10 +5,7 @@ import { createNocChat } from '../../src/chat/noc-notifier.js';
 import type { Person } from '../../src/chat/port.js';
 import { createPingService } from '../../src/core/ping-service.js';
 import type { Incident } from '../../src/noc/types.js';
-import { openDatabase } from '../../src/store/database.js';
-import { MIGRATIONS } from '../../src/store/migrations.js';
-import { createSqliteNocMessageStore } from '../../src/store/noc-messages.js';
-import { createSqliteNocStore } from '../../src/store/noc-store.js';
+import { testDatabase } from '../support/store.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { MemoryPingApi } from '../support/memory-ping-api.js';
@@ -18,8 +15,8 @@ const tech: Person = { id: 'U7', name: 'tech', locale: 'en', workspace: { id: 'T
 
 async function desk(settings: { admins?: string[]; allowedChannels?: string[] } = {}) {
   const clock = new ManualClock();
-  const db = openDatabase(':memory:', MIGRATIONS, silentLogger);
-  const store = createSqliteNocStore(db);
+  const db = testDatabase(':memory:', { logger: silentLogger });
+  const store = db.noc;
   const incident: Incident = {
     id: 0, scope: 'router:7', group: 'router:7', label: 'RB-7', state: 'open', openedAt: clock.now(), ackedBy: null, ackedAt: null, resolvedAt: null,
     nextReminderAt: null, alerted: true, notes: [], members: [{ serviceId: 1001, name: 'Ana', verdict: 'no_internet', health: 'down', at: clock.now() }],
@@ -28,7 +25,7 @@ async function desk(settings: { admins?: string[]; allowedChannels?: string[] } 
   const [stored] = await store.incidents({ openOnly: true, limit: 1 });
   const api = new MemoryPingApi();
   const checker = createPingService({ api, clock, logger: silentLogger, polling, queue: { take: async () => {}, admit: () => ({ ok: true }) }, random: () => 0.5 });
-  const chat = createNocChat({ store: createSqliteNocMessageStore(db), surfaces: ['slack'], channels: { slack: 'CNOC', discord: null }, watches: () => store.listWatches(), locale: 'en', clock, logger: silentLogger });
+  const chat = createNocChat({ store: db.nocMessages, surfaces: ['slack'], channels: { slack: 'CNOC', discord: null }, watches: () => store.listWatches(), locale: 'en', clock, logger: silentLogger });
   const access = createAccess({ allowedChannels: settings.allowedChannels ?? [], admins: settings.admins ?? [], userRatePerMin: 6, adminRatePerMin: 30 });
   const link = createNocDesk({ watcher: null, store, chat, checker, access, nocChannels: ['CNOC'], locale: 'en', clock, logger: silentLogger });
   const answers: string[] = [];
@@ -38,7 +35,7 @@ async function desk(settings: { admins?: string[]; allowedChannels?: string[] } 
     await clock.until(() => over, 60_000, 100);
     await p;
   };
-  return { api, answers, press, stop: () => (chat.stop(), db.close()) };
+  return { api, answers, press, stop: () => (chat.stop(), void db.close()) };
 }
 
 describe('Check now passes the access rules', () => {

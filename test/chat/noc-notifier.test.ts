@@ -5,9 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { channelFits, createNocChat, entryFor, planEvent, type NocSurface } from '../../src/chat/noc-notifier.js';
 import type { ChatPort, OutgoingMessage, Place } from '../../src/chat/port.js';
 import type { Incident, NocEvent, WatchEntry } from '../../src/noc/types.js';
-import { openDatabase, type Db } from '../../src/store/database.js';
-import { MIGRATIONS } from '../../src/store/migrations.js';
-import { createSqliteNocMessageStore } from '../../src/store/noc-messages.js';
+import type { PingopsDatabase } from '../../src/app.js';
+import { testDatabase } from '../support/store.js';
 import { systemClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { createTokenBucket } from '../../src/util/token-bucket.js';
@@ -61,10 +60,10 @@ const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-function db(): Db {
+function db(): PingopsDatabase {
   const dir = mkdtempSync(join(tmpdir(), 'pingops-noc-notifier-'));
   dirs.push(dir);
-  return openDatabase(join(dir, 'store.db'), MIGRATIONS, silentLogger);
+  return testDatabase(join(dir, 'store.db'));
 }
 
 const incident = (over: Partial<Incident> = {}): Incident => ({
@@ -87,8 +86,8 @@ const incident = (over: Partial<Incident> = {}): Incident => ({
   ...over,
 });
 
-function chat(store: Db, watches: WatchEntry[] = [], channels: Record<NocSurface, string | null> = { slack: 'C0NOC', discord: '1100000000000000004' }, surfaces: NocSurface[] = ['slack']) {
-  return createNocChat({ store: createSqliteNocMessageStore(store), surfaces, channels, watches: async () => watches, locale: 'en', clock: systemClock, logger: silentLogger, connectTimeoutMs: 50 });
+function chat(store: PingopsDatabase, watches: WatchEntry[] = [], channels: Record<NocSurface, string | null> = { slack: 'C0NOC', discord: '1100000000000000004' }, surfaces: NocSurface[] = ['slack']) {
+  return createNocChat({ store: store.nocMessages, surfaces, channels, watches: async () => watches, locale: 'en', clock: systemClock, logger: silentLogger, connectTimeoutMs: 50 });
 }
 
 const until = async (cond: () => boolean) => {
@@ -177,7 +176,7 @@ describe('the NOC chat notifier', () => {
 
   it('a post cut short by a crash (recorded as sending, never as sent) is posted again: at least once', async () => {
     const store = db();
-    const records = createSqliteNocMessageStore(store);
+    const records = store.nocMessages;
     const slack = recordingPort('slack');
     const a = chat(store);
     a.attach(slack.port);
@@ -226,7 +225,7 @@ describe('the NOC chat notifier', () => {
     await a.deliver({ kind: 'opened', incident: incident({ id: 8, scope: 'router:92' }), at: Date.now() }, 2);
     const acked = incident({ state: 'acked', ackedBy: 'ana', ackedAt: Date.now() });
     const b = createNocChat({
-      store: createSqliteNocMessageStore(store),
+      store: store.nocMessages,
       surfaces: ['slack'],
       channels: { slack: 'C0NOC', discord: null },
       watches: async () => [],
@@ -268,7 +267,7 @@ describe('the NOC chat notifier', () => {
     const store = db();
     const slack = recordingPort('slack');
     const a = createNocChat({
-      store: createSqliteNocMessageStore(store),
+      store: store.nocMessages,
       surfaces: ['slack'],
       channels: { slack: 'C0NOC', discord: null },
       watches: async () => [],

@@ -347,7 +347,8 @@ describe('check identity and resuming', () => {
     const clock = new ManualClock();
     const api = new MemoryPingApi();
     const stored = { kind: 'done', serviceId: 1001, taskId: 't-other', verdict: 'no_internet', message: null, polls: 2, elapsedMs: 4000, reason: { kind: 'verdict' }, cached: false, lossPct: 100, rttMs: null } as const;
-    const service = createPingService({ api, clock, logger: silentLogger, polling, queue: unlimited, storedVerdict: (s, p) => (s === 1001 && p === 4 ? stored : null) });
+    const service = createPingService({ api, clock, logger: silentLogger, polling, queue: unlimited, storedVerdict: async (s, p) => (s === 1001 && p === 4 ? stored : null) });
+    await service.recall(1001);
     expect(await service.check(1001).done).toMatchObject({ verdict: 'no_internet', cached: true, taskId: 't-other' });
     const fresh = service.check(1001, { fresh: true });
     await clock.until(() => service.inFlight === 0);
@@ -364,7 +365,7 @@ describe('PingService with a learning schedule', () => {
     const planner: PollPlanner = {
       plan: () => (n) => offsets[n - 1] ?? (offsets.at(-1) ?? 0) + (n - offsets.length) * 1000,
       observe: (task, obs) => void seen.push({ task, obs }),
-      flush: () => void flushes++,
+      flush: async () => void flushes++,
     };
     return { planner, seen, flushes: () => flushes };
   }

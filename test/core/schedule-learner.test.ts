@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createScheduleLearner, ROUTER_MIN_OBSERVED, TRUSTED_OBSERVED, type DurationModelPort, type StoredDurationModel, type TaskKind } from '../../src/core/schedule-learner.js';
+import { createScheduleLearner, loadScheduleLearner, ROUTER_MIN_OBSERVED, TRUSTED_OBSERVED, type DurationModelPort, type StoredDurationModel, type TaskKind } from '../../src/core/schedule-learner.js';
 import { pollOffset, referencePollOffset } from '../../src/core/schedule.js';
 import { seededRandom } from '../../src/sim/seeded.js';
 
@@ -11,8 +11,8 @@ function memoryPort(initial: StoredDurationModel[] = []): DurationModelPort & { 
   const port = {
     rows,
     saves: 0,
-    loadAll: () => [...rows.values()],
-    save(models: readonly StoredDurationModel[]) {
+    loadAll: async () => [...rows.values()],
+    async save(models: readonly StoredDurationModel[]) {
       port.saves++;
       for (const m of models) rows.set(m.key, structuredClone(m));
     },
@@ -71,7 +71,7 @@ describe('learning schedule', () => {
     expect(learner.plan({ packets: 4, router: 'r-fast' })(1)).toBeLessThan(5000);
   });
 
-  it('stores what it learned at most every saveEveryMs and on flush, and a new learner picks it up', () => {
+  it('stores what it learned at most every saveEveryMs and on flush, and a new learner picks it up', async () => {
     let now = 0;
     const port = memoryPort();
     const learner = createScheduleLearner({ provider: 'p', schedule: cfg, now: () => now, port, saveEveryMs: 10_000, replanEvery: 1 });
@@ -86,20 +86,20 @@ describe('learning schedule', () => {
     expect(port.saves).toBe(5);
     expect(port.rows.get('p|4')).toMatchObject({ updatedAt: 45_000, model: { observed: 45, binMs: 100 } });
 
-    const next = createScheduleLearner({ provider: 'p', schedule: cfg, now: () => now, port });
+    const next = await loadScheduleLearner({ provider: 'p', schedule: cfg, now: () => now, port });
     expect(next.plan({ packets: 4 })(1)).toBe(learner.plan({ packets: 4 })(1));
     // Another provider's tasks start from the prior.
-    const other = createScheduleLearner({ provider: 'q', schedule: cfg, now: () => now, port });
+    const other = await loadScheduleLearner({ provider: 'q', schedule: cfg, now: () => now, port });
     expect(other.plan({ packets: 4 })(1)).toBeLessThan(5000);
   });
 
-  it('ignores a stored model of another shape and keeps learning when the store fails', () => {
+  it('ignores a stored model of another shape and keeps learning when the store fails', async () => {
     const port = memoryPort([{ key: 'p|4', model: { binMs: 50, weights: [1, 2, 3], observed: 9 }, updatedAt: 1 }]);
     const errors: unknown[] = [];
     port.save = () => {
       throw new Error('disk full');
     };
-    const learner = createScheduleLearner({ provider: 'p', schedule: cfg, now: () => 0, port, saveEveryMs: 0, onSaveError: (e) => errors.push(e) });
+    const learner = await loadScheduleLearner({ provider: 'p', schedule: cfg, now: () => 0, port, saveEveryMs: 0, onSaveError: (e) => errors.push(e) });
     const fresh = createScheduleLearner({ provider: 'p', schedule: cfg, now: () => 0 }).plan({ packets: 4 });
     expect([1, 2, 3, 4].map(learner.plan({ packets: 4 }))).toEqual([1, 2, 3, 4].map(fresh));
     for (let i = 0; i < TRUSTED_OBSERVED; i++) watch(learner, { packets: 4 }, 8000);

@@ -212,7 +212,7 @@ describe('cards kept between processes', () => {
   /** The store's port in memory (the SQLite repository has its own tests). */
   const memoryCards = (): ClientCardPort & { rows: Map<number, StoredCard> } => {
     const rows = new Map<number, StoredCard>();
-    return { rows, get: (id) => rows.get(id) ?? null, put: (cards) => cards.forEach((c) => rows.set(c.record.serviceId, c)) };
+    return { rows, get: async (id) => rows.get(id) ?? null, put: async (cards) => cards.forEach((c) => rows.set(c.record.serviceId, c)) };
   };
 
   it('lets the next process resolve an id without a look-up while the card is within its TTL', async () => {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HOOK_MAX_BODY_BYTES, bearerMatches, mountHooks } from '../../src/http/hooks.js';
+import { HOOK_MAX_BODY_BYTES, HOOK_RETRY_AFTER_S, bearerMatches, mountHooks } from '../../src/http/hooks.js';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
-import type { IntakeAlert } from '../../src/noc/intake.js';
+import { IntakeFullError, MAX_ALERTS_PER_PAYLOAD, type IntakeAlert } from '../../src/noc/intake.js';
 import { Secret } from '../../src/util/secret.js';
 import { captureLogs } from '../support/log-capture.js';
 
@@ -15,7 +15,7 @@ afterEach(async () => {
   while (servers.length) await servers.pop()?.close();
 });
 
-async function start(opts: { failSink?: boolean } = {}) {
+async function start(opts: { failSink?: boolean; fullSink?: boolean } = {}) {
   const logs = captureLogs();
   const server = createHttpServer(logs.logger);
   servers.push(server);
@@ -26,13 +26,25 @@ async function start(opts: { failSink?: boolean } = {}) {
     logger: logs.logger,
     sink: {
       accept: async (alerts) => {
-        if (opts.failSink) throw new Error('store is full');
+        if (opts.failSink) throw new Error('store is down');
+        if (opts.fullSink) throw new IntakeFullError('more than 20000 alerts are waiting to be checked');
         received.push([...alerts]);
       },
     },
   });
   const port = await server.listen(0, '127.0.0.1');
   return { url: `http://127.0.0.1:${port}`, port, received, logs };
+}
+
+/** An Alertmanager notification of `n` client alerts in the fixture's format (labels and annotations as a blackbox rule sends them). */
+function alertmanagerGroup(n: number): string {
+  const group = JSON.parse(fixture('hook-alertmanager-firing')) as { alerts: Record<string, unknown>[] };
+  const [first] = group.alerts;
+  const alerts = Array.from({ length: n }, (_, i) => {
+    const ip = `10.20.${(i >> 8) & 255}.${i & 255}`;
+    return { ...first, labels: { alertname: 'ClientLinkDown', severity: 'page', job: 'blackbox-icmp', instance: ip, router: `RB-${i % 40}`, service_id: String(10000 + i) }, annotations: { summary: `CPE ${ip} does not answer ICMP`, description: 'probe_success == 0 for 2m' }, fingerprint: i.toString(16).padStart(16, '0') };
+  });
+  return JSON.stringify({ ...group, alerts });
 }
 
 async function post(url: string, body: string | FormData, headers: Record<string, string> = {}) {
@@ -48,6 +60,24 @@ describe('alert hooks over HTTP', () => {
     expect(received.flat().map((a) => `${a.source} ${a.status} ${a.target}`)).toEqual(['alertmanager firing 1001', 'alertmanager firing 1017']);
   });
 
+  it('takes a real-sized group in one notification: 2,000 alerts (~900 KB), every one handed over', async () => {
+    const { url, received } = await start();
+    const body = alertmanagerGroup(2000);
+    expect(body.length).toBeGreaterThan(880 * 1024);
+    const r = await post(`${url}/hooks/alertmanager`, body);
+    expect(r).toEqual({ status: 202, body: { accepted: 2000, skipped: [] } });
+    expect(received.flat().map((a) => a.target)).toEqual(Array.from({ length: 2000 }, (_, i) => String(10000 + i)));
+  });
+
+  it(`refuses a group of more than ${MAX_ALERTS_PER_PAYLOAD} alerts whole with 413 and the way to narrow it, handing nothing over`, async () => {
+    const { url, received } = await start();
+    const tiny = JSON.stringify({ version: '4', alerts: Array.from({ length: MAX_ALERTS_PER_PAYLOAD + 1 }, (_, i) => ({ status: 'firing', labels: { service_id: String(i + 1) } })) });
+    const r = await post(`${url}/hooks/alertmanager`, tiny);
+    expect(r.status).toBe(413);
+    expect(String(r.body.error)).toMatch(/max_alerts/);
+    expect(received).toEqual([]);
+  });
+
   it('takes Uptime Kuma down and up heartbeats, as JSON and as its form-data variant', async () => {
     const { url, received } = await start();
     expect((await post(`${url}/hooks/uptime-kuma`, fixture('hook-uptime-kuma-down'))).status).toBe(202);
@@ -61,6 +91,30 @@ describe('alert hooks over HTTP', () => {
     const { url, received } = await start();
     const r = await post(`${url}/hooks/uptime-kuma`, JSON.stringify({ heartbeat: null, monitor: null, msg: 'Uptime Kuma Testing' }));
     expect(r).toEqual({ status: 202, body: { accepted: 0, skipped: [], note: 'test notification received' } });
+    expect(received).toEqual([]);
+  });
+
+  it.each([
+    ['JSON sent as a urlencoded form (curl -d)', 'check', JSON.stringify({ target: '1001', reason: 'ticket 4411' }), 202, null],
+    ['form fields to /hooks/check (curl -d target=…)', 'check', 'target=1001&reason=ticket+4411&other=x', 202, null],
+    ['form fields without a target', 'check', 'reason=ticket+4411', 400, 'a form check request needs a "target" field; or send JSON with Content-Type: application/json'],
+    ['form fields to a webhook', 'uptime-kuma', 'monitor=client-1001&status=down', 400, 'a urlencoded form is not a webhook payload; send JSON with Content-Type: application/json (Uptime Kuma: body type JSON or form-data)'],
+  ] as const)('a urlencoded body: %s', async (_, hook, body, status, error) => {
+    const { url, received } = await start();
+    const r = await post(`${url}/hooks/${hook}`, body, { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(r.status).toBe(status);
+    if (error) expect(r.body).toEqual({ error });
+    else expect(received.flat()).toMatchObject([{ source: 'check', target: '1001', reason: 'ticket 4411' }]);
+  });
+
+  it('answers a multipart form without a "data" field with what Uptime Kuma would have sent', async () => {
+    const { url, received } = await start();
+    const form = new FormData();
+    form.set('payload', fixture('hook-uptime-kuma-down'));
+    expect(await post(`${url}/hooks/uptime-kuma`, form)).toEqual({
+      status: 400,
+      body: { error: 'multipart body without a "data" field (Uptime Kuma\'s form-data body puts the JSON there); or send JSON with Content-Type: application/json' },
+    });
     expect(received).toEqual([]);
   });
 
@@ -121,6 +175,14 @@ describe('alert hooks over HTTP', () => {
     const { url } = await start();
     expect((await post(`${url}/hooks/grafana`, '{}')).status).toBe(404);
     expect((await fetch(`${url}/hooks/check`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(405);
+  });
+
+  it(`answers 503 with Retry-After ${HOOK_RETRY_AFTER_S} s when the alert queue is full (Alertmanager retries a 5xx, drops a 4xx)`, async () => {
+    const { url } = await start({ fullSink: true });
+    const res = await fetch(`${url}/hooks/alertmanager`, { method: 'POST', body: fixture('hook-alertmanager-firing'), headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe(String(HOOK_RETRY_AFTER_S));
+    expect(await res.json()).toEqual({ error: 'more than 20000 alerts are waiting to be checked; retry later' });
   });
 
   it('answers 503 when the alerts cannot be taken, so the sender retries', async () => {

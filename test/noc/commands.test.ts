@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createNocCommands, parseNocCommand } from '../../src/noc/commands.js';
-import { openDatabase } from '../../src/store/database.js';
-import { MIGRATIONS } from '../../src/store/migrations.js';
-import { createSqliteNocStore } from '../../src/store/noc-store.js';
+import { testDatabase } from '../support/store.js';
 import { createLogger } from '../../src/util/logger.js';
 import type { Directory } from '../../src/directory/types.js';
 import { bareClient } from '../support/clients.js';
@@ -62,8 +60,8 @@ describe('parseNocCommand', () => {
 
 function rig(opts: { admins?: string[] } = {}) {
   const clock = new ManualClock(Date.UTC(2026, 11, 2, 15));
-  const db = openDatabase(':memory:', MIGRATIONS, logger);
-  const store = createSqliteNocStore(db);
+  const db = testDatabase(':memory:', { logger: logger });
+  const store = db.noc;
   const inventory = {
     list: async () => [
       bareClient(1001, 'Ana Morales', { zoneId: 4, zoneName: 'Zona 4', router: { id: 41, name: 'RB-4.1', generalFault: null } }),

@@ -10,12 +10,10 @@ import type { Directory } from '../../src/directory/types.js';
 import type { IntakeAlert } from '../../src/noc/intake.js';
 import { createIntakeSink, IntakeFullError } from '../../src/noc/intake-sink.js';
 import { createOutbox } from '../../src/noc/outbox.js';
+import { describeEvent } from '../../src/noc/present.js';
 import { DEFAULT_NOC_SETTINGS, type NocEvent } from '../../src/noc/types.js';
 import { createWatcher } from '../../src/noc/watcher.js';
-import { openDatabase } from '../../src/store/database.js';
-import { createSqliteIntakeQueue } from '../../src/store/intake-store.js';
-import { MIGRATIONS } from '../../src/store/migrations.js';
-import { createSqliteNocStore } from '../../src/store/noc-store.js';
+import { testDatabase } from '../support/store.js';
 import { createLogger } from '../../src/util/logger.js';
 import { bareClient } from '../support/clients.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -53,12 +51,12 @@ function rig(path: string, lineAt: (id: number, t: number) => ApiVerdict, clock 
   const t0 = clock.now();
   const api = new NetworkPingApi(clock, (id, t) => lineAt(id, t - t0));
   const service = createPingService({ api, clock, logger, polling: POLLING, queue: createRequestQueue({ perMinute: 100, burst: 25, clock, max: 1000, maxWaitMs: 3_600_000 }), random: () => 0.5 });
-  const db = openDatabase(path, MIGRATIONS, logger);
-  const store = createSqliteNocStore(db);
+  const db = testDatabase(path, { logger: logger });
+  const store = db.noc;
   const delivered: NocEvent[] = [];
   const outbox = createOutbox({ store, clock, logger, notifier: { deliver: async (e) => void delivered.push(e) } });
   const watcher = createWatcher({ checker: service, inventory: { list: async () => inventory }, store, outbox, clock, logger, settings: { ...DEFAULT_NOC_SETTINGS, intervalMs: MIN, roundMinMs: 30_000 }, ratePerMin: 100, lookupClient: async (id) => CLIENTS.get(id) ?? null });
-  const sink = createIntakeSink({ queue: createSqliteIntakeQueue(db), directory, watcher, clock, logger, maxPending: 5 });
+  const sink = createIntakeSink({ queue: db.intake, directory, watcher, clock, logger, maxPending: 5 });
   return {
     clock, api, db, store, watcher, sink, delivered,
     async stop() {
@@ -92,7 +90,7 @@ describe('the intake sink (real watcher, PingService and SQLite store, virtual t
     await r.sink.accept([firing('1001'), firing('1002'), firing('1017')]);
     await expect(r.sink.accept([firing('2001'), firing('2002'), firing('2003')])).rejects.toBeInstanceOf(IntakeFullError);
     // Accepted means stored: all three wait in the store until their checks end (none has, no time passed).
-    expect(createSqliteIntakeQueue(r.db).pending(10).map((x) => x.alert.target)).toEqual(['1001', '1002', '1017']);
+    expect((await r.db.intake.pending(10)).map((x) => x.alert.target)).toEqual(['1001', '1002', '1017']);
     await r.stop();
   });
 
@@ -135,7 +133,7 @@ describe('the intake sink (real watcher, PingService and SQLite store, virtual t
       'no_client https://evil.example: target does not look like a client (invalid_chars)',
     ]);
     // Done: nothing is left for the next start.
-    expect(createSqliteIntakeQueue(r.db).pending(10)).toEqual([]);
+    expect(await r.db.intake.pending(10)).toEqual([]);
     await r.stop();
   });
 
@@ -174,6 +172,25 @@ describe('the intake sink (real watcher, PingService and SQLite store, virtual t
     await r.clock.until(() => r.delivered.length >= 1, 2 * MIN, 100);
     const [note] = r.delivered;
     expect(note?.kind === 'intake_note' && note.title).toBe('ClientDown');
+    await r.stop();
+  });
+
+  it('keeps every outside string on one line: an alert name, a monitor name and a reason with newlines become spaces (no forged event line)', async () => {
+    const r = rig(':memory:', () => 'stable');
+    await r.watcher.start();
+    await r.sink.accept([
+      { ...firing('1001'), title: 'evil\n{"level":60,"msg":"forged"}', reason: 'line one\r\nline two\u2028three' },
+      { ...firing('1002', 'uptime_kuma'), title: 'client-1002\nDOWN #99 forged incident', reason: null },
+    ]);
+    await r.clock.until(() => r.delivered.length >= 2, 2 * MIN, 100);
+    const notes = r.delivered.filter((e) => e.kind === 'intake_note');
+    expect(notes.map((e) => [e.title, e.reason])).toEqual(
+      expect.arrayContaining([
+        ['evil {"level":60,"msg":"forged"}', 'line one line two three'],
+        ['client-1002 DOWN #99 forged incident', null],
+      ]),
+    );
+    for (const e of notes) expect(describeEvent(e)).not.toMatch(/[\r\n\u2028\u2029]/);
     await r.stop();
   });
 });

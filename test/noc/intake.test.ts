@@ -49,11 +49,22 @@ describe('parseAlertmanager', () => {
     expect(!r.ok && r.error).toMatch(error);
   });
 
-  it(`reads at most ${MAX_ALERTS_PER_PAYLOAD} alerts and says so`, () => {
-    const many = Array.from({ length: MAX_ALERTS_PER_PAYLOAD + 5 }, (_, i) => ({ ...alerts[0], fingerprint: `f${i}`, labels: { service_id: String(2000 + i) } }));
-    const r = parseAlertmanager({ ...firing, alerts: many }, 'service_id');
-    expect(r.ok && r.alerts.length).toBe(MAX_ALERTS_PER_PAYLOAD);
-    expect(r.ok && r.note).toBe(`5 alerts past the first ${MAX_ALERTS_PER_PAYLOAD} were not read`);
+  const group = (n: number) => Array.from({ length: n }, (_, i) => ({ ...alerts[0], fingerprint: `f${i}`, labels: { service_id: String(2000 + i) } }));
+
+  it(`reads every alert of a payload up to ${MAX_ALERTS_PER_PAYLOAD} (none dropped past the 200th)`, () => {
+    const r = parseAlertmanager({ ...firing, alerts: group(MAX_ALERTS_PER_PAYLOAD) }, 'service_id');
+    expect(r.ok && r.alerts.map((a) => a.target)).toEqual(group(MAX_ALERTS_PER_PAYLOAD).map((a) => a.labels.service_id));
+    expect(r.ok && r.note).toBeNull();
+  });
+
+  it(`refuses a payload of more than ${MAX_ALERTS_PER_PAYLOAD} alerts whole, saying how to narrow it`, () => {
+    const r = parseAlertmanager({ ...firing, alerts: group(MAX_ALERTS_PER_PAYLOAD + 1) }, 'service_id');
+    expect(r).toEqual({ ok: false, tooMany: true, error: expect.stringMatching(new RegExp(`^${MAX_ALERTS_PER_PAYLOAD + 1} alerts in one notification; at most ${MAX_ALERTS_PER_PAYLOAD}.*max_alerts`)) });
+  });
+
+  it("says when Alertmanager itself left alerts out (max_alerts)", () => {
+    const r = parseAlertmanager({ ...firing, truncatedAlerts: 12 }, 'service_id');
+    expect(r.ok && r.note).toBe('Alertmanager left out 12 alerts of this group (max_alerts in its webhook_config); they were not sent');
   });
 });
 

@@ -126,7 +126,10 @@ describe('intake words', () => {
     [{ kind: 'intake_note', why: 'answers', channel: null, verdict: 'stable', ...base }, 'Alertmanager: ClientLinkDown 1001, but the line answers: stable · 0 % loss · 23 ms'],
     [{ kind: 'intake_note', why: 'unknown', channel: null, verdict: 'timed_out', ...base, lossPct: null, rttMs: null }, 'Alertmanager: ClientLinkDown 1001: our check could not tell (timed out), no incident opened'],
     [{ kind: 'intake_note', why: 'on_hold', channel: null, verdict: 'no_internet', ...base, source: 'Uptime Kuma', title: 'client-1001 CPE' }, 'Uptime Kuma: client-1001 CPE 1001: the line is on a billing hold (suspended or past its cut-off date), no incident opened'],
-    [{ kind: 'intake_note', why: 'answers', channel: 'C0NOC', verdict: 'antenna_only', ...base, source: 'Check request', title: null, lossPct: null, rttMs: null }, 'Check request: 1001, but the line answers: antenna only'],
+    // Antenna only is the customer's device NOT answering: the alert was right, never "the line answers".
+    [{ kind: 'intake_note', why: 'answers', channel: 'C0NOC', verdict: 'antenna_only', ...base, source: 'Check request', title: null, lossPct: null, rttMs: null }, "Check request: 1001: confirmed at the premises: the customer's device does not answer, only the sector antenna (antenna only); not a network outage, no incident opened"],
+    // What the sender said (a /hooks/check reason, an alert's summary) shows in the note.
+    [{ kind: 'intake_note', why: 'answers', channel: null, verdict: 'stable', ...base, source: 'Check request', title: null, reason: 'ticket 4411: customer says no service' }, 'Check request: 1001, but the line answers: stable · 0 % loss · 23 ms (sender: "ticket 4411: customer says no service")'],
     [{ kind: 'intake_note', why: 'no_client', channel: null, problem: 'no such client', verdict: null, ...base, serviceId: null, label: '9999', lossPct: null, rttMs: null }, 'Alertmanager: ClientLinkDown "9999": no such client; nothing checked (check the alert\'s client label or tag)'],
   ] as const)('%j', (event, text) => {
     expect(intakeSentence(event)).toBe(text);
@@ -138,5 +141,6 @@ describe('intake words', () => {
     const up: Extract<NocEvent, { kind: 'intake_resolved' }> = { kind: 'intake_resolved', incident, verdict: 'stable', ...base };
     expect(describeEvent(up)).toMatch(/ ALERT RESOLVED #4 client-1001 Ana Morales: Alertmanager: ClientLinkDown 1001 resolved; the line answers: stable · 0 % loss · 23 ms$/);
     expect(intakeSentence({ ...up, verdict: 'no_internet', lossPct: 100, rttMs: null })).toBe('Alertmanager: ClientLinkDown 1001 resolved, but the line still does not answer: no internet · 100 % loss');
+    expect(intakeSentence({ ...up, verdict: 'antenna_only', lossPct: null, rttMs: null })).toBe("Alertmanager: ClientLinkDown 1001 resolved, but the customer's device still does not answer, only the sector antenna (a fault at the premises): antenna only");
   });
 });

@@ -13,10 +13,7 @@ import { planStorm, stormSampleSize } from '../../src/noc/storm.js';
 import { DEFAULT_NOC_SETTINGS, type NocEvent } from '../../src/noc/types.js';
 import { createWatcher } from '../../src/noc/watcher.js';
 import { eventReply, renderIncident } from '../../src/present/incident.js';
-import { openDatabase } from '../../src/store/database.js';
-import { createSqliteIntakeQueue } from '../../src/store/intake-store.js';
-import { MIGRATIONS } from '../../src/store/migrations.js';
-import { createSqliteNocStore } from '../../src/store/noc-store.js';
+import { testDatabase } from '../support/store.js';
 import { createLogger } from '../../src/util/logger.js';
 import { bareClient } from '../support/clients.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -53,12 +50,12 @@ function rig(lineAt: (id: number, t: number) => ApiVerdict) {
   const t0 = clock.now();
   const api = new NetworkPingApi(clock, (id, t) => lineAt(id, t - t0));
   const service = createPingService({ api, clock, logger, polling: POLLING, queue: createRequestQueue({ perMinute: RATE, burst: 25, clock, max: 1000, maxWaitMs: 3_600_000 }), random: () => 0.5 });
-  const db = openDatabase(':memory:', MIGRATIONS, logger);
-  const store = createSqliteNocStore(db);
+  const db = testDatabase(':memory:', { logger });
+  const store = db.noc;
   const delivered: NocEvent[] = [];
   const outbox = createOutbox({ store, clock, logger, notifier: { deliver: async (e) => void delivered.push(e) } });
   const watcher = createWatcher({ checker: service, inventory: { list: async () => CLIENTS }, store, outbox, clock, logger, settings: { ...DEFAULT_NOC_SETTINGS, intervalMs: MIN, roundMinMs: 30_000 }, ratePerMin: RATE });
-  const queue = createSqliteIntakeQueue(db);
+  const queue = db.intake;
   const sink = createIntakeSink({ queue, directory, inventory: { list: async () => CLIENTS }, watcher, clock, logger, maxPending: 2000 });
   return {
     clock, t0, api, service, watcher, sink, queue, delivered,
@@ -117,7 +114,7 @@ describe('an alert storm through the intake (real watcher, PingService and SQLit
     expect(payload).toHaveLength(160);
     await r.sink.accept(payload);
     // Every alert is in the store until its notification is done.
-    expect(r.queue.pending(1000)).toHaveLength(160);
+    expect(await r.queue.pending(1000)).toHaveLength(160);
     await r.clock.until(() => r.delivered.some((e) => e.kind === 'intake_summary'), 10 * MIN, 250);
     await r.sink.idle();
 
@@ -153,7 +150,7 @@ describe('an alert storm through the intake (real watcher, PingService and SQLit
     // Within the NOC's half of the budget in every minute.
     expect(busiestMinute(r.api.requests)).toBeLessThanOrEqual(RATE * DEFAULT_NOC_SETTINGS.budgetPct / 100);
     // Nothing dropped: every alert was reported and is done in the store.
-    expect(r.queue.pending(1000)).toEqual([]);
+    expect(await r.queue.pending(1000)).toEqual([]);
     await r.stop();
   });
 
@@ -171,7 +168,7 @@ describe('an alert storm through the intake (real watcher, PingService and SQLit
       'Uptime Kuma: 10 of 10 alerting lines on RB-3 (Zona 1) answer (the sender says down, our ping says they answer: no incident opened)',
     ]);
     expect(r.api.creates.filter((c) => c.serviceId <= 140).length).toBeLessThanOrEqual(6 + r.watcher.status().round);
-    expect(r.queue.pending(100)).toEqual([]);
+    expect(await r.queue.pending(100)).toEqual([]);
     await r.stop();
   });
 

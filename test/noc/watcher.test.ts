@@ -8,9 +8,8 @@ import type { ApiVerdict } from '../../src/core/verdict.js';
 import { createOutbox } from '../../src/noc/outbox.js';
 import { DEFAULT_NOC_SETTINGS, type NocEvent, type NocSettings } from '../../src/noc/types.js';
 import { createWatcher, WatcherBusyError } from '../../src/noc/watcher.js';
-import { openDatabase, type Db } from '../../src/store/database.js';
-import { MIGRATIONS } from '../../src/store/migrations.js';
-import { createSqliteNocStore } from '../../src/store/noc-store.js';
+import type { PingopsDatabase } from '../../src/app.js';
+import { testDatabase } from '../support/store.js';
 import { createLogger } from '../../src/util/logger.js';
 import { createRequestQueue } from '../../src/core/request-queue.js';
 import { bareClient } from '../support/clients.js';
@@ -45,8 +44,8 @@ function rig(lineAt: (id: number, t: number) => ApiVerdict, dbPath = ':memory:')
   const delivered: { id: number; event: NocEvent }[] = [];
   let failNext = 0;
   const open = (path: string) => {
-    const db = openDatabase(path, MIGRATIONS, logger);
-    const store = createSqliteNocStore(db);
+    const db = testDatabase(path, { logger: logger });
+    const store = db.noc;
     const outbox = createOutbox({
       store,
       clock,
@@ -74,7 +73,7 @@ const routerTwoDown = (from: number, to: number) => (id: number, t: number): Api
   return 'stable';
 };
 
-async function stopAll(parts: { db: Db; outbox: { stop(): Promise<void> }; watcher: { stop(): Promise<void> } }) {
+async function stopAll(parts: { db: PingopsDatabase; outbox: { stop(): Promise<void> }; watcher: { stop(): Promise<void> } }) {
   await parts.watcher.stop();
   await parts.outbox.stop();
   parts.db.close();
@@ -152,8 +151,8 @@ describe('NOC watcher (virtual time, real PingService and SQLite store)', () => 
   it("WispHub's falla_general opens the router's incident from the client list; removing the watch ends it", async () => {
     const r = rig(() => 'stable');
     let fault: string | null = 'Corte de fibra en el troncal';
-    const db = openDatabase(':memory:', MIGRATIONS, logger);
-    const store = createSqliteNocStore(db);
+    const db = testDatabase(':memory:', { logger: logger });
+    const store = db.noc;
     const outbox = createOutbox({ store, clock: r.clock, logger, notifier: { deliver: async (event, id) => void r.delivered.push({ id, event }) } });
     const inventory = { list: async () => CLIENTS.map((c) => (c.router?.id === 3 ? { ...c, router: { ...c.router, generalFault: fault } } : c)) };
     const watcher = createWatcher({ checker: r.service, inventory, store, outbox, clock: r.clock, logger, settings: SETTINGS, ratePerMin: 100 });
@@ -172,8 +171,8 @@ describe('NOC watcher (virtual time, real PingService and SQLite store)', () => 
 
   it('one watcher per store: a second one is refused while the first runs, and may start once it stopped', async () => {
     const r = rig(() => 'stable');
-    const db = openDatabase(':memory:', MIGRATIONS, logger);
-    const store = createSqliteNocStore(db);
+    const db = testDatabase(':memory:', { logger: logger });
+    const store = db.noc;
     const make = (leaseHolder?: { id: string; pid: number; host: string }) =>
       createWatcher({ checker: r.service, inventory: { list: async () => CLIENTS }, store, outbox: null, clock: r.clock, logger, settings: SETTINGS, ratePerMin: 100, ...(leaseHolder ? { leaseHolder } : {}) });
     // Another machine's bot: alive as far as we can tell.
@@ -192,8 +191,8 @@ describe('NOC watcher (virtual time, real PingService and SQLite store)', () => 
 
   it('a store write that fails is tried again: the incident and its notification are not lost', async () => {
     const r = rig((id, t) => (id === 7 && t >= MIN ? 'no_internet' : 'stable'));
-    const db = openDatabase(':memory:', MIGRATIONS, logger);
-    const real = createSqliteNocStore(db);
+    const db = testDatabase(':memory:', { logger: logger });
+    const real = db.noc;
     let failures = 0;
     const store = {
       ...real,

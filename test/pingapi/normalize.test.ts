@@ -348,7 +348,7 @@ describe('cleanMessage and describeDetail', () => {
     ['', null],
     ['  hi  ', 'hi'],
     ['a\u0000b', 'a b'],
-    ['line1\nline2', 'line1\nline2'],
+    ['line1\nline2', 'line1 line2'], // one line wherever it shows (issue 17)
   ])('cleanMessage(%j) = %j', (v, want) => {
     expect(cleanMessage(v)).toBe(want);
   });

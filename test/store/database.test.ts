@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, StoreOpenError, type Migration } from '../../src/store/database.js';
+import { openConnection as openDatabase, StoreOpenError, type Migration } from '../../src/store/sqlite/connection.js';
 import { captureLogs } from '../support/log-capture.js';
 
 const STEPS: Migration[] = [

@@ -52,14 +52,14 @@ export class ManualClock implements Clock {
     await settle();
   }
 
-  /** Advances in steps until `predicate` holds or `maxMs` of virtual time passed. */
-  async until(predicate: () => boolean, maxMs = 600_000, stepMs = 50): Promise<void> {
+  /** Advances in steps until `predicate` holds (it may ask the store) or `maxMs` of virtual time passed. */
+  async until(predicate: () => boolean | Promise<boolean>, maxMs = 600_000, stepMs = 50): Promise<void> {
     let spent = 0;
-    while (!predicate() && spent < maxMs) {
+    while (!(await predicate()) && spent < maxMs) {
       await this.advance(stepMs);
       spent += stepMs;
     }
-    if (!predicate()) throw new Error(`condition not met within ${maxMs} ms of virtual time`);
+    if (!(await predicate())) throw new Error(`condition not met within ${maxMs} ms of virtual time`);
   }
 }
 

@@ -2,16 +2,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createNocCommands } from '../../../src/noc/commands.js';
 import type { NocStore } from '../../../src/noc/store.js';
 import { simInventory } from '../../../src/sim/inventory.js';
-import { openDatabase, type Db } from '../../../src/store/database.js';
-import { MIGRATIONS } from '../../../src/store/migrations.js';
-import { createSqliteNocStore } from '../../../src/store/noc-store.js';
+import type { PingopsDatabase } from '../../../src/app.js';
+import { testDatabase } from '../../support/store.js';
 import { systemClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { ANA, BRUNO, FAKE_CHANNEL_ID, FAKE_COMMAND_ID, FAKE_GUILD_ID } from '../../fakes/fake-discord.js';
 import { bodyOf, routesOf, startRig, type Rig } from './rig.js';
 
 let rig: Rig | undefined;
-let db: Db | undefined;
+let db: PingopsDatabase | undefined;
 afterEach(async () => {
   await rig?.close();
   db?.close();
@@ -25,8 +24,8 @@ const ADMINISTRATOR = '8';
 const ALERTS_CHANNEL = '1100000000000000099';
 
 async function start(env: Record<string, string> = {}): Promise<{ rig: Rig; store: NocStore }> {
-  db = openDatabase(':memory:', MIGRATIONS, silentLogger);
-  const store = createSqliteNocStore(db);
+  db = testDatabase(':memory:', { logger: silentLogger });
+  const store = db.noc;
   rig = await startRig({
     env: { PINGOPS_ADMINS: ANA.id, ...env },
     noc: (core, access) =>

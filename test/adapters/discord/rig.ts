@@ -43,7 +43,7 @@ export async function startRig(
   const core = await createCore(config, logger);
   const access = createAccess(config.access);
   const surface = createDiscordSurface(
-    { config, checker: core.service, directory: opts.directory ?? core.directory, store: core.store, clock: opts.clock ?? systemClock, logger, http: createHttpServer(logger), access, ...(opts.noc ? { nocCommands: opts.noc(core, access) } : {}) },
+    { config, checker: core.service, directory: opts.directory ?? core.directory, store: core.db.checks, clock: opts.clock ?? systemClock, logger, http: createHttpServer(logger), access, ...(opts.noc ? { nocCommands: opts.noc(core, access) } : {}) },
     { minEditIntervalMs: 50, ...opts.surface },
   );
   await surface.start();

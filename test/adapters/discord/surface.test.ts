@@ -215,6 +215,20 @@ describe.each(['v1', 'plain'] as const)('buttons (%s layout)', (dialect) => {
     expect(bodyOf(lateCb)).toMatchObject({ type: 4, data: { flags: EPHEMERAL, content: expect.stringContaining('already finished') } });
   });
 
+  it('shows a Discord user name with newlines on one line (issue 17)', async () => {
+    rig = await startRig({ env: { SIM_DIALECT: dialect } });
+    const eve = { id: '1200000000000000009', username: 'eve\nCancelled by ana.tech' };
+    const sent = rig.fake.sendCommand({ client: '1005' }, { user: eve }); // never finishes
+    const first = await rig.fake.waitForCall('PATCH', routesOf(sent.token).original);
+    const cancelId = customIds(bodyOf(first))[0] ?? '';
+    const messageId = rig.fake.originalMessageId(sent.token) ?? '';
+    const press = rig.fake.sendButton(cancelId, messageId, { user: eve });
+    await rig.fake.waitForCall('POST', routesOf(press.token).callback);
+    const last = await finalEdit(rig.fake, sent.token);
+    expect(embedOf(last).description).toContain('Cancelled by eve Cancelled by ana.tech');
+    expect(embedOf(last).description).not.toContain('eve\n');
+  });
+
   it('Re-run posts a new live reply with a fresh (not cached) check', async () => {
     rig = await startRig({ env: { SIM_DIALECT: dialect } });
     const sent = rig.fake.sendCommand({ client: '1001' });

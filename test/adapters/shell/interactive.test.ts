@@ -31,7 +31,7 @@ describe('the shell on a terminal', () => {
     const input = new PassThrough();
     const term = new FakeTerminal();
     const shell = runShell(
-      { config, checker: core.service, directory: core.directory, store: core.store, logger: silentLogger, clock: systemClock },
+      { config, checker: core.service, directory: core.directory, store: core.db.checks, logger: silentLogger, clock: systemClock },
       { input, output: term, interactive: true },
     );
     input.write('/ping 1001\r');

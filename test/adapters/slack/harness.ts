@@ -12,8 +12,8 @@ import { captureLogs } from '../../support/log-capture.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../../fakes/fake-slack.js';
 import { startFakePingApi, type FakePingApi } from '../../fakes/fake-ping-api.js';
 import { ManualClock } from '../../support/manual-clock.js';
-import { openCheckStore } from '../../../src/store/sqlite-check-store.js';
-import type { CheckStore } from '../../../src/store/types.js';
+import { testDatabase } from '../../support/store.js';
+import type { CheckStore } from '../../../src/store/ports.js';
 import type { NocCommands } from '../../../src/noc/commands.js';
 import { createAccess, type Access } from '../../../src/chat/access.js';
 
@@ -57,8 +57,8 @@ export interface Harness {
   surface: Surface;
   /** POSTs a body to /slack/events, signed with the signing secret unless `signature` overrides. */
   post(body: string, contentType: string, opts?: { signature?: string; timestamp?: number }): Promise<Response>;
-  /** `team`: the workspace it came from (default the fake's own, T0001). */
-  command(text: string, opts?: { user?: string; channel?: string; responseId?: string; command?: string; team?: string }): Promise<Response>;
+  /** `team`: the workspace it came from (default the fake's own, T0001); `userName`: the name Slack sends with it. */
+  command(text: string, opts?: { user?: string; userName?: string; channel?: string; responseId?: string; command?: string; team?: string }): Promise<Response>;
   mention(text: string, opts?: { user?: string; channel?: string; ts?: string; threadTs?: string }): Promise<Response>;
   dm(text: string, opts?: { user?: string; channel?: string; ts?: string }): Promise<Response>;
   click(
@@ -95,7 +95,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     PING_TIMEOUT_MS: String(opts.timeoutMs ?? 60_000),
     ...opts.env,
   });
-  const store = openCheckStore(':memory:', logger);
+  const db = testDatabase(':memory:', { logger });
+  const store = db.checks;
   const api = createPingApi({
     baseUrl,
     auth: { kind: 'none' },
@@ -181,7 +182,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         channel_id: o.channel ?? CHANNEL,
         channel_name: 'noc',
         user_id: o.user ?? REQUESTER,
-        user_name: 'tech',
+        user_name: o.userName ?? 'tech',
         command: o.command ?? '/ping',
         text,
         api_app_id: 'A0001',
@@ -249,7 +250,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await slack.close();
       await sim?.close();
       await fakeApi?.close();
-      store.close();
+      await db.close();
     },
   };
   return h;

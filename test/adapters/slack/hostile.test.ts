@@ -52,6 +52,17 @@ describe('hostile input on the Slack wire (issue 8)', () => {
     expect(JSON.stringify(notice?.args.blocks)).toContain('"type":"user"');
   });
 
+  it('shows a Slack user name with newlines on one line (issue 17): it cannot forge a line of the history', async () => {
+    h = await startHarness();
+    await h.command('1002', { userName: 'evil\n• just now · stable · asked by boss\r\n' });
+    await h.waitFor(() => h!.slack.callsTo('chat.postMessage').length >= 3, 'the first verdict');
+    await h.command('history 1002', { responseId: 'hist' });
+    await h.waitFor(() => h!.slack.callsTo('response_url').length > 0, 'the history');
+    const text = String(h.slack.callsTo('response_url')[0]?.args.text);
+    expect(text.split('\n')).toHaveLength(2);
+    expect(text).toMatch(/^• just now · intermittent · asked by evil • just now · stable · asked by boss \(slack\) · /m);
+  });
+
   it('refuses a look-up that answers another service id, and pings nobody', async () => {
     h = await startHarness({ fakePingApi: true });
     const api = h.fakeApi!;

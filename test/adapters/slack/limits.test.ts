@@ -104,20 +104,20 @@ describe('logs and shutdown', () => {
     await h.waitFor(() => h!.slack.callsTo('chat.postMessage').length >= 2, 'root and status');
     const statusTs = tsOf(h.slack.callsTo('chat.postMessage')[1]);
     const store = h.store;
-    const open = store.unfinished('slack');
+    const open = await store.unfinished('slack');
     expect(open).toHaveLength(1);
     // Keep the rows readable after the harness closes its store.
     const id = open[0]?.id ?? '';
     const row = () => store.get(id);
-    const before = row();
+    const before = await row();
     let stopped = false;
     void h.surface.stop().then(() => (stopped = true));
     // The grace runs on the surface's virtual clock.
     await h.waitFor(() => stopped, 'stop');
     await h.service.close();
     expect(h.slack.callsTo('chat.update').filter((c) => c.args.ts === statusTs).some((c) => /Cancelled/.test(shown(c)))).toBe(false);
-    expect(row()).toMatchObject({ delivered: false, verdict: null, messages: before?.messages });
-    expect(row()?.taskId).toEqual(expect.any(String));
+    expect(await row()).toMatchObject({ delivered: false, verdict: null, messages: before?.messages });
+    expect((await row())?.taskId).toEqual(expect.any(String));
     await h.close();
     h = undefined;
   });

@@ -2,15 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Access } from '../../../src/chat/access.js';
 import { createNocCommands } from '../../../src/noc/commands.js';
 import type { NocStore } from '../../../src/noc/store.js';
-import { openDatabase, type Db } from '../../../src/store/database.js';
-import { MIGRATIONS } from '../../../src/store/migrations.js';
-import { createSqliteNocStore } from '../../../src/store/noc-store.js';
+import type { PingopsDatabase } from '../../../src/app.js';
+import { testDatabase } from '../../support/store.js';
 import { createLogger } from '../../../src/util/logger.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { startHarness, type Harness } from './harness.js';
 
 let h: Harness | undefined;
-let db: Db | undefined;
+let db: PingopsDatabase | undefined;
 afterEach(async () => {
   await h?.close();
   db?.close();
@@ -21,8 +20,8 @@ afterEach(async () => {
 const ADMIN = 'UADMIN1';
 
 async function start(env: Record<string, string> = {}): Promise<{ h: Harness; store: NocStore }> {
-  db = openDatabase(':memory:', MIGRATIONS, createLogger('silent'));
-  const store = createSqliteNocStore(db);
+  db = testDatabase(':memory:', { logger: createLogger('silent') });
+  const store = db.noc;
   const noc = (access: Access) =>
     createNocCommands({ store, watcher: null, admins: [ADMIN], access, nocChannels: ['C0NOCROOM'], defaultIntervalMs: 300_000, clock: new ManualClock(), logger: createLogger('silent') });
   h = await startHarness({ noc, env: { PINGOPS_ADMINS: ADMIN, ...env } });

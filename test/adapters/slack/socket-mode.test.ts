@@ -56,7 +56,7 @@ async function startRig(opts: { acceptedAppToken?: string } = {}): Promise<Rig> 
     },
   };
   const surface = createSlackSurface(
-    { config, checker: core.service, directory: core.directory, store: core.store, clock: systemClock, logger, http },
+    { config, checker: core.service, directory: core.directory, store: core.db.checks, clock: systemClock, logger, http },
     { minEditIntervalMs: 50, stopGraceMs: 3000 },
   );
   const r: Rig = { slack, sim, core, surface, logs, mounted, stopped: false };

@@ -1,12 +1,12 @@
 /**
- * The embedded SQLite database behind the store (`PINGOPS_DB`): opening it, its pragmas and its
- * versioned migrations. Repositories (checks, NOC) are built on the handle this returns; nothing
- * above src/store/ sees SQL, so a server database can replace this file later.
+ * One SQLite connection (`PINGOPS_DB`): opening it, its pragmas and its versioned migrations.
+ * The repositories of src/store/sqlite/ are built on the handle this returns (see open.ts);
+ * nothing outside src/store/sqlite/ sees SQL.
  */
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Logger } from '../util/logger.js';
+import type { Logger } from '../../util/logger.js';
 
 export type Db = Database.Database;
 
@@ -29,11 +29,14 @@ export const isMemoryPath = (path: string): boolean => path === ':memory:';
  * Throws StoreOpenError for a corrupt, unreadable or unwritable file, or one written by a newer
  * pingops, since starting on a store we cannot trust would lose what people wait for.
  */
-export function openDatabase(path: string, migrations: readonly Migration[], logger: Logger): Db {
+export function openConnection(path: string, migrations: readonly Migration[], logger: Logger): Db {
   const where = isMemoryPath(path) ? path : resolve(path);
   let db: Db | null = null;
   try {
-    if (!isMemoryPath(path)) mkdirSync(dirname(where), { recursive: true });
+    if (!isMemoryPath(path)) {
+      mkdirSync(dirname(where), { recursive: true });
+      assertWritable(where);
+    }
     db = new Database(where);
     // WAL lets the CLI read history while the bot writes; NORMAL is durable across a process
     // crash (kill -9), which is the failure we design for, and far cheaper than FULL.
@@ -45,6 +48,9 @@ export function openDatabase(path: string, migrations: readonly Migration[], log
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new Error(`integrity check failed: ${String(check)}`);
     migrate(db, migrations, logger);
+    // A file SQLite could open only for reading (a read-only mount) fails here, at start,
+    // instead of at the first check's write.
+    db.exec('BEGIN IMMEDIATE; ROLLBACK');
     return db;
   } catch (err) {
     db?.close();
@@ -52,6 +58,24 @@ export function openDatabase(path: string, migrations: readonly Migration[], log
     const reason = err instanceof Error ? err.message : String(err);
     throw new StoreOpenError(
       `cannot open the store PINGOPS_DB=${where}: ${reason}. Point PINGOPS_DB at a writable file (it is created when missing), or move the damaged file away.`,
+    );
+  }
+}
+
+/**
+ * Refuses a file (or folder) this process cannot write before SQLite opens it: SQLite would
+ * open it read-only, create `-wal` and `-shm` files with the file's own mode (0444) beside it,
+ * and fail only at the first write.
+ */
+function assertWritable(file: string): void {
+  const target = existsSync(file) ? file : dirname(file);
+  try {
+    accessSync(target, constants.R_OK | constants.W_OK);
+    // The -wal and -shm files are created in the folder.
+    accessSync(dirname(file), constants.W_OK);
+  } catch {
+    throw new StoreOpenError(
+      `cannot open the store PINGOPS_DB=${file}: ${target === file ? 'the file' : 'its folder'} is not writable by this process. Point PINGOPS_DB at a writable file (it is created when missing), or fix the permissions.`,
     );
   }
 }

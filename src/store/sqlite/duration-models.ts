@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { DurationModelPort, StoredDurationModel } from '../core/schedule-learner.js';
-import type { Db } from './database.js';
+import type { DurationModelPort, StoredDurationModel } from '../ports.js';
+import type { Sql } from './handle.js';
 
 const weightsSchema = z.array(z.number().finite().nonnegative()).min(2).max(10_000);
 
@@ -9,15 +9,10 @@ const weightsSchema = z.array(z.number().finite().nonnegative()).min(2).max(10_0
  * (written by hand, or by a pingops with another model) is skipped: the schedule starts that
  * key from the packet model again rather than trusting it.
  */
-export function createDurationModelRepository(db: Db): DurationModelPort {
-  const all = db.prepare('SELECT key, bin_ms, weights, observed, updated_at FROM duration_models');
-  const upsert = db.prepare(
-    `INSERT INTO duration_models (key, bin_ms, weights, observed, updated_at) VALUES (@key, @binMs, @weights, @observed, @updatedAt)
-     ON CONFLICT(key) DO UPDATE SET bin_ms = excluded.bin_ms, weights = excluded.weights, observed = excluded.observed, updated_at = excluded.updated_at`,
-  );
-  const saveAll = db.transaction((models: readonly StoredDurationModel[]) => {
+export function createSqliteDurationModelStore(sql: Sql): DurationModelPort {
+  const saveAll = (models: readonly StoredDurationModel[]) => {
     for (const m of models) {
-      upsert.run({
+      sql.st(UPSERT).run({
         key: m.key,
         binMs: m.model.binMs,
         // Six significant digits are plenty for beliefs and keep a row near 4 KB.
@@ -26,11 +21,18 @@ export function createDurationModelRepository(db: Db): DurationModelPort {
         updatedAt: m.updatedAt,
       });
     }
-  });
+  };
   return {
-    loadAll() {
+    async loadAll() {
       const out: StoredDurationModel[] = [];
-      for (const row of all.all() as { key: string; bin_ms: number; weights: string; observed: number; updated_at: number }[]) {
+      const rows = sql.st('SELECT key, bin_ms, weights, observed, updated_at FROM duration_models').all() as {
+        key: string;
+        bin_ms: number;
+        weights: string;
+        observed: number;
+        updated_at: number;
+      }[];
+      for (const row of rows) {
         let weights: number[];
         try {
           weights = weightsSchema.parse(JSON.parse(row.weights));
@@ -41,8 +43,11 @@ export function createDurationModelRepository(db: Db): DurationModelPort {
       }
       return out;
     },
-    save(models) {
-      saveAll(models);
+    async save(models) {
+      sql.write(() => sql.tx(saveAll)(models));
     },
   };
 }
+
+const UPSERT = `INSERT INTO duration_models (key, bin_ms, weights, observed, updated_at) VALUES (@key, @binMs, @weights, @observed, @updatedAt)
+  ON CONFLICT(key) DO UPDATE SET bin_ms = excluded.bin_ms, weights = excluded.weights, observed = excluded.observed, updated_at = excluded.updated_at`;

@@ -1,0 +1,309 @@
+/**
+ * Every store port, in one place, every one asynchronous: what an implementation of the store
+ * (SQLite in src/store/sqlite/, PostgreSQL in src/store/postgres/) must provide, and all that
+ * the rest of the program may know of it. `openDatabase` of an implementation returns one
+ * `Database` per process, carrying every port on one connection (or pool).
+ *
+ * Layering: this file imports only `core/` (the check's outcome types), so every domain folder
+ * (chat, noc, directory, present) may import it without a cycle: util <- core <- store/ports <-
+ * domains <- adapters <- app. Records that belong to a domain above the store (the NOC's
+ * incidents, events and trackers, an alert taken from a hook) are kept opaque: the store reads
+ * and writes them whole (JSON) and indexes only the fields its constraint names; the domain fills
+ * in the type parameters (noc/store.ts, noc/intake-sink.ts). The duration-model port is declared
+ * in core (core depends on nothing above it) and re-exported here.
+ */
+import type { DoneState } from '../core/check-state.js';
+import type { ClientRecord } from '../core/client.js';
+import type { Verdict } from '../core/verdict.js';
+import type { DurationModelPort, StoredDurationModel } from '../core/schedule-learner.js';
+
+export type { DurationModelPort, StoredDurationModel };
+
+// ---------------------------------------------------------------------------------------------
+// Checks
+
+/** Where a check's conversation lives: opaque ids the surface defines (chat/port.ts `Place`). */
+export interface CheckPlace {
+  channel: string;
+  thread: string | null;
+}
+
+/** Ids of the messages a check posted, by the role chat gives them (`root`, `status`). */
+export type CheckMessages = { readonly [role: string]: string | undefined };
+
+/**
+ * Whether the requester's notification went out. `sending` is written before the post and
+ * `sent` after it: a restart that finds `sending` does not post again (at most once).
+ */
+export type MentionState = 'none' | 'sending' | 'sent' | 'skipped';
+
+/** One check as the store keeps it: who asked for what, where, and how it ended. */
+export interface StoredCheck {
+  /** The conversation id; buttons carry it, so they work after a restart. */
+  id: string;
+  serviceId: number;
+  packets: number;
+  taskId: string | null;
+  /** Platform user id of the requester. */
+  requester: string;
+  requesterName: string | null;
+  surface: string;
+  place: CheckPlace;
+  messages: CheckMessages;
+  locale: 'es' | 'en';
+  /** The client card as looked up when the check started (re-rendered after a restart). */
+  client: ClientRecord | null;
+  /** The newest CheckState kind written (`starting`, `created`, `polling`, `done`…). */
+  state: string;
+  verdict: Verdict | null;
+  /** The final state, once done. */
+  final: DoneState | null;
+  lossPct: number | null;
+  rttMs: number | null;
+  startedAt: number;
+  deadlineAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+  mention: MentionState;
+  /** True once the final view reached every message: nothing is left to do for this check. */
+  delivered: boolean;
+}
+
+export type NewCheck = Omit<StoredCheck, 'taskId' | 'state' | 'verdict' | 'final' | 'lossPct' | 'rttMs' | 'updatedAt' | 'finishedAt' | 'mention' | 'delivered'>;
+
+/** What changes over a check's life; only the fields given are written. */
+export interface CheckPatch {
+  taskId?: string | null;
+  state?: string;
+  messages?: CheckMessages;
+  /** The thread, once the conversation opened one (a root card's). */
+  thread?: string | null;
+  final?: DoneState;
+  mention?: MentionState;
+  delivered?: boolean;
+}
+
+/**
+ * The durable memory of every check. Writes of one check are applied in the order they were
+ * called, even when the caller does not wait for each (an implementation over the network
+ * queues them).
+ */
+export interface CheckStore {
+  insert(check: NewCheck, now: number): Promise<void>;
+  update(id: string, patch: CheckPatch, now: number): Promise<void>;
+  get(id: string): Promise<StoredCheck | null>;
+  /** Checks of one surface whose final view was not delivered yet, oldest first. */
+  unfinished(surface: string): Promise<StoredCheck[]>;
+  /** The newest checks of one client, newest first. */
+  history(serviceId: number, limit: number): Promise<StoredCheck[]>;
+  /** The newest finished check of a client with a real verdict (not cancelled), if any. */
+  lastVerdict(serviceId: number): Promise<StoredCheck | null>;
+  /** A verdict of the API for this service and packet count, no older than `maxAgeMs`. */
+  recentVerdict(serviceId: number, packets: number, maxAgeMs: number, now: number): Promise<DoneState | null>;
+  /** Every check started at or after `since`, oldest first (at most `limit`). */
+  since(since: number, limit: number): Promise<StoredCheck[]>;
+  /** Deletes delivered checks started before `before`; returns how many. */
+  prune(before: number): Promise<number>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client cards
+
+/** A client card as the Ping API last described it, and when. */
+export interface StoredCard {
+  record: ClientRecord;
+  fetchedAt: number;
+}
+
+/** How long a client card is trusted (the directory's default) and kept in the store. */
+export const CARD_TRUST_MS = 5 * 60_000;
+
+/** Client cards kept between processes, so a new process (the CLI) need not look them up again. */
+export interface ClientCardPort {
+  get(serviceId: number): Promise<StoredCard | null>;
+  put(cards: readonly StoredCard[]): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// NOC state and outbox
+
+export type WatchKind = 'client' | 'router' | 'zone' | 'all';
+
+/** One line of the watch list. */
+export interface WatchEntry {
+  id: number;
+  kind: WatchKind;
+  /** The service, router or zone id; null for `all`. */
+  ref: number | null;
+  intervalMs: number;
+  /** A chat channel for its alerts; null: the default destination. */
+  channel: string | null;
+  createdAt: number;
+}
+
+/** The fields of a silence the store reads; the scope's grammar is the NOC's. */
+export interface SilenceRecord {
+  scope: string;
+  until: number;
+  reason: string | null;
+  createdAt: number;
+}
+
+/** The fields of an incident the store indexes; the rest is the NOC's and kept whole. */
+export interface IncidentRecord {
+  id: number;
+  scope: string;
+  state: 'open' | 'acked' | 'resolved';
+  openedAt: number;
+  resolvedAt: number | null;
+}
+
+/** The fields of a NOC event the store indexes (the incident it belongs to, if any). */
+export interface EventRecord {
+  kind: string;
+  incident?: { id: number };
+}
+
+/** The record types the NOC keeps in its tables (noc/store.ts names its own). */
+export interface NocRecords {
+  silence: SilenceRecord;
+  incident: IncidentRecord;
+  event: EventRecord;
+  /** A tracker's state: opaque to the store. */
+  track: unknown;
+}
+
+/** What the watcher finds at start: trackers, open incidents and the next incident id. */
+export interface NocSnapshot<R extends NocRecords = NocRecords> {
+  tracks: Map<string, R['track']>;
+  incidents: R['incident'][];
+  nextIncidentId: number;
+}
+
+/** What one round changed: written in one transaction, the events into the outbox. */
+export interface NocChanges<R extends NocRecords = NocRecords> {
+  tracks: Map<string, R['track']>;
+  incidents: R['incident'][];
+  events: R['event'][];
+}
+
+/** One notification waiting in the outbox (written before sending, marked after). */
+export interface OutboxItem<E = EventRecord> {
+  id: number;
+  event: E;
+  attempts: number;
+}
+
+/** Who runs the watcher on a store: one per store, or two would sweep and alert twice. */
+export interface LeaseHolder {
+  id: string;
+  pid: number;
+  host: string;
+}
+
+/** What the NOC keeps: watch list, silences, the engine's state, incidents and the outbox. */
+export interface NocStore<R extends NocRecords = NocRecords> {
+  listWatches(): Promise<WatchEntry[]>;
+  /** Adds an entry, or updates the interval and channel of the same kind and ref. */
+  addWatch(entry: { kind: WatchKind; ref: number | null; intervalMs: number; channel: string | null }, now: number): Promise<WatchEntry>;
+  removeWatch(kind: WatchKind, ref: number | null): Promise<boolean>;
+  /** Silences still running at `now`. */
+  silences(now: number): Promise<R['silence'][]>;
+  addSilence(s: R['silence']): Promise<void>;
+  /** Ends the running silences of exactly `scope` (`all` lifts only a silence of all); how many. */
+  removeSilences(scope: R['silence']['scope'], now: number): Promise<number>;
+  loadEngine(): Promise<NocSnapshot<R>>;
+  /** Trackers, incidents and new events (into the outbox) in one transaction; the events' outbox ids. */
+  commit(d: NocChanges<R>, now: number): Promise<number[]>;
+  pendingOutbox(limit: number): Promise<OutboxItem<R['event']>[]>;
+  markSent(id: number, now: number): Promise<void>;
+  markFailed(id: number, error: string): Promise<void>;
+  /** Incidents, newest first: open ones, or also recently resolved ones. */
+  incidents(opts: { openOnly: boolean; limit: number }): Promise<R['incident'][]>;
+  /**
+   * Claims (or renews) the one-watcher lease of this store until `now + ttlMs`. Refused while
+   * another live holder has it; `isStale` says whether a holder is gone (its process died).
+   */
+  claimLease(holder: LeaseHolder, now: number, ttlMs: number, isStale: (h: LeaseHolder) => boolean): Promise<{ ok: true } | { ok: false; holder: LeaseHolder }>;
+  releaseLease(holder: LeaseHolder): Promise<void>;
+  /** Events written to the outbox after `afterId`, oldest first (the read-only live view). */
+  eventsAfter(afterId: number, limit: number): Promise<{ id: number; event: R['event'] }[]>;
+  /** A small JSON note the running watcher leaves for `pingops noc status`. */
+  setMeta(key: string, value: unknown): Promise<void>;
+  getMeta(key: string): Promise<unknown>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// NOC messages in chat
+
+/** Where one incident lives on one surface. */
+export interface IncidentMessages {
+  channel: string;
+  /** Null while its first post is under way (or was cut short by a crash). */
+  rootId: string | null;
+  /** The thread replies go to: Slack's root ts, Discord's thread started from the root. */
+  threadId: string | null;
+}
+
+/** What one outbox event posts on one surface, recorded around the post. */
+export type PostStep = 'reply' | 'note';
+
+/**
+ * Where each NOC incident lives in chat, and what each outbox event posted (the outbox is at
+ * least once: a redelivery must not post twice).
+ */
+export interface NocMessageStore {
+  messages(incidentId: number, surface: string): Promise<IncidentMessages | null>;
+  saveMessages(incidentId: number, surface: string, m: IncidentMessages, now: number): Promise<void>;
+  post(outboxId: number, surface: string, step: PostStep): Promise<{ state: 'sending' | 'sent'; messageId: string | null } | null>;
+  recordPost(outboxId: number, surface: string, step: PostStep, state: 'sending' | 'sent', messageId: string | null, now: number): Promise<void>;
+  clearPost(outboxId: number, surface: string, step: PostStep): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alert intake
+
+/** Alerts taken from the hooks, kept until checked (a restart picks them up). `A` is opaque. */
+export interface IntakeQueue<A = unknown> {
+  /** Adds the alerts in one transaction and returns their ids; null when `max` would be passed (nothing added). */
+  add(alerts: readonly A[], now: number, max: number): Promise<number[] | null>;
+  /** Alerts not yet done, oldest first. */
+  pending(limit: number): Promise<{ id: number; alert: A }[]>;
+  done(ids: readonly number[], now: number): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The database object
+
+/** The domain records a process keeps (app/ names them once: the NOC's and the intake's). */
+export interface StoreRecords {
+  noc: NocRecords;
+  alert: unknown;
+}
+
+/** What the store says about itself for /readyz and /metrics. */
+export type StoreHealth =
+  /** `lastFault`: a fault the store survived without losing a write (its WAL vanished and was saved). */
+  | { state: 'ok'; lastFault?: { at: number; reason: string } }
+  /**
+   * Every port runs in memory: the file could not take a write (disk full, read-only, I/O
+   * error) or is no longer the one opened (deleted, replaced). Lasts until a restart.
+   */
+  | { state: 'degraded'; since: number; reason: string };
+
+/** One per process: every port on one connection, one degrade policy for all of them. */
+export interface Database<S extends StoreRecords = StoreRecords> {
+  readonly checks: CheckStore;
+  readonly cards: ClientCardPort;
+  readonly durationModels: DurationModelPort;
+  readonly noc: NocStore<S['noc']>;
+  readonly nocMessages: NocMessageStore;
+  readonly intake: IntakeQueue<S['alert']>;
+  /** `sqlite` or `postgres`, for logs and /readyz. */
+  readonly kind: string;
+  /** Cheap: the state as last seen (a check of the file runs on a timer and on write failures). */
+  health(): StoreHealth;
+  /** True once writes went to memory (health() is not `ok`). */
+  readonly degraded: boolean;
+  close(): Promise<void>;
+}

@@ -1,0 +1,207 @@
+/**
+ * The SQLite implementation of CheckStore. One row per check; a row is written when the check
+ * starts, when its task id becomes known, when it ends, and around the notification: never per
+ * poll. Writes go through the handle's one degrade policy (open.ts).
+ */
+import type { DoneState } from '../../core/check-state.js';
+import type { ClientRecord } from '../../core/client.js';
+import type { Verdict } from '../../core/verdict.js';
+import type { CheckMessages, CheckPatch, CheckStore, MentionState, NewCheck, StoredCheck } from '../ports.js';
+import type { Sql } from './handle.js';
+
+export interface Row {
+  id: string;
+  service_id: number;
+  packets: number;
+  task_id: string | null;
+  requester: string;
+  requester_name: string | null;
+  surface: string;
+  channel: string;
+  thread: string | null;
+  messages: string;
+  locale: string;
+  client: string | null;
+  state: string;
+  verdict: string | null;
+  final: string | null;
+  loss_pct: number | null;
+  rtt_ms: number | null;
+  started_at: number;
+  deadline_at: number;
+  updated_at: number;
+  finished_at: number | null;
+  mention: string;
+  delivered: number;
+}
+
+const COLUMNS = [
+  'id', 'service_id', 'packets', 'task_id', 'requester', 'requester_name', 'surface', 'channel', 'thread', 'messages', 'locale',
+  'client', 'state', 'verdict', 'final', 'loss_pct', 'rtt_ms', 'started_at', 'deadline_at', 'updated_at', 'finished_at', 'mention', 'delivered',
+] as const;
+
+function parseJson<T>(text: string | null): T | null {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null;
+  }
+}
+
+export function fromRow(r: Row): StoredCheck {
+  return {
+    id: r.id,
+    serviceId: r.service_id,
+    packets: r.packets,
+    taskId: r.task_id,
+    requester: r.requester,
+    requesterName: r.requester_name,
+    surface: r.surface,
+    place: { channel: r.channel, thread: r.thread },
+    messages: parseJson<CheckMessages>(r.messages) ?? {},
+    locale: r.locale === 'en' ? 'en' : 'es',
+    client: parseJson<ClientRecord>(r.client),
+    state: r.state,
+    verdict: r.verdict as Verdict | null,
+    final: parseJson<DoneState>(r.final),
+    lossPct: r.loss_pct,
+    rttMs: r.rtt_ms,
+    startedAt: r.started_at,
+    deadlineAt: r.deadline_at,
+    updatedAt: r.updated_at,
+    finishedAt: r.finished_at,
+    mention: r.mention as MentionState,
+    delivered: r.delivered === 1,
+  };
+}
+
+export function toRow(c: StoredCheck): Row {
+  return {
+    id: c.id,
+    service_id: c.serviceId,
+    packets: c.packets,
+    task_id: c.taskId,
+    requester: c.requester,
+    requester_name: c.requesterName,
+    surface: c.surface,
+    channel: c.place.channel,
+    thread: c.place.thread,
+    messages: JSON.stringify(c.messages),
+    locale: c.locale,
+    client: c.client ? JSON.stringify(c.client) : null,
+    state: c.state,
+    verdict: c.verdict,
+    final: c.final ? JSON.stringify(c.final) : null,
+    loss_pct: c.lossPct,
+    rtt_ms: c.rttMs,
+    started_at: c.startedAt,
+    deadline_at: c.deadlineAt,
+    updated_at: c.updatedAt,
+    finished_at: c.finishedAt,
+    mention: c.mention,
+    delivered: c.delivered ? 1 : 0,
+  };
+}
+
+const SQL = {
+  insert: `INSERT INTO checks (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
+  get: 'SELECT * FROM checks WHERE id = ?',
+  unfinished: 'SELECT * FROM checks WHERE delivered = 0 AND surface = ? ORDER BY started_at',
+  history: 'SELECT * FROM checks WHERE service_id = ? ORDER BY started_at DESC LIMIT ?',
+  lastVerdict:
+    "SELECT * FROM checks WHERE service_id = ? AND finished_at IS NOT NULL AND verdict IS NOT NULL AND verdict <> 'cancelled' ORDER BY finished_at DESC LIMIT 1",
+  recent:
+    "SELECT final FROM checks WHERE service_id = ? AND packets = ? AND finished_at >= ? AND json_extract(final, '$.reason.kind') = 'verdict' AND json_extract(final, '$.cached') = 0 ORDER BY finished_at DESC LIMIT 1",
+  since: 'SELECT * FROM checks WHERE started_at >= ? ORDER BY started_at LIMIT ?',
+  prune: 'DELETE FROM checks WHERE started_at < ? AND delivered = 1',
+};
+
+/** The statement that adds a check row (also used to carry open checks into memory). */
+export const INSERT_CHECK = SQL.insert;
+
+/** A CheckStore on the process's one connection. */
+export function createSqliteCheckStore(sql: Sql): CheckStore {
+  return {
+    async insert(check: NewCheck, now: number) {
+      const full: StoredCheck = {
+        ...check,
+        taskId: null,
+        state: 'starting',
+        verdict: null,
+        final: null,
+        lossPct: null,
+        rttMs: null,
+        updatedAt: now,
+        finishedAt: null,
+        mention: 'none',
+        delivered: false,
+      };
+      sql.write(() => sql.st(SQL.insert).run(toRow(full)));
+    },
+    async update(id: string, patch: CheckPatch, now: number) {
+      const sets: string[] = ['updated_at = @updated_at'];
+      const values: Record<string, unknown> = { id, updated_at: now };
+      if (patch.taskId !== undefined) {
+        sets.push('task_id = @task_id');
+        values.task_id = patch.taskId;
+      }
+      if (patch.state !== undefined) {
+        sets.push('state = @state');
+        values.state = patch.state;
+      }
+      if (patch.messages !== undefined) {
+        sets.push('messages = @messages');
+        values.messages = JSON.stringify(patch.messages);
+      }
+      if (patch.thread !== undefined) {
+        sets.push('thread = @thread');
+        values.thread = patch.thread;
+      }
+      if (patch.final !== undefined) {
+        const f = patch.final;
+        sets.push('state = @state', 'final = @final', 'verdict = @verdict', 'loss_pct = @loss_pct', 'rtt_ms = @rtt_ms', 'finished_at = @finished_at');
+        Object.assign(values, { state: 'done', final: JSON.stringify(f), verdict: f.verdict, loss_pct: f.lossPct, rtt_ms: f.rttMs, finished_at: now });
+        if (f.taskId !== null && patch.taskId === undefined) {
+          sets.push('task_id = @task_id');
+          values.task_id = f.taskId;
+        }
+      }
+      if (patch.mention !== undefined) {
+        sets.push('mention = @mention');
+        values.mention = patch.mention;
+      }
+      if (patch.delivered !== undefined) {
+        sets.push('delivered = @delivered');
+        values.delivered = patch.delivered ? 1 : 0;
+      }
+      // Statements differ by the fields given; the handle keeps the few shapes there are.
+      const text = `UPDATE checks SET ${[...new Set(sets)].join(', ')} WHERE id = @id`;
+      sql.write(() => sql.st(text).run(values));
+    },
+    async get(id) {
+      const r = sql.st(SQL.get).get(id) as Row | undefined;
+      return r ? fromRow(r) : null;
+    },
+    async unfinished(surface) {
+      return (sql.st(SQL.unfinished).all(surface) as Row[]).map(fromRow);
+    },
+    async history(serviceId, limit) {
+      return (sql.st(SQL.history).all(serviceId, limit) as Row[]).map(fromRow);
+    },
+    async lastVerdict(serviceId) {
+      const r = sql.st(SQL.lastVerdict).get(serviceId) as Row | undefined;
+      return r ? fromRow(r) : null;
+    },
+    async recentVerdict(serviceId, packets, maxAgeMs, now) {
+      const r = sql.st(SQL.recent).get(serviceId, packets, now - maxAgeMs) as { final: string } | undefined;
+      return r ? parseJson<DoneState>(r.final) : null;
+    },
+    async since(since, limit) {
+      return (sql.st(SQL.since).all(since, limit) as Row[]).map(fromRow);
+    },
+    async prune(before) {
+      return sql.write(() => sql.st(SQL.prune).run(before).changes);
+    },
+  };
+}

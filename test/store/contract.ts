@@ -1,0 +1,286 @@
+/**
+ * What every store implementation must do, as one suite: `describeStoreContract(name, open)`
+ * runs it on one implementation (sqlite.test.ts; a server database adds its own line). Every
+ * test opens a store of its own through `open`, and closes it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DoneState } from '../../src/core/check-state.js';
+import { priorModel } from '../../src/core/duration-model.js';
+import { createScheduleLearner, loadScheduleLearner } from '../../src/core/schedule-learner.js';
+import type { Database, IncidentRecord, NewCheck } from '../../src/store/ports.js';
+import { ANA_MORALES, bareClient } from '../support/clients.js';
+
+/** One store under test. */
+export interface StoreUnderTest {
+  db: Database;
+  /** Closes the store and opens the same one again, as a restart does. */
+  reopen(): Promise<Database>;
+  /** Runs SQL on the store from outside the process's connection (a row damaged by hand). */
+  exec(sql: string): Promise<void>;
+  /** Removes what the store left behind (files, a database). */
+  cleanup(): Promise<void>;
+}
+
+export type OpenStore = () => Promise<StoreUnderTest>;
+
+export const T0 = 1_760_000_000_000;
+
+export const check = (id: string, over: Partial<NewCheck> = {}): NewCheck => ({
+  id,
+  serviceId: 1001,
+  packets: 4,
+  requester: 'U1',
+  requesterName: 'ana',
+  surface: 'slack',
+  place: { channel: 'C1', thread: null },
+  messages: {},
+  locale: 'en',
+  client: null,
+  startedAt: T0,
+  deadlineAt: T0 + 60_000,
+  ...over,
+});
+
+export const done = (verdict: DoneState['verdict'], over: Partial<DoneState> = {}): DoneState => ({
+  kind: 'done',
+  serviceId: 1001,
+  taskId: 'task-1',
+  verdict,
+  message: null,
+  polls: 2,
+  elapsedMs: 5000,
+  reason: verdict === 'cancelled' ? { kind: 'cancelled', by: 'ana' } : { kind: 'verdict' },
+  cached: false,
+  lossPct: 0,
+  rttMs: 12.5,
+  ...over,
+});
+
+const incident = (id: number, state: IncidentRecord['state'] = 'open'): IncidentRecord & { label: string } => ({
+  id,
+  scope: `router:${id}`,
+  state,
+  openedAt: T0,
+  resolvedAt: state === 'resolved' ? T0 + 1000 : null,
+  label: `RB-${id}`,
+});
+
+export function describeStoreContract(name: string, open: OpenStore): void {
+  describe(`the store (${name})`, () => {
+    let opened: StoreUnderTest[] = [];
+    const start = async () => {
+      const s = await open();
+      opened.push(s);
+      return s;
+    };
+    afterEach(async () => {
+      for (const s of opened) await s.cleanup();
+      opened = [];
+    });
+
+    describe('checks', () => {
+      it('keeps a check from start to verdict, with loss and RTT, and survives reopening', async () => {
+        const s = await start();
+        const store = s.db.checks;
+        await store.insert(check('a', { messages: { root: '1.1' } }), T0);
+        await store.update('a', { taskId: 'task-1', state: 'created', messages: { root: '1.1', status: '1.2' } }, T0 + 100);
+        expect((await store.unfinished('slack')).map((c) => c.id)).toEqual(['a']);
+        await store.update('a', { final: done('stable') }, T0 + 5000);
+        await store.update('a', { mention: 'sent', delivered: true }, T0 + 5100);
+
+        const again = (await s.reopen()).checks;
+        const a = await again.get('a');
+        expect(a).toMatchObject({ taskId: 'task-1', state: 'done', verdict: 'stable', lossPct: 0, rttMs: 12.5, mention: 'sent', delivered: true, finishedAt: T0 + 5000 });
+        expect(a?.messages).toEqual({ root: '1.1', status: '1.2' });
+        expect(await again.unfinished('slack')).toEqual([]);
+      });
+
+      it('applies the writes of one check in call order, even when nobody waits for each', async () => {
+        const store = (await start()).db.checks;
+        const writes = [
+          store.insert(check('b'), T0),
+          store.update('b', { taskId: 'task-9', state: 'created' }, T0 + 1),
+          store.update('b', { state: 'polling' }, T0 + 2),
+          store.update('b', { final: done('no_internet', { taskId: 'task-9' }) }, T0 + 3),
+          store.update('b', { mention: 'sent', delivered: true }, T0 + 4),
+        ];
+        await Promise.all(writes);
+        expect(await store.get('b')).toMatchObject({ state: 'done', verdict: 'no_internet', taskId: 'task-9', delivered: true, updatedAt: T0 + 4 });
+      });
+
+      it('answers history newest first, the last real verdict, and a recent verdict per packet count', async () => {
+        const store = (await start()).db.checks;
+        await store.insert(check('old', { startedAt: T0 }), T0);
+        await store.update('old', { final: done('no_internet') }, T0 + 1000);
+        await store.insert(check('new', { startedAt: T0 + 10_000 }), T0 + 10_000);
+        await store.update('new', { final: done('cancelled') }, T0 + 11_000);
+        await store.insert(check('other', { serviceId: 1002, startedAt: T0 + 5000 }), T0 + 5000);
+        expect((await store.history(1001, 10)).map((c) => c.id)).toEqual(['new', 'old']);
+        expect((await store.lastVerdict(1001))?.id).toBe('old'); // a cancelled check says nothing about the line
+        expect((await store.recentVerdict(1001, 4, 30_000, T0 + 20_000))?.verdict).toBe('no_internet');
+        expect(await store.recentVerdict(1001, 8, 30_000, T0 + 20_000)).toBeNull();
+        expect(await store.recentVerdict(1001, 4, 5_000, T0 + 20_000)).toBeNull();
+        expect((await store.since(T0 + 1, 100)).map((c) => c.id)).toEqual(['other', 'new']);
+      });
+
+      it('prunes delivered checks older than the retention, never open ones', async () => {
+        const store = (await start()).db.checks;
+        await store.insert(check('done-old'), T0);
+        await store.update('done-old', { final: done('stable'), delivered: true }, T0);
+        await store.insert(check('open-old'), T0);
+        await store.insert(check('done-new', { startedAt: T0 + 1000 }), T0 + 1000);
+        await store.update('done-new', { delivered: true }, T0 + 1000);
+        expect(await store.prune(T0 + 1)).toBe(1);
+        expect(await store.get('done-old')).toBeNull();
+        expect(await store.get('open-old')).not.toBeNull();
+      });
+    });
+
+    describe('duration models', () => {
+      it('keep what the schedule learned across a restart', async () => {
+        const s = await start();
+        const cfg = { initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000, timeoutMs: 60_000 };
+        const learner = createScheduleLearner({ provider: 'https://api.isp', schedule: cfg, now: () => 1, port: s.db.durationModels });
+        for (let i = 0; i < 50; i++) learner.observe({ packets: 4, router: 'r1' }, { kind: 'finished', afterMs: 8000, byMs: 8300 });
+        await learner.flush();
+        const planned = [1, 2, 3].map(learner.plan({ packets: 4 }));
+
+        const db = await s.reopen();
+        const rows = await db.durationModels.loadAll();
+        expect(rows.map((r) => r.key).sort()).toEqual(['https://api.isp|4', 'https://api.isp|4|r1']);
+        expect(rows[0]?.model).toMatchObject({ binMs: 100, observed: 50 });
+        const again = await loadScheduleLearner({ provider: 'https://api.isp', schedule: cfg, now: () => 2, port: db.durationModels });
+        expect([1, 2, 3].map(again.plan({ packets: 4 }))).toEqual(planned);
+      });
+
+      it('skips a row it cannot read instead of failing', async () => {
+        const s = await start();
+        await s.db.durationModels.save([{ key: 'p|4', model: priorModel(4, 1000, 60_000), updatedAt: 5 }]);
+        await s.exec("INSERT INTO duration_models (key, bin_ms, weights, observed, updated_at) VALUES ('p|5', 100, '[1, -2, \"x\"]', 3, 5)");
+        expect((await s.db.durationModels.loadAll()).map((r) => r.key)).toEqual(['p|4']);
+      });
+    });
+
+    describe('client cards', () => {
+      it('gives back the card as stored, and nothing for another id or a damaged row', async () => {
+        const s = await start();
+        const cards = s.db.cards;
+        const ana = { ...ANA_MORALES, paymentStatus: 'Suspendido' };
+        await cards.put([{ record: ana, fetchedAt: 1_000_000 }]);
+        expect(await cards.get(1001)).toEqual({ record: ana, fetchedAt: 1_000_000 });
+        expect(await cards.get(1002)).toBeNull();
+        await s.exec("UPDATE client_cards SET card = '{\"serviceId\":\"x\"}' WHERE service_id = 1001");
+        expect(await cards.get(1001)).toBeNull();
+      });
+
+      it('drops cards older than it keeps as new ones arrive', async () => {
+        const cards = (await start()).db.cards;
+        await cards.put([{ record: bareClient(1001, 'Ana'), fetchedAt: 1_000_000 }]);
+        await cards.put([{ record: bareClient(1002, 'Jorge'), fetchedAt: 1_400_000 }]);
+        expect(await cards.get(1001)).toBeNull();
+        expect((await cards.get(1002))?.record.serviceId).toBe(1002);
+      });
+    });
+
+    describe('NOC state and outbox', () => {
+      it('keeps the watch list, one entry per target, and silences until they end', async () => {
+        const noc = (await start()).db.noc;
+        const a = await noc.addWatch({ kind: 'router', ref: 91, intervalMs: 60_000, channel: null }, T0);
+        const b = await noc.addWatch({ kind: 'all', ref: null, intervalMs: 300_000, channel: 'C9' }, T0);
+        const again = await noc.addWatch({ kind: 'router', ref: 91, intervalMs: 30_000, channel: 'C1' }, T0 + 1);
+        expect(again).toMatchObject({ id: a.id, intervalMs: 30_000, channel: 'C1', createdAt: T0 });
+        expect((await noc.listWatches()).map((w) => [w.kind, w.ref, w.intervalMs])).toEqual([
+          ['router', 91, 30_000],
+          ['all', null, 300_000],
+        ]);
+        expect(await noc.removeWatch('all', null)).toBe(true);
+        expect(await noc.removeWatch('all', null)).toBe(false);
+        expect((await noc.listWatches()).map((w) => w.id)).toEqual([a.id]);
+        expect(b.id).not.toBe(a.id);
+
+        await noc.addSilence({ scope: 'router:91', until: T0 + 60_000, reason: 'works', createdAt: T0 });
+        expect(await noc.silences(T0 + 1)).toEqual([{ scope: 'router:91', until: T0 + 60_000, reason: 'works', createdAt: T0 }]);
+        expect(await noc.silences(T0 + 60_000)).toEqual([]);
+        await noc.addSilence({ scope: 'router:92', until: T0 + 60_000, reason: null, createdAt: T0 });
+        await noc.addSilence({ scope: 'all', until: T0 + 60_000, reason: null, createdAt: T0 });
+        expect(await noc.removeSilences('router:92', T0 + 1)).toBe(1);
+        expect((await noc.silences(T0 + 1)).map((x) => x.scope)).toEqual(['all']);
+      });
+
+      it('commits trackers, incidents and events together, and gives the outbox back in order until sent', async () => {
+        const s = await start();
+        const noc = s.db.noc;
+        const opened = incident(3);
+        const ids = await noc.commit(
+          { tracks: new Map([['router:3', { down: 2 }]]), incidents: [opened, incident(2, 'resolved')], events: [{ kind: 'opened', incident: opened }, { kind: 'budget_warning' }] },
+          T0,
+        );
+        expect(ids).toHaveLength(2);
+        const snap = await (await s.reopen()).noc.loadEngine();
+        expect(snap.tracks.get('router:3')).toEqual({ down: 2 });
+        expect(snap.incidents).toEqual([opened]);
+        expect(snap.nextIncidentId).toBe(4);
+
+        const reopened = s.db.noc;
+        expect((await reopened.incidents({ openOnly: false, limit: 10 })).map((i) => i.id)).toEqual([3, 2]);
+        const pending = await reopened.pendingOutbox(10);
+        expect(pending.map((p) => [p.id, p.event.kind, p.attempts])).toEqual([
+          [ids[0], 'opened', 0],
+          [ids[1], 'budget_warning', 0],
+        ]);
+        await reopened.markFailed(ids[0] ?? 0, 'chat down');
+        await reopened.markSent(ids[1] ?? 0, T0 + 1);
+        expect((await reopened.pendingOutbox(10)).map((p) => [p.id, p.attempts])).toEqual([[ids[0], 1]]);
+        expect((await reopened.eventsAfter(0, 10)).map((e) => e.id)).toEqual(ids);
+      });
+
+      it('gives the watcher lease to one holder at a time, and to another once it is stale or released', async () => {
+        const noc = (await start()).db.noc;
+        const a = { id: 'a', pid: 1, host: 'h' };
+        const b = { id: 'b', pid: 2, host: 'h' };
+        expect(await noc.claimLease(a, T0, 30_000, () => false)).toEqual({ ok: true });
+        expect(await noc.claimLease(b, T0 + 1, 30_000, () => false)).toEqual({ ok: false, holder: a });
+        expect(await noc.claimLease(b, T0 + 1, 30_000, (h) => h.id === 'a')).toEqual({ ok: true });
+        await noc.releaseLease(a);
+        expect(await noc.claimLease(a, T0 + 2, 30_000, () => false)).toEqual({ ok: false, holder: b });
+        await noc.releaseLease(b);
+        expect(await noc.claimLease(a, T0 + 3, 30_000, () => false)).toEqual({ ok: true });
+        await noc.setMeta('status', { round: 3 });
+        expect(await noc.getMeta('status')).toEqual({ round: 3 });
+        expect(await noc.getMeta('missing')).toBeNull();
+      });
+    });
+
+    describe('NOC messages in chat', () => {
+      it('keeps where an incident lives per surface, and what each outbox event posted', async () => {
+        const s = await start();
+        const m = s.db.nocMessages;
+        await m.saveMessages(7, 'slack', { channel: 'C0NOC', rootId: null, threadId: null }, T0);
+        await m.saveMessages(7, 'slack', { channel: 'C0NOC', rootId: '1.1', threadId: '1.1' }, T0 + 1);
+        await m.recordPost(12, 'slack', 'reply', 'sending', null, T0);
+        await m.recordPost(12, 'slack', 'reply', 'sent', '1.2', T0 + 1);
+        await m.recordPost(13, 'slack', 'note', 'sending', null, T0);
+        await m.clearPost(13, 'slack', 'note');
+        const again = (await s.reopen()).nocMessages;
+        expect(await again.messages(7, 'slack')).toEqual({ channel: 'C0NOC', rootId: '1.1', threadId: '1.1' });
+        expect(await again.messages(7, 'discord')).toBeNull();
+        expect(await again.post(12, 'slack', 'reply')).toEqual({ state: 'sent', messageId: '1.2' });
+        expect(await again.post(13, 'slack', 'note')).toBeNull();
+      });
+    });
+
+    describe('alert intake', () => {
+      it('takes alerts up to its bound, keeps them until done, oldest first, across a restart', async () => {
+        const s = await start();
+        const q = s.db.intake;
+        const ids = await q.add([{ target: '1001' }, { target: '1002' }], T0, 3);
+        expect(ids).toHaveLength(2);
+        expect(await q.add([{ target: '1003' }, { target: '1004' }], T0, 3)).toBeNull();
+        await q.done([ids?.[0] ?? 0], T0 + 1);
+        const again = (await s.reopen()).intake;
+        expect(await again.pending(10)).toEqual([{ id: ids?.[1], alert: { target: '1002' } }]);
+        expect(await again.add([{ target: '1003' }, { target: '1004' }], T0 + 2, 3)).toHaveLength(2);
+      });
+    });
+  });
+}
