@@ -168,6 +168,13 @@ async function main() {
     console.log('\n4. NOC watcher: three simulated hours, 2,000 clients on 40 routers, `all` watched, 100 req/min at 50 %; runs with different outage times');
     await benchNoc(Number(process.argv[3] ?? 5));
   }
+  if (!only || only === 'storm') {
+    const { benchIntake, benchOutage } = await import('./storm.js');
+    console.log('\n8. Alert storms: Alertmanager notifications through the hooks route into the store (wall time, loopback, SQLite file)');
+    console.table([await benchIntake(5, 1000), await benchIntake(20, 100)]);
+    console.log('   Requests spent on a router outage reported by 100 alerts in one notification (virtual time, 100 req/min, the NOC at 50 %)');
+    console.table(await benchOutage(100));
+  }
   if (!only || only === 'slack') {
     const { printSlackAck } = await import('./chat.js');
     await printSlackAck(Number(process.argv[3] ?? 5));

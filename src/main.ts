@@ -11,7 +11,7 @@ import { renderStoreMetrics } from './http/metrics.js';
 import { systemClock } from './util/clock.js';
 import { createLogger, type Logger } from './util/logger.js';
 import { renderNocMetrics } from './noc/metrics.js';
-import { describeEvent } from './noc/present.js';
+import { describeEvent } from './present/noc.js';
 import { startNoc } from './noc/start.js';
 import { WatcherBusyError, type WatcherStatus } from './noc/watcher.js';
 import { createNocChat, type NocSurface } from './chat/noc-notifier.js';
@@ -96,7 +96,7 @@ async function main(): Promise<number> {
         if (!told.has(outboxId)) {
           told.add(outboxId);
           if (told.size > 10_000) told.delete(told.values().next().value as number);
-          const text = describeEvent(event);
+          const text = describeEvent(event, config.locale);
           logger.info({ component: 'noc-notify', outboxId, event: event.kind, incident: 'incident' in event ? event.incident.id : undefined }, text);
           printNotice?.(text);
         }

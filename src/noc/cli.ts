@@ -12,7 +12,7 @@ import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { intervalProblem, type NocCliCommand } from './cli-args.js';
 import { formatDuration, formatUntil } from '../util/duration.js';
-import { describeEvent, describeStatus } from './present.js';
+import { describeEvent, describeStatus } from '../present/noc.js';
 import { startNoc } from './start.js';
 import type { NocSettings, WatchKind } from './types.js';
 import { WatcherBusyError, type WatcherStatus } from './watcher.js';

@@ -14,7 +14,7 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { intervalProblem, parseNocArgs, type WatchAsk, type WatchTarget } from './cli-args.js';
 import { formatDuration, formatUntil } from '../util/duration.js';
-import { describeStatus } from './present.js';
+import { describeStatus } from '../present/noc.js';
 import type { NocStore } from './store.js';
 import type { ClientInventory, ScopeKey, WatchKind } from './types.js';
 import type { WatcherStatus } from './watcher.js';

@@ -398,15 +398,17 @@ export class NocEngine {
     const groups = new Map<string, IntakeSummaryGroup>();
     for (const h of held) {
       const key = h.group ?? '';
-      const g = groups.get(key) ?? { label: alerting.get(key)?.label ?? h.groupLabel, alerting: alerting.get(key)?.count ?? 0, answer: 0, unknown: 0, onHold: 0 };
-      if (h.why === 'answers') g.answer++;
+      const g = groups.get(key) ?? { label: alerting.get(key)?.label ?? h.groupLabel, alerting: alerting.get(key)?.count ?? 0, answer: 0, premises: 0, unknown: 0, onHold: 0 };
+      if (h.why === 'answers' && h.note.verdict === 'antenna_only') g.premises++;
+      else if (h.why === 'answers') g.answer++;
       else if (h.why === 'unknown') g.unknown++;
       else g.onHold++;
-      g.alerting = Math.max(g.alerting, g.answer + g.unknown + g.onHold);
+      g.alerting = Math.max(g.alerting, g.answer + g.premises + g.unknown + g.onHold);
       groups.set(key, g);
     }
     // Most lines first: the router with most false alarms is what the sender's rule gets wrong.
-    const sorted = [...groups.values()].sort((a, b) => b.answer + b.unknown + b.onHold - (a.answer + a.unknown + a.onHold) || (a.label ?? '').localeCompare(b.label ?? ''));
+    const lines = (g: IntakeSummaryGroup) => g.answer + g.premises + g.unknown + g.onHold;
+    const sorted = [...groups.values()].sort((a, b) => lines(b) - lines(a) || (a.label ?? '').localeCompare(b.label ?? ''));
     // The alert's name when they share one (an Alertmanager rule), not one monitor's of many.
     const title = held.every((h) => h.note.title === only.note.title) ? only.note.title : null;
     this.emit({ kind: 'intake_summary', source: only.note.source, title, channel: only.note.channel, groups: sorted, at: now });
@@ -608,9 +610,4 @@ function clientLabel(c: Pick<ClientFacts, 'serviceId' | 'name'>): string {
 /** A copy, so an event keeps the incident as it was when the event happened. */
 export function snapshot(i: Incident): Incident {
   return { ...i, members: i.members.map((m) => ({ ...m })), notes: [...i.notes] };
-}
-
-/** Down members of an incident, and how many were checked. */
-export function tally(i: Pick<Incident, 'members'>): { down: number; checked: number } {
-  return { down: i.members.filter((m) => m.health === 'down').length, checked: i.members.filter((m) => m.health !== 'unknown').length };
 }

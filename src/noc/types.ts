@@ -3,6 +3,7 @@ import type { Verdict } from '../core/verdict.js';
 
 /** What a watch entry covers, and one line of the watch list: records of the store (store/ports.ts). */
 export type { WatchEntry, WatchKind } from '../store/ports.js';
+import type { WatchEntry } from '../store/ports.js';
 
 /** Where an incident or a notice belongs. Routers group clients; zones stand in where no router is known. */
 export type ScopeKey = `client:${number}` | `router:${number}` | `zone:${number}`;
@@ -120,6 +121,8 @@ export interface IntakeSummaryGroup {
   alerting: number;
   /** Of those, how many answer our check. */
   answer: number;
+  /** Antenna only: the customer's device does not answer, the sector antenna does (a premises fault, the alert was right). */
+  premises: number;
   /** Our check could not tell. */
   unknown: number;
   /** On a billing hold (suspended or past its cut-off): not an outage. */
@@ -142,6 +145,25 @@ export interface IntakeReport {
   lossPct: number | null;
   rttMs: number | null;
   at: number;
+}
+
+/** What the watcher is doing, for `pingops noc status`, the live view and /metrics. */
+export interface WatcherStatus {
+  at: number;
+  summary: string;
+  stretched: string[];
+  round: number;
+  roundStartedAt: number | null;
+  lastRoundMs: number | null;
+  plannedRoundMs: number;
+  budgetPerMin: number;
+  requestsLastMinute: number;
+  costPerCheck: number;
+  groups: { key: GroupKey; label: string; clients: number; candidates: number; down: boolean }[];
+  single: { serviceId: number; name: string; status: 'up' | 'down' | 'unknown' | 'on_hold' }[];
+  watches: WatchEntry[];
+  open: Incident[];
+  silences: Silence[];
 }
 
 /** Every client the watcher may sweep (the ISP's full list). */

@@ -10,15 +10,16 @@ import type { PingChecker } from '../core/ping-service.types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { healthOf, onBillingHold } from './classify.js';
-import { NocEngine, snapshot, type AlertFold, type ClientFacts, type Drained, type ExternalAlert, type HeldNote, type ReportOutcome } from './engine.js';
+import { NocEngine, snapshot, type ClientFacts, type Drained, type ExternalAlert, type HeldNote, type ReportOutcome } from './engine.js';
 import type { Outbox } from './outbox.js';
 import { planRound, type Plan } from './planner.js';
-import { pickSample } from './sampler.js';
-import { planStorm, reporterOf, stormSampleSize, type StormFold, type StormItem } from './storm.js';
+import { insertSorted, pruneMinute, windowFullUntil } from './pace.js';
+import { buildRound, sampleOf as sampleGroup, type GroupInfo, type JobWhy } from './round.js';
+import { createStormIntake, type IntakeItem } from './storm-intake.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { covers, type LeaseHolder, type NocStore } from './store.js';
-import { groupOf, type ClientInventory, type GroupKey, type Health, type Incident, type NocSettings, type ScopeKey, type Silence, type WatchEntry } from './types.js';
+import { groupOf, type ClientInventory, type GroupKey, type Health, type Incident, type NocSettings, type ScopeKey, type Silence, type WatchEntry, type WatcherStatus } from './types.js';
 import type { Verdict } from '../core/verdict.js';
 
 export interface WatcherDeps {
@@ -41,7 +42,7 @@ export interface WatcherDeps {
   lookupClient?: (serviceId: number, signal: AbortSignal) => Promise<ClientRecord | null>;
 }
 
-export type JobWhy = 'sample' | 'client' | 'follow' | 'confirm' | 'quick' | 'recheck' | 'intake';
+export type { JobWhy } from './round.js';
 
 interface Job {
   serviceId: number;
@@ -51,12 +52,7 @@ interface Job {
   answer?: (done: DoneState | null) => void;
 }
 
-/** One client an alert of a notification names, as the intake hands it over. */
-export interface IntakeItem {
-  serviceId: number;
-  client: ClientRecord | null;
-  alert: ExternalAlert;
-}
+export type { IntakeItem } from './storm-intake.js';
 
 interface Burst {
   group: GroupKey;
@@ -64,33 +60,7 @@ interface Burst {
   results: { facts: ClientFacts; verdict: Verdict; health: Health }[];
 }
 
-interface GroupInfo {
-  key: GroupKey;
-  label: string;
-  clients: ClientRecord[];
-  /** Active and not on a billing hold: who may be sampled. */
-  candidates: number[];
-  generalFault: string | null;
-}
-
-/** What the watcher is doing, for `pingops noc status`, the live view and /metrics. */
-export interface WatcherStatus {
-  at: number;
-  summary: string;
-  stretched: string[];
-  round: number;
-  roundStartedAt: number | null;
-  lastRoundMs: number | null;
-  plannedRoundMs: number;
-  budgetPerMin: number;
-  requestsLastMinute: number;
-  costPerCheck: number;
-  groups: { key: GroupKey; label: string; clients: number; candidates: number; down: boolean }[];
-  single: { serviceId: number; name: string; status: 'up' | 'down' | 'unknown' | 'on_hold' }[];
-  watches: WatchEntry[];
-  open: Incident[];
-  silences: Silence[];
-}
+export type { WatcherStatus } from './types.js';
 
 export interface Watcher {
   start(): Promise<void>;
@@ -151,8 +121,6 @@ const MAX_PRIORITY_QUEUE = 1000;
 const MAX_IN_FLIGHT = 16;
 /** Time passes even with nothing to check: reminders, silences ending, flapping settling. */
 const TICK_MS = 1000;
-/** Clients followed after a change (flap tracking) take at most this share of a round. */
-const FOLLOW_SHARE = 0.25;
 
 export function createWatcher(deps: WatcherDeps): Watcher {
   const { clock, settings, store } = deps;
@@ -248,14 +216,8 @@ export function createWatcher(deps: WatcherDeps): Watcher {
 
   const today = () => new Date(clock.now()).toISOString().slice(0, 10);
 
-  const lastStable = (serviceId: number) => engine?.clientTrack(serviceId)?.lastVerdict === 'stable';
 
-  const sampleOf = (g: GroupInfo, n: number, exclude: Set<number>) =>
-    pickSample(
-      g.candidates.map((id) => ({ serviceId: id, tracker: engine?.tracker(`client:${id}`) ?? null, lastStable: lastStable(id) })),
-      n,
-      exclude,
-    );
+  const sampleOf = (g: GroupInfo, n: number, exclude: ReadonlySet<number>) => sampleGroup(g, n, exclude, engine);
 
   const startRound = async () => {
     const now = clock.now();
@@ -271,7 +233,6 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       fresh = false;
       log.error({ err }, 'could not read the watch list; keeping the last one');
     }
-    const wantsAll = watches.some((w) => w.kind === 'all');
     const reportedGroups = (engine?.openIncidents() ?? []).filter((i) => i.reportedBy && !i.scope.startsWith('client:'));
     if (watches.length > 0 || reportedGroups.length > 0) {
       try {
@@ -282,7 +243,6 @@ export function createWatcher(deps: WatcherDeps): Watcher {
         log.warn({ err }, 'could not read the client list; sweeping the last one');
       }
     }
-    const day = today();
     explicit = new Set(watches.filter((w) => w.kind === 'client' && w.ref !== null).map((w) => w.ref as number));
     // Clients another system reported down are followed one by one while their incident is open.
     for (const i of engine?.openIncidents() ?? []) {
@@ -296,84 +256,9 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       explicit.add(id);
     }
     for (const id of reported.keys()) if (!engine?.incident(`client:${id}`)) reported.delete(id);
-    inGroups = new Set();
-    groups = new Map();
-    let ungrouped = 0;
-    for (const c of clients.values()) {
-      const watched =
-        wantsAll || watches.some((w) => (w.kind === 'router' && c.router?.id === w.ref) || (w.kind === 'zone' && c.zoneId === w.ref));
-      if (!watched) continue;
-      const key = groupOf(c);
-      if (!key) {
-        ungrouped++;
-        continue;
-      }
-      inGroups.add(c.serviceId);
-      let g = groups.get(key);
-      if (!g) {
-        g = { key, label: groupLabel(c, key), clients: [], candidates: [], generalFault: null };
-        groups.set(key, g);
-      }
-      g.clients.push(c);
-      if (!onBillingHold(c, day)) g.candidates.push(c.serviceId);
-      if (c.router?.generalFault) g.generalFault = c.router.generalFault;
-    }
-    // Routers another system reported down (an alert storm) are sampled each round while their
-    // incident is open, as if watched, so their recovery is seen.
-    for (const i of reportedGroups) {
-      const key = i.scope as GroupKey;
-      if (groups.has(key)) continue;
-      let members = [...clients.values()].filter((c) => groupOf(c) === key);
-      if (members.length === 0) members = i.members.map((m) => clients.get(m.serviceId) ?? bareClientRecord(m.serviceId, m.name));
-      const g: GroupInfo = { key, label: i.label, clients: members, candidates: [], generalFault: null };
-      for (const c of members) {
-        clients.set(c.serviceId, c);
-        inGroups.add(c.serviceId);
-        if (!onBillingHold(c, day)) g.candidates.push(c.serviceId);
-      }
-      groups.set(key, g);
-    }
-    const jobs: Job[] = [];
-    const queued = new Set<number>();
-    const add = (serviceId: number, why: JobWhy) => {
-      if (queued.has(serviceId)) return;
-      queued.add(serviceId);
-      jobs.push({ serviceId, why });
-    };
-    for (const id of explicit) {
-      const c = clients.get(id);
-      if (c && !onBillingHold(c, day)) add(id, 'client');
-    }
-    for (const g of groups.values()) for (const id of sampleOf(g, settings.sample, queued)) add(id, 'sample');
-    // Clients that changed lately are followed each round, so flapping is seen, within a share of the round.
-    const followCap = Math.max(3, Math.floor(jobs.length * FOLLOW_SHARE));
-    let followed = 0;
-    for (const id of inGroups) {
-      if (followed >= followCap) break;
-      if (queued.has(id)) continue;
-      const t = engine?.clientTrack(id);
-      const c = clients.get(id);
-      const group = c ? groupOf(c) : null;
-      if (!t || !c || onBillingHold(c, day) || (group && engine?.groupIsDown(group))) continue;
-      const recent = t.tracker.changes.some((at) => now - at < settings.flapWindowMs);
-      if (!recent && !t.orphan) continue;
-      add(id, 'follow');
-      followed++;
-    }
-    const routers = [...groups.keys()].filter((k) => k.startsWith('router:')).length;
-    plan = planRound({
-      groups: groups.size,
-      groupClients: [...groups.values()].reduce((n, g) => n + g.candidates.length, 0),
-      groupWord: routers === groups.size ? 'routers' : routers === 0 ? 'zones' : 'routers and zones',
-      singleClients: jobs.filter((j) => j.why === 'client').length,
-      followed,
-      ungrouped,
-      entries: watches.map((w) => ({ label: entryLabel(w), intervalMs: w.intervalMs })),
-      sample: settings.sample,
-      budgetPerMin,
-      costPerCheck,
-      roundMinMs: Math.min(settings.roundMinMs, ...watches.map((w) => w.intervalMs)),
-    });
+    const next = buildRound({ watches, clients, explicit, reportedGroups, tracks: engine, settings, budgetPerMin, costPerCheck, now, day: today() });
+    ({ groups, inGroups, plan } = next);
+    const jobs: Job[] = next.jobs;
     roundJobs = jobs;
     nextRoundAt = now + plan.roundMs;
     if (engine) {
@@ -494,29 +379,15 @@ export function createWatcher(deps: WatcherDeps): Watcher {
     log.warn({ dropped: dropped.length }, 'too many confirmations queued; dropped the newest (the next rounds cover them)');
   };
 
-  /**
-   * Pacing spreads checks evenly, but a check's polls vary: this keeps any 60 s window within
-   * the share, counting what finished checks spent and what the ones in flight will likely spend.
-   * Returns when a start would fit again, or null when it fits now.
-   */
+  /** When a new check fits the NOC's share of the last 60 s again (null: now). */
   const budgetWindowFullUntil = (now: number): number | null => {
-    while (requestTimes.length > 0 && (requestTimes[0] ?? 0) <= now - 60_000) requestTimes.shift();
-    // What the checks in flight will still ask for (at least one poll each), plus a new check.
-    let ahead = 0;
-    for (const made of flightRequests.values()) ahead += Math.max(1, Math.ceil(costPerCheck + 0.5) - made);
-    const expected = requestTimes.length + ahead + Math.ceil(costPerCheck + 0.5);
-    // Two requests of headroom: now and then a task outlives the likely window and needs
-    // another poll or two (measured: with one, a minute now and then reached 51 of 50).
-    const limit = budgetPerMin - 2;
-    if (expected <= limit) return null;
-    const excess = Math.ceil(expected - limit);
-    const at = requestTimes[Math.min(requestTimes.length - 1, excess - 1)];
-    return at === undefined ? now + 1000 : at + 60_000;
+    pruneMinute(requestTimes, now);
+    return windowFullUntil({ times: requestTimes, inFlight: flightRequests.values(), costPerCheck, budgetPerMin, now });
   };
 
   const statusNow = (): WatcherStatus => {
     const now = clock.now();
-    while (requestTimes.length > 0 && (requestTimes[0] ?? 0) <= now - 60_000) requestTimes.shift();
+    pruneMinute(requestTimes, now);
     return {
       at: now,
       summary: plan.summary,
@@ -585,147 +456,25 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       poke();
     });
 
-  const labelOf = (group: GroupKey, c: ClientRecord | undefined): string => groups.get(group)?.label ?? engine?.incident(group)?.label ?? (c ? groupLabel(c, group) : group);
-
-  type Item = StormItem & IntakeItem;
-
-  /** The lines of a router that answered our sample are each their own question: checked and reported one by one. */
-  const checkEach = async (items: readonly Item[], held: HeldNote[], outcomes: Map<number, ReportOutcome>) => {
-    await Promise.all(
-      items.map(async (it) => {
-        const done = await checkForIntake(it.serviceId);
-        if (!done) throw new Error('stopping');
-        outcomes.set(it.serviceId, reportOne({ ...it, done }, held));
-      }),
-    );
-  };
-
-  /** Checks `ids` together and hands back what each found (the window of a folded router). */
-  const sampleWindow = async (ids: readonly number[]) => {
-    const dones = await Promise.all(ids.map((id) => checkForIntake(id)));
-    const out: { facts: ClientFacts; verdict: DoneState['verdict']; health: Health; done: DoneState }[] = [];
-    for (const [i, done] of dones.entries()) {
-      if (!done) throw new Error('stopping');
-      const facts = factsOf(ids[i] as number);
-      if (facts) out.push({ facts, verdict: done.verdict, health: healthOf(done), done });
-    }
-    return out;
-  };
-
-  const foldOf = (items: readonly Item[], skip: ReadonlySet<number>): AlertFold => {
-    const first = items[0]?.alert;
-    const shared = first && items.every((it) => it.alert.title === first.title) ? first.title : null;
-    const by = first ? reporterOf({ source: first.source, title: shared }) : 'alerts';
-    const now = clock.now();
-    return {
-      by,
-      note: `${items.length} ${items.length === 1 ? 'client' : 'clients'} alerting (${by})`,
-      members: items.filter((it) => !skip.has(it.serviceId)).map((it) => ({ serviceId: it.serviceId, name: clients.get(it.serviceId)?.name ?? '', verdict: null, health: 'unknown' as const, at: now })),
-    };
-  };
-
-  /** Several alerting clients of one router: a sample decides; one incident lists them all, or each line is checked. */
-  const foldFiring = async (f: StormFold<Item>, held: HeldNote[], outcomes: Map<number, ReportOutcome>) => {
-    if (!engine) return;
-    const group = f.group;
-    if (engine.foldIntoIncident(group, foldOf(f.items, new Set()), clock.now())) {
-      for (const it of f.items) outcomes.set(it.serviceId, 'joined');
-      return;
-    }
-    const day = today();
-    const candidates = f.items.filter((it) => !onBillingHold(clients.get(it.serviceId) ?? bareClientRecord(it.serviceId, ''), day));
-    const ids = pickSample(
-      candidates.map((it) => ({ serviceId: it.serviceId, tracker: engine?.tracker(`client:${it.serviceId}`) ?? null, lastStable: lastStable(it.serviceId) })),
-      stormSampleSize(settings, candidates.length),
-    );
-    const window = await sampleWindow(ids);
-    const sampled = new Set(ids);
-    const now = clock.now();
-    // Another window (a round's confirmation, an earlier notification) may have opened it meanwhile.
-    if (!engine.incident(group)) {
-      const again = engine.groupWindow(group, labelOf(group, clients.get(f.items[0]?.serviceId ?? -1)), window, candidates.length, now, [], foldOf(f.items, sampled));
-      for (const serviceId of again) priority.push({ serviceId, why: 'recheck' });
-    }
-    if (engine.incident(group)) {
-      engine.foldIntoIncident(group, foldOf(f.items, sampled), now);
-      for (const x of window) engine.clientVerdict(x.facts, x.verdict, x.health, now, { inWindow: true });
-      for (const it of f.items) outcomes.set(it.serviceId, 'joined');
-      const opened = engine.incident(group);
-      if (opened && opened.openedAt === now) for (const it of f.items) outcomes.set(it.serviceId, 'opened');
-      log.info({ group, alerts: f.items.length, sampled: ids.length, incident: opened?.id }, 'alert storm folded into one router incident');
-      return;
-    }
-    // The router answers: the sender's alerts are about the lines themselves.
-    for (const x of window) {
-      const it = f.items.find((i) => i.serviceId === x.facts.serviceId);
-      if (it) outcomes.set(it.serviceId, reportOne({ ...it, done: x.done }, held));
-    }
-    log.info({ group, alerts: f.items.length, sampled: ids.length }, 'alert storm: the router answers; checking each alerting line');
-    await checkEach(
-      f.items.filter((it) => !sampled.has(it.serviceId)),
-      held,
-      outcomes,
-    );
-  };
-
-  /** A router's alerts resolved: a sample re-checks it (the incident ends when it answers), one reply in the thread. */
-  const foldResolved = async (f: StormFold<Item>, held: HeldNote[], outcomes: Map<number, ReportOutcome>) => {
-    if (!engine) return;
-    const group = f.group;
-    if (!engine.incident(group)) {
-      // Nothing of the router's is open: only lines with an incident of their own need a look.
-      const own = f.items.filter((it) => engine?.incident(`client:${it.serviceId}`));
-      for (const it of f.items) if (!own.includes(it)) outcomes.set(it.serviceId, 'no_incident');
-      await checkEach(own, held, outcomes);
-      return;
-    }
-    const day = today();
-    const candidates = f.items.filter((it) => !onBillingHold(clients.get(it.serviceId) ?? bareClientRecord(it.serviceId, ''), day));
-    const ids = pickSample(
-      candidates.map((it) => ({ serviceId: it.serviceId, tracker: engine?.tracker(`client:${it.serviceId}`) ?? null, lastStable: lastStable(it.serviceId) })),
-      stormSampleSize(settings, candidates.length),
-    );
-    const window = await sampleWindow(ids);
-    const now = clock.now();
-    for (const x of window) engine.clientVerdict(x.facts, x.verdict, x.health, now, { inWindow: true });
-    if (engine.incident(group)) {
-      const again = engine.groupWindow(group, labelOf(group, undefined), window, Math.max(candidates.length, groups.get(group)?.candidates.length ?? 0), now);
-      for (const serviceId of again) priority.push({ serviceId, why: 'recheck' });
-    }
-    const first = f.items[0]?.alert;
-    const title = first && f.items.every((it) => it.alert.title === first.title) ? first.title : null;
-    engine.groupResolved(group, { source: first?.source ?? '', title, alerts: f.items.length, checked: window.length, answer: window.filter((x) => x.health === 'up').length }, now);
-    for (const it of f.items) outcomes.set(it.serviceId, 'posted');
-  };
-
-  /** One notification's alerts: folded per router, the rest one by one, lines that answer in one note. */
-  const intakeNotification = async (items: readonly IntakeItem[]): Promise<ReportOutcome[]> => {
-    const withGroups: Item[] = items.map((it) => {
-      const c = adopt(it.serviceId, it.client);
-      return { ...it, group: groupOf(c) };
-    });
-    const plan = planStorm(withGroups, settings.rollupMin);
-    const held: HeldNote[] = [];
-    const alerting = new Map<string, { label: string | null; count: number }>();
-    for (const it of withGroups) {
-      if (it.alert.status !== 'firing') continue;
-      const key = it.group ?? '';
-      const a = alerting.get(key) ?? { label: it.group ? labelOf(it.group, clients.get(it.serviceId)) : null, count: 0 };
-      a.count++;
-      alerting.set(key, a);
-    }
-    const outcomes = new Map<number, ReportOutcome>();
-    const settled = await Promise.allSettled([
-      checkEach(plan.singles, held, outcomes),
-      ...plan.folds.map((f) => (f.status === 'firing' ? foldFiring(f, held, outcomes) : foldResolved(f, held, outcomes))),
-    ]);
-    const failed = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
-    if (failed || stopped) throw failed?.reason ?? new Error('stopping');
-    engine?.intakeSummary(held, alerting, clock.now());
-    await persist();
-    poke();
-    return items.map((it) => outcomes.get(it.serviceId) ?? 'no_incident');
-  };
+  const storm = createStormIntake({
+    engine: () => engine,
+    clients: () => clients,
+    groups: () => groups,
+    factsOf,
+    adopt,
+    report: reportOne,
+    check: checkForIntake,
+    recheck: (ids) => priority.push(...ids.map((serviceId) => ({ serviceId, why: 'recheck' as const }))),
+    stopped: () => stopped,
+    persist: async () => {
+      await persist();
+      poke();
+    },
+    today,
+    settings,
+    clock,
+    log,
+  });
 
   const loop = async () => {
     while (!stopped) {
@@ -831,7 +580,7 @@ export function createWatcher(deps: WatcherDeps): Watcher {
     async intake(items, signal) {
       if (!engine || stopped) throw new Error('the NOC watcher is not running');
       if (signal?.aborted) throw new Error('stopping');
-      const work = intakeNotification(items);
+      const work = storm.notification(items);
       if (!signal) return work;
       // The intake stopping does not wait for checks queued here: their alerts stay in its store.
       work.catch(() => {});
@@ -845,17 +594,4 @@ export function createWatcher(deps: WatcherDeps): Watcher {
   };
 }
 
-function insertSorted(xs: number[], x: number): void {
-  let i = xs.length;
-  while (i > 0 && (xs[i - 1] ?? 0) > x) i--;
-  xs.splice(i, 0, x);
-}
-
-function groupLabel(c: ClientRecord, key: GroupKey): string {
-  if (c.router && key.startsWith('router:')) return c.zoneName ? `${c.router.name} (${c.zoneName})` : c.router.name;
-  return c.zoneName ?? `zone ${c.zoneId ?? '?'}`;
-}
-
-export function entryLabel(w: Pick<WatchEntry, 'kind' | 'ref'>): string {
-  return w.kind === 'all' ? 'all' : `${w.kind} ${w.ref ?? '?'}`;
-}
+export { entryLabel } from './round.js';

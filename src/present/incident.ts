@@ -4,8 +4,7 @@
  * each adapter escapes and styles (Slack blocks, a Discord embed coloured by tone).
  */
 import { formatDuration } from '../util/duration.js';
-import { tally } from '../noc/engine.js';
-import { groupResolvedSentence, intakeSentence, summarySentence } from '../noc/present.js';
+import { groupResolvedSentence, intakeSentence, summarySentence, tally } from './noc.js';
 import type { Incident, Member, NocEvent } from '../noc/types.js';
 import type { Locale } from './locale.js';
 import { nocWords } from './noc-words.js';
@@ -123,7 +122,7 @@ export function eventReply(e: NocEvent, locale: Locale): string {
       return w.silencedReply(e.by, hourMinute(e.until));
     case 'intake_note':
     case 'intake_resolved':
-      return intakeSentence(e);
+      return intakeSentence(e, locale);
     case 'intake_summary':
       return summarySentence(e, locale);
     case 'intake_group_resolved':

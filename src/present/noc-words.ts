@@ -1,8 +1,10 @@
+import type { Verdict } from '../core/verdict.js';
 import type { Locale } from './locale.js';
 
 /**
- * What the NOC says in chat (incident root, thread replies, button answers), in English and
- * Spanish. Plain text: adapters escape it; arguments are already formatted by the caller.
+ * What the NOC says (incident root, thread replies, button answers, notes; the terminal's and
+ * the log's event lines; `noc status`), in English and Spanish. Plain text: adapters escape it;
+ * arguments are already formatted by the caller.
  */
 const en = {
   down: 'down',
@@ -45,10 +47,73 @@ const en = {
   silenced: (until: string) => `Silenced until ${until}.`,
   notRunning: 'The NOC watcher is not running in this process; try again in a minute.',
   nothingToCheck: 'This incident has no clients to check.',
+  /** One line per event (terminal, `pingops noc`, the log) and the alert-intake sentences. */
+  line: {
+    down: 'DOWN',
+    update: 'UPDATE',
+    afterRecovery: 'AFTER RECOVERY',
+    ack: 'ACK',
+    stillDown: 'STILL DOWN',
+    back: 'BACK',
+    flapping: 'FLAPPING',
+    silenced: 'SILENCED',
+    budget: 'BUDGET',
+    note: 'NOTE',
+    alertResolved: 'ALERT RESOLVED',
+    alertsResolved: 'ALERTS RESOLVED',
+    checkedDown: (down: number, checked: number) => (checked > 0 ? `${down} of ${checked} checked down` : 'no checks yet'),
+    clientDown: (id: number) => `client ${id} down`,
+    clientBack: (id: number) => `client ${id} back`,
+    by: (who: string) => `by ${who}`,
+    until: (clock: string) => `until ${clock}`,
+    after: (duration: string) => `after ${duration}`,
+    notAcked: (duration: string) => `for ${duration}, not acked`,
+    flappingWhy: (changes: number, window: string) => `${changes} changes within ${window}; quiet until it settles for ${window}`,
+    verdict: { stable: 'stable', intermittent: 'intermittent', no_internet: 'no internet', antenna_only: 'antenna only', failed: 'failed', timed_out: 'timed out', cancelled: 'cancelled' } as Record<Verdict, string>,
+    noVerdict: 'no verdict',
+    loss: (pct: string) => `${pct} loss`,
+    resolvedStillDown: (head: string, verdict: string) => `${head} resolved, but the line still does not answer: ${verdict}`,
+    resolvedAnswers: (head: string, verdict: string) => `${head} resolved; the line answers: ${verdict}`,
+    resolvedUnknown: (head: string, verdict: string) => `${head} resolved; our check could not tell (${verdict})`,
+    answers: (head: string, verdict: string) => `${head}, but the line answers: ${verdict}`,
+    senderSaid: (sentence: string, reason: string) => `${sentence} (sender: "${reason}")`,
+    resolvedPremises: (head: string, verdict: string) => `${head} resolved, but the customer's device still does not answer, only the sector antenna (a fault at the premises): ${verdict}`,
+    premises: (head: string, verdict: string) => `${head}: confirmed at the premises: the customer's device does not answer, only the sector antenna (${verdict}); not a network outage, no incident opened`,
+    onHold: (head: string) => `${head}: the line is on a billing hold (suspended or past its cut-off date), no incident opened`,
+    unknown: (head: string, verdict: string) => `${head}: our check could not tell (${verdict}), no incident opened`,
+    noClient: (head: string, problem: string | null) => `${head}: ${problem ?? 'no such client'}; nothing checked (check the alert's client label or tag)`,
+  },
+  /** `noc status`. */
+  status: {
+    plan: (summary: string) => `Plan: ${summary}`,
+    stretched: (what: string) => `stretched: ${what}`,
+    round: (n: number, last: string | null, used: number, budget: number, pct: number, cost: number) =>
+      `Round ${n}${last !== null ? `, last took ${last}` : ''}; budget in use ${used} of ${budget} req/min (${pct} %), ${cost} requests per check`,
+    watchingNothing: 'Watching nothing: add with `npx pingops watch add <client|router:N|zone:N|all>`.',
+    watching: 'Watching:',
+    every: (interval: string) => `every ${interval}`,
+    groups: 'Groups:',
+    groupDown: 'DOWN',
+    groupUp: 'up  ',
+    groupClients: (clients: number, candidates: number) => `${clients} clients, ${candidates} may be sampled`,
+    andMore: (n: number) => `… and ${n} more`,
+    single: 'Clients watched one by one:',
+    onHold: 'billing hold (not checked)',
+    clientStatus: { up: 'up', down: 'down', unknown: 'unknown' } as Record<'up' | 'down' | 'unknown', string>,
+    noOpen: 'No open incidents.',
+    open: 'Open incidents:',
+    ackedBy: (who: string) => `acked by ${who}`,
+    stateOpen: 'open',
+    heldBack: 'open (held back: silenced or flapping)',
+    downOf: (down: number, checked: number) => `${down} of ${checked} down`,
+    since: (clock: string, duration: string) => `since ${clock} (${duration})`,
+    silence: (scope: string, until: string, reason: string | null) => `Silenced: ${scope} until ${until}${reason ? ` (${reason})` : ''}`,
+  },
   /** `38 of 40 alerting lines on RB-3 answer` */
   summaryGroup: (g: SummaryCounts) => {
     const where = g.label ? ` on ${g.label}` : ' with no router known';
     const parts = [`${g.answer} of ${g.alerting} alerting ${g.alerting === 1 ? 'line' : 'lines'}${where} ${g.answer === 1 ? 'answers' : 'answer'}`];
+    if (g.premises > 0) parts.push(`${g.premises} confirmed at the premises (antenna only: the customer's device does not answer)`);
     if (g.unknown > 0) parts.push(`${g.unknown} could not be told`);
     if (g.onHold > 0) parts.push(`${g.onHold} on a billing hold`);
     return parts.join(', ');
@@ -67,6 +132,7 @@ export interface SummaryCounts {
   label: string | null;
   alerting: number;
   answer: number;
+  premises: number;
   unknown: number;
   onHold: number;
 }
@@ -114,9 +180,70 @@ const es: NocWords = {
   silenced: (until) => `Silenciado hasta las ${until}.`,
   notRunning: 'El vigilante del NOC no corre en este proceso; inténtalo en un minuto.',
   nothingToCheck: 'Este incidente no tiene clientes que comprobar.',
+  line: {
+    down: 'CAÍDO',
+    update: 'NOVEDAD',
+    afterRecovery: 'TRAS LA RECUPERACIÓN',
+    ack: 'ATENDIDO',
+    stillDown: 'SIGUE CAÍDO',
+    back: 'VOLVIÓ',
+    flapping: 'OSCILA',
+    silenced: 'SILENCIADO',
+    budget: 'PRESUPUESTO',
+    note: 'NOTA',
+    alertResolved: 'ALERTA RESUELTA',
+    alertsResolved: 'ALERTAS RESUELTAS',
+    checkedDown: (down, checked) => (checked > 0 ? `${down} de ${checked} comprobados caídos` : 'sin comprobaciones aún'),
+    clientDown: (id) => `cliente ${id} caído`,
+    clientBack: (id) => `cliente ${id} volvió`,
+    by: (who) => `por ${who}`,
+    until: (clock) => `hasta ${clock}`,
+    after: (duration) => `tras ${duration}`,
+    notAcked: (duration) => `desde hace ${duration}, sin atender`,
+    flappingWhy: (changes, window) => `${changes} cambios en ${window}; silencio hasta que se calme durante ${window}`,
+    verdict: { stable: 'estable', intermittent: 'intermitente', no_internet: 'sin internet', antenna_only: 'solo antena', failed: 'falló', timed_out: 'sin respuesta a tiempo', cancelled: 'cancelada' },
+    noVerdict: 'sin veredicto',
+    loss: (pct) => `${pct} de pérdida`,
+    resolvedStillDown: (head, verdict) => `${head} resuelta, pero la línea sigue sin responder: ${verdict}`,
+    resolvedAnswers: (head, verdict) => `${head} resuelta; la línea responde: ${verdict}`,
+    resolvedUnknown: (head, verdict) => `${head} resuelta; nuestra comprobación no pudo decir (${verdict})`,
+    answers: (head, verdict) => `${head}, pero la línea responde: ${verdict}`,
+    senderSaid: (sentence, reason) => `${sentence} (remitente: "${reason}")`,
+    resolvedPremises: (head, verdict) => `${head} resuelta, pero el equipo del cliente sigue sin responder, solo la antena sectorial (falla en el domicilio): ${verdict}`,
+    premises: (head, verdict) => `${head}: confirmada en el domicilio: el equipo del cliente no responde, solo la antena sectorial (${verdict}); no es una caída de red, sin incidente`,
+    onHold: (head) => `${head}: la línea tiene bloqueo por pago (suspendida o pasada su fecha de corte), sin incidente`,
+    unknown: (head, verdict) => `${head}: nuestra comprobación no pudo decir (${verdict}), sin incidente`,
+    noClient: (head, problem) => `${head}: ${problem ?? 'no existe ese cliente'}; nada comprobado (revisa la etiqueta o el tag de cliente de la alerta)`,
+  },
+  status: {
+    plan: (summary) => `Plan: ${summary}`,
+    stretched: (what) => `estirado: ${what}`,
+    round: (n, last, used, budget, pct, cost) =>
+      `Ronda ${n}${last !== null ? `, la última tardó ${last}` : ''}; presupuesto en uso ${used} de ${budget} pet/min (${pct} %), ${cost} peticiones por comprobación`,
+    watchingNothing: 'No se vigila nada: añade con `npx pingops watch add <cliente|router:N|zone:N|all>`.',
+    watching: 'Vigilando:',
+    every: (interval) => `cada ${interval}`,
+    groups: 'Grupos:',
+    groupDown: 'CAÍDO',
+    groupUp: 'arriba',
+    groupClients: (clients, candidates) => `${clients} clientes, ${candidates} muestreables`,
+    andMore: (n) => `… y ${n} más`,
+    single: 'Clientes vigilados uno a uno:',
+    onHold: 'bloqueo por pago (sin comprobar)',
+    clientStatus: { up: 'arriba', down: 'caído', unknown: 'sin dato' },
+    noOpen: 'Sin incidentes abiertos.',
+    open: 'Incidentes abiertos:',
+    ackedBy: (who) => `atendido por ${who}`,
+    stateOpen: 'abierto',
+    heldBack: 'abierto (retenido: silenciado u oscilando)',
+    downOf: (down, checked) => `${down} de ${checked} caídos`,
+    since: (clock, duration) => `desde las ${clock} (${duration})`,
+    silence: (scope, until, reason) => `Silenciado: ${scope} hasta ${until}${reason ? ` (${reason})` : ''}`,
+  },
   summaryGroup: (g) => {
     const where = g.label ? ` en ${g.label}` : ' sin router conocido';
     const parts = [`${g.answer} de ${g.alerting} ${g.alerting === 1 ? 'línea alertada' : 'líneas alertadas'}${where} ${g.answer === 1 ? 'responde' : 'responden'}`];
+    if (g.premises > 0) parts.push(`${g.premises} confirmadas en el domicilio (solo antena: el equipo del cliente no responde)`);
     if (g.unknown > 0) parts.push(`${g.unknown} sin poder decir`);
     if (g.onHold > 0) parts.push(`${g.onHold} con bloqueo por pago`);
     return parts.join(', ');

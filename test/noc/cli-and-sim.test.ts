@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from '../../src/cli-args.js';
 import { renderNocMetrics } from '../../src/noc/metrics.js';
-import { describeEvent } from '../../src/noc/present.js';
+import { describeEvent } from '../../src/present/noc.js';
 import type { Incident } from '../../src/noc/types.js';
 import type { WatcherStatus } from '../../src/noc/watcher.js';
 import { createOutageScript, parseOutages, simRouterOf } from '../../src/sim/outages.js';

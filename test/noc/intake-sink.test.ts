@@ -10,7 +10,7 @@ import type { Directory } from '../../src/directory/types.js';
 import type { IntakeAlert } from '../../src/noc/intake.js';
 import { createIntakeSink, IntakeFullError } from '../../src/noc/intake-sink.js';
 import { createOutbox } from '../../src/noc/outbox.js';
-import { describeEvent } from '../../src/noc/present.js';
+import { describeEvent } from '../../src/present/noc.js';
 import { DEFAULT_NOC_SETTINGS, type NocEvent } from '../../src/noc/types.js';
 import { createWatcher } from '../../src/noc/watcher.js';
 import { testDatabase } from '../support/store.js';

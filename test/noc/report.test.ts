@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Verdict } from '../../src/core/verdict.js';
 import { NocEngine, type ClientFacts, type ExternalAlert } from '../../src/noc/engine.js';
-import { describeEvent, intakeSentence } from '../../src/noc/present.js';
+import { describeEvent, intakeSentence } from '../../src/present/noc.js';
 import { DEFAULT_NOC_SETTINGS, type Health, type Incident, type NocEvent, type ScopeKey } from '../../src/noc/types.js';
 
 const fresh = (silenced: (s: ScopeKey, now: number) => boolean = () => false) =>

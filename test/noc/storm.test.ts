@@ -8,7 +8,7 @@ import type { ExternalAlert } from '../../src/noc/engine.js';
 import type { IntakeAlert } from '../../src/noc/intake.js';
 import { createIntakeSink } from '../../src/noc/intake-sink.js';
 import { createOutbox } from '../../src/noc/outbox.js';
-import { describeEvent } from '../../src/noc/present.js';
+import { describeEvent } from '../../src/present/noc.js';
 import { planStorm, stormSampleSize } from '../../src/noc/storm.js';
 import { DEFAULT_NOC_SETTINGS, type NocEvent } from '../../src/noc/types.js';
 import { createWatcher } from '../../src/noc/watcher.js';
@@ -100,6 +100,22 @@ describe('planStorm: a notification split into routers sampled and lines checked
     expect(stormSampleSize({ sample: 1, confirm: 5, rollupMin: 3 }, 40)).toBe(6);
     expect(stormSampleSize({ sample: 1, confirm: 1, rollupMin: 3 }, 40)).toBe(3);
     expect(stormSampleSize({ sample: 1, confirm: 5, rollupMin: 3 }, 4)).toBe(4);
+  });
+});
+
+describe("the notification's one summary", () => {
+  it('counts per router what answers, what only the antenna answers (the alert was right), and what could not be told', async () => {
+    const { NocEngine } = await import('../../src/noc/engine.js');
+    const e = new NocEngine(DEFAULT_NOC_SETTINGS, { tracks: new Map(), incidents: [], nextIncidentId: 1 });
+    const note = (serviceId: number, verdict: 'stable' | 'antenna_only' | 'timed_out', why: 'answers' | 'unknown') => ({
+      why, serviceId, group: 'router:2' as const, groupLabel: 'RB-2',
+      note: { kind: 'intake_note' as const, why, channel: null, source: 'Alertmanager', title: 'ClientLinkDown', serviceId, label: `client-${serviceId}`, verdict, lossPct: null, rttMs: null, at: 0 },
+    });
+    e.intakeSummary([note(1, 'stable', 'answers'), note(2, 'stable', 'answers'), note(3, 'antenna_only', 'answers'), note(4, 'timed_out', 'unknown')], new Map([['router:2', { label: 'RB-2', count: 5 }]]), 0);
+    const [summary] = e.drain().events;
+    expect(summary && eventReply(summary, 'en')).toBe(
+      "Alertmanager ClientLinkDown: 2 of 5 alerting lines on RB-2 answer, 1 confirmed at the premises (antenna only: the customer's device does not answer), 1 could not be told (the sender says down, our ping says they answer: no incident opened)",
+    );
   });
 });
 

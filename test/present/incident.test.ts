@@ -94,3 +94,23 @@ describe('the incident view', () => {
     expect(parseCustomId('pingops:noc_reboot:12')).toBeNull();
   });
 });
+
+describe('NOC lines in Spanish (LOCALE=es): the terminal, the log and the notes', () => {
+  it('events, intake sentences and noc status', async () => {
+    const { describeEvent, describeStatus, intakeSentence } = await import('../../src/present/noc.js');
+    const t = (s: string) => s.slice(9);
+    expect(t(describeEvent({ kind: 'opened', incident: base, at }, 'es'))).toBe('CAÍDO #12 RB-2 (Zona 2): 14 de 15 comprobados caídos · 2 clients on a billing hold, not counted · WispHub falla_general: corte de fibra');
+    expect(t(describeEvent({ kind: 'members_changed', incident: base, down: [1001], back: [1000], at }, 'es'))).toMatch(/^NOVEDAD #12 RB-2 \(Zona 2\): 14 de 15 comprobados caídos \(cliente 1001 caído, cliente 1000 volvió\)/);
+    expect(t(describeEvent({ kind: 'resolved', incident: base, durationMs: 37 * 60_000, at }, 'es'))).toBe('VOLVIÓ #12 RB-2 (Zona 2) tras 37 min');
+    const note = { kind: 'intake_note' as const, why: 'answers' as const, channel: null, source: 'Alertmanager', title: 'ClientLinkDown', serviceId: 1001, label: 'client-1001 Ana', verdict: 'stable' as const, lossPct: 0, rttMs: 23, at };
+    expect(intakeSentence(note, 'es')).toBe('Alertmanager: ClientLinkDown 1001, pero la línea responde: estable · 0 % de pérdida · 23 ms');
+    expect(eventReply(note, 'es')).toBe(intakeSentence(note, 'es'));
+    const status = describeStatus(
+      { at, summary: '1 cliente', stretched: [], round: 3, roundStartedAt: at, lastRoundMs: 60_000, plannedRoundMs: 60_000, budgetPerMin: 50, requestsLastMinute: 10, costPerCheck: 2, groups: [], single: [], watches: [], open: [base], silences: [] },
+      at + 60_000,
+      'es',
+    );
+    expect(status).toContain('Ronda 3, la última tardó 1 min; presupuesto en uso 10 de 50 pet/min (20 %), 2 peticiones por comprobación');
+    expect(status).toContain('Incidentes abiertos:\n  #12 RB-2 (Zona 2) [router:2] · 14 de 15 caídos · desde las 10:42:00 (1 min) · abierto · 2 clients');
+  });
+});

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { describeStatus } from '../../noc/present.js';
+import { describeStatus } from '../../present/noc.js';
 import type { WatcherStatus } from '../../noc/watcher.js';
 import { sanitizeTerminal } from './terminal.js';
 
