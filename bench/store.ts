@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DoneState } from '../src/core/check-state.js';
 import { openDatabase } from '../src/store/open.js';
 import { silentLogger } from '../src/util/logger.js';
+import { oneCheck } from './store-backends.js';
 
 export interface StoreBenchRow {
   checks: number;
@@ -23,7 +23,6 @@ export async function benchStore(n = 5000): Promise<StoreBenchRow> {
   const path = join(dir, 'pingops.db');
   const db = await openDatabase({ store: { path, retentionDays: 30 } }, silentLogger);
   const store = db.checks;
-  const client = { serviceId: 1001, name: 'Ana Morales', document: '1032456789', phone: '+573104445566', address: 'Cra 12 #34-56', city: 'Tunja', locality: 'Centro', paymentStatus: 'active', zoneId: 3, antennaIp: '10.20.30.40', cutOffDate: '2026-01-05', outstandingBalance: 0, lanInterface: 'ether2', planName: 'Hogar 50M', planPrice: 65000, technicianId: 7, router: { id: 2, name: 'RB-2', generalFault: null }, sector: { id: 5, name: 'Sector Norte' }, zoneName: 'Zona 3' };
   const per: number[] = [];
   const t0 = Date.now();
   for (let i = 0; i < n; i++) {
@@ -31,16 +30,7 @@ export async function benchStore(n = 5000): Promise<StoreBenchRow> {
     const serviceId = 1000 + (i % 900);
     const start = process.hrtime.bigint();
     const now = t0 + i;
-    await store.insert({ id, serviceId, packets: 4, requester: 'U0123ABCD', requesterName: 'tech', surface: 'slack', place: { channel: 'C0NOC', thread: null }, messages: {}, locale: 'es', client: { ...client, serviceId }, startedAt: now, deadlineAt: now + 60_000 }, now);
-    await store.update(id, { messages: { root: '1710000000.000100' }, thread: '1710000000.000100' }, now);
-    await store.update(id, { messages: { root: '1710000000.000100', status: '1710000000.000200' }, thread: '1710000000.000100' }, now);
-    await store.update(id, { state: 'created', taskId: '7f4c2a9e-3b1d-4e8a-9c55-0d6e2f1a8b34' }, now);
-    await store.update(id, { state: 'polling' }, now);
-    const done: DoneState = { kind: 'done', serviceId, taskId: '7f4c2a9e-3b1d-4e8a-9c55-0d6e2f1a8b34', verdict: 'stable', message: 'ok', polls: 2, elapsedMs: 4900, reason: { kind: 'verdict' }, cached: false, lossPct: 0, rttMs: 12 };
-    await store.update(id, { final: done }, now);
-    await store.update(id, { mention: 'sending' }, now);
-    await store.update(id, { mention: 'sent' }, now);
-    await store.update(id, { delivered: true }, now);
+    await oneCheck(store, id, serviceId, now);
     per.push(Number(process.hrtime.bigint() - start) / 1000);
   }
   const q0 = process.hrtime.bigint();

@@ -47,6 +47,16 @@ const bool = (def: boolean) =>
     ['true', '1', 'yes'].includes(v),
   );
 
+/** `postgres://` or `postgresql://` with a host and a database name. */
+function isPostgresUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '' && u.pathname.length > 1;
+  } catch {
+    return false;
+  }
+}
+
 const duration = (def: string) =>
   z.preprocess(emptyToUndefined, z.string().default(def)).transform((v, ctx) => {
     const ms = parseDuration(v);
@@ -104,6 +114,12 @@ const schema = z.object({
   SIM_PORT: int(0, 0, 65_535),
   SIM_SPEED: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(1000).default(1)),
   PINGOPS_DB: z.preprocess(emptyToUndefined, z.string().default('./data/pingops.db')),
+  PINGOPS_DATABASE_URL: z
+    .preprocess(emptyToUndefined, z.string().optional())
+    .refine((v) => v === undefined || isPostgresUrl(v), 'a postgres://user:password@host:5432/database URL')
+    .transform((v) => (v === undefined ? null : new Secret(v))),
+  PINGOPS_DATABASE_POOL_MAX: int(10, 1, 200),
+  PINGOPS_DATABASE_TIMEOUT: duration('10s'),
   PINGOPS_RETENTION_DAYS: int(90, 1, 36_500),
   PINGOPS_ALLOWED_CHANNELS: idList(),
   PINGOPS_ADMINS: idList(),
@@ -199,8 +215,11 @@ export interface Config {
   nocChannels: { slack: string | null; discord: string | null };
   /** Alert intake (`/hooks/...`); null without HOOKS_TOKEN: nothing is mounted. */
   hooks: null | { token: Secret; clientLabel: string };
-  /** The SQLite store: a file path (created on first start) or `:memory:`; checks older than `retentionDays` are pruned daily. */
-  store: { path: string; retentionDays: number };
+  /**
+   * The store: the SQLite file (created on first start) or `:memory:`, unless `postgres` is set
+   * (PINGOPS_DATABASE_URL), then PostgreSQL. Checks older than `retentionDays` are pruned daily.
+   */
+  store: { path: string; retentionDays: number; postgres?: null | { url: Secret; poolMax: number; timeoutMs: number } };
   /** Who may use pingops where: empty `allowedChannels` is everywhere; admins may cancel anyone's check. */
   access: { allowedChannels: string[]; admins: string[]; userRatePerMin: number; adminRatePerMin: number };
 }
@@ -265,6 +284,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.WISPHUB_API_URL) problems.push('WISPHUB_API_URL: expected WispHub\'s API base URL (e.g. https://api.wisphub.net) with WISPHUB_API_KEY');
     if (!e.WISPHUB_API_KEY) problems.push('WISPHUB_API_KEY: expected the WispHub API key with WISPHUB_API_URL');
     if (e.WISPHUB_API_URL && e.WISPHUB_API_KEY) wisphub = { url: e.WISPHUB_API_URL, key: e.WISPHUB_API_KEY, clientsTtlMs: e.WISPHUB_CLIENTS_TTL_MS };
+  }
+  if (e.PINGOPS_DATABASE_TIMEOUT < 100 || e.PINGOPS_DATABASE_TIMEOUT > 600_000) {
+    problems.push('PINGOPS_DATABASE_TIMEOUT: expected a duration between 100ms and 10m');
   }
   if (e.SIM_DIALECT === 'plain' && e.SIM_AUTH === 'jwt') {
     problems.push('SIM_AUTH: expected none or key with SIM_DIALECT=plain (the middleware today has no login)');
@@ -348,7 +370,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     nocChannels: { slack: e.NOC_SLACK_CHANNEL ?? null, discord: e.NOC_DISCORD_CHANNEL ?? null },
     hooks: e.HOOKS_TOKEN ? { token: e.HOOKS_TOKEN, clientLabel: e.HOOKS_CLIENT_LABEL } : null,
-    store: { path: e.PINGOPS_DB, retentionDays: e.PINGOPS_RETENTION_DAYS },
+    store: {
+      path: e.PINGOPS_DB,
+      retentionDays: e.PINGOPS_RETENTION_DAYS,
+      postgres: e.PINGOPS_DATABASE_URL ? { url: e.PINGOPS_DATABASE_URL, poolMax: e.PINGOPS_DATABASE_POOL_MAX, timeoutMs: e.PINGOPS_DATABASE_TIMEOUT } : null,
+    },
     access: { allowedChannels: e.PINGOPS_ALLOWED_CHANNELS, admins: e.PINGOPS_ADMINS, userRatePerMin: e.PINGOPS_USER_RATE_PER_MIN, adminRatePerMin: e.PINGOPS_ADMIN_RATE_PER_MIN },
   });
 }

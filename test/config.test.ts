@@ -28,7 +28,7 @@ describe('config', () => {
     });
     expect(c.wisphub).toBeNull();
     expect(c.sim.dialect).toBe('v1');
-    expect(c.store).toEqual({ path: './data/pingops.db', retentionDays: 90 });
+    expect(c.store).toEqual({ path: './data/pingops.db', retentionDays: 90, postgres: null });
     expect(c.access).toEqual({ allowedChannels: [], admins: [], userRatePerMin: 6, adminRatePerMin: 30 });
     expect(c.polling).toEqual({ packets: 4, initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000, timeoutMs: 60_000, resultCacheMs: 30_000 });
     expect(c).toMatchObject({ locale: 'es', port: 3000, slack: null, discord: null });
@@ -109,6 +109,20 @@ describe('config', () => {
     expect(JSON.stringify(c)).not.toMatch(/super-secret|sig-000|key-456/);
     expect(String(c.slack?.botToken)).toBe('[redacted]');
     expect(c.slack?.botToken.reveal()).toBe(secret);
+  });
+
+  it('selects PostgreSQL with PINGOPS_DATABASE_URL, the URL kept secret and never echoed when wrong', () => {
+    const url = 'postgres://pingops:db-pass-981@db.internal:5432/pingops';
+    const c = loadConfig({ PINGOPS_DATABASE_URL: url, PINGOPS_DATABASE_POOL_MAX: '4', PINGOPS_DATABASE_TIMEOUT: '3s' });
+    expect(c.store.postgres).toMatchObject({ poolMax: 4, timeoutMs: 3000 });
+    expect(c.store.postgres?.url.reveal()).toBe(url);
+    expect(JSON.stringify(c)).not.toContain('db-pass-981');
+    expect(loadConfig({ PINGOPS_DATABASE_URL: 'postgresql://u@127.0.0.1/p' }).store.postgres).toMatchObject({ poolMax: 10, timeoutMs: 10_000 });
+    expect(problems({ PINGOPS_DATABASE_URL: 'mysql://u:db-pass-981@h/p' })).toEqual(['PINGOPS_DATABASE_URL: expected a postgres://user:password@host:5432/database URL']);
+    expect(problems({ PINGOPS_DATABASE_URL: 'postgres://u:db-pass-981@h' }).join('\n')).not.toContain('db-pass-981');
+    // A copied .env.example names the SQLite file too: the URL wins.
+    expect(loadConfig({ PINGOPS_DATABASE_URL: url, PINGOPS_DB: './data/pingops.db' }).store.postgres).not.toBeNull();
+    expect(problems({ PINGOPS_DATABASE_URL: url, PINGOPS_DATABASE_TIMEOUT: '50ms' })).toEqual(['PINGOPS_DATABASE_TIMEOUT: expected a duration between 100ms and 10m']);
   });
 
   it('mounts the alert hooks only with HOOKS_TOKEN (a secret), the client label defaulting to service_id', () => {

@@ -63,10 +63,10 @@ export function createMetrics(now: () => number = Date.now): Metrics {
 export function renderStoreMetrics(health: StoreHealth): string {
   const lastFault = health.state === 'degraded' ? health.since : (health.lastFault?.at ?? 0);
   return [
-    '# HELP pingops_store_degraded 1 while every store port runs in memory because the database file failed (nothing is kept past a restart).',
+    '# HELP pingops_store_degraded 1 while the store keeps writes in memory: the SQLite file failed (nothing is kept past a restart), or the PostgreSQL server does not answer (kept until it does).',
     '# TYPE pingops_store_degraded gauge',
     `pingops_store_degraded ${health.state === 'degraded' ? 1 : 0}`,
-    '# HELP pingops_store_last_fault_timestamp_seconds When the store last met a fault (its file failed, was replaced, or its WAL vanished); 0: never.',
+    '# HELP pingops_store_last_fault_timestamp_seconds When the store last met a fault (its file failed, was replaced, or its WAL vanished; its server stopped answering); 0: never.',
     '# TYPE pingops_store_last_fault_timestamp_seconds gauge',
     `pingops_store_last_fault_timestamp_seconds ${Math.round(lastFault / 1000)}`,
     '',

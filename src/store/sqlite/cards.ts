@@ -1,34 +1,7 @@
-import { z } from 'zod';
 import type { ClientCardPort, StoredCard } from '../ports.js';
+import { CARD_PRUNE_EVERY_MS, cardSchema } from '../records.js';
 import type { Sql } from './handle.js';
 
-const nullableString = z.string().nullable();
-const nullableNumber = z.number().finite().nullable();
-const cardSchema = z.object({
-  serviceId: z.number().int().positive(),
-  name: z.string(),
-  document: nullableString,
-  phone: nullableString,
-  address: nullableString,
-  city: nullableString,
-  locality: nullableString,
-  paymentStatus: nullableString,
-  zoneId: nullableNumber,
-  antennaIp: nullableString,
-  cutOffDate: nullableString,
-  outstandingBalance: nullableNumber,
-  lanInterface: nullableString,
-  planName: nullableString,
-  planPrice: nullableNumber,
-  technicianId: nullableNumber,
-  // Cards stored before routers were known read as "no router".
-  router: z.object({ id: z.number().int(), name: z.string(), generalFault: nullableString }).nullable().default(null),
-  sector: z.object({ id: z.number().int(), name: z.string() }).nullable().default(null),
-  zoneName: nullableString.default(null),
-});
-
-/** How often (in card time) stale cards are deleted: each put costs an indexed look-up anyway. */
-const PRUNE_EVERY_MS = 60_000;
 
 /**
  * Client cards in the store (`client_cards`), one row per service id. Rows older than
@@ -44,7 +17,7 @@ export function createSqliteCardStore(sql: Sql, keepMs: number): ClientCardPort 
       sql.st(UPSERT).run(c.record.serviceId, JSON.stringify(c.record), c.fetchedAt);
       newest = Math.max(newest, c.fetchedAt);
     }
-    if (newest - prunedAt >= PRUNE_EVERY_MS) {
+    if (newest - prunedAt >= CARD_PRUNE_EVERY_MS) {
       sql.st('DELETE FROM client_cards WHERE fetched_at < ?').run(newest - keepMs);
       prunedAt = newest;
     }

@@ -4,77 +4,14 @@
  * poll. Writes go through the handle's one degrade policy (open.ts).
  */
 import type { DoneState } from '../../core/check-state.js';
-import type { ClientRecord } from '../../core/client.js';
-import type { Verdict } from '../../core/verdict.js';
-import type { CheckMessages, CheckPatch, CheckStore, MentionState, NewCheck, StoredCheck } from '../ports.js';
+import type { CheckPatch, CheckStore, NewCheck, StoredCheck } from '../ports.js';
+import { fromRow, parseJson, type CheckRow as Row } from '../rows.js';
 import type { Sql } from './handle.js';
-
-export interface Row {
-  id: string;
-  service_id: number;
-  packets: number;
-  task_id: string | null;
-  requester: string;
-  requester_name: string | null;
-  surface: string;
-  channel: string;
-  thread: string | null;
-  messages: string;
-  locale: string;
-  client: string | null;
-  state: string;
-  verdict: string | null;
-  final: string | null;
-  loss_pct: number | null;
-  rtt_ms: number | null;
-  started_at: number;
-  deadline_at: number;
-  updated_at: number;
-  finished_at: number | null;
-  mention: string;
-  delivered: number;
-}
 
 const COLUMNS = [
   'id', 'service_id', 'packets', 'task_id', 'requester', 'requester_name', 'surface', 'channel', 'thread', 'messages', 'locale',
   'client', 'state', 'verdict', 'final', 'loss_pct', 'rtt_ms', 'started_at', 'deadline_at', 'updated_at', 'finished_at', 'mention', 'delivered',
 ] as const;
-
-function parseJson<T>(text: string | null): T | null {
-  if (text === null) return null;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return null;
-  }
-}
-
-export function fromRow(r: Row): StoredCheck {
-  return {
-    id: r.id,
-    serviceId: r.service_id,
-    packets: r.packets,
-    taskId: r.task_id,
-    requester: r.requester,
-    requesterName: r.requester_name,
-    surface: r.surface,
-    place: { channel: r.channel, thread: r.thread },
-    messages: parseJson<CheckMessages>(r.messages) ?? {},
-    locale: r.locale === 'en' ? 'en' : 'es',
-    client: parseJson<ClientRecord>(r.client),
-    state: r.state,
-    verdict: r.verdict as Verdict | null,
-    final: parseJson<DoneState>(r.final),
-    lossPct: r.loss_pct,
-    rttMs: r.rtt_ms,
-    startedAt: r.started_at,
-    deadlineAt: r.deadline_at,
-    updatedAt: r.updated_at,
-    finishedAt: r.finished_at,
-    mention: r.mention as MentionState,
-    delivered: r.delivered === 1,
-  };
-}
 
 export function toRow(c: StoredCheck): Row {
   return {

@@ -7,6 +7,9 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from '../../util/logger.js';
+import { StoreOpenError } from '../errors.js';
+
+export { StoreOpenError };
 
 export type Db = Database.Database;
 
@@ -16,10 +19,6 @@ export interface Migration {
   sql: string;
 }
 
-/** The store could not be opened or migrated; the message names PINGOPS_DB and what to do. */
-export class StoreOpenError extends Error {
-  override name = 'StoreOpenError';
-}
 
 /** A path that is not a file on disk. */
 export const isMemoryPath = (path: string): boolean => path === ':memory:';

@@ -1,8 +1,7 @@
-import { z } from 'zod';
 import type { DurationModelPort, StoredDurationModel } from '../ports.js';
+import { weightsText } from '../records.js';
+import { toDurationModels, type DurationModelRow } from '../rows.js';
 import type { Sql } from './handle.js';
-
-const weightsSchema = z.array(z.number().finite().nonnegative()).min(2).max(10_000);
 
 /**
  * The learning schedule's models in the store (`duration_models`). A row that does not parse
@@ -15,8 +14,7 @@ export function createSqliteDurationModelStore(sql: Sql): DurationModelPort {
       sql.st(UPSERT).run({
         key: m.key,
         binMs: m.model.binMs,
-        // Six significant digits are plenty for beliefs and keep a row near 4 KB.
-        weights: JSON.stringify(m.model.weights.map((w) => Number(w.toPrecision(6)))),
+        weights: weightsText(m.model.weights),
         observed: m.model.observed,
         updatedAt: m.updatedAt,
       });
@@ -24,24 +22,7 @@ export function createSqliteDurationModelStore(sql: Sql): DurationModelPort {
   };
   return {
     async loadAll() {
-      const out: StoredDurationModel[] = [];
-      const rows = sql.st('SELECT key, bin_ms, weights, observed, updated_at FROM duration_models').all() as {
-        key: string;
-        bin_ms: number;
-        weights: string;
-        observed: number;
-        updated_at: number;
-      }[];
-      for (const row of rows) {
-        let weights: number[];
-        try {
-          weights = weightsSchema.parse(JSON.parse(row.weights));
-        } catch {
-          continue;
-        }
-        out.push({ key: row.key, model: { binMs: row.bin_ms, weights, observed: row.observed }, updatedAt: row.updated_at });
-      }
-      return out;
+      return toDurationModels(sql.st('SELECT key, bin_ms, weights, observed, updated_at FROM duration_models').all() as DurationModelRow[]);
     },
     async save(models) {
       sql.write(() => sql.tx(saveAll)(models));

@@ -5,6 +5,7 @@
 import type { LeaseHolder, NocChanges, NocRecords, NocSnapshot, NocStore, OutboxItem, WatchEntry, WatchKind } from '../ports.js';
 import type { Migration } from './connection.js';
 import type { Sql } from './handle.js';
+import { toWatch, type WatchRow } from '../rows.js';
 
 export const NOC_MIGRATION: Migration = {
   id: '0002-noc',
@@ -56,17 +57,6 @@ export const NOC_MIGRATION: Migration = {
     );
   `,
 };
-
-interface WatchRow {
-  id: number;
-  kind: WatchKind;
-  ref: number | null;
-  interval_ms: number;
-  channel: string | null;
-  created_at: number;
-}
-
-const toWatch = (r: WatchRow): WatchEntry => ({ id: r.id, kind: r.kind, ref: r.ref, intervalMs: r.interval_ms, channel: r.channel, createdAt: r.created_at });
 
 const SQL = {
   watches: 'SELECT * FROM noc_watch ORDER BY id',

@@ -1,0 +1,126 @@
+/**
+ * Checks on PostgreSQL: the same rows and questions as the SQLite store. Writes go through the
+ * link, so while the server is away they wait in memory in order, and the check they belong to
+ * is answered from memory (`open`); reads that need the server (history, audit) fail loudly.
+ */
+import type { DoneState } from '../../core/check-state.js';
+import type { CheckPatch, CheckStore, NewCheck, StoredCheck } from '../ports.js';
+import { fromRow, parseJson, type CheckRow as Row } from '../rows.js';
+import { StoreUnavailableError } from '../errors.js';
+import type { Link } from './link.js';
+
+/** A patch applied to a check in memory, field for field as the UPDATE below writes it. */
+export function applyPatch(c: StoredCheck, patch: CheckPatch, now: number): StoredCheck {
+  const next: StoredCheck = { ...c, updatedAt: now };
+  if (patch.taskId !== undefined) next.taskId = patch.taskId;
+  if (patch.state !== undefined) next.state = patch.state;
+  if (patch.messages !== undefined) next.messages = patch.messages;
+  if (patch.thread !== undefined) next.place = { ...next.place, thread: patch.thread };
+  if (patch.final !== undefined) {
+    const f = patch.final;
+    Object.assign(next, { state: 'done', final: f, verdict: f.verdict, lossPct: f.lossPct, rttMs: f.rttMs, finishedAt: now });
+    if (f.taskId !== null && patch.taskId === undefined) next.taskId = f.taskId;
+  }
+  if (patch.mention !== undefined) next.mention = patch.mention;
+  if (patch.delivered !== undefined) next.delivered = patch.delivered;
+  return next;
+}
+
+/** The UPDATE of one patch: numbered parameters for the fields given. */
+function updateOf(id: string, patch: CheckPatch, now: number): { sql: string; values: unknown[] } {
+  const sets = new Map<string, unknown>([['updated_at', now]]);
+  if (patch.taskId !== undefined) sets.set('task_id', patch.taskId);
+  if (patch.state !== undefined) sets.set('state', patch.state);
+  if (patch.messages !== undefined) sets.set('messages', JSON.stringify(patch.messages));
+  if (patch.thread !== undefined) sets.set('thread', patch.thread);
+  if (patch.final !== undefined) {
+    const f = patch.final;
+    sets.set('state', 'done').set('final', JSON.stringify(f)).set('verdict', f.verdict).set('loss_pct', f.lossPct).set('rtt_ms', f.rttMs).set('finished_at', now);
+    if (f.taskId !== null && patch.taskId === undefined) sets.set('task_id', f.taskId);
+  }
+  if (patch.mention !== undefined) sets.set('mention', patch.mention);
+  if (patch.delivered !== undefined) sets.set('delivered', patch.delivered);
+  const names = [...sets.keys()];
+  return { sql: `UPDATE checks SET ${names.map((n, i) => `${n} = $${i + 2}`).join(', ')} WHERE id = $1`, values: [id, ...sets.values()] };
+}
+
+const INSERT = `INSERT INTO checks (id, service_id, packets, task_id, requester, requester_name, surface, channel, thread, messages, locale, client,
+  state, verdict, final, loss_pct, rtt_ms, started_at, deadline_at, updated_at, finished_at, mention, delivered)
+  VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11, 'starting', NULL, NULL, NULL, NULL, $12, $13, $14, NULL, 'none', false)
+  ON CONFLICT (id) DO NOTHING`;
+
+export function createPgCheckStore(link: Link): CheckStore {
+  /** Checks this process writes and has not seen delivered on the server: the answer while it is away. */
+  const open = new Map<string, StoredCheck>();
+  const rows = async (sql: string, values: unknown[]) => (await link.read((q) => q<Row>(sql, values))).rows.map(fromRow);
+
+  return {
+    async insert(check: NewCheck, now: number) {
+      open.set(check.id, { ...check, taskId: null, state: 'starting', verdict: null, final: null, lossPct: null, rttMs: null, updatedAt: now, finishedAt: null, mention: 'none', delivered: false });
+      const values = [check.id, check.serviceId, check.packets, check.requester, check.requesterName, check.surface, check.place.channel, check.place.thread, JSON.stringify(check.messages), check.locale, check.client ? JSON.stringify(check.client) : null, check.startedAt, check.deadlineAt, now];
+      await link.write({ key: check.id, run: async (q) => void (await q(INSERT, values)) });
+    },
+    async update(id: string, patch: CheckPatch, now: number) {
+      const mine = open.get(id);
+      if (mine) open.set(id, applyPatch(mine, patch, now));
+      const { sql, values } = updateOf(id, patch, now);
+      await link.write({
+        key: id,
+        run: async (q) => void (await q(sql, values)),
+        done: () => {
+          if (patch.delivered === true) open.delete(id);
+        },
+      });
+    },
+    async get(id) {
+      const mine = open.get(id);
+      // Memory is newer than the server while writes are under way, or while the server is away.
+      if (mine && (link.pending(id) || !link.reachable)) return mine;
+      try {
+        const [r] = await rows('SELECT * FROM checks WHERE id = $1', [id]);
+        return r ?? null;
+      } catch (err) {
+        if (mine) return mine;
+        throw err;
+      }
+    },
+    async unfinished(surface) {
+      const found = await rows('SELECT * FROM checks WHERE NOT delivered AND surface = $1 ORDER BY started_at', [surface]);
+      for (const c of found) open.set(c.id, c);
+      return found;
+    },
+    async history(serviceId, limit) {
+      return rows('SELECT * FROM checks WHERE service_id = $1 ORDER BY started_at DESC LIMIT $2', [serviceId, limit]);
+    },
+    async lastVerdict(serviceId) {
+      const [r] = await rows(
+        "SELECT * FROM checks WHERE service_id = $1 AND finished_at IS NOT NULL AND verdict IS NOT NULL AND verdict <> 'cancelled' ORDER BY finished_at DESC LIMIT 1",
+        [serviceId],
+      );
+      return r ?? null;
+    },
+    async recentVerdict(serviceId, packets, maxAgeMs, now) {
+      // A cache: with the server away, no cached verdict (a fresh check asks the API instead).
+      if (!link.reachable) return null;
+      const r = await link.read((q) =>
+        q<{ final: string }>(
+          `SELECT final FROM checks WHERE service_id = $1 AND packets = $2 AND finished_at >= $3
+             AND (final::jsonb #>> '{reason,kind}') = 'verdict' AND (final::jsonb ->> 'cached') = 'false'
+           ORDER BY finished_at DESC LIMIT 1`,
+          [serviceId, packets, now - maxAgeMs],
+        ),
+      ).catch((err: unknown) => {
+        if (err instanceof StoreUnavailableError) return null;
+        throw err;
+      });
+      return r?.rows[0] ? parseJson<DoneState>(r.rows[0].final) : null;
+    },
+    async since(since, limit) {
+      return rows('SELECT * FROM checks WHERE started_at >= $1 ORDER BY started_at LIMIT $2', [since, limit]);
+    },
+    async prune(before) {
+      const r = await link.read((q) => q('DELETE FROM checks WHERE started_at < $1 AND delivered', [before]));
+      return r.rowCount ?? 0;
+    },
+  };
+}
