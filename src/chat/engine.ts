@@ -19,6 +19,7 @@ import type { ChatPort, MessageRole, Person, Place, PrivateAnswer } from './port
 import { ownerGone, signalTarget, type Ownership } from './owners.js';
 import { tickState } from './tick.js';
 import { engineWords, refusalText } from './words.js';
+import { NO_LONGER_NEEDED } from '../util/abort.js';
 
 /** What the engine needs; one engine per surface, all sharing the checker, directory and store. */
 export interface EngineDeps {
@@ -347,7 +348,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
       clog.error({ err }, 'following the check failed');
       done = await handle.done;
     } finally {
-      ticker.abort();
+      ticker.abort(NO_LONGER_NEEDED);
       live.delete(row.id);
       busyPlaces.delete(placeKey);
     }
