@@ -3,6 +3,7 @@
  * src/main.js`): event-loop lag, peak RSS and CPU of the real bot, over a window the bench opens
  * and closes through the IPC channel. It adds a 50 ms timer and a lag histogram, nothing else.
  */
+import { readdirSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /** What the probe reports for the window between `probe:start` and `probe:report`. */
@@ -13,21 +14,33 @@ export interface ProbeReport {
   /** User + system CPU of the whole process in the window, in microseconds. */
   cpuUs: number;
   wallMs: number;
+  /** Most file descriptors open at once (sockets to Slack and the Ping API, the store's files). */
+  peakFds: number;
 }
 
 if (process.send) {
   const lag = monitorEventLoopDelay({ resolution: 10 });
   let peakRss = 0;
+  let peakFds = 0;
+  const fds = () => {
+    try {
+      return readdirSync('/proc/self/fd').length;
+    } catch {
+      return 0;
+    }
+  };
   let cpu0 = process.cpuUsage();
   let t0 = performance.now();
   setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    peakFds = Math.max(peakFds, fds());
   }, 50).unref();
   process.on('message', (m) => {
     if (m === 'probe:start') {
       lag.reset();
       lag.enable();
       peakRss = process.memoryUsage.rss();
+      peakFds = fds();
       cpu0 = process.cpuUsage();
       t0 = performance.now();
     } else if (m === 'probe:report') {
@@ -38,6 +51,7 @@ if (process.send) {
         lagMaxMs: Number((lag.max / 1e6).toFixed(1)),
         cpuUs: cpu.user + cpu.system,
         wallMs: Math.round(performance.now() - t0),
+        peakFds,
       };
       process.send?.({ probe: report });
     }

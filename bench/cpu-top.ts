@@ -34,7 +34,7 @@ export function areaOf(url: string, functionName: string): string {
   if (url.startsWith('node:')) return 'node internals';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg?.[1]) return pkg[1];
-  const own = /\/(src|bench|test)\/(.+)$/.exec(url);
+  const own = /\/(src|bench|test|dist)\/(.+)$/.exec(url);
   return own ? `${own[1]}/${own[2]}` : url;
 }
 

@@ -18,6 +18,7 @@ import { prepareCheck } from './ping-flow.js';
 import type { ChatPort, MessageRole, Person, Place, PrivateAnswer } from './port.js';
 import { tickState } from './tick.js';
 import { engineWords, refusalText } from './words.js';
+import { NO_LONGER_NEEDED } from '../util/abort.js';
 
 /** What the engine needs; one engine per surface, all sharing the checker, directory and store. */
 export interface EngineDeps {
@@ -338,7 +339,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
       clog.error({ err }, 'following the check failed');
       done = await handle.done;
     } finally {
-      ticker.abort();
+      ticker.abort(NO_LONGER_NEEDED);
       live.delete(row.id);
       busyPlaces.delete(placeKey);
     }

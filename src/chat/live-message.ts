@@ -2,6 +2,7 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { TokenBucket } from '../util/token-bucket.js';
 import { RateLimitedError, type Editor, type LiveMessage } from './live-message.types.js';
+import { NO_LONGER_NEEDED } from '../util/abort.js';
 
 /** Options of `createLiveMessage`. */
 export interface LiveMessageOptions<T = unknown> {
@@ -139,7 +140,7 @@ class CoalescingLiveMessage<T> implements LiveMessage<T> {
     });
     this.final = { view, key: viewKey(view), done, resolve, reject };
     this.pending = undefined;
-    this.lowTake?.abort();
+    this.lowTake?.abort(NO_LONGER_NEEDED);
     this.kick();
     return done;
   }

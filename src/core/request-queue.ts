@@ -13,6 +13,7 @@ import type { Clock } from '../util/clock.js';
 import { createTokenBucket, type TokenBucket } from '../util/token-bucket.js';
 import { BusyError } from './errors.js';
 import type { Priority } from './ping-service.types.js';
+import { NO_LONGER_NEEDED } from '../util/abort.js';
 
 /**
  * `create`: the first request of a new check (its task's creation). `poll`: any request of a
@@ -149,7 +150,7 @@ export function createRequestQueue(o: RequestQueueOptions): RequestQueue {
   const remove = (w: Waiter) => {
     queue = queue.filter((x) => x !== w);
     w.live = false;
-    if (queue.length === 0) tokenWait?.abort();
+    if (queue.length === 0) tokenWait?.abort(NO_LONGER_NEEDED);
   };
 
   async function pump(): Promise<void> {
@@ -194,12 +195,12 @@ export function createRequestQueue(o: RequestQueueOptions): RequestQueue {
           lastAhead: -1,
           onWait,
           grant: () => {
-            bound.abort();
+            bound.abort(NO_LONGER_NEEDED);
             signal?.removeEventListener('abort', onAbort);
             resolve();
           },
           fail: (err) => {
-            bound.abort();
+            bound.abort(NO_LONGER_NEEDED);
             signal?.removeEventListener('abort', onAbort);
             reject(err);
           },

@@ -5,7 +5,7 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { foldText, SERVICE_ID_MAX, targetKey } from './target.js';
 import type { ClientCardPort, Directory, Resolution, Target } from './types.js';
-import { raceAbort } from '../util/abort.js';
+import { raceAbort, NO_LONGER_NEEDED } from '../util/abort.js';
 
 /** What the directory needs. */
 export interface DirectoryOptions {
@@ -124,7 +124,7 @@ export function createDirectory(opts: DirectoryOptions): Directory {
     try {
       return await Promise.race([raceAbort(work, signal), deadline]);
     } finally {
-      timer.abort();
+      timer.abort(NO_LONGER_NEEDED);
     }
   }
 
@@ -366,7 +366,7 @@ export function createDirectory(opts: DirectoryOptions): Directory {
     try {
       return await Promise.race([all, timedOut]);
     } finally {
-      timer.abort();
+      timer.abort(NO_LONGER_NEEDED);
       calls$.abort();
     }
   }

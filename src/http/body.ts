@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../util/clock.js';
+import { NO_LONGER_NEEDED } from '../util/abort.js';
 
 /** Largest body accepted on any route (Slack's own payloads are a few KB). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -43,7 +44,7 @@ export function readBody(req: IncomingMessage, o: { maxBytes: number; timeoutMs:
     const finish = (r: BodyRead) => {
       if (settled) return;
       settled = true;
-      timer.abort();
+      timer.abort(NO_LONGER_NEEDED);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);

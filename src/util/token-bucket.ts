@@ -1,4 +1,5 @@
 import type { Clock } from './clock.js';
+import { NO_LONGER_NEEDED } from './abort.js';
 
 /** Who is waiting: a person or a final view ('high') goes before a background sweep or an intermediate view ('low'). */
 export type Priority = 'high' | 'low';
@@ -161,7 +162,7 @@ export function createTokenBucket(opts: TokenBucketOptions): TokenBucket {
   function cancelTimer(): void {
     const t = timer;
     timer = undefined;
-    t?.abort();
+    t?.abort(NO_LONGER_NEEDED);
   }
 
   function tryTakeNow(): boolean {

@@ -24,6 +24,7 @@ import { DEFAULT_DISCORD_API } from './register.js';
 import { createDiscordPort, type Origin } from './port.js';
 import { discordWords } from './words.js';
 import { sanitizeOutsideText } from '../../util/outside-text.js';
+import { NO_LONGER_NEEDED } from '../../util/abort.js';
 
 /** Tunables; the defaults are what production uses, tests shorten them. */
 /** The Discord application (DISCORD_*). */
@@ -181,7 +182,7 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
         origin,
       });
     } finally {
-      timer.abort();
+      timer.abort(NO_LONGER_NEEDED);
     }
   };
 
