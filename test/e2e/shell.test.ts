@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { finalCard, sanitizeTerminal, statusLine } from '../../src/adapters/shell/terminal.js';
 import type { View } from '../../src/present/view.js';
 import { fixture, startFakePingApi, type FakePingApi } from '../fakes/fake-ping-api.js';
-import { MAIN, jsonLines, killStarted, runProgram, startProgram, testEnv as baseTestEnv } from '../support/spawn.js';
+import { MAIN, jsonLines, killStarted, runProgram, startProgram, testEnv as baseTestEnv, until } from '../support/spawn.js';
 
 // Every control character a terminal acts on, plus the bidi overrides that reorder what is shown.
 // eslint-disable-next-line no-control-regex
@@ -206,8 +206,13 @@ describe('pingops shell (npm start without chat tokens)', () => {
     expect(port).toBeGreaterThan(0);
 
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
-    expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 200, body: { status: 'ready' } });
+    // A lone process takes the NOC lease within its first renew period: ready, and the leader.
+    const ready = await until(async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/readyz`);
+      const body = (await r.json()) as { role?: string };
+      return body.role === 'leader' && { status: r.status, body };
+    }, '/readyz saying leader');
+    expect(ready).toEqual({ status: 200, body: { status: 'ready', role: 'leader' } });
 
     p.write('/ping 1001\n/ping 1003\n');
     await p.waitFor('Luz Dary Castro · 1003: 🔴 No internet');
