@@ -118,6 +118,10 @@ export function createPool(settings: PostgresSettings, logger: Logger, applicati
   });
   // An idle connection dropped by the server emits here; unhandled it would end the process.
   pool.on('error', (err) => log.warn({ err: err.message }, 'database connection lost (idle); the pool opens a new one on the next statement'));
+  // A connection lost while checked out (a transaction, the lease) emits 'error' on its client,
+  // not on the pool; unheard, that is an uncaught exception that ends the process. The statement
+  // in flight fails on its own and the caller's retry or degrade path takes over.
+  pool.on('connect', (client) => client.on('error', (err) => log.warn({ err: err.message }, 'database connection lost (in use); its statement fails and is retried')));
   const maxWaiting = settings.poolMax * 20;
   const guard = () => {
     if (pool.waitingCount >= maxWaiting) throw new StoreBusyError(`the database pool has ${pool.waitingCount} statements waiting (at most ${maxWaiting})`);
