@@ -8,7 +8,7 @@ import { testDatabase } from '../support/store.js';
 import { createTestDatabase, HAVE_POSTGRES } from '../support/postgres.js';
 import { startSimulator } from '../../src/sim/server.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { sign } from '../adapters/slack/harness.js';
+import { postSignedEvent } from '../adapters/slack/harness.js';
 
 // Replicas on one SQLite file (real `npm start` processes): one leader runs the NOC, the others
 // are standbys that keep claiming the lease; a leader that dies is replaced within the TTL.
@@ -62,14 +62,7 @@ const roots = (slack: FakeSlack) => posted(slack).filter((c) => c.args.thread_ts
 const threadReplies = (slack: FakeSlack, rootTs: string) => posted(slack).filter((c) => c.args.thread_ts === rootTs);
 
 async function postSigned(port: number, body: string): Promise<void> {
-  const ts = Math.floor(Date.now() / 1000);
-  const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sign(body, ts, SIGNING_SECRET) },
-    body,
-  });
-  await res.text();
-  expect(res.status).toBe(200);
+  expect(await postSignedEvent(port, body, SIGNING_SECRET)).toBe(200);
 }
 
 function click(port: number, slack: FakeSlack, actionId: string, value: string, messageTs: string, channel = NOC, threadTs?: string) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/server.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { sign } from '../adapters/slack/harness.js';
+import { postSignedEvent } from '../adapters/slack/harness.js';
 import { ANA, BRUNO, FAKE_APP_ID, FAKE_CHANNEL_ID, startFakeDiscord, type RestCall } from '../fakes/fake-discord.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../fakes/fake-slack.js';
 import { killStarted, MAIN, startProgram, testEnv, type Program, until } from '../support/spawn.js';
@@ -44,14 +44,7 @@ async function httpPort(bot: Program): Promise<number> {
 }
 
 async function postSigned(port: number, body: string): Promise<void> {
-  const ts = Math.floor(Date.now() / 1000);
-  const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sign(body, ts, SIGNING_SECRET) },
-    body,
-  });
-  await res.text();
-  expect(res.status).toBe(200);
+  expect(await postSignedEvent(port, body, SIGNING_SECRET)).toBe(200);
 }
 
 const slashCommand = (port: number, slack: FakeSlack, text: string) =>

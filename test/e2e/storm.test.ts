@@ -8,7 +8,7 @@ import { simClient } from '../../src/sim/clients.js';
 import { createOutageScript } from '../../src/sim/outages.js';
 import { startSimulator } from '../../src/sim/server.js';
 import { createLogger } from '../../src/util/logger.js';
-import { sign } from '../adapters/slack/harness.js';
+import { postSignedEvent } from '../adapters/slack/harness.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../fakes/fake-slack.js';
 import { busiestMinute, startCountingProxy } from '../support/counting-proxy.js';
 import { killStarted, MAIN, startProgram, testEnv, type Program, until } from '../support/spawn.js';
@@ -98,14 +98,7 @@ const shown = (c: SlackCall | undefined) => `${String(c?.args.text ?? '')}\n${JS
 
 async function slashPing(port: number, slack: FakeSlack, text: string): Promise<void> {
   const body = new URLSearchParams({ team_id: 'T0001', channel_id: 'C0TECH', user_id: 'U123', command: '/ping', text, api_app_id: 'A0001', response_url: slack.responseUrl('tech'), trigger_id: 't.1' }).toString();
-  const ts = Math.floor(Date.now() / 1000);
-  const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sign(body, ts, SIGNING_SECRET) },
-    body,
-  });
-  await res.text();
-  expect(res.status).toBe(200);
+  expect(await postSignedEvent(port, body, SIGNING_SECRET)).toBe(200);
 }
 
 const hook = async (port: number, path: string, body: unknown) => {

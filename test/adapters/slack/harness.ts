@@ -80,6 +80,18 @@ export function sign(body: string, timestamp: number, secret = SIGNING_SECRET): 
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
 }
 
+/** POSTs a signed body to a running bot's /slack/events (end-to-end suites); the status, body read. */
+export async function postSignedEvent(port: number, body: string, secret: string, type = 'application/x-www-form-urlencoded'): Promise<number> {
+  const ts = Math.floor(Date.now() / 1000);
+  const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
+    method: 'POST',
+    headers: { 'content-type': type, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sign(body, ts, secret) },
+    body,
+  });
+  await res.text();
+  return res.status;
+}
+
 /** Starts everything; the caller must `close()`. */
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const { logger, lines: logs } = captureLogs();
