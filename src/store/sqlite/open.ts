@@ -46,9 +46,6 @@ export interface SqliteOptions {
   pragmas?: readonly string[];
 }
 
-/** Connections opened by this process (a test proves it is one per process). */
-let opened = 0;
-export const connectionsOpened = (): number => opened;
 
 /**
  * What the degraded memory copy carries over: what someone or the NOC still waits for (open
@@ -89,7 +86,6 @@ export function openSqliteDatabase<S extends StoreRecords = StoreRecords>(opts: 
   const path = memory ? opts.path : resolve(opts.path);
   const open = (at: string, asFile = true): Db => {
     const db = openConnection(at, MIGRATIONS, log);
-    opened++;
     if (asFile) for (const p of opts.pragmas ?? []) db.pragma(p);
     return db;
   };
