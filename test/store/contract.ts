@@ -310,20 +310,20 @@ export function describeStoreContract(name: string, open: OpenStore): void {
     });
 
     describe('request budget', () => {
-      const shape = budgetShape(100); // 10 tokens, 90 a minute, 5 kept for people
+      const shape = budgetShape(100); // 10 tokens, 88 a minute, 5 kept for people
 
       it('keeps one bucket: full at first, drawn down, the reserve left by sweeps, refilled by time, across a restart', async () => {
         const s = await start();
         const b = s.db.budget;
         expect(await b.draw('ping-api', shape, { want: 3, keep: 0, now: T0 })).toEqual({ granted: 3, waitMs: 0 });
         expect(await b.draw('ping-api', shape, { want: 5, keep: shape.reserve, now: T0 })).toEqual({ granted: 2, waitMs: 0 });
-        expect(await b.draw('ping-api', shape, { want: 1, keep: shape.reserve, now: T0 })).toEqual({ granted: 0, waitMs: 667 });
+        expect(await b.draw('ping-api', shape, { want: 1, keep: shape.reserve, now: T0 })).toEqual({ granted: 0, waitMs: 682 });
         // Another bucket is another row.
         expect((await b.draw('other', shape, { want: 5, keep: 0, now: T0 })).granted).toBe(5);
         const again = (await s.reopen()).budget;
         expect(await again.draw('ping-api', shape, { want: 9, keep: 0, now: T0 })).toEqual({ granted: 5, waitMs: 0 });
         expect(await again.draw('ping-api', shape, { want: 1, keep: 0, now: T0 + 1000 })).toEqual({ granted: 1, waitMs: 0 });
-        expect(await again.draw('ping-api', shape, { want: 1, keep: 0, now: T0 + 1000 })).toEqual({ granted: 0, waitMs: 334 }); // 1.5 tokens came, 1 went
+        expect(await again.draw('ping-api', shape, { want: 1, keep: 0, now: T0 + 1000 })).toEqual({ granted: 0, waitMs: 364 }); // 1.47 tokens came, 1 went
       });
 
       it('never spends the same credit twice: 25 draws at once from a new bucket of 10 get 10 tokens', async () => {
