@@ -13,6 +13,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { createMetrics, type Metrics } from '../http/metrics.js';
 import { Secret } from '../util/secret.js';
+import { thisProcess } from '../util/replica.js';
 import { createRequestQueue } from '../core/request-queue.js';
 import { createSharedBudget } from '../core/shared-budget.js';
 import { openDatabase } from '../store/open.js';
@@ -55,6 +56,8 @@ export interface Core {
 export interface CoreOptions {
   /** A database opened by the caller (tests), left open by close(); by default PINGOPS_DB is opened. */
   db?: PingopsDatabase;
+  /** This process's replica id (its checks' owner and lease holder); a new one by default (the CLI). */
+  replica?: string;
 }
 
 /**
@@ -197,6 +200,8 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     queue,
     planner,
     onDone: (state) => metrics.checkDone(state),
+    // Two people on two replicas pinging one client get one task (core/flight-claims).
+    claims: { port: db.flights, me: opts.replica ?? thisProcess().id, scope: identity },
     storedVerdict: (serviceId, packets, maxAgeMs) => store.recentVerdict(serviceId, packets, maxAgeMs, clock.now()),
   });
   const directory = createDirectory({

@@ -333,6 +333,32 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       });
     });
 
+    describe('flight claims (single-flight across replicas)', () => {
+      const K = 'sim:v1/1001/4';
+      it('one owner per key: the second claimer reads the first; the task id and its time recorded once; released; a lapsed claim taken over, its task cleared', async () => {
+        const f = (await start()).db.flights;
+        expect(await f.claim(K, 'r1', T0, 15_000)).toEqual({ key: K, owner: 'r1', taskId: null, startedAt: T0, until: T0 + 15_000 });
+        expect(await f.claim(K, 'r2', T0 + 100, 15_000)).toMatchObject({ owner: 'r1', taskId: null });
+        await f.renew(K, 'r1', 'task-7', T0 + 2000, 15_000);
+        await f.renew(K, 'r1', null, T0 + 5000, 15_000);
+        // Only the owner renews.
+        await f.renew(K, 'r2', 'task-8', T0 + 5000, 15_000);
+        expect(await f.claim(K, 'r2', T0 + 6000, 15_000)).toEqual({ key: K, owner: 'r1', taskId: 'task-7', startedAt: T0 + 2000, until: T0 + 20_000 });
+        // r1 stopped renewing: after its claim lapsed, r2 takes it, with no task.
+        expect(await f.claim(K, 'r2', T0 + 20_001, 15_000)).toEqual({ key: K, owner: 'r2', taskId: null, startedAt: T0 + 20_001, until: T0 + 35_001 });
+        await f.release(K, 'r1'); // not r1's any more: nothing happens
+        expect(await f.claim(K, 'r3', T0 + 21_000, 15_000)).toMatchObject({ owner: 'r2' });
+        await f.release(K, 'r2');
+        expect(await f.claim(K, 'r3', T0 + 21_000, 15_000)).toMatchObject({ owner: 'r3', taskId: null });
+      });
+
+      it('two claimers at once: exactly one owns it', async () => {
+        const f = (await start()).db.flights;
+        const got = await Promise.all(['r1', 'r2', 'r3', 'r4'].map((r) => f.claim('k2', r, T0, 15_000)));
+        expect(new Set(got.map((c) => c.owner)).size).toBe(1);
+      });
+    });
+
     describe('alert intake', () => {
       it('takes alerts up to its bound, keeps them until done, oldest first, across a restart', async () => {
         const s = await start();

@@ -185,4 +185,18 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    // Single-flight across replicas: one claim per provider, client and packet count.
+    id: '0005-flight-claims',
+    sql: `
+      CREATE TABLE flight_claims (
+        key TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        task_id TEXT,
+        started_at BIGINT NOT NULL,
+        until BIGINT NOT NULL
+      );
+      CREATE INDEX flight_claims_until ON flight_claims (until);
+    `,
+  },
 ];

@@ -4,6 +4,7 @@ import { INTAKE_MIGRATION } from './intake.js';
 import { NOC_MIGRATION } from './noc.js';
 import { SIGNALS_MIGRATION } from './signals.js';
 import { BUDGET_MIGRATION } from './budget.js';
+import { FLIGHT_CLAIMS_MIGRATION } from './flight-claims.js';
 
 /**
  * Every schema step of the store, oldest first. Append only: a released migration never
@@ -94,4 +95,6 @@ export const MIGRATIONS: readonly Migration[] = [
   SIGNALS_MIGRATION,
   // Issue 16: one request budget for every replica on the file.
   BUDGET_MIGRATION,
+  // Issue 16: single-flight across replicas (one task for one client and packet count).
+  FLIGHT_CLAIMS_MIGRATION,
 ];

@@ -26,6 +26,7 @@ import { createHandle, isDegrading } from './handle.js';
 import { createSqliteIntakeQueue } from './intake.js';
 import { createSqliteSignalQueue } from './signals.js';
 import { createSqliteBudgetStore } from './budget.js';
+import { createSqliteFlightClaims } from './flight-claims.js';
 import { MIGRATIONS } from './migrations.js';
 import { createSqliteNocMessageStore } from './noc-messages.js';
 import { createSqliteNocStore } from './noc.js';
@@ -185,6 +186,7 @@ export function openSqliteDatabase<S extends StoreRecords = StoreRecords>(opts: 
     intake: createSqliteIntakeQueue<S['alert']>(sql),
     signals: createSqliteSignalQueue(sql),
     budget: createSqliteBudgetStore(sql),
+    flights: createSqliteFlightClaims(sql),
     kind: 'sqlite',
     health: () => health,
     get degraded() {
