@@ -6,7 +6,7 @@ import { createNocDesk, followLeaderSignals, type NocLink } from '../chat/noc-de
 import type { Access } from '../chat/access.js';
 import type { HttpServer } from '../http/server.js';
 import { mountHooks } from '../http/hooks.js';
-import { createNocCommands, type NocCommands } from '../noc/commands.js';
+import { createNocCommands, type NocCommands } from '../chat/noc-commands.js';
 import { createIntakeSink, storeOnlySink, type IntakeSink } from '../noc/intake-sink.js';
 import type { AlertSink } from '../noc/intake.js';
 import { goneOnThisHost, runWhileLeading, type Led } from '../noc/leadership.js';
