@@ -7,8 +7,6 @@ import { createPingApi } from '../pingapi/http-client.js';
 import { createWispHubApi } from '../pingapi/wisphub/wisphub-client.js';
 import { providerIdentity, type ProviderIdentity } from '../pingapi/identity.js';
 import type { PingApi } from '../core/ping-api.js';
-import { createOutageScript } from '../sim/outages.js';
-import { startSimulator } from '../sim/server.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { createMetrics, type Metrics } from '../http/metrics.js';
@@ -82,6 +80,8 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
   let closeSim: (() => Promise<void>) | null = null;
   const dialect = config.sim.dialect;
   if (!apiUrl) {
+    // The simulator is loaded only when it runs: a real Ping API's start-up does not pay for it.
+    const [{ startSimulator }, { createOutageScript }] = await Promise.all([import('../sim/server.js'), import('../sim/outages.js')]);
     const sim = await startSimulator({
       port: config.sim.port,
       dialect,
