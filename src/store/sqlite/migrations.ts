@@ -3,6 +3,8 @@ import { NOC_MESSAGES_MIGRATION } from './noc-messages.js';
 import { INTAKE_MIGRATION } from './intake.js';
 import { NOC_MIGRATION } from './noc.js';
 import { SIGNALS_MIGRATION } from './signals.js';
+import { PROVIDER_CARDS_MIGRATION } from './cards.js';
+import { RESULT_CACHE_MIGRATION } from './results.js';
 
 /**
  * Every schema step of the store, oldest first. Append only: a released migration never
@@ -91,4 +93,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   // Issue 16: buttons across replicas.
   SIGNALS_MIGRATION,
+  // Issue 16: the client cards and the result cache keyed by the provider that answered.
+  PROVIDER_CARDS_MIGRATION,
+  RESULT_CACHE_MIGRATION,
 ];
