@@ -175,11 +175,22 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     `,
   },
   {
+    // One request budget for every replica: the shared token bucket's row (core/request-budget).
+    id: '0004-request-budget',
+    sql: `
+      CREATE TABLE request_budget (
+        name TEXT PRIMARY KEY,
+        credit BIGINT NOT NULL,
+        at BIGINT NOT NULL
+      );
+    `,
+  },
+  {
     // Issue 16: client cards and the result cache keyed by the provider that answered (its
     // URL and a fingerprint of the credentials, pingapi/identity). New tables: a card or a
     // verdict stored before knew no provider and must never match one; the old client_cards
     // rows go unread (a replica of the previous release still running keeps writing there).
-    id: '0004-provider-caches',
+    id: '0005-provider-caches',
     sql: `
       CREATE TABLE provider_cards (
         provider TEXT NOT NULL,

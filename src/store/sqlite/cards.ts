@@ -10,7 +10,7 @@ import type { Sql } from './handle.js';
  * still running during an upgrade keeps writing there without failing).
  */
 export const PROVIDER_CARDS_MIGRATION: Migration = {
-  id: '0009-provider-cards',
+  id: '0010-provider-cards',
   sql: `
     CREATE TABLE provider_cards (
       provider TEXT NOT NULL,

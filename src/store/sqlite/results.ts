@@ -11,7 +11,7 @@ import type { Migration } from './connection.js';
 import type { Sql } from './handle.js';
 
 export const RESULT_CACHE_MIGRATION: Migration = {
-  id: '0010-result-cache',
+  id: '0011-result-cache',
   sql: `
     CREATE TABLE result_cache (
       provider TEXT NOT NULL,
