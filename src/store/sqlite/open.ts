@@ -25,6 +25,7 @@ import { createSqliteDurationModelStore } from './duration-models.js';
 import { createHandle, isDegrading } from './handle.js';
 import { createSqliteIntakeQueue } from './intake.js';
 import { createSqliteSignalQueue } from './signals.js';
+import { createSqliteBudgetStore } from './budget.js';
 import { MIGRATIONS } from './migrations.js';
 import { createSqliteNocMessageStore } from './noc-messages.js';
 import { createSqliteNocStore } from './noc.js';
@@ -64,6 +65,8 @@ const CARRIED: readonly { table: string; where?: string }[] = [
   { table: 'noc_message' },
   { table: 'noc_post' },
   { table: 'noc_intake' },
+  // The request budget's credit: a process moved into memory keeps spending what was left, not a fresh burst.
+  { table: 'request_budget' },
 ];
 
 /** `dev:ino` of a file, or null when it is not there. */
@@ -181,6 +184,7 @@ export function openSqliteDatabase<S extends StoreRecords = StoreRecords>(opts: 
     nocMessages: createSqliteNocMessageStore(sql),
     intake: createSqliteIntakeQueue<S['alert']>(sql),
     signals: createSqliteSignalQueue(sql),
+    budget: createSqliteBudgetStore(sql),
     kind: 'sqlite',
     health: () => health,
     get degraded() {
