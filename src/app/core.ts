@@ -14,7 +14,7 @@ import { Secret } from '../util/secret.js';
 import { createRequestQueue } from '../core/request-queue.js';
 import { createSharedBudget } from '../core/shared-budget.js';
 import { openDatabase } from '../store/open.js';
-import type { Database } from '../store/ports.js';
+import { cardsOf, type Database } from '../store/ports.js';
 import type { IntakeAlert } from '../noc/intake.js';
 import type { NocModel } from '../noc/store.js';
 
@@ -189,14 +189,16 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     queue,
     planner,
     onDone: (state) => metrics.checkDone(state),
-    storedVerdict: (serviceId, packets, maxAgeMs) => store.recentVerdict(serviceId, packets, maxAgeMs, clock.now()),
+    // The result cache across processes is the provider's: another API or other credentials never read it.
+    storedVerdict: (serviceId, packets, maxAgeMs) => db.results.get(identity, serviceId, packets, maxAgeMs, clock.now()),
+    storeVerdict: (packets, state) => db.results.put(identity, packets, state, clock.now()),
   });
   const directory = createDirectory({
     api,
     clock,
     logger: logger.child({ component: 'directory' }),
     lookupTimeoutMs: config.pingApi.lookupTimeoutMs,
-    cards: db.cards,
+    cards: cardsOf(db.cards, identity),
   });
   return {
     api,
