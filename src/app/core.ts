@@ -7,8 +7,6 @@ import { createPingApi } from '../pingapi/http-client.js';
 import { createWispHubApi } from '../pingapi/wisphub/wisphub-client.js';
 import { providerIdentity, type ProviderIdentity } from '../pingapi/identity.js';
 import type { CallOptions, PingApi } from '../core/ping-api.js';
-import { createOutageScript } from '../sim/outages.js';
-import { startSimulator } from '../sim/server.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { createMetrics, type Metrics } from '../http/metrics.js';
@@ -17,7 +15,7 @@ import { thisProcess } from '../util/replica.js';
 import { createRequestQueue } from '../core/request-queue.js';
 import { createSharedBudget } from '../core/shared-budget.js';
 import { openDatabase } from '../store/open.js';
-import type { Database } from '../store/ports.js';
+import { cardsOf, type Database } from '../store/ports.js';
 import type { IntakeAlert } from '../noc/intake.js';
 import type { NocModel } from '../noc/store.js';
 
@@ -85,6 +83,8 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
   let closeSim: (() => Promise<void>) | null = null;
   const dialect = config.sim.dialect;
   if (!apiUrl) {
+    // The simulator is loaded only when it runs: a real Ping API's start-up does not pay for it.
+    const [{ startSimulator }, { createOutageScript }] = await Promise.all([import('../sim/server.js'), import('../sim/outages.js')]);
     const sim = await startSimulator({
       port: config.sim.port,
       dialect,
@@ -202,14 +202,16 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     onDone: (state) => metrics.checkDone(state),
     // Two people on two replicas pinging one client get one task (core/flight-claims).
     claims: { port: db.flights, me: opts.replica ?? thisProcess().id, scope: identity },
-    storedVerdict: (serviceId, packets, maxAgeMs) => store.recentVerdict(serviceId, packets, maxAgeMs, clock.now()),
+    // The result cache across processes is the provider's: another API or other credentials never read it.
+    storedVerdict: (serviceId, packets, maxAgeMs) => db.results.get(identity, serviceId, packets, maxAgeMs, clock.now()),
+    storeVerdict: (packets, state) => db.results.put(identity, packets, state, clock.now()),
   });
   const directory = createDirectory({
     api,
     clock,
     logger: logger.child({ component: 'directory' }),
     lookupTimeoutMs: config.pingApi.lookupTimeoutMs,
-    cards: db.cards,
+    cards: cardsOf(db.cards, identity),
   });
   return {
     api,

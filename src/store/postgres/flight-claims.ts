@@ -1,5 +1,5 @@
 /**
- * Single-flight claims on PostgreSQL (migration `0005-flight-claims`): see core/flight-claims.
+ * Single-flight claims on PostgreSQL (migration `0006-flight-claims`): see core/flight-claims.
  * One upsert takes a free or expired claim; the row as it stands is read in the same transaction.
  */
 import type { FlightClaim, FlightClaimPort } from '../../core/flight-claims.js';

@@ -1,5 +1,5 @@
 /**
- * Single-flight claims on SQLite (migration `0010-flight-claims`): see core/flight-claims.
+ * Single-flight claims on SQLite (migration `0012-flight-claims`): see core/flight-claims.
  * A claim is taken in one IMMEDIATE transaction, so two processes on the file never both own it.
  */
 import type { FlightClaim, FlightClaimPort } from '../../core/flight-claims.js';
@@ -7,7 +7,7 @@ import type { Migration } from './connection.js';
 import type { Sql } from './handle.js';
 
 export const FLIGHT_CLAIMS_MIGRATION: Migration = {
-  id: '0010-flight-claims',
+  id: '0012-flight-claims',
   sql: `
     CREATE TABLE flight_claims (
       key TEXT PRIMARY KEY,

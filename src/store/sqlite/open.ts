@@ -1,3 +1,4 @@
+import { createSqliteResultCache } from './results.js';
 /**
  * The SQLite Database: every port on one connection, and the one policy for a file that fails
  * under the process.
@@ -177,9 +178,11 @@ export function openSqliteDatabase<S extends StoreRecords = StoreRecords>(opts: 
     })();
   }
 
+  const checks = createSqliteCheckStore(sql);
   return {
-    checks: createSqliteCheckStore(sql),
+    checks,
     cards: createSqliteCardStore(sql, opts.cardTtlMs),
+    results: createSqliteResultCache(sql),
     durationModels: createSqliteDurationModelStore(sql),
     noc: createSqliteNocStore<S['noc']>(sql),
     nocMessages: createSqliteNocMessageStore(sql),
@@ -196,6 +199,12 @@ export function openSqliteDatabase<S extends StoreRecords = StoreRecords>(opts: 
       if (closed) return;
       closed = true;
       stopChecks.abort();
+      // Check writes of this turn are applied at its end: apply them now, the connection is going.
+      try {
+        checks.flush();
+      } catch (err) {
+        log.error({ err: err instanceof Error ? err.message : String(err) }, 'check writes could not be applied before closing the store');
+      }
       sql.db.close();
     },
   };
