@@ -9,13 +9,15 @@ import { mountHooks } from '../http/hooks.js';
 import { createNocCommands, type NocCommands } from '../noc/commands.js';
 import { createIntakeSink, storeOnlySink, type IntakeSink } from '../noc/intake-sink.js';
 import type { AlertSink } from '../noc/intake.js';
-import { goneOnThisHost, runWhileLeading, type Led } from '../noc/leadership.js';
+import { goneOnThisHost, runWhileLeading, type Led } from '../util/leadership.js';
 import type { ReplicaId } from '../util/replica.js';
 import { providerInventory, watchedClientsInventory } from '../noc/inventory.js';
 import { renderLeaderMetrics, renderNocMetrics } from '../noc/metrics.js';
 import { createOutbox, type Outbox } from '../noc/outbox.js';
 import { describeEvent } from '../present/noc.js';
 import type { NocStore } from '../noc/store.js';
+import type { LeaseName } from '../store/ports.js';
+import { startRetention } from './retention.js';
 import type { ClientInventory, NocEvent, NocNotifier } from '../noc/types.js';
 import { createWatcher, type Watcher, type WatcherDeps, type WatcherStatus } from '../noc/watcher.js';
 import { simInventory } from '../sim/inventory.js';
@@ -157,8 +159,10 @@ export async function startBotNoc(o: { config: Config; core: Core; db: PingopsDa
   const inventory = nocInventory(core, store, clock);
   // One leader per store (noc/leadership): the watcher, the outbox, the intake's checks and the
   // buttons pressed on standbys run on the replica holding the lease; the others keep claiming it.
-  const led: Led<LeaderNoc> = runWhileLeading<LeaderNoc>({
-    store,
+  const led: Led<LeaderNoc> = runWhileLeading<LeaderNoc, LeaseName>({
+    store: o.db.leases,
+    lease: 'noc',
+    runs: 'the NOC watcher, outbox, intake and retention',
     holder: o.replica,
     isStale: goneOnThisHost,
     settings: config.lease,
@@ -171,10 +175,13 @@ export async function startBotNoc(o: { config: Config; core: Core; db: PingopsDa
         : null;
       void intake?.start();
       const buttons = followLeaderSignals({ signals: o.db.signals, watcher: running.watcher, clock, logger, everyMs: Math.min(1000, config.lease.renewMs) });
+      // Once a day between all replicas, not once per replica (app/retention).
+      const retention = startRetention({ store: o.db.checks, retentionDays: config.store.retentionDays, clock, logger });
       return {
         running,
         intake,
         async stop() {
+          await retention.stop();
           await buttons.stop();
           await intake?.stop();
           await running.stop();

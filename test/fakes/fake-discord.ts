@@ -5,7 +5,8 @@ import { readBody } from '../support/read-body.js';
 
 /**
  * A small fake of Discord on 127.0.0.1: the REST routes the bot uses (interaction callbacks,
- * interaction webhooks, channel messages, threads, command registration, `GET /gateway/bot`)
+ * interaction webhooks, channel messages, threads, command registration, `GET /gateway/bot`,
+ * the bot's own user and DM channels)
  * and a minimal JSON gateway (HELLO, IDENTIFY -> READY, heartbeat ACK, injected dispatches).
  * Every REST call is recorded for assertions.
  */
@@ -167,6 +168,12 @@ export async function startFakeDiscord(opts: { token?: string } = {}): Promise<F
           session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 },
         },
       };
+    }
+    if (method === 'GET' && path === '/users/@me') {
+      return { status: 200, body: { id: FAKE_BOT_ID, username: 'pingops', discriminator: '0', avatar: null, bot: true, global_name: null } };
+    }
+    if (method === 'POST' && path === '/users/@me/channels') {
+      return { status: 200, body: { id: nextId(), type: 1, recipients: [{ id: String(body.recipient_id), username: 'someone', discriminator: '0', avatar: null, global_name: null }] } };
     }
     if ((m = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(path)) && method === 'POST') {
       const tok = m[2] ?? '';

@@ -15,6 +15,7 @@ import { createLink } from './link.js';
 import { migratePostgres, SchemaTooNewError } from './migrate.js';
 import { PG_MIGRATIONS } from './migrations.js';
 import { createPgNocMessageStore, createPgNocStore } from './noc.js';
+import { createPgLeaseStore } from './leases.js';
 import { createPgCardStore, createPgDurationModelStore, createPgIntakeQueue, createPgSignalQueue } from './small-ports.js';
 
 export interface PostgresOptions extends PostgresSettings {
@@ -70,6 +71,7 @@ export async function openPostgresDatabase<S extends StoreRecords = StoreRecords
     nocMessages: createPgNocMessageStore(link),
     intake: createPgIntakeQueue(link) as Database<S>['intake'],
     signals: createPgSignalQueue(link),
+    leases: createPgLeaseStore(link),
     health,
     get degraded() {
       return !link.reachable;
