@@ -64,6 +64,8 @@ export interface FakeDiscord {
   readonly identifies: Record<string, unknown>[];
   /** Resolves once a client has identified and received READY. */
   whenReady(): Promise<void>;
+  /** Gateway connections open now, and the most ever open at once. */
+  sessions(): { open: number; maxOpen: number };
   /** Dispatches a `/ping` command interaction. */
   sendCommand(options: { client: string; packets?: number }, input?: InteractionInput): SentInteraction;
   /** Dispatches an autocomplete interaction for the `client` option. */
@@ -111,6 +113,7 @@ export async function startFakeDiscord(opts: { token?: string } = {}): Promise<F
   let readyResolve: () => void = () => {};
   let ready = new Promise<void>((r) => (readyResolve = r));
   const sockets = new Set<WebSocket>();
+  let maxOpen = 0;
   let seq = 0;
 
   const message = (channelId: string, body: Record<string, unknown>, id = nextId(), flags = 0): Record<string, unknown> => {
@@ -299,6 +302,7 @@ export async function startFakeDiscord(opts: { token?: string } = {}): Promise<F
       return;
     }
     sockets.add(ws);
+    maxOpen = Math.max(maxOpen, sockets.size);
     ws.on('close', () => sockets.delete(ws));
     ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41_250 } }));
     ws.on('message', (data) => {
@@ -399,6 +403,7 @@ export async function startFakeDiscord(opts: { token?: string } = {}): Promise<F
     calls,
     identifies,
     whenReady: () => ready,
+    sessions: () => ({ open: sockets.size, maxOpen }),
     sendCommand: (options, input = {}) => base(2, input, pingOptions(options.client, options.packets, false)),
     sendAutocomplete: (typed, input = {}) => base(4, input, pingOptions(typed, undefined, true)),
     sendInteraction: (kind, data, input = {}) => base(kind, input, data),
