@@ -158,6 +158,9 @@ const schema = z.object({
 
 export type { PingApiAuth };
 
+/** Every environment variable pingops reads (deployment files are tested against this list). */
+export const SETTING_NAMES: readonly string[] = Object.freeze(Object.keys(schema.shape));
+
 export interface Config {
   pingApi: {
     /** null: start the built-in simulator and use it. */
@@ -249,7 +252,7 @@ export class ConfigError extends Error {
 /** Validates an environment into a frozen Config, or throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
-  const known = new Set(Object.keys(schema.shape));
+  const known = new Set(SETTING_NAMES);
   for (const name of Object.keys(env)) {
     if (OWNED_PREFIXES.some((p) => name.startsWith(p)) && !known.has(name)) {
       problems.push(`${name}: unknown setting (see .env.example for the names pingops reads)`);

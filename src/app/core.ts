@@ -5,6 +5,7 @@ import { createDirectory } from '../directory/client-directory.js';
 import type { Directory } from '../directory/types.js';
 import { createPingApi } from '../pingapi/http-client.js';
 import { createWispHubApi } from '../pingapi/wisphub/wisphub-client.js';
+import { providerIdentity, type ProviderIdentity } from '../pingapi/identity.js';
 import type { PingApi } from '../core/ping-api.js';
 import { createOutageScript } from '../sim/outages.js';
 import { startSimulator } from '../sim/server.js';
@@ -30,6 +31,11 @@ export interface Core {
   apiUrl: string;
   /** Which API pingops talks to: the middleware or WispHub directly. */
   provider: 'middleware' | 'wisphub';
+  /**
+   * Who answers, as the shared store keys it (`pingapi/identity`): the kind, the URL and a
+   * fingerprint of the credentials, or `sim:<dialect>` for the built-in simulator.
+   */
+  identity: ProviderIdentity;
   /**
    * For a long-running bot: loads WispHub's client list in the background so the first name
    * search is instant. Not for the CLI, where one check must not page through every client.
@@ -134,6 +140,11 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     void middleware.layout({ beforeRequest: (signal) => budget.take('low', signal), retries: 0 }).catch(() => {});
     api = middleware;
   }
+  const identity = closeSim
+    ? providerIdentity({ kind: 'sim', dialect })
+    : wisphubKey
+      ? providerIdentity({ kind: 'wisphub', url: apiUrl, key: wisphubKey })
+      : providerIdentity({ kind: 'middleware', url: apiUrl, auth });
   // A sped-up simulator finishes tasks sooner; poll around when its tasks really end.
   const speed = closeSim ? config.sim.speed : 1;
   const polling =
@@ -176,6 +187,7 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     directory,
     apiUrl,
     provider,
+    identity,
     warmUp,
     simulated: closeSim !== null,
     metrics,

@@ -6,7 +6,7 @@ import { createNocDesk, followLeaderSignals, type NocLink } from '../chat/noc-de
 import type { Access } from '../chat/access.js';
 import type { HttpServer } from '../http/server.js';
 import { mountHooks } from '../http/hooks.js';
-import { createNocCommands, type NocCommands } from '../noc/commands.js';
+import { createNocCommands, type NocCommands } from '../chat/noc-commands.js';
 import { createIntakeSink, storeOnlySink, type IntakeSink } from '../noc/intake-sink.js';
 import type { AlertSink } from '../noc/intake.js';
 import { goneOnThisHost, runWhileLeading, type Led } from '../util/leadership.js';
@@ -39,7 +39,7 @@ export interface RunningNoc {
  * Starts the watcher and its outbox on the core and the store. The client list comes from the
  * simulator when it serves the Ping API, else from the provider (WispHub's cached list, the
  * middleware's `/api/clients/`); an API with no list (the documented `v1` middleware) sweeps
- * only the clients watched one by one. The caller holds the lease (noc/leadership).
+ * only the clients watched one by one. The caller holds the lease (util/leadership).
  */
 export async function startNoc(opts: {
   config: Config;
@@ -50,7 +50,7 @@ export async function startNoc(opts: {
   notifier: NocNotifier;
   onRound?: WatcherDeps['onRound'];
   inventory?: ClientInventory;
-  /** noc/leadership's fence: false once this replica may no longer lead. */
+  /** util/leadership's fence: false once this replica may no longer lead. */
   leads?: () => boolean;
 }): Promise<RunningNoc> {
   const { config, core, store, clock, logger } = opts;
@@ -87,7 +87,7 @@ export function nocInventory(core: Core, store: NocStore, clock: Clock): ClientI
   return core.simulated ? simInventory(clock) : providerInventory(core.api, watchedClientsInventory(core.directory, store));
 }
 
-/** What the leader runs (noc/leadership's work): the watcher with its outbox, the alert intake's checks, buttons from standbys. */
+/** What the leader runs (util/leadership's work): the watcher with its outbox, the alert intake's checks, buttons from standbys. */
 export interface LeaderNoc {
   running: RunningNoc;
   /** Null without HOOKS_TOKEN. */
@@ -107,7 +107,7 @@ export function nocChannels(config: Config, logger: Logger): NocChannel[] {
 
 /** The bot's NOC: what the surfaces, the HTTP server and the shell get of it. */
 export interface BotNoc {
-  /** Leader or standby (noc/leadership); the leader's work while this replica leads. */
+  /** Leader or standby (util/leadership); the leader's work while this replica leads. */
   led: Led<LeaderNoc>;
   /** The incident buttons in chat; absent without a chat surface. */
   link?: NocLink;
@@ -157,7 +157,7 @@ export async function startBotNoc(o: { config: Config; core: Core; db: PingopsDa
       : null;
   const notifier = notifierPipeline([logStage(logger, describe), screen, ...(chat ? [chatStage(chat)] : [])], logger);
   const inventory = nocInventory(core, store, clock);
-  // One leader per store (noc/leadership): the watcher, the outbox, the intake's checks and the
+  // One leader per store (util/leadership): the watcher, the outbox, the intake's checks and the
   // buttons pressed on standbys run on the replica holding the lease; the others keep claiming it.
   const led: Led<LeaderNoc> = runWhileLeading<LeaderNoc, LeaseName>({
     store: o.db.leases,

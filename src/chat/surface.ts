@@ -1,6 +1,6 @@
 import type { Directory } from '../directory/types.js';
 import type { HttpServer } from '../http/server.js';
-import type { NocCommands } from '../noc/commands.js';
+import type { NocCommands } from './noc-commands.js';
 import type { Locale } from '../present/locale.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';

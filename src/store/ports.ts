@@ -16,8 +16,9 @@ import type { DoneState } from '../core/check-state.js';
 import type { ClientRecord } from '../core/client.js';
 import type { Verdict } from '../core/verdict.js';
 import type { DurationModelPort, StoredDurationModel } from '../core/schedule-learner.js';
+import type { RequestBudgetPort } from '../core/request-budget.js';
 
-export type { DurationModelPort, StoredDurationModel };
+export type { DurationModelPort, StoredDurationModel, RequestBudgetPort };
 
 // ---------------------------------------------------------------------------------------------
 // Checks
@@ -370,6 +371,8 @@ export interface Database<S extends StoreRecords = StoreRecords> {
   readonly signals: SignalQueue;
   /** Named leases: one replica at a time runs what needs one (the NOC, the Discord gateway). */
   readonly leases: LeaseStore;
+  /** The Ping API's request budget, one bucket for every replica on this store (core/request-budget). */
+  readonly budget: RequestBudgetPort;
   /** `sqlite` or `postgres`, for logs and /readyz. */
   readonly kind: string;
   /** Cheap: the state as last seen (a check of the file runs on a timer and on write failures). */

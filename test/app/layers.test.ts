@@ -51,6 +51,10 @@ describe('the layers of src/', () => {
     expect(offending((i) => area(i.from) === 'adapters' && !ENTRY_POINTS.includes(i.from) && (['config.ts', 'app', 'sim', 'store'].includes(area(i.to)) || i.to === 'chat/engine.ts'))).toEqual([]);
   });
 
+  it('the NOC does not reach into chat (chat builds on the NOC: /noc, the notifier, the desk)', () => {
+    expect(offending((i) => area(i.from) === 'noc' && area(i.to) === 'chat')).toEqual([]);
+  });
+
   it('core depends on nothing above it', () => {
     expect(offending((i) => area(i.from) === 'core' && !['core', 'util'].includes(area(i.to)))).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ANA, FAKE_APP_ID, startFakeDiscord, type FakeDiscord } from '../fakes/fake-discord.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
-import { sign } from '../adapters/slack/harness.js';
+import { postSignedEvent } from '../adapters/slack/harness.js';
 import { killStarted, MAIN, startProgram, testEnv, type Program, until } from '../support/spawn.js';
 
 // `npm start` with chat tokens, as an operator runs it: the composition root wires the
@@ -50,14 +50,7 @@ async function slashCommand(port: number, slack: FakeSlack, text: string, comman
     response_url: slack.responseUrl(responseId),
     trigger_id: 'trigger.1',
   }).toString();
-  const ts = Math.floor(Date.now() / 1000);
-  const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sign(body, ts, SIGNING_SECRET) },
-    body,
-  });
-  await res.text();
-  return res.status;
+  return postSignedEvent(port, body, SIGNING_SECRET);
 }
 
 const mentionOf = (slack: FakeSlack) =>

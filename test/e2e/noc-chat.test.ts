@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sign } from '../adapters/slack/harness.js';
+import { postSignedEvent } from '../adapters/slack/harness.js';
 import { ANA, FAKE_APP_ID, FAKE_CHANNEL_ID, startFakeDiscord, type RestCall } from '../fakes/fake-discord.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../fakes/fake-slack.js';
 import { CLI, killStarted, MAIN, runProgram, startProgram, testEnv, type Program, until } from '../support/spawn.js';
@@ -54,14 +54,7 @@ async function httpPort(bot: Program): Promise<number> {
 }
 
 async function postSigned(port: number, body: string, type = 'application/x-www-form-urlencoded'): Promise<void> {
-  const ts = Math.floor(Date.now() / 1000);
-  const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
-    method: 'POST',
-    headers: { 'content-type': type, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sign(body, ts, SIGNING_SECRET) },
-    body,
-  });
-  await res.text();
-  expect(res.status).toBe(200);
+  expect(await postSignedEvent(port, body, SIGNING_SECRET, type)).toBe(200);
 }
 
 function click(port: number, slack: FakeSlack, actionId: string, value: string, at: { rootTs: string; user: string; responseId: string }) {

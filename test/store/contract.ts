@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DoneState } from '../../src/core/check-state.js';
 import { priorModel } from '../../src/core/duration-model.js';
+import { budgetShape } from '../../src/core/request-budget.js';
 import { createScheduleLearner, loadScheduleLearner } from '../../src/core/schedule-learner.js';
 import type { Database, IncidentRecord, NewCheck } from '../../src/store/ports.js';
 import { ANA_MORALES, bareClient } from '../support/clients.js';
@@ -331,6 +332,30 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         expect(await again.messages(7, 'discord')).toBeNull();
         expect(await again.post(12, 'slack', 'reply')).toEqual({ state: 'sent', messageId: '1.2' });
         expect(await again.post(13, 'slack', 'note')).toBeNull();
+      });
+    });
+
+    describe('request budget', () => {
+      const shape = budgetShape(100); // 10 tokens, 90 a minute, 5 kept for people
+
+      it('keeps one bucket: full at first, drawn down, the reserve left by sweeps, refilled by time, across a restart', async () => {
+        const s = await start();
+        const b = s.db.budget;
+        expect(await b.draw('ping-api', shape, { want: 3, keep: 0, now: T0 })).toEqual({ granted: 3, waitMs: 0 });
+        expect(await b.draw('ping-api', shape, { want: 5, keep: shape.reserve, now: T0 })).toEqual({ granted: 2, waitMs: 0 });
+        expect(await b.draw('ping-api', shape, { want: 1, keep: shape.reserve, now: T0 })).toEqual({ granted: 0, waitMs: 667 });
+        // Another bucket is another row.
+        expect((await b.draw('other', shape, { want: 5, keep: 0, now: T0 })).granted).toBe(5);
+        const again = (await s.reopen()).budget;
+        expect(await again.draw('ping-api', shape, { want: 9, keep: 0, now: T0 })).toEqual({ granted: 5, waitMs: 0 });
+        expect(await again.draw('ping-api', shape, { want: 1, keep: 0, now: T0 + 1000 })).toEqual({ granted: 1, waitMs: 0 });
+        expect(await again.draw('ping-api', shape, { want: 1, keep: 0, now: T0 + 1000 })).toEqual({ granted: 0, waitMs: 334 }); // 1.5 tokens came, 1 went
+      });
+
+      it('never spends the same credit twice: 25 draws at once from a new bucket of 10 get 10 tokens', async () => {
+        const b = (await start()).db.budget;
+        const draws = await Promise.all(Array.from({ length: 25 }, () => b.draw('ping-api', shape, { want: 1, keep: 0, now: T0 })));
+        expect(draws.reduce((n, d) => n + d.granted, 0)).toBe(10);
       });
     });
 

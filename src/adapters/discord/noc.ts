@@ -4,7 +4,7 @@
  * comes from the NOC (all, routers, zones, clients).
  */
 import type { AutocompleteInteraction, ChatInputCommandInteraction } from 'discord.js';
-import type { NocCommands } from '../../noc/commands.js';
+import type { NocCommands } from '../../chat/noc-commands.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { MAX_CHOICES } from './autocomplete.js';

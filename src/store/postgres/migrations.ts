@@ -174,4 +174,15 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX signals_by_target ON signals (target, id);
     `,
   },
+  {
+    // One request budget for every replica: the shared token bucket's row (core/request-budget).
+    id: '0004-request-budget',
+    sql: `
+      CREATE TABLE request_budget (
+        name TEXT PRIMARY KEY,
+        credit BIGINT NOT NULL,
+        at BIGINT NOT NULL
+      );
+    `,
+  },
 ];

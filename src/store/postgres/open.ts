@@ -9,6 +9,7 @@ import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { Database, StoreHealth, StoreRecords } from '../ports.js';
 import { StoreOpenError } from '../errors.js';
+import { createPgBudgetStore } from './budget.js';
 import { createPgCheckStore } from './checks.js';
 import { classifyPgError, createPool, describeDatabaseUrl, type PostgresSettings } from './connection.js';
 import { createLink } from './link.js';
@@ -72,6 +73,7 @@ export async function openPostgresDatabase<S extends StoreRecords = StoreRecords
     intake: createPgIntakeQueue(link) as Database<S>['intake'],
     signals: createPgSignalQueue(link),
     leases: createPgLeaseStore(link),
+    budget: createPgBudgetStore(link),
     health,
     get degraded() {
       return !link.reachable;

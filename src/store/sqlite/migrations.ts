@@ -3,6 +3,7 @@ import { NOC_MESSAGES_MIGRATION } from './noc-messages.js';
 import { INTAKE_MIGRATION } from './intake.js';
 import { NOC_MIGRATION } from './noc.js';
 import { SIGNALS_MIGRATION } from './signals.js';
+import { BUDGET_MIGRATION } from './budget.js';
 
 /**
  * Every schema step of the store, oldest first. Append only: a released migration never
@@ -91,4 +92,6 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   // Issue 16: buttons across replicas.
   SIGNALS_MIGRATION,
+  // Issue 16: one request budget for every replica on the file.
+  BUDGET_MIGRATION,
 ];

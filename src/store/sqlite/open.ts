@@ -26,6 +26,7 @@ import { createHandle, isDegrading } from './handle.js';
 import { createSqliteIntakeQueue } from './intake.js';
 import { createSqliteLeaseStore } from './leases.js';
 import { createSqliteSignalQueue } from './signals.js';
+import { createSqliteBudgetStore } from './budget.js';
 import { MIGRATIONS } from './migrations.js';
 import { createSqliteNocMessageStore } from './noc-messages.js';
 import { createSqliteNocStore } from './noc.js';
@@ -46,9 +47,6 @@ export interface SqliteOptions {
   pragmas?: readonly string[];
 }
 
-/** Connections opened by this process (a test proves it is one per process). */
-let opened = 0;
-export const connectionsOpened = (): number => opened;
 
 /**
  * What the degraded memory copy carries over: what someone or the NOC still waits for (open
@@ -68,6 +66,8 @@ const CARRIED: readonly { table: string; where?: string }[] = [
   { table: 'noc_message' },
   { table: 'noc_post' },
   { table: 'noc_intake' },
+  // The request budget's credit: a process moved into memory keeps spending what was left, not a fresh burst.
+  { table: 'request_budget' },
 ];
 
 /** `dev:ino` of a file, or null when it is not there. */
@@ -87,7 +87,6 @@ export function openSqliteDatabase<S extends StoreRecords = StoreRecords>(opts: 
   const path = memory ? opts.path : resolve(opts.path);
   const open = (at: string, asFile = true): Db => {
     const db = openConnection(at, MIGRATIONS, log);
-    opened++;
     if (asFile) for (const p of opts.pragmas ?? []) db.pragma(p);
     return db;
   };
@@ -187,6 +186,7 @@ export function openSqliteDatabase<S extends StoreRecords = StoreRecords>(opts: 
     intake: createSqliteIntakeQueue<S['alert']>(sql),
     signals: createSqliteSignalQueue(sql),
     leases: createSqliteLeaseStore(sql),
+    budget: createSqliteBudgetStore(sql),
     kind: 'sqlite',
     health: () => health,
     get degraded() {

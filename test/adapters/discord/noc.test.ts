@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createNocCommands } from '../../../src/noc/commands.js';
+import { createNocCommands } from '../../../src/chat/noc-commands.js';
 import type { NocStore } from '../../../src/noc/store.js';
 import { simInventory } from '../../../src/sim/inventory.js';
 import type { PingopsDatabase } from '../../../src/app/core.js';

@@ -3,7 +3,7 @@ import { createCore, type Core } from '../../../src/app/core.js';
 import { conversations } from '../../../src/app/surfaces.js';
 import type { Surface } from '../../../src/chat/surface.js';
 import type { Directory } from '../../../src/directory/types.js';
-import type { NocCommands } from '../../../src/noc/commands.js';
+import type { NocCommands } from '../../../src/chat/noc-commands.js';
 import { loadConfig, type Config } from '../../../src/config.js';
 import { createAccess, type Access } from '../../../src/chat/access.js';
 import { createHttpServer } from '../../../src/http/server.js';

@@ -15,7 +15,7 @@ import { startFakePingApi, type FakePingApi } from '../../fakes/fake-ping-api.js
 import { ManualClock } from '../../support/manual-clock.js';
 import { testDatabase } from '../../support/store.js';
 import type { CheckStore } from '../../../src/store/ports.js';
-import type { NocCommands } from '../../../src/noc/commands.js';
+import type { NocCommands } from '../../../src/chat/noc-commands.js';
 import { createAccess, type Access } from '../../../src/chat/access.js';
 
 export const BOT_TOKEN = 'xoxb-1111-2222-SuperSecretBotToken';

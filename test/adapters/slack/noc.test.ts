@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Access } from '../../../src/chat/access.js';
-import { createNocCommands } from '../../../src/noc/commands.js';
+import { createNocCommands } from '../../../src/chat/noc-commands.js';
 import type { NocStore } from '../../../src/noc/store.js';
 import type { PingopsDatabase } from '../../../src/app/core.js';
 import { testDatabase } from '../../support/store.js';

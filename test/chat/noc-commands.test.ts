@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createNocCommands, parseNocCommand } from '../../src/noc/commands.js';
+import { createNocCommands, parseNocCommand } from '../../src/chat/noc-commands.js';
 import { testDatabase } from '../support/store.js';
 import { createLogger } from '../../src/util/logger.js';
 import type { Directory } from '../../src/directory/types.js';

@@ -5,19 +5,19 @@
  * admins, reading is for everyone) and answers in plain text, privately. The watch list lives
  * in the store, which the watcher reads at every round: a change takes effect within one interval.
  */
-import { createAccess, type Access, type Asker } from '../chat/access.js';
-import { refusalText } from '../chat/words.js';
+import { createAccess, type Access, type Asker } from './access.js';
+import { refusalText } from './words.js';
 import type { ClientRecord } from '../core/client.js';
 import { foldText } from '../directory/target.js';
 import type { Directory } from '../directory/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { intervalProblem, parseNocArgs, type WatchAsk, type WatchTarget } from './cli-args.js';
+import { intervalProblem, parseNocArgs, type WatchAsk, type WatchTarget } from '../noc/cli-args.js';
 import { formatDuration, formatUntil } from '../util/duration.js';
 import { describeStatus } from '../present/noc.js';
-import type { NocStore } from './store.js';
-import type { ClientInventory, ScopeKey, WatchKind } from './types.js';
-import type { WatcherStatus } from './watcher.js';
+import type { NocStore } from '../noc/store.js';
+import type { ClientInventory, ScopeKey, WatchKind } from '../noc/types.js';
+import type { WatcherStatus } from '../noc/watcher.js';
 
 /** What `/noc ...` asked for. */
 export type NocCommand =
