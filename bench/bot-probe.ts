@@ -9,6 +9,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 /** What the probe reports for the window between `probe:start` and `probe:report`. */
 export interface ProbeReport {
   peakRssMb: number;
+  /** V8 heap in use when RSS peaked. */
+  heapUsedAtPeakMb: number;
   lagP99Ms: number;
   lagMaxMs: number;
   /** User + system CPU of the whole process in the window, in microseconds. */
@@ -21,6 +23,7 @@ export interface ProbeReport {
 if (process.send) {
   const lag = monitorEventLoopDelay({ resolution: 10 });
   let peakRss = 0;
+  let heapAtPeak = 0;
   let peakFds = 0;
   const fds = () => {
     try {
@@ -31,22 +34,32 @@ if (process.send) {
   };
   let cpu0 = process.cpuUsage();
   let t0 = performance.now();
+  const sample = () => {
+    const m = process.memoryUsage();
+    if (m.rss > peakRss) {
+      peakRss = m.rss;
+      heapAtPeak = m.heapUsed;
+    }
+  };
   setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    sample();
     peakFds = Math.max(peakFds, fds());
   }, 50).unref();
   process.on('message', (m) => {
     if (m === 'probe:start') {
       lag.reset();
       lag.enable();
-      peakRss = process.memoryUsage.rss();
+      peakRss = 0;
+      sample();
       peakFds = fds();
       cpu0 = process.cpuUsage();
       t0 = performance.now();
     } else if (m === 'probe:report') {
       const cpu = process.cpuUsage(cpu0);
+      sample();
       const report: ProbeReport = {
-        peakRssMb: Math.round(Math.max(peakRss, process.memoryUsage.rss()) / 1024 / 1024),
+        peakRssMb: Math.round(peakRss / 1024 / 1024),
+        heapUsedAtPeakMb: Math.round(heapAtPeak / 1024 / 1024),
         lagP99Ms: Number((lag.percentile(99) / 1e6).toFixed(1)),
         lagMaxMs: Number((lag.max / 1e6).toFixed(1)),
         cpuUs: cpu.user + cpu.system,

@@ -27,7 +27,7 @@ const SECRET = 'bench-signing-secret';
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 /** Waits for the first IPC message carrying `key`, within `ms`. */
-function reply<T>(child: ChildProcess, key: string, ms = 30_000): Promise<T> {
+export function reply<T>(child: ChildProcess, key: string, ms = 30_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.off('message', on);
@@ -44,7 +44,7 @@ function reply<T>(child: ChildProcess, key: string, ms = 30_000): Promise<T> {
   });
 }
 
-function exited(child: ChildProcess): Promise<void> {
+export function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
 }
 
@@ -98,8 +98,16 @@ interface Bot {
   stop(): Promise<void>;
 }
 
-/** The real bot in its own process, ready (`/readyz` 200) before this resolves. */
-async function startBot(peers: Peers, dir: string, extra: Record<string, string>, cpuProfDir: string | null): Promise<Bot> {
+/** The bot's settings for Slack in HTTP mode against the peers. */
+const slackEnv = (peers: Peers): Record<string, string> => ({
+  SLACK_BOT_TOKEN: 'xoxb-bench',
+  SLACK_SIGNING_SECRET: SECRET,
+  SLACK_API_URL: peers.slackApiUrl,
+  PING_API_URL: peers.simUrl,
+});
+
+/** The real bot in its own process (its surfaces and peers in `env`), ready (`/readyz` 200) before this resolves. */
+export async function startBot(dir: string, env: Record<string, string>, cpuProfDir: string | null): Promise<Bot> {
   const port = await freePort();
   const log = openSync(join(dir, 'bot.log'), 'a');
   const child = fork(here('../src/main.js'), [], {
@@ -110,14 +118,10 @@ async function startBot(peers: Peers, dir: string, extra: Record<string, string>
       PINGOPS_DB: join(dir, 'pingops.db'),
       LOG_LEVEL: 'info',
       LOCALE: 'en',
-      SLACK_BOT_TOKEN: 'xoxb-bench',
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_API_URL: peers.slackApiUrl,
-      PING_API_URL: peers.simUrl,
       // A production-sized budget, so the budget is not what is measured.
       PING_API_RATE_PER_MIN: '60000',
       PING_QUEUE_MAX: '100000',
-      ...extra,
+      ...env,
     }),
     stdio: ['ignore', 'ignore', log, 'ipc'],
   });
@@ -172,13 +176,13 @@ function sendCommands(url: string, responseUrl: string, bursts: number[], opts: 
   });
 }
 
-const round1 = (x: number) => Math.round(x * 10) / 10;
-function percentile(xs: number[], p: number): number {
+export const round1 = (x: number) => Math.round(x * 10) / 10;
+export function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
 }
-const median = (xs: number[]) => percentile(xs, 50);
-const range = (xs: number[]) => `${round1(Math.min(...xs))}-${round1(Math.max(...xs))}`;
+export const median = (xs: number[]) => percentile(xs, 50);
+export const range = (xs: number[]) => `${round1(Math.min(...xs))}-${round1(Math.max(...xs))}`;
 
 /** The machine as the run found it: the 1-minute load average on 2 shared cores. */
 export function machineNote(): string {
@@ -217,7 +221,7 @@ export async function benchSlackAck(rounds = 5, n = 50): Promise<{ rounds: AckRo
       for (const app of order) {
         if (app === 'pingops') {
           const botDir = mkdtempSync(join(dir, `r${r}-`));
-          const bot = await startBot(peers, botDir, {}, null);
+          const bot = await startBot(botDir, slackEnv(peers), null);
           out.push(row(r, app, await burst(bot.url)));
           await bot.stop();
         } else {
@@ -260,6 +264,10 @@ export interface ChatRow {
   /** Every HTTP exchange of the process: Ping API requests, Web API calls and response_url posts, commands received. */
   http_exchanges: number;
   cpu_us_per_exchange: number;
+  /** Slack Web API calls (and response_url posts) per check, up to the last verdict. */
+  slack_calls_per_check: number | string;
+  /** V8 heap in use at the moment of peak RSS (the rest of RSS: heap reserve, code, native). */
+  heap_used_at_peak_mb: number | string;
   peak_fds: number | string;
   ack_p99_ms: number | string;
   'chat.update': number | string;
@@ -306,6 +314,8 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
           cpu_us_per_request: p.cpuUsPerRequest,
           http_exchanges: p.requests,
           cpu_us_per_exchange: p.cpuUsPerRequest,
+          slack_calls_per_check: '',
+          heap_used_at_peak_mb: '',
           peak_fds: '',
           ack_p99_ms: '',
           'chat.update': '',
@@ -319,7 +329,7 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
       const peers = await startPeers(1);
       const botDir = mkdtempSync(join(dir, `r${r}-`));
       // The plain poller's deadline (15 s) and a high edit budget: every view may go out.
-      const bot = await startBot(peers, botDir, { PING_TIMEOUT_MS: '15000', SLACK_EDITS_PER_MIN: '1000', PINGOPS_USER_RATE_PER_MIN: '10000' }, profDir);
+      const bot = await startBot(botDir, { ...slackEnv(peers), PING_TIMEOUT_MS: '15000', SLACK_EDITS_PER_MIN: '1000', PINGOPS_USER_RATE_PER_MIN: '10000' }, profDir);
       await peers.mark();
       bot.probeStart();
       const t0 = performance.now();
@@ -327,7 +337,8 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
       const done = await verdictsIn(peers, n, 180_000);
       const wall = performance.now() - t0;
       const probe = await bot.probeReport();
-      const exchanges = done.simRequests + Object.values(done.methods).reduce((a, b) => a + b, 0) + n;
+      const slackCalls = Object.values(done.methods).reduce((a, b) => a + b, 0);
+      const exchanges = done.simRequests + slackCalls + n;
       await new Promise((res) => setTimeout(res, trailingMs));
       const after = await peers.stats();
       await bot.stop();
@@ -345,6 +356,8 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
         cpu_us_per_request: Math.round(probe.cpuUs / Math.max(1, done.simRequests)),
         http_exchanges: exchanges,
         cpu_us_per_exchange: Math.round(probe.cpuUs / Math.max(1, exchanges)),
+        slack_calls_per_check: round1(slackCalls / n),
+        heap_used_at_peak_mb: probe.heapUsedAtPeakMb,
         peak_fds: probe.peakFds,
         ack_p99_ms: round1(percentile(acks, 99)),
         'chat.update': after.updates,

@@ -185,6 +185,10 @@ async function main() {
     const { printSlackAck } = await import('./chat.js');
     await printSlackAck(Number(process.argv[3] ?? 5));
   }
+  if (!only || only === 'discord') {
+    const { printDiscordDeferral } = await import('./discord.js');
+    await printDiscordDeferral(Number(process.argv[3] ?? 5));
+  }
   if (!only || only === 'chat') {
     const { printChatPath } = await import('./chat.js');
     const args = process.argv.slice(3);

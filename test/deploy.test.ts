@@ -141,8 +141,8 @@ describe('deploy/docker-compose.yml', () => {
     expect(dbService).toBeDefined();
     expect(replicas.length).toBeGreaterThanOrEqual(2);
     const hostnames = replicas.map(([, s]) => s.hostname);
-    // Two containers with one hostname would each judge the other's pid dead (another pid
-    // namespace) and take its lease and checks at once: distinct names are a must.
+    // Distinct names tell the replicas apart in logs and `pingops noc` (their pid spaces differ
+    // anyway: util/replica adds the boot id and the pid namespace).
     expect(hostnames.every((h) => typeof h === 'string' && h !== '')).toBe(true);
     expect(new Set(hostnames).size).toBe(replicas.length);
   });

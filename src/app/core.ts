@@ -14,6 +14,7 @@ import type { Logger } from '../util/logger.js';
 import { createMetrics, type Metrics } from '../http/metrics.js';
 import { Secret } from '../util/secret.js';
 import { createRequestQueue } from '../core/request-queue.js';
+import { createSharedBudget } from '../core/shared-budget.js';
 import { openDatabase } from '../store/open.js';
 import type { Database } from '../store/ports.js';
 import type { IntakeAlert } from '../noc/intake.js';
@@ -94,11 +95,19 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
       logger.warn('chat is answered from the SIMULATOR: its clients and verdicts are made up; set PING_API_URL or WISPHUB_API_URL');
     }
   }
-  // The upstream limit is per minute, so a quarter of it may go at once: a dozen people pinging
-  // together start at once instead of queueing behind a burst of ten.
+  const identity = closeSim
+    ? providerIdentity({ kind: 'sim', dialect })
+    : wisphubKey
+      ? providerIdentity({ kind: 'wisphub', url: apiUrl, key: wisphubKey })
+      : providerIdentity({ kind: 'middleware', url: apiUrl, auth });
+  // PING_API_RATE_PER_MIN is the upstream's limit for the whole deployment: every replica (and
+  // the CLI) draws from one bucket in the store, shaped so no 60 s window sees more than the
+  // rate (core/request-budget); one bucket per upstream API.
+  const shared = createSharedBudget({ port: db.budget, name: `ping-api:${identity}`, ratePerMin: config.pingApi.ratePerMin, clock, logger });
   const queue = createRequestQueue({
-    perMinute: config.pingApi.ratePerMin,
-    burst: Math.max(1, Math.round(config.pingApi.ratePerMin / 4)),
+    perMinute: shared.shape.refillPerMin,
+    burst: shared.shape.capacity,
+    source: shared,
     clock,
     max: config.pingApi.queueMax,
     maxWaitMs: config.pingApi.queueMaxWaitMs,
@@ -140,11 +149,6 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     void middleware.layout({ beforeRequest: (signal) => budget.take('low', signal), retries: 0 }).catch(() => {});
     api = middleware;
   }
-  const identity = closeSim
-    ? providerIdentity({ kind: 'sim', dialect })
-    : wisphubKey
-      ? providerIdentity({ kind: 'wisphub', url: apiUrl, key: wisphubKey })
-      : providerIdentity({ kind: 'middleware', url: apiUrl, auth });
   // A sped-up simulator finishes tasks sooner; poll around when its tasks really end.
   const speed = closeSim ? config.sim.speed : 1;
   const polling =

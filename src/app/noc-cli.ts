@@ -3,7 +3,6 @@
  * The watch list lives in the store (PINGOPS_DB): a bot running on the same file picks a
  * change up at its next round, within one interval.
  */
-import { hostname } from 'node:os';
 import type { Config } from '../config.js';
 import { createNocView, type NocView } from '../adapters/shell/noc-view.js';
 import { intervalProblem, type NocCliCommand } from '../noc/cli-args.js';
@@ -21,6 +20,7 @@ import { createCore, type PingopsDatabase } from './core.js';
 import { startNoc, type RunningNoc } from './noc.js';
 import { notifierPipeline, screenStage } from './notify.js';
 import { goneOnThisHost, runWhileLeading, thisProcess, type Led } from '../util/leadership.js';
+import { pidSpace } from '../util/replica.js';
 
 const label = (kind: WatchKind, ref: number | null) => (kind === 'all' ? 'all' : `${kind}:${ref}`);
 
@@ -198,10 +198,10 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
   return 0;
 }
 
-/** Who leads, as `pingops noc` says it: the pid, and the host when it is another machine's (a pid alone means nothing there). */
-export function leaderText(holder: LeaseHolder | null): string {
+/** Who leads, as `pingops noc` says it: the pid, and the host when it is another pid space's (a pid alone means nothing there). */
+export function leaderText(holder: LeaseHolder | null, here: string = pidSpace()): string {
   if (!holder) return 'the bot (pid ?)';
-  return holder.host === hostname() ? `the bot (pid ${holder.pid})` : `the bot (pid ${holder.pid} on ${holder.host})`;
+  return holder.host === here ? `the bot (pid ${holder.pid})` : `the bot (pid ${holder.pid} on ${holder.host.split('/')[0] ?? holder.host})`;
 }
 
 /** The read-only live view: the running watcher's status and the outbox's events, every 2 s, until Ctrl+C. */

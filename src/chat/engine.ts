@@ -130,8 +130,9 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
    * A store write nobody waits for: the store applies one check's writes in call order, and a
    * failure is logged, never fatal to the check.
    */
+  const writeFailed = (what: string) => (err: unknown) => log.error({ err, what }, 'store write failed; the check goes on without it');
   const persist = (what: string, fn: () => Promise<void>): void => {
-    const failed = (err: unknown) => log.error({ err, what }, 'store write failed; the check goes on without it');
+    const failed = writeFailed(what);
     try {
       fn().catch(failed);
     } catch (err) {
@@ -388,9 +389,15 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
         persist('mention', () => store.update(row.id, { mention: 'skipped' }, clock.now()));
         return;
       }
-      // Recorded before the post: a crash in between loses this one notification rather than doubling it.
-      persist('mention', () => store.update(row.id, { mention: 'sending' }, clock.now()));
+      // Recorded before the post, and the store's answer awaited (a server database may still be
+      // writing it): a crash in between loses this one notification rather than doubling it.
+      // A failed write is logged and the post goes on, as before (the store degrades rather than refuses).
       row.mention = 'sending';
+      try {
+        await store.update(row.id, { mention: 'sending' }, clock.now());
+      } catch (err) {
+        writeFailed('mention')(err);
+      }
       await port.reply(row.place, row.messages.status ?? null, renderVerdictNotice(done, row.client, row.locale, { now: clock.now() }), { mention: row.requester });
       row.mention = 'sent';
       persist('mention', () => store.update(row.id, { mention: 'sent' }, clock.now()));

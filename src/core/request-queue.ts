@@ -78,10 +78,40 @@ export interface RequestQueue {
   readonly waiting: number;
 }
 
+/**
+ * Where the queue's tokens come from: an in-process bucket (`localTokens`), or the budget every
+ * replica shares (`core/shared-budget`).
+ */
+export interface TokenSource {
+  /**
+   * Resolves with how many tokens (1 to `want`) the queue may hand out now. `people`: a person's
+   * request waits here (a draw for sweeps only leaves the shared reserve). Rejects with the
+   * signal's reason when it aborts first, having taken nothing.
+   */
+  take(want: number, people: boolean, signal: AbortSignal): Promise<number>;
+  /** A token now, if one is free without waiting (only an in-process bucket can say at once). */
+  tryTake?(): boolean;
+}
+
+/** The in-process source: one bucket of `perMinute` with `burst`, one token at a time. */
+export function localTokens(o: { perMinute: number; burst: number; clock: Clock }): TokenSource {
+  const bucket: TokenBucket = createTokenBucket(o);
+  return {
+    take: (_want, _people, signal) => bucket.take('high', signal).then(() => 1),
+    tryTake: () => bucket.tryTake(),
+  };
+}
+
+/** Most tokens the queue asks its source for at once (a shared budget's batch). */
+export const DRAW_BATCH = 5;
+
 export interface RequestQueueOptions {
+  /** The sustained rate the ETA and the admission count with (the shared bucket's refill). */
   perMinute: number;
-  /** Tokens that may go at once after a quiet spell. */
+  /** Tokens that may go at once after a quiet spell (the in-process bucket, when no `source`). */
   burst: number;
+  /** Where tokens come from; an in-process bucket of `perMinute` and `burst` by default. */
+  source?: TokenSource;
   clock: Clock;
   /** Most creations waiting (PING_QUEUE_MAX). */
   max: number;
@@ -124,7 +154,7 @@ interface Waiter {
 
 /** The queue: one pump takes a token, then hands it to whoever comes first at that moment. */
 export function createRequestQueue(o: RequestQueueOptions): RequestQueue {
-  const bucket: TokenBucket = createTokenBucket({ perMinute: o.perMinute, burst: o.burst, clock: o.clock });
+  const source: TokenSource = o.source ?? localTokens(o);
   const msPerRequest = 60_000 / o.perMinute;
   /** Every waiting request in arrival order (at most PING_QUEUE_MAX creations plus one poll per check in flight). */
   let queue: Waiter[] = [];
@@ -132,6 +162,9 @@ export function createRequestQueue(o: RequestQueueOptions): RequestQueue {
   const creations = () => queue.filter((w) => w.kind === 'create');
   let pumping = false;
   let tokenWait: AbortController | undefined;
+  /** Whether the draw under way is for a person (a person arriving during a sweeps-only wait restarts it). */
+  let waitingForPeople = false;
+  const peopleWait = () => queue.some((w) => w.priority() === 'interactive');
 
   /** Tells every waiting creation whose place changed (O(queued) per grant). */
   const tellPositions = () => {
@@ -160,19 +193,27 @@ export function createRequestQueue(o: RequestQueueOptions): RequestQueue {
       while (queue.length > 0) {
         const ctl = new AbortController();
         tokenWait = ctl;
+        waitingForPeople = peopleWait();
+        let tokens: number;
         try {
-          await bucket.take('high', ctl.signal);
+          tokens = await source.take(Math.min(queue.length, DRAW_BATCH), waitingForPeople, ctl.signal);
         } catch {
-          continue; // the queue emptied while waiting; the loop ends unless someone came meanwhile
+          continue; // the queue emptied (or a person came) while waiting; the loop ends unless someone waits
         }
-        // The order is decided when the token is in hand: a poll that arrived meanwhile goes first.
-        const i = nextIndex(queue.map((w) => ({ kind: w.kind, priority: w.priority() })));
-        const w = queue[i];
-        if (!w) continue;
-        queue.splice(i, 1);
-        w.live = false;
-        w.grant();
-        if (w.kind === 'create') tellPositions();
+        // The order is decided when the tokens are in hand: a poll that arrived meanwhile goes
+        // first. Tokens beyond who still waits (they left during the draw) are not kept: a token
+        // held back would let more than the rate through in some minute.
+        let created = false;
+        for (let t = 0; t < tokens; t++) {
+          const i = nextIndex(queue.map((w) => ({ kind: w.kind, priority: w.priority() })));
+          const w = queue[i];
+          if (!w) break;
+          queue.splice(i, 1);
+          w.live = false;
+          w.grant();
+          created ||= w.kind === 'create';
+        }
+        if (created) tellPositions();
       }
     } finally {
       pumping = false;
@@ -184,7 +225,7 @@ export function createRequestQueue(o: RequestQueueOptions): RequestQueue {
     take(kind, priority, signal, onWait) {
       if (signal?.aborted) return Promise.reject(signal.reason);
       // Nobody waiting and a token free: go now, no place in line to report.
-      if (queue.length === 0 && bucket.tryTake()) return Promise.resolve();
+      if (queue.length === 0 && source.tryTake?.()) return Promise.resolve();
       const priorityOf = typeof priority === 'function' ? priority : () => priority;
       return new Promise<void>((resolve, reject) => {
         const bound = new AbortController();
@@ -213,6 +254,9 @@ export function createRequestQueue(o: RequestQueueOptions): RequestQueue {
         };
         signal?.addEventListener('abort', onAbort, { once: true });
         queue.push(w);
+        // A sweeps-only draw leaves the shared reserve and may wait seconds for it: a person
+        // does not wait behind that; the draw starts again for them.
+        if (pumping && !waitingForPeople && priorityOf() === 'interactive') tokenWait?.abort(NO_LONGER_NEEDED);
         if (kind === 'create') {
           // A creation that waits past the bound gives up rather than hold a person for ever.
           o.clock.sleep(o.maxWaitMs, bound.signal).then(

@@ -63,6 +63,8 @@ export function formatCop(amount: number): string {
 
 /** Cuts text to `max` characters (code points, so emoji are never split), ending with `…`. */
 export function truncate(text: string, max: number = FIELD_MAX): string {
+  // Code points never outnumber UTF-16 units: a short text needs no split (every field of every view passes here).
+  if (text.length <= max) return text;
   const chars = Array.from(text);
   if (chars.length <= max) return text;
   return `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;

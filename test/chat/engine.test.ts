@@ -244,6 +244,38 @@ describe('after a restart', () => {
   });
 });
 
+describe('a notification at most once, on a store that answers late', () => {
+  it('posts the verdict notification only after the store has confirmed it is being sent', async () => {
+    // A database server that applied the write but has not answered yet (PostgreSQL under load):
+    // a crash before its answer must find the record, so the post waits for it.
+    const inner = testDatabase(':memory:', { logger: silentLogger }).checks;
+    let confirm: () => void = () => {};
+    let asked = false;
+    const confirmed = new Promise<void>((r) => (confirm = r));
+    const store: CheckStore = {
+      ...inner,
+      update: async (id, patch, now) => {
+        await inner.update(id, patch, now);
+        if (patch.mention !== 'sending') return;
+        asked = true;
+        await confirmed;
+      },
+    };
+    const w = world({ store });
+    w.api.scripts.set(1001, [pending(), final('stable')]);
+    let over = false;
+    const p = w.engine.request({ text: '1001', person: ana, place: channel, answer: w.answer }).then(() => (over = true));
+    await w.clock.until(() => asked, 120_000, 100);
+    await w.clock.advance(30_000);
+    expect(w.port.replies).toEqual([]);
+    confirm();
+    await w.clock.until(() => over, 120_000, 100);
+    await p;
+    expect(w.port.replies).toHaveLength(1);
+    expect((await inner.history(1001, 1))[0]).toMatchObject({ mention: 'sent', delivered: true });
+  });
+});
+
 describe('rateDecision', () => {
   it.each([
     { times: [], now: 1000, limit: 6, ok: true },

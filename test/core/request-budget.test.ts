@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { maxInWindow } from '../support/windows.js';
 import { budgetShape, drawTokens, fullRow, refilled, UNIT, type BucketRow, type BudgetShape } from '../../src/core/request-budget.js';
-
-/** Most requests in any half-open window [t, t + ms) of sorted times. */
-export function maxInWindow(times: readonly number[], ms: number): number {
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < times.length; hi++) {
-    while ((times[hi] as number) - (times[lo] as number) >= ms) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-}
 
 describe('budgetShape: capacity + refill stays within the rate', () => {
   it.each([

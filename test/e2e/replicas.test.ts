@@ -93,6 +93,73 @@ const buttonValue = (c: SlackCall | undefined, actionId: string): string => {
   throw new Error(`no ${actionId}`);
 };
 
+/** The text a Slack message shows, blocks and fallback text together. */
+const shownText = (c: SlackCall) => JSON.stringify(c.args.blocks ?? []) + String(c.args.text);
+
+/** `/ping 1001` sent to one replica, followed until its status message says it polls: the root card, the status and that edit. */
+async function pingUntilPolling(port: number, slack: FakeSlack): Promise<{ root: SlackCall | undefined; statusTs: string; running: SlackCall }> {
+  await pingFrom(port, slack);
+  const [root, status] = await until(() => {
+    const posts = slack.callsTo('chat.postMessage');
+    return posts.length >= 2 ? posts : undefined;
+  }, 'root card and status');
+  const statusTs = String(status?.response?.body.ts);
+  const running = await until(() => slack.callsTo('chat.update').find((c) => c.args.ts === statusTs && /Waiting for the verdict/.test(shownText(c))), 'the check polling');
+  return { root, statusTs, running };
+}
+
+/**
+ * `kill -9` of the replica following a check, beside live replicas on the same store: `before`
+ * of them started before the check (their periodic adoption passes), `after` started while it
+ * runs (the pass at start). While its owner lives none of them takes the check; once it is
+ * killed exactly one adopts it: the same task (one created upstream), the same status message
+ * edited to the verdict, one mention in the same thread, nothing posted twice.
+ */
+async function killFollowerMidCheck(store: Record<string, string>, watchers: { before: number; after: number }): Promise<void> {
+  const slack = await startFakeSlack();
+  cleanup.push(() => slack.close());
+  // A Ping API that outlives the bots, slow enough (4 packets in about 30 s) for every replica
+  // to start and see the check running before its owner is killed.
+  const sim = await startSimulator({ speed: 0.15, logger: silentLogger });
+  cleanup.push(() => sim.close());
+  const botEnv = env('', { ...store, SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, PING_API_URL: sim.url, PING_RESULT_CACHE_MS: '0', LOG_LEVEL: 'debug' });
+  const mentions = () => slack.callsTo('chat.postMessage').filter((c) => String(c.args.text ?? '').startsWith('<@U123>'));
+  const startReplica = async () => {
+    const p = startProgram(MAIN, { env: botEnv, keepOpen: true });
+    await portOf(p);
+    await p.waitFor('surface started', 'stderr', 30_000);
+    return p;
+  };
+
+  const owner = startProgram(MAIN, { env: botEnv, keepOpen: true });
+  const ownerPort = await portOf(owner);
+  await owner.waitFor('surface started', 'stderr', 30_000);
+  const others = await Promise.all(Array.from({ length: watchers.before }, startReplica));
+  const { root, statusTs } = await pingUntilPolling(ownerPort, slack);
+  others.push(...(await Promise.all(Array.from({ length: watchers.after }, startReplica))));
+
+  // Every other replica sees the running check, twice, and leaves it alone: its owner beats.
+  for (const p of others) await p.waitFor(/"unfinished":1,"adopted":0[^\n]*adoption pass[^]*"unfinished":1,"adopted":0[^\n]*adoption pass/, 'stderr', 30_000);
+  for (const p of others) expect(p.stderr()).not.toContain('check adopted');
+  expect(mentions()).toHaveLength(0);
+
+  owner.signal('SIGKILL');
+  await owner.exited;
+  await until(() => others.find((p) => p.stderr().includes('check adopted: its owner is gone')), 'a replica adopting the check', 30_000);
+  const mention = await until(() => mentions()[0], 'the verdict mention from the adopting replica', 60_000);
+  expect(String(mention.args.text)).toMatch(/Stable connection/);
+  expect(mention.args.thread_ts).toBe(String(root?.response?.body.ts));
+  await until(() => slack.callsTo('chat.update').find((c) => c.args.ts === statusTs && /Stable connection/.test(shownText(c))), 'the same status message on the verdict');
+  // The check is finished now, so no later pass can take it: one adoption in all, by compare-and-set.
+  expect(others.map((p) => p.stderr().split('check adopted: its owner is gone').length - 1).reduce((a, b) => a + b, 0)).toBe(1);
+  expect(sim.stats().tasksCreated).toBe(1);
+  // Root, status, mention: nothing posted twice.
+  expect(slack.callsTo('chat.postMessage')).toHaveLength(3);
+  expect(mentions()).toHaveLength(1);
+  for (const p of others) p.signal('SIGTERM');
+  await Promise.all(others.map((p) => p.exited));
+}
+
 describe('replicas on one SQLite file', () => {
   it('a lease held by a process on another host is taken over after its TTL; meanwhile the standby stores hook alerts (202), checked once it leads', async () => {
     const db = tempDb();
@@ -166,47 +233,7 @@ describe('replicas on one SQLite file', () => {
   }, 150_000);
 
   it('a second live bot on the same file does not take the first one\'s check; once the first is killed it adopts it: same messages, one mention, one task', async () => {
-    const slack = await startFakeSlack();
-    cleanup.push(() => slack.close());
-    // A Ping API that outlives the bots, slow enough (4 packets in about 20 s) for both to see the check running.
-    const sim = await startSimulator({ speed: 0.25, logger: silentLogger });
-    cleanup.push(() => sim.close());
-    const db = tempDb();
-    const botEnv = env(db, { SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, PING_API_URL: sim.url, PING_RESULT_CACHE_MS: '0', LOG_LEVEL: 'debug' });
-    const mentions = () => slack.callsTo('chat.postMessage').filter((c) => String(c.args.text ?? '').startsWith('<@U123>'));
-
-    const first = startProgram(MAIN, { env: botEnv, keepOpen: true });
-    const firstPort = await portOf(first);
-    await first.waitFor('surface started', 'stderr', 30_000);
-    await pingFrom(firstPort, slack);
-    const [root, status] = await until(() => {
-      const posts = slack.callsTo('chat.postMessage');
-      return posts.length >= 2 ? posts : undefined;
-    }, 'root card and status');
-    const statusTs = String(status?.response?.body.ts);
-    await until(() => slack.callsTo('chat.update').find((c) => c.args.ts === statusTs && /Waiting for the verdict/.test(JSON.stringify(c.args.blocks ?? []) + String(c.args.text))), 'the check polling');
-
-    // The second bot sees the running check and leaves it alone: its owner beats.
-    const second = startProgram(MAIN, { env: botEnv, keepOpen: true });
-    await portOf(second);
-    await second.waitFor(/"unfinished":1,"adopted":0[^\n]*adoption pass/, 'stderr', 30_000);
-    await second.waitFor(/"unfinished":1,"adopted":0[^\n]*adoption pass[^]*"unfinished":1,"adopted":0[^\n]*adoption pass/, 'stderr', 30_000);
-    expect(second.stderr()).not.toContain('check adopted');
-    expect(mentions()).toHaveLength(0);
-
-    first.signal('SIGKILL');
-    await first.exited;
-    await second.waitFor('check adopted: its owner is gone', 'stderr', 30_000);
-    const mention = await until(() => mentions()[0], 'the verdict mention from the adopting bot', 60_000);
-    expect(String(mention.args.text)).toMatch(/Stable connection/);
-    expect(mention.args.thread_ts).toBe(String(root?.response?.body.ts));
-    await until(() => slack.callsTo('chat.update').find((c) => c.args.ts === statusTs && /Stable connection/.test(JSON.stringify(c.args.blocks ?? []) + String(c.args.text))), 'the same status message on the verdict');
-    expect(sim.stats().tasksCreated).toBe(1);
-    // Root, status, mention: nothing posted twice.
-    expect(slack.callsTo('chat.postMessage')).toHaveLength(3);
-    expect(mentions()).toHaveLength(1);
-    second.signal('SIGTERM');
-    await second.exited;
+    await killFollowerMidCheck({ PINGOPS_DB: tempDb() }, { before: 0, after: 1 });
   }, 150_000);
 
   it('Cancel pressed on another replica than the one following the check cancels it there: the same status message says who', async () => {
@@ -222,14 +249,7 @@ describe('replicas on one SQLite file', () => {
     const second = startProgram(MAIN, { env: botEnv, keepOpen: true });
     const secondPort = await portOf(second);
     await second.waitFor('surface started', 'stderr', 30_000);
-    await pingFrom(firstPort, slack);
-    const [root, status] = await until(() => {
-      const posts = slack.callsTo('chat.postMessage');
-      return posts.length >= 2 ? posts : undefined;
-    }, 'root card and status');
-    const statusTs = String(status?.response?.body.ts);
-    const shownText = (c: SlackCall) => JSON.stringify(c.args.blocks ?? []) + String(c.args.text);
-    const running = await until(() => slack.callsTo('chat.update').find((c) => c.args.ts === statusTs && /Waiting for the verdict/.test(shownText(c))), 'the check polling');
+    const { root, statusTs, running } = await pingUntilPolling(firstPort, slack);
     await click(secondPort, slack, 'pingops_cancel', buttonValue(running, 'pingops_cancel'), statusTs, 'C0PING', String(root?.response?.body.ts));
     await second.waitFor('cancel passed to the replica following the check', 'stderr', 20_000);
     await first.waitFor('cancel from another replica', 'stderr', 20_000);
@@ -281,5 +301,11 @@ describe.skipIf(!HAVE_POSTGRES)('three replicas on one PostgreSQL database', () 
     expect(replies.filter((t) => t.includes('Back after'))).toHaveLength(1);
     for (const p of standbys) p.signal('SIGTERM');
     await Promise.all(standbys.map((p) => p.exited));
+  }, 180_000);
+
+  it('kill -9 of the replica following a check, beside two live ones (one started before the check, one while it runs): exactly one adopts it, one task upstream, one mention', async () => {
+    const pg = await createTestDatabase();
+    cleanup.push(() => pg.drop());
+    await killFollowerMidCheck({ PINGOPS_DB: '', PINGOPS_DATABASE_URL: pg.url }, { before: 1, after: 1 });
   }, 180_000);
 });

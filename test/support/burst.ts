@@ -9,6 +9,7 @@ import { createLiveMessage } from '../../src/chat/live-message.js';
 import type { ClientRecord } from '../../src/core/client.js';
 import { createPingService } from '../../src/core/ping-service.js';
 import { createRequestQueue } from '../../src/core/request-queue.js';
+import { budgetShape } from '../../src/core/request-budget.js';
 import type { TaskResult } from '../../src/core/verdict.js';
 import type { CallOptions, PingApi } from '../../src/core/ping-api.js';
 import type { View } from '../../src/present/view.js';
@@ -113,8 +114,10 @@ export async function runBurst(o: BurstOptions = {}): Promise<BurstReport> {
   const clock = new ManualClock();
   const start = clock.now();
   const api = new TimedPingApi(clock, o.taskMs ?? 3000);
-  // As app.ts builds it from PING_API_RATE_PER_MIN and the other defaults.
-  const queue = createRequestQueue({ perMinute: ratePerMin, burst: Math.max(1, Math.round(ratePerMin / 4)), clock, max: 500, maxWaitMs: 600_000 });
+  // As app/core builds it from PING_API_RATE_PER_MIN and the other defaults: the shared budget's
+  // shape, here in process (one replica; the store's draw runs the same pure math).
+  const shape = budgetShape(ratePerMin);
+  const queue = createRequestQueue({ perMinute: shape.refillPerMin, burst: shape.capacity, clock, max: 500, maxWaitMs: 600_000 });
   const polling = { packets: 4, initialDelayMs: 2500, intervalMs: 2000, maxIntervalMs: 5000, packetMs: 1000, timeoutMs: 60_000, resultCacheMs: 30_000 };
   const service = createPingService({ api, clock, logger: silentLogger, polling, queue, random: seededRandom(8) });
   const edits = createTokenBucket({ perMinute: editsPerMin, clock });

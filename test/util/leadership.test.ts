@@ -5,6 +5,7 @@ import type { LeaseHolder, LeaseName } from '../../src/store/ports.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { testDatabase } from '../support/store.js';
+import { pidSpace, thisProcess } from '../../src/util/replica.js';
 
 const S: LeaseSettings = { ttlMs: 15_000, renewMs: 5_000 };
 const A: LeaseHolder = { id: 'a', pid: 1, host: 'replica-a.elsewhere' };
@@ -32,8 +33,26 @@ describe('leadership rules (pure)', () => {
   });
 
   it('a holder on another host is never judged dead by its pid; one on this host whose pid is gone is', () => {
+    const here = thisProcess().host;
     expect(goneOnThisHost({ pid: 1, host: 'surely-not-this-host' })).toBe(false);
-    expect(goneOnThisHost({ pid: 2 ** 22 + 12345, host: hostname() })).toBe(true);
+    expect(goneOnThisHost({ pid: 2 ** 22 + 12345, host: here })).toBe(true);
+    expect(goneOnThisHost({ pid: process.ppid, host: here })).toBe(false);
+  });
+
+  it('judges by pid only in the same pid space: another container with the same host name (both pid 1) is never judged', () => {
+    // Where this runs on Linux, the same host name with another boot or pid namespace is elsewhere.
+    if (thisProcess().host !== hostname()) {
+      expect(goneOnThisHost({ pid: 2 ** 22 + 12345, host: hostname() })).toBe(false);
+      expect(goneOnThisHost({ pid: process.pid, host: `${hostname()}/00000000/4026531836` })).toBe(false);
+    }
+  });
+
+  it.each([
+    ['Linux: host name, boot, pid namespace', { '/proc/sys/kernel/random/boot_id': 'afa1c3d4-7bde-4640-986f-0c95db15c7f3\n', '/proc/self/ns/pid': 'pid:[4026532201]' }, 'web-1/afa1c3d4/4026532201'],
+    ['no /proc (macOS): the host name', {}, 'web-1'],
+    ['a boot id but no namespace link: the host name', { '/proc/sys/kernel/random/boot_id': 'afa1c3d4\n' }, 'web-1'],
+  ])('pidSpace: %s', (_what, files: Record<string, string>, want) => {
+    expect(pidSpace('web-1', (path) => files[path] ?? null)).toBe(want);
   });
 });
 

@@ -1,10 +1,10 @@
-import type { webApi } from '@slack/bolt';
 import type { ChatPort } from '../../chat/port.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { createTokenBucket } from '../../util/token-bucket.js';
 import { encodeButtonValue, renderMentionMessage, renderPlainReply, renderSlackMessage } from './blocks.js';
 import { callWithRetry, classifySlackError, describeFailure, isChannelAccessError, toEditorError } from './web.js';
+import type { SlackCall } from './web-calls.js';
 import { slackWords } from './words.js';
 
 /**
@@ -12,14 +12,11 @@ import { slackWords } from './words.js';
  * LiveMessage), a mention reply in the thread, chat.postEphemeral. Buttons carry the
  * conversation id, so they find their check after a restart.
  */
-export function createSlackPort(o: { client: webApi.WebClient; clock: Clock; log: Logger; editsPerMin: number; minEditIntervalMs: number }): ChatPort {
-  const { client, log } = o;
+export function createSlackPort(o: { call: SlackCall; clock: Clock; log: Logger; editsPerMin: number; minEditIntervalMs: number }): ChatPort {
+  const { call, log } = o;
   const post = async (args: { channel: string; thread_ts?: string; reply_broadcast?: boolean; text: string; blocks?: unknown[] }): Promise<string> => {
-    const res = await callWithRetry(
-      () => client.chat.postMessage({ ...args, unfurl_links: false, unfurl_media: false } as Parameters<typeof client.chat.postMessage>[0]),
-      o.clock,
-    );
-    if (!res.ts) throw new Error('chat.postMessage answered without a ts');
+    const res = await callWithRetry(() => call('chat.postMessage', { ...args, unfurl_links: false, unfurl_media: false }), o.clock);
+    if (typeof res.ts !== 'string' || !res.ts) throw new Error('chat.postMessage answered without a ts');
     return res.ts;
   };
   const thread = (ts: string | null) => (ts ? { thread_ts: ts } : {});
@@ -36,7 +33,7 @@ export function createSlackPort(o: { client: webApi.WebClient; clock: Clock; log
     async edit(place, ts, m) {
       const msg = renderSlackMessage(m.view, m.role, { locale: m.locale, buttonValue: encodeButtonValue({ k: m.conversationId }) });
       try {
-        await client.chat.update({ channel: place.channel, ts, text: msg.text, blocks: msg.blocks });
+        await call('chat.update', { channel: place.channel, ts, text: msg.text, blocks: msg.blocks });
       } catch (err) {
         throw toEditorError(err);
       }
@@ -50,7 +47,7 @@ export function createSlackPort(o: { client: webApi.WebClient; clock: Clock; log
       await post({ channel: place.channel, ...thread(ts), ...(opts.broadcast && ts ? { reply_broadcast: true } : {}), ...msg });
     },
     async replyPrivately(place, user, text) {
-      await client.chat.postEphemeral({ channel: place.channel, user, ...renderPlainReply(text), ...thread(place.thread) });
+      await call('chat.postEphemeral', { channel: place.channel, user, ...renderPlainReply(text), ...thread(place.thread) });
     },
     permanentFailure(err) {
       const f = classifySlackError(err);

@@ -9,6 +9,7 @@ import { sanitizeOutsideText } from '../../util/outside-text.js';
 import { boltLogger } from './bolt-logger.js';
 import { createUserDirectory } from './users.js';
 import { createSlackPort } from './port.js';
+import { createSlackCall } from './web-calls.js';
 import { classifySlackError, describeFailure, socketModeClientOptions, webClientOptions } from './web.js';
 
 /** Tuning knobs; the defaults suit production, tests shorten them. */
@@ -81,10 +82,12 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
     deferInitialization: true,
   });
   const client = app.client;
-  const users = createUserDirectory({ client, fallback: deps.locale, clock: deps.clock, logger: log });
+  // The calls every check makes go through our lighter caller (see web-calls.ts); Bolt's client does the rest.
+  const call = createSlackCall({ token: cfg.botToken, apiUrl: cfg.apiUrl });
+  const users = createUserDirectory({ call, fallback: deps.locale, clock: deps.clock, logger: log });
   const minEditIntervalMs = opts.minEditIntervalMs ?? 1500;
 
-  const port = createSlackPort({ client, clock: deps.clock, log, editsPerMin: cfg.editsPerMin, minEditIntervalMs });
+  const port = createSlackPort({ call, clock: deps.clock, log, editsPerMin: cfg.editsPerMin, minEditIntervalMs });
   const engine = deps.conversations(port, { tickMs: opts.tickMs ?? minEditIntervalMs, openConcurrency: OPEN_CONCURRENCY });
 
   // Nothing but verification and parsing before an ack: who is asking (users.info), the look-up,

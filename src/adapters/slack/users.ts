@@ -1,8 +1,8 @@
-import type { webApi } from '@slack/bolt';
 import { localeFrom, type Locale } from '../../present/locale.js';
 import type { Clock } from '../../util/clock.js';
 import { childWith, type Logger } from '../../util/logger.js';
 import { classifySlackError, describeFailure } from './web.js';
+import type { SlackCall } from './web-calls.js';
 
 /** What we need to know about a Slack user: their language and whether they may cancel others' checks. */
 export interface SlackUser {
@@ -24,7 +24,7 @@ interface Entry {
 
 /** Caches users.info (with `include_locale`) per user for `ttlMs`; failed look-ups are not cached. */
 export function createUserDirectory(deps: {
-  client: webApi.WebClient;
+  call: SlackCall;
   fallback: Locale;
   clock: Clock;
   logger: Logger;
@@ -36,11 +36,11 @@ export function createUserDirectory(deps: {
   const cache = new Map<string, Entry>();
 
   const fetchUser = async (userId: string): Promise<SlackUser> => {
-    const res = await deps.client.users.info({ user: userId, include_locale: true });
-    const u = res.user;
+    const res = await deps.call('users.info', { user: userId, include_locale: true });
+    const u = (res.user && typeof res.user === 'object' ? res.user : {}) as { locale?: unknown; is_admin?: unknown; is_owner?: unknown; is_primary_owner?: unknown };
     return {
-      locale: localeFrom(u?.locale, deps.fallback),
-      isAdmin: Boolean(u?.is_admin || u?.is_owner || u?.is_primary_owner),
+      locale: localeFrom(typeof u.locale === 'string' ? u.locale : undefined, deps.fallback),
+      isAdmin: u.is_admin === true || u.is_owner === true || u.is_primary_owner === true,
     };
   };
 

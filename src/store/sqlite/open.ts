@@ -177,8 +177,9 @@ export function openSqliteDatabase<S extends StoreRecords = StoreRecords>(opts: 
     })();
   }
 
+  const checks = createSqliteCheckStore(sql);
   return {
-    checks: createSqliteCheckStore(sql),
+    checks,
     cards: createSqliteCardStore(sql, opts.cardTtlMs),
     durationModels: createSqliteDurationModelStore(sql),
     noc: createSqliteNocStore<S['noc']>(sql),
@@ -196,6 +197,12 @@ export function openSqliteDatabase<S extends StoreRecords = StoreRecords>(opts: 
       if (closed) return;
       closed = true;
       stopChecks.abort();
+      // Check writes of this turn are applied at its end: apply them now, the connection is going.
+      try {
+        checks.flush();
+      } catch (err) {
+        log.error({ err: err instanceof Error ? err.message : String(err) }, 'check writes could not be applied before closing the store');
+      }
       sql.db.close();
     },
   };

@@ -3,7 +3,10 @@ import type { GatewayLease } from '../../../src/adapters/discord/discord-surface
 import type { LeaseName, LeaseStore } from '../../../src/store/ports.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { runWhileLeading } from '../../../src/util/leadership.js';
-import { startFakeDiscord, ANA, type FakeDiscord } from '../../fakes/fake-discord.js';
+import { startFakeDiscord, ANA, FAKE_CHANNEL_ID, type FakeDiscord } from '../../fakes/fake-discord.js';
+import type { NocLink } from '../../../src/chat/noc-desk.js';
+import type { ChatPort } from '../../../src/chat/port.js';
+import type { View } from '../../../src/present/view.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { until } from '../../support/spawn.js';
 import { testDatabase } from '../../support/store.js';
@@ -47,7 +50,13 @@ function leaseOf(leases: LeaseStore, clock: ManualClock, id: string) {
   return { state, gateway };
 }
 
-async function replicas(): Promise<{ fake: FakeDiscord; clock: ManualClock; a: Rig; b: Rig; cutA: () => void }> {
+/** A NOC link that keeps the port each surface attaches (the NOC posts through it). */
+function nocLink(ports: ChatPort[]): NocLink {
+  return { attach: (port) => void ports.push(port), press: async () => {} };
+}
+
+async function replicas(): Promise<{ fake: FakeDiscord; clock: ManualClock; a: Rig; b: Rig; cutA: () => void; ports: { a: ChatPort[]; b: ChatPort[] } }> {
+  const ports = { a: [] as ChatPort[], b: [] as ChatPort[] };
   const fake = await startFakeDiscord({ token: BOT_TOKEN });
   cleanup.push(() => fake.close());
   const clock = new ManualClock(T);
@@ -55,14 +64,14 @@ async function replicas(): Promise<{ fake: FakeDiscord; clock: ManualClock; a: R
   cleanup.push(() => db.close());
   const la = leaseOf(db.leases, clock, 'a');
   const lb = leaseOf(db.leases, clock, 'b');
-  const a = await startRig({ fake, gateway: la.gateway });
+  const a = await startRig({ fake, gateway: la.gateway, nocLink: nocLink(ports.a) });
   cleanup.push(() => a.close());
   await clock.advance(10);
   await until(() => fake.sessions().open === 1 && fake.identifies.length === 1, 'the first replica on the gateway');
-  const b = await startRig({ fake, gateway: lb.gateway });
+  const b = await startRig({ fake, gateway: lb.gateway, nocLink: nocLink(ports.b) });
   cleanup.push(() => b.close());
   await clock.advance(10);
-  return { fake, clock, a, b, cutA: () => (la.state.cut = true) };
+  return { fake, clock, a, b, cutA: () => (la.state.cut = true), ports };
 }
 
 describe('the Discord gateway under a lease', () => {
@@ -101,5 +110,23 @@ describe('the Discord gateway under a lease', () => {
     await clock.advance(S.renewMs + 10);
     await until(() => fake.identifies.length === 2 || undefined, 'the standby identifying');
     expect(fake.sessions().maxOpen).toBe(1);
+  }, 60_000);
+
+  it('a standby without a session still posts and edits over REST with the bot token (NOC incidents, the checks it owns)', async () => {
+    const { fake, ports } = await replicas();
+    const standby = ports.b[0];
+    if (!standby) throw new Error('the standby attached no port');
+    const place = { channel: FAKE_CHANNEL_ID, thread: null };
+    const view = (status: string, final: boolean): View => ({ title: 'Router 91', status, verdict: null, tone: final ? 'good' : 'bad', fields: [], meaning: null, warning: null, footer: null, buttons: [], final, text: status });
+    const id = await standby.post(place, { view: view('Router 91 is down', false), role: 'full', conversationId: 'noc-7', locale: 'en' });
+    const posted = fake.callsTo('POST', new RegExp(`^/channels/${FAKE_CHANNEL_ID}/messages$`)).at(-1);
+    expect(posted?.headers.authorization).toBe(`Bot ${BOT_TOKEN}`);
+    await standby.edit(place, id, { view: view('Router 91 is back', true), role: 'full', conversationId: 'noc-7', locale: 'en' });
+    const edited = fake.callsTo('PATCH', new RegExp(`^/channels/${FAKE_CHANNEL_ID}/messages/${id}$`));
+    expect(edited).toHaveLength(1);
+    expect(JSON.stringify(edited[0]?.body)).toContain('Router 91 is back');
+    // All of it without a second session.
+    expect(fake.identifies).toHaveLength(1);
+    expect(fake.sessions()).toEqual({ open: 1, maxOpen: 1 });
   }, 60_000);
 });

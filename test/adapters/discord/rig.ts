@@ -2,6 +2,7 @@ import { createDiscordSurface, type DiscordSurfaceOptions, type GatewayLease } f
 import { createCore, type Core } from '../../../src/app/core.js';
 import { conversations } from '../../../src/app/surfaces.js';
 import type { Surface } from '../../../src/chat/surface.js';
+import type { NocLink } from '../../../src/chat/noc-desk.js';
 import type { Directory } from '../../../src/directory/types.js';
 import type { NocCommands } from '../../../src/chat/noc-commands.js';
 import { loadConfig, type Config } from '../../../src/config.js';
@@ -35,6 +36,8 @@ export async function startRig(
     gateway?: GatewayLease;
     /** A fake shared with another rig (left open by close()); absent: one of its own. */
     fake?: FakeDiscord;
+    /** The NOC's link: the surface attaches its port there at start. */
+    nocLink?: NocLink;
   } = {},
 ): Promise<Rig> {
   const fake = opts.fake ?? (await startFakeDiscord({ token: BOT_TOKEN }));
@@ -68,6 +71,7 @@ export async function startRig(
       http: createHttpServer(logger),
       ...(opts.noc ? { nocCommands: opts.noc(core, access) } : {}),
       ...(opts.gateway ? { gateway: opts.gateway } : {}),
+      ...(opts.nocLink ? { noc: opts.nocLink } : {}),
     },
     { minEditIntervalMs: 50, ...opts.surface },
   );

@@ -1,0 +1,138 @@
+/**
+ * `npm run bench -- discord`: Discord's 3 s window, as people meet it. 50 `/ping` interactions at
+ * once (50 people) down the fake gateway, cold (the first burst after start) and warm (3 s later),
+ * to the real bot (`src/main.js`, Discord only) and to a bare discord.js client that defers every
+ * command at once; each app in a fresh process with fresh peers (fake Discord and the Ping API
+ * simulator in another process). Measured: dispatch to the first interaction callback reaching
+ * the fake (pingops: the reply with the card, or the deferral once its look-up window is over).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { exited, machineNote, median, percentile, range, reply, round1, startBot } from './chat.js';
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+// The fake's application id (test/fakes/fake-discord.ts) and the token bench/discord-peers-child.ts gives it.
+const APP_ID = '1100000000000000001';
+const TOKEN = 'bench-discord-token';
+
+interface DiscordPeers {
+  apiUrl: string;
+  simUrl: string;
+  /** Resolves once a client identified on the fake gateway. */
+  ready(): Promise<void>;
+  /** n interactions at once; each one's ms from dispatch to its first callback. */
+  burst(n: number): Promise<number[]>;
+  close(): Promise<void>;
+}
+
+async function startDiscordPeers(): Promise<DiscordPeers> {
+  const child: ChildProcess = fork(here('./discord-peers-child.js'), [], { stdio: 'ignore' });
+  const urls = await reply<{ apiUrl: string; simUrl: string }>(child, 'urls');
+  return {
+    ...urls,
+    ready: async () => {
+      const r = reply(child, 'ready');
+      child.send('ready');
+      await r;
+    },
+    burst: async (n) => {
+      const r = reply<number[]>(child, 'answered', 60_000);
+      child.send({ burst: n, firstId: 1001, ids: 4 });
+      return r;
+    },
+    close: async () => {
+      child.disconnect();
+      await exited(child);
+    },
+  };
+}
+
+async function startBareDiscord(peers: DiscordPeers): Promise<{ stop(): Promise<void> }> {
+  const child = fork(here('./bare-discord-child.js'), [JSON.stringify({ token: TOKEN, apiUrl: peers.apiUrl })], { stdio: 'ignore' });
+  await reply(child, 'ready');
+  return {
+    stop: async () => {
+      child.disconnect();
+      child.kill('SIGTERM');
+      await exited(child);
+    },
+  };
+}
+
+export interface DeferRound {
+  round: number;
+  app: string;
+  cold_p50_ms: number;
+  cold_p99_ms: number;
+  warm_p50_ms: number;
+  warm_p99_ms: number;
+}
+
+/** Discord's first answer: pingops and a bare discord.js client, `rounds` rounds of a cold and a warm burst of `n`. */
+export async function benchDiscordDeferral(rounds = 5, n = 50): Promise<{ rounds: DeferRound[]; goals: Record<string, unknown>[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'pingops-bench-discord-'));
+  const out: DeferRound[] = [];
+  const bursts = async (peers: DiscordPeers) => {
+    await peers.ready();
+    const cold = await peers.burst(n);
+    await new Promise((r) => setTimeout(r, 3000));
+    const warm = await peers.burst(n);
+    return [cold, warm] as const;
+  };
+  const row = (round: number, app: string, [cold, warm]: readonly [number[], number[]]): DeferRound => ({
+    round,
+    app,
+    cold_p50_ms: round1(percentile(cold, 50)),
+    cold_p99_ms: round1(percentile(cold, 99)),
+    warm_p50_ms: round1(percentile(warm, 50)),
+    warm_p99_ms: round1(percentile(warm, 99)),
+  });
+  try {
+    for (let r = 1; r <= rounds; r++) {
+      // Each app alone on the machine while measured, in alternating order.
+      const order = r % 2 === 1 ? (['pingops', 'bare discord.js'] as const) : (['bare discord.js', 'pingops'] as const);
+      for (const app of order) {
+        const peers = await startDiscordPeers();
+        try {
+          if (app === 'pingops') {
+            const bot = await startBot(mkdtempSync(join(dir, `r${r}-`)), { DISCORD_TOKEN: TOKEN, DISCORD_APPLICATION_ID: APP_ID, DISCORD_API_URL: peers.apiUrl, PING_API_URL: peers.simUrl }, null);
+            out.push(row(r, app, await bursts(peers)));
+            await bot.stop();
+          } else {
+            const bare = await startBareDiscord(peers);
+            out.push(row(r, app, await bursts(peers)));
+            await bare.stop();
+          }
+        } finally {
+          await peers.close();
+        }
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const of = (app: string, k: 'cold_p99_ms' | 'warm_p99_ms') => out.filter((x) => x.app === app).map((x) => x[k]);
+  const goals = (['cold_p99_ms', 'warm_p99_ms'] as const).map((k) => {
+    const ours = median(of('pingops', k));
+    const bare = median(of('bare discord.js', k));
+    return {
+      goal: `Discord first answer p99 ${k.startsWith('cold') ? 'cold' : 'warm'} within 2x a bare discord.js client (median of ${rounds} rounds)`,
+      pingops: `${ours} ms (${range(of('pingops', k))})`,
+      'bare discord.js': `${bare} ms (${range(of('bare discord.js', k))})`,
+      ratio: round1(ours / bare),
+      met: ours <= 2 * bare,
+    };
+  });
+  return { rounds: out, goals };
+}
+
+export async function printDiscordDeferral(rounds: number): Promise<void> {
+  console.log(`\n9. Discord's 3 s window: 50 /ping interactions at once (50 people) down the gateway, cold (first burst after start) and warm (3 s later); pingops next to a bare discord.js client that defers at once; ${rounds} rounds, each app alone and fresh`);
+  console.log(`   Dispatch -> first interaction callback at the fake (pingops: the card, or the deferral after its 1.2 s look-up window). ${machineNote()}`);
+  const r = await benchDiscordDeferral(rounds);
+  console.table(r.rounds);
+  console.table(r.goals);
+}

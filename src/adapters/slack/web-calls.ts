@@ -1,0 +1,125 @@
+/**
+ * The Slack Web API calls every check makes (chat.postMessage, chat.update, chat.postEphemeral,
+ * users.info) on node:http with keep-alive, instead of @slack/web-api's WebClient.
+ *
+ * Why our own caller and not the library: in `npm run bench -- chat --cpu-prof` (1,000 checks
+ * through the real Bolt app) the WebClient, axios underneath (config merging, interceptors,
+ * header copies, a p-queue), spent about 620 us of CPU per call against about 190 us for the
+ * Ping API client's plain node:http exchange, a check makes four such calls, and it was the
+ * largest item of the profile (a fifth of busy time). These four methods need none of what it
+ * adds (uploads, pagination, token rotation). Bolt keeps its WebClient for everything else
+ * (auth.test, response_url, Socket Mode).
+ *
+ * The wire is the WebClient's (a form body, JSON-encoded objects, `Authorization: Bearer`), and
+ * so are the failures: `slack_webapi_platform_error` with `data.error` for `ok: false`,
+ * `slack_webapi_rate_limited_error` with `retryAfter` (seconds) for a 429, thrown at once (never
+ * queued: LiveMessage and `callWithRetry` wait per message), `slack_webapi_http_error` and
+ * `slack_webapi_request_error` after two quick retries (p-retry, as `webClientOptions`), so
+ * `web.ts` classifies both alike. An error never carries the token.
+ */
+import pRetry, { AbortError } from 'p-retry';
+import { createExchange, ExchangeError, type Exchange } from '../../pingapi/exchange.js';
+import type { Secret } from '../../util/secret.js';
+
+/** The methods this caller serves. */
+export type SlackMethod = 'chat.postMessage' | 'chat.update' | 'chat.postEphemeral' | 'users.info';
+
+/** A successful answer (`ok: true`); fields as Slack sent them. */
+export type SlackResult = { ok: true } & Record<string, unknown>;
+
+/** One Web API call: resolves with the answer when `ok`, throws a WebClient-shaped error otherwise. */
+export type SlackCall = (method: SlackMethod, args: Record<string, unknown>) => Promise<SlackResult>;
+
+/** A failure in the shape @slack/web-api throws (`code`, and `data` or `retryAfter`). */
+export class SlackCallError extends Error {
+  override name = 'SlackCallError';
+  /** For a platform error: Slack's answer (`data.error` is its code). */
+  readonly data?: Record<string, unknown>;
+  /** For a 429: seconds to wait. */
+  readonly retryAfter?: number;
+  readonly statusCode?: number;
+  constructor(
+    readonly code: 'slack_webapi_platform_error' | 'slack_webapi_rate_limited_error' | 'slack_webapi_http_error' | 'slack_webapi_request_error',
+    message: string,
+    extra: { data?: Record<string, unknown>; retryAfter?: number; statusCode?: number } = {},
+  ) {
+    super(message);
+    if (extra.data) this.data = extra.data;
+    if (extra.retryAfter !== undefined) this.retryAfter = extra.retryAfter;
+    if (extra.statusCode !== undefined) this.statusCode = extra.statusCode;
+  }
+}
+
+export interface SlackCallOptions {
+  token: Secret;
+  /** The Web API base (a test double's); default Slack's. */
+  apiUrl?: string | null;
+  /** Per HTTP request (default 15 s, as the WebClient's). */
+  timeoutMs?: number;
+  /** Retries of a network fault or an unexpected status (default 2, as the WebClient's). */
+  retries?: number;
+  /** Connections to Slack at most; more calls wait for one, in order (default 50). */
+  maxSockets?: number;
+  /** The exchange to use (tests); default node:http / node:https with keep-alive. */
+  exchange?: Exchange;
+}
+
+/** Form-encodes arguments as the WebClient does: objects (blocks) as JSON, nothing for null or undefined. */
+export function formBody(args: Record<string, unknown>): string {
+  const form = new URLSearchParams();
+  for (const [k, v] of Object.entries(args)) {
+    if (v === undefined || v === null) continue;
+    form.append(k, typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
+  }
+  return form.toString();
+}
+
+/** Seconds in a Retry-After header; Slack sends whole seconds. 1 when missing or unreadable. */
+export function retryAfterSeconds(header: string | null): number {
+  const n = header === null ? Number.NaN : Number(header.trim());
+  return Number.isFinite(n) && n >= 0 ? n : 1;
+}
+
+export function createSlackCall(o: SlackCallOptions): SlackCall {
+  const base = (o.apiUrl ?? 'https://slack.com/api/').replace(/\/+$/, '');
+  const exchange = o.exchange ?? createExchange(o.maxSockets ?? 50);
+  const timeoutMs = o.timeoutMs ?? 15_000;
+
+  const once = async (method: SlackMethod, body: string): Promise<SlackResult> => {
+    let answer;
+    try {
+      answer = await exchange(new URL(`${base}/${method}`), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${o.token.reveal()}` },
+        body,
+        timeoutMs,
+      });
+    } catch (err) {
+      const why = err instanceof ExchangeError ? (err.failure.kind === 'network' ? err.failure.code : err.failure.kind) : 'request failed';
+      throw new SlackCallError('slack_webapi_request_error', `A request error occurred: ${why}`);
+    }
+    if (answer.status === 429) {
+      const retryAfter = retryAfterSeconds(answer.headers.get('retry-after'));
+      throw new AbortError(new SlackCallError('slack_webapi_rate_limited_error', `A rate-limit has been reached, you may retry this request in ${retryAfter} seconds`, { retryAfter }));
+    }
+    if (answer.status !== 200) throw new SlackCallError('slack_webapi_http_error', `An HTTP protocol error occurred: statusCode = ${answer.status}`, { statusCode: answer.status });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(answer.text);
+    } catch {
+      throw new SlackCallError('slack_webapi_http_error', 'An HTTP protocol error occurred: the answer is not JSON', { statusCode: answer.status });
+    }
+    if (!parsed || typeof parsed !== 'object') throw new SlackCallError('slack_webapi_http_error', 'An HTTP protocol error occurred: the answer is not an object', { statusCode: answer.status });
+    const data = parsed as Record<string, unknown>;
+    if (data.ok !== true) {
+      // Slack's own words, not retried: not_in_channel, message_not_found, invalid_auth…
+      throw new AbortError(new SlackCallError('slack_webapi_platform_error', `An API error occurred: ${String(data.error)}`, { data }));
+    }
+    return data as SlackResult;
+  };
+
+  return (method, args) => {
+    const body = formBody(args);
+    return pRetry(() => once(method, body), { retries: o.retries ?? 2, factor: 2, minTimeout: 200, maxTimeout: 1000, randomize: true });
+  };
+}

@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { budgetShape, drawTokens, type BucketRow, type RequestBudgetPort } from '../../src/core/request-budget.js';
+import { createRequestQueue, type RequestQueue } from '../../src/core/request-queue.js';
+import { createSharedBudget } from '../../src/core/shared-budget.js';
+import { StoreUnavailableError } from '../../src/store/errors.js';
+import { captureLogs } from '../support/log-capture.js';
+import { ManualClock, settle } from '../support/manual-clock.js';
+import { maxInWindow } from '../support/windows.js';
+
+/** The store's side in memory (the contract suite proves the real stores do the same), able to fail like a lost server. */
+function memoryPort(): RequestBudgetPort & { down: boolean; draws: number } {
+  const rows = new Map<string, BucketRow>();
+  const port = {
+    down: false,
+    draws: 0,
+    async draw(name: string, shape: Parameters<RequestBudgetPort['draw']>[1], req: Parameters<RequestBudgetPort['draw']>[2]) {
+      port.draws++;
+      await Promise.resolve();
+      if (port.down) throw new StoreUnavailableError('the database is unreachable');
+      const d = drawTokens(rows.get(name) ?? null, shape, req);
+      rows.set(name, d.row);
+      return { granted: d.granted, waitMs: d.waitMs };
+    },
+  };
+  return port;
+}
+
+/** One replica: its own queue on the shared port. */
+function replica(port: RequestBudgetPort, clock: ManualClock, rate = 100, logger = captureLogs().logger) {
+  const budget = createSharedBudget({ port, name: 'ping-api:test', ratePerMin: rate, clock, logger });
+  const queue = createRequestQueue({ perMinute: budget.shape.refillPerMin, burst: budget.shape.capacity, source: budget, clock, max: 100_000, maxWaitMs: 3_600_000 });
+  return { budget, queue };
+}
+
+/** Keeps `n` requests of one class waiting on `queue` at all times, recording when each was granted. */
+function flood(queue: RequestQueue, clock: ManualClock, kind: 'create' | 'poll', priority: 'interactive' | 'background', n: number, sent: number[], stop: AbortSignal) {
+  const one = (): void => {
+    if (stop.aborted) return;
+    queue.take(kind, priority, stop).then(
+      () => {
+        sent.push(clock.now());
+        one();
+      },
+      () => {},
+    );
+  };
+  for (let i = 0; i < n; i++) one();
+}
+
+describe('the shared budget across replicas (virtual time)', () => {
+  it('three replicas pulling as hard as they can: no 60 s window over the rate, and the refill rate is used', async () => {
+    const clock = new ManualClock();
+    const port = memoryPort();
+    const sent: number[] = [];
+    const stop = new AbortController();
+    const replicas = [replica(port, clock), replica(port, clock), replica(port, clock)];
+    flood(replicas[0]!.queue, clock, 'poll', 'interactive', 8, sent, stop.signal);
+    flood(replicas[1]!.queue, clock, 'create', 'background', 8, sent, stop.signal);
+    flood(replicas[2]!.queue, clock, 'create', 'interactive', 8, sent, stop.signal);
+    await clock.advance(5 * 60_000);
+    stop.abort('done');
+    await settle();
+    sent.sort((a, b) => a - b);
+    expect(maxInWindow(sent, 60_000)).toBeLessThanOrEqual(99);
+    // 10 at once, then 90 a minute: 460 in five minutes, give or take a token.
+    expect(sent.length).toBeGreaterThanOrEqual(458);
+    expect(sent.length).toBeLessThanOrEqual(460);
+  });
+
+  it("people before sweeps across replicas: one replica's sweeps leave the reserve; another's person is served at once", async () => {
+    const clock = new ManualClock();
+    const port = memoryPort();
+    const sweepSent: number[] = [];
+    const stop = new AbortController();
+    const a = replica(port, clock);
+    const b = replica(port, clock);
+    flood(a.queue, clock, 'create', 'background', 20, sweepSent, stop.signal);
+    await clock.advance(60_000);
+    // The sweeps spent the burst down to the reserve, then the refill: 5 + 90 in the minute.
+    expect(sweepSent.length).toBeGreaterThanOrEqual(94);
+    expect(sweepSent.length).toBeLessThanOrEqual(95);
+    // Five people on replica B arrive together: the reserve is theirs, no waiting.
+    const t0 = clock.now();
+    const people = Array.from({ length: 5 }, () => b.queue.take('create', 'interactive').then(() => clock.now() - t0));
+    await clock.advance(10);
+    await expect(Promise.all(people)).resolves.toEqual([0, 0, 0, 0, 0]);
+    // Later people wait one token period each, not behind the sweeps: each next token is theirs.
+    const later = Array.from({ length: 3 }, () => b.queue.take('create', 'interactive').then(() => clock.now() - t0));
+    await clock.advance(3000);
+    const waits = await Promise.all(later);
+    expect(waits.every((w) => w <= 3 * 667 + 50)).toBe(true);
+    stop.abort('done');
+    await settle();
+  });
+
+  it('a person arriving while the queue waits for the reserve on behalf of sweeps does not wait behind that draw', async () => {
+    const clock = new ManualClock();
+    const port = memoryPort();
+    const { queue } = replica(port, clock);
+    const stop = new AbortController();
+    const sent: number[] = [];
+    flood(queue, clock, 'create', 'background', 10, sent, stop.signal);
+    await clock.advance(100);
+    // The sweeps took the burst down to the reserve (5 left) and now wait for a 6th token, 667 ms away.
+    expect(sent).toHaveLength(5);
+    const t0 = clock.now();
+    const person = queue.take('create', 'interactive').then(() => clock.now() - t0);
+    await clock.advance(1);
+    await expect(person).resolves.toBe(0);
+    stop.abort('done');
+    await settle();
+  });
+
+  it('the store away: a local quarter share, said once; shared again as soon as it answers', async () => {
+    const clock = new ManualClock();
+    const port = memoryPort();
+    const logs = captureLogs();
+    const { budget, queue } = replica(port, clock, 100, logs.logger);
+    port.down = true;
+    const sent: number[] = [];
+    const stop = new AbortController();
+    flood(queue, clock, 'poll', 'interactive', 5, sent, stop.signal);
+    await clock.advance(60_000);
+    expect(budget.mode).toBe('local');
+    // A quarter of the 90/min refill, burst 1: 22 a minute, give or take the first.
+    expect(sent.length).toBeGreaterThanOrEqual(21);
+    expect(sent.length).toBeLessThanOrEqual(23);
+    const said = logs.records().filter((r) => String(r.msg).startsWith('REQUEST BUDGET LOCAL'));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatchObject({ level: 50, perMinute: 22 });
+    port.down = false;
+    sent.length = 0;
+    await clock.advance(60_000);
+    expect(budget.mode).toBe('shared');
+    expect(logs.records().some((r) => r.msg === 'request budget shared again: the store answers')).toBe(true);
+    // Back on the shared bucket: the refill rate again (the bucket refilled meanwhile: its burst too).
+    expect(sent.length).toBeGreaterThanOrEqual(85);
+    stop.abort('done');
+    await settle();
+  });
+
+  it('asks the store once per batch, not once per request', async () => {
+    const clock = new ManualClock();
+    const port = memoryPort();
+    const { queue } = replica(port, clock);
+    await Promise.all(Array.from({ length: 10 }, () => queue.take('poll', 'interactive')));
+    // 10 waiting, 5 a draw: the first request alone, then 5, then the 4 left.
+    expect(port.draws).toBeLessThanOrEqual(3);
+  });
+
+  it('the shape comes from the rate, the same on every replica', () => {
+    const clock = new ManualClock();
+    expect(replica(memoryPort(), clock, 100).budget.shape).toEqual(budgetShape(100));
+  });
+});
