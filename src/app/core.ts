@@ -7,8 +7,6 @@ import { createPingApi } from '../pingapi/http-client.js';
 import { createWispHubApi } from '../pingapi/wisphub/wisphub-client.js';
 import { providerIdentity, type ProviderIdentity } from '../pingapi/identity.js';
 import type { PingApi } from '../core/ping-api.js';
-import { createOutageScript } from '../sim/outages.js';
-import { startSimulator } from '../sim/server.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { createMetrics, type Metrics } from '../http/metrics.js';
@@ -16,7 +14,7 @@ import { Secret } from '../util/secret.js';
 import { createRequestQueue } from '../core/request-queue.js';
 import { createSharedBudget } from '../core/shared-budget.js';
 import { openDatabase } from '../store/open.js';
-import type { Database } from '../store/ports.js';
+import { cardsOf, type Database } from '../store/ports.js';
 import type { IntakeAlert } from '../noc/intake.js';
 import type { NocModel } from '../noc/store.js';
 
@@ -62,13 +60,14 @@ export interface CoreOptions {
 export async function createCore(config: Config, logger: Logger, clock: Clock = systemClock, opts: CoreOptions = {}): Promise<Core> {
   // First, so a bad PINGOPS_DB stops the start before anything listens.
   const db: PingopsDatabase = opts.db ?? (await openDatabase(config, logger, clock));
-  const store = db.checks;
   let apiUrl = config.wisphub?.url ?? config.pingApi.url;
   let auth: PingApiAuth = config.pingApi.auth;
   let wisphubKey: Secret | null = config.wisphub?.key ?? null;
   let closeSim: (() => Promise<void>) | null = null;
   const dialect = config.sim.dialect;
   if (!apiUrl) {
+    // The simulator is loaded only when it runs: a real Ping API's start-up does not pay for it.
+    const [{ startSimulator }, { createOutageScript }] = await Promise.all([import('../sim/server.js'), import('../sim/outages.js')]);
     const sim = await startSimulator({
       port: config.sim.port,
       dialect,
@@ -176,14 +175,16 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     queue,
     planner,
     onDone: (state) => metrics.checkDone(state),
-    storedVerdict: (serviceId, packets, maxAgeMs) => store.recentVerdict(serviceId, packets, maxAgeMs, clock.now()),
+    // The result cache across processes is the provider's: another API or other credentials never read it.
+    storedVerdict: (serviceId, packets, maxAgeMs) => db.results.get(identity, serviceId, packets, maxAgeMs, clock.now()),
+    storeVerdict: (packets, state) => db.results.put(identity, packets, state, clock.now()),
   });
   const directory = createDirectory({
     api,
     clock,
     logger: logger.child({ component: 'directory' }),
     lookupTimeoutMs: config.pingApi.lookupTimeoutMs,
-    cards: db.cards,
+    cards: cardsOf(db.cards, identity),
   });
   return {
     api,

@@ -34,8 +34,11 @@ export interface PingServiceDeps {
   /**
    * A verdict another process (or an earlier run) reached and stored, younger than `maxAgeMs`;
    * consulted by `recall` after this process's own cache, so the cache holds across processes.
+   * The provider's own: app/ keys both of these by the provider's identity.
    */
   storedVerdict?: (serviceId: number, packets: number, maxAgeMs: number) => Promise<DoneState | null>;
+  /** Keeps each verdict the API gave for `storedVerdict` (not awaited: a failure only logs). */
+  storeVerdict?: (packets: number, state: DoneState) => Promise<void>;
 }
 
 export interface PingService extends PingChecker {
@@ -77,6 +80,17 @@ export function createPingService(deps: PingServiceDeps): PingService {
   const log = deps.logger.child({ component: 'ping-service' });
   /** Checks past the queue and not yet finished: each still owes at least one poll, which goes before any waiting creation. */
   let underWay = 0;
+
+  /** Verdicts on their way to the shared result cache: close() waits for them (the CLI exits right after). */
+  const keeping = new Set<Promise<void>>();
+  const keep = (packets: number, state: DoneState) => {
+    if (!deps.storeVerdict) return;
+    const p = deps
+      .storeVerdict(packets, state)
+      .catch((err: unknown) => log.warn({ serviceId: state.serviceId, err: (err as Error).message }, 'verdict not kept in the shared result cache'))
+      .finally(() => keeping.delete(p));
+    keeping.add(p);
+  };
 
   /** Stored verdicts `recall` found, for the check() that follows it (then forgotten). */
   const recalled = new Map<string, { state: DoneState; at: number }>();
@@ -142,7 +156,10 @@ export function createPingService(deps: PingServiceDeps): PingService {
           if (state.kind === 'done') {
             // Before watchers hear of it, so whoever asks next starts anew or hits the cache.
             flights.delete(key);
-            if (state.reason.kind === 'verdict' && polling.resultCacheMs > 0) cache.set(key, { state, at: clock.now() });
+            if (state.reason.kind === 'verdict' && polling.resultCacheMs > 0) {
+              cache.set(key, { state, at: clock.now() });
+              keep(packets, state);
+            }
             deps.onDone?.(state);
           }
           for (const w of flight.watchers) w.push(state);
@@ -256,6 +273,7 @@ export function createPingService(deps: PingServiceDeps): PingService {
       const all = [...flights.values()];
       for (const f of all) f.abort.abort({ kind: 'cancelled', by: null, shutdown: true } satisfies AbortCause);
       await Promise.all(all.map((f) => f.settled));
+      await Promise.all(keeping);
       await deps.planner?.flush();
     },
   };

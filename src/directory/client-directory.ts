@@ -4,7 +4,7 @@ import type { PingApi } from '../core/ping-api.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { foldText, SERVICE_ID_MAX, targetKey } from './target.js';
-import type { ClientCardPort, Directory, Resolution, Target } from './types.js';
+import type { ProviderCards, Directory, Resolution, Target } from './types.js';
 import { raceAbort, NO_LONGER_NEEDED } from '../util/abort.js';
 
 /** What the directory needs. */
@@ -26,8 +26,11 @@ export interface DirectoryOptions {
    * look-up itself runs on and fills the cache for the next person.
    */
   lookupTimeoutMs?: number;
-  /** Cards kept between processes: read when memory has none (still bound by `ttlMs`), written on every fetch. */
-  cards?: ClientCardPort;
+  /**
+   * Cards kept between processes: read when memory has none (still bound by `ttlMs`), written
+   * on every fetch; the provider's own (app/ binds the port to the provider's identity).
+   */
+  cards?: ProviderCards;
 }
 
 /** How many candidates an ambiguous name resolution carries. */

@@ -33,4 +33,4 @@ export interface Directory {
 }
 
 /** Client cards kept between processes (store/ports.ts). */
-export type { ClientCardPort, StoredCard } from '../store/ports.js';
+export type { ProviderCards, StoredCard } from '../store/ports.js';

@@ -113,8 +113,6 @@ export interface CheckStore {
   history(serviceId: number, limit: number): Promise<StoredCheck[]>;
   /** The newest finished check of a client with a real verdict (not cancelled), if any. */
   lastVerdict(serviceId: number): Promise<StoredCheck | null>;
-  /** A verdict of the API for this service and packet count, no older than `maxAgeMs`. */
-  recentVerdict(serviceId: number, packets: number, maxAgeMs: number, now: number): Promise<DoneState | null>;
   /** Every check started at or after `since`, oldest first (at most `limit`). */
   since(since: number, limit: number): Promise<StoredCheck[]>;
   /** Deletes delivered checks started before `before`; returns how many. */
@@ -142,10 +140,49 @@ export interface StoredCard {
 /** How long a client card is trusted (the directory's default) and kept in the store. */
 export const CARD_TRUST_MS = 5 * 60_000;
 
-/** Client cards kept between processes, so a new process (the CLI) need not look them up again. */
+/**
+ * Who answered, as `pingapi/identity` names it (`<kind>:<url>#<fingerprint>`): the caches below
+ * keep each provider's answers apart, so a process on another API, or on the same API with other
+ * credentials, never reads them as its own.
+ */
+export type ProviderKey = string;
+
+/**
+ * Client cards kept between processes, so a new process (the CLI) need not look them up again;
+ * one per provider and service id.
+ */
 export interface ClientCardPort {
+  get(provider: ProviderKey, serviceId: number): Promise<StoredCard | null>;
+  put(provider: ProviderKey, cards: readonly StoredCard[]): Promise<void>;
+}
+
+/** The cards of one provider: what the directory of a process is handed. */
+export interface ProviderCards {
   get(serviceId: number): Promise<StoredCard | null>;
   put(cards: readonly StoredCard[]): Promise<void>;
+}
+
+/** `port` seen by a process that talks to `provider` only. */
+export const cardsOf = (port: ClientCardPort, provider: ProviderKey): ProviderCards => ({
+  get: (serviceId) => port.get(provider, serviceId),
+  put: (cards) => port.put(provider, cards),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Result cache
+
+/** How long a cached verdict is kept at most (PING_RESULT_CACHE_MS is at most a day). */
+export const RESULT_KEEP_MS = 24 * 3_600_000;
+
+/**
+ * The API's verdicts, shared by every process on the store (the result cache across processes
+ * and replicas): the newest one per provider, service id and packet count.
+ */
+export interface ResultCachePort {
+  /** The verdict `provider` gave for this service and packet count, no older than `maxAgeMs`. */
+  get(provider: ProviderKey, serviceId: number, packets: number, maxAgeMs: number, now: number): Promise<DoneState | null>;
+  /** Keeps a verdict the API gave (a cached or failed answer is not one: the caller filters). */
+  put(provider: ProviderKey, packets: number, state: DoneState, now: number): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -364,6 +401,7 @@ export type StoreHealth =
 export interface Database<S extends StoreRecords = StoreRecords> {
   readonly checks: CheckStore;
   readonly cards: ClientCardPort;
+  readonly results: ResultCachePort;
   readonly durationModels: DurationModelPort;
   readonly noc: NocStore<S['noc']>;
   readonly nocMessages: NocMessageStore;

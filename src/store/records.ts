@@ -3,6 +3,8 @@
  * every implementation (a row that does not parse is treated as missing).
  */
 import { z } from 'zod';
+import type { DoneState } from '../core/check-state.js';
+import { API_VERDICTS } from '../core/verdict.js';
 
 const nullableString = z.string().nullable();
 const nullableNumber = z.number().finite().nullable();
@@ -39,3 +41,32 @@ export const weightsText = (weights: readonly number[]): string => JSON.stringif
 
 /** How often (in card time) stale cards are deleted: each put costs an indexed look-up anyway. */
 export const CARD_PRUNE_EVERY_MS = 60_000;
+
+/** How often stale cached verdicts are deleted (each put is a primary-key upsert anyway). */
+export const RESULT_PRUNE_EVERY_MS = 3_600_000;
+
+/** A verdict of the API as `ResultCachePort.put` wrote it: only real verdicts are cached. */
+const verdictSchema = z.object({
+  kind: z.literal('done'),
+  serviceId: z.number().int().positive(),
+  taskId: nullableString,
+  verdict: z.enum(API_VERDICTS as [ApiVerdictWord, ...ApiVerdictWord[]]),
+  message: nullableString,
+  polls: z.number().int().nonnegative(),
+  elapsedMs: z.number().finite().nonnegative(),
+  reason: z.object({ kind: z.literal('verdict') }),
+  cached: z.boolean(),
+  lossPct: nullableNumber,
+  rttMs: nullableNumber,
+});
+type ApiVerdictWord = (typeof API_VERDICTS)[number];
+
+/** A cached verdict read back, or null when the row does not parse or names another client. */
+export function storedVerdict(text: string, serviceId: number): DoneState | null {
+  try {
+    const parsed = verdictSchema.safeParse(JSON.parse(text));
+    return parsed.success && parsed.data.serviceId === serviceId ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}

@@ -355,6 +355,48 @@ describe('check identity and resuming', () => {
     expect((await fresh.done).cached).toBe(false);
     expect(api.createCalls).toHaveLength(1);
   });
+
+  it('hands each verdict of the API to the shared cache, with its packet count; not failures, not cached answers', async () => {
+    const clock = new ManualClock();
+    const api = new MemoryPingApi();
+    api.scripts.set(1002, [final('no_internet', 'down')]);
+    api.createErrors.set(1004, new PermanentError('not_found', 'service 1004 not found on the Ping API', 404));
+    const kept: [number, number, string, boolean][] = [];
+    const releases: (() => void)[] = [];
+    const service = createPingService({
+      api,
+      clock,
+      logger: silentLogger,
+      polling,
+      queue: unlimited,
+      storeVerdict: (packets, s) => {
+        kept.push([s.serviceId, packets, s.verdict, s.cached]);
+        return new Promise<void>((r) => releases.push(r));
+      },
+    });
+    const a = service.check(1001);
+    const b = service.check(1002, { packets: 8 });
+    const c = service.check(1003);
+    c.cancel('ana');
+    const d = service.check(1004);
+    await clock.until(() => service.inFlight === 0);
+    await Promise.all([a.done, b.done, c.done, d.done]);
+    expect((await d.done).reason.kind).toBe('error');
+    expect((await service.check(1001).done).cached).toBe(true);
+    expect(kept).toEqual([
+      [1001, 4, 'stable', false],
+      [1002, 8, 'no_internet', false],
+    ]);
+    // close() waits for the write (a CLI exits right after its verdict).
+    let closed = false;
+    const closing = service.close().then(() => (closed = true));
+    await Promise.resolve();
+    await new Promise((r) => setImmediate(r));
+    expect(closed).toBe(false);
+    for (const r of releases) r();
+    await closing;
+    expect(closed).toBe(true);
+  });
 });
 
 describe('PingService with a learning schedule', () => {

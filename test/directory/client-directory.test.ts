@@ -4,7 +4,7 @@ import { PermanentError, TransientError } from '../../src/core/errors.js';
 import type { TaskResult } from '../../src/core/verdict.js';
 import { createDirectory, matchScore } from '../../src/directory/client-directory.js';
 import { foldText } from '../../src/directory/target.js';
-import type { ClientCardPort, Directory, StoredCard } from '../../src/directory/types.js';
+import type { ProviderCards, Directory, StoredCard } from '../../src/directory/types.js';
 import type { CallOptions, PingApi } from '../../src/core/ping-api.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { bareClient } from '../support/clients.js';
@@ -210,7 +210,7 @@ describe('resolve: service id', () => {
 
 describe('cards kept between processes', () => {
   /** The store's port in memory (the SQLite repository has its own tests). */
-  const memoryCards = (): ClientCardPort & { rows: Map<number, StoredCard> } => {
+  const memoryCards = (): ProviderCards & { rows: Map<number, StoredCard> } => {
     const rows = new Map<number, StoredCard>();
     return { rows, get: async (id) => rows.get(id) ?? null, put: async (cards) => cards.forEach((c) => rows.set(c.record.serviceId, c)) };
   };
@@ -233,7 +233,7 @@ describe('cards kept between processes', () => {
   });
 
   it('looks up as before when the stored cards cannot be read or written', async () => {
-    const broken: ClientCardPort = {
+    const broken: ProviderCards = {
       get: () => {
         throw new Error('database is locked');
       },

@@ -26,6 +26,10 @@ export type OpenStore = () => Promise<StoreUnderTest>;
 
 export const T0 = 1_760_000_000_000;
 
+/** Two providers' identities, as pingapi/identity writes them. */
+const A = 'middleware:https://ping.isp.example#0123456789abcdef';
+const B = 'wisphub:https://api.wisphub.net#fedcba9876543210';
+
 export const check = (id: string, over: Partial<NewCheck> = {}): NewCheck => ({
   id,
   serviceId: 1001,
@@ -109,7 +113,7 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         expect(await store.get('b')).toMatchObject({ state: 'done', verdict: 'no_internet', taskId: 'task-9', delivered: true, updatedAt: T0 + 4 });
       });
 
-      it('answers history newest first, the last real verdict, and a recent verdict per packet count', async () => {
+      it('answers history newest first and the last real verdict', async () => {
         const store = (await start()).db.checks;
         await store.insert(check('old', { startedAt: T0 }), T0);
         await store.update('old', { final: done('no_internet') }, T0 + 1000);
@@ -118,9 +122,6 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         await store.insert(check('other', { serviceId: 1002, startedAt: T0 + 5000 }), T0 + 5000);
         expect((await store.history(1001, 10)).map((c) => c.id)).toEqual(['new', 'old']);
         expect((await store.lastVerdict(1001))?.id).toBe('old'); // a cancelled check says nothing about the line
-        expect((await store.recentVerdict(1001, 4, 30_000, T0 + 20_000))?.verdict).toBe('no_internet');
-        expect(await store.recentVerdict(1001, 8, 30_000, T0 + 20_000)).toBeNull();
-        expect(await store.recentVerdict(1001, 4, 5_000, T0 + 20_000)).toBeNull();
         expect((await store.since(T0 + 1, 100)).map((c) => c.id)).toEqual(['other', 'new']);
       });
 
@@ -206,19 +207,77 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         const s = await start();
         const cards = s.db.cards;
         const ana = { ...ANA_MORALES, paymentStatus: 'Suspendido' };
-        await cards.put([{ record: ana, fetchedAt: 1_000_000 }]);
-        expect(await cards.get(1001)).toEqual({ record: ana, fetchedAt: 1_000_000 });
-        expect(await cards.get(1002)).toBeNull();
-        await s.exec("UPDATE client_cards SET card = '{\"serviceId\":\"x\"}' WHERE service_id = 1001");
-        expect(await cards.get(1001)).toBeNull();
+        await cards.put(A, [{ record: ana, fetchedAt: 1_000_000 }]);
+        expect(await cards.get(A, 1001)).toEqual({ record: ana, fetchedAt: 1_000_000 });
+        expect(await cards.get(A, 1002)).toBeNull();
+        await s.exec("UPDATE provider_cards SET card = '{\"serviceId\":\"x\"}' WHERE service_id = 1001");
+        expect(await cards.get(A, 1001)).toBeNull();
+      });
+
+      it('keeps each provider\'s card of a client apart', async () => {
+        const cards = (await start()).db.cards;
+        await cards.put(A, [{ record: bareClient(1001, 'Ana'), fetchedAt: 1_000_000 }]);
+        expect(await cards.get(B, 1001)).toBeNull();
+        await cards.put(B, [{ record: bareClient(1001, 'Beatriz'), fetchedAt: 1_000_001 }]);
+        expect((await cards.get(A, 1001))?.record.name).toBe('Ana');
+        expect((await cards.get(B, 1001))?.record.name).toBe('Beatriz');
       });
 
       it('drops cards older than it keeps as new ones arrive', async () => {
         const cards = (await start()).db.cards;
-        await cards.put([{ record: bareClient(1001, 'Ana'), fetchedAt: 1_000_000 }]);
-        await cards.put([{ record: bareClient(1002, 'Jorge'), fetchedAt: 1_400_000 }]);
-        expect(await cards.get(1001)).toBeNull();
-        expect((await cards.get(1002))?.record.serviceId).toBe(1002);
+        await cards.put(A, [{ record: bareClient(1001, 'Ana'), fetchedAt: 1_000_000 }]);
+        await cards.put(B, [{ record: bareClient(1002, 'Jorge'), fetchedAt: 1_400_000 }]);
+        expect(await cards.get(A, 1001)).toBeNull();
+        expect((await cards.get(B, 1002))?.record.serviceId).toBe(1002);
+      });
+
+      it('never answers from a card stored before cards had a provider', async () => {
+        const s = await start();
+        await s.exec(`INSERT INTO client_cards (service_id, card, fetched_at) VALUES (1001, '${JSON.stringify(bareClient(1001, 'Legacy'))}', 1000000)`);
+        for (const p of [A, B, '', 'legacy']) expect(await s.db.cards.get(p, 1001)).toBeNull();
+      });
+    });
+
+    describe('result cache', () => {
+      it('answers a verdict of the same provider and packet count, younger than asked', async () => {
+        const results = (await start()).db.results;
+        await results.put(A, 4, done('no_internet'), T0);
+        expect((await results.get(A, 1001, 4, 30_000, T0 + 20_000))?.verdict).toBe('no_internet');
+        expect(await results.get(A, 1001, 8, 30_000, T0 + 20_000)).toBeNull();
+        expect(await results.get(A, 1002, 4, 30_000, T0 + 20_000)).toBeNull();
+        expect(await results.get(A, 1001, 4, 5_000, T0 + 20_000)).toBeNull();
+      });
+
+      it('never serves one provider\'s verdict to another (another API, or the same one with other credentials)', async () => {
+        const results = (await start()).db.results;
+        await results.put(A, 4, done('stable', { lossPct: null, rttMs: null }), T0);
+        expect(await results.get(B, 1001, 4, 30_000, T0 + 1000)).toBeNull();
+        await results.put(B, 4, done('intermittent', { lossPct: 25 }), T0 + 2000);
+        expect((await results.get(A, 1001, 4, 30_000, T0 + 3000))?.verdict).toBe('stable');
+        expect(await results.get(B, 1001, 4, 30_000, T0 + 3000)).toMatchObject({ verdict: 'intermittent', lossPct: 25 });
+      });
+
+      it('keeps the newest verdict: an older one written late does not replace it', async () => {
+        const results = (await start()).db.results;
+        await results.put(A, 4, done('stable', { taskId: 'new' }), T0 + 5000);
+        await results.put(A, 4, done('no_internet', { taskId: 'old' }), T0 + 1000);
+        expect(await results.get(A, 1001, 4, 30_000, T0 + 6000)).toMatchObject({ verdict: 'stable', taskId: 'new' });
+        await results.put(A, 4, done('intermittent', { taskId: 'newer' }), T0 + 7000);
+        expect(await results.get(A, 1001, 4, 30_000, T0 + 8000)).toMatchObject({ verdict: 'intermittent', taskId: 'newer' });
+      });
+
+      it('treats a damaged row as missing', async () => {
+        const s = await start();
+        await s.db.results.put(A, 4, done('stable'), T0);
+        await s.exec("UPDATE result_cache SET final = '{\"kind\":\"done\",\"verdict\":\"maybe\"}'");
+        expect(await s.db.results.get(A, 1001, 4, 30_000, T0 + 1)).toBeNull();
+      });
+
+      it('is not answered from the checks a conversation stored (they name no provider)', async () => {
+        const s = await start();
+        await s.db.checks.insert(check('legacy'), T0);
+        await s.db.checks.update('legacy', { final: done('stable') }, T0 + 1000);
+        expect(await s.db.results.get(A, 1001, 4, 30_000, T0 + 2000)).toBeNull();
       });
     });
 

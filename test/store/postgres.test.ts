@@ -119,7 +119,9 @@ describe.skipIf(!HAVE_POSTGRES)('the PostgreSQL store', () => {
     expect(proxy.refused).toBe(tried);
     await expect(store.intake.add([{ a: 1 }], T0, 100)).rejects.toBeInstanceOf(StoreUnavailableError);
     // A cache says "not cached" instead.
-    expect(await store.checks.recentVerdict(1001, 4, 60_000, T0 + 6000)).toBeNull();
+    await store.results.put('middleware:http://x#none', 4, done, T0 + 5000);
+    expect(await store.results.get('middleware:http://x#none', 1001, 4, 60_000, T0 + 6000)).toBeNull();
+    expect(await store.cards.get('middleware:http://x#none', 1001)).toBeNull();
 
     proxy.restore();
     await advanceUntil(clock, () => store.health().state === 'ok');

@@ -103,8 +103,10 @@ describe('a full disk', () => {
     expect((await db.noc.listWatches()).map((w) => w.ref)).toEqual([91, 3]);
     expect((await db.intake.pending(10)).map((p) => p.id)).toEqual([pendingAlert]);
     expect(await db.nocMessages.messages(7, 'slack')).toMatchObject({ rootId: '1.1' });
-    await db.cards.put([{ record: bareClient(1002, 'Jorge'), fetchedAt: T0 }]);
-    expect((await db.cards.get(1002))?.record.name).toBe('Jorge');
+    await db.cards.put('sim:v1', [{ record: bareClient(1002, 'Jorge'), fetchedAt: T0 }]);
+    expect((await db.cards.get('sim:v1', 1002))?.record.name).toBe('Jorge');
+    await db.results.put('sim:v1', 4, done('stable'), T0 + 1);
+    expect((await db.results.get('sim:v1', 1001, 4, 60_000, T0 + 2))?.verdict).toBe('stable');
     await db.durationModels.save([]);
 
     // Said once, loudly; the file keeps what it had, and nothing written since.

@@ -3,10 +3,8 @@
  * link, so while the server is away they wait in memory in order, and the check they belong to
  * is answered from memory (`open`); reads that need the server (history, audit) fail loudly.
  */
-import type { DoneState } from '../../core/check-state.js';
 import type { CheckPatch, CheckStore, NewCheck, StoredCheck } from '../ports.js';
-import { fromReplicaRow, fromRow, parseJson, REPLICA_FORGET_MS, type CheckRow as Row, type ReplicaRow } from '../rows.js';
-import { StoreUnavailableError } from '../errors.js';
+import { fromReplicaRow, fromRow, REPLICA_FORGET_MS, type CheckRow as Row, type ReplicaRow } from '../rows.js';
 import type { Link } from './link.js';
 
 /** A patch applied to a check in memory, field for field as the UPDATE below writes it. */
@@ -98,22 +96,6 @@ export function createPgCheckStore(link: Link): CheckStore {
         [serviceId],
       );
       return r ?? null;
-    },
-    async recentVerdict(serviceId, packets, maxAgeMs, now) {
-      // A cache: with the server away, no cached verdict (a fresh check asks the API instead).
-      if (!link.reachable) return null;
-      const r = await link.read((q) =>
-        q<{ final: string }>(
-          `SELECT final FROM checks WHERE service_id = $1 AND packets = $2 AND finished_at >= $3
-             AND (final::jsonb #>> '{reason,kind}') = 'verdict' AND (final::jsonb ->> 'cached') = 'false'
-           ORDER BY finished_at DESC LIMIT 1`,
-          [serviceId, packets, now - maxAgeMs],
-        ),
-      ).catch((err: unknown) => {
-        if (err instanceof StoreUnavailableError) return null;
-        throw err;
-      });
-      return r?.rows[0] ? parseJson<DoneState>(r.rows[0].final) : null;
     },
     async since(since, limit) {
       return rows('SELECT * FROM checks WHERE started_at >= $1 ORDER BY started_at LIMIT $2', [since, limit]);

@@ -185,4 +185,30 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    // Issue 16: client cards and the result cache keyed by the provider that answered (its
+    // URL and a fingerprint of the credentials, pingapi/identity). New tables: a card or a
+    // verdict stored before knew no provider and must never match one; the old client_cards
+    // rows go unread (a replica of the previous release still running keeps writing there).
+    id: '0005-provider-caches',
+    sql: `
+      CREATE TABLE provider_cards (
+        provider TEXT NOT NULL,
+        service_id BIGINT NOT NULL,
+        card TEXT NOT NULL,
+        fetched_at BIGINT NOT NULL,
+        PRIMARY KEY (provider, service_id)
+      );
+      CREATE INDEX provider_cards_fetched_at ON provider_cards (fetched_at);
+      CREATE TABLE result_cache (
+        provider TEXT NOT NULL,
+        service_id BIGINT NOT NULL,
+        packets INTEGER NOT NULL,
+        final TEXT NOT NULL,
+        finished_at BIGINT NOT NULL,
+        PRIMARY KEY (provider, service_id, packets)
+      );
+      CREATE INDEX result_cache_finished_at ON result_cache (finished_at);
+    `,
+  },
 ];

@@ -17,7 +17,7 @@ import { migratePostgres, SchemaTooNewError } from './migrate.js';
 import { PG_MIGRATIONS } from './migrations.js';
 import { createPgNocMessageStore, createPgNocStore } from './noc.js';
 import { createPgLeaseStore } from './leases.js';
-import { createPgCardStore, createPgDurationModelStore, createPgIntakeQueue, createPgSignalQueue } from './small-ports.js';
+import { createPgCardStore, createPgResultCache, createPgDurationModelStore, createPgIntakeQueue, createPgSignalQueue } from './small-ports.js';
 
 export interface PostgresOptions extends PostgresSettings {
   logger: Logger;
@@ -67,6 +67,7 @@ export async function openPostgresDatabase<S extends StoreRecords = StoreRecords
     kind: 'postgres',
     checks: createPgCheckStore(link),
     cards: createPgCardStore(link, opts.cardTtlMs),
+    results: createPgResultCache(link),
     durationModels: createPgDurationModelStore(link),
     noc: createPgNocStore(link) as unknown as Database<S>['noc'],
     nocMessages: createPgNocMessageStore(link),

@@ -1,11 +1,11 @@
 /**
- * The small ports on PostgreSQL: client cards and duration models (caches: with the server away
+ * The small ports on PostgreSQL: client cards, the result cache and duration models (caches: with the server away
  * a card is not found and a model not saved, said in the log, nothing waits on them) and the
  * intake queue (alerts the hooks accepted: with the server away the hook refuses, so the
  * sender keeps the alert and sends it again).
  */
-import { SIGNAL_TTL_MS, type ClientCardPort, type DurationModelPort, type IntakeQueue, type Signal, type SignalQueue, type StoredCard } from '../ports.js';
-import { CARD_PRUNE_EVERY_MS, cardSchema, weightsText } from '../records.js';
+import { RESULT_KEEP_MS, SIGNAL_TTL_MS, type ClientCardPort, type ResultCachePort, type DurationModelPort, type IntakeQueue, type Signal, type SignalQueue, type StoredCard } from '../ports.js';
+import { CARD_PRUNE_EVERY_MS, cardSchema, RESULT_PRUNE_EVERY_MS, storedVerdict, weightsText } from '../records.js';
 import { toDurationModels, type DurationModelRow } from '../rows.js';
 import { StoreUnavailableError } from '../errors.js';
 import type { Link } from './link.js';
@@ -42,10 +42,12 @@ export function createPgIntakeQueue(link: Link): IntakeQueue {
 export function createPgCardStore(link: Link, keepMs: number): ClientCardPort {
   let prunedAt = -Infinity;
   return {
-    async get(serviceId) {
+    async get(provider, serviceId) {
       // A cache: with the server away the card is looked up again instead.
       if (!link.reachable) return null;
-      const r = await link.read((q) => q<{ card: string; fetched_at: number }>('SELECT card, fetched_at FROM client_cards WHERE service_id = $1', [serviceId])).catch(unlessUnavailable(null));
+      const r = await link
+        .read((q) => q<{ card: string; fetched_at: number }>('SELECT card, fetched_at FROM provider_cards WHERE provider = $1 AND service_id = $2', [provider, serviceId]))
+        .catch(unlessUnavailable(null));
       const row = r?.rows[0];
       if (!row) return null;
       try {
@@ -54,7 +56,7 @@ export function createPgCardStore(link: Link, keepMs: number): ClientCardPort {
         return null;
       }
     },
-    async put(cards: readonly StoredCard[]) {
+    async put(provider, cards: readonly StoredCard[]) {
       if (cards.length === 0 || !link.reachable) return;
       const newest = Math.max(...cards.map((c) => c.fetchedAt));
       const prune = newest - prunedAt >= CARD_PRUNE_EVERY_MS;
@@ -62,15 +64,54 @@ export function createPgCardStore(link: Link, keepMs: number): ClientCardPort {
         .transaction(async (q) => {
           // One statement for the batch: a directory refresh puts thousands of cards.
           await q(
-            `INSERT INTO client_cards (service_id, card, fetched_at)
-             SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[])
-             ON CONFLICT (service_id) DO UPDATE SET card = excluded.card, fetched_at = excluded.fetched_at`,
-            [cards.map((c) => c.record.serviceId), cards.map((c) => JSON.stringify(c.record)), cards.map((c) => c.fetchedAt)],
+            `INSERT INTO provider_cards (provider, service_id, card, fetched_at)
+             SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::bigint[])
+             ON CONFLICT (provider, service_id) DO UPDATE SET card = excluded.card, fetched_at = excluded.fetched_at`,
+            [provider, cards.map((c) => c.record.serviceId), cards.map((c) => JSON.stringify(c.record)), cards.map((c) => c.fetchedAt)],
           );
-          if (prune) await q('DELETE FROM client_cards WHERE fetched_at < $1', [newest - keepMs]);
+          if (prune) await q('DELETE FROM provider_cards WHERE fetched_at < $1', [newest - keepMs]);
         })
         .catch(unlessUnavailable(undefined));
       if (prune) prunedAt = newest;
+    },
+  };
+}
+
+/** The result cache across replicas (see sqlite/results.ts): a cache, so the server away means a miss and a put not kept. */
+export function createPgResultCache(link: Link): ResultCachePort {
+  let prunedAt = -Infinity;
+  return {
+    async get(provider, serviceId, packets, maxAgeMs, now) {
+      if (!link.reachable) return null;
+      const r = await link
+        .read((q) =>
+          q<{ final: string }>('SELECT final FROM result_cache WHERE provider = $1 AND service_id = $2 AND packets = $3 AND finished_at >= $4', [
+            provider,
+            serviceId,
+            packets,
+            now - maxAgeMs,
+          ]),
+        )
+        .catch(unlessUnavailable(null));
+      const row = r?.rows[0];
+      return row ? storedVerdict(row.final, serviceId) : null;
+    },
+    async put(provider, packets, state, now) {
+      if (!link.reachable) return;
+      const prune = now - prunedAt >= RESULT_PRUNE_EVERY_MS;
+      await link
+        .read(async (q) => {
+          // A slower replica's older verdict never replaces a newer one.
+          await q(
+            `INSERT INTO result_cache (provider, service_id, packets, final, finished_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (provider, service_id, packets) DO UPDATE SET final = excluded.final, finished_at = excluded.finished_at
+             WHERE excluded.finished_at >= result_cache.finished_at`,
+            [provider, state.serviceId, packets, JSON.stringify(state), now],
+          );
+          if (prune) await q('DELETE FROM result_cache WHERE finished_at < $1', [now - RESULT_KEEP_MS]);
+        })
+        .catch(unlessUnavailable(undefined));
+      if (prune) prunedAt = now;
     },
   };
 }

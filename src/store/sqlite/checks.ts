@@ -3,9 +3,8 @@
  * starts, when its task id becomes known, when it ends, and around the notification: never per
  * poll. Writes go through the handle's one degrade policy (open.ts).
  */
-import type { DoneState } from '../../core/check-state.js';
 import type { CheckPatch, CheckStore, NewCheck, StoredCheck } from '../ports.js';
-import { fromReplicaRow, fromRow, parseJson, REPLICA_FORGET_MS, type CheckRow as Row, type ReplicaRow } from '../rows.js';
+import { fromReplicaRow, fromRow, REPLICA_FORGET_MS, type CheckRow as Row, type ReplicaRow } from '../rows.js';
 import type { Sql } from './handle.js';
 
 const COLUMNS = [
@@ -49,8 +48,6 @@ const SQL = {
   history: 'SELECT * FROM checks WHERE service_id = ? ORDER BY started_at DESC LIMIT ?',
   lastVerdict:
     "SELECT * FROM checks WHERE service_id = ? AND finished_at IS NOT NULL AND verdict IS NOT NULL AND verdict <> 'cancelled' ORDER BY finished_at DESC LIMIT 1",
-  recent:
-    "SELECT final FROM checks WHERE service_id = ? AND packets = ? AND finished_at >= ? AND json_extract(final, '$.reason.kind') = 'verdict' AND json_extract(final, '$.cached') = 0 ORDER BY finished_at DESC LIMIT 1",
   since: 'SELECT * FROM checks WHERE started_at >= ? ORDER BY started_at LIMIT ?',
   prune: 'DELETE FROM checks WHERE started_at < ? AND delivered = 1',
   beat: 'INSERT INTO replicas (id, pid, host, beat_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at',
@@ -186,11 +183,6 @@ export function createSqliteCheckStore(sql: Sql): CheckStore & { flush(): void }
       flush();
       const r = sql.st(SQL.lastVerdict).get(serviceId) as Row | undefined;
       return r ? fromRow(r) : null;
-    },
-    async recentVerdict(serviceId, packets, maxAgeMs, now) {
-      flush();
-      const r = sql.st(SQL.recent).get(serviceId, packets, now - maxAgeMs) as { final: string } | undefined;
-      return r ? parseJson<DoneState>(r.final) : null;
     },
     async since(since, limit) {
       flush();

@@ -4,6 +4,8 @@ import { INTAKE_MIGRATION } from './intake.js';
 import { NOC_MIGRATION } from './noc.js';
 import { SIGNALS_MIGRATION } from './signals.js';
 import { BUDGET_MIGRATION } from './budget.js';
+import { PROVIDER_CARDS_MIGRATION } from './cards.js';
+import { RESULT_CACHE_MIGRATION } from './results.js';
 
 /**
  * Every schema step of the store, oldest first. Append only: a released migration never
@@ -94,4 +96,7 @@ export const MIGRATIONS: readonly Migration[] = [
   SIGNALS_MIGRATION,
   // Issue 16: one request budget for every replica on the file.
   BUDGET_MIGRATION,
+  // Issue 16: the client cards and the result cache keyed by the provider that answered.
+  PROVIDER_CARDS_MIGRATION,
+  RESULT_CACHE_MIGRATION,
 ];

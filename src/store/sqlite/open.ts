@@ -1,3 +1,4 @@
+import { createSqliteResultCache } from './results.js';
 /**
  * The SQLite Database: every port on one connection, and the one policy for a file that fails
  * under the process.
@@ -181,6 +182,7 @@ export function openSqliteDatabase<S extends StoreRecords = StoreRecords>(opts: 
   return {
     checks,
     cards: createSqliteCardStore(sql, opts.cardTtlMs),
+    results: createSqliteResultCache(sql),
     durationModels: createSqliteDurationModelStore(sql),
     noc: createSqliteNocStore<S['noc']>(sql),
     nocMessages: createSqliteNocMessageStore(sql),
