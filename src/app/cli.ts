@@ -8,7 +8,6 @@ import { finalCard, sanitizeTerminal, statusLine } from '../adapters/shell/termi
 import { followCheck, prepareCheck } from '../chat/ping-flow.js';
 import { parseTarget } from '../directory/target.js';
 import { historyText } from '../present/history.js';
-import { startSimulator } from '../sim/server.js';
 import { openDatabase } from '../store/open.js';
 import type { StoredCheck } from '../store/ports.js';
 import { createLiveLine } from '../adapters/shell/live-line.js';
@@ -157,6 +156,7 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write('pingops: SIM_AUTH=jwt does not go with the plain dialect (the middleware today has no login)\n');
       return 3;
     }
+    const { startSimulator } = await import('../sim/server.js');
     const sim = await startSimulator({ port: cmd.port ?? (config.sim.port || 8080), dialect, shape: config.sim.shape, auth, speed: config.sim.speed, logger });
     const what = dialect === 'v1' ? `dialect v1, shape ${config.sim.shape}` : `dialect ${dialect}`;
     process.stdout.write(`Ping API simulator listening on ${sim.url} (${what}, auth ${auth})\n`);

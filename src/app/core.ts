@@ -7,8 +7,6 @@ import { createPingApi } from '../pingapi/http-client.js';
 import { createWispHubApi } from '../pingapi/wisphub/wisphub-client.js';
 import { providerIdentity, type ProviderIdentity } from '../pingapi/identity.js';
 import type { PingApi } from '../core/ping-api.js';
-import { createOutageScript } from '../sim/outages.js';
-import { startSimulator } from '../sim/server.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { createMetrics, type Metrics } from '../http/metrics.js';
@@ -19,8 +17,6 @@ import { openDatabase } from '../store/open.js';
 import { cardsOf, type Database } from '../store/ports.js';
 import type { IntakeAlert } from '../noc/intake.js';
 import type { NocModel } from '../noc/store.js';
-
-const DAY_MS = 24 * 3_600_000;
 
 /** The store as this program uses it: the NOC's and the intake's records filled in. */
 export type PingopsDatabase = Database<{ noc: NocModel; alert: IntakeAlert }>;
@@ -64,24 +60,14 @@ export interface CoreOptions {
 export async function createCore(config: Config, logger: Logger, clock: Clock = systemClock, opts: CoreOptions = {}): Promise<Core> {
   // First, so a bad PINGOPS_DB stops the start before anything listens.
   const db: PingopsDatabase = opts.db ?? (await openDatabase(config, logger, clock));
-  const store = db.checks;
-  const prune = async () => {
-    try {
-      const removed = await store.prune(clock.now() - config.store.retentionDays * DAY_MS);
-      if (removed > 0) logger.info({ removed, retentionDays: config.store.retentionDays }, 'old checks pruned from the store');
-    } catch (err) {
-      logger.warn({ err }, 'pruning old checks failed; trying again tomorrow');
-    }
-  };
-  await prune();
-  const pruneTimer = setInterval(() => void prune(), DAY_MS);
-  pruneTimer.unref();
   let apiUrl = config.wisphub?.url ?? config.pingApi.url;
   let auth: PingApiAuth = config.pingApi.auth;
   let wisphubKey: Secret | null = config.wisphub?.key ?? null;
   let closeSim: (() => Promise<void>) | null = null;
   const dialect = config.sim.dialect;
   if (!apiUrl) {
+    // The simulator is loaded only when it runs: a real Ping API's start-up does not pay for it.
+    const [{ startSimulator }, { createOutageScript }] = await Promise.all([import('../sim/server.js'), import('../sim/outages.js')]);
     const sim = await startSimulator({
       port: config.sim.port,
       dialect,
@@ -212,7 +198,6 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     metrics,
     db,
     async close() {
-      clearInterval(pruneTimer);
       await service.close();
       await closeSim?.();
       if (!opts.db) await db.close();

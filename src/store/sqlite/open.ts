@@ -25,6 +25,7 @@ import { isMemoryPath, openConnection, type Db } from './connection.js';
 import { createSqliteDurationModelStore } from './duration-models.js';
 import { createHandle, isDegrading } from './handle.js';
 import { createSqliteIntakeQueue } from './intake.js';
+import { createSqliteLeaseStore } from './leases.js';
 import { createSqliteSignalQueue } from './signals.js';
 import { createSqliteBudgetStore } from './budget.js';
 import { MIGRATIONS } from './migrations.js';
@@ -187,6 +188,7 @@ export function openSqliteDatabase<S extends StoreRecords = StoreRecords>(opts: 
     nocMessages: createSqliteNocMessageStore(sql),
     intake: createSqliteIntakeQueue<S['alert']>(sql),
     signals: createSqliteSignalQueue(sql),
+    leases: createSqliteLeaseStore(sql),
     budget: createSqliteBudgetStore(sql),
     kind: 'sqlite',
     health: () => health,
