@@ -7,13 +7,15 @@ import { startHeartbeat, type Ownership } from '../chat/owners.js';
 import { goneOnThisHost, thisProcess } from '../util/replica.js';
 import { loadConfigOrReport, type Config } from '../config.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
-import { renderStoreMetrics } from '../http/metrics.js';
+import { renderLeaseMetrics, renderStoreMetrics } from '../http/metrics.js';
+import type { LeaseName } from '../store/ports.js';
+import { runWhileLeading, type Led } from '../util/leadership.js';
 import { systemClock } from '../util/clock.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { createCore, type Core } from './core.js';
 import { startBotNoc } from './noc.js';
 import { inputKind, runModeFor, type RunMode } from './stdin.js';
-import { chatSurfaces, conversations, shellConversations, type ConversationParts } from './surfaces.js';
+import { chatSurfaces, conversations, shellConversations, type ConversationParts, type LeaseRunner } from './surfaces.js';
 
 /** How long checks in flight may take to finish their messages on shutdown. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -54,13 +56,23 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
   const heartbeat = await startHeartbeat({ store: db.checks, ownership: owners, clock, logger });
   const noc = await startBotNoc({ config, core, db, http, access, replica, clock, logger });
   http.watchRole(() => noc.led.role());
+  // Every lease this replica competes for, told in /readyz and /metrics: the NOC's, and those the surfaces ask for.
+  const held: { name: LeaseName; led: Led<unknown> }[] = [{ name: 'noc', led: noc.led }];
+  http.watchLease('noc', () => noc.led.role());
+  const leases: LeaseRunner = (lease, runs, start) => {
+    const led = runWhileLeading({ store: db.leases, lease, runs, holder: replica, isStale: goneOnThisHost, settings: config.lease, clock, logger, start });
+    held.push({ name: lease, led });
+    http.watchLease(lease, () => led.role());
+    return led;
+  };
   http.mount('/metrics', (req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : core.metrics.render(core.service.inFlight) + renderStoreMetrics(db.health()) + noc.metrics());
+    const lines = core.metrics.render(core.service.inFlight) + renderStoreMetrics(db.health()) + noc.metrics() + renderLeaseMetrics(held.map((h) => ({ name: h.name, role: h.led.role() })));
+    res.end(req.method === 'HEAD' ? undefined : lines);
   });
   const parts: ConversationParts = { checker: core.service, directory: core.directory, store: db.checks, clock, logger, polling: config.polling, access, owners };
   const deps: SurfaceDeps = { conversations: conversations(parts), directory: core.directory, locale: config.locale, clock, logger, http, nocCommands: noc.commands, ...(noc.link ? { noc: noc.link } : {}) };
-  const surfaces = await chatSurfaces(config, deps);
+  const surfaces = await chatSurfaces(config, deps, leases);
 
   try {
     const port = await http.listen(config.port);

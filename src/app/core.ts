@@ -19,8 +19,6 @@ import { cardsOf, type Database } from '../store/ports.js';
 import type { IntakeAlert } from '../noc/intake.js';
 import type { NocModel } from '../noc/store.js';
 
-const DAY_MS = 24 * 3_600_000;
-
 /** The store as this program uses it: the NOC's and the intake's records filled in. */
 export type PingopsDatabase = Database<{ noc: NocModel; alert: IntakeAlert }>;
 
@@ -65,18 +63,6 @@ export interface CoreOptions {
 export async function createCore(config: Config, logger: Logger, clock: Clock = systemClock, opts: CoreOptions = {}): Promise<Core> {
   // First, so a bad PINGOPS_DB stops the start before anything listens.
   const db: PingopsDatabase = opts.db ?? (await openDatabase(config, logger, clock));
-  const store = db.checks;
-  const prune = async () => {
-    try {
-      const removed = await store.prune(clock.now() - config.store.retentionDays * DAY_MS);
-      if (removed > 0) logger.info({ removed, retentionDays: config.store.retentionDays }, 'old checks pruned from the store');
-    } catch (err) {
-      logger.warn({ err }, 'pruning old checks failed; trying again tomorrow');
-    }
-  };
-  await prune();
-  const pruneTimer = setInterval(() => void prune(), DAY_MS);
-  pruneTimer.unref();
   let apiUrl = config.wisphub?.url ?? config.pingApi.url;
   let auth: PingApiAuth = config.pingApi.auth;
   let wisphubKey: Secret | null = config.wisphub?.key ?? null;
@@ -225,7 +211,6 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     metrics,
     db,
     async close() {
-      clearInterval(pruneTimer);
       await service.close();
       await closeSim?.();
       if (!opts.db) await db.close();

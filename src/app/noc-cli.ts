@@ -12,13 +12,15 @@ import type { WatcherStatus } from '../noc/watcher.js';
 import { parseOutages } from '../sim/outages.js';
 import { openDatabase } from '../store/open.js';
 import type { NocStore } from '../noc/store.js';
+import type { LeaseHolder, LeaseName } from '../store/ports.js';
 import { systemClock } from '../util/clock.js';
 import { formatDuration, formatUntil } from '../util/duration.js';
 import type { Logger } from '../util/logger.js';
 import { createCore, type PingopsDatabase } from './core.js';
 import { startNoc, type RunningNoc } from './noc.js';
 import { notifierPipeline, screenStage } from './notify.js';
-import { goneOnThisHost, runWhileLeading, thisProcess, type Led } from '../noc/leadership.js';
+import { goneOnThisHost, runWhileLeading, thisProcess, type Led } from '../util/leadership.js';
+import { pidSpace } from '../util/replica.js';
 
 const label = (kind: WatchKind, ref: number | null) => (kind === 'all' ? 'all' : `${kind}:${ref}`);
 
@@ -137,10 +139,12 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
   screen.attach((text) => view.event(text));
   // One claim decides: a bot leading this store is followed read-only instead of waited for.
   const holder = thisProcess();
-  const first = await store.claimLease(holder, clock.now(), config.lease.ttlMs, goneOnThisHost);
+  const first = await core.db.leases.claim('noc', holder, clock.now(), config.lease.ttlMs, goneOnThisHost);
   const led: Led<RunningNoc> | null = first.ok
-    ? runWhileLeading<RunningNoc>({
-        store,
+    ? runWhileLeading<RunningNoc, LeaseName>({
+        store: core.db.leases,
+        lease: 'noc',
+        runs: 'the NOC watcher',
         holder,
         isStale: goneOnThisHost,
         settings: config.lease,
@@ -162,7 +166,7 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
   await led?.led();
   if (!led) {
     // The bot already watches this store: show its view (read from the store) instead of a second watcher.
-    view.event(`the bot (pid ${(await readHolder(store)) ?? '?'}) runs the watcher on this store: following it read-only`);
+    view.event(`${leaderText(first.ok ? null : first.holder)} runs the watcher on this store: following it read-only`);
     await followStore(store, view);
     await core.close();
     return 0;
@@ -194,9 +198,10 @@ async function runLive(demo: boolean, base: Config, logger: Logger, out: NodeJS.
   return 0;
 }
 
-async function readHolder(store: NocStore): Promise<number | null> {
-  const lease = (await store.getMeta('lease')) as { pid?: number } | null;
-  return lease?.pid ?? null;
+/** Who leads, as `pingops noc` says it: the pid, and the host when it is another pid space's (a pid alone means nothing there). */
+export function leaderText(holder: LeaseHolder | null, here: string = pidSpace()): string {
+  if (!holder) return 'the bot (pid ?)';
+  return holder.host === here ? `the bot (pid ${holder.pid})` : `the bot (pid ${holder.pid} on ${holder.host.split('/')[0] ?? holder.host})`;
 }
 
 /** The read-only live view: the running watcher's status and the outbox's events, every 2 s, until Ctrl+C. */

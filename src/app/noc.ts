@@ -9,13 +9,15 @@ import { mountHooks } from '../http/hooks.js';
 import { createNocCommands, type NocCommands } from '../chat/noc-commands.js';
 import { createIntakeSink, storeOnlySink, type IntakeSink } from '../noc/intake-sink.js';
 import type { AlertSink } from '../noc/intake.js';
-import { goneOnThisHost, runWhileLeading, type Led } from '../noc/leadership.js';
+import { goneOnThisHost, runWhileLeading, type Led } from '../util/leadership.js';
 import type { ReplicaId } from '../util/replica.js';
 import { providerInventory, watchedClientsInventory } from '../noc/inventory.js';
 import { renderLeaderMetrics, renderNocMetrics } from '../noc/metrics.js';
 import { createOutbox, type Outbox } from '../noc/outbox.js';
 import { describeEvent } from '../present/noc.js';
 import type { NocStore } from '../noc/store.js';
+import type { LeaseName } from '../store/ports.js';
+import { startRetention } from './retention.js';
 import type { ClientInventory, NocEvent, NocNotifier } from '../noc/types.js';
 import { createWatcher, type Watcher, type WatcherDeps, type WatcherStatus } from '../noc/watcher.js';
 import { simInventory } from '../sim/inventory.js';
@@ -37,7 +39,7 @@ export interface RunningNoc {
  * Starts the watcher and its outbox on the core and the store. The client list comes from the
  * simulator when it serves the Ping API, else from the provider (WispHub's cached list, the
  * middleware's `/api/clients/`); an API with no list (the documented `v1` middleware) sweeps
- * only the clients watched one by one. The caller holds the lease (noc/leadership).
+ * only the clients watched one by one. The caller holds the lease (util/leadership).
  */
 export async function startNoc(opts: {
   config: Config;
@@ -48,7 +50,7 @@ export async function startNoc(opts: {
   notifier: NocNotifier;
   onRound?: WatcherDeps['onRound'];
   inventory?: ClientInventory;
-  /** noc/leadership's fence: false once this replica may no longer lead. */
+  /** util/leadership's fence: false once this replica may no longer lead. */
   leads?: () => boolean;
 }): Promise<RunningNoc> {
   const { config, core, store, clock, logger } = opts;
@@ -85,7 +87,7 @@ export function nocInventory(core: Core, store: NocStore, clock: Clock): ClientI
   return core.simulated ? simInventory(clock) : providerInventory(core.api, watchedClientsInventory(core.directory, store));
 }
 
-/** What the leader runs (noc/leadership's work): the watcher with its outbox, the alert intake's checks, buttons from standbys. */
+/** What the leader runs (util/leadership's work): the watcher with its outbox, the alert intake's checks, buttons from standbys. */
 export interface LeaderNoc {
   running: RunningNoc;
   /** Null without HOOKS_TOKEN. */
@@ -105,7 +107,7 @@ export function nocChannels(config: Config, logger: Logger): NocChannel[] {
 
 /** The bot's NOC: what the surfaces, the HTTP server and the shell get of it. */
 export interface BotNoc {
-  /** Leader or standby (noc/leadership); the leader's work while this replica leads. */
+  /** Leader or standby (util/leadership); the leader's work while this replica leads. */
   led: Led<LeaderNoc>;
   /** The incident buttons in chat; absent without a chat surface. */
   link?: NocLink;
@@ -155,10 +157,12 @@ export async function startBotNoc(o: { config: Config; core: Core; db: PingopsDa
       : null;
   const notifier = notifierPipeline([logStage(logger, describe), screen, ...(chat ? [chatStage(chat)] : [])], logger);
   const inventory = nocInventory(core, store, clock);
-  // One leader per store (noc/leadership): the watcher, the outbox, the intake's checks and the
+  // One leader per store (util/leadership): the watcher, the outbox, the intake's checks and the
   // buttons pressed on standbys run on the replica holding the lease; the others keep claiming it.
-  const led: Led<LeaderNoc> = runWhileLeading<LeaderNoc>({
-    store,
+  const led: Led<LeaderNoc> = runWhileLeading<LeaderNoc, LeaseName>({
+    store: o.db.leases,
+    lease: 'noc',
+    runs: 'the NOC watcher, outbox, intake and retention',
     holder: o.replica,
     isStale: goneOnThisHost,
     settings: config.lease,
@@ -171,10 +175,13 @@ export async function startBotNoc(o: { config: Config; core: Core; db: PingopsDa
         : null;
       void intake?.start();
       const buttons = followLeaderSignals({ signals: o.db.signals, watcher: running.watcher, clock, logger, everyMs: Math.min(1000, config.lease.renewMs) });
+      // Once a day between all replicas, not once per replica (app/retention).
+      const retention = startRetention({ store: o.db.checks, retentionDays: config.store.retentionDays, clock, logger });
       return {
         running,
         intake,
         async stop() {
+          await retention.stop();
           await buttons.stop();
           await intake?.stop();
           await running.stop();

@@ -2,6 +2,9 @@ import { SHELL_PERSON_ID } from '../adapters/shell/shell.js';
 import { createConversationEngine, type EngineDeps } from '../chat/engine.js';
 import type { ConversationFactory, Surface, SurfaceDeps } from '../chat/surface.js';
 import type { Config } from '../config.js';
+import type { GatewaySession } from '../adapters/discord/discord-surface.js';
+import type { LeaseName } from '../store/ports.js';
+import type { Led } from '../util/leadership.js';
 
 /** What the conversations of every surface share: the core's checker and directory, the store, the rules. */
 export type ConversationParts = Pick<EngineDeps, 'checker' | 'directory' | 'store' | 'clock' | 'logger' | 'polling' | 'access' | 'owners'>;
@@ -23,10 +26,20 @@ export function shellConversations(parts: ConversationParts): ConversationFactor
     createConversationEngine({ ...parts, port, ...pacing, access: { allowedChannels: [], admins: [SHELL_PERSON_ID], userRatePerMin: 1_000_000 }, resumable: false });
 }
 
-/** The chat surfaces the config asks for, one line each. Loaded on demand: a shell-only start needs neither SDK. */
-export async function chatSurfaces(config: Config, deps: SurfaceDeps): Promise<Surface[]> {
+/** Runs `start` while this replica holds the named lease (util/leadership), on the store's lease rows. */
+export type LeaseRunner = <T extends { stop(): Promise<void> }>(lease: LeaseName, runs: string, start: () => Promise<T>) => Led<T>;
+
+/**
+ * The chat surfaces the config asks for, one line each. Loaded on demand: a shell-only start
+ * needs neither SDK. Discord's gateway runs under its own lease, `discord-gateway` (not the
+ * NOC's), so the gateway and the NOC may sit on different replicas and neither waits for the other.
+ */
+export async function chatSurfaces(config: Config, deps: SurfaceDeps, leases?: LeaseRunner): Promise<Surface[]> {
   const surfaces: Surface[] = [];
   if (config.slack) surfaces.push((await import('../adapters/slack/slack-surface.js')).createSlackSurface({ ...deps, slack: config.slack }));
-  if (config.discord) surfaces.push((await import('../adapters/discord/discord-surface.js')).createDiscordSurface({ ...deps, discord: config.discord }));
+  if (config.discord) {
+    const gateway = leases ? { gateway: (start: () => Promise<GatewaySession>) => leases('discord-gateway', 'the Discord gateway session', start) } : {};
+    surfaces.push((await import('../adapters/discord/discord-surface.js')).createDiscordSurface({ ...deps, discord: config.discord, ...gateway }));
+  }
   return surfaces;
 }

@@ -98,7 +98,7 @@ export interface NocChatDeps {
   refreshMs?: number;
   /** Recent incidents, newest first (a flapping notice goes into its scope's latest thread). */
   recentIncidents?: () => Promise<Incident[]>;
-  /** Whether this replica leads (noc/leadership): only the leader redraws roots, standbys leave them be. */
+  /** Whether this replica leads (util/leadership): only the leader redraws roots, standbys leave them be. */
   leads?: () => boolean;
 }
 

@@ -72,3 +72,14 @@ export function renderStoreMetrics(health: StoreHealth): string {
     '',
   ].join('\n');
 }
+
+/** Which named leases this replica holds: `pingops_lease_held{lease="noc"}`, `{lease="discord-gateway"}`; 1 held, 0 not. */
+export function renderLeaseMetrics(leases: readonly { name: string; role: 'leader' | 'standby' }[]): string {
+  if (leases.length === 0) return '';
+  return [
+    '# HELP pingops_lease_held 1 while this replica holds the named lease (noc: the NOC watcher, outbox, intake and retention; discord-gateway: the one Discord gateway session), 0 otherwise.',
+    '# TYPE pingops_lease_held gauge',
+    ...leases.map((l) => `pingops_lease_held{lease="${l.name}"} ${l.role === 'leader' ? 1 : 0}`),
+    '',
+  ].join('\n');
+}

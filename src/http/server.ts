@@ -50,6 +50,11 @@ export interface HttpServer {
    * answers chat, buttons and hooks; only the leader sweeps and posts NOC events.
    */
   watchRole(role: () => 'leader' | 'standby'): void;
+  /**
+   * Makes `/readyz` say, under `leases`, whether this replica holds the named lease (`leader`)
+   * or not (`standby`): `noc`, and `discord-gateway` (the one Discord gateway session).
+   */
+  watchLease(name: string, role: () => 'leader' | 'standby'): void;
   listen(port: number, host?: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -64,6 +69,7 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
   let draining = false;
   let storeHealth: (() => StoreHealth) | null = null;
   let roleOf: (() => 'leader' | 'standby') | null = null;
+  const leases = new Map<string, () => 'leader' | 'standby'>();
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -82,7 +88,8 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
       const status = ok ? 'ready' : draining ? 'draining' : degraded ? 'store degraded' : 'waiting for the Ping API';
       // The store is named only when it has something to say, so a plain "ready" stays plain.
       const said = store && (store.state !== 'ok' || store.lastFault) ? { store } : {};
-      return json(res, ok ? 200 : 503, { status, ...(roleOf ? { role: roleOf() } : {}), ...said });
+      const held = leases.size > 0 ? { leases: Object.fromEntries([...leases].map(([name, role]) => [name, role()])) } : {};
+      return json(res, ok ? 200 : 503, { status, ...(roleOf ? { role: roleOf() } : {}), ...held, ...said });
     }
     const mount = mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
     if (!mount) return refuse(req, res, 404, { error: 'not found' });
@@ -143,6 +150,9 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
     },
     watchRole(role) {
       roleOf = role;
+    },
+    watchLease(name, role) {
+      leases.set(name, role);
     },
     listen(port, host = '0.0.0.0') {
       return new Promise((resolve, reject) => {

@@ -25,7 +25,7 @@ export function createOutbox(deps: {
   notifier: NocNotifier;
   clock: Clock;
   logger: Logger;
-  /** False once this replica may no longer lead (noc/leadership's fence): nothing more is sent. */
+  /** False once this replica may no longer lead (util/leadership's fence): nothing more is sent. */
   leads?: () => boolean;
 }): Outbox {
   const leads = deps.leads ?? (() => true);

@@ -35,7 +35,7 @@ export interface WatcherDeps {
   /** Told after every round starts (the live view). */
   onRound?: (status: WatcherStatus) => void;
   /**
-   * False once this replica may no longer lead (noc/leadership's fence): nothing more is written
+   * False once this replica may no longer lead (util/leadership's fence): nothing more is written
    * or kicked out, so a replica whose lease ran out never alerts beside the new leader.
    */
   leads?: () => boolean;
@@ -469,7 +469,7 @@ export function createWatcher(deps: WatcherDeps): Watcher {
         }
       }
       if (!leads()) {
-        // The lease ran out under us (noc/leadership stops us too): stop rather than alert twice.
+        // The lease ran out under us (util/leadership stops us too): stop rather than alert twice.
         log.error('not the leader any more; the NOC watcher stops');
         stopped = true;
         break;

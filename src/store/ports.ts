@@ -108,8 +108,12 @@ export interface CheckStore {
   insert(check: NewCheck, now: number): Promise<void>;
   update(id: string, patch: CheckPatch, now: number): Promise<void>;
   get(id: string): Promise<StoredCheck | null>;
-  /** Checks of one surface whose final view was not delivered yet, oldest first. */
-  unfinished(surface: string): Promise<StoredCheck[]>;
+  /**
+   * Checks of one surface whose final view was not delivered yet, oldest first; with `notOwnedBy`,
+   * only those another replica (or nobody) owns: a replica's adoption pass every few seconds
+   * must not read back and parse every check it follows itself.
+   */
+  unfinished(surface: string, notOwnedBy?: string): Promise<StoredCheck[]>;
   /** The newest checks of one client, newest first. */
   history(serviceId: number, limit: number): Promise<StoredCheck[]>;
   /** The newest finished check of a client with a real verdict (not cancelled), if any. */
@@ -256,11 +260,32 @@ export interface OutboxItem<E = EventRecord> {
   attempts: number;
 }
 
-/** Who runs the watcher on a store: one per store, or two would sweep and alert twice. */
+/** Who holds a lease: a replica (util/replica), by its id, pid and host. */
 export interface LeaseHolder {
   id: string;
   pid: number;
   host: string;
+}
+
+/**
+ * The leases one store hands out, by name: `noc` (the NOC watcher, outbox, intake, retention)
+ * and `discord-gateway` (the one Discord gateway session), each held by one replica at a time.
+ */
+export type LeaseName = 'noc' | 'discord-gateway';
+
+export type LeaseClaim = { ok: true } | { ok: false; holder: LeaseHolder };
+
+/** Named lease rows with a TTL (util/leadership runs the rules on top). */
+export interface LeaseStore {
+  /**
+   * Claims (or renews) the lease `name` for `holder` until `now + ttlMs`. Refused while another
+   * live holder has it; `isStale` says whether a holder is gone (its process died).
+   */
+  claim(name: LeaseName, holder: LeaseHolder, now: number, ttlMs: number, isStale: (h: LeaseHolder) => boolean): Promise<LeaseClaim>;
+  /** Gives the lease back if `holder` still has it (a graceful stop: the next claim wins at once). */
+  release(name: LeaseName, holder: LeaseHolder): Promise<void>;
+  /** Who holds `name` at `now` (null: nobody, or its lease ran out), for `pingops noc` and /readyz. */
+  holder(name: LeaseName, now: number): Promise<LeaseHolder | null>;
 }
 
 /** What the NOC keeps: watch list, silences, the engine's state, incidents and the outbox. */
@@ -282,12 +307,6 @@ export interface NocStore<R extends NocRecords = NocRecords> {
   markFailed(id: number, error: string): Promise<void>;
   /** Incidents, newest first: open ones, or also recently resolved ones. */
   incidents(opts: { openOnly: boolean; limit: number }): Promise<R['incident'][]>;
-  /**
-   * Claims (or renews) the one-watcher lease of this store until `now + ttlMs`. Refused while
-   * another live holder has it; `isStale` says whether a holder is gone (its process died).
-   */
-  claimLease(holder: LeaseHolder, now: number, ttlMs: number, isStale: (h: LeaseHolder) => boolean): Promise<{ ok: true } | { ok: false; holder: LeaseHolder }>;
-  releaseLease(holder: LeaseHolder): Promise<void>;
   /** Events written to the outbox after `afterId`, oldest first (the read-only live view). */
   eventsAfter(afterId: number, limit: number): Promise<{ id: number; event: R['event'] }[]>;
   /** A small JSON note the running watcher leaves for `pingops noc status`. */
@@ -393,6 +412,8 @@ export interface Database<S extends StoreRecords = StoreRecords> {
   readonly nocMessages: NocMessageStore;
   readonly intake: IntakeQueue<S['alert']>;
   readonly signals: SignalQueue;
+  /** Named leases: one replica at a time runs what needs one (the NOC, the Discord gateway). */
+  readonly leases: LeaseStore;
   /** The Ping API's request budget, one bucket for every replica on this store (core/request-budget). */
   readonly budget: RequestBudgetPort;
   /** Single-flight across replicas: who creates the one task of a client and packet count (core/flight-claims). */

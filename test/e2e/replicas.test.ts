@@ -166,7 +166,7 @@ describe('replicas on one SQLite file', () => {
     // A lease left by a process on another host (a container with a new hostname, killed): alive as far as anyone can tell.
     const seed = testDatabase(db);
     // Long enough to outlast the start of a loaded machine, so the bot is seen as a standby first.
-    expect(await seed.noc.claimLease({ id: 'gone', pid: 4242, host: 'old-container.example' }, Date.now(), 15_000, () => false)).toEqual({ ok: true });
+    expect(await seed.leases.claim('noc', { id: 'gone', pid: 4242, host: 'old-container.example' }, Date.now(), 15_000, () => false)).toEqual({ ok: true });
     await seed.close();
 
     const bot = startProgram(MAIN, { env: env(db, { HOOKS_TOKEN: TOKEN, SIM_OUTAGES: 'client:1017@0s+1h' }), keepOpen: true });

@@ -5,7 +5,8 @@ import { readBody } from '../support/read-body.js';
 
 /**
  * A small fake of Discord on 127.0.0.1: the REST routes the bot uses (interaction callbacks,
- * interaction webhooks, channel messages, threads, command registration, `GET /gateway/bot`)
+ * interaction webhooks, channel messages, threads, command registration, `GET /gateway/bot`,
+ * the bot's own user and DM channels)
  * and a minimal JSON gateway (HELLO, IDENTIFY -> READY, heartbeat ACK, injected dispatches).
  * Every REST call is recorded for assertions.
  */
@@ -63,6 +64,8 @@ export interface FakeDiscord {
   readonly identifies: Record<string, unknown>[];
   /** Resolves once a client has identified and received READY. */
   whenReady(): Promise<void>;
+  /** Gateway connections open now, and the most ever open at once. */
+  sessions(): { open: number; maxOpen: number };
   /** Dispatches a `/ping` command interaction. */
   sendCommand(options: { client: string; packets?: number }, input?: InteractionInput): SentInteraction;
   /** Dispatches an autocomplete interaction for the `client` option. */
@@ -110,6 +113,7 @@ export async function startFakeDiscord(opts: { token?: string } = {}): Promise<F
   let readyResolve: () => void = () => {};
   let ready = new Promise<void>((r) => (readyResolve = r));
   const sockets = new Set<WebSocket>();
+  let maxOpen = 0;
   let seq = 0;
 
   const message = (channelId: string, body: Record<string, unknown>, id = nextId(), flags = 0): Record<string, unknown> => {
@@ -167,6 +171,12 @@ export async function startFakeDiscord(opts: { token?: string } = {}): Promise<F
           session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 },
         },
       };
+    }
+    if (method === 'GET' && path === '/users/@me') {
+      return { status: 200, body: { id: FAKE_BOT_ID, username: 'pingops', discriminator: '0', avatar: null, bot: true, global_name: null } };
+    }
+    if (method === 'POST' && path === '/users/@me/channels') {
+      return { status: 200, body: { id: nextId(), type: 1, recipients: [{ id: String(body.recipient_id), username: 'someone', discriminator: '0', avatar: null, global_name: null }] } };
     }
     if ((m = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(path)) && method === 'POST') {
       const tok = m[2] ?? '';
@@ -292,6 +302,7 @@ export async function startFakeDiscord(opts: { token?: string } = {}): Promise<F
       return;
     }
     sockets.add(ws);
+    maxOpen = Math.max(maxOpen, sockets.size);
     ws.on('close', () => sockets.delete(ws));
     ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41_250 } }));
     ws.on('message', (data) => {
@@ -392,6 +403,7 @@ export async function startFakeDiscord(opts: { token?: string } = {}): Promise<F
     calls,
     identifies,
     whenReady: () => ready,
+    sessions: () => ({ open: sockets.size, maxOpen }),
     sendCommand: (options, input = {}) => base(2, input, pingOptions(options.client, options.packets, false)),
     sendAutocomplete: (typed, input = {}) => base(4, input, pingOptions(typed, undefined, true)),
     sendInteraction: (kind, data, input = {}) => base(kind, input, data),

@@ -150,6 +150,9 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         await store.insert(check('legacy'), T0);
         expect((await store.get('owned'))?.owner).toBe('r1');
         expect((await store.unfinished('slack')).map((c) => [c.id, c.owner])).toEqual([['owned', 'r1'], ['legacy', null]]);
+        // A replica's adoption pass leaves out what it owns itself: nobody's and others' checks stay.
+        expect((await store.unfinished('slack', 'r1')).map((c) => c.id)).toEqual(['legacy']);
+        expect((await store.unfinished('slack', 'r2')).map((c) => c.id)).toEqual(['owned', 'legacy']);
         // r2 and r3 both saw r1 as the owner: the first claim wins, the second finds it changed.
         expect(await store.adopt('owned', 'r1', 'r2', T0 + 20_000)).toBe(true);
         expect(await store.adopt('owned', 'r1', 'r3', T0 + 20_000)).toBe(false);
@@ -333,20 +336,46 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         expect((await reopened.eventsAfter(0, 10)).map((e) => e.id)).toEqual(ids);
       });
 
-      it('gives the watcher lease to one holder at a time, and to another once it is stale or released', async () => {
+      it('keeps a small JSON note for `pingops noc status`', async () => {
         const noc = (await start()).db.noc;
-        const a = { id: 'a', pid: 1, host: 'h' };
-        const b = { id: 'b', pid: 2, host: 'h' };
-        expect(await noc.claimLease(a, T0, 30_000, () => false)).toEqual({ ok: true });
-        expect(await noc.claimLease(b, T0 + 1, 30_000, () => false)).toEqual({ ok: false, holder: a });
-        expect(await noc.claimLease(b, T0 + 1, 30_000, (h) => h.id === 'a')).toEqual({ ok: true });
-        await noc.releaseLease(a);
-        expect(await noc.claimLease(a, T0 + 2, 30_000, () => false)).toEqual({ ok: false, holder: b });
-        await noc.releaseLease(b);
-        expect(await noc.claimLease(a, T0 + 3, 30_000, () => false)).toEqual({ ok: true });
         await noc.setMeta('status', { round: 3 });
         expect(await noc.getMeta('status')).toEqual({ round: 3 });
         expect(await noc.getMeta('missing')).toBeNull();
+      });
+    });
+
+    describe('leases', () => {
+      it.each(['noc', 'discord-gateway'] as const)('gives the %s lease to one holder at a time, and to another once it is stale or released', async (name) => {
+        const leases = (await start()).db.leases;
+        const a = { id: 'a', pid: 1, host: 'h' };
+        const b = { id: 'b', pid: 2, host: 'h' };
+        expect(await leases.holder(name, T0)).toBeNull();
+        expect(await leases.claim(name, a, T0, 30_000, () => false)).toEqual({ ok: true });
+        expect(await leases.holder(name, T0 + 1)).toEqual(a);
+        expect(await leases.claim(name, b, T0 + 1, 30_000, () => false)).toEqual({ ok: false, holder: a });
+        expect(await leases.claim(name, b, T0 + 1, 30_000, (h) => h.id === 'a')).toEqual({ ok: true });
+        await leases.release(name, a);
+        expect(await leases.claim(name, a, T0 + 2, 30_000, () => false)).toEqual({ ok: false, holder: b });
+        await leases.release(name, b);
+        expect(await leases.holder(name, T0 + 3)).toBeNull();
+        expect(await leases.claim(name, a, T0 + 3, 30_000, () => false)).toEqual({ ok: true });
+        // Run out: nobody holds it, and anyone may claim it.
+        expect(await leases.holder(name, T0 + 3 + 30_000)).toBeNull();
+        expect(await leases.claim(name, b, T0 + 3 + 30_000, 30_000, () => false)).toEqual({ ok: true });
+      });
+
+      it('keeps each name to itself: the NOC leader and the Discord gateway may sit on different replicas', async () => {
+        const leases = (await start()).db.leases;
+        const a = { id: 'a', pid: 1, host: 'h' };
+        const b = { id: 'b', pid: 2, host: 'h' };
+        expect(await leases.claim('noc', a, T0, 30_000, () => false)).toEqual({ ok: true });
+        expect(await leases.claim('discord-gateway', b, T0, 30_000, () => false)).toEqual({ ok: true });
+        expect(await leases.claim('discord-gateway', a, T0 + 1, 30_000, () => false)).toEqual({ ok: false, holder: b });
+        await leases.release('discord-gateway', a);
+        expect(await leases.holder('discord-gateway', T0 + 2)).toEqual(b);
+        await leases.release('noc', a);
+        expect(await leases.holder('noc', T0 + 2)).toBeNull();
+        expect(await leases.holder('discord-gateway', T0 + 2)).toEqual(b);
       });
     });
 

@@ -1,6 +1,9 @@
 import {
   Client,
+  DiscordAPIError,
   Events,
+  REST,
+  Routes,
   GatewayIntentBits,
   MessageFlags,
   type ButtonInteraction,
@@ -25,6 +28,7 @@ import { createDiscordPort, type Origin } from './port.js';
 import { discordWords } from './words.js';
 import { sanitizeOutsideText } from '../../util/outside-text.js';
 import { NO_LONGER_NEEDED } from '../../util/abort.js';
+import type { Led } from '../../util/leadership.js';
 
 /** Tunables; the defaults are what production uses, tests shorten them. */
 /** The Discord application (DISCORD_*). */
@@ -81,12 +85,32 @@ function displayName(interaction: Interaction): string {
 }
 
 
+/** How long a gateway login may take (to READY) before it is given up and tried again. */
+const LOGIN_DEADLINE_MS = 30_000;
+
+/** A gateway session while it lasts. */
+export interface GatewaySession {
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the gateway session on one replica at a time: app/ binds it to the `discord-gateway`
+ * lease (util/leadership), which calls `start` when this replica wins the lease and stops the
+ * session when it loses (or fences) it. Absent: this process alone holds the gateway.
+ */
+export type GatewayLease = (start: () => Promise<GatewaySession>) => Led<GatewaySession>;
+
 /**
  * The Discord surface: maps `/ping` (with autocomplete) and the buttons to the conversation
  * engine, and implements its port: the status message is the interaction's reply while its
  * token lives, a channel message after that (and after a restart).
+ *
+ * With replicas, only one holds the gateway (`gateway`): several sessions with the same token
+ * and shard would each get every interaction, and both would answer. Every replica keeps its
+ * REST side (the port) and its engine: it edits the checks it owns, adopts those of a gone
+ * replica, and posts the NOC's incidents when it is the NOC leader, without a session.
  */
-export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSettings }, opts: DiscordSurfaceOptions = {}): Surface {
+export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSettings; gateway?: GatewayLease }, opts: DiscordSurfaceOptions = {}): Surface {
   const cfg = deps.discord;
   const { directory, clock } = deps;
   const log = deps.logger.child({ surface: 'discord' });
@@ -94,15 +118,12 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
   const deferWindowMs = opts.deferWindowMs ?? DEFER_WINDOW_MS;
   const inFlight = new Set<Promise<void>>();
 
-  const client = new Client({
-    intents: [GatewayIntentBits.Guilds],
-    rest: { api: cfg.apiUrl ?? DEFAULT_DISCORD_API, rejectOnRateLimit: rejectEditRateLimit },
-    // Belt and braces: every payload also sets its own allowedMentions.
-    allowedMentions: { parse: [], repliedUser: false },
-  });
+  const restOptions = { api: cfg.apiUrl ?? DEFAULT_DISCORD_API, rejectOnRateLimit: rejectEditRateLimit };
+  /** The bot token's REST client, for every replica: no gateway behind it. */
+  const rest = new REST(restOptions);
 
   const port = createDiscordPort({
-    client,
+    rest,
     clock,
     log,
     threads: cfg.threads,
@@ -259,38 +280,99 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
     }
   };
 
-  client.on(Events.InteractionCreate, (i) => {
-    const p = onInteraction(i);
-    if (!i.isAutocomplete()) track(p);
-  });
-  client.on(Events.Error, (err) => log.error({ err: describeDiscordError(err) }, 'discord client error'));
-  client.on(Events.ShardError, (err, shardId) => log.warn({ err: describeDiscordError(err), shardId }, 'discord gateway error'));
-  client.on(Events.Warn, (message) => log.warn({ message }, 'discord client warning'));
+  /**
+   * One gateway session: a client logged in, answering interactions, until `stop`. A new client
+   * each time: a destroyed discord.js client is not logged in again. Its REST (interaction
+   * replies, whose webhook routes need no bot token) outlives it for the checks it started.
+   */
+  const connect = async (): Promise<GatewaySession> => {
+    const client = new Client({
+      intents: [GatewayIntentBits.Guilds],
+      rest: restOptions,
+      // Belt and braces: every payload also sets its own allowedMentions.
+      allowedMentions: { parse: [], repliedUser: false },
+    });
+    client.on(Events.InteractionCreate, (i) => {
+      const p = onInteraction(i);
+      if (!i.isAutocomplete()) track(p);
+    });
+    client.on(Events.Error, (err) => log.error({ err: describeDiscordError(err) }, 'discord client error'));
+    client.on(Events.ShardError, (err, shardId) => log.warn({ err: describeDiscordError(err), shardId }, 'discord gateway error'));
+    client.on(Events.Warn, (message) => log.warn({ message }, 'discord client warning'));
+    const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+    const deadline = new AbortController();
+    try {
+      await client.login(cfg.token.reveal());
+      const late = clock.sleep(LOGIN_DEADLINE_MS, deadline.signal).then(
+        () => 'late' as const,
+        () => 'aborted' as const,
+      );
+      if ((await Promise.race([ready.then(() => 'ready' as const), late])) === 'late') throw new Error(`no READY from the gateway within ${LOGIN_DEADLINE_MS / 1000} s`);
+    } catch (err) {
+      await client.destroy().catch(() => undefined);
+      // discord.js may mention the token's owner in errors, never the token; describe it anyway to be safe.
+      const d = describeDiscordError(err);
+      log.error({ err: d }, 'discord login failed');
+      throw new Error(`Discord login failed: ${d.message}`);
+    } finally {
+      deadline.abort();
+    }
+    log.info({ user: client.user?.tag, applicationId: cfg.applicationId, threads: cfg.threads }, 'discord gateway connected: this replica answers interactions');
+    return {
+      async stop() {
+        await client.destroy();
+        // The client's REST stays in use by interactions still being answered; only its sweep timers go.
+        client.rest.clearHashSweeper();
+        client.rest.clearHandlerSweeper();
+        log.info('discord gateway closed');
+      },
+    };
+  };
+
+  /**
+   * A token Discord refuses is a configuration error: said at start, as a failed login was before
+   * the gateway had a lease. Anything else (Discord away) is left to the gateway's retries.
+   */
+  const checkToken = async () => {
+    try {
+      await rest.get(Routes.user());
+    } catch (err) {
+      const d = describeDiscordError(err);
+      if (err instanceof DiscordAPIError && err.status === 401) {
+        log.error({ err: d }, 'discord login failed');
+        throw new Error(`Discord login failed: ${d.message}`);
+      }
+      log.warn({ err: d }, 'could not check the Discord token at start; the gateway will try');
+    }
+  };
+
+  let gateway: Led<GatewaySession> | null = null;
+  let alone: GatewaySession | null = null;
 
   return {
     name: 'discord',
     async start() {
-      const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-      try {
-        await client.login(cfg.token.reveal());
-      } catch (err) {
-        // discord.js may mention the token's owner in errors, never the token; describe it anyway to be safe.
-        const d = describeDiscordError(err);
-        log.error({ err: d }, 'discord login failed');
-        throw new Error(`Discord login failed: ${d.message}`);
-      }
-      await ready;
-      log.info({ user: client.user?.tag, applicationId: cfg.applicationId, threads: cfg.threads }, 'discord surface connected');
+      rest.setToken(cfg.token.reveal());
+      await checkToken();
+      // The REST side serves on every replica from here on; the gateway only where the lease is.
       deps.noc?.attach(port);
       track(engine.resume());
+      if (deps.gateway) {
+        gateway = deps.gateway(connect);
+        log.info({ applicationId: cfg.applicationId, threads: cfg.threads }, 'discord surface started: the gateway is held by one replica at a time (lease discord-gateway)');
+      } else {
+        alone = await connect();
+      }
     },
     async stop() {
+      // The gateway first: with a lease, another replica takes the interactions at its next claim.
+      await gateway?.stop();
       await engine.stop(opts.stopGraceMs ?? 4000);
       const grace = new AbortController();
       // Interactions still answering (a refusal, a deferral) get a moment; checks were handled above.
       await Promise.race([Promise.allSettled([...inFlight]), clock.sleep(1000, grace.signal).catch(() => undefined)]);
       grace.abort();
-      await client.destroy();
+      await alone?.stop();
       log.info({ unfinished: engine.running }, 'discord surface stopped');
     },
   };

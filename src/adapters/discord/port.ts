@@ -1,4 +1,4 @@
-import { DiscordAPIError, Routes, type ButtonInteraction, type ChatInputCommandInteraction, type Client } from 'discord.js';
+import { DiscordAPIError, Routes, type ButtonInteraction, type ChatInputCommandInteraction, type REST } from 'discord.js';
 import { RateLimitedError } from '../../chat/live-message.types.js';
 import type { ChatPort } from '../../chat/port.js';
 import type { Clock } from '../../util/clock.js';
@@ -34,9 +34,13 @@ function apiBody(msg: DiscordMessage): Record<string, unknown> {
  * The engine's port on Discord. A status message is the interaction's reply while its token
  * lives (ReplyEditor), a channel message after that; a message of an earlier process is edited
  * through the channel route with the bot token, since its interaction token died with it.
+ *
+ * Everything but the interaction's own reply goes through `rest`, a REST client with the bot
+ * token that needs no gateway session: a replica that does not hold the gateway (only one does,
+ * see discord-surface) still edits the checks it owns and posts the NOC's incidents.
  */
 export function createDiscordPort(o: {
-  client: Client;
+  rest: REST;
   clock: Clock;
   log: Logger;
   threads: boolean;
@@ -44,7 +48,7 @@ export function createDiscordPort(o: {
   budget: TokenBucket;
   interactionTtlMs?: number;
 }): ChatPort {
-  const { client, clock, log } = o;
+  const { rest, clock, log } = o;
   /** Message id → the interaction editor that may still edit it. */
   const editors = new Map<string, ReplyEditor>();
   const remember = (id: string, editor: ReplyEditor) => {
@@ -52,12 +56,12 @@ export function createDiscordPort(o: {
     if (editors.size > EDITORS_KEPT) editors.delete(editors.keys().next().value as string);
   };
   const sendToChannel = async (channelId: string, msg: DiscordMessage) =>
-    (await client.rest.post(Routes.channelMessages(channelId), { body: apiBody(msg) })) as { id: string };
+    (await rest.post(Routes.channelMessages(channelId), { body: apiBody(msg) })) as { id: string };
   const replyOps = (i: ChatInputCommandInteraction | ButtonInteraction): ReplyOps => ({
     editOriginal: async (msg) => ({ id: (await i.editReply(msg)).id }),
     sendToChannel: (msg) => sendToChannel(i.channelId, msg),
     editInChannel: async (messageId, msg) => {
-      await client.rest.patch(Routes.channelMessage(i.channelId, messageId), { body: apiBody(msg) });
+      await rest.patch(Routes.channelMessage(i.channelId, messageId), { body: apiBody(msg) });
     },
   });
 
@@ -98,7 +102,7 @@ export function createDiscordPort(o: {
       const editor = editors.get(id);
       if (!editor) {
         try {
-          await client.rest.patch(Routes.channelMessage(place.channel, id), { body: apiBody(msg) });
+          await rest.patch(Routes.channelMessage(place.channel, id), { body: apiBody(msg) });
         } catch (err) {
           throw toEditError(err);
         }
@@ -120,19 +124,19 @@ export function createDiscordPort(o: {
         allowed_mentions: { parse: [], users: user ? [user] : [] },
       };
       if (o.threads && anchor) {
-        const thread = (await client.rest.post(Routes.threads(place.channel, anchor), {
+        const thread = (await rest.post(Routes.threads(place.channel, anchor), {
           body: { name: clip(plainLine(text.split(':')[0] ?? text), 100) || 'pingops', auto_archive_duration: THREAD_ARCHIVE_MINUTES },
         })) as { id: string };
-        await client.rest.post(Routes.channelMessages(thread.id), { body });
+        await rest.post(Routes.channelMessages(thread.id), { body });
         return;
       }
-      await client.rest.post(Routes.channelMessages(place.thread ?? place.channel), {
+      await rest.post(Routes.channelMessages(place.thread ?? place.channel), {
         body: { ...body, ...(anchor ? { message_reference: { message_id: anchor, fail_if_not_exists: false } } : {}) },
       });
     },
     async openThread(place, messageId, name) {
       try {
-        const thread = (await client.rest.post(Routes.threads(place.channel, messageId), {
+        const thread = (await rest.post(Routes.threads(place.channel, messageId), {
           body: { name: clip(plainLine(name), 100) || 'pingops', auto_archive_duration: THREAD_ARCHIVE_MINUTES },
         })) as { id: string };
         return thread.id;
@@ -148,7 +152,10 @@ export function createDiscordPort(o: {
       return null;
     },
     async replyPrivately(_place, personId, text) {
-      await client.users.send(personId, { ...toTextMessage(text) });
+      // Over REST (a DM channel, then a message), like every other post: no gateway needed.
+      const dm = (await rest.post(Routes.userChannels(), { body: { recipient_id: personId } })) as { id: string };
+      const m = toTextMessage(text);
+      await rest.post(Routes.channelMessages(dm.id), { body: { content: m.content, allowed_mentions: m.allowedMentions } });
     },
     postFailedText(err, locale) {
       log.warn({ err: describeDiscordError(err) }, 'could not post the conversation');

@@ -4,7 +4,7 @@
  * calls fail (StoreUnavailableError): the watcher keeps its changes in memory and tries again.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncidentMessages, IncidentRecord, LeaseHolder, NocChanges, NocMessageStore, NocSnapshot, NocStore, OutboxItem, EventRecord, PostStep, SilenceRecord, WatchEntry } from '../ports.js';
+import type { IncidentMessages, IncidentRecord, NocChanges, NocMessageStore, NocSnapshot, NocStore, OutboxItem, EventRecord, PostStep, SilenceRecord, WatchEntry } from '../ports.js';
 import { toWatch, type WatchRow } from '../rows.js';
 import type { Link } from './link.js';
 
@@ -111,24 +111,6 @@ export function createPgNocStore(link: Link): NocStore {
       const sql = openOnly ? "SELECT body FROM noc_incident WHERE state <> 'resolved' ORDER BY id DESC LIMIT $1" : 'SELECT body FROM noc_incident ORDER BY id DESC LIMIT $1';
       const r = await link.read((q) => q<{ body: string }>(sql, [limit]));
       return r.rows.map((x) => JSON.parse(x.body) as IncidentRecord);
-    },
-    async claimLease(holder, now, ttlMs, isStale) {
-      return link.transaction(async (q) => {
-        // The row exists before it is locked, so two replicas claiming together queue on it
-        // (FOR UPDATE) instead of both reading "free" and both writing themselves in.
-        await q("INSERT INTO leases (name, holder_id, holder, until) VALUES ('noc', '', 'null', 0) ON CONFLICT (name) DO NOTHING");
-        const cur = await q<{ holder: string; until: number }>("SELECT holder, until FROM leases WHERE name = 'noc' FOR UPDATE");
-        const row = cur.rows[0];
-        const current = row ? (JSON.parse(row.holder) as LeaseHolder) : null;
-        if (row && current && current.id !== holder.id && row.until > now && !isStale(current)) {
-          return { ok: false as const, holder: { id: current.id, pid: current.pid, host: current.host } };
-        }
-        await q("UPDATE leases SET holder_id = $1, holder = $2, until = $3 WHERE name = 'noc'", [holder.id, JSON.stringify(holder), now + ttlMs]);
-        return { ok: true as const };
-      });
-    },
-    async releaseLease(holder) {
-      await link.read((q) => q("UPDATE leases SET holder_id = '', holder = 'null', until = 0 WHERE name = 'noc' AND holder_id = $1", [holder.id]));
     },
     async eventsAfter(afterId, limit) {
       const r = await link.read((q) => q<{ id: number; event: string }>('SELECT id, event FROM noc_outbox WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit]));

@@ -2,7 +2,7 @@
  * The NOC's tables in SQLite (migration `0002-noc`). Trackers and incident members are JSON:
  * they are read and written whole, by one process, and never queried inside.
  */
-import type { LeaseHolder, NocChanges, NocRecords, NocSnapshot, NocStore, OutboxItem, WatchEntry, WatchKind } from '../ports.js';
+import type { NocChanges, NocRecords, NocSnapshot, NocStore, OutboxItem, WatchEntry, WatchKind } from '../ports.js';
 import type { Migration } from './connection.js';
 import type { Sql } from './handle.js';
 import { toWatch, type WatchRow } from '../rows.js';
@@ -82,23 +82,12 @@ const SQL = {
   markFailed: 'UPDATE noc_outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?',
   setMeta: 'INSERT INTO noc_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
   getMeta: 'SELECT value FROM noc_meta WHERE key = ?',
-  deleteMeta: 'DELETE FROM noc_meta WHERE key = ?',
   eventsAfter: 'SELECT id, event FROM noc_outbox WHERE id > ? ORDER BY id LIMIT ?',
 };
 
 /** The NOC store on the process's one connection; incidents, events and trackers are kept whole (JSON). */
 export function createSqliteNocStore<R extends NocRecords = NocRecords>(sql: Sql): NocStore<R> {
   const q = (text: string) => sql.st(text);
-
-  const claim = (holder: LeaseHolder, now: number, ttlMs: number, isStale: (h: LeaseHolder) => boolean): { ok: true } | { ok: false; holder: LeaseHolder } => {
-    const row = q(SQL.getMeta).get('lease') as { value: string } | undefined;
-    const current = row ? (JSON.parse(row.value) as LeaseHolder & { until: number }) : null;
-    if (current && current.id !== holder.id && current.until > now && !isStale(current)) {
-      return { ok: false, holder: { id: current.id, pid: current.pid, host: current.host } };
-    }
-    q(SQL.setMeta).run('lease', JSON.stringify({ ...holder, until: now + ttlMs }));
-    return { ok: true };
-  };
 
   const commit = (d: NocChanges<R>, now: number): number[] => {
     for (const [key, t] of d.tracks) q(SQL.upsertTrack).run(key, JSON.stringify(t), now);
@@ -168,14 +157,6 @@ export function createSqliteNocStore<R extends NocRecords = NocRecords>(sql: Sql
     },
     async incidents({ openOnly, limit }) {
       return incidents(openOnly ? SQL.openIncidents : SQL.recentIncidents, limit);
-    },
-    async claimLease(holder, now, ttlMs, isStale) {
-      // IMMEDIATE: two processes starting together cannot both read "free".
-      return sql.write(() => sql.tx(claim).immediate(holder, now, ttlMs, isStale));
-    },
-    async releaseLease(holder) {
-      const row = q(SQL.getMeta).get('lease') as { value: string } | undefined;
-      if (row && (JSON.parse(row.value) as LeaseHolder).id === holder.id) sql.write(() => q(SQL.deleteMeta).run('lease'));
     },
     async eventsAfter(afterId, limit) {
       return (q(SQL.eventsAfter).all(afterId, limit) as { id: number; event: string }[]).map((r) => ({ id: r.id, event: JSON.parse(r.event) as R['event'] }));

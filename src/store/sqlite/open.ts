@@ -25,6 +25,7 @@ import { isMemoryPath, openConnection, type Db } from './connection.js';
 import { createSqliteDurationModelStore } from './duration-models.js';
 import { createHandle, isDegrading } from './handle.js';
 import { createSqliteIntakeQueue } from './intake.js';
+import { createSqliteLeaseStore } from './leases.js';
 import { createSqliteSignalQueue } from './signals.js';
 import { createSqliteBudgetStore } from './budget.js';
 import { createSqliteFlightClaims } from './flight-claims.js';
@@ -188,6 +189,7 @@ export function openSqliteDatabase<S extends StoreRecords = StoreRecords>(opts: 
     nocMessages: createSqliteNocMessageStore(sql),
     intake: createSqliteIntakeQueue<S['alert']>(sql),
     signals: createSqliteSignalQueue(sql),
+    leases: createSqliteLeaseStore(sql),
     budget: createSqliteBudgetStore(sql),
     flights: createSqliteFlightClaims(sql),
     kind: 'sqlite',

@@ -1,7 +1,8 @@
-import { createDiscordSurface, type DiscordSurfaceOptions } from '../../../src/adapters/discord/discord-surface.js';
+import { createDiscordSurface, type DiscordSurfaceOptions, type GatewayLease } from '../../../src/adapters/discord/discord-surface.js';
 import { createCore, type Core } from '../../../src/app/core.js';
 import { conversations } from '../../../src/app/surfaces.js';
 import type { Surface } from '../../../src/chat/surface.js';
+import type { NocLink } from '../../../src/chat/noc-desk.js';
 import type { Directory } from '../../../src/directory/types.js';
 import type { NocCommands } from '../../../src/chat/noc-commands.js';
 import { loadConfig, type Config } from '../../../src/config.js';
@@ -24,9 +25,22 @@ export const BOT_TOKEN = 'fake-bot-token';
 
 /** Starts everything; the simulator runs fast and polls are short so a check ends in well under a second. */
 export async function startRig(
-  opts: { env?: Record<string, string>; surface?: DiscordSurfaceOptions; clock?: Clock; logger?: Logger; directory?: Directory; noc?: (core: Core, access: Access) => NocCommands } = {},
+  opts: {
+    env?: Record<string, string>;
+    surface?: DiscordSurfaceOptions;
+    clock?: Clock;
+    logger?: Logger;
+    directory?: Directory;
+    noc?: (core: Core, access: Access) => NocCommands;
+    /** The gateway under a lease (replicas); absent: the surface logs in at start. */
+    gateway?: GatewayLease;
+    /** A fake shared with another rig (left open by close()); absent: one of its own. */
+    fake?: FakeDiscord;
+    /** The NOC's link: the surface attaches its port there at start. */
+    nocLink?: NocLink;
+  } = {},
 ): Promise<Rig> {
-  const fake = await startFakeDiscord({ token: BOT_TOKEN });
+  const fake = opts.fake ?? (await startFakeDiscord({ token: BOT_TOKEN }));
   const config = loadConfig({
     DISCORD_TOKEN: BOT_TOKEN,
     DISCORD_APPLICATION_ID: FAKE_APP_ID,
@@ -56,6 +70,8 @@ export async function startRig(
       logger,
       http: createHttpServer(logger),
       ...(opts.noc ? { nocCommands: opts.noc(core, access) } : {}),
+      ...(opts.gateway ? { gateway: opts.gateway } : {}),
+      ...(opts.nocLink ? { noc: opts.nocLink } : {}),
     },
     { minEditIntervalMs: 50, ...opts.surface },
   );
@@ -68,7 +84,7 @@ export async function startRig(
     async close() {
       await surface.stop();
       await core.close();
-      await fake.close();
+      if (!opts.fake) await fake.close();
     },
   };
 }

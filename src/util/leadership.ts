@@ -1,7 +1,8 @@
 /**
- * Leadership: the work that must run on exactly one replica of a store (the NOC watcher, outbox
- * delivery, intake processing, retention) runs on whoever holds the store's lease row; every
- * other replica is a standby that keeps trying, forever.
+ * Leadership: work that must run on exactly one replica of a store runs on whoever holds a named
+ * lease row; every other replica is a standby that keeps trying, forever. Two leases use it: `noc`
+ * (the NOC watcher, outbox delivery, intake processing, retention) and `discord-gateway` (the one
+ * Discord gateway session, adapters/discord), so the two can sit on different replicas.
  *
  * Why a lease row with a TTL rather than a PostgreSQL advisory lock: it works the same on the
  * embedded SQLite file and on PostgreSQL (one port, one contract suite), and it has an expiry the
@@ -18,12 +19,14 @@
  *   `ttlMs`. It stops leader work `fenceMarginMs` before that, whether or not a renewal is still
  *   in flight, so it has stopped before any other replica can take the lease over.
  */
-import type { LeaseHolder } from '../store/ports.js';
-import type { Clock } from '../util/clock.js';
-import type { Logger } from '../util/logger.js';
+import type { Clock } from './clock.js';
+import type { Logger } from './logger.js';
+import type { ReplicaId } from './replica.js';
 
-/** The lease holder is the process's replica id (util/replica): one id per process for the lease and its checks. */
-export { goneOnThisHost, thisProcess } from '../util/replica.js';
+/** The lease holder is the process's replica id (util/replica): one id per process for its leases and its checks. */
+export { goneOnThisHost, thisProcess } from './replica.js';
+
+type LeaseHolder = ReplicaId;
 
 export interface LeaseSettings {
   /** How long a claimed lease holds (PINGOPS_LEASE_TTL_MS). */
@@ -34,10 +37,10 @@ export interface LeaseSettings {
 
 export const DEFAULT_LEASE: LeaseSettings = { ttlMs: 15_000, renewMs: 5_000 };
 
-/** The store's side: the lease row (store/ports.ts NocStore). */
-export interface LeasePort {
-  claimLease(holder: LeaseHolder, now: number, ttlMs: number, isStale: (h: LeaseHolder) => boolean): Promise<{ ok: true } | { ok: false; holder: LeaseHolder }>;
-  releaseLease(holder: LeaseHolder): Promise<void>;
+/** The store's side: named lease rows (store/ports.ts LeaseStore). */
+export interface LeasePort<N extends string = string> {
+  claim(name: N, holder: LeaseHolder, now: number, ttlMs: number, isStale: (h: LeaseHolder) => boolean): Promise<{ ok: true } | { ok: false; holder: LeaseHolder }>;
+  release(name: N, holder: LeaseHolder): Promise<void>;
 }
 
 /** What the leader runs: started when the lease is won, stopped when it is lost or fenced. */
@@ -97,8 +100,12 @@ export function leads(s: LeaseSettings, heldUntil: number | null, now: number): 
   return heldUntil !== null && now < heldUntil - fenceMarginMs(s);
 }
 
-export function createLeadership(deps: {
-  store: LeasePort;
+export function createLeadership<N extends string>(deps: {
+  store: LeasePort<N>;
+  /** Which lease (one leader per name and store). */
+  lease: N;
+  /** What the leader runs, for the log ("the NOC watcher, outbox, intake and retention"). */
+  runs: string;
   holder: LeaseHolder;
   /** Whether a holder is gone (its process died on this host): its lease is taken without waiting for the TTL. */
   isStale: (h: LeaseHolder) => boolean;
@@ -110,7 +117,7 @@ export function createLeadership(deps: {
   onRole?: (role: Role) => void;
 }): Leadership {
   const { store, holder, settings, clock, work } = deps;
-  const log = deps.logger.child({ component: 'leadership', replica: holder.id });
+  const log = deps.logger.child({ component: 'leadership', lease: deps.lease, replica: holder.id });
   let heldUntil: number | null = null;
   let leading = false;
   let other: LeaseHolder | null = null;
@@ -124,7 +131,7 @@ export function createLeadership(deps: {
   const become = (lead: boolean, why: string) => {
     if (lead === leading) return;
     leading = lead;
-    if (lead) log.info({ ttlMs: settings.ttlMs, renewMs: settings.renewMs }, 'leader: this replica runs the NOC watcher, outbox, intake and retention');
+    if (lead) log.info({ ttlMs: settings.ttlMs, renewMs: settings.renewMs }, `leader: this replica runs ${deps.runs}`);
     else log.warn({ why, holder: other ?? undefined }, 'standby: leader work stopped; claiming the lease again every renewal period');
     deps.onRole?.(lead ? 'leader' : 'standby');
     transitions = transitions.then(async () => {
@@ -141,7 +148,7 @@ export function createLeadership(deps: {
           leading = false;
           deps.onRole?.('standby');
           await work.stop().catch(() => {});
-          await store.releaseLease(holder).catch(() => {});
+          await store.release(deps.lease, holder).catch(() => {});
         }
       }
     });
@@ -150,7 +157,7 @@ export function createLeadership(deps: {
   const claim = async (): Promise<ClaimOutcome> => {
     const sentAt = clock.now();
     try {
-      const got = await store.claimLease(holder, sentAt, settings.ttlMs, deps.isStale);
+      const got = await store.claim(deps.lease, holder, sentAt, settings.ttlMs, deps.isStale);
       if (got.ok) return { kind: 'won', sentAt };
       return { kind: 'refused', holder: got.holder };
     } catch (err) {
@@ -219,7 +226,7 @@ export function createLeadership(deps: {
       const wasLeading = leading;
       become(false, 'stopping');
       await transitions;
-      if (wasLeading) await store.releaseLease(holder).catch((err: unknown) => log.warn({ err }, 'could not release the lease; it runs out by itself'));
+      if (wasLeading) await store.release(deps.lease, holder).catch((err: unknown) => log.warn({ err }, 'could not release the lease; it runs out by itself'));
     },
   };
 }
@@ -234,9 +241,9 @@ export interface Led<T> extends Leadership {
  * Runs `start()` whenever this replica wins the lease and stops what it returned when it loses
  * (or fences) it. The objects outside (hooks, buttons, /noc) ask `current()` each time.
  */
-export function runWhileLeading<T extends { stop(): Promise<void> }>(deps: Omit<Parameters<typeof createLeadership>[0], 'work'> & { start: () => Promise<T> }): Led<T> {
+export function runWhileLeading<T extends { stop(): Promise<void> }, N extends string = string>(deps: Omit<Parameters<typeof createLeadership<N>>[0], 'work'> & { start: () => Promise<T> }): Led<T> {
   let current: T | null = null;
-  const leadership = createLeadership({
+  const leadership = createLeadership<N>({
     ...deps,
     work: {
       async start() {

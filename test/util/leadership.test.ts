@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { createLeadership, fenceMarginMs, goneOnThisHost, leads, nextStep, type LeasePort, type LeaseSettings, type Role } from '../../src/noc/leadership.js';
-import type { LeaseHolder } from '../../src/store/ports.js';
+import { createLeadership, fenceMarginMs, goneOnThisHost, leads, nextStep, type LeasePort, type LeaseSettings, type Role } from '../../src/util/leadership.js';
+import type { LeaseHolder, LeaseName } from '../../src/store/ports.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { testDatabase } from '../support/store.js';
@@ -62,18 +62,20 @@ function replicas(clock: ManualClock) {
   const log: string[] = [];
   const make = (holder: LeaseHolder) => {
     const state = { cut: false, failNext: 0, working: false, starts: 0, stops: 0, roles: [] as Role[] };
-    const store: LeasePort = {
-      async claimLease(...args) {
+    const store: LeasePort<LeaseName> = {
+      async claim(...args) {
         if (state.cut || (state.failNext > 0 && state.failNext-- > 0)) throw new Error('disk I/O error');
-        return db.noc.claimLease(...args);
+        return db.leases.claim(...args);
       },
-      async releaseLease(h) {
+      async release(name, h) {
         if (state.cut) throw new Error('connection lost');
-        return db.noc.releaseLease(h);
+        return db.leases.release(name, h);
       },
     };
     const leadership = createLeadership({
       store,
+      lease: 'noc',
+      runs: 'the test work',
       holder,
       isStale: () => false,
       settings: S,
@@ -103,7 +105,7 @@ describe('leadership on one store', () => {
     const clock = new ManualClock(T);
     const { db, make } = replicas(clock);
     // A lease left by a process on another host (a container with a new hostname after a crash).
-    await db.noc.claimLease({ id: 'gone', pid: 99, host: 'old-container' }, T, S.ttlMs, () => false);
+    await db.leases.claim('noc', { id: 'gone', pid: 99, host: 'old-container' }, T, S.ttlMs, () => false);
     const b = make(B);
     await clock.advance(10);
     expect(b.leadership.role()).toBe('standby');
