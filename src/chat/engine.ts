@@ -441,7 +441,8 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
    * without owners (one process), else those whose owner is gone, each one by compare-and-set.
    */
   const adoptable = async (): Promise<StoredCheck[]> => {
-    const rows = (await store.unfinished(port.surface)).filter((r) => !live.has(r.id));
+    // The checks this replica owns are the ones it follows (a replica's id is new at each start).
+    const rows = (await store.unfinished(port.surface, deps.owners?.me.id)).filter((r) => !live.has(r.id));
     const o = deps.owners;
     if (!o || rows.length === 0) return rows;
     const now = clock.now();

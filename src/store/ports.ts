@@ -107,8 +107,12 @@ export interface CheckStore {
   insert(check: NewCheck, now: number): Promise<void>;
   update(id: string, patch: CheckPatch, now: number): Promise<void>;
   get(id: string): Promise<StoredCheck | null>;
-  /** Checks of one surface whose final view was not delivered yet, oldest first. */
-  unfinished(surface: string): Promise<StoredCheck[]>;
+  /**
+   * Checks of one surface whose final view was not delivered yet, oldest first; with `notOwnedBy`,
+   * only those another replica (or nobody) owns: a replica's adoption pass every few seconds
+   * must not read back and parse every check it follows itself.
+   */
+  unfinished(surface: string, notOwnedBy?: string): Promise<StoredCheck[]>;
   /** The newest checks of one client, newest first. */
   history(serviceId: number, limit: number): Promise<StoredCheck[]>;
   /** The newest finished check of a client with a real verdict (not cancelled), if any. */

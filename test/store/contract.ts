@@ -150,6 +150,9 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         await store.insert(check('legacy'), T0);
         expect((await store.get('owned'))?.owner).toBe('r1');
         expect((await store.unfinished('slack')).map((c) => [c.id, c.owner])).toEqual([['owned', 'r1'], ['legacy', null]]);
+        // A replica's adoption pass leaves out what it owns itself: nobody's and others' checks stay.
+        expect((await store.unfinished('slack', 'r1')).map((c) => c.id)).toEqual(['legacy']);
+        expect((await store.unfinished('slack', 'r2')).map((c) => c.id)).toEqual(['owned', 'legacy']);
         // r2 and r3 both saw r1 as the owner: the first claim wins, the second finds it changed.
         expect(await store.adopt('owned', 'r1', 'r2', T0 + 20_000)).toBe(true);
         expect(await store.adopt('owned', 'r1', 'r3', T0 + 20_000)).toBe(false);

@@ -82,8 +82,8 @@ export function createPgCheckStore(link: Link): CheckStore {
         throw err;
       }
     },
-    async unfinished(surface) {
-      const found = await rows('SELECT * FROM checks WHERE NOT delivered AND surface = $1 ORDER BY started_at', [surface]);
+    async unfinished(surface, notOwnedBy) {
+      const found = await rows('SELECT * FROM checks WHERE NOT delivered AND surface = $1 AND ($2::text IS NULL OR owner IS DISTINCT FROM $2) ORDER BY started_at', [surface, notOwnedBy ?? null]);
       for (const c of found) open.set(c.id, c);
       return found;
     },

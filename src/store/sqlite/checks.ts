@@ -44,7 +44,7 @@ export function toRow(c: StoredCheck): Row {
 const SQL = {
   insert: `INSERT INTO checks (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
   get: 'SELECT * FROM checks WHERE id = ?',
-  unfinished: 'SELECT * FROM checks WHERE delivered = 0 AND surface = ? ORDER BY started_at',
+  unfinished: 'SELECT * FROM checks WHERE delivered = 0 AND surface = ? AND (? IS NULL OR owner IS NOT ?) ORDER BY started_at',
   history: 'SELECT * FROM checks WHERE service_id = ? ORDER BY started_at DESC LIMIT ?',
   lastVerdict:
     "SELECT * FROM checks WHERE service_id = ? AND finished_at IS NOT NULL AND verdict IS NOT NULL AND verdict <> 'cancelled' ORDER BY finished_at DESC LIMIT 1",
@@ -171,9 +171,10 @@ export function createSqliteCheckStore(sql: Sql): CheckStore & { flush(): void }
       const r = sql.st(SQL.get).get(id) as Row | undefined;
       return r ? fromRow(r) : null;
     },
-    async unfinished(surface) {
+    async unfinished(surface, notOwnedBy) {
       flush();
-      return (sql.st(SQL.unfinished).all(surface) as Row[]).map(fromRow);
+      const other = notOwnedBy ?? null;
+      return (sql.st(SQL.unfinished).all(surface, other, other) as Row[]).map(fromRow);
     },
     async history(serviceId, limit) {
       flush();
