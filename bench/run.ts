@@ -163,7 +163,7 @@ async function main() {
     console.log('\n6. Store: SQLite writes per check on a file in WAL mode (insert, root card, status message, task id, polling, verdict, notification x2, delivered)');
     console.table([await benchStore(5000)]);
     const { benchBackends } = await import('./store-backends.js');
-    console.log('\n   SQLite next to PostgreSQL (the machine\'s server on 127.0.0.1, a fresh database), one process: each check\'s 9 writes awaited in turn;');
+    console.log('\n   SQLite next to PostgreSQL (the machine\'s server on 127.0.0.1, a fresh database), one process: each check\'s 9 writes and its verdict in the result cache, awaited in turn;');
     console.log('   write latency one check at a time, then checks per second with 50 checks in flight. The machine\'s 2 cores are shared: figures vary run to run.');
     const backends = await benchBackends(2000);
     console.table(backends.rows);
