@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { budgetShape, drawTokens, type BucketRow, type RequestBudgetPort } from '../../src/core/request-budget.js';
 import { createRequestQueue, type RequestQueue } from '../../src/core/request-queue.js';
@@ -34,6 +35,8 @@ function replica(port: RequestBudgetPort, clock: ManualClock, rate = 100, logger
 
 /** Keeps `n` requests of one class waiting on `queue` at all times, recording when each was granted. */
 function flood(queue: RequestQueue, clock: ManualClock, kind: 'create' | 'poll', priority: 'interactive' | 'background', n: number, sent: number[], stop: AbortSignal) {
+  // Every waiter of every flood listens on the one stop signal (a check has a signal of its own).
+  setMaxListeners(0, stop);
   const one = (): void => {
     if (stop.aborted) return;
     queue.take(kind, priority, stop).then(

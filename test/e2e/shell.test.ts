@@ -212,7 +212,7 @@ describe('pingops shell (npm start without chat tokens)', () => {
       const body = (await r.json()) as { role?: string };
       return body.role === 'leader' && { status: r.status, body };
     }, '/readyz saying leader');
-    expect(ready).toEqual({ status: 200, body: { status: 'ready', role: 'leader' } });
+    expect(ready).toEqual({ status: 200, body: { status: 'ready', role: 'leader', leases: { noc: 'leader' } } });
 
     p.write('/ping 1001\n/ping 1003\n');
     await p.waitFor('Luz Dary Castro · 1003: 🔴 No internet');

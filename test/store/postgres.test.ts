@@ -133,6 +133,26 @@ describe.skipIf(!HAVE_POSTGRES)('the PostgreSQL store', () => {
     expect((await store.checks.history(1001, 10)).map((c) => c.id)).toEqual(['a']);
   });
 
+  it('does not remember the checks other replicas finish: only an adopted one is answered from memory while the server is away', async () => {
+    const db = await database();
+    const proxy = await proxyTo();
+    const other = await open(db.url);
+    const mine = await open(db.via(proxy.port), { retryMs: 60_000 });
+    await other.checks.insert(check('theirs', { owner: 'r1' }), T0);
+    await other.checks.insert(check('gone', { owner: 'r9' }), T0);
+    // This replica's adoption pass sees both; it wins only the one whose owner is gone.
+    expect((await mine.checks.unfinished('slack', 'r2')).map((c) => c.id)).toEqual(['theirs', 'gone']);
+    expect(await mine.checks.adopt('gone', 'r9', 'r2', T0 + 10_000)).toBe(true);
+    // The other replica delivers its own check.
+    await other.checks.update('theirs', { delivered: true }, T0 + 20_000);
+
+    proxy.cut();
+    // Its check is not answered from this replica's memory as if still running.
+    await expect(mine.checks.get('theirs')).rejects.toBeInstanceOf(StoreUnavailableError);
+    // The adopted one is this replica's now, and is.
+    expect(await mine.checks.get('gone')).toMatchObject({ id: 'gone', owner: 'r2', delivered: false });
+  });
+
   it('refuses a write beyond the bound of writes kept in memory, and says it', async () => {
     const db = await database();
     const proxy = await proxyTo();

@@ -50,6 +50,12 @@ const INSERT = `INSERT INTO checks (id, service_id, packets, task_id, requester,
 export function createPgCheckStore(link: Link): CheckStore {
   /** Checks this process writes and has not seen delivered on the server: the answer while it is away. */
   const open = new Map<string, StoredCheck>();
+  /**
+   * Other replicas' unfinished checks from the last adoption pass: one becomes this process's
+   * (`open`) only when `adopt` wins it. Kept apart so that checks other replicas finish are not
+   * remembered here for ever, nor answered from memory as still running while the server is away.
+   */
+  let candidates = new Map<string, StoredCheck>();
   const rows = async (sql: string, values: unknown[]) => (await link.read((q) => q<Row>(sql, values))).rows.map(fromRow);
 
   return {
@@ -84,7 +90,9 @@ export function createPgCheckStore(link: Link): CheckStore {
     },
     async unfinished(surface, notOwnedBy) {
       const found = await rows('SELECT * FROM checks WHERE NOT delivered AND surface = $1 AND ($2::text IS NULL OR owner IS DISTINCT FROM $2) ORDER BY started_at', [surface, notOwnedBy ?? null]);
-      for (const c of found) open.set(c.id, c);
+      // Without `notOwnedBy` the caller (one process on the store) takes every one of them.
+      if (notOwnedBy === undefined) for (const c of found) open.set(c.id, c);
+      else candidates = new Map(found.map((c) => [c.id, c]));
       return found;
     },
     async history(serviceId, limit) {
@@ -117,7 +125,10 @@ export function createPgCheckStore(link: Link): CheckStore {
     },
     async adopt(id, expected, owner, now) {
       const r = await link.read((q) => q('UPDATE checks SET owner = $3, updated_at = $4 WHERE id = $1 AND owner IS NOT DISTINCT FROM $2 AND NOT delivered', [id, expected, owner, now]));
-      return r.rowCount === 1;
+      const won = r.rowCount === 1;
+      const seen = candidates.get(id);
+      if (won && seen) open.set(id, { ...seen, owner, updatedAt: now });
+      return won;
     },
   };
 }

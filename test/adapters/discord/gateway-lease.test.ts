@@ -129,4 +129,19 @@ describe('the Discord gateway under a lease', () => {
     expect(fake.identifies).toHaveLength(1);
     expect(fake.sessions()).toEqual({ open: 1, maxOpen: 1 });
   }, 60_000);
+
+  it('a token Discord refuses stops the start (without the token in the error), before the gateway lease is asked for', async () => {
+    const fake = await startFakeDiscord({ token: BOT_TOKEN });
+    cleanup.push(() => fake.close());
+    let asked = 0;
+    const gateway: GatewayLease = () => {
+      asked++;
+      throw new Error('the lease must not be asked for');
+    };
+    const start = startRig({ fake, env: { DISCORD_TOKEN: 'not-the-SecretToken' }, gateway });
+    await expect(start).rejects.toThrow(/^Discord login failed: /);
+    await expect(start).rejects.not.toThrow(/not-the-SecretToken/);
+    expect(asked).toBe(0);
+    expect(fake.identifies).toHaveLength(0);
+  }, 60_000);
 });
