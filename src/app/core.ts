@@ -11,6 +11,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { createMetrics, type Metrics } from '../http/metrics.js';
 import { Secret } from '../util/secret.js';
+import { thisProcess } from '../util/replica.js';
 import { createRequestQueue } from '../core/request-queue.js';
 import { createSharedBudget } from '../core/shared-budget.js';
 import { openDatabase } from '../store/open.js';
@@ -185,12 +186,8 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     queue,
     planner,
     onDone: (state) => metrics.checkDone(state),
-    // Single-flight across replicas (core/flight-claims, `claims`) is built and tested but not
-    // switched on yet: a replica killed after its task ended leaves its claim (with that task)
-    // for up to its TTL, and a Re-run on the replica that resumed the check followed the old,
-    // finished task instead of creating one (e2e restart). The fix: a resumed check adopts the
-    // dead owner's claim and releases it when done.
-    // The result cache across processes is the provider's: another API or other credentials never read it.
+    // Two people on two replicas pinging one client get one task (core/flight-claims).
+    claims: { port: db.flights, me: opts.replica ?? thisProcess().id, scope: identity },
     storedVerdict: (serviceId, packets, maxAgeMs) => db.results.get(identity, serviceId, packets, maxAgeMs, clock.now()),
     storeVerdict: (packets, state) => db.results.put(identity, packets, state, clock.now()),
   });

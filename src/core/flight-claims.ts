@@ -50,6 +50,12 @@ export interface FlightClaimPort {
    * (taken over: task id cleared); returns the claim as it stands after the attempt.
    */
   claim(key: string, owner: string, now: number, ttlMs: number): Promise<FlightClaim>;
+  /**
+   * A check resumed on `taskId` (its owner was judged gone before it was adopted): takes the
+   * claim of that same task (or a free or lapsed one) with the task recorded, so other replicas
+   * follow the live task and the claim is released when it ends. The claim as it stands after.
+   */
+  adopt(key: string, owner: string, taskId: string, now: number, ttlMs: number): Promise<FlightClaim>;
   /** The owner renews its claim (and records its task id, and when, once it has one); nothing if it is no longer the owner. */
   renew(key: string, owner: string, taskId: string | null, now: number, ttlMs: number): Promise<void>;
   /** The owner's flight ended: the claim goes (a later check starts anew). */

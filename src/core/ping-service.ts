@@ -190,7 +190,24 @@ export function createPingService(deps: PingServiceDeps): PingService {
       },
     );
     const claims = deps.claims;
-    if (resume || !claims) {
+    if (resume && claims) {
+      // A check adopted from a dead replica (or resumed after a restart) takes over that
+      // replica's claim on the same task, so others follow it and it is released at the end;
+      // a claim another live replica holds for another task is left alone.
+      const claimKey = `${claims.scope}/${serviceId}/${packets}`;
+      const ttlMs = claims.ttlMs ?? CLAIM_TTL_MS;
+      flight.settled = run(resume);
+      claims.port.adopt(claimKey, claims.me, resume.taskId, clock.now(), ttlMs).then(
+        (c) => {
+          if (c.owner !== claims.me) return;
+          // Already over (a task that had ended meanwhile): nobody is to follow it.
+          if (flight.current.kind === 'done') return void claims.port.release(claimKey, claims.me).catch(() => {});
+          owned = { key: claimKey, port: claims.port, me: claims.me, ttlMs, stop: new AbortController(), taskId: resume.taskId };
+          void renewWhileFlying(owned);
+        },
+        (err: unknown) => log.warn({ serviceId, err: (err as Error).message }, 'flight claim of a resumed check not taken'),
+      );
+    } else if (resume || !claims) {
       flight.settled = run(resume);
     } else {
       const claimKey = `${claims.scope}/${serviceId}/${packets}`;

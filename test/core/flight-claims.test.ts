@@ -99,6 +99,23 @@ describe('single-flight across replicas (two PingServices on one store, one upst
     expect(await db.flights.claim('sim:v1/1001/4', 'r9', clock.now(), CLAIM_TTL_MS)).toMatchObject({ owner: 'r9', taskId: null });
   });
 
+  it("a check resumed on a dead owner's task adopts its claim, releases it at the end; a later check creates anew, not following the old task", async () => {
+    const { clock, api, db, b } = replicas();
+    const { taskId } = await api.createTask(1001, 4);
+    // r0 owned the flight, created the task and died.
+    await db.flights.claim('sim:v1/1001/4', 'r0', clock.now(), CLAIM_TTL_MS);
+    await db.flights.renew('sim:v1/1001/4', 'r0', taskId, clock.now(), CLAIM_TTL_MS);
+    api.scripts.set(1001, [final('stable')]);
+    const resumed = b.check(1001, { resume: { taskId, startedAt: clock.now() } });
+    await clock.advance(10_000);
+    expect((await resumed.done).taskId).toBe(taskId);
+    await settle();
+    const rerun = b.check(1001, { fresh: true });
+    await clock.advance(20_000);
+    expect((await rerun.done).taskId).not.toBe(taskId);
+    expect(api.createCalls).toHaveLength(2);
+  });
+
   it('other packets are another flight: two tasks', async () => {
     const { clock, api, a, b } = replicas();
     a.check(1001, { packets: 4 });

@@ -96,4 +96,35 @@ describe.skipIf(!HAVE_POSTGRES)('three replicas on one PostgreSQL database share
     for (const r of replicas) r.endInput();
     for (const r of replicas) expect((await r.exited).code).toBe(0);
   }, 12 * 60_000);
+
+  it('two people on two replicas pinging one client (same packets) get one upstream task', async () => {
+    // Real-time tasks (4 packets, about 4 s), so the second person asks while the first task runs.
+    const sim = await startSimulator({ dialect: 'wisphub', auth: 'key', speed: 1, logger: silentLogger });
+    const proxy = await startCountingProxy(sim.url);
+    cleanup.push(() => sim.close(), () => proxy.close());
+    const db = await createTestDatabase();
+    cleanup.push(() => db.drop());
+    const env = testEnv({
+      PINGOPS_DB: '',
+      PINGOPS_DATABASE_URL: db.url,
+      WISPHUB_API_URL: proxy.url,
+      WISPHUB_API_KEY: sim.credentials.apiKey ?? '',
+      PING_API_RATE_PER_MIN: '6000',
+      SIM_SPEED: '1',
+      PING_INITIAL_DELAY_MS: '2500',
+      PING_RESULT_CACHE_MS: '0',
+      LOG_LEVEL: 'info',
+    });
+    const [a, b] = [startProgram(MAIN, { env, keepOpen: true }), startProgram(MAIN, { env, keepOpen: true })] as [Program, Program];
+    for (const r of [a, b]) await r.waitFor('running the shell on standard input', 'stderr', 60_000);
+    a.write('/ping 1001\n');
+    await a.waitFor('ping task created', 'stderr', 30_000);
+    b.write('/ping 1001\n');
+    await b.waitFor('following the ping task another replica created for the same client', 'stderr', 30_000);
+    for (const r of [a, b]) await r.waitFor('Stable connection', 'stdout', 60_000);
+    const created = proxy.seen.filter((x) => x.method === 'POST' && x.path.startsWith('/api/clientes/1001/ping'));
+    expect(created).toHaveLength(1);
+    for (const r of [a, b]) r.endInput();
+    for (const r of [a, b]) expect((await r.exited).code).toBe(0);
+  }, 3 * 60_000);
 });

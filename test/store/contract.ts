@@ -440,6 +440,17 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         expect(await f.claim(K, 'r3', T0 + 21_000, 15_000)).toMatchObject({ owner: 'r3', taskId: null });
       });
 
+      it('a resumed check adopts the claim of its own task from a dead owner, never another live task', async () => {
+        const f = (await start()).db.flights;
+        await f.claim(K, 'dead', T0, 15_000);
+        await f.renew(K, 'dead', 'task-7', T0 + 1000, 15_000);
+        expect(await f.adopt(K, 'r2', 'task-7', T0 + 2000, 15_000)).toMatchObject({ owner: 'r2', taskId: 'task-7', until: T0 + 17_000 });
+        // A live claim on another task stays its owner's.
+        expect(await f.adopt(K, 'r3', 'task-9', T0 + 3000, 15_000)).toMatchObject({ owner: 'r2', taskId: 'task-7' });
+        // No claim at all: the resumed task's.
+        expect(await f.adopt('k3', 'r3', 'task-9', T0 + 3000, 15_000)).toMatchObject({ owner: 'r3', taskId: 'task-9' });
+      });
+
       it('two claimers at once: exactly one owns it', async () => {
         const f = (await start()).db.flights;
         const got = await Promise.all(['r1', 'r2', 'r3', 'r4'].map((r) => f.claim('k2', r, T0, 15_000)));

@@ -10,6 +10,18 @@ const KEEP_EXPIRED_MS = 3_600_000;
 
 export function createPgFlightClaims(link: Link): FlightClaimPort {
   return {
+    async adopt(key, owner, taskId, now, ttlMs) {
+      return link.transaction(async (q) => {
+        await q(
+          `INSERT INTO flight_claims (key, owner, task_id, started_at, until) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, task_id = excluded.task_id, until = excluded.until
+           WHERE flight_claims.until < excluded.started_at OR flight_claims.task_id = excluded.task_id`,
+          [key, owner, taskId, now, now + ttlMs],
+        );
+        const r = await q<FlightClaim>('SELECT key, owner, task_id AS "taskId", started_at AS "startedAt", until FROM flight_claims WHERE key = $1', [key]);
+        return r.rows[0] as FlightClaim;
+      });
+    },
     async claim(key, owner, now, ttlMs) {
       return link.transaction(async (q) => {
         await q('DELETE FROM flight_claims WHERE until < $1', [now - KEEP_EXPIRED_MS]);

@@ -28,6 +28,9 @@ const SQL = {
   take: `INSERT INTO flight_claims (key, owner, task_id, started_at, until) VALUES (@key, @owner, NULL, @now, @until)
          ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, task_id = NULL, started_at = excluded.started_at, until = excluded.until
          WHERE flight_claims.until < excluded.started_at`,
+  adopt: `INSERT INTO flight_claims (key, owner, task_id, started_at, until) VALUES (@key, @owner, @taskId, @now, @until)
+          ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, task_id = excluded.task_id, until = excluded.until
+          WHERE flight_claims.until < excluded.started_at OR flight_claims.task_id = excluded.task_id`,
   prune: 'DELETE FROM flight_claims WHERE until < ?',
   renew: `UPDATE flight_claims SET until = @until,
            started_at = CASE WHEN task_id IS NULL AND @taskId IS NOT NULL THEN @now ELSE started_at END,
@@ -42,7 +45,14 @@ export function createSqliteFlightClaims(sql: Sql): FlightClaimPort {
     sql.st(SQL.take).run({ key, owner, now, until: now + ttlMs });
     return sql.st(SQL.get).get(key) as FlightClaim;
   };
+  const adopt = (key: string, owner: string, taskId: string, now: number, ttlMs: number): FlightClaim => {
+    sql.st(SQL.adopt).run({ key, owner, taskId, now, until: now + ttlMs });
+    return sql.st(SQL.get).get(key) as FlightClaim;
+  };
   return {
+    async adopt(key, owner, taskId, now, ttlMs) {
+      return sql.write(() => sql.tx(adopt).immediate(key, owner, taskId, now, ttlMs));
+    },
     async claim(key, owner, now, ttlMs) {
       return sql.write(() => sql.tx(claim).immediate(key, owner, now, ttlMs));
     },
