@@ -169,6 +169,17 @@ async function main() {
     console.table(backends.rows);
     if (backends.note) console.log(`   ${backends.note}`);
   }
+  if (!only || only === 'replicas') {
+    const { benchReplicas } = await import('./replicas.js');
+    const r = await benchReplicas(Number(process.argv[3] ?? 2000), Number(process.argv[4] ?? 2000));
+    console.log('\n9. Replicas: the request budget every replica shares (issue 16). Its cost per request: one draw from the store\'s bucket');
+    console.log('   (a row under the store\'s lock), one token a draw and five (the queue\'s batch), next to the in-process bucket it replaced:');
+    console.table(r.cost);
+    console.log('   Checks per second, every check in flight at once, tasks done at the first poll (2 requests a check), PING_API_RATE_PER_MIN 100,000');
+    console.log('   (98,350 a minute sustained: at most ~820 checks/s whatever the replicas): replicas in this process, each with its own pool.');
+    console.table(r.throughput);
+    if (r.note) console.log(`   ${r.note}`);
+  }
   if (only === 'noc') {
     const { benchNoc } = await import('./noc.js');
     console.log('\n4. NOC watcher: three simulated hours, 2,000 clients on 40 routers, `all` watched, 100 req/min at 50 %; runs with different outage times');

@@ -41,7 +41,10 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
   const logger = createLogger(config.logLevel, logFile ?? 2);
   guardProcess(logger);
   const clock = systemClock;
-  const core = await createCore(config, logger, clock);
+  // This process among the replicas on the store: one id for its lease, the checks it owns and
+  // the tasks it creates for others to follow; its heartbeat is written before any check is (chat/owners).
+  const replica = thisProcess();
+  const core = await createCore(config, logger, clock, { replica: replica.id });
   core.warmUp();
   // The process's one database (every store port, one degrade policy), opened by the core.
   const db = core.db;
@@ -49,9 +52,6 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
   http.watchStore(() => db.health());
   // One set of access rules for every surface, /noc and the incident buttons: one per-person limit.
   const access = createAccess(config.access);
-  // This process among the replicas on the store: one id for its lease and the checks it owns;
-  // its heartbeat is written before any check is (chat/owners).
-  const replica = thisProcess();
   const owners: Ownership = { me: replica, staleAfterMs: config.lease.ttlMs, everyMs: config.lease.renewMs, goneOnThisHost, signals: db.signals };
   const heartbeat = await startHeartbeat({ store: db.checks, ownership: owners, clock, logger });
   const noc = await startBotNoc({ config, core, db, http, access, replica, clock, logger });

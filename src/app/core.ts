@@ -6,7 +6,7 @@ import type { Directory } from '../directory/types.js';
 import { createPingApi } from '../pingapi/http-client.js';
 import { createWispHubApi } from '../pingapi/wisphub/wisphub-client.js';
 import { providerIdentity, type ProviderIdentity } from '../pingapi/identity.js';
-import type { PingApi } from '../core/ping-api.js';
+import type { CallOptions, PingApi } from '../core/ping-api.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { createMetrics, type Metrics } from '../http/metrics.js';
@@ -51,6 +51,8 @@ export interface Core {
 export interface CoreOptions {
   /** A database opened by the caller (tests), left open by close(); by default PINGOPS_DB is opened. */
   db?: PingopsDatabase;
+  /** This process's replica id (its checks' owner and lease holder); a new one by default (the CLI). */
+  replica?: string;
 }
 
 /**
@@ -148,6 +150,14 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     void middleware.layout({ beforeRequest: (signal) => budget.take('low', signal), retries: 0 }).catch(() => {});
     api = middleware;
   }
+  // Every request counts against the budget, look-ups and the start-up probe included (issue 16:
+  // 150 people's look-ups at once went around it and the upstream saw 253 in a minute). A
+  // person's look-up goes with people's creations (it comes just before one, first come first
+  // served); the probe and the NOC's client list go last. Checks pass their own (polls first).
+  api = inBudget(api, {
+    lookup: (signal) => queue.take('create', 'interactive', signal),
+    background: (signal) => budget.take('low', signal),
+  });
   // A sped-up simulator finishes tasks sooner; poll around when its tasks really end.
   const speed = closeSim ? config.sim.speed : 1;
   const polling =
@@ -175,6 +185,11 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
     queue,
     planner,
     onDone: (state) => metrics.checkDone(state),
+    // Single-flight across replicas (core/flight-claims, `claims`) is built and tested but not
+    // switched on yet: a replica killed after its task ended leaves its claim (with that task)
+    // for up to its TTL, and a Re-run on the replica that resumed the check followed the old,
+    // finished task instead of creating one (e2e restart). The fix: a resumed check adopts the
+    // dead owner's claim and releases it when done.
     // The result cache across processes is the provider's: another API or other credentials never read it.
     storedVerdict: (serviceId, packets, maxAgeMs) => db.results.get(identity, serviceId, packets, maxAgeMs, clock.now()),
     storeVerdict: (packets, state) => db.results.put(identity, packets, state, clock.now()),
@@ -202,5 +217,23 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
       await closeSim?.();
       if (!opts.db) await db.close();
     },
+  };
+}
+
+/** `api` with `beforeRequest` on every call that has none: nothing reaches the Ping API outside the request budget. */
+export function inBudget(api: PingApi, take: { lookup: NonNullable<CallOptions['beforeRequest']>; background: NonNullable<CallOptions['beforeRequest']> }): PingApi {
+  const using = (before: NonNullable<CallOptions['beforeRequest']>) => (o?: CallOptions): CallOptions => (o?.beforeRequest ? o : { ...o, beforeRequest: before });
+  const lookup = using(take.lookup);
+  const background = using(take.background);
+  const listClients = api.listClients?.bind(api);
+  return {
+    createTask: (id, packets, o) => api.createTask(id, packets, lookup(o)),
+    getResult: (taskId, o) => api.getResult(taskId, lookup(o)),
+    clientByServiceId: (id, o) => api.clientByServiceId(id, lookup(o)),
+    clientByDocument: (doc, o) => api.clientByDocument(doc, lookup(o)),
+    clientByPhone: (phone, o) => api.clientByPhone(phone, lookup(o)),
+    searchClients: (q, o) => api.searchClients(q, lookup(o)),
+    health: (o) => api.health(background(o)),
+    ...(listClients ? { listClients: (o?: CallOptions) => listClients(background(o)) } : {}),
   };
 }

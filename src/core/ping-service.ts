@@ -6,8 +6,10 @@ import type { CheckState, DoneState } from './check-state.js';
 import type { CheckHandle, CheckOptions, PingChecker, Priority } from './ping-service.types.js';
 import type { RequestQueue } from './request-queue.js';
 import type { TaskObservation } from './duration-model.js';
+import { NO_LONGER_NEEDED } from '../util/abort.js';
 import { backgroundPollOffset, pollOffset, type ScheduleConfig } from './schedule.js';
 import type { PollPlanner, TaskKind } from './schedule-learner.js';
+import { CLAIM_TTL_MS, decideClaim, type ClaimDecision, type FlightClaimPort } from './flight-claims.js';
 
 /** How checks poll and end (PING_PACKETS, PING_*_MS): the poll schedule plus each check's limits. */
 export interface PollingSettings extends ScheduleConfig {
@@ -39,6 +41,13 @@ export interface PingServiceDeps {
   storedVerdict?: (serviceId: number, packets: number, maxAgeMs: number) => Promise<DoneState | null>;
   /** Keeps each verdict the API gave for `storedVerdict` (not awaited: a failure only logs). */
   storeVerdict?: (packets: number, state: DoneState) => Promise<void>;
+  /**
+   * Single-flight across replicas (core/flight-claims): before creating a task, the flight
+   * claims it in the store; a flight another live replica owns follows that replica's task
+   * instead. `scope` names the upstream (its provider identity), `me` this replica. Absent:
+   * single-flight within this process only.
+   */
+  claims?: { port: FlightClaimPort; me: string; scope: string; ttlMs?: number };
 }
 
 export interface PingService extends PingChecker {
@@ -123,7 +132,9 @@ export function createPingService(deps: PingServiceDeps): PingService {
     if (resume) underWay++;
     const planner = deps.planner;
     const task: TaskKind = { packets, router };
-    flight.settled = runCheck(
+    /** Set while this replica owns the flight's claim in the store: renewed until done, then released. */
+    let owned: { key: string; port: FlightClaimPort; me: string; ttlMs: number; stop: AbortController; taskId: string | null } | null = null;
+    const run = (resumeAt: CheckOptions['resume']) => runCheck(
       { api: deps.api, clock, logger: deps.logger, ...(deps.random ? { random: deps.random } : {}) },
       {
         serviceId,
@@ -133,7 +144,7 @@ export function createPingService(deps: PingServiceDeps): PingService {
         ...(planner ? { onObserved: (obs: TaskObservation) => planner.observe(task, obs) } : {}),
         timeoutMs: polling.timeoutMs,
         signal: abort.signal,
-        ...(resume ? { resume } : {}),
+        ...(resumeAt ? { resume: resumeAt } : {}),
         // Read whenever the queue decides, so a person joining a sweep's check moves it up.
         beforeRequest: async (kind, signal, onWait) => {
           await deps.queue.take(
@@ -149,6 +160,18 @@ export function createPingService(deps: PingServiceDeps): PingService {
         },
         emit: (state) => {
           flight.current = state;
+          if (owned && state.kind === 'created') {
+            // Followers on other replicas poll this task from now on.
+            owned.taskId = state.taskId;
+            const o = owned;
+            o.port.renew(o.key, o.me, state.taskId, clock.now(), o.ttlMs).catch((err: unknown) => log.warn({ serviceId, err: (err as Error).message }, 'flight claim not updated with its task'));
+          }
+          if (owned && state.kind === 'done') {
+            const o = owned;
+            owned = null;
+            o.stop.abort(NO_LONGER_NEEDED);
+            o.port.release(o.key, o.me).catch(() => {});
+          }
           if (state.kind === 'done' && flight.underWay) {
             flight.underWay = false;
             underWay--;
@@ -166,8 +189,61 @@ export function createPingService(deps: PingServiceDeps): PingService {
         },
       },
     );
+    const claims = deps.claims;
+    if (resume || !claims) {
+      flight.settled = run(resume);
+    } else {
+      const claimKey = `${claims.scope}/${serviceId}/${packets}`;
+      const ttlMs = claims.ttlMs ?? CLAIM_TTL_MS;
+      flight.settled = settleClaim(claims.port, claimKey, claims.me, ttlMs, abort.signal).then((d) => {
+        if (d.kind === 'follow') {
+          log.info({ serviceId, packets, taskId: d.taskId, owner: d.owner }, 'following the ping task another replica created for the same client');
+          flight.underWay = true;
+          underWay++;
+          return run({ taskId: d.taskId, startedAt: d.startedAt });
+        }
+        if (d.kind === 'own' && !abort.signal.aborted) {
+          const stop = new AbortController();
+          owned = { key: claimKey, port: claims.port, me: claims.me, ttlMs, stop, taskId: null };
+          void renewWhileFlying(owned);
+        }
+        return run(undefined);
+      });
+    }
     flights.set(key, flight);
     return flight;
+  };
+
+  /** Claims the flight, waiting while another live replica's creation is under way; `own` also when the store fails (said once). */
+  const settleClaim = async (port: FlightClaimPort, claimKey: string, me: string, ttlMs: number, signal: AbortSignal): Promise<ClaimDecision> => {
+    for (;;) {
+      if (signal.aborted) return { kind: 'own' };
+      let d: ClaimDecision;
+      try {
+        d = decideClaim(await port.claim(claimKey, me, clock.now(), ttlMs), me, clock.now());
+      } catch (err) {
+        log.warn({ claim: claimKey, err: (err as Error).message }, 'flight claim unreadable; single-flight within this replica only for this check');
+        return { kind: 'own' };
+      }
+      if (d.kind !== 'wait') return d;
+      try {
+        await clock.sleep(d.ms, signal);
+      } catch {
+        return { kind: 'own' };
+      }
+    }
+  };
+
+  /** The owner renews its claim every third of its TTL while the flight lives (a dead owner's lapses and is taken over). */
+  const renewWhileFlying = async (o: { key: string; port: FlightClaimPort; me: string; ttlMs: number; stop: AbortController; taskId: string | null }) => {
+    for (;;) {
+      try {
+        await clock.sleep(Math.max(1, Math.floor(o.ttlMs / 3)), o.stop.signal);
+      } catch {
+        return;
+      }
+      await o.port.renew(o.key, o.me, o.taskId, clock.now(), o.ttlMs).catch(() => {});
+    }
   };
 
   /**

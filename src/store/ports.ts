@@ -17,8 +17,9 @@ import type { ClientRecord } from '../core/client.js';
 import type { Verdict } from '../core/verdict.js';
 import type { DurationModelPort, StoredDurationModel } from '../core/schedule-learner.js';
 import type { RequestBudgetPort } from '../core/request-budget.js';
+import type { FlightClaim, FlightClaimPort } from '../core/flight-claims.js';
 
-export type { DurationModelPort, StoredDurationModel, RequestBudgetPort };
+export type { DurationModelPort, StoredDurationModel, RequestBudgetPort, FlightClaim, FlightClaimPort };
 
 // ---------------------------------------------------------------------------------------------
 // Checks
@@ -415,6 +416,8 @@ export interface Database<S extends StoreRecords = StoreRecords> {
   readonly leases: LeaseStore;
   /** The Ping API's request budget, one bucket for every replica on this store (core/request-budget). */
   readonly budget: RequestBudgetPort;
+  /** Single-flight across replicas: who creates the one task of a client and packet count (core/flight-claims). */
+  readonly flights: FlightClaimPort;
   /** `sqlite` or `postgres`, for logs and /readyz. */
   readonly kind: string;
   /** Cheap: the state as last seen (a check of the file runs on a timer and on write failures). */

@@ -398,26 +398,52 @@ export function describeStoreContract(name: string, open: OpenStore): void {
     });
 
     describe('request budget', () => {
-      const shape = budgetShape(100); // 10 tokens, 90 a minute, 5 kept for people
+      const shape = budgetShape(100); // 10 tokens, 88 a minute, 5 kept for people
 
       it('keeps one bucket: full at first, drawn down, the reserve left by sweeps, refilled by time, across a restart', async () => {
         const s = await start();
         const b = s.db.budget;
         expect(await b.draw('ping-api', shape, { want: 3, keep: 0, now: T0 })).toEqual({ granted: 3, waitMs: 0 });
         expect(await b.draw('ping-api', shape, { want: 5, keep: shape.reserve, now: T0 })).toEqual({ granted: 2, waitMs: 0 });
-        expect(await b.draw('ping-api', shape, { want: 1, keep: shape.reserve, now: T0 })).toEqual({ granted: 0, waitMs: 667 });
+        expect(await b.draw('ping-api', shape, { want: 1, keep: shape.reserve, now: T0 })).toEqual({ granted: 0, waitMs: 682 });
         // Another bucket is another row.
         expect((await b.draw('other', shape, { want: 5, keep: 0, now: T0 })).granted).toBe(5);
         const again = (await s.reopen()).budget;
         expect(await again.draw('ping-api', shape, { want: 9, keep: 0, now: T0 })).toEqual({ granted: 5, waitMs: 0 });
         expect(await again.draw('ping-api', shape, { want: 1, keep: 0, now: T0 + 1000 })).toEqual({ granted: 1, waitMs: 0 });
-        expect(await again.draw('ping-api', shape, { want: 1, keep: 0, now: T0 + 1000 })).toEqual({ granted: 0, waitMs: 334 }); // 1.5 tokens came, 1 went
+        expect(await again.draw('ping-api', shape, { want: 1, keep: 0, now: T0 + 1000 })).toEqual({ granted: 0, waitMs: 364 }); // 1.47 tokens came, 1 went
       });
 
       it('never spends the same credit twice: 25 draws at once from a new bucket of 10 get 10 tokens', async () => {
         const b = (await start()).db.budget;
         const draws = await Promise.all(Array.from({ length: 25 }, () => b.draw('ping-api', shape, { want: 1, keep: 0, now: T0 })));
         expect(draws.reduce((n, d) => n + d.granted, 0)).toBe(10);
+      });
+    });
+
+    describe('flight claims (single-flight across replicas)', () => {
+      const K = 'sim:v1/1001/4';
+      it('one owner per key: the second claimer reads the first; the task id and its time recorded once; released; a lapsed claim taken over, its task cleared', async () => {
+        const f = (await start()).db.flights;
+        expect(await f.claim(K, 'r1', T0, 15_000)).toEqual({ key: K, owner: 'r1', taskId: null, startedAt: T0, until: T0 + 15_000 });
+        expect(await f.claim(K, 'r2', T0 + 100, 15_000)).toMatchObject({ owner: 'r1', taskId: null });
+        await f.renew(K, 'r1', 'task-7', T0 + 2000, 15_000);
+        await f.renew(K, 'r1', null, T0 + 5000, 15_000);
+        // Only the owner renews.
+        await f.renew(K, 'r2', 'task-8', T0 + 5000, 15_000);
+        expect(await f.claim(K, 'r2', T0 + 6000, 15_000)).toEqual({ key: K, owner: 'r1', taskId: 'task-7', startedAt: T0 + 2000, until: T0 + 20_000 });
+        // r1 stopped renewing: after its claim lapsed, r2 takes it, with no task.
+        expect(await f.claim(K, 'r2', T0 + 20_001, 15_000)).toEqual({ key: K, owner: 'r2', taskId: null, startedAt: T0 + 20_001, until: T0 + 35_001 });
+        await f.release(K, 'r1'); // not r1's any more: nothing happens
+        expect(await f.claim(K, 'r3', T0 + 21_000, 15_000)).toMatchObject({ owner: 'r2' });
+        await f.release(K, 'r2');
+        expect(await f.claim(K, 'r3', T0 + 21_000, 15_000)).toMatchObject({ owner: 'r3', taskId: null });
+      });
+
+      it('two claimers at once: exactly one owns it', async () => {
+        const f = (await start()).db.flights;
+        const got = await Promise.all(['r1', 'r2', 'r3', 'r4'].map((r) => f.claim('k2', r, T0, 15_000)));
+        expect(new Set(got.map((c) => c.owner)).size).toBe(1);
       });
     });
 

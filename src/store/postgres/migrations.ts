@@ -211,4 +211,18 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX result_cache_finished_at ON result_cache (finished_at);
     `,
   },
+  {
+    // Single-flight across replicas: one claim per provider, client and packet count.
+    id: '0006-flight-claims',
+    sql: `
+      CREATE TABLE flight_claims (
+        key TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        task_id TEXT,
+        started_at BIGINT NOT NULL,
+        until BIGINT NOT NULL
+      );
+      CREATE INDEX flight_claims_until ON flight_claims (until);
+    `,
+  },
 ];

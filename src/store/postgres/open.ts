@@ -10,6 +10,7 @@ import type { Logger } from '../../util/logger.js';
 import type { Database, StoreHealth, StoreRecords } from '../ports.js';
 import { StoreOpenError } from '../errors.js';
 import { createPgBudgetStore } from './budget.js';
+import { createPgFlightClaims } from './flight-claims.js';
 import { createPgCheckStore } from './checks.js';
 import { classifyPgError, createPool, describeDatabaseUrl, type PostgresSettings } from './connection.js';
 import { createLink } from './link.js';
@@ -75,6 +76,7 @@ export async function openPostgresDatabase<S extends StoreRecords = StoreRecords
     signals: createPgSignalQueue(link),
     leases: createPgLeaseStore(link),
     budget: createPgBudgetStore(link),
+    flights: createPgFlightClaims(link),
     health,
     get degraded() {
       return !link.reachable;

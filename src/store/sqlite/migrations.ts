@@ -6,6 +6,7 @@ import { SIGNALS_MIGRATION } from './signals.js';
 import { BUDGET_MIGRATION } from './budget.js';
 import { PROVIDER_CARDS_MIGRATION } from './cards.js';
 import { RESULT_CACHE_MIGRATION } from './results.js';
+import { FLIGHT_CLAIMS_MIGRATION } from './flight-claims.js';
 
 /**
  * Every schema step of the store, oldest first. Append only: a released migration never
@@ -99,4 +100,6 @@ export const MIGRATIONS: readonly Migration[] = [
   // Issue 16: the client cards and the result cache keyed by the provider that answered.
   PROVIDER_CARDS_MIGRATION,
   RESULT_CACHE_MIGRATION,
+  // Issue 16: single-flight across replicas (one task for one client and packet count).
+  FLIGHT_CLAIMS_MIGRATION,
 ];

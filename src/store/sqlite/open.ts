@@ -28,6 +28,7 @@ import { createSqliteIntakeQueue } from './intake.js';
 import { createSqliteLeaseStore } from './leases.js';
 import { createSqliteSignalQueue } from './signals.js';
 import { createSqliteBudgetStore } from './budget.js';
+import { createSqliteFlightClaims } from './flight-claims.js';
 import { MIGRATIONS } from './migrations.js';
 import { createSqliteNocMessageStore } from './noc-messages.js';
 import { createSqliteNocStore } from './noc.js';
@@ -190,6 +191,7 @@ export function openSqliteDatabase<S extends StoreRecords = StoreRecords>(opts: 
     signals: createSqliteSignalQueue(sql),
     leases: createSqliteLeaseStore(sql),
     budget: createSqliteBudgetStore(sql),
+    flights: createSqliteFlightClaims(sql),
     kind: 'sqlite',
     health: () => health,
     get degraded() {
