@@ -191,6 +191,7 @@ export function machineNote(): string {
     .join(' / ')} (1/5/15 min) on a 2-core machine shared with other work: figures vary run to run`;
 }
 
+/** One round of a cold and a warm burst, for one app: the latency percentiles a table prints. */
 export interface AckRound {
   round: number;
   app: string;
@@ -200,20 +201,22 @@ export interface AckRound {
   warm_p99_ms: number;
 }
 
+/** A round's row from the latencies of its cold and its warm burst (ms). */
+export const burstRow = (round: number, app: string, [cold = [], warm = []]: readonly number[][]): AckRound => ({
+  round,
+  app,
+  cold_p50_ms: round1(percentile(cold, 50)),
+  cold_p99_ms: round1(percentile(cold, 99)),
+  warm_p50_ms: round1(percentile(warm, 50)),
+  warm_p99_ms: round1(percentile(warm, 99)),
+});
+
 /** Slack ack round trips: pingops and a bare Bolt app, `rounds` rounds of a cold and a warm burst of `n`. */
 export async function benchSlackAck(rounds = 5, n = 50): Promise<{ rounds: AckRound[]; goals: Record<string, unknown>[] }> {
   const peers = await startPeers(1);
   const dir = mkdtempSync(join(tmpdir(), 'pingops-bench-ack-'));
   const out: AckRound[] = [];
   const burst = async (url: string) => sendCommands(url, peers.responseUrl, [n, n], { pauseMs: 3000, firstId: 1001, ids: 4, maxSockets: n });
-  const row = (round: number, app: string, [cold = [], warm = []]: number[][]): AckRound => ({
-    round,
-    app,
-    cold_p50_ms: round1(percentile(cold, 50)),
-    cold_p99_ms: round1(percentile(cold, 99)),
-    warm_p50_ms: round1(percentile(warm, 50)),
-    warm_p99_ms: round1(percentile(warm, 99)),
-  });
   try {
     for (let r = 1; r <= rounds; r++) {
       // Each app alone on the machine while measured, in alternating order (the first one may meet a busier machine).
@@ -222,11 +225,11 @@ export async function benchSlackAck(rounds = 5, n = 50): Promise<{ rounds: AckRo
         if (app === 'pingops') {
           const botDir = mkdtempSync(join(dir, `r${r}-`));
           const bot = await startBot(botDir, slackEnv(peers), null);
-          out.push(row(r, app, await burst(bot.url)));
+          out.push(burstRow(r, app, await burst(bot.url)));
           await bot.stop();
         } else {
           const bare = await startBareBolt(peers);
-          out.push(row(r, app, await burst(bare.url)));
+          out.push(burstRow(r, app, await burst(bare.url)));
           await bare.stop();
         }
       }

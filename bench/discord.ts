@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exited, machineNote, median, percentile, range, reply, round1, startBot } from './chat.js';
+import { burstRow, exited, machineNote, median, range, reply, round1, startBot, type AckRound } from './chat.js';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 // The fake's application id (test/fakes/fake-discord.ts) and the token bench/discord-peers-child.ts gives it.
@@ -62,14 +62,8 @@ async function startBareDiscord(peers: DiscordPeers): Promise<{ stop(): Promise<
   };
 }
 
-export interface DeferRound {
-  round: number;
-  app: string;
-  cold_p50_ms: number;
-  cold_p99_ms: number;
-  warm_p50_ms: number;
-  warm_p99_ms: number;
-}
+/** Discord's rounds have the Slack ack's shape: the first answer's latency, cold and warm. */
+export type DeferRound = AckRound;
 
 /** Discord's first answer: pingops and a bare discord.js client, `rounds` rounds of a cold and a warm burst of `n`. */
 export async function benchDiscordDeferral(rounds = 5, n = 50): Promise<{ rounds: DeferRound[]; goals: Record<string, unknown>[] }> {
@@ -82,14 +76,6 @@ export async function benchDiscordDeferral(rounds = 5, n = 50): Promise<{ rounds
     const warm = await peers.burst(n);
     return [cold, warm] as const;
   };
-  const row = (round: number, app: string, [cold, warm]: readonly [number[], number[]]): DeferRound => ({
-    round,
-    app,
-    cold_p50_ms: round1(percentile(cold, 50)),
-    cold_p99_ms: round1(percentile(cold, 99)),
-    warm_p50_ms: round1(percentile(warm, 50)),
-    warm_p99_ms: round1(percentile(warm, 99)),
-  });
   try {
     for (let r = 1; r <= rounds; r++) {
       // Each app alone on the machine while measured, in alternating order.
@@ -99,11 +85,11 @@ export async function benchDiscordDeferral(rounds = 5, n = 50): Promise<{ rounds
         try {
           if (app === 'pingops') {
             const bot = await startBot(mkdtempSync(join(dir, `r${r}-`)), { DISCORD_TOKEN: TOKEN, DISCORD_APPLICATION_ID: APP_ID, DISCORD_API_URL: peers.apiUrl, PING_API_URL: peers.simUrl }, null);
-            out.push(row(r, app, await bursts(peers)));
+            out.push(burstRow(r, app, await bursts(peers)));
             await bot.stop();
           } else {
             const bare = await startBareDiscord(peers);
-            out.push(row(r, app, await bursts(peers)));
+            out.push(burstRow(r, app, await bursts(peers)));
             await bare.stop();
           }
         } finally {
