@@ -40,14 +40,3 @@ export async function startCountingProxy(target: string): Promise<{ url: string;
   };
 }
 
-/** The most requests in any 60 s window. */
-export function busiestMinute(times: readonly number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  let from = 0;
-  for (let to = 0; to < sorted.length; to++) {
-    while ((sorted[to] ?? 0) - (sorted[from] ?? 0) >= 60_000) from++;
-    most = Math.max(most, to - from + 1);
-  }
-  return most;
-}
