@@ -136,7 +136,8 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
   app.command('/ping', async ({ command, ack, respond }) => {
     // Nothing before the ack: Slack gives up after 3 s and shows the person an error.
     await ack();
-    log.info({ channel: command.channel_id, user: command.user_id }, '/ping received');
+    // debug: the engine's 'check started' or 'request refused' names the same channel and person at info.
+    log.debug({ channel: command.channel_id, user: command.user_id }, '/ping received');
     track(
       ackFirst.after(async () =>
         engine.request({
