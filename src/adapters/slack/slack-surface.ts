@@ -80,6 +80,9 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
     clientOptions: webClientOptions(cfg.apiUrl),
     // auth.test runs in start(), so that no Web API call ever stands between a command and its ack.
     deferInitialization: true,
+    // Nothing here reads context.conversation; Bolt's default in-memory store looked it up on
+    // every request and built a 'Conversation not found' Error (with its stack) each time.
+    convoStore: false,
   });
   const client = app.client;
   // The calls every check makes go through our lighter caller (see web-calls.ts); Bolt's client does the rest.
