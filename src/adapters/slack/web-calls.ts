@@ -96,12 +96,15 @@ export function createSlackCall(o: SlackCallOptions): SlackCall {
     return url;
   };
 
+  /** The same for every call (the exchange copies it before adding the length). */
+  const headers = { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${o.token.reveal()}` };
+
   const once = async (method: SlackMethod, body: string): Promise<SlackResult> => {
     let answer;
     try {
       answer = await exchange(urlOf(method), {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${o.token.reveal()}` },
+        headers,
         body,
         timeoutMs,
       });
