@@ -2,9 +2,10 @@
  * `npm run bench -- discord`: Discord's 3 s window, as people meet it. 50 `/ping` interactions at
  * once (50 people) down the fake gateway, cold (the first burst after start) and warm (3 s later),
  * to the real bot (`src/main.js`, Discord only) and to a bare discord.js client that defers every
- * command at once; each app in a fresh process with fresh peers (fake Discord and the Ping API
- * simulator in another process). Measured: dispatch to the first interaction callback reaching
- * the fake (pingops: the reply with the card, or the deferral once its look-up window is over).
+ * command at once; each app in a fresh process with fresh peers (the fake Discord in one process,
+ * the Ping API simulator in another, so the bot's look-ups and ping tasks do not slow the fake
+ * that times it). Measured: dispatch to the first interaction callback reaching the fake
+ * (pingops: the deferral it sends as a command arrives, or an ephemeral reply for help and typos).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -117,7 +118,7 @@ export async function benchDiscordDeferral(rounds = 5, n = 50): Promise<{ rounds
 
 export async function printDiscordDeferral(rounds: number): Promise<void> {
   console.log(`\n9. Discord's 3 s window: 50 /ping interactions at once (50 people) down the gateway, cold (first burst after start) and warm (3 s later); pingops next to a bare discord.js client that defers at once; ${rounds} rounds, each app alone and fresh`);
-  console.log(`   Dispatch -> first interaction callback at the fake (pingops: the card, or the deferral after its 1.2 s look-up window). ${machineNote()}`);
+  console.log(`   Dispatch -> first interaction callback at the fake (pingops: the deferral it sends as a command arrives; the look-up runs behind it). ${machineNote()}`);
   const r = await benchDiscordDeferral(rounds);
   console.table(r.rounds);
   console.table(r.goals);
