@@ -18,37 +18,52 @@ let people = 0;
 
 /** Interaction id → resolves with the arrival time of its first callback. */
 const firstCallback = new Map<string, (at: number) => void>();
+/** Interaction token → resolves with the arrival time of the first edit of its reply (the card). */
+const firstCard = new Map<string, (at: number) => void>();
 const CALLBACK = /^\/interactions\/(\d+)\/[^/]+\/callback$/;
+const ORIGINAL = /^\/webhooks\/\d+\/([^/]+)\/messages\/@original$/;
+const settle = (waiting: Map<string, (at: number) => void>, key: string | undefined, at: number) => {
+  const done = key ? waiting.get(key) : undefined;
+  if (!key || !done) return;
+  waiting.delete(key);
+  done(at);
+};
 discord.onCall((c: RestCall) => {
   const at = performance.now();
-  const id = c.method === 'POST' ? CALLBACK.exec(c.path)?.[1] : undefined;
-  const done = id ? firstCallback.get(id) : undefined;
-  if (!id || !done) return;
-  firstCallback.delete(id);
-  done(at);
+  if (c.method === 'POST') settle(firstCallback, CALLBACK.exec(c.path)?.[1], at);
+  else if (c.method === 'PATCH') settle(firstCard, ORIGINAL.exec(c.path)?.[1], at);
 });
 
 const BURST_DEADLINE_MS = 30_000;
+/** A bare client never edits its reply: its cards are given up after this. */
+const CARD_DEADLINE_MS = 10_000;
 
-async function burst(n: number, firstId: number, ids: number): Promise<number[]> {
-  return Promise.all(
-    Array.from({ length: n }, (_, i) => {
-      people++;
-      const user = { id: String(1_200_000_000_000_100_000n + BigInt(people)), username: `tech${people}` };
-      const t0 = performance.now();
-      const sent = discord.sendCommand({ client: String(firstId + (i % ids)) }, { user });
-      return new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          firstCallback.delete(sent.id);
-          reject(new Error(`no callback for interaction ${sent.id} within ${BURST_DEADLINE_MS / 1000} s`));
-        }, BURST_DEADLINE_MS);
-        firstCallback.set(sent.id, (at) => {
-          clearTimeout(timer);
-          resolve(at - t0);
-        });
-      });
-    }),
-  );
+/** Resolves with ms from t0 to the arrival `waiting` reports for `key`, or null past the deadline. */
+const arrival = (waiting: Map<string, (at: number) => void>, key: string, t0: number, deadlineMs: number) =>
+  new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => {
+      waiting.delete(key);
+      resolve(null);
+    }, deadlineMs);
+    waiting.set(key, (at) => {
+      clearTimeout(timer);
+      resolve(at - t0);
+    });
+  });
+
+/** n interactions at once: each one's first callback, and (pingops) when its card was first shown, in ms from its dispatch. */
+async function burst(n: number, firstId: number, ids: number): Promise<{ first: number[]; cards: Promise<number[]> }> {
+  const sent = Array.from({ length: n }, (_, i) => {
+    people++;
+    const user = { id: String(1_200_000_000_000_100_000n + BigInt(people)), username: `tech${people}` };
+    const t0 = performance.now();
+    const s = discord.sendCommand({ client: String(firstId + (i % ids)) }, { user });
+    return { first: arrival(firstCallback, s.id, t0, BURST_DEADLINE_MS), card: arrival(firstCard, s.token, t0, CARD_DEADLINE_MS) };
+  });
+  const first = await Promise.all(sent.map((s) => s.first));
+  if (first.some((ms) => ms === null)) throw new Error(`an interaction had no callback within ${BURST_DEADLINE_MS / 1000} s`);
+  const cards = Promise.all(sent.map((s) => s.card)).then((ms) => ms.filter((x): x is number => x !== null));
+  return { first: first as number[], cards };
 }
 
 process.send?.({ urls: { apiUrl: discord.apiUrl, simUrl } });
@@ -58,7 +73,10 @@ process.on('message', (m: unknown) => {
   } else if (m && typeof m === 'object' && 'burst' in m) {
     const { burst: n, firstId, ids } = m as { burst: number; firstId: number; ids: number };
     burst(n, firstId, ids).then(
-      (ms) => process.send?.({ answered: ms }),
+      (r) => {
+        process.send?.({ answered: r.first });
+        void r.cards.then((ms) => process.send?.({ cards: ms }));
+      },
       (err: unknown) => process.send?.({ failed: String(err) }),
     );
   }
