@@ -17,6 +17,7 @@ import { silentLogger } from '../../src/util/logger.js';
 import { bareClient } from '../support/clients.js';
 import { captureLogs } from '../support/log-capture.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { readOutside } from '../support/store.js';
 import { check, done, T0 } from './contract.js';
 
 let dirs: string[] = [];
@@ -65,15 +66,6 @@ function commitsInWal(path: string): number {
   return commits;
 }
 
-/** What another process finds in the file. */
-function readOutside(path: string, sql: string): unknown[] {
-  const other = new BetterSqlite(path, { readonly: true });
-  try {
-    return other.prepare(sql).all();
-  } finally {
-    other.close();
-  }
-}
 
 const shape = budgetShape(100); // 10 tokens
 const K = 'sim:v1/1001/4';

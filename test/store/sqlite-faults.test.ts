@@ -12,6 +12,7 @@ import { silentLogger } from '../../src/util/logger.js';
 import { bareClient } from '../support/clients.js';
 import { captureLogs, type CapturedLogs } from '../support/log-capture.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { readOutside } from '../support/store.js';
 import { check, done, T0 } from './contract.js';
 
 let dirs: string[] = [];
@@ -45,15 +46,6 @@ function start(path: string, o: { logs: CapturedLogs; clock?: ManualClock; pragm
   return db;
 }
 
-/** What another process opening the file after a crash would find. */
-function readOutside(path: string, sql: string): unknown[] {
-  const other = new BetterSqlite(path, { readonly: true });
-  try {
-    return other.prepare(sql).all();
-  } finally {
-    other.close();
-  }
-}
 
 async function readyz(db: Database): Promise<{ status: number; body: Record<string, unknown> }> {
   const http = createHttpServer(silentLogger);
