@@ -1,42 +1,87 @@
-import { startSimulator } from '../src/sim/server.js';
-import { silentLogger } from '../src/util/logger.js';
-import { startFakeDiscord } from '../test/fakes/fake-discord.js';
+import { fork } from 'node:child_process';
+import { startFakeDiscord, type RestCall } from '../test/fakes/fake-discord.js';
 
 /**
- * The Discord deferral bench's peers in their own process: the fake Discord (REST and gateway)
- * and the Ping API simulator. On `{ burst: n }` it dispatches n `/ping` interactions at once (n
- * new people) down the gateway and answers with each one's time from its dispatch to the first
- * interaction callback that reached the fake (a reply or a deferral: what ends Discord's 3 s).
+ * The Discord deferral bench's fake Discord (REST and gateway) in its own process, with the
+ * Ping API simulator in another (as Discord and the ISP's API are different servers: the bot's
+ * look-ups and ping tasks must not slow the fake that times its first answers). On
+ * `{ burst: n }` it dispatches n `/ping` interactions at once (n new people) down the gateway
+ * and answers with each one's time from its dispatch to the first interaction callback that
+ * reached the fake (a reply or a deferral: what ends Discord's 3 s).
  */
 export const DISCORD_BENCH_TOKEN = 'bench-discord-token';
 
+const sim = fork(new URL('./sim-child.js', import.meta.url), { stdio: 'ignore' });
+const simUrl = await new Promise<string>((resolve) => sim.once('message', (m) => resolve((m as { url: string }).url)));
 const discord = await startFakeDiscord({ token: DISCORD_BENCH_TOKEN });
-const sim = await startSimulator({ logger: silentLogger, speed: 1 });
 let people = 0;
 
-async function burst(n: number, firstId: number, ids: number): Promise<number[]> {
-  return Promise.all(
-    Array.from({ length: n }, (_, i) => {
-      people++;
-      const user = { id: String(1_200_000_000_000_100_000n + BigInt(people)), username: `tech${people}` };
-      const t0 = performance.now();
-      const sent = discord.sendCommand({ client: String(firstId + (i % ids)) }, { user });
-      const path = new RegExp(`^/interactions/${sent.id}/${sent.token}/callback$`);
-      return discord.waitForCall('POST', path, undefined, 30_000).then(() => performance.now() - t0);
-    }),
-  );
+/** Interaction id → resolves with the arrival time of its first callback. */
+const firstCallback = new Map<string, (at: number) => void>();
+/** Interaction token → resolves with the arrival time of the first edit of its reply (the card). */
+const firstCard = new Map<string, (at: number) => void>();
+const CALLBACK = /^\/interactions\/(\d+)\/[^/]+\/callback$/;
+const ORIGINAL = /^\/webhooks\/\d+\/([^/]+)\/messages\/@original$/;
+const settle = (waiting: Map<string, (at: number) => void>, key: string | undefined, at: number) => {
+  const done = key ? waiting.get(key) : undefined;
+  if (!key || !done) return;
+  waiting.delete(key);
+  done(at);
+};
+discord.onCall((c: RestCall) => {
+  const at = performance.now();
+  if (c.method === 'POST') settle(firstCallback, CALLBACK.exec(c.path)?.[1], at);
+  else if (c.method === 'PATCH') settle(firstCard, ORIGINAL.exec(c.path)?.[1], at);
+});
+
+const BURST_DEADLINE_MS = 30_000;
+/** A bare client never edits its reply: its cards are given up after this. */
+const CARD_DEADLINE_MS = 10_000;
+
+/** Resolves with ms from t0 to the arrival `waiting` reports for `key`, or null past the deadline. */
+const arrival = (waiting: Map<string, (at: number) => void>, key: string, t0: number, deadlineMs: number) =>
+  new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => {
+      waiting.delete(key);
+      resolve(null);
+    }, deadlineMs);
+    waiting.set(key, (at) => {
+      clearTimeout(timer);
+      resolve(at - t0);
+    });
+  });
+
+/** n interactions at once: each one's first callback, and (pingops) when its card was first shown, in ms from its dispatch. */
+async function burst(n: number, firstId: number, ids: number): Promise<{ first: number[]; cards: Promise<number[]> }> {
+  const sent = Array.from({ length: n }, (_, i) => {
+    people++;
+    const user = { id: String(1_200_000_000_000_100_000n + BigInt(people)), username: `tech${people}` };
+    const t0 = performance.now();
+    const s = discord.sendCommand({ client: String(firstId + (i % ids)) }, { user });
+    return { first: arrival(firstCallback, s.id, t0, BURST_DEADLINE_MS), card: arrival(firstCard, s.token, t0, CARD_DEADLINE_MS) };
+  });
+  const first = await Promise.all(sent.map((s) => s.first));
+  if (first.some((ms) => ms === null)) throw new Error(`an interaction had no callback within ${BURST_DEADLINE_MS / 1000} s`);
+  const cards = Promise.all(sent.map((s) => s.card)).then((ms) => ms.filter((x): x is number => x !== null));
+  return { first: first as number[], cards };
 }
 
-process.send?.({ urls: { apiUrl: discord.apiUrl, simUrl: sim.url } });
+process.send?.({ urls: { apiUrl: discord.apiUrl, simUrl } });
 process.on('message', (m: unknown) => {
   if (m === 'ready') {
     void discord.whenReady().then(() => process.send?.({ ready: true }));
   } else if (m && typeof m === 'object' && 'burst' in m) {
     const { burst: n, firstId, ids } = m as { burst: number; firstId: number; ids: number };
     burst(n, firstId, ids).then(
-      (ms) => process.send?.({ answered: ms }),
+      (r) => {
+        process.send?.({ answered: r.first });
+        void r.cards.then((ms) => process.send?.({ cards: ms }));
+      },
       (err: unknown) => process.send?.({ failed: String(err) }),
     );
   }
 });
-process.on('disconnect', () => void Promise.all([discord.close(), sim.close()]).then(() => process.exit(0)));
+process.on('disconnect', () => {
+  sim.disconnect();
+  void discord.close().then(() => process.exit(0));
+});

@@ -378,7 +378,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     if (row.state !== 'done') persist('final', () => store.update(row.id, { final: done }, clock.now()));
     row.state = 'done';
     row.final = done;
-    clog.info({ taskId: done.taskId, verdict: done.verdict, reason: done.reason.kind, polls: done.polls, cached: done.cached }, 'verdict');
+    clog.info({ taskId: done.taskId, verdict: done.verdict, reason: done.reason.kind, polls: done.polls, cached: done.cached, elapsedMs: done.elapsedMs, lossPct: done.lossPct, rttMs: done.rttMs }, 'verdict');
     const view = viewOf(row, done, last);
     const notify = async () => {
       if (row.mention === 'sending' || row.mention === 'sent' || row.mention === 'skipped') {

@@ -1,5 +1,5 @@
 import type { Clock } from '../util/clock.js';
-import type { Logger } from '../util/logger.js';
+import { lazyChild, type Logger } from '../util/logger.js';
 import type { TokenBucket } from '../util/token-bucket.js';
 import { RateLimitedError, type Editor, type LiveMessage } from './live-message.types.js';
 import { NO_LONGER_NEEDED } from '../util/abort.js';
@@ -77,7 +77,10 @@ function sameKey(a: string | undefined, b: string | undefined): boolean {
 class CoalescingLiveMessage<T> implements LiveMessage<T> {
   private readonly clock: Clock;
   private readonly budget: TokenBucket;
-  private readonly log: Logger;
+  private readonly childLog: () => Logger;
+  private get log(): Logger {
+    return this.childLog();
+  }
   private readonly minIntervalMs: number;
   private readonly maxFinalAttempts: number;
 
@@ -110,7 +113,7 @@ class CoalescingLiveMessage<T> implements LiveMessage<T> {
     this.budget = opts.budget;
     this.minIntervalMs = minIntervalMs;
     this.maxFinalAttempts = maxFinalAttempts;
-    this.log = opts.logger.child({ liveMessage: opts.name ?? 'live-message' });
+    this.childLog = lazyChild(opts.logger, { liveMessage: opts.name ?? 'live-message' });
     if ('shown' in opts) this.deliveredKey = viewKey(opts.shown);
   }
 

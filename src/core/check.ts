@@ -175,7 +175,9 @@ export async function runCheck(deps: RunCheckDeps, o: RunCheckOptions): Promise<
         if (result.kind !== 'final') pendingAt = sentAt;
         else {
           if (!o.resume) o.onObserved?.({ kind: 'finished', afterMs: pendingAt, byMs: clock.now() - createdAt });
-          log.info({ taskId, verdict: result.verdict, polls, elapsedMs: elapsed(), lossPct: result.lossPct, rttMs: result.rttMs }, 'check verdict');
+          // debug: every caller logs the outcome it delivers (the chat engine's 'verdict', the NOC's
+          // events), and the NOC checks a thousand lines a round.
+          log.debug({ taskId, verdict: result.verdict, polls, elapsedMs: elapsed(), lossPct: result.lossPct, rttMs: result.rttMs }, 'check verdict');
           return done(result.verdict, result.message, { kind: 'verdict' }, { lossPct: result.lossPct, rttMs: result.rttMs });
         }
       } catch (err) {

@@ -228,7 +228,8 @@ export function createRequestQueue(o: RequestQueueOptions): RequestQueue {
       if (queue.length === 0 && source.tryTake?.()) return Promise.resolve();
       const priorityOf = typeof priority === 'function' ? priority : () => priority;
       return new Promise<void>((resolve, reject) => {
-        const bound = new AbortController();
+        // Only a creation has a bound on its wait; a poll's grant need not abort a timer.
+        const bound = kind === 'create' ? new AbortController() : null;
         const w: Waiter = {
           kind,
           priority: priorityOf,
@@ -236,12 +237,12 @@ export function createRequestQueue(o: RequestQueueOptions): RequestQueue {
           lastAhead: -1,
           onWait,
           grant: () => {
-            bound.abort(NO_LONGER_NEEDED);
+            bound?.abort(NO_LONGER_NEEDED);
             signal?.removeEventListener('abort', onAbort);
             resolve();
           },
           fail: (err) => {
-            bound.abort(NO_LONGER_NEEDED);
+            bound?.abort(NO_LONGER_NEEDED);
             signal?.removeEventListener('abort', onAbort);
             reject(err);
           },
@@ -257,7 +258,7 @@ export function createRequestQueue(o: RequestQueueOptions): RequestQueue {
         // A sweeps-only draw leaves the shared reserve and may wait seconds for it: a person
         // does not wait behind that; the draw starts again for them.
         if (pumping && !waitingForPeople && priorityOf() === 'interactive') tokenWait?.abort(NO_LONGER_NEEDED);
-        if (kind === 'create') {
+        if (bound) {
           // A creation that waits past the bound gives up rather than hold a person for ever.
           o.clock.sleep(o.maxWaitMs, bound.signal).then(
             () => {

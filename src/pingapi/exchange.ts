@@ -90,7 +90,9 @@ export function createExchange(maxSockets: number): Exchange {
           if (settled) return;
           settled = true;
           cleanup();
-          resolve({ status: res.statusCode ?? 0, headers: headerReader(res.headers), text: Buffer.concat(chunks).toString('utf8') });
+          // Most answers arrive in one chunk: no concatenated copy for those.
+          const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, headers: headerReader(res.headers), text });
         });
       });
       req.on('error', (err) => fail({ kind: 'network', code: codeOf(err) }));

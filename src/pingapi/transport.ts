@@ -48,6 +48,9 @@ const MAX_REDIRECTS = 3;
 /** Requests in flight to one Ping API at most; more wait their turn (bounded sockets, no bursts). */
 export const DEFAULT_MAX_CONCURRENT = 32;
 
+/** What a log line names of a URL: only the path, since a base URL may carry user:password@. */
+const pathOf = (url: URL): string => `${url.pathname}${url.search}`;
+
 /** Builds the transport for `baseUrl` (no trailing slash needed; a path prefix is kept). */
 export function createTransport(opts: {
   baseUrl: string;
@@ -80,9 +83,9 @@ export function createTransport(opts: {
         headers['content-type'] = 'application/x-www-form-urlencoded';
       }
 
+      // Read per send, not per module: a test may raise the level of a live logger.
+      const debug = logger.isLevelEnabled('debug');
       for (let hop = 0; ; hop++) {
-        // Only the path is logged: a base URL may carry user:password@.
-        const path = `${url.pathname}${url.search}`;
         await ctx.beforeRequest?.(ctx.signal);
         ctx.signal?.throwIfAborted();
         const release = await slots.acquire(ctx.signal);
@@ -99,12 +102,13 @@ export function createTransport(opts: {
               ? new TransientError('timeout', `${who} did not answer within ${ctx.timeoutMs} ms`)
               : // The host (never user:password@) tells an operator which setting to look at.
                 new TransientError('network', `could not reach ${who} at ${url.host} (${urlSetting}): ${failure.kind === 'network' ? failure.code : 'aborted'}`);
-          logger.debug({ method: spec.method, path, status: null, ms: clock.now() - started, fault: fault.kind }, 'ping api request failed');
+          if (debug) logger.debug({ method: spec.method, path: pathOf(url), status: null, ms: clock.now() - started, fault: fault.kind }, 'ping api request failed');
           throw fault;
         } finally {
           release();
         }
-        logger.debug({ method: spec.method, path, status: res.status, ms: clock.now() - started }, 'ping api request');
+        // At info (production) this line is not written: its fields are not even built.
+        if (debug) logger.debug({ method: spec.method, path: pathOf(url), status: res.status, ms: clock.now() - started }, 'ping api request');
 
         if (res.status >= 300 && res.status < 400 && res.status !== 304) {
           const location = res.headers.get('location');

@@ -33,5 +33,14 @@ export function childWith(logger: Logger, bindings: Record<string, unknown>): Lo
   return Object.keys(fresh).length === 0 ? logger : logger.child(fresh);
 }
 
+/**
+ * A child logger made on first use. pino builds a child's bindings (through redaction) when it
+ * is made; per-call and per-message children mostly never write at info, so they wait until one does.
+ */
+export function lazyChild(logger: Logger, bindings: Record<string, unknown>): () => Logger {
+  let child: Logger | null = null;
+  return () => (child ??= logger.child(bindings));
+}
+
 /** A logger that writes nothing, for tests and embedded use. */
 export const silentLogger: Logger = pino({ level: 'silent' });

@@ -80,6 +80,8 @@ export interface FakeDiscord {
   expireToken(token: string): void;
   /** The calls matching a method and path. */
   callsTo(method: string, path: RegExp): RestCall[];
+  /** Calls `listener` with each REST call as it arrives (benches time arrivals without a waiter per call); returns the unsubscribe. */
+  onCall(listener: (c: RestCall) => void): () => void;
   /** Waits (real time, bounded) until a matching call has arrived, then returns it. */
   waitForCall(method: string, path: RegExp, predicate?: (c: RestCall) => boolean, timeoutMs?: number): Promise<RestCall>;
   /** The message id the fake assigned to an interaction's original reply, once it exists. */
@@ -107,6 +109,7 @@ export async function startFakeDiscord(opts: { token?: string } = {}): Promise<F
   const messages = new Map<string, Record<string, unknown>>();
   const commands = new Map<string, unknown[]>();
   const waiters: { check: () => void }[] = [];
+  const listeners = new Set<(c: RestCall) => void>();
   let snowflake = 1_300_000_000_000_000_000n;
   const nextId = () => String(++snowflake);
 
@@ -265,6 +268,7 @@ export async function startFakeDiscord(opts: { token?: string } = {}): Promise<F
       }
       const call: RestCall = { method, path, query: Object.fromEntries(url.searchParams), headers: req.headers, body };
       calls.push(call);
+      for (const l of listeners) l(call);
       for (const w of [...waiters]) w.check();
 
       const authorised = req.headers.authorization === `Bot ${token}`;
@@ -411,6 +415,10 @@ export async function startFakeDiscord(opts: { token?: string } = {}): Promise<F
       base(3, input, { custom_id: customId, component_type: 2 }, { message: messages.get(messageId) ?? message(FAKE_CHANNEL_ID, {}, messageId) }),
     script: (method, path, answer, count = 1) => scripts.push({ method: method.toUpperCase(), path, answer, left: count }),
     expireToken: (tok) => expired.add(tok),
+    onCall: (listener) => {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
     callsTo: (method, path) => calls.filter((c) => c.method === method.toUpperCase() && path.test(c.path)),
     waitForCall: (method, path, predicate = () => true, timeoutMs = 10_000) =>
       new Promise<RestCall>((resolve, reject) => {

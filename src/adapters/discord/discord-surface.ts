@@ -19,6 +19,7 @@ import { targetErrorText } from '../../present/render.js';
 import type { Logger } from '../../util/logger.js';
 import { createTokenBucket } from '../../util/token-bucket.js';
 import { answerAutocomplete } from './autocomplete.js';
+import { firstAnswer } from './first-answer.js';
 import { COMMAND_NAME, MAX_PACKETS, MIN_PACKETS, NOC_COMMAND, OPTION_CLIENT, OPTION_PACKETS } from './commands.js';
 import { answerNocAutocomplete, nocOptionsOf, nocText } from './noc.js';
 import { parseCustomId, toTextMessage } from './embed.js';
@@ -27,7 +28,6 @@ import { DEFAULT_DISCORD_API } from './register.js';
 import { createDiscordPort, type Origin } from './port.js';
 import { discordWords } from './words.js';
 import { sanitizeOutsideText } from '../../util/outside-text.js';
-import { NO_LONGER_NEEDED } from '../../util/abort.js';
 import type { Led } from '../../util/leadership.js';
 
 /** Tunables; the defaults are what production uses, tests shorten them. */
@@ -48,8 +48,6 @@ export interface DiscordSurfaceOptions {
   interactionTtlMs?: number;
   /** Least time between two edits of one message (default 1100 ms). */
   minEditIntervalMs?: number;
-  /** How long a command waits for the client look-up before deferring publicly (default 1200 ms). */
-  deferWindowMs?: number;
   /** How long `stop()` lets checks in flight finish; the rest resume at the next start (default 4 s, inside main's 5 s). */
   stopGraceMs?: number;
   /** How often a running status is redrawn (default 1100 ms). */
@@ -64,12 +62,6 @@ export interface DiscordSurfaceOptions {
 const EDITS_PER_MIN = 300;
 const EDIT_BURST = 10;
 const MIN_EDIT_INTERVAL_MS = 1100;
-/**
- * A command looks the client up for at most this long before deferring: a known client starts
- * at once, and a refusal stays an ephemeral reply instead of a public "thinking…" that has to be
- * deleted. Well inside Discord's 3 s.
- */
-const DEFER_WINDOW_MS = 1200;
 
 /** Only edits of status messages reject on 429 (LiveMessage waits them out); everything else queues as discord.js does. */
 export function rejectEditRateLimit(data: Pick<RateLimitData, 'method' | 'route'>): boolean {
@@ -78,6 +70,9 @@ export function rejectEditRateLimit(data: Pick<RateLimitData, 'method' | 'route'
     (data.route.startsWith('/webhooks/:id/:token/messages/') || data.route === '/channels/:id/messages/:id')
   );
 }
+
+/** An interaction's logger, made on first use. */
+type LogOf = () => Logger;
 
 /** The name a person is shown by in messages (escaped where shown). */
 function displayName(interaction: Interaction): string {
@@ -115,7 +110,6 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
   const { directory, clock } = deps;
   const log = deps.logger.child({ surface: 'discord' });
   const minEditIntervalMs = opts.minEditIntervalMs ?? MIN_EDIT_INTERVAL_MS;
-  const deferWindowMs = opts.deferWindowMs ?? DEFER_WINDOW_MS;
   const inFlight = new Set<Promise<void>>();
 
   const restOptions = { api: cfg.apiUrl ?? DEFAULT_DISCORD_API, rejectOnRateLimit: rejectEditRateLimit };
@@ -137,7 +131,14 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
   };
-  const logFor = (i: Interaction) => log.child({ interactionId: i.id, guildId: i.guildId, channelId: i.channelId, userId: i.user.id });
+  /**
+   * An interaction's logger, made when first used: most interactions log nothing, and a pino
+   * child per interaction was a measurable part of a cold burst.
+   */
+  const logFor = (i: Interaction): LogOf => {
+    let child: Logger | null = null;
+    return () => (child ??= log.child({ interactionId: i.id, guildId: i.guildId, channelId: i.channelId, userId: i.user.id }));
+  };
   const ephemeral = (text: string) => ({ ...toTextMessage(text), flags: MessageFlags.Ephemeral as const });
   const personOf = (i: Interaction): Person => ({
     id: i.user.id,
@@ -148,66 +149,77 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
     workspace: { id: i.guildId, home: cfg.guildId },
   });
 
-  /** The public deferral, once, whoever asks for it first (the defer window, or the first post). */
+  /** The deferral, once, whoever asks for it first (the command as it arrives, or the first post). */
   const originOf = (i: ChatInputCommandInteraction | ButtonInteraction): Origin => {
     let deferring: Promise<void> | null = null;
     let at = clock.now();
     const o: Origin = {
       interaction: i,
       answered: false,
-      defer: () => {
+      defer: (visibility = 'public') => {
         deferring ??= (async () => {
           at = clock.now();
-          if (!i.deferred && !i.replied) await i.deferReply();
+          if (!i.deferred && !i.replied) await i.deferReply(visibility === 'private' ? { flags: MessageFlags.Ephemeral } : {});
         })();
         return deferring;
       },
+      deferral: () => deferring,
       deferredAt: () => at,
     };
     return o;
   };
 
   /** A private answer: an ephemeral reply, or, after a public deferral, the "thinking…" removed and an ephemeral follow-up. */
-  const answerFor = (o: Origin, l: Logger): PrivateAnswer => async (text) => {
+  const answerFor = (o: Origin, l: LogOf): PrivateAnswer => async (text) => {
     o.answered = true;
     const i = o.interaction;
-    if (i.deferred || i.replied) {
-      await i.deleteReply().catch((err: unknown) => l.warn({ err: describeDiscordError(err) }, 'could not delete the deferred reply'));
+    // A deferral still on its way would make a reply now a second callback, which Discord refuses.
+    await o.deferral()?.catch(() => undefined);
+    if (i.deferred && i.ephemeral) {
+      await i.editReply(toTextMessage(text));
+    } else if (i.deferred || i.replied) {
+      await i.deleteReply().catch((err: unknown) => l().warn({ err: describeDiscordError(err) }, 'could not delete the deferred reply'));
       await i.followUp(ephemeral(text));
     } else {
       await i.reply(ephemeral(text));
     }
   };
 
-  const onCommand = async (i: ChatInputCommandInteraction, l: Logger) => {
+  /**
+   * A command is deferred as it arrives unless its answer needs no I/O (first-answer.ts): a cold
+   * client look-up takes longer than a bare client's first answer. The price: a refusal only the
+   * look-up can decide (an unknown client) shows "thinking…" publicly until it is deleted and
+   * answered ephemerally (docs/architecture.md, "Acks first").
+   */
+  const onCommand = async (i: ChatInputCommandInteraction, l: LogOf) => {
     const person = personOf(i);
     const packets = i.options.getInteger(OPTION_PACKETS);
     if (packets !== null && (packets < MIN_PACKETS || packets > MAX_PACKETS)) {
       await i.reply(ephemeral(targetErrorText('bad_packets', person.locale)));
       return;
     }
+    const text = i.options.getString(OPTION_CLIENT, true);
+    const first = firstAnswer(text);
     const origin = originOf(i);
-    const timer = new AbortController();
-    // A slow look-up must not outlast Discord's 3 s: defer publicly once the window is over.
-    void clock.sleep(deferWindowMs, timer.signal).then(
-      () => (origin.answered ? undefined : origin.defer()),
-      () => undefined,
-    );
+    const deferNow = (visibility: 'public' | 'private') => {
+      if (origin.answered) return;
+      origin.defer(visibility).catch((err: unknown) => l().warn({ err: describeDiscordError(err) }, 'could not defer the command'));
+    };
+    // Asked first: the engine answers a refusal by its access rules before this call returns, so
+    // it stays an ephemeral reply; the look-up and everything after it run on behind the deferral.
+    const req = { text, packets, person, place: { channel: i.channelId, thread: null }, answer: answerFor(origin, l), origin };
+    const request = engine.request(req);
+    // An answer expected without I/O that has not come by the next turn is deferred privately: never a public "thinking…" for it.
+    const late = first.kind === 'reply' ? setImmediate(() => deferNow('private')) : null;
+    if (first.kind === 'defer') deferNow(first.visibility);
     try {
-      await engine.request({
-        text: i.options.getString(OPTION_CLIENT, true),
-        packets,
-        person,
-        place: { channel: i.channelId, thread: null },
-        answer: answerFor(origin, l),
-        origin,
-      });
+      await request;
     } finally {
-      timer.abort(NO_LONGER_NEEDED);
+      if (late) clearImmediate(late);
     }
   };
 
-  const onButton = async (i: ButtonInteraction, l: Logger) => {
+  const onButton = async (i: ButtonInteraction, l: LogOf) => {
     const person = personOf(i);
     const action = parseCustomId(i.customId);
     if (!action) {
@@ -249,8 +261,8 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
   const onInteraction = async (i: Interaction) => {
     const l = logFor(i);
     try {
-      if (i.isAutocomplete() && i.commandName === NOC_COMMAND) return await answerNocAutocomplete(i, deps.nocCommands ?? null, clock, l);
-      if (i.isAutocomplete()) return await answerAutocomplete(i, { directory, clock }, l);
+      if (i.isAutocomplete() && i.commandName === NOC_COMMAND) return await answerNocAutocomplete(i, deps.nocCommands ?? null, clock, l());
+      if (i.isAutocomplete()) return await answerAutocomplete(i, { directory, clock }, l());
       if (i.isChatInputCommand() && i.commandName === COMMAND_NAME) return await onCommand(i, l);
       if (i.isChatInputCommand() && i.commandName === NOC_COMMAND) {
         // Local reads and writes only: answered well inside Discord's 3 s, privately.
@@ -260,12 +272,12 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
       }
       if (i.isButton() && i.customId.startsWith('pingops:')) return await onButton(i, l);
     } catch (err) {
-      l.error({ err: describeDiscordError(err) }, 'discord interaction failed');
+      l().error({ err: describeDiscordError(err) }, 'discord interaction failed');
       await answerFailure(i, l);
     }
   };
 
-  const answerFailure = async (i: Interaction, l: Logger) => {
+  const answerFailure = async (i: Interaction, l: LogOf) => {
     try {
       if (i.isAutocomplete()) {
         if (!i.responded) await i.respond([]);
@@ -276,7 +288,7 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
       if (i.deferred || i.replied) await i.followUp(msg);
       else await i.reply(msg);
     } catch (err) {
-      l.warn({ err: describeDiscordError(err) }, 'could not tell the user about the failure');
+      l().warn({ err: describeDiscordError(err) }, 'could not tell the user about the failure');
     }
   };
 

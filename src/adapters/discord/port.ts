@@ -17,10 +17,16 @@ const EDITORS_KEPT = 2000;
 /** A first view rate limited more often than this is a failed post. */
 const FIRST_POST_ATTEMPTS = 5;
 
-/** An interaction being answered, with one public deferral shared by whoever needs it first. */
+/** An interaction being answered, with one deferral shared by whoever needs it first. */
 export interface Origin {
   interaction: ChatInputCommandInteraction | ButtonInteraction;
-  defer(): Promise<void>;
+  /**
+   * Defers the reply (public unless asked otherwise); later calls share the first one. A private
+   * deferral is for answers that are private (history): a status card posted into it would be too.
+   */
+  defer(visibility?: 'public' | 'private'): Promise<void>;
+  /** The deferral once asked for (it may still be on its way), else null. */
+  deferral(): Promise<void> | null;
   deferredAt(): number;
   answered: boolean;
 }

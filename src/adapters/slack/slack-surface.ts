@@ -80,6 +80,9 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
     clientOptions: webClientOptions(cfg.apiUrl),
     // auth.test runs in start(), so that no Web API call ever stands between a command and its ack.
     deferInitialization: true,
+    // Nothing here reads context.conversation; Bolt's default in-memory store looked it up on
+    // every request and built a 'Conversation not found' Error (with its stack) each time.
+    convoStore: false,
   });
   const client = app.client;
   // The calls every check makes go through our lighter caller (see web-calls.ts); Bolt's client does the rest.
@@ -136,7 +139,8 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
   app.command('/ping', async ({ command, ack, respond }) => {
     // Nothing before the ack: Slack gives up after 3 s and shows the person an error.
     await ack();
-    log.info({ channel: command.channel_id, user: command.user_id }, '/ping received');
+    // debug: the engine's 'check started' or 'request refused' names the same channel and person at info.
+    log.debug({ channel: command.channel_id, user: command.user_id }, '/ping received');
     track(
       ackFirst.after(async () =>
         engine.request({

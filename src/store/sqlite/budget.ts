@@ -1,7 +1,7 @@
 /**
  * The shared request budget on SQLite (migration `0009-request-budget`): one row per bucket,
- * read and written in one IMMEDIATE transaction, so processes sharing the file never spend the
- * same credit. The decision is core's (`drawTokens`); this file only keeps the row.
+ * read and written inside one IMMEDIATE transaction (the connection's batch of the turn), so
+ * processes sharing the file never spend the same credit. The decision is core's (`drawTokens`); this file only keeps the row.
  */
 import { drawTokens, type BucketRow, type RequestBudgetPort } from '../../core/request-budget.js';
 import type { Migration } from './connection.js';
@@ -34,7 +34,8 @@ export function createSqliteBudgetStore(sql: Sql): RequestBudgetPort {
   };
   return {
     async draw(name, shape, req) {
-      return sql.write(() => sql.tx(draw).immediate(name, shape, req));
+      // In the turn's IMMEDIATE transaction: the row is read and written under the file's write lock.
+      return sql.later('request_budget', () => draw(name, shape, req));
     },
   };
 }

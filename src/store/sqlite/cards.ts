@@ -50,6 +50,7 @@ export function createSqliteCardStore(sql: Sql, keepMs: number): ClientCardPort 
   };
   return {
     async get(provider, serviceId) {
+      sql.flush('provider_cards');
       const row = sql.st(SQL.get).get(provider, serviceId) as { card: string; fetched_at: number } | undefined;
       if (!row) return null;
       try {
@@ -59,7 +60,7 @@ export function createSqliteCardStore(sql: Sql, keepMs: number): ClientCardPort 
       }
     },
     async put(provider, cards) {
-      sql.write(() => sql.tx(putAll)(provider, cards));
+      await sql.later('provider_cards', () => putAll(provider, cards));
     },
   };
 }

@@ -59,56 +59,17 @@ const SQL = {
 /** The statement that adds a check row (also used to carry open checks into memory). */
 export const INSERT_CHECK = SQL.insert;
 
-/** One pending write: its statement, and the caller's promise to settle once it is applied. */
-interface Pending {
-  run: () => void;
-  done: () => void;
-  fail: (err: unknown) => void;
-}
-
 /**
- * A CheckStore on the process's one connection. Its writes are applied together, in call order,
- * in one transaction at the end of the event-loop turn that made them (`setImmediate`), and each
- * caller's promise resolves once its write is committed: with 1,000 checks running, one commit per
- * statement was the largest self time of the chat path (`npm run bench -- chat --cpu-prof`). Every
- * read, `adopt` and `close` applies what is pending first, so nothing reads around a write. A batch
- * that fails is applied again one write at a time, so one bad write fails alone, as before.
+ * A CheckStore on the process's one connection. Its writes go to the connection's write queue
+ * (`sql.later`): applied with every other write of the turn in one transaction at its end, each
+ * caller's promise resolving once its write is committed. With 1,000 checks running, one commit
+ * per statement was the largest self time of the chat path (`npm run bench -- chat --cpu-prof`).
+ * Every read and `prune` applies what is queued first, so nothing reads around a write.
  */
-export function createSqliteCheckStore(sql: Sql): CheckStore & { flush(): void } {
-  let pending: Pending[] = [];
-  let scheduled: NodeJS.Immediate | null = null;
-  const applyAll = (batch: Pending[]) => {
-    for (const w of batch) w.run();
-  };
-  const flush = () => {
-    if (scheduled) clearImmediate(scheduled);
-    scheduled = null;
-    if (pending.length === 0) return;
-    const batch = pending;
-    pending = [];
-    try {
-      sql.write(() => sql.tx(applyAll)(batch));
-    } catch {
-      for (const w of batch) {
-        try {
-          sql.write(w.run);
-        } catch (err) {
-          w.fail(err);
-          continue;
-        }
-        w.done();
-      }
-      return;
-    }
-    for (const w of batch) w.done();
-  };
-  const later = (run: () => void): Promise<void> =>
-    new Promise((done, fail) => {
-      pending.push({ run, done, fail });
-      scheduled ??= setImmediate(flush);
-    });
+export function createSqliteCheckStore(sql: Sql): CheckStore {
+  const later = (run: () => unknown): Promise<void> => sql.later('checks', run).then(() => undefined);
+  const flush = () => sql.flush('checks');
   return {
-    flush,
     async insert(check: NewCheck, now: number) {
       const full: StoredCheck = {
         ...check,
@@ -203,8 +164,8 @@ export function createSqliteCheckStore(sql: Sql): CheckStore & { flush(): void }
       return (sql.st(SQL.replicas).all() as ReplicaRow[]).map(fromReplicaRow);
     },
     async adopt(id, expected, owner, now) {
-      flush();
-      return sql.write(() => sql.st(SQL.adopt).run(owner, now, id, expected).changes === 1);
+      // Queued behind the check's pending writes, so it compares with what they leave.
+      return sql.later('checks', () => sql.st(SQL.adopt).run(owner, now, id, expected).changes === 1);
     },
   };
 }

@@ -1,6 +1,8 @@
 /**
  * Single-flight claims on SQLite (migration `0012-flight-claims`): see core/flight-claims.
- * A claim is taken in one IMMEDIATE transaction, so two processes on the file never both own it.
+ * Every write is queued on the connection (`sql.later`): a claim is read back inside the turn's
+ * IMMEDIATE transaction that took it, so two processes on the file never both own it, and the
+ * answer is given once that transaction is committed.
  */
 import type { FlightClaim, FlightClaimPort } from '../../core/flight-claims.js';
 import type { Migration } from './connection.js';
@@ -19,6 +21,8 @@ export const FLIGHT_CLAIMS_MIGRATION: Migration = {
     CREATE INDEX flight_claims_until ON flight_claims (until);
   `,
 };
+
+const TABLE = 'flight_claims';
 
 /** Claims expired this long ago are deleted when another is taken (the table stays small). */
 const KEEP_EXPIRED_MS = 3_600_000;
@@ -51,16 +55,16 @@ export function createSqliteFlightClaims(sql: Sql): FlightClaimPort {
   };
   return {
     async adopt(key, owner, taskId, now, ttlMs) {
-      return sql.write(() => sql.tx(adopt).immediate(key, owner, taskId, now, ttlMs));
+      return sql.later(TABLE, () => adopt(key, owner, taskId, now, ttlMs));
     },
     async claim(key, owner, now, ttlMs) {
-      return sql.write(() => sql.tx(claim).immediate(key, owner, now, ttlMs));
+      return sql.later(TABLE, () => claim(key, owner, now, ttlMs));
     },
     async renew(key, owner, taskId, now, ttlMs) {
-      sql.write(() => sql.st(SQL.renew).run({ key, owner, taskId, now, until: now + ttlMs }));
+      await sql.later(TABLE, () => sql.st(SQL.renew).run({ key, owner, taskId, now, until: now + ttlMs }));
     },
     async release(key, owner) {
-      sql.write(() => sql.st(SQL.release).run(key, owner));
+      await sql.later(TABLE, () => sql.st(SQL.release).run(key, owner));
     },
   };
 }

@@ -179,9 +179,8 @@ export function openSqliteDatabase<S extends StoreRecords = StoreRecords>(opts: 
     })();
   }
 
-  const checks = createSqliteCheckStore(sql);
   return {
-    checks,
+    checks: createSqliteCheckStore(sql),
     cards: createSqliteCardStore(sql, opts.cardTtlMs),
     results: createSqliteResultCache(sql),
     durationModels: createSqliteDurationModelStore(sql),
@@ -201,11 +200,12 @@ export function openSqliteDatabase<S extends StoreRecords = StoreRecords>(opts: 
       if (closed) return;
       closed = true;
       stopChecks.abort();
-      // Check writes of this turn are applied at its end: apply them now, the connection is going.
+      // The writes of this turn are applied at its end: apply them now, the connection is going.
+      // A write that fails here rejects its own caller's promise; the others are kept.
       try {
-        checks.flush();
+        sql.flush();
       } catch (err) {
-        log.error({ err: err instanceof Error ? err.message : String(err) }, 'check writes could not be applied before closing the store');
+        log.error({ err: err instanceof Error ? err.message : String(err) }, 'queued writes could not be applied before closing the store');
       }
       sql.db.close();
     },

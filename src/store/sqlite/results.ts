@@ -38,11 +38,12 @@ export function createSqliteResultCache(sql: Sql): ResultCachePort {
   let prunedAt = -Infinity;
   return {
     async get(provider, serviceId, packets, maxAgeMs, now) {
+      sql.flush('result_cache');
       const row = sql.st(SQL.get).get(provider, serviceId, packets, now - maxAgeMs) as { final: string } | undefined;
       return row ? storedVerdict(row.final, serviceId) : null;
     },
     async put(provider, packets, state, now) {
-      sql.write(() => {
+      await sql.later('result_cache', () => {
         sql.st(SQL.upsert).run(provider, state.serviceId, packets, JSON.stringify(state), now);
         if (now - prunedAt >= RESULT_PRUNE_EVERY_MS) {
           sql.st(SQL.prune).run(now - RESULT_KEEP_MS);

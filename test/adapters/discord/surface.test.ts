@@ -123,10 +123,9 @@ describe.each(['v1', 'plain'] as const)('/ping (%s layout)', (dialect) => {
   });
 
   it.each([
-    { name: 'an unknown client', client: '9999', text: 'Client 9999 not found.' },
     { name: 'junk with a mention', client: '<@123> hola', text: 'does not look like a client' },
     { name: 'help', client: 'help', text: 'Verdicts' },
-  ])('answers $name with an ephemeral message and starts no check', async ({ client, text }) => {
+  ])('answers $name (known from the words alone) with one ephemeral reply, no deferral, and starts no check', async ({ client, text }) => {
     rig = await startRig({ env: { SIM_DIALECT: dialect } });
     const sent = rig.fake.sendCommand({ client });
     const cb = await rig.fake.waitForCall('POST', routesOf(sent.token).callback);
@@ -136,7 +135,45 @@ describe.each(['v1', 'plain'] as const)('/ping (%s layout)', (dialect) => {
     expect(bodyOf(cb).data.allowed_mentions).toEqual({ parse: [] });
     expect(bodyOf(cb).data.content).not.toMatch(/(?<!\\)<@/);
     await new Promise((r) => setTimeout(r, 100));
+    expect(callbacks(rig, sent.token)).toHaveLength(1);
     expect(edits(rig, sent.token)).toHaveLength(0);
+    expect(rig.core.service.inFlight).toBe(0);
+  });
+
+  it('defers an unknown client publicly at once, then removes the "thinking…" and answers ephemerally', async () => {
+    rig = await startRig({ env: { SIM_DIALECT: dialect } });
+    const sent = rig.fake.sendCommand({ client: '9999' });
+    const r = routesOf(sent.token);
+    const followUp = await rig.fake.waitForCall('POST', r.followUp);
+    expect(bodyOf(followUp).flags).toBe(EPHEMERAL);
+    expect(bodyOf(followUp).content).toContain('Client 9999 not found.');
+    expect(bodyOf(followUp).allowed_mentions).toEqual({ parse: [] });
+    // The look-up decided it: the only callback is the deferral, and its public reply is gone.
+    expect(callbacks(rig, sent.token).map((c) => bodyOf(c))).toEqual([{ type: 5, data: { flags: 0 } }]);
+    expect(rig.fake.callsTo('DELETE', r.original)).toHaveLength(1);
+    expect(rig.fake.originalMessageId(sent.token)).not.toBeNull();
+    expect(edits(rig, sent.token)).toHaveLength(0);
+    expect(rig.core.service.inFlight).toBe(0);
+  });
+
+  it('answers history privately: an ephemeral deferral, then the text in its place', async () => {
+    rig = await startRig({ env: { SIM_DIALECT: dialect } });
+    const sent = rig.fake.sendCommand({ client: 'history 1001' });
+    const r = routesOf(sent.token);
+    const edit = await rig.fake.waitForCall('PATCH', r.original);
+    expect(bodyOf(edit).content).toContain('1001');
+    expect(callbacks(rig, sent.token).map((c) => bodyOf(c))).toEqual([{ type: 5, data: { flags: EPHEMERAL } }]);
+    expect(rig.fake.callsTo('DELETE', r.original)).toHaveLength(0);
+    expect(rig.fake.callsTo('POST', r.followUp)).toHaveLength(0);
+  });
+
+  it('refuses a channel outside PINGOPS_ALLOWED_CHANNELS with one ephemeral reply, never a public deferral', async () => {
+    rig = await startRig({ env: { SIM_DIALECT: dialect, PINGOPS_ALLOWED_CHANNELS: '1100000000000000999' } });
+    const sent = rig.fake.sendCommand({ client: '1001' });
+    const cb = await rig.fake.waitForCall('POST', routesOf(sent.token).callback);
+    expect(bodyOf(cb)).toMatchObject({ type: 4, data: { flags: EPHEMERAL, content: expect.stringContaining('does not answer here') } });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(callbacks(rig, sent.token)).toHaveLength(1);
     expect(rig.core.service.inFlight).toBe(0);
   });
 
@@ -148,6 +185,21 @@ describe.each(['v1', 'plain'] as const)('/ping (%s layout)', (dialect) => {
     expect(rig.core.service.inFlight).toBe(0);
   });
 
+  it('waits for a deferral still on its way before answering a refusal: one callback, never a second', async () => {
+    // The look-up refuses within a turn, while the deferral's round trip to Discord is still going.
+    const quick: Directory = {
+      resolve: (target) => new Promise((resolve) => setImmediate(() => resolve({ kind: 'not_found', target }))),
+      client: () => Promise.resolve(null),
+      suggest: () => Promise.resolve([]),
+    };
+    rig = await startRig({ directory: quick, env: { SIM_DIALECT: dialect } });
+    const sent = rig.fake.sendCommand({ client: '1001' });
+    const followUp = await rig.fake.waitForCall('POST', routesOf(sent.token).followUp);
+    expect(bodyOf(followUp)).toMatchObject({ flags: EPHEMERAL, content: expect.stringContaining('not found') });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(callbacks(rig, sent.token).map((c) => bodyOf(c).type)).toEqual([5]);
+  });
+
   it('catches a failing handler, tells the user, and keeps serving', async () => {
     const broken: Directory = {
       resolve: () => Promise.reject(new Error('directory exploded')),
@@ -156,8 +208,10 @@ describe.each(['v1', 'plain'] as const)('/ping (%s layout)', (dialect) => {
     };
     rig = await startRig({ directory: broken, env: { SIM_DIALECT: dialect } });
     const sent = rig.fake.sendCommand({ client: '1001' });
-    const cb = await rig.fake.waitForCall('POST', routesOf(sent.token).callback);
-    expect(bodyOf(cb)).toMatchObject({ type: 4, data: { flags: EPHEMERAL, content: expect.stringContaining('Something went wrong') } });
+    // Deferred at once (a client id needs a look-up), so the failure comes as an ephemeral follow-up.
+    const told = await rig.fake.waitForCall('POST', routesOf(sent.token).followUp);
+    expect(bodyOf(told)).toMatchObject({ flags: EPHEMERAL, content: expect.stringContaining('Something went wrong') });
+    expect(callbacks(rig, sent.token).map((c) => bodyOf(c).type)).toEqual([5]);
     const again = rig.fake.sendAutocomplete('An');
     expect(bodyOf(await rig.fake.waitForCall('POST', routesOf(again.token).callback))).toEqual({ type: 8, data: { choices: [] } });
   });
