@@ -47,4 +47,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # Exec form: node is PID 1 and gets SIGTERM itself (it drains, then exits; see README).
-CMD ["node", "dist/main.js"]
+# The Node flags are those of `npm start` (package.json; a test holds the two together): a small
+# young generation and a tight old one keep peak memory down (docs/deploy.md, "Memory").
+CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=20", "dist/main.js"]

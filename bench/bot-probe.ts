@@ -1,10 +1,10 @@
 /**
  * Preloaded into the bot's own process by the chat benches (`node --import bot-probe.js
  * src/main.js`): event-loop lag, peak RSS and CPU of the real bot, over a window the bench opens
- * and closes through the IPC channel. It adds a 50 ms timer and a lag histogram, nothing else.
+ * and closes through the IPC channel. It adds a 50 ms timer, a lag histogram and a GC observer, nothing else.
  */
 import { readdirSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 /** What the probe reports for the window between `probe:start` and `probe:report`. */
 export interface ProbeReport {
@@ -18,6 +18,9 @@ export interface ProbeReport {
   wallMs: number;
   /** Most file descriptors open at once (sockets to Slack and the Ping API, the store's files). */
   peakFds: number;
+  /** Garbage collections in the window and how long they paused the main thread (Node's gc performance entries). */
+  gcCount: number;
+  gcMs: number;
 }
 
 if (process.send) {
@@ -32,6 +35,14 @@ if (process.send) {
       return 0;
     }
   };
+  let gcCount = 0;
+  let gcMs = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcCount++;
+      gcMs += e.duration;
+    }
+  }).observe({ entryTypes: ['gc'] });
   let cpu0 = process.cpuUsage();
   let t0 = performance.now();
   const sample = () => {
@@ -52,6 +63,8 @@ if (process.send) {
       peakRss = 0;
       sample();
       peakFds = fds();
+      gcCount = 0;
+      gcMs = 0;
       cpu0 = process.cpuUsage();
       t0 = performance.now();
     } else if (m === 'probe:report') {
@@ -65,6 +78,8 @@ if (process.send) {
         cpuUs: cpu.user + cpu.system,
         wallMs: Math.round(performance.now() - t0),
         peakFds,
+        gcCount,
+        gcMs: Math.round(gcMs),
       };
       process.send?.({ probe: report });
     }

@@ -1,5 +1,5 @@
 /**
- * The chat path as people use it: the real bot (`src/main.js`, as `npm start` runs it, logs at
+ * The chat path as people use it: the real bot (`src/main.js`, as `npm start` runs it: with its Node flags, logs at
  * info to a file) with Slack in HTTP mode, against the fake Slack and the Ping API simulator in
  * another process and Slack's side (signed commands) in a third, all on 127.0.0.1.
  *
@@ -22,9 +22,12 @@ import type { PeerStats } from './chat-peers-child.js';
 import { selfTimeByArea, topSelfTime } from './cpu-top.js';
 import { loadRun } from './load.js';
 import { env as cleanEnv } from './start.js';
+import { startFlags } from './start-flags.js';
 
 const SECRET = 'bench-signing-secret';
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+/** The Node flags `npm start` runs the bot with (package.json, beside dist-bench/). */
+export const BOT_FLAGS = startFlags(here('../../package.json'));
 
 /** Waits for the first IPC message carrying `key`, within `ms`. */
 export function reply<T>(child: ChildProcess, key: string, ms = 30_000): Promise<T> {
@@ -112,7 +115,7 @@ export async function startBot(dir: string, env: Record<string, string>, cpuProf
   const log = openSync(join(dir, 'bot.log'), 'a');
   const child = fork(here('../src/main.js'), [], {
     cwd: dir,
-    execArgv: ['--import', here('./bot-probe.js'), ...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [])],
+    execArgv: [...BOT_FLAGS, '--import', here('./bot-probe.js'), ...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [])],
     env: cleanEnv({
       PORT: String(port),
       PINGOPS_DB: join(dir, 'pingops.db'),
@@ -272,6 +275,9 @@ export interface ChatRow {
   /** V8 heap in use at the moment of peak RSS (the rest of RSS: heap reserve, code, native). */
   heap_used_at_peak_mb: number | string;
   peak_fds: number | string;
+  /** Garbage collections of the bot in the window, and how long they paused its main thread. */
+  gc_count: number | string;
+  gc_ms: number | string;
   ack_p99_ms: number | string;
   'chat.update': number | string;
   same_as_before: number | string;
@@ -320,6 +326,8 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
           slack_calls_per_check: '',
           heap_used_at_peak_mb: '',
           peak_fds: '',
+          gc_count: '',
+          gc_ms: '',
           ack_p99_ms: '',
           'chat.update': '',
           same_as_before: '',
@@ -362,6 +370,8 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
         slack_calls_per_check: round1(slackCalls / n),
         heap_used_at_peak_mb: probe.heapUsedAtPeakMb,
         peak_fds: probe.peakFds,
+        gc_count: probe.gcCount,
+        gc_ms: probe.gcMs,
         ack_p99_ms: round1(percentile(acks, 99)),
         'chat.update': after.updates,
         same_as_before: after.sameAsBefore,
@@ -411,6 +421,7 @@ export async function printSlackAck(rounds: number): Promise<void> {
 export async function printChatPath(rounds: number, cpuProf: boolean): Promise<void> {
   console.log(`\n8. The whole chat path: 1,000 checks through the real bot over Slack HTTP (ack, users.info, look-up, posts, live edits, store; logs at info to a file), next to a plain fetch poller doing the same pings; ${rounds} rounds`);
   console.log('   Simulator at real speed in another process; PING_TIMEOUT_MS 15 s as the poller; SLACK_EDITS_PER_MIN 1000 (a high edit budget). Figures are the bot process\'s own (bench/bot-probe).');
+  console.log(`   The bot runs with the Node flags of \`npm start\`: ${BOT_FLAGS.join(' ') || '(none)'}; the poller with Node's defaults.`);
   console.log(`   ${machineNote()}`);
   const r = await benchChatPath(rounds, 1000, { cpuProf });
   console.table(r.rows);

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -12,6 +13,7 @@ import { HOOK_MAX_BODY_BYTES } from '../src/http/hooks.js';
 import { createMetrics, renderLeaseMetrics, renderStoreMetrics } from '../src/http/metrics.js';
 import { renderLeaderMetrics, renderNocMetrics } from '../src/noc/metrics.js';
 import { silentLogger } from '../src/util/logger.js';
+import { nodeFlagsOf, startFlags } from '../bench/start-flags.js';
 
 // There is no Docker engine on the machines that run the tests, so the deployment files are
 // read and held against the code: the settings they name, the routes they probe and proxy.
@@ -245,6 +247,28 @@ describe('deploy/nginx.conf', () => {
   });
 });
 
+const START_FLAGS = startFlags(fileURLToPath(new URL('../package.json', import.meta.url)));
+
+describe('the Node flags of `npm start`', () => {
+  it.each([
+    ['node bin/start.js', []],
+    ['node --max-semi-space-size=4 bin/start.js', ['--max-semi-space-size=4']],
+    ['node  --a=1 -b   dist/main.js --not-a-node-flag', ['--a=1', '-b']],
+  ])('%s -> %j', (command, flags) => {
+    expect(nodeFlagsOf(command)).toEqual(flags);
+  });
+
+  it.each(['tsx src/main.ts', 'node --flag', 'node --import tsx src/main.ts', 'node --max-old-space-size 512 bin/start.js'])('refuses %s', (command) => {
+    expect(() => nodeFlagsOf(command)).toThrow();
+  });
+
+  it('are the ones the docs give for running the built bot by hand', () => {
+    const given = [read('docs/deploy.md'), read('README.md')].flatMap((text) => [...text.matchAll(/\bnode((?: -\S+)*) dist\/main\.js/g)].map((m) => nodeFlagsOf(`node${m[1] ?? ''} dist/main.js`)));
+    expect(given.length).toBeGreaterThan(0);
+    for (const flags of given) expect(flags).toEqual(START_FLAGS);
+  });
+});
+
 describe('Dockerfile', () => {
   const stages = dockerStages(read('Dockerfile'));
   const build = stages.find((s) => s.name === 'build');
@@ -280,7 +304,8 @@ describe('Dockerfile', () => {
     expect(user).toBeDefined();
     expect(['root', '0']).not.toContain(user);
     expect(runs(runtime).some((r) => /apt-get install|g\+\+|node-gyp/.test(r))).toBe(false);
-    expect(ops.find((i) => i.op === 'CMD')?.args).toBe('["node", "dist/main.js"]');
+    // The same Node flags as `npm start` (package.json is their one source), on the built entry.
+    expect(JSON.parse(ops.find((i) => i.op === 'CMD')?.args ?? '[]')).toEqual(['node', ...START_FLAGS, 'dist/main.js']);
 
     const hc = ops.find((i) => i.op === 'HEALTHCHECK')?.args ?? '';
     const script = /CMD\s+node\s+-e\s+"(.*)"\s*$/.exec(hc)?.[1];

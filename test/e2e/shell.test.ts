@@ -93,7 +93,7 @@ describe('pingops shell straight against WispHub (SIM_DIALECT=wisphub)', () => {
     expect(r.stdout).toContain('  ! RB-8: general fault reported: Corte de fibra en el sector Magdalena; cuadrilla en camino.');
     expectCleanStdout(r.stdout);
     const logs = jsonLines(r.stderr) as Record<string, unknown>[];
-    expect(logs.find((l) => l.msg === 'check verdict' && l.serviceId === 1001)).toMatchObject({ lossPct: 0, rttMs: expect.any(Number) });
+    expect(logs.find((l) => l.msg === 'verdict' && l.serviceId === 1001)).toMatchObject({ lossPct: 0, rttMs: expect.any(Number) });
   });
 
   it('speaks Spanish: pérdida and falla general', async () => {
