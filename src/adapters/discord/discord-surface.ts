@@ -16,7 +16,7 @@ import type { Surface, SurfaceDeps } from '../../chat/surface.js';
 import type { Secret } from '../../util/secret.js';
 import { localeFrom } from '../../present/locale.js';
 import { targetErrorText } from '../../present/render.js';
-import type { Logger } from '../../util/logger.js';
+import { lazyChild, type Logger } from '../../util/logger.js';
 import { createTokenBucket } from '../../util/token-bucket.js';
 import { answerAutocomplete } from './autocomplete.js';
 import { firstAnswer } from './first-answer.js';
@@ -135,10 +135,7 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
    * An interaction's logger, made when first used: most interactions log nothing, and a pino
    * child per interaction was a measurable part of a cold burst.
    */
-  const logFor = (i: Interaction): LogOf => {
-    let child: Logger | null = null;
-    return () => (child ??= log.child({ interactionId: i.id, guildId: i.guildId, channelId: i.channelId, userId: i.user.id }));
-  };
+  const logFor = (i: Interaction): LogOf => lazyChild(log, { interactionId: i.id, guildId: i.guildId, channelId: i.channelId, userId: i.user.id });
   const ephemeral = (text: string) => ({ ...toTextMessage(text), flags: MessageFlags.Ephemeral as const });
   const personOf = (i: Interaction): Person => ({
     id: i.user.id,

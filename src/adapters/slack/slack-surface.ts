@@ -172,7 +172,7 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
     if (!firstSeen((body as { event_id?: unknown }).event_id) || !event.user) return;
     const user = event.user;
     const thread = event.thread_ts ?? event.ts;
-    log.info({ channel: event.channel, user, threadTs: thread }, 'mention received');
+    log.debug({ channel: event.channel, user, threadTs: thread }, 'mention received');
     track(
       ackFirst.after(async () =>
         engine.request({
@@ -191,7 +191,7 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
     const { channel, user, ts } = message;
     if (!user || user === botUserId) return;
     const thread = message.thread_ts ?? ts;
-    log.info({ channel, user }, 'direct message received');
+    log.debug({ channel, user }, 'direct message received');
     // In a DM the answer is simply a reply in the thread: nobody else reads it.
     const answer: PrivateAnswer = async (text) => {
       try {
