@@ -14,8 +14,9 @@ import { createAccess, mayCancel, type Access, type AccessSettings } from './acc
 import { parseRequest } from './request.js';
 import { createLiveMessage } from './live-message.js';
 import type { LiveMessage } from './live-message.types.js';
-import { prepareCheck } from './ping-flow.js';
+import { parseCheck, resolveCheck } from './ping-flow.js';
 import type { ChatPort, MessageRole, Person, Place, PrivateAnswer } from './port.js';
+import type { FollowUp } from './surface.js';
 import { ownerGone, signalTarget, type Ownership } from './owners.js';
 import { tickState } from './tick.js';
 import { engineWords, refusalText } from './words.js';
@@ -37,6 +38,8 @@ export interface EngineDeps {
   openConcurrency?: number;
   /** How often a running status is redrawn so its clock moves (default 1000 ms; 0: only on state changes). */
   tickMs?: number;
+  /** Where a request's I/O after its admission and parse runs (SurfacePacing.followUp); default: at once. */
+  followUp?: FollowUp;
   /** Checks of this surface are picked up after a restart (false for the shell: its terminal is gone). */
   resumable?: boolean;
   /**
@@ -117,6 +120,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
   const tickMs = deps.tickMs ?? 1000;
   const access = 'admit' in deps.access ? deps.access : createAccess(deps.access);
   const opening = createSemaphore(deps.openConcurrency ?? 1000);
+  const followUp: FollowUp = deps.followUp ?? ((work) => work());
   const live = new Map<string, Live>();
   /** Thread (or re-run source) → conversation running there, so a double-clicked Re-run starts one. */
   const busyPlaces = new Set<string>();
@@ -529,33 +533,45 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
       const locale = req.person.locale;
       if (parsed.kind === 'history') {
         if (!(await admitted(req.person, req.place, req.answer, false))) return;
-        const prep = await prepareCheck(parsed.target, { directory: deps.directory }, locale);
-        if (!prep.ok) return privately(req.answer, prep.message);
-        const rows = await store.history(prep.serviceId, 10);
-        log.info({ user: req.person.id, serviceId: prep.serviceId, rows: rows.length }, 'history asked');
-        return privately(req.answer, historyText(prep.serviceId, rows, clock.now(), locale));
+        const words = parseCheck(parsed.target, locale);
+        if (!words.ok) return privately(req.answer, words.message);
+        return followUp(async () => {
+          const prep = await resolveCheck(words.command, { directory: deps.directory }, locale);
+          if (!prep.ok) return privately(req.answer, prep.message);
+          const rows = await store.history(prep.serviceId, 10);
+          log.info({ user: req.person.id, serviceId: prep.serviceId, rows: rows.length }, 'history asked');
+          return privately(req.answer, historyText(prep.serviceId, rows, clock.now(), locale));
+        });
       }
       if (!(await admitted(req.person, req.place, req.answer, parsed.kind === 'ping'))) return;
-      const prep = await prepareCheck(parsed.kind === 'ping' ? parsed.text : req.text, { directory: deps.directory }, locale, undefined, { buttons: port.buttons !== false });
-      if (!prep.ok) {
-        log.info({ channel: req.place.channel, user: req.person.id, reason: prep.reason }, 'request refused');
-        return privately(req.answer, prep.message);
+      // Help and typos are answered from the words, before any I/O; the look-up and the rest follow.
+      const words = parseCheck(parsed.kind === 'ping' ? parsed.text : req.text, locale, { buttons: port.buttons !== false });
+      if (!words.ok) {
+        log.info({ channel: req.place.channel, user: req.person.id, reason: words.reason }, 'request refused');
+        return privately(req.answer, words.message);
       }
-      // The look-up may have outlived the stop's grace: a check started now would outlive the process.
-      if (detached) return privately(req.answer, engineWords(locale).restarting);
-      if (cancelled) return;
-      await track(
-        open({
-          person: req.person,
-          place: req.place,
-          answer: req.answer,
-          origin: req.origin,
-          serviceId: prep.serviceId,
-          client: prep.client,
-          packets: req.packets ?? prep.packets ?? deps.polling.packets,
-          fresh: false,
-        }),
-      );
+      return followUp(async () => {
+        const prep = await resolveCheck(words.command, { directory: deps.directory }, locale);
+        if (!prep.ok) {
+          log.info({ channel: req.place.channel, user: req.person.id, reason: prep.reason }, 'request refused');
+          return privately(req.answer, prep.message);
+        }
+        // The look-up may have outlived the stop's grace: a check started now would outlive the process.
+        if (detached) return privately(req.answer, engineWords(locale).restarting);
+        if (cancelled) return;
+        await track(
+          open({
+            person: req.person,
+            place: req.place,
+            answer: req.answer,
+            origin: req.origin,
+            serviceId: prep.serviceId,
+            client: prep.client,
+            packets: req.packets ?? prep.packets ?? deps.polling.packets,
+            fresh: false,
+          }),
+        );
+      });
     }),
 
     async cancel(req) {

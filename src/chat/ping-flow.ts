@@ -14,7 +14,7 @@ import {
   unavailableText,
 } from '../present/render.js';
 import type { View } from '../present/view.js';
-import { parsePingCommand } from './command.js';
+import { parsePingCommand, type PingCommand } from './command.js';
 
 /** Why a request did not start a check. */
 export type RefusalReason = 'help' | 'invalid' | 'not_found' | 'ambiguous' | 'unavailable' | 'auth' | 'mismatch';
@@ -23,17 +23,11 @@ export type Prepared =
   | { ok: false; reason: RefusalReason; message: string }
   | { ok: true; serviceId: number; client: ClientRecord | null; packets: number | null };
 
-/**
- * Parses what the person typed after `/ping` and resolves it to a service id and client card;
- * a refusal carries the localized plain-text answer for that person.
- */
-export async function prepareCheck(
-  text: string,
-  deps: { directory: Directory },
-  locale: Locale,
-  signal?: AbortSignal,
-  opts: { buttons?: boolean } = {},
-): Promise<Prepared> {
+/** What the words alone decide: a refusal (help, a typo), or the command to resolve. */
+export type Parsed = { ok: false; reason: 'help' | 'invalid'; message: string } | { ok: true; command: Extract<PingCommand, { kind: 'ping' }> };
+
+/** Parses what the person typed after `/ping`, without I/O: help and typos are answered from the words alone. */
+export function parseCheck(text: string, locale: Locale, opts: { buttons?: boolean } = {}): Parsed {
   const command = parsePingCommand(text);
   switch (command.kind) {
     case 'help':
@@ -41,8 +35,12 @@ export async function prepareCheck(
     case 'invalid':
       return { ok: false, reason: 'invalid', message: targetErrorText(command.reason, locale) };
     case 'ping':
-      break;
+      return { ok: true, command };
   }
+}
+
+/** Resolves a parsed command to a service id and client card; a refusal carries the localized answer. */
+export async function resolveCheck(command: Extract<PingCommand, { kind: 'ping' }>, deps: { directory: Directory }, locale: Locale, signal?: AbortSignal): Promise<Prepared> {
   const resolution = await deps.directory.resolve(command.target, signal ? { signal } : {});
   switch (resolution.kind) {
     case 'found':
@@ -60,6 +58,21 @@ export async function prepareCheck(
         ? { ok: false, reason: 'auth', message: authRefusedText(locale) }
         : { ok: false, reason: 'unavailable', message: unavailableText(locale) };
   }
+}
+
+/**
+ * Parses what the person typed after `/ping` and resolves it to a service id and client card;
+ * a refusal carries the localized plain-text answer for that person.
+ */
+export async function prepareCheck(
+  text: string,
+  deps: { directory: Directory },
+  locale: Locale,
+  signal?: AbortSignal,
+  opts: { buttons?: boolean } = {},
+): Promise<Prepared> {
+  const parsed = parseCheck(text, locale, opts);
+  return parsed.ok ? resolveCheck(parsed.command, deps, locale, signal) : parsed;
 }
 
 /** Renders every state of a check as a View for `onView`, and resolves with the final state. */

@@ -8,12 +8,22 @@ import type { ConversationEngine } from './engine.js';
 import type { NocLink } from './noc-desk.js';
 import type { ChatPort } from './port.js';
 
+/** Runs a unit of follow-up work when the surface says so; settles like `work`. */
+export type FollowUp = <T>(work: () => Promise<T>) => Promise<T>;
+
 /** How a surface paces its conversations: its own edit rhythm and how many may open at once. */
 export interface SurfacePacing {
   /** How often a running status is redrawn (0: only on state changes). */
   tickMs: number;
   /** Conversations posting their first messages at once (Slack: acks first). */
   openConcurrency?: number;
+  /**
+   * Where a request's I/O after its admission and parse runs (the look-up, the store, the first
+   * posts). Discord holds it until the interactions in hand have their first answer
+   * (chat/ack-first); default: at once. Refusals by access rules and by the words alone are
+   * answered before it, so they stay a single private answer.
+   */
+  followUp?: FollowUp;
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   type Interaction,
   type RateLimitData,
 } from 'discord.js';
+import { createAckFirst } from '../../chat/ack-first.js';
 import type { Person, PrivateAnswer } from '../../chat/port.js';
 import type { Surface, SurfaceDeps } from '../../chat/surface.js';
 import type { Secret } from '../../util/secret.js';
@@ -125,7 +126,11 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
     budget: createTokenBucket({ perMinute: EDITS_PER_MIN, burst: EDIT_BURST, clock }),
     ...(opts.interactionTtlMs !== undefined ? { interactionTtlMs: opts.interactionTtlMs } : {}),
   });
-  const engine = deps.conversations(port, { tickMs: opts.tickMs ?? minEditIntervalMs });
+  // A burst's first answers before its work: the look-ups, store writes and first posts of
+  // commands already deferred wait until the interactions in hand have theirs (chat/ack-first),
+  // as Slack's acks do. Each of those units delayed every deferral still to be sent.
+  const ackFirst = createAckFirst({ clock });
+  const engine = deps.conversations(port, { tickMs: opts.tickMs ?? minEditIntervalMs, followUp: ackFirst.after });
 
   const track = (p: Promise<void>) => {
     inFlight.add(p);
@@ -146,8 +151,11 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
     workspace: { id: i.guildId, home: cfg.guildId },
   });
 
-  /** The deferral, once, whoever asks for it first (the command as it arrives, or the first post). */
-  const originOf = (i: ChatInputCommandInteraction | ButtonInteraction): Origin => {
+  /**
+   * The deferral, once, whoever asks for it first (the command as it arrives, or the first post).
+   * `out`: called once the interaction's first answer has gone out (ack-first's release).
+   */
+  const originOf = (i: ChatInputCommandInteraction | ButtonInteraction, out: () => void): Origin => {
     let deferring: Promise<void> | null = null;
     let at = clock.now();
     const o: Origin = {
@@ -156,7 +164,11 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
       defer: (visibility = 'public') => {
         deferring ??= (async () => {
           at = clock.now();
-          if (!i.deferred && !i.replied) await i.deferReply(visibility === 'private' ? { flags: MessageFlags.Ephemeral } : {});
+          try {
+            if (!i.deferred && !i.replied) await i.deferReply(visibility === 'private' ? { flags: MessageFlags.Ephemeral } : {});
+          } finally {
+            out();
+          }
         })();
         return deferring;
       },
@@ -167,18 +179,22 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
   };
 
   /** A private answer: an ephemeral reply, or, after a public deferral, the "thinking…" removed and an ephemeral follow-up. */
-  const answerFor = (o: Origin, l: LogOf): PrivateAnswer => async (text) => {
+  const answerFor = (o: Origin, l: LogOf, out: () => void): PrivateAnswer => async (text) => {
     o.answered = true;
     const i = o.interaction;
-    // A deferral still on its way would make a reply now a second callback, which Discord refuses.
-    await o.deferral()?.catch(() => undefined);
-    if (i.deferred && i.ephemeral) {
-      await i.editReply(toTextMessage(text));
-    } else if (i.deferred || i.replied) {
-      await i.deleteReply().catch((err: unknown) => l().warn({ err: describeDiscordError(err) }, 'could not delete the deferred reply'));
-      await i.followUp(ephemeral(text));
-    } else {
-      await i.reply(ephemeral(text));
+    try {
+      // A deferral still on its way would make a reply now a second callback, which Discord refuses.
+      await o.deferral()?.catch(() => undefined);
+      if (i.deferred && i.ephemeral) {
+        await i.editReply(toTextMessage(text));
+      } else if (i.deferred || i.replied) {
+        await i.deleteReply().catch((err: unknown) => l().warn({ err: describeDiscordError(err) }, 'could not delete the deferred reply'));
+        await i.followUp(ephemeral(text));
+      } else {
+        await i.reply(ephemeral(text));
+      }
+    } finally {
+      out();
     }
   };
 
@@ -188,7 +204,7 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
    * look-up can decide (an unknown client) shows "thinking…" publicly until it is deleted and
    * answered ephemerally (docs/architecture.md, "Acks first").
    */
-  const onCommand = async (i: ChatInputCommandInteraction, l: LogOf) => {
+  const onCommand = async (i: ChatInputCommandInteraction, l: LogOf, out: () => void) => {
     const person = personOf(i);
     const packets = i.options.getInteger(OPTION_PACKETS);
     if (packets !== null && (packets < MIN_PACKETS || packets > MAX_PACKETS)) {
@@ -197,14 +213,14 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
     }
     const text = i.options.getString(OPTION_CLIENT, true);
     const first = firstAnswer(text);
-    const origin = originOf(i);
+    const origin = originOf(i, out);
     const deferNow = (visibility: 'public' | 'private') => {
       if (origin.answered) return;
       origin.defer(visibility).catch((err: unknown) => l().warn({ err: describeDiscordError(err) }, 'could not defer the command'));
     };
     // Asked first: the engine answers a refusal by its access rules before this call returns, so
     // it stays an ephemeral reply; the look-up and everything after it run on behind the deferral.
-    const req = { text, packets, person, place: { channel: i.channelId, thread: null }, answer: answerFor(origin, l), origin };
+    const req = { text, packets, person, place: { channel: i.channelId, thread: null }, answer: answerFor(origin, l, out), origin };
     const request = engine.request(req);
     // An answer expected without I/O that has not come by the next turn is deferred privately: never a public "thinking…" for it.
     const late = first.kind === 'reply' ? setImmediate(() => deferNow('private')) : null;
@@ -216,7 +232,7 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
     }
   };
 
-  const onButton = async (i: ButtonInteraction, l: LogOf) => {
+  const onButton = async (i: ButtonInteraction, l: LogOf, out: () => void) => {
     const person = personOf(i);
     const action = parseCustomId(i.customId);
     if (!action) {
@@ -232,12 +248,13 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
       // Acknowledged at once (Check now runs for seconds; Discord allows 3). Private answers are
       // ephemeral follow-ups: deleting the "reply" of a component would delete the incident's root.
       await i.deferUpdate();
+      out();
       await deps.noc.press({ action: action.action, incidentId: action.incidentId, person, channel: i.channelId, surface: 'discord', answer: async (text) => void (await i.followUp(ephemeral(text))) });
       return;
     }
-    const origin = originOf(i);
+    const origin = originOf(i, out);
     if (action.kind === 'cancel') {
-      await engine.cancel({ conversationId: action.key, channel: i.channelId, person, answer: answerFor(origin, l) });
+      await engine.cancel({ conversationId: action.key, channel: i.channelId, person, answer: answerFor(origin, l, out) });
       // Acknowledge without changing the message: the cancelled view arrives through the check.
       if (!origin.answered) await i.deferUpdate();
       return;
@@ -249,7 +266,7 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
       ...(action.serviceId !== null ? { fallback: { serviceId: action.serviceId, packets: null } } : {}),
       person,
       place: { channel: i.channelId, thread: null },
-      answer: answerFor(origin, l),
+      answer: answerFor(origin, l, out),
       origin,
     });
   };
@@ -257,20 +274,24 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
   /** Every interaction ends here: errors are logged and, where possible, answered; never thrown. */
   const onInteraction = async (i: Interaction) => {
     const l = logFor(i);
+    // In hand until its first answer is out (a deferral, a reply), at the latest when handled.
+    const out = ackFirst.incoming();
     try {
       if (i.isAutocomplete() && i.commandName === NOC_COMMAND) return await answerNocAutocomplete(i, deps.nocCommands ?? null, clock, l());
       if (i.isAutocomplete()) return await answerAutocomplete(i, { directory, clock }, l());
-      if (i.isChatInputCommand() && i.commandName === COMMAND_NAME) return await onCommand(i, l);
+      if (i.isChatInputCommand() && i.commandName === COMMAND_NAME) return await onCommand(i, l, out);
       if (i.isChatInputCommand() && i.commandName === NOC_COMMAND) {
         // Local reads and writes only: answered well inside Discord's 3 s, privately.
         const text = deps.nocCommands ? await deps.nocCommands.handle(nocText(nocOptionsOf(i)), personOf(i), 'discord', i.channelId) : 'The NOC is not available in this pingops.';
         await i.reply(ephemeral(text));
         return;
       }
-      if (i.isButton() && i.customId.startsWith('pingops:')) return await onButton(i, l);
+      if (i.isButton() && i.customId.startsWith('pingops:')) return await onButton(i, l, out);
     } catch (err) {
       l().error({ err: describeDiscordError(err) }, 'discord interaction failed');
       await answerFailure(i, l);
+    } finally {
+      out();
     }
   };
 

@@ -200,6 +200,31 @@ describe.each(['v1', 'plain'] as const)('/ping (%s layout)', (dialect) => {
     expect(callbacks(rig, sent.token).map((c) => bodyOf(c).type)).toEqual([5]);
   });
 
+  it('sends every deferral of a burst before the first look-up starts, then checks them all', async () => {
+    // What a morning burst costs the 20th person: with the look-ups interleaved, each deferral
+    // queued behind the work of the commands before it (chat/ack-first holds that work).
+    const BURST = 20;
+    const callbacksAtLookUps: number[] = [];
+    let real: Directory | undefined;
+    const watching: Directory = {
+      resolve: (target, o) => {
+        callbacksAtLookUps.push(rig?.fake.callsTo('POST', /\/callback$/).length ?? -1);
+        return real!.resolve(target, o);
+      },
+      client: (id) => real!.client(id),
+      suggest: (q, o) => real!.suggest(q, o),
+    };
+    rig = await startRig({ directory: watching, env: { SIM_DIALECT: dialect } });
+    real = rig.core.directory;
+    const people = Array.from({ length: BURST }, (_, n) => ({ id: `13000000000000000${String(n).padStart(2, '0')}`, username: `tech${n}` }));
+    const sent = people.map((user, n) => rig!.fake.sendCommand({ client: String([1001, 1002, 1003, 1006, 1008][n % 5]) }, { user }));
+    const finals = await Promise.all(sent.map((s) => finalEdit(rig!.fake, s.token)));
+    expect(finals.every((f) => embedOf(f).description.length > 0)).toBe(true);
+    expect(callbacksAtLookUps).toHaveLength(BURST);
+    expect(Math.min(...callbacksAtLookUps)).toBe(BURST);
+    for (const s of sent) expect(callbacks(rig, s.token).map((c) => bodyOf(c))).toEqual([{ type: 5, data: { flags: 0 } }]);
+  });
+
   it('catches a failing handler, tells the user, and keeps serving', async () => {
     const broken: Directory = {
       resolve: () => Promise.reject(new Error('directory exploded')),
