@@ -3,7 +3,7 @@
  * src/main.js`): event-loop lag, peak RSS and CPU of the real bot, over a window the bench opens
  * and closes through the IPC channel. It adds a 50 ms timer, a lag histogram and a GC observer, nothing else.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 /** What the probe reports for the window between `probe:start` and `probe:report`. */
@@ -21,6 +21,25 @@ export interface ProbeReport {
   /** Garbage collections in the window and how long they paused the main thread (Node's gc performance entries). */
   gcCount: number;
   gcMs: number;
+  /** CPU in the window by thread (the main thread, V8's GC and compiler workers, libuv's pool), in ms; Linux only. */
+  threadsCpuMs: Record<string, number>;
+}
+
+/** utime + stime of each of this process's threads, by thread name (Linux /proc), in ms. */
+function threadTimes(): Map<string, number> {
+  const byName = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = tid === String(process.pid) ? 'main' : (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+$/, '').trim() || 'other');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      byName.set(name, (byName.get(name) ?? 0) + ticks * 10);
+    }
+  } catch {
+    // Not Linux: no breakdown.
+  }
+  return byName;
 }
 
 if (process.send) {
@@ -44,6 +63,7 @@ if (process.send) {
     }
   }).observe({ entryTypes: ['gc'] });
   let cpu0 = process.cpuUsage();
+  let threads0 = threadTimes();
   let t0 = performance.now();
   const sample = () => {
     const m = process.memoryUsage();
@@ -66,9 +86,12 @@ if (process.send) {
       gcCount = 0;
       gcMs = 0;
       cpu0 = process.cpuUsage();
+      threads0 = threadTimes();
       t0 = performance.now();
     } else if (m === 'probe:report') {
       const cpu = process.cpuUsage(cpu0);
+      const threadsCpuMs: Record<string, number> = {};
+      for (const [name, ms] of threadTimes()) threadsCpuMs[name] = ms - (threads0.get(name) ?? 0);
       sample();
       const report: ProbeReport = {
         peakRssMb: Math.round(peakRss / 1024 / 1024),
@@ -80,6 +103,7 @@ if (process.send) {
         peakFds,
         gcCount,
         gcMs: Math.round(gcMs),
+        threadsCpuMs,
       };
       process.send?.({ probe: report });
     }

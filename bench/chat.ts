@@ -348,6 +348,7 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
       const done = await verdictsIn(peers, n, 180_000);
       const wall = performance.now() - t0;
       const probe = await bot.probeReport();
+      console.log(`   round ${r}: the bot's CPU by thread (ms): ${Object.entries(probe.threadsCpuMs).filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]).map(([name, ms]) => `${name} ${ms}`).join(', ')}`);
       const slackCalls = Object.values(done.methods).reduce((a, b) => a + b, 0);
       const exchanges = done.simRequests + slackCalls + n;
       await new Promise((res) => setTimeout(res, trailingMs));
