@@ -6,7 +6,7 @@
  * - `npm run bench -- slack`: ack round trips of 50 signed `/ping` at once (50 people), cold
  *   (the first burst after start) and warm (3 s later), pingops next to a bare Bolt app with an
  *   ack-only handler on the same receiver, five rounds, each app in a fresh process.
- * - `npm run bench -- chat`: 1,000 checks through Slack end to end (ack, users.info, look-up,
+ * - `npm run bench -- chat`: 1,000 checks through Slack end to end (ack, the person (the 1,000 are members, read with users.list at start), look-up,
  *   posts, live edits, store), next to a plain fetch poller doing the same pings; peak RSS, CPU
  *   per Ping API request and event-loop lag of the bot's own process (bench/bot-probe).
  *   `-- chat --cpu-prof` also writes a V8 CPU profile of each bot run and prints its top entries.
@@ -420,7 +420,7 @@ export async function printSlackAck(rounds: number): Promise<void> {
 }
 
 export async function printChatPath(rounds: number, cpuProf: boolean): Promise<void> {
-  console.log(`\n8. The whole chat path: 1,000 checks through the real bot over Slack HTTP (ack, users.info, look-up, posts, live edits, store; logs at info to a file), next to a plain fetch poller doing the same pings; ${rounds} rounds`);
+  console.log(`\n8. The whole chat path: 1,000 checks through the real bot over Slack HTTP (ack, the person (members, read with users.list at start), look-up, posts, live edits, store; logs at info to a file), next to a plain fetch poller doing the same pings; ${rounds} rounds`);
   console.log('   Simulator at real speed in another process; PING_TIMEOUT_MS 15 s as the poller; SLACK_EDITS_PER_MIN 1000 (a high edit budget). Figures are the bot process\'s own (bench/bot-probe).');
   console.log(`   The bot runs with the Node flags of \`npm start\`: ${BOT_FLAGS.join(' ') || '(none)'}; the poller with Node's defaults.`);
   console.log(`   ${machineNote()}`);

@@ -31,11 +31,13 @@ export type SlackAnswer =
 
 type Rule = { method: string; left: number; answer: (call: SlackCall) => SlackAnswer | undefined };
 
-/** A user as users.info describes them. */
+/** A user as users.info describes them; users.list lists every user set with setUser. */
 export interface FakeUser {
   locale?: string;
   isAdmin?: boolean;
   isOwner?: boolean;
+  deleted?: boolean;
+  isBot?: boolean;
 }
 
 /** A Socket Mode envelope as Slack sends it down the socket. */
@@ -311,23 +313,35 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         return { ok: true, message_ts: nextTs() };
       case 'users.info': {
         const id = String(a.user ?? '');
-        const u = users.get(id) ?? {};
-        return {
-          ok: true,
-          user: {
-            id,
-            name: id.toLowerCase(),
-            is_admin: u.isAdmin ?? false,
-            is_owner: u.isOwner ?? false,
-            is_primary_owner: false,
-            ...(a.include_locale === true || a.include_locale === 'true' ? { locale: u.locale ?? 'en-US' } : {}),
-          },
-        };
+        return { ok: true, user: member(id, users.get(id) ?? {}, a.include_locale === true || a.include_locale === 'true') };
+      }
+      case 'users.list': {
+        // Slack's cursor is opaque; here it is the index of the page's first member.
+        const all = [...users];
+        const from = Number(a.cursor ?? 0) || 0;
+        const limit = Math.min(1000, Number(a.limit ?? 0) || 1000);
+        const next = from + limit < all.length ? String(from + limit) : '';
+        const withLocale = a.include_locale === true || a.include_locale === 'true';
+        return { ok: true, members: all.slice(from, from + limit).map(([id, u]) => member(id, u, withLocale)), response_metadata: { next_cursor: next } };
       }
       default:
         return { ok: true };
     }
   };
+
+  /** A user object as users.info and users.list carry it. */
+  function member(id: string, u: FakeUser, withLocale: boolean) {
+    return {
+      id,
+      name: id.toLowerCase(),
+      deleted: u.deleted ?? false,
+      is_bot: u.isBot ?? false,
+      is_admin: u.isAdmin ?? false,
+      is_owner: u.isOwner ?? false,
+      is_primary_owner: false,
+      ...(withLocale ? { locale: u.locale ?? 'en-US' } : {}),
+    };
+  }
 
   const server = createServer((req, res) => {
     void (async () => {

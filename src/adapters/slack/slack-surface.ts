@@ -5,6 +5,7 @@ import type { Person, PrivateAnswer } from '../../chat/port.js';
 import type { Surface, SurfaceDeps } from '../../chat/surface.js';
 import type { Secret } from '../../util/secret.js';
 import { ACTION_CANCEL, ACTION_NOC_ACK, ACTION_NOC_CHECK, ACTION_NOC_SILENCE, ACTION_RERUN, decodeButtonValue, renderPlainReply } from './blocks.js';
+import { NO_LONGER_NEEDED } from '../../util/abort.js';
 import { sanitizeOutsideText } from '../../util/outside-text.js';
 import { boltLogger } from './bolt-logger.js';
 import { createUserDirectory } from './users.js';
@@ -39,6 +40,8 @@ export interface SlackSurfaceOptions {
 /** Conversations posting their first messages at once; in a burst the rest wait, so acks go out first. */
 const OPEN_CONCURRENCY = 4;
 const EVENT_IDS_KEPT = 2000;
+/** How long a person's locale and admin rights are kept before Slack is asked again. */
+const USERS_TTL_MS = 60 * 60_000;
 
 /** Strips mentions of the bot (`<@UBOT>` or `<@UBOT|pingops>`) from a message's text. */
 export function stripBotMention(text: string, botUserId: string | undefined): string {
@@ -87,7 +90,20 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
   const client = app.client;
   // The calls every check makes go through our lighter caller (see web-calls.ts); Bolt's client does the rest.
   const call = createSlackCall({ token: cfg.botToken, apiUrl: cfg.apiUrl });
-  const users = createUserDirectory({ call, fallback: deps.locale, clock: deps.clock, logger: log });
+  const users = createUserDirectory({ call, fallback: deps.locale, clock: deps.clock, logger: log, ttlMs: USERS_TTL_MS });
+  const usersLoop = new AbortController();
+  /**
+   * The workspace's members (their locales, admins) loaded at start and again every half of their
+   * time in the cache, so that nobody's command waits for users.info: a morning burst made one
+   * users.info per person before its look-up could start. Whoever is not listed (a guest from
+   * another workspace, someone who joined since) is looked up as before.
+   */
+  const keepUsersLoaded = async () => {
+    while (!usersLoop.signal.aborted) {
+      await users.load(usersLoop.signal);
+      await deps.clock.sleep(USERS_TTL_MS / 2, usersLoop.signal).catch(() => undefined);
+    }
+  };
   const minEditIntervalMs = opts.minEditIntervalMs ?? 1500;
 
   const port = createSlackPort({ call, clock: deps.clock, log, editsPerMin: cfg.editsPerMin, minEditIntervalMs });
@@ -314,8 +330,10 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
       }
       deps.noc?.attach(port);
       track(engine.resume());
+      void keepUsersLoaded();
     },
     async stop() {
+      usersLoop.abort(NO_LONGER_NEEDED);
       if (socketMode) await app.stop().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'socket mode stop failed'));
       await engine.stop(opts.stopGraceMs ?? 2000);
       log.info({ unfinished: engine.running }, 'slack surface stopped');

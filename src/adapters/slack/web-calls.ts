@@ -1,6 +1,7 @@
 /**
  * The Slack Web API calls every check makes (chat.postMessage, chat.update, chat.postEphemeral,
- * users.info) on node:http with keep-alive, instead of @slack/web-api's WebClient.
+ * users.info, and users.list that fills the user directory ahead) on node:http with keep-alive,
+ * instead of @slack/web-api's WebClient.
  *
  * Why our own caller and not the library: in `npm run bench -- chat --cpu-prof` (1,000 checks
  * through the real Bolt app) the WebClient, axios underneath (config merging, interceptors,
@@ -22,7 +23,7 @@ import { createExchange, ExchangeError, type Exchange } from '../../pingapi/exch
 import type { Secret } from '../../util/secret.js';
 
 /** The methods this caller serves. */
-export type SlackMethod = 'chat.postMessage' | 'chat.update' | 'chat.postEphemeral' | 'users.info';
+export type SlackMethod = 'chat.postMessage' | 'chat.update' | 'chat.postEphemeral' | 'users.info' | 'users.list';
 
 /** A successful answer (`ok: true`); fields as Slack sent them. */
 export type SlackResult = { ok: true } & Record<string, unknown>;

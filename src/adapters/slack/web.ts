@@ -66,14 +66,14 @@ export function socketModeClientOptions(apiUrl: string | null): webApi.WebClient
 }
 
 /** Runs a Web API call, waiting out 429 Retry-After on `clock` up to `attempts` times (posts are not in LiveMessage). */
-export async function callWithRetry<T>(fn: () => Promise<T>, clock: Clock, attempts = 5): Promise<T> {
+export async function callWithRetry<T>(fn: () => Promise<T>, clock: Clock, attempts = 5, signal?: AbortSignal): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await fn();
     } catch (err) {
       const f = classifySlackError(err);
       if (f.kind !== 'rate_limited' || i >= attempts) throw err;
-      await clock.sleep(Math.max(f.retryAfterMs, 200));
+      await clock.sleep(Math.max(f.retryAfterMs, 200), signal);
     }
   }
 }

@@ -10,7 +10,7 @@ import { startSimulator, type Simulator } from '../../../src/sim/server.js';
 import { createSlackSurface, type SlackSurfaceOptions } from '../../../src/adapters/slack/slack-surface.js';
 import { conversations } from '../../../src/app/surfaces.js';
 import { captureLogs } from '../../support/log-capture.js';
-import { startFakeSlack, type FakeSlack, type SlackCall } from '../../fakes/fake-slack.js';
+import { startFakeSlack, type FakeSlack, type FakeUser, type SlackCall } from '../../fakes/fake-slack.js';
 import { startFakePingApi, type FakePingApi } from '../../fakes/fake-ping-api.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { testDatabase } from '../../support/store.js';
@@ -23,6 +23,8 @@ export const SIGNING_SECRET = 'signing-secret-8f2e1c0d9b7a';
 export const APP_TOKEN = 'xapp-1-A1-SuperSecretAppToken';
 export const CHANNEL = 'C0NOC';
 export const REQUESTER = 'U123';
+/** Web API calls the surface makes at start (who the bot is, the workspace's members), not for a command. */
+export const isStartUpCall = (c: SlackCall): boolean => c.method === 'auth.test' || c.method === 'users.list';
 
 export interface HarnessOptions {
   /** The Ping API: the simulator (default) or a fake the test programs. */
@@ -38,6 +40,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** The `/noc` handler given to the surface, made with the surface's access rules. */
   noc?: NocCommands | ((access: Access) => NocCommands);
+  /** The workspace's members (users.list) before the surface starts. */
+  members?: Record<string, FakeUser>;
 }
 
 /** The middleware route layouts suites run against. */
@@ -96,6 +100,7 @@ export async function postSignedEvent(port: number, body: string, secret: string
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const { logger, lines: logs } = captureLogs();
   const slack = await startFakeSlack();
+  for (const [id, user] of Object.entries(opts.members ?? {})) slack.setUser(id, user);
   const sim = opts.fakePingApi ? null : await startSimulator({ speed: 100, logger, dialect: opts.dialect ?? 'v1' });
   const fakeApi = opts.fakePingApi ? await startFakePingApi() : null;
   const baseUrl = sim?.url ?? fakeApi?.url ?? '';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BOT_TOKEN, CHANNEL, REQUESTER, shown, startHarness, tsOf, type Harness } from './harness.js';
+import { BOT_TOKEN, CHANNEL, REQUESTER, isStartUpCall, shown, startHarness, tsOf, type Harness } from './harness.js';
 import { LAYOUTS } from './harness.js';
 
 let h: Harness | undefined;
@@ -22,7 +22,7 @@ describe.each(LAYOUTS)('/ping in a channel (%s layout)', (dialect) => {
     await h.waitFor(() => slack.callsTo('chat.update').some((c) => c.args.ts === tsOf(slack.callsTo('chat.postMessage')[0]) ), 'the root edit');
 
     const commandAck = slack.calls.find((c) => c.method === 'ack');
-    const firstApiCall = slack.calls.find((c) => c.method !== 'ack' && c.method !== 'auth.test');
+    const firstApiCall = slack.calls.find((c) => c.method !== 'ack' && !isStartUpCall(c));
     expect(commandAck).toBeDefined();
     expect(firstApiCall).toBeDefined();
     expect(commandAck?.seq).toBeLessThan(firstApiCall?.seq ?? 0);
@@ -117,11 +117,29 @@ describe.each(LAYOUTS)('/ping in a channel (%s layout)', (dialect) => {
 
   it('answers in the requester\'s language (users.info locale)', async () => {
     h = await startHarness({ locale: 'en', dialect });
+    await h.waitFor(() => h!.logs.some((l) => l.includes('slack users loaded')), 'the (empty) member list');
     h.slack.setUser('U777', { locale: 'es-CO' });
     await h.command('9999', { user: 'U777' });
     await h.waitFor(() => h!.slack.callsTo('response_url').length > 0, 'the answer');
     expect(String(h.slack.callsTo('response_url')[0]?.args.text)).toContain('No se encontró el cliente 9999');
     expect(h.slack.callsTo('users.info')[0]?.args.include_locale).toBe('true');
+  });
+
+  it('knows the workspace\'s members from the start (users.list): their first command waits for no users.info, and the list is read again every 30 min', async () => {
+    h = await startHarness({ locale: 'en', dialect, members: { U777: { locale: 'es-CO' }, U778: { locale: 'en-US' } } });
+    await h.waitFor(() => h!.logs.some((l) => l.includes('slack users loaded')), 'the member list');
+    await h.command('9999', { user: 'U777' });
+    await h.waitFor(() => h!.slack.callsTo('response_url').length > 0, 'the answer');
+    expect(String(h.slack.callsTo('response_url')[0]?.args.text)).toContain('No se encontró el cliente 9999');
+    expect(h.slack.callsTo('users.info')).toHaveLength(0);
+    expect(h.slack.callsTo('users.list')).toHaveLength(1);
+    h.slack.setUser('U777', { locale: 'en-US' });
+    await h.clock.advance(30 * 60_000);
+    await h.waitFor(() => h!.logs.filter((l) => l.includes('slack users loaded')).length >= 2, 'the second reading');
+    await h.command('9999', { user: 'U777', responseId: 'later' });
+    await h.waitFor(() => h!.slack.callsTo('response_url').length > 1, 'the second answer');
+    expect(String(h.slack.callsTo('response_url')[1]?.args.text)).toContain('Client 9999 not found');
+    expect(h.slack.callsTo('users.info')).toHaveLength(0);
   });
 
   it.each([
@@ -135,7 +153,7 @@ describe.each(LAYOUTS)('/ping in a channel (%s layout)', (dialect) => {
     // Give anything that wrongly started a chance to show.
     for (let i = 0; i < 10; i++) await h.clock.advance(500);
     await new Promise((r) => setTimeout(r, 50));
-    expect(h.slack.calls.filter((c) => c.method !== 'auth.test' && c.method !== 'ack')).toHaveLength(0);
+    expect(h.slack.calls.filter((c) => c.method !== 'ack' && !isStartUpCall(c))).toHaveLength(0);
     expect(h.sim?.stats().tasksCreated).toBe(0);
   });
 
