@@ -116,7 +116,7 @@ export interface CheckStore {
   unfinished(surface: string, notOwnedBy?: string): Promise<StoredCheck[]>;
   /** The newest checks of one client, newest first. */
   history(serviceId: number, limit: number): Promise<StoredCheck[]>;
-  /** The newest finished check of a client with a real verdict (not cancelled), if any. */
+  /** The newest finished check of a client with a real verdict (not cancelled), if any; may miss one written in the same event-loop turn. */
   lastVerdict(serviceId: number): Promise<StoredCheck | null>;
   /** Every check started at or after `since`, oldest first (at most `limit`). */
   since(since: number, limit: number): Promise<StoredCheck[]>;
