@@ -202,9 +202,25 @@ function joinPresent(parts: (string | null | undefined)[], sep = ' · '): string
   return parts.map((p) => p?.trim() ?? '').filter((p) => p !== '').join(sep);
 }
 
-/** The client card: only what is known, each value capped. */
-export function clientFields(client: ClientRecord | null, locale: Locale): ViewField[] {
+/**
+ * Client cards already rendered, per record and language: a running check is redrawn every
+ * tick with the same card, and building it was the largest allocation of a render.
+ */
+const cards = new WeakMap<ClientRecord, Partial<Record<Locale, readonly ViewField[]>>>();
+
+/** The client card: only what is known, each value capped. The same array for the same record and language: do not change it. */
+export function clientFields(client: ClientRecord | null, locale: Locale): readonly ViewField[] {
   if (!client) return [];
+  let byLocale = cards.get(client);
+  const hit = byLocale?.[locale];
+  if (hit) return hit;
+  const fields = buildClientFields(client, locale);
+  if (!byLocale) cards.set(client, (byLocale = {}));
+  byLocale[locale] = fields;
+  return fields;
+}
+
+function buildClientFields(client: ClientRecord, locale: Locale): readonly ViewField[] {
   const w = words(locale);
   const fields: ViewField[] = [];
   const add = (label: string, value: string) => {
@@ -270,11 +286,9 @@ export function renderCheck(state: CheckState, client: ClientRecord | null, loca
   const running = statusOf(state, locale, statusOpts);
   const status = state.kind !== 'done' && opts.timeoutMs !== undefined ? `${running} · ${w.givesUpAt(deadlineText(opts.timeoutMs))}` : running;
   const final = state.kind === 'done';
-  const fields = clientFields(client, locale);
-  if (state.kind === 'done') {
-    const detail = detailOf(state);
-    if (detail) fields.push({ label: w.labelDetail, value: detail });
-  }
+  const card = clientFields(client, locale);
+  const detail = state.kind === 'done' ? detailOf(state) : null;
+  const fields = detail ? [...card, { label: w.labelDetail, value: detail }] : [...card];
   return {
     title,
     status,
