@@ -390,16 +390,18 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
   const m = (xs: ChatRow[], k: 'peak_rss_mb' | 'lag_p99_ms' | 'cpu_us_per_request') => median(xs.map((x) => x[k]));
   const rg = (xs: ChatRow[], k: 'peak_rss_mb' | 'lag_p99_ms' | 'cpu_us_per_request') => range(xs.map((x) => x[k]));
   const cpuRatio = m(ours, 'cpu_us_per_request') / Math.max(1, m(plain, 'cpu_us_per_request'));
+  const roundRatios = ours.flatMap((o) => plain.filter((p) => p.round === o.round).map((p) => o.cpu_us_per_request / Math.max(1, p.cpu_us_per_request)));
   const goals = [
     { goal: `peak RSS < 150 MB, ${n} checks through Slack (median of ${rounds})`, pingops: `${m(ours, 'peak_rss_mb')} MB (${rg(ours, 'peak_rss_mb')})`, 'plain poller': `${m(plain, 'peak_rss_mb')} MB (${rg(plain, 'peak_rss_mb')})`, met: m(ours, 'peak_rss_mb') < 150 },
     {
       goal: 'CPU per Ping API request within 1.5x the plain poller (medians)',
       pingops: `${m(ours, 'cpu_us_per_request')} us (${rg(ours, 'cpu_us_per_request')})`,
       'plain poller': `${m(plain, 'cpu_us_per_request')} us (${rg(plain, 'cpu_us_per_request')})`,
-      met: `${cpuRatio.toFixed(2)}x ${cpuRatio <= 1.5 ? 'yes' : 'no'}`,
+      // Both run side by side in each round: the ratio within a round is the steadier figure on a shared machine.
+      met: `${cpuRatio.toFixed(2)}x ${cpuRatio <= 1.5 ? 'yes' : 'no'} (by round: ${roundRatios.map((x) => `${x.toFixed(2)}x`).join(', ')})`,
     },
     {
-      goal: 'not a goal: CPU per HTTP exchange (Ping API, Slack Web API, commands in): the chat path makes about 2.5 per Ping API request',
+      goal: `not a goal: CPU per HTTP exchange (Ping API, Slack Web API, commands in): the chat path makes ${round1(median(ours.map((x) => x.http_exchanges / Math.max(1, x.api_requests))))} per Ping API request`,
       pingops: `${median(ours.map((x) => x.cpu_us_per_exchange))} us`,
       'plain poller': `${median(plain.map((x) => x.cpu_us_per_exchange))} us`,
       met: '',
