@@ -14,6 +14,8 @@ export interface SlackCall {
   args: Record<string, unknown>;
   /** The raw body as sent on the wire (to look for unescaped text). */
   raw: string;
+  /** Its Content-Type, for Web API calls. */
+  contentType?: string;
   /** The bearer token the call carried, if any (tests check which token was used, never log it). */
   token: string | null;
   /** For `response_url`: the id in its path. */
@@ -357,7 +359,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const m = /^\/api\/([A-Za-z.]+)$/.exec(path);
       if (!m?.[1]) return send(res, 404, JSON.stringify({ ok: false, error: 'unknown_method' }));
       const args = decodeBody(raw, req.headers['content-type']);
-      const call: SlackCall = { seq: ++seq, method: m[1], args, raw, token: token ?? (typeof args.token === 'string' ? args.token : null) };
+      const call: SlackCall = { seq: ++seq, method: m[1], args, raw, contentType: req.headers['content-type'] ?? '', token: token ?? (typeof args.token === 'string' ? args.token : null) };
       calls.push(call);
       for (const rule of rules) {
         if (rule.method !== call.method || rule.left <= 0) continue;

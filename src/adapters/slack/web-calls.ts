@@ -11,8 +11,10 @@
  * adds (uploads, pagination, token rotation). Bolt keeps its WebClient for everything else
  * (auth.test, response_url, Socket Mode).
  *
- * The wire is the WebClient's (a form body, JSON-encoded objects, `Authorization: Bearer`), and
- * so are the failures: `slack_webapi_platform_error` with `data.error` for `ok: false`,
+ * The wire: `Authorization: Bearer`, and for the chat.* write methods a JSON body, which Slack
+ * accepts for write methods and recommends for blocks (the WebClient's form body URL-encoded the
+ * JSON of every block again, character by character: the largest allocation of a Slack call);
+ * users.* keep the WebClient's form body. The failures are the WebClient's: `slack_webapi_platform_error` with `data.error` for `ok: false`,
  * `slack_webapi_rate_limited_error` with `retryAfter` (seconds) for a 429, thrown at once (never
  * queued: LiveMessage and `callWithRetry` wait per message), `slack_webapi_http_error` and
  * `slack_webapi_request_error` after two quick retries (p-retry, as `webClientOptions`), so
@@ -75,6 +77,16 @@ export function formBody(args: Record<string, unknown>): string {
   return form.toString();
 }
 
+/** A JSON body without the arguments that are null or undefined, as formBody leaves them out. */
+export function jsonBody(args: Record<string, unknown>): string {
+  const present: Record<string, unknown> = {};
+  for (const k in args) if (args[k] !== undefined && args[k] !== null) present[k] = args[k];
+  return JSON.stringify(present);
+}
+
+/** The methods whose arguments go as JSON (Slack's write methods); the rest as a form. */
+const JSON_METHODS: ReadonlySet<SlackMethod> = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral']);
+
 /** Seconds in a Retry-After header; Slack sends whole seconds. 1 when missing or unreadable. */
 export function retryAfterSeconds(header: string | null): number {
   const n = header === null ? Number.NaN : Number(header.trim());
@@ -97,15 +109,17 @@ export function createSlackCall(o: SlackCallOptions): SlackCall {
     return url;
   };
 
-  /** The same for every call (the exchange copies it before adding the length). */
-  const headers = { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${o.token.reveal()}` };
+  /** The same for every call of a kind (the exchange copies them before adding the length). */
+  const authorization = `Bearer ${o.token.reveal()}`;
+  const formHeaders = { 'content-type': 'application/x-www-form-urlencoded', authorization };
+  const jsonHeaders = { 'content-type': 'application/json; charset=utf-8', authorization };
 
   const once = async (method: SlackMethod, body: string): Promise<SlackResult> => {
     let answer;
     try {
       answer = await exchange(urlOf(method), {
         method: 'POST',
-        headers,
+        headers: JSON_METHODS.has(method) ? jsonHeaders : formHeaders,
         body,
         timeoutMs,
       });
@@ -135,7 +149,7 @@ export function createSlackCall(o: SlackCallOptions): SlackCall {
 
   const retries = o.retries ?? 2;
   return async (method, args) => {
-    const body = formBody(args);
+    const body = JSON_METHODS.has(method) ? jsonBody(args) : formBody(args);
     // The first try runs outside p-retry, which costs about 8 us of CPU a call even when nothing
     // fails; the retries are p-retry's, with the waits it would have made (200-400 ms, then 400-800).
     try {

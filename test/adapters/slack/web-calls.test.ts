@@ -19,21 +19,24 @@ afterEach(async () => {
 const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (err: unknown) => err);
 
 describe('the Slack Web API caller', () => {
-  it('posts a form with the bearer token and JSON-encoded blocks, and answers Slack\'s fields', async () => {
-    const res = await call('chat.postMessage', { channel: 'C1', thread_ts: '1.1', text: 'hi & bye', blocks: [{ type: 'section', text: { type: 'plain_text', text: 'a+b' } }], unfurl_links: false, nothing: undefined });
+  it('posts a chat.* call as JSON with the bearer token, leaving out empty arguments, and answers Slack\'s fields', async () => {
+    const res = await call('chat.postMessage', { channel: 'C1', thread_ts: '1.1', text: 'hi & bye', blocks: [{ type: 'section', text: { type: 'plain_text', text: 'a+b' } }], unfurl_links: false, nothing: undefined, none: null });
     expect(res.ok).toBe(true);
     expect(typeof res.ts).toBe('string');
     const [c] = slack.callsTo('chat.postMessage');
     expect(c?.token).toBe('xoxb-web-calls');
-    expect(c?.args).toEqual({ channel: 'C1', thread_ts: '1.1', text: 'hi & bye', blocks: [{ type: 'section', text: { type: 'plain_text', text: 'a+b' } }], unfurl_links: 'false' });
-    expect(c?.raw).not.toContain('nothing');
+    expect(c?.contentType).toBe('application/json; charset=utf-8');
+    expect(JSON.parse(c?.raw ?? '')).toEqual({ channel: 'C1', thread_ts: '1.1', text: 'hi & bye', blocks: [{ type: 'section', text: { type: 'plain_text', text: 'a+b' } }], unfurl_links: false });
+    expect(c?.raw).not.toContain('xoxb');
   });
 
-  it('reads users.info as Slack answers it', async () => {
+  it('reads users.info as Slack answers it, asked with a form (Slack takes JSON only for write methods)', async () => {
     slack.setUser('U7', { locale: 'es-LA', isAdmin: true });
     const res = await call('users.info', { user: 'U7', include_locale: true });
     expect(res.user).toMatchObject({ id: 'U7', locale: 'es-LA', is_admin: true });
-    expect(slack.callsTo('users.info')[0]?.args).toEqual({ user: 'U7', include_locale: 'true' });
+    const [c] = slack.callsTo('users.info');
+    expect(c?.contentType).toBe('application/x-www-form-urlencoded');
+    expect(c?.args).toEqual({ user: 'U7', include_locale: 'true' });
   });
 
   it('throws ok:false as a platform error, once, that web.ts classifies as the WebClient\'s', async () => {
