@@ -25,6 +25,15 @@ describe('redactSecrets', () => {
     expect(dirty.nested.token).toBe('t');
   });
 
+  it('ends on an object that refers to itself through its headers: a log line never runs out of stack', () => {
+    const req: Record<string, unknown> = { url: '/v1', authorization: 'Bearer loop' };
+    req.headers = req;
+    const out = redactSecrets({ req }).req as Record<string, unknown>;
+    expect(out.authorization).toBe(CENSOR);
+    expect(out.url).toBe('/v1');
+    expect(req.authorization).toBe('Bearer loop');
+  });
+
   it('keeps an error an error, with its message and stack, when one of its fields is hidden', () => {
     const err = Object.assign(new Error('boom'), { token: 'xoxb-3', code: 'E1' });
     const out = redactSecrets({ err }).err as Error & { token: string; code: string };

@@ -7,14 +7,15 @@
  * through the real Bolt app) the WebClient, axios underneath (config merging, interceptors,
  * header copies, a p-queue), spent about 620 us of CPU per call against about 190 us for the
  * Ping API client's plain node:http exchange, a check makes four such calls, and it was the
- * largest item of the profile (a fifth of busy time). These four methods need none of what it
- * adds (uploads, pagination, token rotation). Bolt keeps its WebClient for everything else
- * (auth.test, response_url, Socket Mode).
+ * largest item of the profile (a fifth of busy time). These methods need none of what it adds
+ * (uploads, automatic pagination, token rotation: `users` pages users.list by its cursor).
+ * Bolt keeps its WebClient for everything else (auth.test, response_url, Socket Mode).
  *
  * The wire: `Authorization: Bearer`, and for the chat.* write methods a JSON body, which Slack
  * accepts for write methods and recommends for blocks (the WebClient's form body URL-encoded the
  * JSON of every block again, character by character: the largest allocation of a Slack call);
- * users.* keep the WebClient's form body. The failures are the WebClient's: `slack_webapi_platform_error` with `data.error` for `ok: false`,
+ * users.* keep the WebClient's form body. The failures are the WebClient's:
+ * `slack_webapi_platform_error` with `data.error` for `ok: false`,
  * `slack_webapi_rate_limited_error` with `retryAfter` (seconds) for a 429, thrown at once (never
  * queued: LiveMessage and `callWithRetry` wait per message), `slack_webapi_http_error` and
  * `slack_webapi_request_error` after two quick retries (p-retry, as `webClientOptions`), so
