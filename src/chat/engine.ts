@@ -318,15 +318,16 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     let resolveFinished: () => void = () => {};
     entry.finished = new Promise((r) => (resolveFinished = r));
 
-    // The status line's clock moves between states: redraw the current state every tick.
+    // The status line's clock moves between states: the message is offered a redraw every tick.
+    // It draws the newest state as it reads at that moment, and only when an edit can go out.
     let current: { state: CheckState; at: number } = { state: handle.current(), at: clock.now() };
+    const draw = () => viewOf(row, tickState(current.state, current.at, clock.now(), row.startedAt), last);
     const ticker = new AbortController();
     const tick = async () => {
       if (tickMs <= 0) return;
       for (;;) {
         await clock.sleep(tickMs, ticker.signal);
-        if (current.state.kind === 'done') return;
-        entry.status.update(viewOf(row, tickState(current.state, current.at, clock.now(), row.startedAt), last));
+        entry.status.offer(draw);
       }
     };
     void tick().catch(() => undefined);
@@ -335,8 +336,8 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     try {
       let lastKind = row.state;
       for await (const state of handle.states) {
-        current = { state, at: clock.now() };
         if (state.kind === 'done') break;
+        current = { state, at: clock.now() };
         // Written on a change of state, never per poll.
         if (state.kind !== lastKind) {
           lastKind = state.kind;
@@ -346,7 +347,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
           }
           if (taskId) row.taskId = taskId;
         }
-        entry.status.update(viewOf(row, state, last));
+        entry.status.offer(draw);
       }
       done = await handle.done;
     } catch (err) {

@@ -84,8 +84,8 @@ class CoalescingLiveMessage<T> implements LiveMessage<T> {
   private readonly minIntervalMs: number;
   private readonly maxFinalAttempts: number;
 
-  /** Newest intermediate view not yet sent; replaced, never queued. */
-  private pending: Slot<T> | undefined;
+  /** Newest intermediate view not yet sent, not yet drawn; replaced, never queued. */
+  private pending: (() => T) | undefined;
   private final: FinalSlot<T> | undefined;
   /** Key of the view the platform shows now, as far as we know. */
   private deliveredKey: string | undefined;
@@ -122,11 +122,15 @@ class CoalescingLiveMessage<T> implements LiveMessage<T> {
   }
 
   update(view: T): void {
+    this.offer(() => view);
+  }
+
+  offer(draw: () => T): void {
     if (this.final) {
       this.log.debug('update after finish ignored');
       return;
     }
-    this.pending = { view, key: viewKey(view) };
+    this.pending = draw;
     this.kick();
   }
 
@@ -169,10 +173,6 @@ class CoalescingLiveMessage<T> implements LiveMessage<T> {
           final.resolve();
           return;
         }
-        if (!final && this.pending && sameKey(this.pending.key, this.deliveredKey)) {
-          this.pending = undefined;
-          continue;
-        }
 
         const waitMs = this.lastAttemptAt === undefined ? 0 : this.lastAttemptAt + this.minIntervalMs - this.clock.now();
         if (waitMs > 0) {
@@ -181,17 +181,28 @@ class CoalescingLiveMessage<T> implements LiveMessage<T> {
           continue;
         }
 
-        if (!(await this.takeToken())) continue;
-
-        // The newest view at the moment of sending; a final that arrived meanwhile wins.
-        const isFinal = this.final !== undefined;
-        const slot: Slot<T> | undefined = this.final ?? this.pending;
-        if (!slot) continue;
-        if (!isFinal) this.pending = undefined;
-        if (await this.send(slot, isFinal)) {
-          this.running = false;
-          return;
+        if (final) {
+          await this.budget.take('high');
+          if (await this.send(final, true)) {
+            this.running = false;
+            return;
+          }
+          continue;
         }
+
+        // A progress view is drawn only once a token is free for it: the ones replaced while the
+        // budget is short are never rendered.
+        if (!this.progressMayGo()) {
+          await this.waitForProgress();
+          continue;
+        }
+        const slot = this.drawPending();
+        if (!slot || sameKey(slot.key, this.deliveredKey)) continue;
+        if (!this.budget.tryTake()) {
+          this.pending ??= () => slot.view;
+          continue;
+        }
+        await this.send(slot, false);
       }
     } catch (err) {
       // Only a broken Clock or budget gets here; fail the final rather than leaving it hanging.
@@ -201,28 +212,39 @@ class CoalescingLiveMessage<T> implements LiveMessage<T> {
     }
   }
 
-  /**
-   * Waits for one edit token. A final view queues ('high', first come first served among
-   * finals of every message sharing the budget). A progress view never queues: it spends a
-   * token only when no final waits and at least half the bucket is free; else it waits
-   * (abortable by `finish`) and is coalesced with newer views. So whenever finals arrive they
-   * find at least half the burst in hand: progress edits delay a final by at most
-   * ⌊capacity/2⌋ + 1 token periods (Slack defaults, 45/min with a burst of 10: 6 × 1.3 s = 8 s).
-   */
-  private async takeToken(): Promise<boolean> {
-    if (this.final) {
-      await this.budget.take('high');
-      return true;
+  /** Takes the pending view and draws it; undefined when there is none or its drawing failed. */
+  private drawPending(): Slot<T> | undefined {
+    const draw = this.pending;
+    this.pending = undefined;
+    if (!draw) return undefined;
+    try {
+      const view = draw();
+      return { view, key: viewKey(view) };
+    } catch (err) {
+      this.log.warn({ err }, 'view could not be drawn; skipped');
+      return undefined;
     }
-    if (this.budget.waiting === 0 && this.budget.available() >= progressReserve(this.budget.capacity) && this.budget.tryTake()) return true;
+  }
+
+  /**
+   * A final view queues ('high', first come first served among finals of every message sharing
+   * the budget). A progress view never queues: it spends a token only when no final waits and at
+   * least half the bucket is free, and is coalesced with newer views meanwhile. So whenever
+   * finals arrive they find at least half the burst in hand: progress edits delay a final by at
+   * most ⌊capacity/2⌋ + 1 token periods (Slack defaults, 45/min with a burst of 10: 6 × 1.3 s = 8 s).
+   */
+  private progressMayGo(): boolean {
+    return this.budget.waiting === 0 && this.budget.available() >= progressReserve(this.budget.capacity);
+  }
+
+  /** Waits before a progress view looks for a spare token again; `finish` cuts the wait short. */
+  private async waitForProgress(): Promise<void> {
     const ctrl = new AbortController();
     this.lowTake = ctrl;
     try {
       await this.clock.sleep(Math.max(this.minIntervalMs, PROGRESS_RETRY_MS), ctrl.signal);
-      return false;
     } catch (err) {
-      if (ctrl.signal.aborted) return false;
-      throw err;
+      if (!ctrl.signal.aborted) throw err;
     } finally {
       if (this.lowTake === ctrl) this.lowTake = undefined;
     }
@@ -252,7 +274,7 @@ class CoalescingLiveMessage<T> implements LiveMessage<T> {
       const waitMs = retryAfterDelayMs(err.retryAfterMs, this.minIntervalMs);
       this.log.warn({ retryAfterMs: waitMs, final: isFinal }, 'edit rate limited; waiting Retry-After');
       // The platform still shows the older view: unless something newer came, send this one again.
-      if (!isFinal && !this.final) this.pending ??= slot;
+      if (!isFinal && !this.final) this.pending ??= () => slot.view;
       await this.clock.sleep(waitMs);
       return false;
     }

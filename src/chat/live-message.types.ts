@@ -16,6 +16,12 @@ export type Editor<T> = (content: T) => Promise<void>;
 export interface LiveMessage<T> {
   /** Offers a newer view; views not yet delivered are replaced, never queued. */
   update(content: T): void;
+  /**
+   * Offers a newer view drawn only when it is about to be compared or sent, so one replaced
+   * before then (a running check's redraw while the edit budget is short) costs no rendering.
+   * A draw that throws is logged and skipped.
+   */
+  offer(draw: () => T): void;
   /** Delivers this final view, however long the budget or a Retry-After makes it wait. */
   finish(content: T): Promise<void>;
   /** How many edits reached the platform (for logs and tests). */

@@ -11,6 +11,7 @@ import { silentLogger } from '../../src/util/logger.js';
 import { createTokenBucket, type TokenBucket } from '../../src/util/token-bucket.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
 import { seededRandom } from '../../src/sim/seeded.js';
+import { captureLogs } from '../support/log-capture.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -480,6 +481,50 @@ describe('createLiveMessage', () => {
     for (const { id, p } of fleet) expect(p.shown).toEqual(fin(id));
   });
 
+
+  it('an offered view is drawn only when an edit can go out: a minute of redraws on a short budget draws a few, each the newest', async () => {
+    const clock = new ManualClock(T0);
+    const budget = createTokenBucket({ perMinute: 10, burst: 2, clock });
+    const p = platform(clock);
+    const m = createLiveMessage(p.editor, opts(clock, budget));
+    let state = 0;
+    const drawn: number[] = [];
+    const draw = () => {
+      drawn.push(state);
+      return v(state);
+    };
+    for (let s = 0; s < 60; s++) {
+      state = s;
+      m.offer(draw);
+      await clock.advance(1000);
+    }
+    // 60 offers; the budget pays for the burst's spare token and then one edit every 6 s at most.
+    expect(drawn.length).toBeLessThanOrEqual(12);
+    expect(drawn.length).toBe(p.calls.length);
+    // Each edit shows the state of the newest offer before it (offered a second earlier at most),
+    // not the state of the first offer since the previous edit (up to 6 s older).
+    for (const c of p.calls) expect(c.view.seq).toBeGreaterThanOrEqual(Math.floor(c.at / 1000) - 1);
+    expect(p.shown?.seq).toBeGreaterThanOrEqual(54);
+  });
+
+  it('a draw that throws is logged and skipped; the next offer and the final still go out', async () => {
+    const clock = new ManualClock(T0);
+    const logs = captureLogs();
+    const p = platform(clock);
+    const m = createLiveMessage(p.editor, { ...opts(clock, bigBudget(clock)), logger: logs.logger });
+    m.offer(() => {
+      throw new Error('render bug');
+    });
+    await clock.advance(2000);
+    expect(p.calls).toHaveLength(0);
+    expect(logs.records().some((r) => r.msg === 'view could not be drawn; skipped' && JSON.stringify(r.err).includes('render bug'))).toBe(true);
+    m.offer(() => v(1));
+    await clock.advance(2000);
+    const done = track(m.finish(fin()), clock);
+    await clock.advance(2000);
+    expect(done.resolvedAt).toBeDefined();
+    expect(p.calls.map((c) => c.view)).toEqual([v(1), fin()]);
+  });
   it('twelve messages on a budget of 6 edits/min: every final lands, no 60 s window exceeds 6 + burst 6', async () => {
     const clock = new ManualClock(T0);
     const perMinute = 6;
