@@ -350,6 +350,8 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
       const probe = await bot.probeReport();
       console.log(`   round ${r}: the bot's CPU by thread (ms): ${Object.entries(probe.threadsCpuMs).filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]).map(([name, ms]) => `${name} ${ms}`).join(', ')}`);
       const slackCalls = Object.values(done.methods).reduce((a, b) => a + b, 0);
+      // Which calls make up slack_calls_per_check: the exchanges per check are where the chat path's CPU goes.
+      console.log(`   round ${r}: Slack Web API calls: ${Object.entries(done.methods).sort((a, b) => b[1] - a[1]).map(([method, count]) => `${method} ${count} (${round1(count / n)} per check)`).join(', ') || 'none'}`);
       const exchanges = done.simRequests + slackCalls + n;
       await new Promise((res) => setTimeout(res, trailingMs));
       const after = await peers.stats();
