@@ -84,6 +84,8 @@ export interface LoadOptions {
    * platform is a no-op); `plain`: a bare fetch poller with the documented strategy, the CPU baseline.
    */
   engine: 'pingops' | 'conversation' | 'plain';
+  /** Run the same checks once, unmeasured, before the measured run: a process that has run a while (the plain poller; pingops' engines would answer the second run from their 30 s result cache). */
+  warmup?: boolean;
 }
 
 /** Runs `n` concurrent checks (service ids 1000…) against the simulator, in this process or a child. */
@@ -101,6 +103,15 @@ export async function benchLoad(n = 1000, where: 'in-process' | 'child' = 'in-pr
     queue: createRequestQueue({ perMinute: RATE_PER_MIN, burst: RATE_PER_MIN / 4, clock: systemClock, max: 100_000, maxWaitMs: 3_600_000 }),
     planner: createScheduleLearner({ provider: 'sim', schedule: polling, now: () => Date.now() }),
   });
+  const ids = Array.from({ length: n }, (_, i) => 1000 + (i % 1000));
+  const run = async () =>
+    opts.engine === 'plain'
+      ? await Promise.all(ids.map((id) => plainCheck(sim.url, id, polling.timeoutMs)))
+      : opts.engine === 'conversation'
+        ? await conversations(service, ids, logger, polling.timeoutMs)
+        : (await Promise.all(ids.map((id) => service.check(id).done))).map((d) => ({ serviceId: d.serviceId, verdict: d.verdict }));
+  if (opts.warmup) await run();
+  const requests0 = opts.warmup ? await sim.requests() : 0;
   const lag = monitorEventLoopDelay({ resolution: 10 });
   let peakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => {
@@ -109,20 +120,14 @@ export async function benchLoad(n = 1000, where: 'in-process' | 'child' = 'in-pr
   lag.enable();
   const cpu0 = process.cpuUsage();
   const start = performance.now();
-  const ids = Array.from({ length: n }, (_, i) => 1000 + (i % 1000));
-  const dones =
-    opts.engine === 'plain'
-      ? await Promise.all(ids.map((id) => plainCheck(sim.url, id, polling.timeoutMs)))
-      : opts.engine === 'conversation'
-        ? await conversations(service, ids, logger, polling.timeoutMs)
-        : (await Promise.all(ids.map((id) => service.check(id).done))).map((d) => ({ serviceId: d.serviceId, verdict: d.verdict }));
+  const dones = await run();
   const wallMs = performance.now() - start;
   const cpu = process.cpuUsage(cpu0);
   lag.disable();
   clearInterval(sampler);
   const wrong = dones.filter((d) => d.verdict !== expectedVerdict(d.serviceId)).map((d) => `${d.serviceId}: ${d.verdict} (expected ${expectedVerdict(d.serviceId)})`);
   if (dones.length < n) wrong.push(`${n - dones.length} conversations without a final view`);
-  const requests = await sim.requests();
+  const requests = (await sim.requests()) - requests0;
   await service.close();
   await sim.close();
   return {
@@ -225,8 +230,8 @@ async function plainCheck(baseUrl: string, serviceId: number, timeoutMs: number)
 }
 
 /** Each load run gets a fresh process: peak RSS must not include an earlier run's heap. */
-export function loadRun(where: 'in-process' | 'child', n: number, logFile: string | null, engine: 'pingops' | 'conversation' | 'plain' = 'pingops'): LoadResult {
+export function loadRun(where: 'in-process' | 'child', n: number, logFile: string | null, engine: 'pingops' | 'conversation' | 'plain' = 'pingops', warmup = false): LoadResult {
   const script = fileURLToPath(new URL('./load-one.js', import.meta.url));
-  const out = execFileSync(process.execPath, [script, where, String(n), logFile ?? '-', engine], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const out = execFileSync(process.execPath, [script, where, String(n), logFile ?? '-', engine, warmup ? 'warmup' : '-'], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as LoadResult;
 }
