@@ -5,7 +5,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadRun } from './load.js';
-import { benchSchedule, benchUnseen, type ScheduleRow } from './schedule.js';
+import { benchBursts, benchSchedule, benchUnseen, type ScheduleRow } from './schedule.js';
 
 /** Whether dist/ is at least as new as every file in src/ (what bin/launch.js checks). */
 function distIsFresh(): boolean {
@@ -68,6 +68,18 @@ async function main() {
           'polls <= documented': r.learnedPolls <= r.documentedPolls,
         };
       }),
+    );
+    const burstRows = benchBursts(cfg);
+    console.log(`\n   Successive bursts: ${burstRows[0]?.pollsByBurst.length ?? 0} bursts of 1,000 checks on one fresh learner per workload, each burst planned at once and`);
+    console.log('   observed together before the next (as a morning burst through the bot); mean polls per verdict and median delay, burst by burst.');
+    console.table(
+      burstRows.map((r) => ({
+        workload: r.workload,
+        'polls by burst': r.pollsByBurst.join(' / '),
+        'median delay by burst (ms)': r.medianMsByBurst.join(' / '),
+        documented: r.documentedPolls,
+        'every burst <= documented': r.pollsByBurst.every((p) => p <= r.documentedPolls),
+      })),
     );
   }
   if (!only || only === 'load') {

@@ -263,3 +263,45 @@ export function benchUnseen(
   }
   return rows;
 }
+
+export interface BurstRow {
+  workload: string;
+  /** Mean polls per verdict of each burst, in order. */
+  pollsByBurst: number[];
+  /** Median detection delay of each burst (ms). */
+  medianMsByBurst: number[];
+  documentedPolls: number;
+}
+
+/**
+ * Successive bursts, as a morning's checks or a sweep arrive: `size` tasks planned at once from
+ * the same model, their observations arriving together, the next burst planned from what they
+ * taught. benchSchedule and benchUnseen plan and observe one task at a time, which hides any
+ * feedback between one burst's plan and the model the next burst is planned from.
+ */
+export function benchBursts(cfg: PlanConfig, opts: { bursts?: number; size?: number; firstSeed?: number } = {}): BurstRow[] {
+  const { bursts = 6, size = 1000, firstSeed = 7001 } = opts;
+  const rows: BurstRow[] = [];
+  let seed = firstSeed;
+  for (const w of WORKLOADS) {
+    const rand = seededRandom(seed++);
+    const jitter = seededRandom(seed++);
+    const learner = createScheduleLearner({ provider: 'bench', schedule: cfg, now: () => 0 });
+    const pollsByBurst: number[] = [];
+    const medianMsByBurst: number[] = [];
+    const documented: { delayMs: number; polls: number }[] = [];
+    for (let b = 0; b < bursts; b++) {
+      const tasks = Array.from({ length: size }, () => w.draw(rand, true));
+      // Every plan is made before any task of the burst is observed, as when they start together.
+      const plans = tasks.map((t) => capPolls(learner.plan({ packets: t.packets }), cfg));
+      const results = tasks.map((t, i) => runTask(t.durationMs, plans[i] ?? documentedPollOffset, jitter));
+      results.forEach((r, i) => learner.observe({ packets: tasks[i]?.packets ?? 4 }, r.obs));
+      const s = summarize(w.name, `burst ${b + 1}`, results);
+      pollsByBurst.push(s.meanPolls);
+      medianMsByBurst.push(s.medianDelayMs);
+      documented.push(...tasks.map((t) => detect(t.durationMs, documentedPollOffset)));
+    }
+    rows.push({ workload: w.name, pollsByBurst, medianMsByBurst, documentedPolls: summarize(w.name, 'documented', documented).meanPolls });
+  }
+  return rows;
+}
