@@ -292,10 +292,9 @@ export function benchBursts(cfg: PlanConfig, opts: { bursts?: number; size?: num
     const documented: { delayMs: number; polls: number }[] = [];
     for (let b = 0; b < bursts; b++) {
       const tasks = Array.from({ length: size }, () => w.draw(rand, true));
-      // Every plan is made before any task of the burst is observed, as when they start together.
-      const plans = tasks.map((t) => capPolls(learner.plan({ packets: t.packets }), cfg));
-      const results = tasks.map((t, i) => runTask(t.durationMs, plans[i] ?? documentedPollOffset, jitter));
-      results.forEach((r, i) => learner.observe({ packets: tasks[i]?.packets ?? 4 }, r.obs));
+      // Every task of the burst is planned (and run) before any is observed, as when they start together.
+      const results = tasks.map((t) => ({ packets: t.packets, ...runTask(t.durationMs, capPolls(learner.plan({ packets: t.packets }), cfg), jitter) }));
+      for (const r of results) learner.observe({ packets: r.packets }, r.obs);
       const s = summarize(w.name, `burst ${b + 1}`, results);
       pollsByBurst.push(s.meanPolls);
       medianMsByBurst.push(s.medianDelayMs);
