@@ -114,6 +114,12 @@ export interface CheckStore {
    * must not read back and parse every check it follows itself.
    */
   unfinished(surface: string, notOwnedBy?: string): Promise<StoredCheck[]>;
+  /**
+   * Checks of one surface that `owner` follows (null: a process without replicas) whose verdict
+   * is written but whose final edits are not delivered, oldest verdict first, at most `limit`:
+   * the final edits a bounded engine left waiting in the store (chat/final-backlog).
+   */
+  awaitingFinals(surface: string, owner: string | null, limit: number): Promise<StoredCheck[]>;
   /** The newest checks of one client, newest first. */
   history(serviceId: number, limit: number): Promise<StoredCheck[]>;
   /** The newest finished check of a client with a real verdict (not cancelled), if any; may miss one written in the same event-loop turn. */

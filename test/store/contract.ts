@@ -163,6 +163,30 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         expect(await store.adopt('owned', 'r2', 'r3', T0 + 40_000)).toBe(false);
       });
 
+      it('gives back the verdicts whose final edits wait: one owner\'s, one surface\'s, oldest verdict first, bounded, and read as the writes stand', async () => {
+        const s = await start();
+        const store = s.db.checks;
+        const finished = async (id: string, at: number, over: Partial<NewCheck> = {}) => {
+          await store.insert(check(id, { owner: 'r1', ...over }), T0);
+          await store.update(id, { final: done('stable') }, at);
+        };
+        await finished('late', T0 + 3000);
+        await finished('early', T0 + 1000);
+        await finished('middle', T0 + 2000);
+        await finished('elsewhere', T0 + 500, { owner: 'r2' });
+        await finished('discord', T0 + 500, { surface: 'discord' });
+        await finished('nobody', T0 + 500, { owner: null });
+        await store.insert(check('running', { owner: 'r1' }), T0);
+        // Written without waiting, as the engine does: a read right after must already see them.
+        void store.update('early', { delivered: true }, T0 + 4000);
+        const ids = async (owner: string | null, limit: number) => (await store.awaitingFinals('slack', owner, limit)).map((c) => c.id);
+        expect(await ids('r1', 10)).toEqual(['middle', 'late']);
+        expect(await ids('r1', 1)).toEqual(['middle']);
+        expect(await ids(null, 10)).toEqual(['nobody']);
+        expect((await store.awaitingFinals('slack', 'r1', 10))[0]?.final?.verdict).toBe('stable');
+        expect((await (await s.reopen()).checks.awaitingFinals('slack', 'r1', 10)).map((c) => c.id)).toEqual(['middle', 'late']);
+      });
+
       it('passes signals between replicas: per target, oldest first, bounded, deleted when done, dropped after an hour', async () => {
         const { signals } = (await start()).db;
         expect(await signals.send('r1:slack', 'cancel', { conversationId: 'a' }, T0, 2)).not.toBeNull();

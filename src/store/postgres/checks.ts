@@ -95,6 +95,25 @@ export function createPgCheckStore(link: Link): CheckStore {
       else candidates = new Map(found.map((c) => [c.id, c]));
       return found;
     },
+    async awaitingFinals(surface, owner, limit) {
+      const found = await rows(
+        'SELECT * FROM checks WHERE NOT delivered AND surface = $1 AND final IS NOT NULL AND owner IS NOT DISTINCT FROM $2 ORDER BY finished_at, id LIMIT $3',
+        [surface, owner, limit],
+      ).catch((err: unknown) => {
+        // While the server is away this process's own checks are all in memory: answer from there.
+        if (link.reachable) throw err;
+        return [];
+      });
+      // This process's own writes may still be on their way to the server: memory is newer, and
+      // a verdict written a moment ago must not be missed (nothing else would bring it back).
+      const byId = new Map(found.map((c) => [c.id, c]));
+      for (const c of open.values()) {
+        if (c.surface === surface && c.final && !c.delivered && (c.owner ?? null) === owner) byId.set(c.id, c);
+        else if (byId.has(c.id)) byId.delete(c.id);
+      }
+      const byVerdict = (a: StoredCheck, b: StoredCheck) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+      return [...byId.values()].sort(byVerdict).slice(0, limit);
+    },
     async history(serviceId, limit) {
       return rows('SELECT * FROM checks WHERE service_id = $1 ORDER BY started_at DESC LIMIT $2', [serviceId, limit]);
     },

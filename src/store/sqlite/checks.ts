@@ -45,6 +45,7 @@ const SQL = {
   insert: `INSERT INTO checks (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
   get: 'SELECT * FROM checks WHERE id = ?',
   unfinished: 'SELECT * FROM checks WHERE delivered = 0 AND surface = ? AND (? IS NULL OR owner IS NOT ?) ORDER BY started_at',
+  awaitingFinals: 'SELECT * FROM checks WHERE delivered = 0 AND surface = ? AND final IS NOT NULL AND owner IS ? ORDER BY finished_at, id LIMIT ?',
   history: 'SELECT * FROM checks WHERE service_id = ? ORDER BY started_at DESC LIMIT ?',
   lastVerdict:
     "SELECT * FROM checks WHERE service_id = ? AND finished_at IS NOT NULL AND verdict IS NOT NULL AND verdict <> 'cancelled' ORDER BY finished_at DESC LIMIT 1",
@@ -136,6 +137,10 @@ export function createSqliteCheckStore(sql: Sql): CheckStore {
       flush();
       const other = notOwnedBy ?? null;
       return (sql.st(SQL.unfinished).all(surface, other, other) as Row[]).map(fromRow);
+    },
+    async awaitingFinals(surface, owner, limit) {
+      flush();
+      return (sql.st(SQL.awaitingFinals).all(surface, owner, limit) as Row[]).map(fromRow);
     },
     async history(serviceId, limit) {
       flush();
