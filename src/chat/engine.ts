@@ -12,6 +12,7 @@ import { childWith, type Logger } from '../util/logger.js';
 import { createSemaphore } from '../util/semaphore.js';
 import { createAccess, mayCancel, type Access, type AccessSettings } from './access.js';
 import { parseRequest } from './request.js';
+import { createFinalBacklog, DEFAULT_FINALS_IN_MEMORY } from './final-backlog.js';
 import { createLiveMessage } from './live-message.js';
 import type { LiveMessage } from './live-message.types.js';
 import { parseCheck, resolveCheck } from './ping-flow.js';
@@ -48,6 +49,8 @@ export interface EngineDeps {
    * unfinished check of the surface is taken at start (one process per store).
    */
   owners?: Ownership;
+  /** Conversations whose final edits wait in memory at once; beyond, in the store (chat/final-backlog). */
+  finalsInMemory?: number;
 }
 
 /** A request typed by a person: `/ping …`, a mention, a DM. */
@@ -367,19 +370,25 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
       return;
     }
     const selfCancelled = done.reason.kind === 'cancelled' && entry.cancelledBy === row.requester;
-    await deliver(row, done, entry, last, clog, selfCancelled);
+    await deliver(row, done, entry, last, clog, { quiet: selfCancelled });
     resolveFinished();
   };
 
-  /** Writes the verdict, notifies the requester once, and brings every message to the final view. */
+  /**
+   * Writes the verdict, notifies the requester once, and brings every message to the final view,
+   * or, when the final edits are behind the edit budget, leaves them waiting in the store.
+   * `quiet`: no notification (the requester cancelled it). `held`: the backlog already holds a
+   * place for this check (it was taken back from the store).
+   */
   const deliver = async (
     row: StoredCheck,
     done: DoneState,
     entry: Pick<Live, 'status' | 'root'>,
     last: ReturnType<typeof lastCheckLine> | null,
     clog: Logger,
-    quiet: boolean,
+    o: { quiet: boolean; held?: boolean },
   ): Promise<void> => {
+    const { quiet } = o;
     if (row.state !== 'done') persist('final', () => store.update(row.id, { final: done }, clock.now()));
     row.state = 'done';
     row.final = done;
@@ -387,7 +396,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     const view = viewOf(row, done, last);
     const notify = async () => {
       if (row.mention === 'sending' || row.mention === 'sent' || row.mention === 'skipped') {
-        if (row.mention === 'sending') clog.warn('the notification may have gone out before the restart; not sending it twice');
+        if (row.mention === 'sending') clog.warn('the notification may have gone out already (before a restart, or just now); not sending it twice');
         return;
       }
       if (quiet) {
@@ -407,18 +416,37 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
       row.mention = 'sent';
       persist('mention', () => store.update(row.id, { mention: 'sent' }, clock.now()));
     };
-    const results = await Promise.allSettled([
-      notify(),
-      entry.status.finish(view),
-      entry.root ? liveMessage(row, entry.root, 'root', clog).finish(view) : Promise.resolve(),
-    ]);
-    const what = ['notification', 'status message', 'root message'];
-    results.forEach((r, i) => {
-      if (r.status === 'rejected') clog.warn({ err: r.reason, taskId: done.taskId }, `final ${what[i]} not delivered`);
-    });
-    persist('delivered', () => store.update(row.id, { delivered: true }, clock.now()));
-    row.delivered = true;
+    const now = o.held === true || finals.enter(row.id);
+    try {
+      const results = await Promise.allSettled([
+        notify(),
+        now ? entry.status.finish(view) : Promise.resolve(),
+        now && entry.root ? liveMessage(row, entry.root, 'root', clog).finish(view) : Promise.resolve(),
+      ]);
+      const what = ['notification', 'status message', 'root message'];
+      results.forEach((r, i) => {
+        if (r.status === 'rejected') clog.warn({ err: r.reason, taskId: done.taskId }, `final ${what[i]} not delivered`);
+      });
+      if (!now) {
+        clog.debug({ taskId: done.taskId }, 'final edits wait in the store');
+        return;
+      }
+      persist('delivered', () => store.update(row.id, { delivered: true }, clock.now()));
+      row.delivered = true;
+    } finally {
+      if (now && o.held !== true) finals.leave(row.id);
+    }
   };
+
+  /** A stored check's messages made live again, and the card's "Last check" line as it stood when it began. */
+  const reopen = async (row: StoredCheck, statusId: string, clog: Logger) => {
+    const before = await safeLast(store, row.serviceId, log);
+    const last = before && (before.finishedAt ?? 0) < row.startedAt ? lastCheckLine(before, row.startedAt, row.locale) : null;
+    const role: MessageRole = row.messages.root ? 'status' : 'full';
+    const entry = { status: liveMessage(row, statusId, role, clog), root: row.messages.root ?? null };
+    return { entry, last };
+  };
+
 
   /** Every request, re-run and resume in progress: stop waits for them (bounded). */
   const pending = new Set<Promise<void>>();
@@ -440,6 +468,26 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     void p.finally(() => pending.delete(p));
     return p;
   };
+
+  const finals = createFinalBacklog({
+    inMemory: deps.finalsInMemory ?? DEFAULT_FINALS_IN_MEMORY,
+    load: (limit) => store.awaitingFinals(port.surface, deps.owners?.me.id ?? null, limit),
+    // Tracked as pending work: a stop's grace covers these edits too.
+    deliver: pend<StoredCheck>(async (row) => {
+      const clog = log.child({ check: row.id, serviceId: row.serviceId, taskId: row.taskId });
+      const statusId = row.messages.status;
+      if (!row.final) return;
+      if (!statusId) {
+        // Resume closes these before a verdict; should one get here, nothing waits on it.
+        persist('abandon', () => store.update(row.id, { delivered: true }, clock.now()));
+        return;
+      }
+      const { entry, last } = await reopen(row, statusId, clog);
+      await deliver(row, row.final, entry, last, clog, { quiet: false, held: true });
+    }),
+    clock,
+    logger: log,
+  });
 
   /**
    * The unfinished checks of this surface this replica may take, claimed for it: all of them
@@ -658,15 +706,14 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
           persist('abandon', () => store.update(row.id, { state: 'abandoned', delivered: true }, clock.now()));
           return;
         }
-        // The card keeps its "Last check" line: the newest verdict reached before this check began.
-        const before = await safeLast(store, row.serviceId, log);
-        const last = before && (before.finishedAt ?? 0) < row.startedAt ? lastCheckLine(before, row.startedAt, row.locale) : null;
-        const role: MessageRole = row.messages.root ? 'status' : 'full';
-        const entry = { status: liveMessage(row, statusId, role, clog), root: row.messages.root ?? null };
         if (row.final) {
-          clog.info('delivering a verdict reached before the restart');
-          return deliver(row, row.final, entry, last, clog, false);
+          // Taken back from the store with any others waiting there, oldest verdict first.
+          clog.info('a verdict reached before the restart: its final edits go out from the store');
+          finals.pickUp();
+          return;
         }
+        // The card keeps its "Last check" line: the newest verdict reached before this check began.
+        const { entry, last } = await reopen(row, statusId, clog);
         const now = clock.now();
         if (now >= row.deadlineAt) {
           clog.info('deadline passed while pingops was down: timed out');
@@ -683,7 +730,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
             lossPct: null,
             rttMs: null,
           };
-          return deliver(row, timedOut, entry, last, clog, false);
+          return deliver(row, timedOut, entry, last, clog, { quiet: false });
         }
         const handle = row.taskId
           ? checker.check(row.serviceId, { priority: 'interactive', packets: row.packets, resume: { taskId: row.taskId, startedAt: row.startedAt } })
@@ -697,6 +744,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     async stop(graceMs) {
       stopping = true;
       adopting.abort();
+      finals.stop();
       const timer = new AbortController();
       await Promise.race([
         Promise.allSettled([...pending, ...[...live.values()].map((e) => e.finished)]),

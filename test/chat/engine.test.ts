@@ -21,8 +21,8 @@ class MemoryPort implements ChatPort {
   edits: { id: string; message: OutgoingMessage }[] = [];
   replies: { place: Place; text: string; mention: string | null }[] = [];
   private seq = 0;
-  constructor(clock: ManualClock) {
-    this.editBudget = createTokenBucket({ perMinute: 100_000, burst: 1000, clock });
+  constructor(clock: ManualClock, editsPerMin = 100_000) {
+    this.editBudget = createTokenBucket({ perMinute: editsPerMin, burst: Math.min(1000, editsPerMin), clock });
   }
   async post(place: Place, message: OutgoingMessage) {
     const id = `m${++this.seq}`;
@@ -72,12 +72,12 @@ afterEach(async () => {
   open = [];
 });
 
-function world(o: { store?: CheckStore; clock?: ManualClock; api?: MemoryPingApi; access?: Partial<{ allowedChannels: string[]; admins: string[]; userRatePerMin: number; adminRatePerMin: number }> } = {}): World {
+function world(o: { store?: CheckStore; clock?: ManualClock; api?: MemoryPingApi; editsPerMin?: number; finalsInMemory?: number; access?: Partial<{ allowedChannels: string[]; admins: string[]; userRatePerMin: number; adminRatePerMin: number }> } = {}): World {
   const clock = o.clock ?? new ManualClock();
   const api = o.api ?? new MemoryPingApi();
   const store = o.store ?? testDatabase(':memory:', { logger: silentLogger }).checks;
   const service = createPingService({ api, clock, logger: silentLogger, polling, queue: { take: async () => {}, admit: () => ({ ok: true }) }, random: () => 0.5 });
-  const port = new MemoryPort(clock);
+  const port = new MemoryPort(clock, o.editsPerMin);
   const engine = createConversationEngine({
     port,
     checker: service,
@@ -88,6 +88,7 @@ function world(o: { store?: CheckStore; clock?: ManualClock; api?: MemoryPingApi
     polling,
     access: { allowedChannels: [], admins: [], userRatePerMin: 6, ...o.access },
     tickMs: 0,
+    ...(o.finalsInMemory !== undefined ? { finalsInMemory: o.finalsInMemory } : {}),
   });
   const answers: string[] = [];
   const w = { clock, api, store, service, port, engine, answers, answer: async (t: string) => void answers.push(t) };
@@ -287,5 +288,77 @@ describe('rateDecision', () => {
     const d = rateDecision(times, now, limit);
     expect(d.ok).toBe(ok);
     if (!d.ok && retry !== undefined) expect(d.retryInMs).toBe(retry);
+  });
+});
+
+describe('final edits behind the edit budget', () => {
+  /** `count` people each ask for their own line at once; line i finishes after i % 5 pending polls. */
+  function burst(w: World, count: number): number[] {
+    const lines = Array.from({ length: count }, (_, i) => 2001 + i);
+    lines.forEach((line, i) => {
+      w.api.scripts.set(line, [...Array.from({ length: i % 5 }, () => pending()), final(i % 2 ? 'no_internet' : 'stable')]);
+      void w.engine.request({ text: String(line), person: { id: `U${line}`, name: `tech${line}`, locale: 'en' }, place: channel, answer: w.answer });
+    });
+    return lines;
+  }
+  /** The final edits each message got: edits whose view carries a verdict. */
+  const finalEdits = (port: MemoryPort) => port.edits.filter((e) => e.message.view.verdict != null);
+
+  it('300 verdicts at 45 edits a minute: every requester hears at once, 20 conversations wait in memory and the rest in the store, and every message reaches its verdict once, in the order the verdicts came', async () => {
+    const w = world({ editsPerMin: 45, finalsInMemory: 20 });
+    burst(w, 300);
+    let mostQueued = 0;
+    const watch = async (done: () => boolean | Promise<boolean>) =>
+      w.clock.until(async () => {
+        mostQueued = Math.max(mostQueued, w.port.editBudget.waiting);
+        return done();
+      }, 30 * 60_000, 500);
+
+    await watch(() => w.port.replies.length === 300);
+    // Every notification is out while most final edits still wait for the budget.
+    expect(finalEdits(w.port).length).toBeLessThan(60);
+    const rows = await w.store.since(0, 1000);
+    expect(rows.filter((r) => r.final !== null)).toHaveLength(300);
+    expect((await w.store.awaitingFinals('memory', null, 1000)).length).toBeGreaterThan(200);
+
+    await watch(() => w.port.posts.every((p) => w.port.lastEdit(p.id)?.verdict != null));
+    // Two finals (status and root card) per conversation in memory, never more: not one per verdict.
+    expect(mostQueued).toBeLessThanOrEqual(40);
+    expect(mostQueued).toBeGreaterThan(10);
+    const edits = finalEdits(w.port);
+    expect(edits).toHaveLength(600);
+    expect(new Set(edits.map((e) => e.id)).size).toBe(600);
+    // The status messages got their finals in the order the verdicts were reached.
+    const finishedAt = new Map((await w.store.since(0, 1000)).map((r) => [r.messages.status, r.finishedAt ?? 0]));
+    const order = edits.filter((e) => finishedAt.has(e.id)).map((e) => finishedAt.get(e.id) ?? 0);
+    expect(order).toHaveLength(300);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect((await w.store.since(0, 1000)).every((r) => r.delivered)).toBe(true);
+    expect(w.port.replies).toHaveLength(300);
+  });
+
+  it('final edits waiting in the store when the process stops go out after the restart, without a second notification', async () => {
+    const clock = new ManualClock();
+    const store = testDatabase(':memory:', { logger: silentLogger }).checks;
+    const before = world({ clock, store, editsPerMin: 45, finalsInMemory: 10 });
+    burst(before, 60);
+    await clock.until(() => before.port.replies.length === 60, 120_000, 500);
+    const stopped = before.engine.stop(0);
+    await clock.advance(1);
+    await stopped;
+    await before.service.close();
+    const waiting = await store.awaitingFinals('memory', null, 1000);
+    expect(waiting.length).toBeGreaterThan(40);
+
+    const after = world({ clock, store, editsPerMin: 45 });
+    const resumed = after.engine.resume();
+    await clock.until(async () => (await store.since(0, 1000)).every((r) => r.delivered), 10 * 60_000, 500);
+    await resumed;
+    for (const row of waiting) {
+      expect(after.port.lastEdit(row.messages.status ?? '')?.verdict).toBe(row.verdict);
+      expect(after.port.lastEdit(row.messages.root ?? '')?.verdict).toBe(row.verdict);
+    }
+    expect(after.port.replies).toEqual([]);
+    expect(after.port.posts).toEqual([]);
   });
 });
