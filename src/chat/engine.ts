@@ -417,6 +417,8 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
       persist('mention', () => store.update(row.id, { mention: 'sent' }, clock.now()));
     };
     const now = o.held === true || finals.enter(row.id);
+    // Its final goes out later through a new LiveMessage: nothing older may land after it.
+    if (!now) entry.status.abandon();
     try {
       const results = await Promise.allSettled([
         notify(),

@@ -96,6 +96,7 @@ class CoalescingLiveMessage<T> implements LiveMessage<T> {
   /** Aborts a 'low' budget wait so a final view can queue again as 'high'. */
   private lowTake: AbortController | undefined;
   private delivered = 0;
+  private abandoned = false;
 
   constructor(
     private readonly editor: Editor<T>,
@@ -126,6 +127,7 @@ class CoalescingLiveMessage<T> implements LiveMessage<T> {
   }
 
   offer(draw: () => T): void {
+    if (this.abandoned) return;
     if (this.final) {
       this.log.debug('update after finish ignored');
       return;
@@ -135,6 +137,7 @@ class CoalescingLiveMessage<T> implements LiveMessage<T> {
   }
 
   finish(view: T): Promise<void> {
+    if (this.abandoned) return Promise.reject(new Error('finish after abandon: this message sends nothing more'));
     if (this.final) {
       this.log.debug('second finish ignored; the first final view stands');
       return this.final.done;
@@ -152,6 +155,12 @@ class CoalescingLiveMessage<T> implements LiveMessage<T> {
     return done;
   }
 
+  abandon(): void {
+    this.abandoned = true;
+    this.pending = undefined;
+    this.lowTake?.abort(NO_LONGER_NEEDED);
+  }
+
   private kick(): void {
     if (this.running) return;
     this.running = true;
@@ -163,7 +172,7 @@ class CoalescingLiveMessage<T> implements LiveMessage<T> {
     try {
       for (;;) {
         const final = this.final;
-        if (!final && !this.pending) {
+        if (this.abandoned || (!final && !this.pending)) {
           this.running = false;
           return;
         }

@@ -24,6 +24,12 @@ export interface LiveMessage<T> {
   offer(draw: () => T): void;
   /** Delivers this final view, however long the budget or a Retry-After makes it wait. */
   finish(content: T): Promise<void>;
+  /**
+   * Sends nothing more: a view not yet delivered is dropped (an edit already under way ends).
+   * For a message whose final view goes out through another LiveMessage later, so that a
+   * leftover progress view cannot land on top of it.
+   */
+  abandon(): void;
   /** How many edits reached the platform (for logs and tests). */
   readonly edits: number;
 }

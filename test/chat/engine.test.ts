@@ -335,6 +335,10 @@ describe('final edits behind the edit budget', () => {
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect((await w.store.since(0, 1000)).every((r) => r.delivered)).toBe(true);
     expect(w.port.replies).toHaveLength(300);
+    // Nothing older comes after: a progress view left from before the verdict never lands on a final.
+    const editsBefore = w.port.edits.length;
+    await w.clock.advance(5 * 60_000);
+    expect(w.port.edits.slice(editsBefore).map((e) => e.message.view.status)).toEqual([]);
   });
 
   it('final edits waiting in the store when the process stops go out after the restart, without a second notification', async () => {

@@ -507,6 +507,25 @@ describe('createLiveMessage', () => {
     expect(p.shown?.seq).toBeGreaterThanOrEqual(54);
   });
 
+  it('an abandoned message sends nothing more: its waiting progress view is dropped, later offers and a finish too', async () => {
+    const clock = new ManualClock(T0);
+    const budget = createTokenBucket({ perMinute: 6, burst: 2, clock });
+    const p = platform(clock);
+    const m = createLiveMessage(p.editor, opts(clock, budget));
+    // Another message's final holds the budget, so this one's progress waits for a spare token.
+    const other = platform(clock);
+    void createLiveMessage(other.editor, opts(clock, budget)).finish(fin('x'));
+    budget.tryTake();
+    m.update(v(1));
+    await clock.advance(100);
+    m.abandon();
+    m.update(v(2));
+    await expect(m.finish(fin())).rejects.toThrow(/abandon/);
+    await clock.advance(120_000);
+    expect(other.shown).toEqual(fin('x'));
+    expect(p.calls).toEqual([]);
+  });
+
   it('a draw that throws is logged and skipped; the next offer and the final still go out', async () => {
     const clock = new ManualClock(T0);
     const logs = captureLogs();
