@@ -442,13 +442,12 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
 
   /** A stored check's messages made live again, and the card's "Last check" line as it stood when it began. */
   const reopen = async (row: StoredCheck, statusId: string, clog: Logger) => {
-    const before = await safeLast(store, row.serviceId, log);
-    const last = before && (before.finishedAt ?? 0) < row.startedAt ? lastCheckLine(before, row.startedAt, row.locale) : null;
+    const before = await safeLast(store, row.serviceId, log, row.startedAt);
+    const last = before ? lastCheckLine(before, row.startedAt, row.locale) : null;
     const role: MessageRole = row.messages.root ? 'status' : 'full';
     const entry = { status: liveMessage(row, statusId, role, clog), root: row.messages.root ?? null };
     return { entry, last };
   };
-
 
   /** Every request, re-run and resume in progress: stop waits for them (bounded). */
   const pending = new Set<Promise<void>>();
@@ -769,9 +768,9 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
   return engine;
 }
 
-async function safeLast(store: CheckStore, serviceId: number, log: Logger): Promise<StoredCheck | null> {
+async function safeLast(store: CheckStore, serviceId: number, log: Logger, before?: number): Promise<StoredCheck | null> {
   try {
-    return await store.lastVerdict(serviceId);
+    return await store.lastVerdict(serviceId, before);
   } catch (err) {
     log.warn({ err }, 'store read failed');
     return null;

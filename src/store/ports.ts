@@ -122,8 +122,12 @@ export interface CheckStore {
   awaitingFinals(surface: string, owner: string | null, limit: number): Promise<StoredCheck[]>;
   /** The newest checks of one client, newest first. */
   history(serviceId: number, limit: number): Promise<StoredCheck[]>;
-  /** The newest finished check of a client with a real verdict (not cancelled), if any; may miss one written in the same event-loop turn. */
-  lastVerdict(serviceId: number): Promise<StoredCheck | null>;
+  /**
+   * The newest finished check of a client with a real verdict (not cancelled), if any, finished
+   * before `before` when given (a card's "Last check" line); may miss one written in the same
+   * event-loop turn.
+   */
+  lastVerdict(serviceId: number, before?: number): Promise<StoredCheck | null>;
   /** Every check started at or after `since`, oldest first (at most `limit`). */
   since(since: number, limit: number): Promise<StoredCheck[]>;
   /** Deletes delivered checks started before `before`; returns how many. */

@@ -345,8 +345,10 @@ describe('final edits behind the edit budget', () => {
     const clock = new ManualClock();
     const store = testDatabase(':memory:', { logger: silentLogger }).checks;
     const before = world({ clock, store, editsPerMin: 45, finalsInMemory: 10 });
+    await ping(before, '2060');
+    await clock.advance(2 * 3_600_000);
     burst(before, 60);
-    await clock.until(() => before.port.replies.length === 60, 120_000, 500);
+    await clock.until(() => before.port.replies.length === 61, 120_000, 500);
     const stopped = before.engine.stop(0);
     await clock.advance(1);
     await stopped;
@@ -364,5 +366,8 @@ describe('final edits behind the edit budget', () => {
     }
     expect(after.port.replies).toEqual([]);
     expect(after.port.posts).toEqual([]);
+    // The card keeps the line it had while running: the verdict before this check, not its own.
+    const last = waiting.find((r) => r.serviceId === 2060);
+    expect(after.port.lastEdit(last?.messages.root ?? '')?.fields).toContainEqual({ label: 'Last check', value: '2 h ago: stable' });
   });
 });

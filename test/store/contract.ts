@@ -122,6 +122,9 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         await store.insert(check('other', { serviceId: 1002, startedAt: T0 + 5000 }), T0 + 5000);
         expect((await store.history(1001, 10)).map((c) => c.id)).toEqual(['new', 'old']);
         expect((await store.lastVerdict(1001))?.id).toBe('old'); // a cancelled check says nothing about the line
+        // What a card's "Last check" line shows for a check that began at a given time.
+        expect(await store.lastVerdict(1001, T0 + 1000)).toBeNull();
+        expect((await store.lastVerdict(1001, T0 + 1001))?.id).toBe('old');
         expect((await store.since(T0 + 1, 100)).map((c) => c.id)).toEqual(['other', 'new']);
       });
 

@@ -117,10 +117,10 @@ export function createPgCheckStore(link: Link): CheckStore {
     async history(serviceId, limit) {
       return rows('SELECT * FROM checks WHERE service_id = $1 ORDER BY started_at DESC LIMIT $2', [serviceId, limit]);
     },
-    async lastVerdict(serviceId) {
+    async lastVerdict(serviceId, before = Number.MAX_SAFE_INTEGER) {
       const [r] = await rows(
-        "SELECT * FROM checks WHERE service_id = $1 AND finished_at IS NOT NULL AND verdict IS NOT NULL AND verdict <> 'cancelled' ORDER BY finished_at DESC LIMIT 1",
-        [serviceId],
+        "SELECT * FROM checks WHERE service_id = $1 AND finished_at IS NOT NULL AND finished_at < $2 AND verdict IS NOT NULL AND verdict <> 'cancelled' ORDER BY finished_at DESC LIMIT 1",
+        [serviceId, before],
       );
       return r ?? null;
     },

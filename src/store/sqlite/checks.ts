@@ -48,7 +48,7 @@ const SQL = {
   awaitingFinals: 'SELECT * FROM checks WHERE delivered = 0 AND surface = ? AND final IS NOT NULL AND owner IS ? ORDER BY finished_at, id LIMIT ?',
   history: 'SELECT * FROM checks WHERE service_id = ? ORDER BY started_at DESC LIMIT ?',
   lastVerdict:
-    "SELECT * FROM checks WHERE service_id = ? AND finished_at IS NOT NULL AND verdict IS NOT NULL AND verdict <> 'cancelled' ORDER BY finished_at DESC LIMIT 1",
+    "SELECT * FROM checks WHERE service_id = ? AND finished_at IS NOT NULL AND finished_at < ? AND verdict IS NOT NULL AND verdict <> 'cancelled' ORDER BY finished_at DESC LIMIT 1",
   since: 'SELECT * FROM checks WHERE started_at >= ? ORDER BY started_at LIMIT ?',
   prune: 'DELETE FROM checks WHERE started_at < ? AND delivered = 1',
   beat: 'INSERT INTO replicas (id, pid, host, beat_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at',
@@ -146,11 +146,11 @@ export function createSqliteCheckStore(sql: Sql): CheckStore {
       flush();
       return (sql.st(SQL.history).all(serviceId, limit) as Row[]).map(fromRow);
     },
-    async lastVerdict(serviceId) {
+    async lastVerdict(serviceId, before = Number.MAX_SAFE_INTEGER) {
       // Read as committed, without applying the queue first: the card's "last check" line may
       // miss a verdict written in this very event-loop turn, and a flush here cost a commit per
       // check opened in a burst (about 960 of 3,750 per 1,000 checks through Slack).
-      const r = sql.st(SQL.lastVerdict).get(serviceId) as Row | undefined;
+      const r = sql.st(SQL.lastVerdict).get(serviceId, before) as Row | undefined;
       return r ? fromRow(r) : null;
     },
     async since(since, limit) {
