@@ -81,6 +81,41 @@ describe('Slack rate limits', () => {
   });
 });
 
+describe('a burst that outruns the edit budget', () => {
+  it('120 /ping at 30 edits a minute: 100 conversations wait for their finals in memory, the rest in the store; every card and status ends on its verdict once, nothing after it, in budget', async () => {
+    h = await startHarness({ editsPerMin: 30 });
+    const { slack } = h;
+    const at = timeCalls(h, 'chat.update');
+    const start = h.clock.now();
+    const ids = [1001, 1002, 1003, 1004, 1006, 1007, 1008, 1009, 1010, 1011, 1012, 1013];
+    const people = Array.from({ length: 120 }, (_, i) => ({ user: `UMORN${i}`, client: String(ids[i % ids.length]) }));
+    const acks = await Promise.all(people.map((p, i) => h!.command(p.client, { user: p.user, responseId: `m${i}` })));
+    expect(acks.every((r) => r.status === 200)).toBe(true);
+    const notices = () => slack.callsTo('chat.postMessage').filter((c) => /^<@UMORN/.test(String(c.args.text)));
+    await h.waitFor(() => notices().length >= 120, 'every notification', { realMs: 60_000, stepMs: 500 });
+    // Every requester heard at once; the edits are minutes behind.
+    expect(slack.callsTo('chat.update').filter(isFinal).length).toBeLessThan(100);
+
+    const messages = slack.callsTo('chat.postMessage').filter((c) => !/^<@UMORN/.test(String(c.args.text))).map(tsOf);
+    expect(messages).toHaveLength(240);
+    const finalsOf = (ts: string) => slack.callsTo('chat.update').filter((c) => c.args.ts === ts && isFinal(c));
+    await h.waitFor(() => messages.every((ts) => finalsOf(ts).length > 0), 'a final on every card and status', { realMs: 120_000, stepMs: 2000 });
+    const done = slack.callsTo('chat.update').length;
+    await h.clock.advance(120_000);
+    const updates = slack.callsTo('chat.update');
+    expect(updates.slice(done)).toEqual([]);
+    for (const ts of messages) {
+      expect(finalsOf(ts), ts).toHaveLength(1);
+      expect(isFinal(updates.filter((c) => c.args.ts === ts).at(-1) as SlackCall), ts).toBe(true);
+    }
+    expect(h.logs.some((l) => l.includes('final edits taken back from the store'))).toBe(true);
+    expect(new Set(notices().map((c) => /^<@(\w+)>/.exec(String(c.args.text))?.[1])).size).toBe(120);
+    const elapsedMin = (Math.max(...updates.map((c) => at.get(c.seq) ?? 0)) - start) / 60_000;
+    expect(updates.length).toBeLessThanOrEqual(30 + Math.ceil(30 * elapsedMin));
+    expect(updates.some((c) => c.response?.status === 429)).toBe(false);
+  }, 240_000);
+});
+
 describe('logs and shutdown', () => {
   it('names the surface, channel, service and task, and never a token or the signing secret', async () => {
     h = await startHarness();
