@@ -61,12 +61,18 @@ export function createFinalBacklog(o: FinalBacklogOptions): FinalBacklog {
   /** Checks whose delivery ended while a read was under way: the read may still call them waiting. */
   let endedDuringRead: Set<string> | undefined;
   const retry = new AbortController();
+  /**
+   * Places taken back together: a read lists the checks in flight too (they are not delivered
+   * yet), so refilling one place at a time would read the whole window back for every final
+   * (100 rows per check in a burst). A quarter at a time keeps the budget busy with the rest.
+   */
+  const refillAt = Math.max(1, Math.floor(o.inMemory / 4));
 
   const drain = async (): Promise<void> => {
     do {
       again = false;
       const free = o.inMemory - held.size;
-      if (free <= 0 || stopped) return;
+      if (free <= 0 || stopped || (free < refillAt && held.size > 0)) return;
       const seen = leftInStore;
       // Ours in flight are in the store too (not yet delivered): ask for enough to skip them.
       const ended = new Set<string>();

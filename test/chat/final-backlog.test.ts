@@ -65,6 +65,22 @@ describe('the final backlog', () => {
     expect([...t.delivering.keys()]).toEqual(['e']);
   });
 
+  it('takes places back a quarter of the bound at a time, not one read of the whole window per final', async () => {
+    const t = setup(8);
+    for (const id of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) t.backlog.enter(id);
+    for (const id of ['i', 'j', 'k']) {
+      expect(t.backlog.enter(id)).toBe(false);
+      t.stored.push(id);
+    }
+    t.backlog.leave('a');
+    await settle();
+    expect(t.loads).toEqual([]);
+    t.backlog.leave('b');
+    await settle();
+    expect(t.loads).toEqual([8]);
+    expect([...t.delivering.keys()]).toEqual(['i', 'j']);
+  });
+
   it('never takes back a check whose delivery ended while the store was being read', async () => {
     const t = setup(2);
     t.backlog.enter('a');
