@@ -10,7 +10,7 @@ import { loadConfig, SETTING_NAMES } from '../src/config.js';
 import { createHttpServer, type HttpServer } from '../src/http/server.js';
 import { BODY_TIMEOUT_MS } from '../src/http/body.js';
 import { HOOK_MAX_BODY_BYTES } from '../src/http/hooks.js';
-import { createMetrics, renderLeaseMetrics, renderStoreMetrics } from '../src/http/metrics.js';
+import { createMetrics, renderChatMetrics, renderLeaseMetrics, renderStoreMetrics } from '../src/http/metrics.js';
 import { renderLeaderMetrics, renderNocMetrics } from '../src/noc/metrics.js';
 import { silentLogger } from '../src/util/logger.js';
 import { nodeFlagsOf, startFlags } from '../bench/start-flags.js';
@@ -328,7 +328,8 @@ describe('docs/deploy.md', () => {
 
   it('names only metrics /metrics serves', () => {
     const status = { at: 0, summary: '', stretched: [], round: 0, roundStartedAt: null, lastRoundMs: null, plannedRoundMs: 0, budgetPerMin: 0, requestsLastMinute: 0, costPerCheck: 0, groups: [], single: [], watches: [], open: [], silences: [] };
-    const served = createMetrics().render(0) + renderStoreMetrics({ state: 'ok' }) + renderNocMetrics(status) + renderLeaderMetrics('leader') + renderLeaseMetrics([{ name: 'discord-gateway', role: 'leader' }]);
+    const served = createMetrics().render(0) + renderStoreMetrics({ state: 'ok' }) + renderNocMetrics(status) + renderLeaderMetrics('leader') + renderLeaseMetrics([{ name: 'discord-gateway', role: 'leader' }]) +
+      renderChatMetrics([{ surface: 'slack', inMemory: 0, inStore: 0 }]);
     const names = new Set([...served.matchAll(/^(pingops_[a-z_]+)/gm)].map((m) => m[1]));
     const named = new Set([...doc.matchAll(/\b(pingops_[a-z_]+)\b/g)].map((m) => m[1] ?? ''));
     expect(named.size).toBeGreaterThan(3);

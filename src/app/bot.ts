@@ -7,7 +7,7 @@ import { startHeartbeat, type Ownership } from '../chat/owners.js';
 import { goneOnThisHost, thisProcess } from '../util/replica.js';
 import { loadConfigOrReport, type Config } from '../config.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
-import { renderLeaseMetrics, renderStoreMetrics } from '../http/metrics.js';
+import { renderChatMetrics, renderLeaseMetrics, renderStoreMetrics } from '../http/metrics.js';
 import type { LeaseName } from '../store/ports.js';
 import { runWhileLeading, type Led } from '../util/leadership.js';
 import { systemClock } from '../util/clock.js';
@@ -15,7 +15,8 @@ import { createLogger, type Logger } from '../util/logger.js';
 import { createCore, type Core } from './core.js';
 import { startBotNoc } from './noc.js';
 import { inputKind, runModeFor, type RunMode } from './stdin.js';
-import { chatSurfaces, conversations, shellConversations, type ConversationParts, type LeaseRunner } from './surfaces.js';
+import { chatSurfaces, conversations, recorded, shellConversations, type ConversationParts, type LeaseRunner } from './surfaces.js';
+import type { ConversationEngine } from '../chat/engine.js';
 
 /** How long checks in flight may take to finish their messages on shutdown. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -65,13 +66,20 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
     http.watchLease(lease, () => led.role());
     return led;
   };
+  /** Every conversation engine this process runs (one per surface), for /metrics. */
+  const engines: { surface: string; engine: ConversationEngine }[] = [];
   http.mount('/metrics', (req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
-    const lines = core.metrics.render(core.service.inFlight) + renderStoreMetrics(db.health()) + noc.metrics() + renderLeaseMetrics(held.map((h) => ({ name: h.name, role: h.led.role() })));
+    const lines =
+      core.metrics.render(core.service.inFlight) +
+      renderStoreMetrics(db.health()) +
+      noc.metrics() +
+      renderLeaseMetrics(held.map((h) => ({ name: h.name, role: h.led.role() }))) +
+      renderChatMetrics(engines.map(({ surface, engine }) => ({ surface, ...engine.finalEdits })));
     res.end(req.method === 'HEAD' ? undefined : lines);
   });
   const parts: ConversationParts = { checker: core.service, directory: core.directory, store: db.checks, clock, logger, polling: config.polling, access, owners };
-  const deps: SurfaceDeps = { conversations: conversations(parts), directory: core.directory, locale: config.locale, clock, logger, http, nocCommands: noc.commands, ...(noc.link ? { noc: noc.link } : {}) };
+  const deps: SurfaceDeps = { conversations: recorded(conversations(parts), engines), directory: core.directory, locale: config.locale, clock, logger, http, nocCommands: noc.commands, ...(noc.link ? { noc: noc.link } : {}) };
   const surfaces = await chatSurfaces(config, deps, leases);
 
   try {
@@ -96,7 +104,7 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
     await http.close();
     logger.flush?.();
   };
-  const run = { config, core, http, logger, mode, logFile, deps: { ...deps, conversations: shellConversations(parts) }, shutdown };
+  const run = { config, core, http, logger, mode, logFile, deps: { ...deps, conversations: recorded(shellConversations(parts), engines) }, shutdown };
   return mode === 'service' ? runService(run, surfaces, chat) : runShellMode(run, noc.attachScreen);
 }
 

@@ -1,5 +1,5 @@
 import { SHELL_PERSON_ID } from '../adapters/shell/shell.js';
-import { createConversationEngine, type EngineDeps } from '../chat/engine.js';
+import { createConversationEngine, type ConversationEngine, type EngineDeps } from '../chat/engine.js';
 import type { ConversationFactory, Surface, SurfaceDeps } from '../chat/surface.js';
 import type { Config } from '../config.js';
 import type { GatewaySession } from '../adapters/discord/discord-surface.js';
@@ -24,6 +24,15 @@ export function conversations(parts: ConversationParts): ConversationFactory {
 export function shellConversations(parts: ConversationParts): ConversationFactory {
   return (port, pacing) =>
     createConversationEngine({ ...parts, port, ...pacing, access: { allowedChannels: [], admins: [SHELL_PERSON_ID], userRatePerMin: 1_000_000 }, resumable: false });
+}
+
+/** The same factory, keeping each engine it builds in `engines` (for /metrics). */
+export function recorded(factory: ConversationFactory, engines: { surface: string; engine: ConversationEngine }[]): ConversationFactory {
+  return (port, pacing) => {
+    const engine = factory(port, pacing);
+    engines.push({ surface: port.surface, engine });
+    return engine;
+  };
 }
 
 /** Runs `start` while this replica holds the named lease (util/leadership), on the store's lease rows. */

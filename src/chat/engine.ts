@@ -94,6 +94,8 @@ export interface ConversationEngine {
   resume(): Promise<void>;
   /** Conversations running now. */
   readonly running: number;
+  /** Conversations whose final edits wait: in memory for the edit budget, or in the store behind them (chat/final-backlog). */
+  readonly finalEdits: { inMemory: number; inStore: number };
   /**
    * Takes no new requests, lets running conversations finish for up to `graceMs`, then lets go
    * of the rest without touching their messages or rows: the next start resumes them.
@@ -576,6 +578,9 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
   const engine: ConversationEngine = {
     get running() {
       return live.size;
+    },
+    get finalEdits() {
+      return { inMemory: finals.held, inStore: finals.inStore };
     },
 
     request: pend<TextRequest>(async (req) => {

@@ -39,10 +39,12 @@ export interface FinalBacklog {
    */
   enter(id: string): boolean;
   leave(id: string): void;
-  /** Finals wait in the store that this process did not leave there (a restart, an adoption). */
+  /** A final waits in the store that this process did not leave there (a restart, an adoption): one call per check. */
   pickUp(): void;
   /** Conversations holding a place now. */
   readonly held: number;
+  /** Checks whose final edits wait in the store now (left there, or found there, and not yet taken back). */
+  readonly inStore: number;
   /** Takes nothing more back from the store (the process is stopping; the next start resumes them). */
   stop(): void;
 }
@@ -61,6 +63,9 @@ export function createFinalBacklog(o: FinalBacklogOptions): FinalBacklog {
   /** Checks whose delivery ended while a read was under way: the read may still call them waiting. */
   let endedDuringRead: Set<string> | undefined;
   const retry = new AbortController();
+  /** Finals left in (or found in) the store, and taken back from it, by this process. */
+  let stored = 0;
+  let takenBack = 0;
   /**
    * Places taken back together: a read lists the checks in flight too (they are not delivered
    * yet), so refilling one place at a time would read the whole window back for every final
@@ -87,6 +92,7 @@ export function createFinalBacklog(o: FinalBacklogOptions): FinalBacklog {
       if (stopped) return;
       if (rows.length < free && seen === leftInStore) waiting = false;
       if (rows.length > 0) o.logger.info({ count: rows.length, held: held.size }, 'final edits taken back from the store');
+      takenBack += rows.length;
       for (const row of rows) {
         held.add(row.id);
         void o
@@ -130,6 +136,7 @@ export function createFinalBacklog(o: FinalBacklogOptions): FinalBacklog {
       if (!waiting) o.logger.info({ held: held.size }, 'final edits behind the edit budget: the next ones wait in the store');
       waiting = true;
       leftInStore++;
+      stored++;
       wake();
       return false;
     },
@@ -141,10 +148,14 @@ export function createFinalBacklog(o: FinalBacklogOptions): FinalBacklog {
     pickUp() {
       waiting = true;
       leftInStore++;
+      stored++;
       wake();
     },
     get held() {
       return held.size;
+    },
+    get inStore() {
+      return Math.max(0, stored - takenBack);
     },
     stop() {
       stopped = true;

@@ -73,6 +73,17 @@ export function renderStoreMetrics(health: StoreHealth): string {
   ].join('\n');
 }
 
+/** Per chat surface, the conversations whose final edits wait: alert on `where="store"` staying above 0. */
+export function renderChatMetrics(surfaces: readonly { surface: string; inMemory: number; inStore: number }[]): string {
+  if (surfaces.length === 0) return '';
+  return [
+    '# HELP pingops_chat_final_edits_waiting Conversations whose final edits wait for the edit budget: in memory (at most 100 per surface), or in the store behind them. Their requesters already have the verdict.',
+    '# TYPE pingops_chat_final_edits_waiting gauge',
+    ...surfaces.flatMap((s) => [`pingops_chat_final_edits_waiting{surface="${s.surface}",where="memory"} ${s.inMemory}`, `pingops_chat_final_edits_waiting{surface="${s.surface}",where="store"} ${s.inStore}`]),
+    '',
+  ].join('\n');
+}
+
 /** Which named leases this replica holds: `pingops_lease_held{lease="noc"}`, `{lease="discord-gateway"}`; 1 held, 0 not. */
 export function renderLeaseMetrics(leases: readonly { name: string; role: 'leader' | 'standby' }[]): string {
   if (leases.length === 0) return '';

@@ -319,7 +319,11 @@ describe('final edits behind the edit budget', () => {
     expect(finalEdits(w.port).length).toBeLessThan(60);
     const rows = await w.store.since(0, 1000);
     expect(rows.filter((r) => r.final !== null)).toHaveLength(300);
-    expect((await w.store.awaitingFinals('memory', null, 1000)).length).toBeGreaterThan(200);
+    const inStore = (await w.store.awaitingFinals('memory', null, 1000)).length;
+    expect(inStore).toBeGreaterThan(200);
+    // What /metrics tells: the store holds every waiting final but those in memory.
+    expect(w.engine.finalEdits.inMemory).toBeLessThanOrEqual(20);
+    expect(w.engine.finalEdits.inStore).toBe(inStore - w.engine.finalEdits.inMemory);
 
     await watch(() => w.port.posts.every((p) => w.port.lastEdit(p.id)?.verdict != null));
     // Two finals (status and root card) per conversation in memory, never more: not one per verdict.
@@ -335,6 +339,7 @@ describe('final edits behind the edit budget', () => {
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect((await w.store.since(0, 1000)).every((r) => r.delivered)).toBe(true);
     expect(w.port.replies).toHaveLength(300);
+    expect(w.engine.finalEdits).toEqual({ inMemory: 0, inStore: 0 });
     // Nothing older comes after: a progress view left from before the verdict never lands on a final.
     const editsBefore = w.port.edits.length;
     await w.clock.advance(5 * 60_000);

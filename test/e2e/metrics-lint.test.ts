@@ -28,6 +28,7 @@ describe.skipIf(!PROMTOOL)('/metrics under promtool', () => {
     }, '/metrics saying this replica leads', 60_000);
     expect(text).toContain('pingops_checks_total{verdict="stable"} 1\n');
     expect(text).toMatch(/^pingops_noc_/m);
+    expect(text).toContain('pingops_chat_final_edits_waiting{surface="shell",where="store"} 0\n');
 
     const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 30_000 });
     expect({ status: lint.status, out: `${lint.stdout}${lint.stderr}`.trim() }).toEqual({ status: 0, out: '' });

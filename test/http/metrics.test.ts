@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DoneState } from '../../src/core/check-state.js';
-import { createMetrics } from '../../src/http/metrics.js';
+import { createMetrics, renderChatMetrics } from '../../src/http/metrics.js';
 
 const done = (over: Partial<DoneState>): DoneState => ({
   kind: 'done',
@@ -41,5 +41,17 @@ describe('metrics', () => {
     expect(value(text, 'pingops_uptime_seconds')).toBe(90);
     // Every series has its HELP and TYPE lines.
     expect(text.match(/^# TYPE /gm)).toHaveLength(7);
+  });
+
+  it('tells per chat surface how many conversations wait for their final edits, in memory and in the store', () => {
+    const text = renderChatMetrics([
+      { surface: 'slack', inMemory: 100, inStore: 640 },
+      { surface: 'shell', inMemory: 0, inStore: 0 },
+    ]);
+    expect(value(text, 'pingops_chat_final_edits_waiting{surface="slack",where="memory"}')).toBe(100);
+    expect(value(text, 'pingops_chat_final_edits_waiting{surface="slack",where="store"}')).toBe(640);
+    expect(value(text, 'pingops_chat_final_edits_waiting{surface="shell",where="store"}')).toBe(0);
+    expect(text.match(/^# TYPE pingops_chat_final_edits_waiting gauge$/gm)).toHaveLength(1);
+    expect(renderChatMetrics([])).toBe('');
   });
 });
