@@ -391,6 +391,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     o: { quiet: boolean; held?: boolean },
   ): Promise<void> => {
     const { quiet } = o;
+    const held = o.held === true;
     if (row.state !== 'done') persist('final', () => store.update(row.id, { final: done }, clock.now()));
     row.state = 'done';
     row.final = done;
@@ -418,7 +419,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
       row.mention = 'sent';
       persist('mention', () => store.update(row.id, { mention: 'sent' }, clock.now()));
     };
-    const now = o.held === true || finals.enter(row.id);
+    const now = held || finals.enter(row.id);
     // Its final goes out later through a new LiveMessage: nothing older may land after it.
     if (!now) entry.status.abandon();
     try {
@@ -438,7 +439,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
       persist('delivered', () => store.update(row.id, { delivered: true }, clock.now()));
       row.delivered = true;
     } finally {
-      if (now && o.held !== true) finals.leave(row.id);
+      if (now && !held) finals.leave(row.id);
     }
   };
 

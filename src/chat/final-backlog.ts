@@ -4,7 +4,7 @@
  * A final view waits for the surface's edit budget (Slack: 45 edits a minute per workspace, two
  * finals per check: the status and the root card). A burst that finishes faster than that kept
  * every waiting conversation in memory, about 11 KB each with its live messages and context,
- * and the queue had no bound: 1,000 checks at once wait about 22 minutes for their last edit.
+ * and the queue had no bound: 1,000 checks at once wait about 44 minutes for their last edit.
  * Beyond `inMemory` conversations, a finished check's final edits wait in the store instead: its
  * row already holds the verdict and is not delivered, exactly as after a restart (which resumes
  * it). As places free up, the oldest verdicts are taken back from the store, so the edits still
@@ -52,8 +52,6 @@ export interface FinalBacklog {
 export function createFinalBacklog(o: FinalBacklogOptions): FinalBacklog {
   if (!Number.isInteger(o.inMemory) || o.inMemory < 1) throw new RangeError(`inMemory must be an integer >= 1, got ${o.inMemory}`);
   const held = new Set<string>();
-  /** Bumped whenever a final is left in the store: a read that began before it may not have seen it. */
-  let leftInStore = 0;
   /** Some finals may wait in the store. */
   let waiting = false;
   let draining = false;
@@ -63,7 +61,10 @@ export function createFinalBacklog(o: FinalBacklogOptions): FinalBacklog {
   /** Checks whose delivery ended while a read was under way: the read may still call them waiting. */
   let endedDuringRead: Set<string> | undefined;
   const retry = new AbortController();
-  /** Finals left in (or found in) the store, and taken back from it, by this process. */
+  /**
+   * Finals left in (or found in) the store, and taken back from it, by this process. `stored`
+   * also tells a read whether one was left after it began (it may not have seen that one).
+   */
   let stored = 0;
   let takenBack = 0;
   /**
@@ -78,7 +79,7 @@ export function createFinalBacklog(o: FinalBacklogOptions): FinalBacklog {
       again = false;
       const free = o.inMemory - held.size;
       if (free <= 0 || stopped || (free < refillAt && held.size > 0)) return;
-      const seen = leftInStore;
+      const seen = stored;
       // Ours in flight are in the store too (not yet delivered): ask for enough to skip them.
       const ended = new Set<string>();
       endedDuringRead = ended;
@@ -90,7 +91,7 @@ export function createFinalBacklog(o: FinalBacklogOptions): FinalBacklog {
       }
       const rows = loaded.filter((r) => !held.has(r.id) && !ended.has(r.id)).slice(0, free);
       if (stopped) return;
-      if (rows.length < free && seen === leftInStore) waiting = false;
+      if (rows.length < free && seen === stored) waiting = false;
       if (rows.length > 0) o.logger.info({ count: rows.length, held: held.size }, 'final edits taken back from the store');
       takenBack += rows.length;
       for (const row of rows) {
@@ -127,15 +128,12 @@ export function createFinalBacklog(o: FinalBacklogOptions): FinalBacklog {
 
   const backlog: FinalBacklog = {
     enter(id) {
-      // Already taken back from the store: one delivery of a check at a time.
-      if (held.has(id)) return false;
       if (!waiting && held.size < o.inMemory) {
         held.add(id);
         return true;
       }
       if (!waiting) o.logger.info({ held: held.size }, 'final edits behind the edit budget: the next ones wait in the store');
       waiting = true;
-      leftInStore++;
       stored++;
       wake();
       return false;
@@ -147,7 +145,6 @@ export function createFinalBacklog(o: FinalBacklogOptions): FinalBacklog {
     },
     pickUp() {
       waiting = true;
-      leftInStore++;
       stored++;
       wake();
     },
