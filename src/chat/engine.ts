@@ -436,8 +436,11 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
         clog.debug({ taskId: done.taskId }, 'final edits wait in the store');
         return;
       }
-      persist('delivered', () => store.update(row.id, { delivered: true }, clock.now()));
       row.delivered = true;
+      // Awaited before the place is given back: a read of the waiting finals that begins after
+      // that, while a server database is still writing this, would see it undelivered and send
+      // its final edits twice.
+      await store.update(row.id, { delivered: true }, clock.now()).catch(writeFailed('delivered'));
     } finally {
       if (now && !held) finals.leave(row.id);
     }

@@ -346,6 +346,27 @@ describe('final edits behind the edit budget', () => {
     expect(w.port.edits.slice(editsBefore).map((e) => e.message.view.status)).toEqual([]);
   });
 
+  it('a store slow to write "delivered" (a server database): a read of the waiting finals meanwhile does not send a check\'s final edits twice', async () => {
+    const clock = new ManualClock();
+    const sqlite = testDatabase(':memory:', { logger: silentLogger }).checks;
+    // Every write of "delivered" takes 300 ms of virtual time to commit, as PostgreSQL's may.
+    const store: CheckStore = Object.assign(Object.create(sqlite) as CheckStore, {
+      update: async (...args: Parameters<CheckStore['update']>) => {
+        if (args[1].delivered) await clock.sleep(300);
+        return sqlite.update(...args);
+      },
+    });
+    const w = world({ clock, store, editsPerMin: 45, finalsInMemory: 8 });
+    burst(w, 60);
+    await clock.until(async () => {
+      const rows = await sqlite.since(0, 1000);
+      return rows.length === 60 && rows.every((r) => r.delivered);
+    }, 30 * 60_000, 500);
+    const edits = finalEdits(w.port);
+    expect(new Set(edits.map((e) => e.id)).size).toBe(120);
+    expect(edits).toHaveLength(120);
+  });
+
   it('final edits waiting in the store when the process stops go out after the restart, without a second notification', async () => {
     const clock = new ManualClock();
     const store = testDatabase(':memory:', { logger: silentLogger }).checks;
