@@ -303,6 +303,70 @@ describe.skipIf(!HAVE_POSTGRES)('three replicas on one PostgreSQL database', () 
     await Promise.all(standbys.map((p) => p.exited));
   }, 180_000);
 
+  it('kill -9 of a replica whose 120 verdicts wait for Slack\'s edit budget (100 in memory, 20 in the store): the other replica adopts them and ends every card and status on its verdict once; no mention twice, no new task', async () => {
+    const slack = await startFakeSlack();
+    cleanup.push(() => slack.close());
+    // chat.update answers 429 until the owner is dead, so every final edit is still waiting when it dies.
+    let editsBlocked = true;
+    slack.on('chat.update', () => (editsBlocked ? { kind: 'rate_limited', retryAfterSec: 3 } : undefined));
+    const sim = await startSimulator({ speed: 4, logger: silentLogger });
+    cleanup.push(() => sim.close());
+    const pg = await createTestDatabase();
+    cleanup.push(() => pg.drop());
+    const botEnv = env('', {
+      PINGOPS_DB: '',
+      PINGOPS_DATABASE_URL: pg.url,
+      SLACK_BOT_TOKEN: SLACK_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      SLACK_EDITS_PER_MIN: '1000',
+      PING_API_URL: sim.url,
+    });
+    const owner = startProgram(MAIN, { env: botEnv, keepOpen: true });
+    const ownerPort = await portOf(owner);
+    await owner.waitFor('surface started', 'stderr', 30_000);
+    const survivor = startProgram(MAIN, { env: botEnv, keepOpen: true });
+    await portOf(survivor);
+    await survivor.waitFor('surface started', 'stderr', 30_000);
+
+    // A morning's pings: 120 people, 12 lines, at once.
+    const ids = [1001, 1002, 1003, 1004, 1006, 1007, 1008, 1009, 1010, 1011, 1012, 1013];
+    await Promise.all(
+      Array.from({ length: 120 }, (_, i) =>
+        postSigned(ownerPort, new URLSearchParams({ team_id: 'T0001', channel_id: 'C0PING', user_id: `UMORN${i}`, user_name: `tech${i}`, command: '/ping', text: String(ids[i % ids.length]), api_app_id: 'A0001', response_url: slack.responseUrl(`m${i}`), trigger_id: `t.${i}` }).toString()),
+      ),
+    );
+    const notices = () => slack.callsTo('chat.postMessage').filter((c) => /^<@UMORN/.test(String(c.args.text)));
+    await until(() => notices().length >= 120 || undefined, 'every requester told the verdict', 60_000);
+    // What the owner's operator sees: 100 conversations wait in memory, the rest in the store.
+    const waiting = async () => (await (await fetch(`http://127.0.0.1:${ownerPort}/metrics`)).text()).match(/^pingops_chat_final_edits_waiting\{surface="slack",where="\w+"\} \d+$/gm);
+    await until(async () => ((await waiting())?.join() === 'pingops_chat_final_edits_waiting{surface="slack",where="memory"} 100,pingops_chat_final_edits_waiting{surface="slack",where="store"} 20' ? true : undefined), 'the owner holding 100 finals in memory and 20 in the store', 30_000);
+    const tasks = sim.stats().tasksCreated;
+    const messages = slack.callsTo('chat.postMessage').filter((c) => !/^<@UMORN/.test(String(c.args.text))).map((c) => String(c.response?.body.ts));
+    expect(messages).toHaveLength(240);
+    const delivered = (ts: string) => slack.callsTo('chat.update').filter((c) => c.args.ts === ts && c.response?.status === 200 && JSON.stringify(c.args.blocks ?? []).includes('pingops_rerun'));
+    expect(messages.filter((ts) => delivered(ts).length > 0)).toEqual([]);
+
+    owner.signal('SIGKILL');
+    await owner.exited;
+    editsBlocked = false;
+    await until(() => (messages.every((ts) => delivered(ts).length > 0) ? true : undefined), 'every card and status on its verdict', 90_000);
+    await survivor.waitFor('final edits taken back from the store', 'stderr', 10_000);
+    expect(survivor.stderr().split('check adopted: its owner is gone').length - 1).toBe(120);
+    for (const ts of messages) {
+      expect(delivered(ts), ts).toHaveLength(1);
+      // Nothing after the verdict: the last edit that landed is the final one.
+      const landed = slack.callsTo('chat.update').filter((c) => c.args.ts === ts && c.response?.status === 200);
+      expect(landed.at(-1), ts).toBe(delivered(ts)[0]);
+    }
+    expect(notices()).toHaveLength(120);
+    expect(new Set(notices().map((c) => /^<@(\w+)>/.exec(String(c.args.text))?.[1])).size).toBe(120);
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(360);
+    expect(sim.stats().tasksCreated).toBe(tasks);
+    survivor.signal('SIGTERM');
+    await survivor.exited;
+  }, 240_000);
+
   it('kill -9 of the replica following a check, beside two live ones (one started before the check, one while it runs): exactly one adopts it, one task upstream, one mention', async () => {
     const pg = await createTestDatabase();
     cleanup.push(() => pg.drop());
