@@ -10,8 +10,9 @@ import { loadConfig, SETTING_NAMES } from '../src/config.js';
 import { createHttpServer, type HttpServer } from '../src/http/server.js';
 import { BODY_TIMEOUT_MS } from '../src/http/body.js';
 import { HOOK_MAX_BODY_BYTES } from '../src/http/hooks.js';
-import { createMetrics, renderChatMetrics, renderLeaseMetrics, renderStoreMetrics } from '../src/http/metrics.js';
-import { renderLeaderMetrics, renderNocMetrics } from '../src/noc/metrics.js';
+import { createMetrics, watchChat, watchLeases, watchStore } from '../src/http/metrics.js';
+import { watcherRegistry, watchLeader } from '../src/noc/metrics.js';
+import type { WatcherStatus } from '../src/noc/watcher.js';
 import { silentLogger } from '../src/util/logger.js';
 import { nodeFlagsOf, startFlags } from '../bench/start-flags.js';
 
@@ -326,10 +327,14 @@ describe('docs/deploy.md', () => {
     expect([...named].filter((n) => !SETTING_NAMES.includes(n))).toEqual([]);
   });
 
-  it('names only metrics /metrics serves', () => {
-    const status = { at: 0, summary: '', stretched: [], round: 0, roundStartedAt: null, lastRoundMs: null, plannedRoundMs: 0, budgetPerMin: 0, requestsLastMinute: 0, costPerCheck: 0, groups: [], single: [], watches: [], open: [], silences: [] };
-    const served = createMetrics().render(0) + renderStoreMetrics({ state: 'ok' }) + renderNocMetrics(status) + renderLeaderMetrics('leader') + renderLeaseMetrics([{ name: 'discord-gateway', role: 'leader' }]) +
-      renderChatMetrics([{ surface: 'slack', inMemory: 0, inStore: 0 }]);
+  it('names only metrics /metrics serves', async () => {
+    const status = { at: 0, summary: '', stretched: [], round: 0, roundStartedAt: null, lastRoundMs: null, plannedRoundMs: 0, budgetPerMin: 0, requestsLastMinute: 0, costPerCheck: 0, groups: [], single: [], watches: [], open: [], silences: [] } as WatcherStatus;
+    const metrics = createMetrics({ inFlight: () => 0 });
+    watchStore(metrics.registry, () => ({ state: 'ok' }));
+    watchLeader(metrics.registry, () => 'leader');
+    watchLeases(metrics.registry, () => [{ name: 'discord-gateway', role: 'leader' }]);
+    watchChat(metrics.registry, () => [{ surface: 'slack', inMemory: 0, inStore: 0 }]);
+    const served = (await metrics.render()) + (await watcherRegistry(() => status).metrics());
     const names = new Set([...served.matchAll(/^(pingops_[a-z_]+)/gm)].map((m) => m[1]));
     const named = new Set([...doc.matchAll(/\b(pingops_[a-z_]+)\b/g)].map((m) => m[1] ?? ''));
     expect(named.size).toBeGreaterThan(3);

@@ -7,7 +7,7 @@ import { startHeartbeat, type Ownership } from '../chat/owners.js';
 import { goneOnThisHost, thisProcess } from '../util/replica.js';
 import { loadConfigOrReport, type Config } from '../config.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
-import { renderChatMetrics, renderLeaseMetrics, renderStoreMetrics } from '../http/metrics.js';
+import { watchChat, watchLeases, watchStore } from '../http/metrics.js';
 import type { LeaseName } from '../store/ports.js';
 import { runWhileLeading, type Led } from '../util/leadership.js';
 import { systemClock } from '../util/clock.js';
@@ -68,15 +68,16 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
   };
   /** Every conversation engine this process runs (one per surface), for /metrics. */
   const engines: { surface: string; engine: ConversationEngine }[] = [];
-  http.mount('/metrics', (req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
-    const lines =
-      core.metrics.render(core.service.inFlight) +
-      renderStoreMetrics(db.health()) +
-      noc.metrics() +
-      renderLeaseMetrics(held.map((h) => ({ name: h.name, role: h.led.role() }))) +
-      renderChatMetrics(engines.map(({ surface, engine }) => ({ surface, ...engine.finalEdits })));
-    res.end(req.method === 'HEAD' ? undefined : lines);
+  const registry = core.metrics.registry;
+  core.metrics.withProcess();
+  watchStore(registry, () => db.health());
+  noc.watchLeader(registry);
+  watchLeases(registry, () => held.map((h) => ({ name: h.name, role: h.led.role() })));
+  watchChat(registry, () => engines.map(({ surface, engine }) => ({ surface, ...engine.finalEdits })));
+  http.mount('/metrics', async (req, res) => {
+    const text = (await core.metrics.render()) + (await noc.watcherMetrics());
+    res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : text);
   });
   const parts: ConversationParts = { checker: core.service, directory: core.directory, store: db.checks, clock, logger, polling: config.polling, access, owners };
   const deps: SurfaceDeps = { conversations: recorded(conversations(parts), engines), directory: core.directory, locale: config.locale, clock, logger, http, nocCommands: noc.commands, ...(noc.link ? { noc: noc.link } : {}) };

@@ -169,7 +169,7 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
           packetMs: Math.max(1, Math.round(config.polling.packetMs / speed)),
           initialDelayMs: Math.round(config.polling.initialDelayMs / speed),
         };
-  const metrics = createMetrics(() => clock.now());
+  const metrics = createMetrics({ now: () => clock.now(), inFlight: () => service.inFlight });
   const planner = await loadScheduleLearner({
     // Tasks of another Ping API (another ISP, the simulator at another speed) last differently.
     provider: closeSim ? `sim-x${config.sim.speed}` : apiUrl,

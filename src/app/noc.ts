@@ -12,7 +12,7 @@ import type { AlertSink } from '../noc/intake.js';
 import { goneOnThisHost, runWhileLeading, type Led } from '../util/leadership.js';
 import type { ReplicaId } from '../util/replica.js';
 import { providerInventory, watchedClientsInventory } from '../noc/inventory.js';
-import { renderLeaderMetrics, renderNocMetrics } from '../noc/metrics.js';
+import { watcherRegistry, watchLeader } from '../noc/metrics.js';
 import { createOutbox, type Outbox } from '../noc/outbox.js';
 import { describeEvent } from '../present/noc.js';
 import type { NocStore } from '../noc/store.js';
@@ -24,6 +24,7 @@ import { simInventory } from '../sim/inventory.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Core, PingopsDatabase } from './core.js';
+import type { Registry } from 'prom-client';
 import { chatStage, logStage, notifierPipeline, screenStage } from './notify.js';
 
 export interface RunningNoc {
@@ -114,8 +115,10 @@ export interface BotNoc {
   commands: NocCommands;
   /** Prints NOC events and plan changes on a screen (the shell) from now on. */
   attachScreen(print: (text: string) => void): void;
-  /** `/metrics` lines: pingops_leader, and the watcher's while this replica leads. */
-  metrics(): string;
+  /** Registers pingops_leader on the bot's registry. */
+  watchLeader(registry: Registry): void;
+  /** The watcher's `/metrics` series while this replica leads; nothing on a standby. */
+  watcherMetrics(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -190,6 +193,7 @@ export async function startBotNoc(o: { config: Config; core: Core; db: PingopsDa
     },
   });
   const watcherNow = () => led.current()?.running.watcher ?? null;
+  const watcherSeries = watcherRegistry(() => watcherNow()?.status() ?? null);
   // The NOC channels count as places for admins' work (chat/access), as /ping's channels do.
   const nocChannelIds = [config.nocChannels.slack, config.nocChannels.discord].filter((c): c is string => c !== null);
   const link = chat
@@ -220,10 +224,8 @@ export async function startBotNoc(o: { config: Config; core: Core; db: PingopsDa
       const watcher = watcherNow();
       if (watcher) announcePlan(watcher.status(), print);
     },
-    metrics: () => {
-      const watcher = watcherNow();
-      return renderLeaderMetrics(led.role()) + (watcher ? renderNocMetrics(watcher.status()) : '');
-    },
+    watchLeader: (registry) => watchLeader(registry, () => led.role()),
+    watcherMetrics: async () => (watcherNow() ? watcherSeries.metrics() : ''),
     async stop() {
       await led.stop();
       chat?.stop();

@@ -1,96 +1,100 @@
+/**
+ * What `GET /metrics` serves, on one prom-client registry per bot (it writes the exposition
+ * format: HELP and TYPE, label escaping). The core's counters are counted as checks end; every
+ * gauge is read at scrape time from where its value lives.
+ */
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import type { DoneState } from '../core/check-state.js';
-import { VERDICTS, type Verdict } from '../core/verdict.js';
+import { VERDICTS } from '../core/verdict.js';
 import type { StoreHealth } from '../store/ports.js';
+import { scrapedGauge, scrapedLabelledGauge } from '../util/prometheus.js';
 
-/** Counts what the bot did, for `GET /metrics` in Prometheus' text format. */
 export interface Metrics {
+  readonly registry: Registry;
   /** Records a finished check (a cached answer counts as a check served from cache). */
   checkDone(state: DoneState): void;
-  /** The exposition text; `inFlight` is read at scrape time. */
-  render(inFlight: number): string;
+  /** Adds Node's process series (CPU, resident memory, heap, event-loop lag, GC): once per process. */
+  withProcess(): void;
+  /** The exposition text of everything registered. */
+  render(): Promise<string>;
 }
 
-/** A small in-process registry: a fixed set of series, no labels from outside text. */
-export function createMetrics(now: () => number = Date.now): Metrics {
+/** `inFlight` is read at scrape time. */
+export function createMetrics(o: { now?: () => number; inFlight: () => number }): Metrics {
+  const now = o.now ?? Date.now;
   const started = now();
-  const checks = new Map<Verdict, number>(VERDICTS.map((v) => [v, 0]));
-  let cached = 0;
-  let pollsTotal = 0;
-  let elapsedMsTotal = 0;
-  let finishedFresh = 0;
-
+  const registry = new Registry();
+  const checks = new Counter({ name: 'pingops_checks_total', help: 'Checks finished, by verdict.', labelNames: ['verdict'], registers: [registry] });
+  // Every verdict from the start: a rate() over a series that appears later misses its first count.
+  for (const verdict of VERDICTS) checks.inc({ verdict }, 0);
+  const cached = new Counter({ name: 'pingops_checks_cached_total', help: 'Checks answered from the result cache.', registers: [registry] });
+  const polls = new Counter({ name: 'pingops_check_polls_total', help: 'Polls of the Ping API made by finished checks.', registers: [registry] });
+  const seconds = new Counter({ name: 'pingops_check_seconds_total', help: 'Time finished checks took, summed (divide by pingops_check_runs_total).', registers: [registry] });
+  const runs = new Counter({ name: 'pingops_check_runs_total', help: 'Checks that ran a ping task (not from the cache).', registers: [registry] });
+  scrapedGauge(registry, 'pingops_checks_in_flight', 'Checks running now.', o.inFlight);
+  scrapedGauge(registry, 'pingops_uptime_seconds', 'Seconds since the process started.', () => Math.round((now() - started) / 1000));
+  let withProcess = false;
   return {
+    registry,
     checkDone(state) {
-      checks.set(state.verdict, (checks.get(state.verdict) ?? 0) + 1);
+      checks.inc({ verdict: state.verdict });
       if (state.cached) {
-        cached++;
+        cached.inc();
         return;
       }
-      finishedFresh++;
-      pollsTotal += state.polls;
-      elapsedMsTotal += state.elapsedMs;
+      runs.inc();
+      polls.inc(state.polls);
+      seconds.inc(state.elapsedMs / 1000);
     },
-    render(inFlight) {
-      const lines = [
-        '# HELP pingops_checks_total Checks finished, by verdict.',
-        '# TYPE pingops_checks_total counter',
-        ...[...checks].map(([v, n]) => `pingops_checks_total{verdict="${v}"} ${n}`),
-        '# HELP pingops_checks_cached_total Checks answered from the result cache.',
-        '# TYPE pingops_checks_cached_total counter',
-        `pingops_checks_cached_total ${cached}`,
-        '# HELP pingops_check_polls_total Polls of the Ping API made by finished checks.',
-        '# TYPE pingops_check_polls_total counter',
-        `pingops_check_polls_total ${pollsTotal}`,
-        '# HELP pingops_check_seconds_total Time finished checks took, summed (divide by pingops_check_runs_total).',
-        '# TYPE pingops_check_seconds_total counter',
-        `pingops_check_seconds_total ${(elapsedMsTotal / 1000).toFixed(3)}`,
-        '# HELP pingops_check_runs_total Checks that ran a ping task (not from the cache).',
-        '# TYPE pingops_check_runs_total counter',
-        `pingops_check_runs_total ${finishedFresh}`,
-        '# HELP pingops_checks_in_flight Checks running now.',
-        '# TYPE pingops_checks_in_flight gauge',
-        `pingops_checks_in_flight ${inFlight}`,
-        '# HELP pingops_uptime_seconds Seconds since the process started.',
-        '# TYPE pingops_uptime_seconds gauge',
-        `pingops_uptime_seconds ${Math.round((now() - started) / 1000)}`,
-      ];
-      return `${lines.join('\n')}\n`;
+    withProcess() {
+      if (withProcess) return;
+      withProcess = true;
+      collectDefaultMetrics({ register: registry });
+      // Gauges named like counters: `promtool check metrics` rejects them, and they tell little
+      // that process_open_fds and the event-loop lag do not.
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
     },
+    render: () => registry.metrics(),
   };
 }
 
 /** The store's health as gauges: alert on `pingops_store_degraded 1` (see /readyz for the reason). */
-export function renderStoreMetrics(health: StoreHealth): string {
-  const lastFault = health.state === 'degraded' ? health.since : (health.lastFault?.at ?? 0);
-  return [
-    '# HELP pingops_store_degraded 1 while the store keeps writes in memory: the SQLite file failed (nothing is kept past a restart), or the PostgreSQL server does not answer (kept until it does).',
-    '# TYPE pingops_store_degraded gauge',
-    `pingops_store_degraded ${health.state === 'degraded' ? 1 : 0}`,
-    '# HELP pingops_store_last_fault_timestamp_seconds When the store last met a fault (its file failed, was replaced, or its WAL vanished; its server stopped answering); 0: never.',
-    '# TYPE pingops_store_last_fault_timestamp_seconds gauge',
-    `pingops_store_last_fault_timestamp_seconds ${Math.round(lastFault / 1000)}`,
-    '',
-  ].join('\n');
+export function watchStore(registry: Registry, health: () => StoreHealth): void {
+  scrapedGauge(
+    registry,
+    'pingops_store_degraded',
+    '1 while the store keeps writes in memory: the SQLite file failed (nothing is kept past a restart), or the PostgreSQL server does not answer (kept until it does).',
+    () => (health().state === 'degraded' ? 1 : 0),
+  );
+  scrapedGauge(
+    registry,
+    'pingops_store_last_fault_timestamp_seconds',
+    'When the store last met a fault (its file failed, was replaced, or its WAL vanished; its server stopped answering); 0: never.',
+    () => {
+      const h = health();
+      return Math.round((h.state === 'degraded' ? h.since : (h.lastFault?.at ?? 0)) / 1000);
+    },
+  );
 }
 
 /** Per chat surface, the conversations whose final edits wait: alert on `where="store"` staying above 0. */
-export function renderChatMetrics(surfaces: readonly { surface: string; inMemory: number; inStore: number }[]): string {
-  if (surfaces.length === 0) return '';
-  return [
-    '# HELP pingops_chat_final_edits_waiting Conversations whose final edits wait for the edit budget: in memory (at most 100 per surface), or in the store behind them. Their requesters already have the verdict.',
-    '# TYPE pingops_chat_final_edits_waiting gauge',
-    ...surfaces.flatMap((s) => [`pingops_chat_final_edits_waiting{surface="${s.surface}",where="memory"} ${s.inMemory}`, `pingops_chat_final_edits_waiting{surface="${s.surface}",where="store"} ${s.inStore}`]),
-    '',
-  ].join('\n');
+export function watchChat(registry: Registry, surfaces: () => readonly { surface: string; inMemory: number; inStore: number }[]): void {
+  scrapedLabelledGauge(
+    registry,
+    'pingops_chat_final_edits_waiting',
+    'Conversations whose final edits wait for the edit budget: in memory (at most 100 per surface), or in the store behind them. Their requesters already have the verdict.',
+    ['surface', 'where'],
+    () => surfaces().flatMap((s) => [[{ surface: s.surface, where: 'memory' }, s.inMemory] as const, [{ surface: s.surface, where: 'store' }, s.inStore] as const]),
+  );
 }
 
 /** Which named leases this replica holds: `pingops_lease_held{lease="noc"}`, `{lease="discord-gateway"}`; 1 held, 0 not. */
-export function renderLeaseMetrics(leases: readonly { name: string; role: 'leader' | 'standby' }[]): string {
-  if (leases.length === 0) return '';
-  return [
-    '# HELP pingops_lease_held 1 while this replica holds the named lease (noc: the NOC watcher, outbox, intake and retention; discord-gateway: the one Discord gateway session), 0 otherwise.',
-    '# TYPE pingops_lease_held gauge',
-    ...leases.map((l) => `pingops_lease_held{lease="${l.name}"} ${l.role === 'leader' ? 1 : 0}`),
-    '',
-  ].join('\n');
+export function watchLeases(registry: Registry, leases: () => readonly { name: string; role: 'leader' | 'standby' }[]): void {
+  scrapedLabelledGauge(
+    registry,
+    'pingops_lease_held',
+    '1 while this replica holds the named lease (noc: the NOC watcher, outbox, intake and retention; discord-gateway: the one Discord gateway session), 0 otherwise.',
+    ['lease'],
+    () => leases().map((l) => [{ lease: l.name }, l.role === 'leader' ? 1 : 0] as const),
+  );
 }

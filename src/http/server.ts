@@ -9,7 +9,7 @@ import type { StoreHealth } from '../store/ports.js';
  * A mounted route's handler. For a request with a body, the server has already read it,
  * bounded, into `req.rawBody` (the field Bolt's receivers read instead of the stream).
  */
-export type RequestHandler = (req: IncomingMessage & { rawBody?: Buffer }, res: ServerResponse) => void;
+export type RequestHandler = (req: IncomingMessage & { rawBody?: Buffer }, res: ServerResponse) => void | Promise<void>;
 
 export interface HttpServerOptions {
   clock?: Clock;
@@ -96,12 +96,15 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
     if (draining) return refuse(req, res, 503, { error: 'shutting down' });
     const run = (body?: Buffer) => {
       if (body) Object.assign(req, { rawBody: body });
-      try {
-        mount.handler(req, res);
-      } catch (err) {
+      const failed = (err: unknown) => {
         logger.error({ err, path }, 'http handler failed');
         if (!res.headersSent) json(res, 500, { error: 'internal error' });
         else res.end();
+      };
+      try {
+        mount.handler(req, res)?.catch(failed);
+      } catch (err) {
+        failed(err);
       }
     };
     const gate = mount.opts.gate?.(req) ?? { ok: true };

@@ -1,7 +1,7 @@
 /**
  * `/metrics` of a running bot read by Prometheus' own linter (`promtool check metrics`, Debian's
- * `prometheus` package): every series a scraper will see (the core's, the store's, the leader's
- * and the watcher's) in valid exposition format, with HELP and units as Prometheus expects.
+ * `prometheus` package): every series a scraper will see (the core's, the store's, the leader's,
+ * the watcher's and Node's process series) in valid exposition format, with HELP and units as Prometheus expects.
  * Skipped, saying so, where promtool is not installed (.ci/run installs it).
  */
 import { spawnSync } from 'node:child_process';
@@ -29,6 +29,9 @@ describe.skipIf(!PROMTOOL)('/metrics under promtool', () => {
     expect(text).toContain('pingops_checks_total{verdict="stable"} 1\n');
     expect(text).toMatch(/^pingops_noc_/m);
     expect(text).toContain('pingops_chat_final_edits_waiting{surface="shell",where="store"} 0\n');
+    // Node's own series, for the memory and lag an operator watches.
+    expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds [\d.e-]+$/m);
 
     const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 30_000 });
     expect({ status: lint.status, out: `${lint.stdout}${lint.stderr}`.trim() }).toEqual({ status: 0, out: '' });

@@ -97,12 +97,21 @@ describe('the HTTP server', () => {
       res.write('partial');
       throw new Error('after headers');
     });
-    server.mount('/fine', (_req, res) => res.end('fine'));
+    server.mount('/fine', (_req, res) => {
+      res.end('fine');
+    });
+    server.mount('/async-boom', async () => {
+      await Promise.resolve();
+      throw new Error('async handler exploded');
+    });
 
     expect(await get(`${url}/boom`)).toEqual({ status: 500, type: 'application/json; charset=utf-8', body: { error: 'internal error' } });
     // Headers already went out: the response is ended as it is rather than left hanging.
     expect(await get(`${url}/half`)).toMatchObject({ status: 200, body: 'partial' });
     expect(await get(`${url}/fine`)).toMatchObject({ status: 200, body: 'fine' });
+    // A handler that answers later (a /metrics scrape) fails the same way.
+    expect(await get(`${url}/async-boom`)).toEqual({ status: 500, type: 'application/json; charset=utf-8', body: { error: 'internal error' } });
+    expect(logs.text()).toContain('async handler exploded');
     expect((await get(`${url}/healthz`)).status).toBe(200);
     expect(logs.text()).toContain('"path":"/boom"');
     expect(logs.text()).toContain('handler exploded');

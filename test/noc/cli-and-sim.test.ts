@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from '../../src/cli-args.js';
-import { renderNocMetrics } from '../../src/noc/metrics.js';
+import { watcherRegistry } from '../../src/noc/metrics.js';
 import { describeEvent } from '../../src/present/noc.js';
 import type { Incident } from '../../src/noc/types.js';
 import type { WatcherStatus } from '../../src/noc/watcher.js';
@@ -78,12 +78,18 @@ describe('NOC words and metrics', () => {
       'FLAPPING client-1006 Carlos Pérez: 4 changes within 1 h; quiet until it settles for 1 h',
     ]);
   });
-  it('exposes open incidents by scope, round time and the budget share in use', () => {
+  it('exposes open incidents by scope, round time and the budget share in use', async () => {
     const status = { open: [incident], lastRoundMs: 130_000, plannedRoundMs: 144_000, round: 7, requestsLastMinute: 45, budgetPerMin: 50 } as WatcherStatus;
-    const text = renderNocMetrics(status);
+    let now: WatcherStatus | null = null;
+    const registry = watcherRegistry(() => now);
+    // Before the watcher runs: no incidents, no round yet.
+    expect(await registry.metrics()).toContain('pingops_noc_round_seconds Nan\n');
+    now = status;
+    const text = await registry.metrics();
     expect(text).toContain('pingops_noc_open_incidents{scope="router"} 1\n');
     expect(text).toContain('pingops_noc_open_incidents{scope="client"} 0\n');
-    expect(text).toContain('pingops_noc_round_seconds 130.000\n');
-    expect(text).toContain('pingops_noc_budget_share_in_use 0.900\n');
+    expect(text).toContain('pingops_noc_round_seconds 130\n');
+    expect(text).toContain('pingops_noc_rounds_total 7\n');
+    expect(text).toContain('pingops_noc_budget_share_in_use 0.9\n');
   });
 });
