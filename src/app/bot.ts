@@ -45,7 +45,9 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
   // This process among the replicas on the store: one id for its lease, the checks it owns and
   // the tasks it creates for others to follow; its heartbeat is written before any check is (chat/owners).
   const replica = thisProcess();
-  const core = await createCore(config, logger, clock, { replica: replica.id });
+  // Replicas alive as the heartbeat last read them: the budget's share while the store is away.
+  let liveReplicas: number | null = null;
+  const core = await createCore(config, logger, clock, { replica: replica.id, liveReplicas: () => liveReplicas });
   core.warmUp();
   // The process's one database (every store port, one degrade policy), opened by the core.
   const db = core.db;
@@ -54,7 +56,7 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
   // One set of access rules for every surface, /noc and the incident buttons: one per-person limit.
   const access = createAccess(config.access);
   const owners: Ownership = { me: replica, staleAfterMs: config.lease.ttlMs, everyMs: config.lease.renewMs, goneOnThisHost, signals: db.signals };
-  const heartbeat = await startHeartbeat({ store: db.checks, ownership: owners, clock, logger });
+  const heartbeat = await startHeartbeat({ store: db.checks, ownership: owners, clock, logger, onReplicas: (n) => (liveReplicas = n) });
   const noc = await startBotNoc({ config, core, db, http, access, replica, clock, logger });
   http.watchRole(() => noc.led.role());
   // Every lease this replica competes for, told in /readyz and /metrics: the NOC's, and those the surfaces ask for.

@@ -54,6 +54,8 @@ export interface CoreOptions {
   db?: PingopsDatabase;
   /** This process's replica id (its checks' owner and lease holder); a new one by default (the CLI). */
   replica?: string;
+  /** Replicas alive as last seen (the bot's heartbeat): sizes this one's share of the budget while the store is away. */
+  liveReplicas?: () => number | null;
 }
 
 /**
@@ -105,7 +107,14 @@ export async function createCore(config: Config, logger: Logger, clock: Clock = 
   // PING_API_RATE_PER_MIN is the upstream's limit for the whole deployment: every replica (and
   // the CLI) draws from one bucket in the store, shaped so no 60 s window sees more than the
   // rate (core/request-budget); one bucket per upstream API.
-  const shared = createSharedBudget({ port: db.budget, name: `ping-api:${identity}`, ratePerMin: config.pingApi.ratePerMin, clock, logger });
+  const shared = createSharedBudget({
+    port: db.budget,
+    name: `ping-api:${identity}`,
+    ratePerMin: config.pingApi.ratePerMin,
+    clock,
+    logger,
+    ...(opts.liveReplicas ? { liveReplicas: opts.liveReplicas } : {}),
+  });
   const queue = createRequestQueue({
     perMinute: shared.shape.refillPerMin,
     burst: shared.shape.capacity,

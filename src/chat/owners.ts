@@ -38,15 +38,38 @@ export function ownerGone(owner: string | null | undefined, o: Pick<Ownership, '
   return now - beat.beatAt >= o.staleAfterMs;
 }
 
+/** How many replicas are alive at `now` by their heartbeats, this one (`me`) always among them (pure). */
+export function liveReplicaCount(replicas: readonly ReplicaBeat[], o: Pick<Ownership, 'me' | 'staleAfterMs' | 'goneOnThisHost'>, now: number): number {
+  const others = replicas.filter((r) => r.id !== o.me.id && !ownerGone(r.id, o, replicas, now));
+  return others.length + 1;
+}
+
 /**
  * Writes this replica's heartbeat now (awaited: a replica is known before it owns anything) and
- * then every `everyMs`; a failed beat is logged and tried at the next period.
+ * then every `everyMs`; a failed beat is logged and tried at the next period. After each beat,
+ * `onReplicas` hears how many replicas are alive (the request budget's share while the store is
+ * away); a failed read leaves the last count.
  */
-export async function startHeartbeat(deps: { store: Pick<CheckStore, 'heartbeat'>; ownership: Ownership; clock: Clock; logger: Logger }): Promise<{ stop(): Promise<void> }> {
-  const { store, ownership, clock } = deps;
+export async function startHeartbeat(deps: {
+  store: Pick<CheckStore, 'heartbeat' | 'replicas'>;
+  ownership: Ownership;
+  clock: Clock;
+  logger: Logger;
+  onReplicas?: (alive: number) => void;
+}): Promise<{ stop(): Promise<void> }> {
+  const { store, ownership, clock, onReplicas } = deps;
   const log = deps.logger.child({ component: 'owners', replica: ownership.me.id });
   const stopper = new AbortController();
-  const beat = () => store.heartbeat(ownership.me, clock.now()).catch((err: unknown) => log.warn({ err }, 'heartbeat not written; trying again'));
+  const count = async () => {
+    if (!onReplicas) return;
+    const now = clock.now();
+    onReplicas(liveReplicaCount(await store.replicas(now), ownership, now));
+  };
+  const beat = () =>
+    store
+      .heartbeat(ownership.me, clock.now())
+      .then(count)
+      .catch((err: unknown) => log.warn({ err }, 'heartbeat not written or replicas not read; trying again'));
   await beat();
   const loop = (async () => {
     for (;;) {

@@ -12,12 +12,13 @@
  * - Nothing granted: the store says how long until a token is there; the draw sleeps that long
  *   (on the injected clock) and asks again. Replicas asking together: one wins, the others ask
  *   again after the next token's time.
- * - The store cannot answer (PostgreSQL away, a pool too busy): a local bucket of
- *   `fallbackShare` (a quarter) of the refill, burst 1, logged once per outage at error level;
- *   the store is asked again every `retryStoreMs`, and the shared bucket is used again as soon
- *   as it answers. Every replica on a local share together: at most N/4 of the rate (within the
- *   rate up to four replicas). One replica cut off while the others draw: at most a quarter
- *   more than the rate while it lasts.
+ * - The store cannot answer (PostgreSQL away, a pool too busy): a local bucket of a share of the
+ *   refill, burst 1, logged once per outage at error level; the store is asked again every
+ *   `retryStoreMs`, and the shared bucket is used again as soon as it answers. The share
+ *   (`localShare`) comes from the replicas alive when the store last answered (their
+ *   heartbeats): the whole refill for the only one, else a quarter or 1/N, whichever is less.
+ *   Every replica cut off together: within the rate. One replica cut off while the others draw:
+ *   at most a quarter more than the rate while it lasts.
  */
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -33,8 +34,10 @@ export interface SharedBudgetOptions {
   ratePerMin: number;
   clock: Clock;
   logger: Logger;
-  /** Share of the refill this replica spends on its own while the store does not answer (default 1/4). */
+  /** Most of the refill one of several replicas spends on its own while the store does not answer (default 1/4). */
   fallbackShare?: number;
+  /** Replicas alive as last seen in the store (heartbeats), this one included; null when not known. */
+  liveReplicas?: () => number | null;
   /** How often the store is asked again while on the local share (default 5 s). */
   retryStoreMs?: number;
 }
@@ -47,11 +50,24 @@ export interface SharedBudget extends TokenSource {
   readonly stats: { tokens: number; draws: number; localTokens: number };
 }
 
+/**
+ * The share of the refill a replica spends alone while the store does not answer: all of it when
+ * it is the only replica alive; otherwise `most` or 1/N, whichever is less, so that N replicas
+ * cut off together stay within the rate, and one cut off beside live ones adds at most `most`.
+ * Unknown (no heartbeat read yet): `most`.
+ */
+export function localShare(liveReplicas: number | null, most = 0.25): number {
+  if (liveReplicas === null || !Number.isFinite(liveReplicas) || liveReplicas < 1) return most;
+  if (liveReplicas === 1) return 1;
+  return Math.min(most, 1 / Math.floor(liveReplicas));
+}
+
 export function createSharedBudget(o: SharedBudgetOptions): SharedBudget {
   const shape = budgetShape(o.ratePerMin);
   const log = o.logger.child({ component: 'request-budget' });
-  const localPerMin = Math.max(1, Math.floor(shape.refillPerMin * (o.fallbackShare ?? 0.25)));
-  const local = createTokenBucket({ perMinute: localPerMin, burst: 1, clock: o.clock });
+  const perMinuteFor = (replicas: number | null) => Math.max(1, Math.floor(shape.refillPerMin * localShare(replicas, o.fallbackShare)));
+  // Made again at the start of each outage, from the replicas alive then.
+  let local = createTokenBucket({ perMinute: perMinuteFor(null), burst: 1, clock: o.clock });
   const retryMs = o.retryStoreMs ?? 5000;
   /** While set: on the local share until this time, then the store is asked again. */
   let localUntil: number | null = null;
@@ -101,8 +117,11 @@ export function createSharedBudget(o: SharedBudgetOptions): SharedBudget {
           d = await o.port.draw(o.name, shape, { want, keep: people ? 0 : shape.reserve, now: o.clock.now() });
         } catch (err) {
           if (localUntil === null) {
+            const replicas = o.liveReplicas?.() ?? null;
+            const perMinute = perMinuteFor(replicas);
+            local = createTokenBucket({ perMinute, burst: 1, clock: o.clock });
             log.error(
-              { err: err instanceof Error ? err.message : String(err), perMinute: localPerMin, ratePerMin: o.ratePerMin },
+              { err: err instanceof Error ? err.message : String(err), perMinute, ratePerMin: o.ratePerMin, replicas },
               'REQUEST BUDGET LOCAL: the store does not answer; this replica spends at most its local share of PING_API_RATE_PER_MIN until it does',
             );
           }

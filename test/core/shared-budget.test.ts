@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { budgetShape, drawTokens, type BucketRow, type RequestBudgetPort } from '../../src/core/request-budget.js';
 import { createRequestQueue, type RequestQueue } from '../../src/core/request-queue.js';
-import { createSharedBudget } from '../../src/core/shared-budget.js';
+import { createSharedBudget, localShare } from '../../src/core/shared-budget.js';
 import { StoreUnavailableError } from '../../src/store/errors.js';
 import { captureLogs } from '../support/log-capture.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
@@ -27,8 +27,8 @@ function memoryPort(): RequestBudgetPort & { down: boolean; draws: number } {
 }
 
 /** One replica: its own queue on the shared port. */
-function replica(port: RequestBudgetPort, clock: ManualClock, rate = 100, logger = captureLogs().logger) {
-  const budget = createSharedBudget({ port, name: 'ping-api:test', ratePerMin: rate, clock, logger });
+function replica(port: RequestBudgetPort, clock: ManualClock, rate = 100, logger = captureLogs().logger, liveReplicas?: () => number | null) {
+  const budget = createSharedBudget({ port, name: 'ping-api:test', ratePerMin: rate, clock, logger, ...(liveReplicas ? { liveReplicas } : {}) });
   const queue = createRequestQueue({ perMinute: budget.shape.refillPerMin, burst: budget.shape.capacity, source: budget, clock, max: 100_000, maxWaitMs: 3_600_000 });
   return { budget, queue };
 }
@@ -140,6 +140,45 @@ describe('the shared budget across replicas (virtual time)', () => {
     expect(sent.length).toBeGreaterThanOrEqual(85);
     stop.abort('done');
     await settle();
+  });
+
+  it.each([
+    // [replicas alive when the store last answered, requests in the outage's first minute at an 88/min refill]
+    [null, 22, 'not known: a quarter'],
+    [1, 88, 'the only replica: the whole refill'],
+    [3, 22, 'three: a quarter each (three cut off together: 66, within the rate)'],
+    [8, 11, 'eight: an eighth each (eight cut off together: 88, within the rate; a quarter each was 176)'],
+  ] as const)('the store away with %s replicas alive: %i requests a minute (%s)', async (alive, perMinute, _why) => {
+    const clock = new ManualClock();
+    const port = memoryPort();
+    const logs = captureLogs();
+    let live: number | null = alive;
+    const { queue } = replica(port, clock, 100, logs.logger, () => live);
+    port.down = true;
+    const sent: number[] = [];
+    const stop = new AbortController();
+    flood(queue, clock, 'poll', 'interactive', 5, sent, stop.signal);
+    await clock.advance(1);
+    // The count read when the outage began holds for the whole outage.
+    live = 2;
+    await clock.advance(59_999);
+    expect(sent.length).toBeGreaterThanOrEqual(perMinute - 1);
+    expect(sent.length).toBeLessThanOrEqual(perMinute + 1);
+    expect(logs.records().find((r) => String(r.msg).startsWith('REQUEST BUDGET LOCAL'))).toMatchObject({ perMinute, replicas: alive });
+    stop.abort('done');
+    await settle();
+  });
+
+  it.each([
+    [null, 0.25],
+    [0, 0.25],
+    [1, 1],
+    [2, 0.25],
+    [4, 0.25],
+    [5, 0.2],
+    [10, 0.1],
+  ] as const)('localShare(%s replicas) = %s', (alive, share) => {
+    expect(localShare(alive)).toBe(share);
   });
 
   it('asks the store once per batch, not once per request', async () => {
