@@ -65,6 +65,9 @@ describe.skipIf(!HAVE_POSTGRES)('pingops on PostgreSQL (PINGOPS_DATABASE_URL)', 
     expect(JSON.parse(ready.text)).toMatchObject({ status: 'store degraded', store: { state: 'degraded', reason: expect.stringContaining('check writes wait in memory') } });
     expect((await get('/metrics')).text).toMatch(/^pingops_store_degraded 1$/m);
     expect(bot.stderr()).toContain('STORE UNREACHABLE');
+    // The only replica alive by its heartbeats: it spends the whole refill on its own (100/min → 88).
+    const local = (jsonLines(bot.stderr()) as Record<string, unknown>[]).find((l) => String(l.msg).startsWith('REQUEST BUDGET LOCAL'));
+    expect(local).toMatchObject({ replicas: 1, perMinute: 88 });
 
     proxy.restore();
     await until(async () => (await get('/readyz')).status === 200, '/readyz 200 once the database answers', 45_000);
