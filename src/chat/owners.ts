@@ -63,13 +63,14 @@ export async function startHeartbeat(deps: {
   const count = async () => {
     if (!onReplicas) return;
     const now = clock.now();
-    onReplicas(liveReplicaCount(await store.replicas(now), ownership, now));
+    try {
+      onReplicas(liveReplicaCount(await store.replicas(now), ownership, now));
+    } catch (err) {
+      log.warn({ err }, 'replicas not read; the last count stands until the next beat');
+    }
   };
   const beat = () =>
-    store
-      .heartbeat(ownership.me, clock.now())
-      .then(count)
-      .catch((err: unknown) => log.warn({ err }, 'heartbeat not written or replicas not read; trying again'));
+    store.heartbeat(ownership.me, clock.now()).then(count, (err: unknown) => log.warn({ err }, 'heartbeat not written; trying again'));
   await beat();
   const loop = (async () => {
     for (;;) {
