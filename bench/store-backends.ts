@@ -1,10 +1,10 @@
 /**
  * The store's cost per check on each backend, in one process: SQLite (a file in WAL mode) next
  * to PostgreSQL (the machine's server, a fresh database dropped after). Each check makes the
- * writes the engine makes (insert, root card, status message, task id, polling, verdict,
+ * writes the engine makes (insert, root card, status message, task id, verdict,
  * notification sending/sent, delivered), each awaited as the engine's next step would be, and
  * the PingService's one upsert of the verdict into the shared result cache (issue 16).
- * Reported: write latency per check (the 10 writes, one check at a time), and checks per second
+ * Reported: write latency per check (the 9 writes, one check at a time), and checks per second
  * with 50 checks in flight.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,13 +31,12 @@ export interface BackendRow {
 const CLIENT = { serviceId: 1001, name: 'Ana Morales', document: '1032456789', phone: '+573104445566', address: 'Cra 12 #34-56', city: 'Tunja', locality: 'Centro', paymentStatus: 'active', zoneId: 3, antennaIp: '10.20.30.40', cutOffDate: '2026-01-05', outstandingBalance: 0, lanInterface: 'ether2', planName: 'Hogar 50M', planPrice: 65000, technicianId: 7, router: { id: 2, name: 'RB-2', generalFault: null }, sector: { id: 5, name: 'Sector Norte' }, zoneName: 'Zona 3' };
 const TASK = '7f4c2a9e-3b1d-4e8a-9c55-0d6e2f1a8b34';
 
-/** The 9 writes of one check's life, in the engine's order. */
+/** The 8 writes of one check's life, in the engine's order. */
 export async function oneCheck(store: CheckStore, id: string, serviceId: number, now: number): Promise<void> {
   await store.insert({ id, serviceId, packets: 4, requester: 'U0123ABCD', requesterName: 'tech', surface: 'slack', place: { channel: 'C0NOC', thread: null }, messages: {}, locale: 'es', client: { ...CLIENT, serviceId }, startedAt: now, deadlineAt: now + 60_000 }, now);
   await store.update(id, { messages: { root: '1710000000.000100' }, thread: '1710000000.000100' }, now);
   await store.update(id, { messages: { root: '1710000000.000100', status: '1710000000.000200' }, thread: '1710000000.000100' }, now);
   await store.update(id, { state: 'created', taskId: TASK }, now);
-  await store.update(id, { state: 'polling' }, now);
   const done: DoneState = { kind: 'done', serviceId, taskId: TASK, verdict: 'stable', message: 'ok', polls: 2, elapsedMs: 4900, reason: { kind: 'verdict' }, cached: false, lossPct: 0, rttMs: 12 };
   await store.update(id, { final: done }, now);
   await store.update(id, { mention: 'sending' }, now);
@@ -48,7 +47,7 @@ export async function oneCheck(store: CheckStore, id: string, serviceId: number,
 /** The provider a bench process talks to (pingapi/identity's shape). */
 const PROVIDER = 'middleware:http://127.0.0.1:8080#0123456789abcdef';
 
-/** The engine's 9 writes and the result cache's 1. */
+/** The engine's 8 writes and the result cache's 1. */
 async function checkAndVerdict(db: Database, id: string, serviceId: number, now: number): Promise<void> {
   await oneCheck(db.checks, id, serviceId, now);
   await db.results.put(PROVIDER, 4, { kind: 'done', serviceId, taskId: TASK, verdict: 'stable', message: 'ok', polls: 2, elapsedMs: 4900, reason: { kind: 'verdict' }, cached: false, lossPct: 0, rttMs: 12 }, now);
@@ -77,7 +76,7 @@ async function measure(name: string, db: Database, n: number): Promise<BackendRo
   return {
     store: name,
     checks: n,
-    writes_per_check: 10,
+    writes_per_check: 9,
     write_us_per_check_mean: Math.round(per.reduce((a, b) => a + b, 0) / per.length),
     write_us_per_check_p99: Math.round(per[Math.floor(per.length * 0.99)] ?? 0),
     checks_per_s_50_in_flight: Math.round(n / wallS),

@@ -16,7 +16,7 @@ export interface StoreBenchRow {
 
 /**
  * What the store costs one check, on a real file in WAL mode: the writes the engine makes
- * (insert, root card, status message, task id, polling, verdict, notification sending/sent, delivered), timed per check.
+ * (insert, root card, status message, task id, verdict, notification sending/sent, delivered), timed per check.
  */
 export async function benchStore(n = 5000): Promise<StoreBenchRow> {
   const dir = mkdtempSync(join(tmpdir(), 'pingops-bench-store-'));
@@ -43,7 +43,7 @@ export async function benchStore(n = 5000): Promise<StoreBenchRow> {
   const mean = per.reduce((a, b) => a + b, 0) / per.length;
   return {
     checks: n,
-    writes_per_check: 9,
+    writes_per_check: 8,
     us_per_check_mean: Math.round(mean),
     us_per_check_p99: Math.round(per[Math.floor(per.length * 0.99)] ?? 0),
     bytes_per_check: Math.round(size / n),

@@ -339,18 +339,16 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
 
     let done: DoneState;
     try {
-      let lastKind = row.state;
       for await (const state of handle.states) {
         if (state.kind === 'done') break;
         current = { state, at: clock.now() };
-        // Written on a change of state, never per poll.
-        if (state.kind !== lastKind) {
-          lastKind = state.kind;
-          const taskId = 'taskId' in state ? state.taskId : null;
-          if (!detached) {
-            persist('state', () => store.update(row.id, { state: state.kind, ...(taskId && taskId !== row.taskId ? { taskId } : {}) }, clock.now()));
-          }
-          if (taskId) row.taskId = taskId;
+        // The row keeps what a restart needs: the task id, once it is known (with the state that
+        // brought it). Queued, polling and retrying are this process's to show, and nothing reads
+        // them back: writing each change was three more writes per check.
+        const taskId = 'taskId' in state ? state.taskId : null;
+        if (taskId && taskId !== row.taskId) {
+          row.taskId = taskId;
+          if (!detached) persist('task', () => store.update(row.id, { state: state.kind, taskId }, clock.now()));
         }
         entry.status.offer(draw);
       }

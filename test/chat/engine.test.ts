@@ -120,6 +120,25 @@ describe('the conversation engine', () => {
     expect(row?.messages).toEqual({ root: root?.id, status: status?.id });
   });
 
+  it('writes the row when the check starts, as its messages are posted, once its task id is known, and around the verdict: never per state or poll', async () => {
+    const inner = testDatabase(':memory:', { logger: silentLogger }).checks;
+    const patches: string[] = [];
+    const store: CheckStore = {
+      ...inner,
+      update: async (id, patch, now) => {
+        patches.push(Object.keys(patch).sort().join('+') + (patch.state ? `=${patch.state}` : ''));
+        return inner.update(id, patch, now);
+      },
+    };
+    const w = world({ store });
+    // Queued behind nothing, then four polls before the verdict: each a state the card shows.
+    w.api.scripts.set(1001, [pending(), pending(), pending(), pending(), final('stable')]);
+    await ping(w, '1001');
+    expect(w.api.resultCalls.length).toBeGreaterThanOrEqual(5);
+    expect(patches).toEqual(['messages+thread', 'messages+thread', 'state+taskId=created', 'final', 'mention', 'mention', 'delivered']);
+    expect(await w.store.get((await w.store.history(1001, 1))[0]?.id ?? '')).toMatchObject({ state: 'done', taskId: 'task-1001-1', delivered: true });
+  });
+
   it('shows the last check on the next card', async () => {
     const w = world();
     await ping(w, '1001');
@@ -196,7 +215,7 @@ describe('after a restart', () => {
     const before = world({ clock, store });
     before.api.scripts.set(1005, [pending()]);
     void before.engine.request({ text: '1005', person: ana, place: channel, answer: before.answer });
-    await clock.until(async () => (await store.history(1005, 1))[0]?.state === 'polling');
+    await clock.until(async () => (await store.history(1005, 1))[0]?.taskId != null);
     // The process dies: nothing more of it runs; the row stays as it was.
     const stopped = before.engine.stop(0);
     await clock.advance(1);
