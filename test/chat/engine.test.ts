@@ -131,7 +131,7 @@ describe('the conversation engine', () => {
       },
     };
     const w = world({ store });
-    // Queued behind nothing, then four polls before the verdict: each a state the card shows.
+    // Created, then four polls before the verdict: each a state the card shows, none a write.
     w.api.scripts.set(1001, [pending(), pending(), pending(), pending(), final('stable')]);
     await ping(w, '1001');
     expect(w.api.resultCalls.length).toBeGreaterThanOrEqual(5);
