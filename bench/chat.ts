@@ -96,7 +96,8 @@ function freePort(): Promise<number> {
 interface Bot {
   url: string;
   probeStart(): void;
-  probeReport(): Promise<ProbeReport>;
+  /** The probe's report, and the most file descriptors the bot had open at once in the window (sockets to Slack and the Ping API, the store's files). */
+  probeReport(): Promise<ProbeReport & { peakFds: number }>;
   /** SIGTERM, as a deploy stops it (checks in flight get the bot's grace), then SIGKILL after 10 s. */
   stop(): Promise<void>;
 }
@@ -138,15 +139,33 @@ export async function startBot(dir: string, env: Record<string, string>, cpuProf
     if (Date.now() > deadline) throw new Error('the bot was not ready within 30 s');
     await new Promise((r) => setTimeout(r, 50));
   }
+  // Counted from here, not inside the bot: reading its /proc fd directory costs this process, not the one measured.
+  const openFds = () => {
+    try {
+      return readdirSync(`/proc/${child.pid}/fd`).length;
+    } catch {
+      return 0;
+    }
+  };
+  let peakFds = 0;
+  let fdSampler: NodeJS.Timeout | undefined;
   return {
     url: `${url}/slack/events`,
-    probeStart: () => child.send('probe:start'),
+    probeStart: () => {
+      child.send('probe:start');
+      peakFds = openFds();
+      clearInterval(fdSampler);
+      fdSampler = setInterval(() => (peakFds = Math.max(peakFds, openFds())), 50);
+    },
     probeReport: async () => {
       const r = reply<ProbeReport>(child, 'probe');
       child.send('probe:report');
-      return r;
+      const report = await r;
+      clearInterval(fdSampler);
+      return { ...report, peakFds: Math.max(peakFds, openFds()) };
     },
     stop: async () => {
+      clearInterval(fdSampler);
       child.kill('SIGTERM');
       const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited(child);
