@@ -66,6 +66,8 @@ export interface FakeDiscord {
   whenReady(): Promise<void>;
   /** Gateway connections open now, and the most ever open at once. */
   sessions(): { open: number; maxOpen: number };
+  /** REST connections (TCP) open now, and the most ever open at once. */
+  restConnections(): { open: number; maxOpen: number };
   /** Dispatches a `/ping` command interaction. */
   sendCommand(options: { client: string; packets?: number }, input?: InteractionInput): SentInteraction;
   /** Dispatches an autocomplete interaction for the `client` option. */
@@ -285,6 +287,12 @@ export async function startFakeDiscord(opts: { token?: string } = {}): Promise<F
     })().catch((err: unknown) => send(res, 500, { message: String(err), code: 0 }));
   });
 
+  let restOpen = 0;
+  let restMaxOpen = 0;
+  server.on('connection', (socket) => {
+    restMaxOpen = Math.max(restMaxOpen, ++restOpen);
+    socket.once('close', () => restOpen--);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const restPort = (server.address() as AddressInfo).port;
 
@@ -408,6 +416,7 @@ export async function startFakeDiscord(opts: { token?: string } = {}): Promise<F
     identifies,
     whenReady: () => ready,
     sessions: () => ({ open: sockets.size, maxOpen }),
+    restConnections: () => ({ open: restOpen, maxOpen: restMaxOpen }),
     sendCommand: (options, input = {}) => base(2, input, pingOptions(options.client, options.packets, false)),
     sendAutocomplete: (typed, input = {}) => base(4, input, pingOptions(typed, undefined, true)),
     sendInteraction: (kind, data, input = {}) => base(kind, input, data),

@@ -11,6 +11,7 @@ import {
   type Interaction,
   type RateLimitData,
 } from 'discord.js';
+import { Agent } from 'undici';
 import { createAckFirst } from '../../chat/ack-first.js';
 import type { Person, PrivateAnswer } from '../../chat/port.js';
 import type { Surface, SurfaceDeps } from '../../chat/surface.js';
@@ -63,6 +64,8 @@ export interface DiscordSurfaceOptions {
 const EDITS_PER_MIN = 300;
 const EDIT_BURST = 10;
 const MIN_EDIT_INTERVAL_MS = 1100;
+/** Connections to Discord per REST client (the bot's, the interactions'), as the Slack caller's 50. */
+const MAX_CONNECTIONS = 50;
 
 /** Only edits of status messages reject on 429 (LiveMessage waits them out); everything else queues as discord.js does. */
 export function rejectEditRateLimit(data: Pick<RateLimitData, 'method' | 'route'>): boolean {
@@ -114,8 +117,15 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
   const inFlight = new Set<Promise<void>>();
 
   const restOptions = { api: cfg.apiUrl ?? DEFAULT_DISCORD_API, rejectOnRateLimit: rejectEditRateLimit };
+  // Each REST client on its own bounded pool: with the global dispatcher, a burst opened a
+  // connection per request in flight (about 1,000 sockets, each a TLS handshake with Discord,
+  // for 1,000 people at once in `npm run bench -- discord-chat`); beyond the bound they wait, in order.
+  // Never closed: like the client's REST they serve what is still being answered after a stop;
+  // undici closes an idle connection after its keep-alive timeout and lets the process exit.
+  const botAgent = new Agent({ connections: MAX_CONNECTIONS });
+  const interactionAgent = new Agent({ connections: MAX_CONNECTIONS });
   /** The bot token's REST client, for every replica: no gateway behind it. */
-  const rest = new REST(restOptions);
+  const rest = new REST({ ...restOptions, agent: botAgent });
 
   const port = createDiscordPort({
     rest,
@@ -318,7 +328,13 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
   const connect = async (): Promise<GatewaySession> => {
     const client = new Client({
       intents: [GatewayIntentBits.Guilds],
-      rest: restOptions,
+      // This client's REST carries the interactions' callbacks and webhooks (deferrals, cards,
+      // live edits, follow-ups), which "are not bound to the bot's Global Rate Limit" (Discord's
+      // rate-limit docs); their own per-route limits still come in the answers' headers and are
+      // kept. discord.js would hold them to its 50 a second, and with edits rejecting on a rate
+      // limit (so LiveMessage keeps only the newest view), the cards of a burst beyond what five
+      // one-second waits let through were failed posts: 712 of 1,000 people at once lost their check.
+      rest: { ...restOptions, agent: interactionAgent, globalRequestsPerSecond: Number.POSITIVE_INFINITY },
       // Belt and braces: every payload also sets its own allowedMentions.
       allowedMentions: { parse: [], repliedUser: false },
     });

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TONE_COLOURS } from '../../../src/adapters/discord/embed.js';
 import type { Directory } from '../../../src/directory/types.js';
 import { captureLogs } from '../../support/log-capture.js';
+import { until } from '../../support/spawn.js';
 import { ANA, BRUNO, FAKE_CHANNEL_ID, type RestCall } from '../../fakes/fake-discord.js';
 import { BOT_TOKEN, bodyOf, finalEdit, isFinal, routesOf, startRig, type Rig, type WireEmbed, type WireMessage } from './rig.js';
 
@@ -415,4 +416,44 @@ describe('stop', () => {
     await rig.surface.stop();
     expect(edits(rig, sent.token).some(isFinal)).toBe(true);
   });
+});
+
+describe('a morning burst through discord.js', () => {
+  it('shows all 300 people their card and tells each one the verdict, on a bounded number of connections to Discord', async () => {
+    // 300 cards at once are more than discord.js's own 50 requests a second let through in the
+    // five Retry-After waits a first status gets: it held the interaction webhooks to that global
+    // limit, which Discord does not apply to them, and the rest failed to post (56 of these 300
+    // people were told so; 712 of 1,000 in `npm run bench -- discord-chat`).
+    const PEOPLE = 300;
+    rig = await startRig({ env: { PING_API_RATE_PER_MIN: '60000', PING_QUEUE_MAX: '1000' } });
+    const fake = rig.fake;
+    const sent = Array.from({ length: PEOPLE }, (_, n) =>
+      fake.sendCommand({ client: String([1001, 1002, 1003, 1006, 1008][n % 5]) }, { user: { id: String(1_400_000_000_000_000_000n + BigInt(n)), username: `tech${n}` } }),
+    );
+    const tokens = new Map(sent.map((s) => [s.token, s]));
+    const carded = () => {
+      const seen = new Set<string>();
+      for (const c of fake.calls) {
+        const token = /^\/webhooks\/\d+\/([^/]+)\/messages\/@original$/.exec(c.path)?.[1];
+        if (c.method === 'PATCH' && token && tokens.has(token) && (bodyOf(c).embeds?.length ?? 0) > 0) seen.add(token);
+      }
+      return seen.size;
+    };
+    const told = () => {
+      const seen = new Set<string>();
+      for (const c of fake.calls) {
+        if (c.method !== 'POST' || !/^\/channels\/\d+\/messages$/.test(c.path)) continue;
+        for (const user of (c.body as { allowed_mentions?: { users?: string[] } }).allowed_mentions?.users ?? []) seen.add(user);
+      }
+      return seen.size;
+    };
+    // Waited for with a deadline, then asserted, so that a miss says how many were seen.
+    await until(() => carded() === PEOPLE && told() === PEOPLE, 'every card and verdict notification', 60_000).catch(() => undefined);
+    expect({ cards: carded(), verdictNotifications: told() }).toEqual({ cards: PEOPLE, verdictNotifications: PEOPLE });
+    // Nobody was told their check could not be posted, and no deferred reply was taken back.
+    const failures = fake.calls.filter((c) => (c.method === 'POST' && /^\/webhooks\/\d+\/[^/]+$/.test(c.path)) || c.method === 'DELETE');
+    expect(failures.map((c) => `${c.method} ${JSON.stringify(c.body)}`)).toEqual([]);
+    // One connection per request in flight was the global dispatcher's way: 50 per REST client now.
+    expect(fake.restConnections().maxOpen).toBeLessThanOrEqual(100);
+  }, 150_000);
 });
