@@ -8,10 +8,20 @@ import { startFakeDiscord, type RestCall } from '../test/fakes/fake-discord.js';
  * `{ burst: n }` it dispatches n `/ping` interactions at once (n new people) down the gateway
  * and answers with each one's time from its dispatch to the first interaction callback that
  * reached the fake (a reply or a deferral: what ends Discord's 3 s).
+ *
+ * For the whole chat path (`{ checks: n }`), it dispatches n `/ping` at once without timing them,
+ * and `stats` reads the wire since the last `mark`: the Ping API requests the simulator served,
+ * the REST calls by kind, and the verdict notifications (a channel message that mentions the
+ * person who asked), as the Slack chat bench's peers do.
  */
 export const DISCORD_BENCH_TOKEN = 'bench-discord-token';
 
 const sim = fork(new URL('./sim-child.js', import.meta.url), { stdio: 'ignore' });
+const simRequests = () =>
+  new Promise<number>((resolve) => {
+    sim.once('message', (m) => resolve((m as { stats: { requests: number } }).stats.requests));
+    sim.send('stats');
+  });
 const simUrl = await new Promise<string>((resolve) => sim.once('message', (m) => resolve((m as { url: string }).url)));
 const discord = await startFakeDiscord({ token: DISCORD_BENCH_TOKEN });
 let people = 0;
@@ -66,10 +76,69 @@ async function burst(n: number, firstId: number, ids: number): Promise<{ first: 
   return { first: first as number[], cards };
 }
 
+/** What the whole-chat-path bench reads off the wire since the last mark. */
+export interface DiscordPeerStats {
+  simRequests: number;
+  /** REST calls by kind: `callback` (defer or reply), `edit` (of a reply or message), `post` (a channel message), else method and route. */
+  calls: Record<string, number>;
+  /** Verdict notifications: channel messages mentioning the person who asked. */
+  verdicts: number;
+  /** Milliseconds from the mark to the last verdict notification. */
+  lastVerdictMs: number | null;
+}
+
+let mark = { at: performance.now(), calls: 0, sim: 0 };
+const arrivedAt = new WeakMap<RestCall, number>();
+discord.onCall((c) => arrivedAt.set(c, performance.now()));
+
+const kindOf = (c: RestCall): string =>
+  c.method === 'POST' && CALLBACK.test(c.path)
+    ? 'callback'
+    : c.method === 'PATCH'
+      ? 'edit'
+      : c.method === 'POST' && /^\/channels\/\d+\/messages$/.test(c.path)
+        ? 'post'
+        : `${c.method} ${c.path.replace(/\/\d+/g, '/:id').replace(/(webhooks|interactions)\/:id\/[^/]+/, '$1/:id/:token')}`;
+
+const mentions = (c: RestCall): boolean => {
+  const users = (c.body as { allowed_mentions?: { users?: unknown[] } } | null)?.allowed_mentions?.users;
+  return Array.isArray(users) && users.length > 0;
+};
+
+async function stats(): Promise<DiscordPeerStats> {
+  const calls: Record<string, number> = {};
+  let verdicts = 0;
+  let lastVerdictMs: number | null = null;
+  for (const c of discord.calls.slice(mark.calls)) {
+    const kind = kindOf(c);
+    calls[kind] = (calls[kind] ?? 0) + 1;
+    if (kind === 'post' && mentions(c)) {
+      verdicts++;
+      lastVerdictMs = Math.max(lastVerdictMs ?? 0, (arrivedAt.get(c) ?? mark.at) - mark.at);
+    }
+  }
+  return { simRequests: (await simRequests()) - mark.sim, calls, verdicts, lastVerdictMs: lastVerdictMs === null ? null : Math.round(lastVerdictMs) };
+}
+
 process.send?.({ urls: { apiUrl: discord.apiUrl, simUrl } });
 process.on('message', (m: unknown) => {
   if (m === 'ready') {
     void discord.whenReady().then(() => process.send?.({ ready: true }));
+  } else if (m === 'mark') {
+    void simRequests().then((sim) => {
+      mark = { at: performance.now(), calls: discord.calls.length, sim };
+      process.send?.({ marked: true });
+    });
+  } else if (m === 'stats') {
+    void stats().then((s) => process.send?.({ stats: s }));
+  } else if (m && typeof m === 'object' && 'checks' in m) {
+    // A morning's pings at once: n people, each asking once; the bench reads the verdicts with `stats`.
+    const { checks: n, firstId, ids } = m as { checks: number; firstId: number; ids: number };
+    for (let i = 0; i < n; i++) {
+      people++;
+      discord.sendCommand({ client: String(firstId + (i % ids)) }, { user: { id: String(1_200_000_000_000_100_000n + BigInt(people)), username: `tech${people}` } });
+    }
+    process.send?.({ sent: n });
   } else if (m && typeof m === 'object' && 'burst' in m) {
     const { burst: n, firstId, ids } = m as { burst: number; firstId: number; ids: number };
     burst(n, firstId, ids).then(

@@ -217,6 +217,10 @@ async function main() {
     const args = process.argv.slice(3);
     await printChatPath(Number(args.find((a) => /^\d+$/.test(a)) ?? 3), args.includes('--cpu-prof'));
   }
+  if (!only || only === 'discord-chat') {
+    const { printDiscordChatPath } = await import('./discord.js');
+    await printDiscordChatPath(Number(process.argv[3] ?? 3));
+  }
 }
 
 main().then(
