@@ -4,6 +4,8 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 /** Reads one response header, case-insensitively. */
 export interface HeaderReader {
   get(name: string): string | null;
+  /** Every header, names in lower case (a header sent twice is joined with ", "). */
+  entries(): [string, string][];
 }
 
 /** What one HTTP exchange returned: the status, the headers and the whole body as text. */
@@ -102,11 +104,14 @@ export function createExchange(maxSockets: number): Exchange {
 }
 
 function headerReader(raw: IncomingHttpHeaders): HeaderReader {
+  const join = (v: string | string[]) => (Array.isArray(v) ? v.join(', ') : v);
   return {
     get(name) {
       const v = raw[name.toLowerCase()];
-      if (v === undefined) return null;
-      return Array.isArray(v) ? v.join(', ') : v;
+      return v === undefined ? null : join(v);
+    },
+    entries() {
+      return Object.entries(raw).flatMap(([name, v]) => (v === undefined ? [] : [[name, join(v)] as [string, string]]));
     },
   };
 }

@@ -11,7 +11,6 @@ import {
   type Interaction,
   type RateLimitData,
 } from 'discord.js';
-import { Agent } from 'undici';
 import { createAckFirst } from '../../chat/ack-first.js';
 import type { Person, PrivateAnswer } from '../../chat/port.js';
 import type { Surface, SurfaceDeps } from '../../chat/surface.js';
@@ -28,6 +27,7 @@ import { parseCustomId, toTextMessage } from './embed.js';
 import { describeDiscordError } from './errors.js';
 import { DEFAULT_DISCORD_API } from './register.js';
 import { createDiscordPort, type Origin } from './port.js';
+import { discordRequest } from './rest-request.js';
 import { discordWords } from './words.js';
 import { sanitizeOutsideText } from '../../util/outside-text.js';
 import type { Led } from '../../util/leadership.js';
@@ -66,6 +66,8 @@ const EDIT_BURST = 10;
 const MIN_EDIT_INTERVAL_MS = 1100;
 /** Connections to Discord per REST client (the bot's, the interactions'), as the Slack caller's 50. */
 const MAX_CONNECTIONS = 50;
+/** One REST request's deadline: discord.js's own default, which aborts first. */
+const REST_TIMEOUT_MS = 15_000;
 
 /** Only edits of status messages reject on 429 (LiveMessage waits them out); everything else queues as discord.js does. */
 export function rejectEditRateLimit(data: Pick<RateLimitData, 'method' | 'route'>): boolean {
@@ -117,15 +119,12 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
   const inFlight = new Set<Promise<void>>();
 
   const restOptions = { api: cfg.apiUrl ?? DEFAULT_DISCORD_API, rejectOnRateLimit: rejectEditRateLimit };
-  // Each REST client on its own bounded pool: with the global dispatcher, a burst opened a
-  // connection per request in flight (about 1,000 sockets, each a TLS handshake with Discord,
-  // for 1,000 people at once in `npm run bench -- discord-chat`); beyond the bound they wait, in order.
-  // Never closed: like the client's REST they serve what is still being answered after a stop;
-  // undici closes an idle connection after its keep-alive timeout and lets the process exit.
-  const botAgent = new Agent({ connections: MAX_CONNECTIONS });
-  const interactionAgent = new Agent({ connections: MAX_CONNECTIONS });
+  // Each REST client on its own keep-alive exchange of at most 50 connections (rest-request:
+  // why not undici); beyond the bound requests wait, in order. The interactions' one is shared by
+  // every gateway session's client: their REST outlives them for the replies still being answered.
+  const interactionRequest = discordRequest(MAX_CONNECTIONS, REST_TIMEOUT_MS);
   /** The bot token's REST client, for every replica: no gateway behind it. */
-  const rest = new REST({ ...restOptions, agent: botAgent });
+  const rest = new REST({ ...restOptions, makeRequest: discordRequest(MAX_CONNECTIONS, REST_TIMEOUT_MS) });
 
   const port = createDiscordPort({
     rest,
@@ -334,7 +333,7 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
       // kept. discord.js would hold them to its 50 a second, and with edits rejecting on a rate
       // limit (so LiveMessage keeps only the newest view), the cards of a burst beyond what five
       // one-second waits let through were failed posts: 712 of 1,000 people at once lost their check.
-      rest: { ...restOptions, agent: interactionAgent, globalRequestsPerSecond: Number.POSITIVE_INFINITY },
+      rest: { ...restOptions, makeRequest: interactionRequest, globalRequestsPerSecond: Number.POSITIVE_INFINITY },
       // Belt and braces: every payload also sets its own allowedMentions.
       allowedMentions: { parse: [], repliedUser: false },
     });

@@ -64,7 +64,12 @@ export function createDiscordPort(o: {
   const sendToChannel = async (channelId: string, msg: DiscordMessage) =>
     (await rest.post(Routes.channelMessages(channelId), { body: apiBody(msg) })) as { id: string };
   const replyOps = (i: ChatInputCommandInteraction | ButtonInteraction): ReplyOps => ({
-    editOriginal: async (msg) => ({ id: (await i.editReply(msg)).id }),
+    // The same PATCH as `i.editReply`, on the interaction's REST, minus what discord.js adds
+    // around it: resolving a MessagePayload and building (and caching) a Message from every
+    // answer, of which only the id is read (a twentieth of the bot's CPU through Discord in
+    // `npm run bench -- discord-chat --cpu-prof`).
+    editOriginal: async (msg) =>
+      (await i.client.rest.patch(Routes.webhookMessage(i.applicationId, i.token, '@original'), { body: apiBody(msg), auth: false })) as { id: string },
     sendToChannel: (msg) => sendToChannel(i.channelId, msg),
     editInChannel: async (messageId, msg) => {
       await rest.patch(Routes.channelMessage(i.channelId, messageId), { body: apiBody(msg) });
