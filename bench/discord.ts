@@ -8,11 +8,12 @@
  * (pingops: the deferral it sends as a command arrives, or an ephemeral reply for help and typos).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BOT_FLAGS, burstRow, exited, machineNote, median, percentile, range, reply, round1, startBot, type AckRound } from './chat.js';
+import { selfTimeByArea, topSelfTime } from './cpu-top.js';
 import type { DiscordPeerStats } from './discord-peers-child.js';
 import { loadRun } from './load.js';
 
@@ -200,8 +201,9 @@ async function discordVerdictsIn(peers: DiscordPeers, n: number, ms: number): Pr
  * edits and notifies each person of the verdict; measured from the dispatch to the last verdict
  * notification, next to the plain fetch poller doing the same pings, `rounds` rounds.
  */
-export async function benchDiscordChatPath(rounds = 3, n = 1000): Promise<{ rows: DiscordChatRow[]; goals: Record<string, unknown>[] }> {
+export async function benchDiscordChatPath(rounds = 3, n = 1000, opts: { cpuProf?: boolean } = {}): Promise<{ rows: DiscordChatRow[]; goals: Record<string, unknown>[]; profiles: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'pingops-bench-discord-chat-'));
+  const profDir = opts.cpuProf ? mkdtempSync(join(tmpdir(), 'pingops-cpu-prof-')) : null;
   const rows: DiscordChatRow[] = [];
   try {
     for (let r = 1; r <= rounds; r++) {
@@ -236,7 +238,7 @@ export async function benchDiscordChatPath(rounds = 3, n = 1000): Promise<{ rows
         const bot = await startBot(
           mkdtempSync(join(dir, `r${r}-`)),
           { DISCORD_TOKEN: TOKEN, DISCORD_APPLICATION_ID: APP_ID, DISCORD_API_URL: peers.apiUrl, PING_API_URL: peers.simUrl, PING_TIMEOUT_MS: '15000' },
-          null,
+          profDir,
         );
         try {
           await peers.ready();
@@ -313,14 +315,20 @@ export async function benchDiscordChatPath(rounds = 3, n = 1000): Promise<{ rows
       met: `${(m(ours, 'cpu_ms_per_check') / Math.max(0.1, m(poller, 'cpu_ms_per_check'))).toFixed(2)}x`,
     },
   ];
-  return { rows, goals };
+  const profiles = profDir ? readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profDir, f)) : [];
+  return { rows, goals, profiles };
 }
 
-export async function printDiscordChatPath(rounds: number): Promise<void> {
+export async function printDiscordChatPath(rounds: number, cpuProf: boolean): Promise<void> {
   console.log(`\n10. The whole chat path through Discord: 1,000 people send /ping at once down the gateway to the real bot (discord.js: deferral, look-up, card, live edits, store, the verdict notification), next to a plain fetch poller doing the same pings; ${rounds} rounds`);
   console.log('   Measured from the dispatch to the last verdict notification. Simulator at real speed in another process; PING_TIMEOUT_MS 15 s as the poller; Discord\'s edit budget as shipped (300 a minute across messages): most final edits of the card go out after the window. Figures are the bot process\'s own (bench/bot-probe).');
   console.log(`   The bot runs with the Node flags of \`npm start\`: ${BOT_FLAGS.join(' ') || '(none)'}; the poller with Node's defaults. ${machineNote()}`);
-  const r = await benchDiscordChatPath(rounds);
+  const r = await benchDiscordChatPath(rounds, 1000, { cpuProf });
   console.table(r.rows);
   console.table(r.goals);
+  for (const p of r.profiles) {
+    console.log(`\n   CPU profile ${p}: top self time (the bot's whole run)`);
+    console.table(topSelfTime(p, 25));
+    console.table(selfTimeByArea(p, 15));
+  }
 }

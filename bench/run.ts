@@ -219,7 +219,8 @@ async function main() {
   }
   if (!only || only === 'discord-chat') {
     const { printDiscordChatPath } = await import('./discord.js');
-    await printDiscordChatPath(Number(process.argv[3] ?? 3));
+    const args = process.argv.slice(3);
+    await printDiscordChatPath(Number(args.find((a) => /^\d+$/.test(a)) ?? 3), args.includes('--cpu-prof'));
   }
 }
 
