@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import type { ProbeReport } from './bot-probe.js';
 import type { PeerStats } from './chat-peers-child.js';
 import { selfTimeByArea, topSelfTime } from './cpu-top.js';
-import { loadRun } from './load.js';
+import { loadRun, type LoadResult } from './load.js';
 import { env as cleanEnv } from './start.js';
 import { startFlags } from './start-flags.js';
 
@@ -275,10 +275,11 @@ export async function benchSlackAck(rounds = 5, n = 50): Promise<{ rounds: AckRo
   return { rounds: out, goals };
 }
 
-export interface ChatRow {
-  round: number;
-  /** `first`: the first n checks of a fresh process; `second`: the next n in the same process (code compiled, schedule learned). */
-  batch: 'first' | 'second';
+/**
+ * What both whole-chat-path benches (Slack here, Discord in discord.ts) measure of one run, the
+ * bot's or the plain poller's beside it; the poller has no probe, so its probe-only figures are ''.
+ */
+export interface PathFigures {
   engine: string;
   checks: number;
   verdicts: number;
@@ -290,34 +291,139 @@ export interface ChatRow {
   cpu_us_per_request: number;
   /** The process's CPU (every thread) per check: the job, whatever number of requests it took. */
   cpu_ms_per_check: number;
-  /** Every HTTP exchange of the process: Ping API requests, Web API calls and response_url posts, commands received. */
+  /** Every HTTP exchange of the process: Ping API requests, the chat platform's calls, commands received. */
   http_exchanges: number;
   cpu_us_per_exchange: number;
-  /** Slack Web API calls (and response_url posts) per check, up to the last verdict. */
-  slack_calls_per_check: number | string;
   /** V8 heap in use at the moment of peak RSS (the rest of RSS: heap reserve, code, native). */
   heap_used_at_peak_mb: number | string;
   peak_fds: number | string;
   /** Garbage collections of the bot in the window, and how long they paused its main thread. */
   gc_count: number | string;
   gc_ms: number | string;
-  ack_p99_ms: number | string;
-  'chat.update': number | string;
-  same_as_before: number | string;
-  updates_after_last_verdict: number | string;
-  of_them_running_views: number | string;
-  log_lines: number | string;
 }
 
-/** Waits until every check has its verdict notification (or `ms` passed); returns the last stats. */
-async function verdictsIn(peers: Peers, n: number, ms: number): Promise<PeerStats> {
+/** The plain poller's run (bench/load) as the chat-path figures. */
+export function pollerFigures(p: LoadResult, n: number): PathFigures {
+  return {
+    engine: p.engine,
+    checks: p.checks,
+    verdicts: p.correct,
+    wall_ms: p.wallMs,
+    peak_rss_mb: p.peakRssMb,
+    lag_p99_ms: p.lagP99Ms,
+    lag_max_ms: p.lagMaxMs,
+    api_requests: p.requests,
+    cpu_us_per_request: p.cpuUsPerRequest,
+    cpu_ms_per_check: round1((p.cpuUsPerRequest * p.requests) / 1000 / n),
+    http_exchanges: p.requests,
+    cpu_us_per_exchange: p.cpuUsPerRequest,
+    heap_used_at_peak_mb: '',
+    peak_fds: '',
+    gc_count: '',
+    gc_ms: '',
+  };
+}
+
+/** The bot's run: `n` checks to their verdicts in `wallMs`, what the wire carried, what its probe saw. */
+export function botFigures(engine: string, n: number, run: { verdicts: number; wallMs: number; apiRequests: number; exchanges: number; probe: ProbeReport & { peakFds: number } }): PathFigures {
+  const { probe } = run;
+  return {
+    engine,
+    checks: n,
+    verdicts: run.verdicts,
+    wall_ms: Math.round(run.wallMs),
+    peak_rss_mb: probe.peakRssMb,
+    lag_p99_ms: probe.lagP99Ms,
+    lag_max_ms: probe.lagMaxMs,
+    api_requests: run.apiRequests,
+    cpu_us_per_request: Math.round(probe.cpuUs / Math.max(1, run.apiRequests)),
+    cpu_ms_per_check: round1(probe.cpuUs / 1000 / n),
+    http_exchanges: run.exchanges,
+    cpu_us_per_exchange: Math.round(probe.cpuUs / Math.max(1, run.exchanges)),
+    heap_used_at_peak_mb: probe.heapUsedAtPeakMb,
+    peak_fds: probe.peakFds,
+    gc_count: probe.gcCount,
+    gc_ms: probe.gcMs,
+  };
+}
+
+/** The bot's CPU by thread, busiest first, for the bench's log. */
+export const threadsLine = (probe: ProbeReport): string =>
+  Object.entries(probe.threadsCpuMs)
+    .filter(([, ms]) => ms > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, ms]) => `${name} ${ms}`)
+    .join(', ');
+
+/** Polls the peers' stats until every check has its verdict notification (or `ms` passed); returns the last stats. */
+export async function verdictsIn<S extends { verdicts: number }>(stats: () => Promise<S>, n: number, ms: number): Promise<S> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const s = await peers.stats();
+    const s = await stats();
     if (s.verdicts >= n || Date.now() > deadline) return s;
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+type Figure = 'peak_rss_mb' | 'lag_p99_ms' | 'cpu_us_per_request' | 'cpu_ms_per_check';
+type RoundFigures = PathFigures & { round: number };
+const medianOf = (xs: readonly PathFigures[], k: Figure) => median(xs.map((x) => x[k]));
+const rangeOf = (xs: readonly PathFigures[], k: Figure) => range(xs.map((x) => x[k]));
+
+/** A "not a goal" row: the bot's CPU per check against the poller's (medians), with the requests a check took. */
+export function perCheckGoal(which: string, bot: readonly PathFigures[], poller: readonly PathFigures[], n: number): Record<string, unknown> {
+  const perCheck = (xs: readonly PathFigures[]) => `${medianOf(xs, 'cpu_ms_per_check')} ms (${rangeOf(xs, 'cpu_ms_per_check')}), ${round1(median(xs.map((x) => x.api_requests / n)))} requests per check`;
+  return {
+    goal: `not a goal: CPU per check, ${which} (medians)`,
+    pingops: perCheck(bot),
+    'plain poller': perCheck(poller),
+    met: `${(medianOf(bot, 'cpu_ms_per_check') / Math.max(0.1, medianOf(poller, 'cpu_ms_per_check'))).toFixed(2)}x`,
+  };
+}
+
+/**
+ * The issue's goals for the whole chat path, one platform: peak RSS, CPU per Ping API request,
+ * lag, each the bot's medians over `ours` against the poller's over `poller` (fresh processes),
+ * and CPU per exchange beside them (`exchanges` names what the platform's exchanges are).
+ */
+export function chatPathGoals(platform: string, n: number, ours: readonly RoundFigures[], poller: readonly RoundFigures[], exchanges: string): Record<string, unknown>[] {
+  const m = medianOf;
+  const rg = rangeOf;
+  const cpuRatio = m(ours, 'cpu_us_per_request') / Math.max(1, m(poller, 'cpu_us_per_request'));
+  const roundRatios = ours.flatMap((o) => poller.filter((p) => p.round === o.round).map((p) => o.cpu_us_per_request / Math.max(1, p.cpu_us_per_request)));
+  return [
+    { goal: `peak RSS < 150 MB, ${n} checks through ${platform} (median of ${ours.length})`, pingops: `${m(ours, 'peak_rss_mb')} MB (${rg(ours, 'peak_rss_mb')})`, 'plain poller': `${m(poller, 'peak_rss_mb')} MB (${rg(poller, 'peak_rss_mb')})`, met: m(ours, 'peak_rss_mb') < 150 },
+    {
+      goal: 'CPU per Ping API request within 1.5x the plain poller (medians)',
+      pingops: `${m(ours, 'cpu_us_per_request')} us (${rg(ours, 'cpu_us_per_request')})`,
+      'plain poller': `${m(poller, 'cpu_us_per_request')} us (${rg(poller, 'cpu_us_per_request')})`,
+      // Both run side by side in each round: the ratio within a round is the steadier figure on a shared machine.
+      met: `${cpuRatio.toFixed(2)}x ${cpuRatio <= 1.5 ? 'yes' : 'no'} (by round: ${roundRatios.map((x) => `${x.toFixed(2)}x`).join(', ')})`,
+    },
+    {
+      goal: `not a goal: CPU per HTTP exchange (${exchanges}): the chat path makes ${round1(median(ours.map((x) => x.http_exchanges / Math.max(1, x.api_requests))))} per Ping API request`,
+      pingops: `${median(ours.map((x) => x.cpu_us_per_exchange))} us`,
+      'plain poller': `${median(poller.map((x) => x.cpu_us_per_exchange))} us`,
+      met: '',
+    },
+    { goal: 'event-loop lag p99 no worse than the plain poller (medians)', pingops: `${m(ours, 'lag_p99_ms')} ms (${rg(ours, 'lag_p99_ms')})`, 'plain poller': `${m(poller, 'lag_p99_ms')} ms (${rg(poller, 'lag_p99_ms')})`, met: m(ours, 'lag_p99_ms') <= m(poller, 'lag_p99_ms') },
+  ];
+}
+
+export type ChatRow = {
+  round: number;
+  /** `first`: the first n checks of a fresh process; `second`: the next n in the same process (code compiled, schedule learned). */
+  batch: 'first' | 'second';
+} & PathFigures & {
+    /** Slack Web API calls (and response_url posts) per check, up to the last verdict. */
+    slack_calls_per_check: number | string;
+    ack_p99_ms: number | string;
+    'chat.update': number | string;
+    same_as_before: number | string;
+    updates_after_last_verdict: number | string;
+    of_them_running_views: number | string;
+    log_lines: number | string;
+  };
 
 /** Waits until no chat.update has gone out for 3 s (the bot's queued final edits are out); false when `ms` passed first. */
 async function editsSettled(peers: Peers, ms: number): Promise<boolean> {
@@ -348,27 +454,11 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
   try {
     for (let r = 1; r <= rounds; r++) {
       const plain = (batch: ChatRow['batch']) => {
-        const p = loadRun('child', n, null, 'plain', batch === 'second');
         rows.push({
           round: r,
           batch,
-          engine: p.engine,
-          checks: p.checks,
-          verdicts: p.correct,
-          wall_ms: p.wallMs,
-          peak_rss_mb: p.peakRssMb,
-          lag_p99_ms: p.lagP99Ms,
-          lag_max_ms: p.lagMaxMs,
-          api_requests: p.requests,
-          cpu_us_per_request: p.cpuUsPerRequest,
-          cpu_ms_per_check: round1((p.cpuUsPerRequest * p.requests) / 1000 / n),
-          http_exchanges: p.requests,
-          cpu_us_per_exchange: p.cpuUsPerRequest,
+          ...pollerFigures(loadRun('child', n, null, 'plain', batch === 'second'), n),
           slack_calls_per_check: '',
-          heap_used_at_peak_mb: '',
-          peak_fds: '',
-          gc_count: '',
-          gc_ms: '',
           ack_p99_ms: '',
           'chat.update': '',
           same_as_before: '',
@@ -396,10 +486,10 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
         bot.probeStart();
         const t0 = performance.now();
         const [acks = []] = await sendCommands(bot.url, peers.responseUrl, [n], { pauseMs: 0, firstId: 1000, ids: 1000, maxSockets: 50 });
-        const done = await verdictsIn(peers, n, 180_000);
+        const done = await verdictsIn(peers.stats, n, 180_000);
         const wall = performance.now() - t0;
         const probe = await bot.probeReport();
-        console.log(`   round ${r}, ${batch} ${n}: the bot's CPU by thread (ms): ${Object.entries(probe.threadsCpuMs).filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]).map(([name, ms]) => `${name} ${ms}`).join(', ')}`);
+        console.log(`   round ${r}, ${batch} ${n}: the bot's CPU by thread (ms): ${threadsLine(probe)}`);
         const slackCalls = Object.values(done.methods).reduce((a, b) => a + b, 0);
         // Which calls make up slack_calls_per_check: the exchanges per check are where the chat path's CPU goes.
         console.log(`   round ${r}, ${batch} ${n}: Slack Web API calls: ${Object.entries(done.methods).sort((a, b) => b[1] - a[1]).map(([method, count]) => `${method} ${count} (${round1(count / n)} per check)`).join(', ') || 'none'}`);
@@ -409,23 +499,8 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
         return {
           round: r,
           batch,
-          engine: 'pingops via Slack (HTTP, Bolt)',
-          checks: n,
-          verdicts: done.verdicts,
-          wall_ms: Math.round(wall),
-          peak_rss_mb: probe.peakRssMb,
-          lag_p99_ms: probe.lagP99Ms,
-          lag_max_ms: probe.lagMaxMs,
-          api_requests: done.simRequests,
-          cpu_us_per_request: Math.round(probe.cpuUs / Math.max(1, done.simRequests)),
-          cpu_ms_per_check: round1(probe.cpuUs / 1000 / n),
-          http_exchanges: exchanges,
-          cpu_us_per_exchange: Math.round(probe.cpuUs / Math.max(1, exchanges)),
+          ...botFigures('pingops via Slack (HTTP, Bolt)', n, { verdicts: done.verdicts, wallMs: wall, apiRequests: done.simRequests, exchanges, probe }),
           slack_calls_per_check: round1(slackCalls / n),
-          heap_used_at_peak_mb: probe.heapUsedAtPeakMb,
-          peak_fds: probe.peakFds,
-          gc_count: probe.gcCount,
-          gc_ms: probe.gcMs,
           ack_p99_ms: round1(percentile(acks, 99)),
           'chat.update': after.updates,
           same_as_before: after.sameAsBefore,
@@ -452,39 +527,13 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
   const plain = rows.filter((x) => x.batch === 'first' && !x.engine.startsWith('pingops'));
   const oursWarm = rows.filter((x) => x.batch === 'second' && x.engine.startsWith('pingops'));
   const plainWarm = rows.filter((x) => x.batch === 'second' && !x.engine.startsWith('pingops'));
-  type Figure = 'peak_rss_mb' | 'lag_p99_ms' | 'cpu_us_per_request' | 'cpu_ms_per_check';
-  const m = (xs: ChatRow[], k: Figure) => median(xs.map((x) => x[k]));
-  const rg = (xs: ChatRow[], k: Figure) => range(xs.map((x) => x[k]));
-  const perCheck = (xs: ChatRow[]) => `${m(xs, 'cpu_ms_per_check')} ms (${rg(xs, 'cpu_ms_per_check')}), ${round1(median(xs.map((x) => x.api_requests / n)))} requests per check`;
-  const perCheckRow = (which: string, bot: ChatRow[], poller: ChatRow[]) => ({
-    goal: `not a goal: CPU per check, ${which} (medians)`,
-    pingops: perCheck(bot),
-    'plain poller': perCheck(poller),
-    met: `${(m(bot, 'cpu_ms_per_check') / Math.max(0.1, m(poller, 'cpu_ms_per_check'))).toFixed(2)}x`,
-  });
-  const cpuRatio = m(ours, 'cpu_us_per_request') / Math.max(1, m(plain, 'cpu_us_per_request'));
-  const roundRatios = ours.flatMap((o) => plain.filter((p) => p.round === o.round).map((p) => o.cpu_us_per_request / Math.max(1, p.cpu_us_per_request)));
   const goals = [
-    { goal: `peak RSS < 150 MB, ${n} checks through Slack (median of ${rounds})`, pingops: `${m(ours, 'peak_rss_mb')} MB (${rg(ours, 'peak_rss_mb')})`, 'plain poller': `${m(plain, 'peak_rss_mb')} MB (${rg(plain, 'peak_rss_mb')})`, met: m(ours, 'peak_rss_mb') < 150 },
-    {
-      goal: 'CPU per Ping API request within 1.5x the plain poller (medians)',
-      pingops: `${m(ours, 'cpu_us_per_request')} us (${rg(ours, 'cpu_us_per_request')})`,
-      'plain poller': `${m(plain, 'cpu_us_per_request')} us (${rg(plain, 'cpu_us_per_request')})`,
-      // Both run side by side in each round: the ratio within a round is the steadier figure on a shared machine.
-      met: `${cpuRatio.toFixed(2)}x ${cpuRatio <= 1.5 ? 'yes' : 'no'} (by round: ${roundRatios.map((x) => `${x.toFixed(2)}x`).join(', ')})`,
-    },
-    {
-      goal: `not a goal: CPU per HTTP exchange (Ping API, Slack Web API, commands in): the chat path makes ${round1(median(ours.map((x) => x.http_exchanges / Math.max(1, x.api_requests))))} per Ping API request`,
-      pingops: `${median(ours.map((x) => x.cpu_us_per_exchange))} us`,
-      'plain poller': `${median(plain.map((x) => x.cpu_us_per_exchange))} us`,
-      met: '',
-    },
-    { goal: 'event-loop lag p99 no worse than the plain poller (medians)', pingops: `${m(ours, 'lag_p99_ms')} ms (${rg(ours, 'lag_p99_ms')})`, 'plain poller': `${m(plain, 'lag_p99_ms')} ms (${rg(plain, 'lag_p99_ms')})`, met: m(ours, 'lag_p99_ms') <= m(plain, 'lag_p99_ms') },
+    ...chatPathGoals('Slack', n, ours, plain, 'Ping API, Slack Web API, commands in'),
     // What a process that has run a while costs, its code compiled. pingops' learned schedule
     // changes how many requests a check takes from batch to batch, so per check is what compares.
-    perCheckRow(`the first ${n} of a fresh process`, ours, plain),
-    perCheckRow(`the second ${n} in the same process`, oursWarm, plainWarm),
-    { goal: `not a goal: peak RSS, the second ${n} in the same process (median)`, pingops: `${m(oursWarm, 'peak_rss_mb')} MB (${rg(oursWarm, 'peak_rss_mb')})`, 'plain poller': `${m(plainWarm, 'peak_rss_mb')} MB (${rg(plainWarm, 'peak_rss_mb')})`, met: '' },
+    perCheckGoal(`the first ${n} of a fresh process`, ours, plain, n),
+    perCheckGoal(`the second ${n} in the same process`, oursWarm, plainWarm, n),
+    { goal: `not a goal: peak RSS, the second ${n} in the same process (median)`, pingops: `${medianOf(oursWarm, 'peak_rss_mb')} MB (${rangeOf(oursWarm, 'peak_rss_mb')})`, 'plain poller': `${medianOf(plainWarm, 'peak_rss_mb')} MB (${rangeOf(plainWarm, 'peak_rss_mb')})`, met: '' },
   ];
   const profiles = profDir ? readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profDir, f)) : [];
   return { rows, goals, profiles };

@@ -12,7 +12,26 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BOT_FLAGS, burstRow, exited, machineNote, median, percentile, range, reply, round1, startBot, type AckRound } from './chat.js';
+import {
+  BOT_FLAGS,
+  botFigures,
+  burstRow,
+  chatPathGoals,
+  exited,
+  machineNote,
+  median,
+  percentile,
+  perCheckGoal,
+  pollerFigures,
+  range,
+  reply,
+  round1,
+  startBot,
+  threadsLine,
+  verdictsIn,
+  type AckRound,
+  type PathFigures,
+} from './chat.js';
 import { selfTimeByArea, topSelfTime } from './cpu-top.js';
 import type { DiscordPeerStats } from './discord-peers-child.js';
 import { loadRun } from './load.js';
@@ -161,39 +180,10 @@ export async function printDiscordDeferral(rounds: number): Promise<void> {
 }
 
 /** One measured run of the Discord chat path: the bot's, or the plain poller's beside it. */
-export interface DiscordChatRow {
-  round: number;
-  engine: string;
-  checks: number;
-  verdicts: number;
-  wall_ms: number;
-  peak_rss_mb: number;
-  lag_p99_ms: number;
-  lag_max_ms: number;
-  api_requests: number;
-  cpu_us_per_request: number;
-  /** The process's CPU (every thread) per check. */
-  cpu_ms_per_check: number;
-  /** Ping API requests, Discord REST calls, and the interactions received. */
-  http_exchanges: number;
-  cpu_us_per_exchange: number;
-  /** Discord REST calls per check up to the last verdict, by kind (callback, edit, post, other). */
-  rest_calls: string;
-  heap_used_at_peak_mb: number | string;
-  peak_fds: number | string;
-  gc_count: number | string;
-  gc_ms: number | string;
-}
-
-/** Waits until every check has its verdict notification (or `ms` passed); returns the last stats. */
-async function discordVerdictsIn(peers: DiscordPeers, n: number, ms: number): Promise<DiscordPeerStats> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const s = await peers.stats();
-    if (s.verdicts >= n || Date.now() > deadline) return s;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+export type DiscordChatRow = { round: number } & PathFigures & {
+    /** Discord REST calls per check up to the last verdict, by kind (callback, edit, post, else the route). */
+    rest_calls: string;
+  };
 
 /**
  * The whole chat path through the real discord.js client: `n` people send `/ping` at once down
@@ -207,29 +197,7 @@ export async function benchDiscordChatPath(rounds = 3, n = 1000, opts: { cpuProf
   const rows: DiscordChatRow[] = [];
   try {
     for (let r = 1; r <= rounds; r++) {
-      const plain = () => {
-        const p = loadRun('child', n, null, 'plain', false);
-        rows.push({
-          round: r,
-          engine: p.engine,
-          checks: p.checks,
-          verdicts: p.correct,
-          wall_ms: p.wallMs,
-          peak_rss_mb: p.peakRssMb,
-          lag_p99_ms: p.lagP99Ms,
-          lag_max_ms: p.lagMaxMs,
-          api_requests: p.requests,
-          cpu_us_per_request: p.cpuUsPerRequest,
-          cpu_ms_per_check: round1((p.cpuUsPerRequest * p.requests) / 1000 / n),
-          http_exchanges: p.requests,
-          cpu_us_per_exchange: p.cpuUsPerRequest,
-          rest_calls: '',
-          heap_used_at_peak_mb: '',
-          peak_fds: '',
-          gc_count: '',
-          gc_ms: '',
-        });
-      };
+      const plain = () => rows.push({ round: r, ...pollerFigures(loadRun('child', n, null, 'plain', false), n), rest_calls: '' });
       // Side by side in each round, in alternating order.
       if (r % 2 === 0) plain();
       const peers = await startDiscordPeers();
@@ -246,34 +214,19 @@ export async function benchDiscordChatPath(rounds = 3, n = 1000, opts: { cpuProf
           bot.probeStart();
           const t0 = performance.now();
           await peers.checks(n, 1000, 1000);
-          const done = await discordVerdictsIn(peers, n, 180_000);
+          const done = await verdictsIn(peers.stats, n, 180_000);
           const wall = performance.now() - t0;
           const probe = await bot.probeReport();
-          console.log(`   round ${r}: the bot's CPU by thread (ms): ${Object.entries(probe.threadsCpuMs).filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]).map(([name, ms]) => `${name} ${ms}`).join(', ')}`);
+          console.log(`   round ${r}: the bot's CPU by thread (ms): ${threadsLine(probe)}`);
           const restCalls = Object.values(done.calls).reduce((a, b) => a + b, 0);
           const exchanges = done.simRequests + restCalls + n;
           rows.push({
             round: r,
-            engine: 'pingops via Discord (gateway, discord.js)',
-            checks: n,
-            verdicts: done.verdicts,
-            wall_ms: Math.round(wall),
-            peak_rss_mb: probe.peakRssMb,
-            lag_p99_ms: probe.lagP99Ms,
-            lag_max_ms: probe.lagMaxMs,
-            api_requests: done.simRequests,
-            cpu_us_per_request: Math.round(probe.cpuUs / Math.max(1, done.simRequests)),
-            cpu_ms_per_check: round1(probe.cpuUs / 1000 / n),
-            http_exchanges: exchanges,
-            cpu_us_per_exchange: Math.round(probe.cpuUs / Math.max(1, exchanges)),
+            ...botFigures('pingops via Discord (gateway, discord.js)', n, { verdicts: done.verdicts, wallMs: wall, apiRequests: done.simRequests, exchanges, probe }),
             rest_calls: Object.entries(done.calls)
               .sort((a, b) => b[1] - a[1])
               .map(([kind, count]) => `${kind} ${round1(count / n)}`)
               .join(', '),
-            heap_used_at_peak_mb: probe.heapUsedAtPeakMb,
-            peak_fds: probe.peakFds,
-            gc_count: probe.gcCount,
-            gc_ms: probe.gcMs,
           });
         } finally {
           await bot.stop();
@@ -288,33 +241,7 @@ export async function benchDiscordChatPath(rounds = 3, n = 1000, opts: { cpuProf
   }
   const ours = rows.filter((x) => x.engine.startsWith('pingops'));
   const poller = rows.filter((x) => !x.engine.startsWith('pingops'));
-  type Figure = 'peak_rss_mb' | 'lag_p99_ms' | 'cpu_us_per_request' | 'cpu_ms_per_check';
-  const m = (xs: DiscordChatRow[], k: Figure) => median(xs.map((x) => x[k]));
-  const rg = (xs: DiscordChatRow[], k: Figure) => range(xs.map((x) => x[k]));
-  const cpuRatio = m(ours, 'cpu_us_per_request') / Math.max(1, m(poller, 'cpu_us_per_request'));
-  const roundRatios = ours.flatMap((o) => poller.filter((p) => p.round === o.round).map((p) => o.cpu_us_per_request / Math.max(1, p.cpu_us_per_request)));
-  const goals = [
-    { goal: `peak RSS < 150 MB, ${n} checks through Discord (median of ${rounds})`, pingops: `${m(ours, 'peak_rss_mb')} MB (${rg(ours, 'peak_rss_mb')})`, 'plain poller': `${m(poller, 'peak_rss_mb')} MB (${rg(poller, 'peak_rss_mb')})`, met: m(ours, 'peak_rss_mb') < 150 },
-    {
-      goal: 'CPU per Ping API request within 1.5x the plain poller (medians)',
-      pingops: `${m(ours, 'cpu_us_per_request')} us (${rg(ours, 'cpu_us_per_request')})`,
-      'plain poller': `${m(poller, 'cpu_us_per_request')} us (${rg(poller, 'cpu_us_per_request')})`,
-      met: `${cpuRatio.toFixed(2)}x ${cpuRatio <= 1.5 ? 'yes' : 'no'} (by round: ${roundRatios.map((x) => `${x.toFixed(2)}x`).join(', ')})`,
-    },
-    {
-      goal: `not a goal: CPU per exchange (Ping API, Discord REST, interactions in): the chat path makes ${round1(median(ours.map((x) => x.http_exchanges / Math.max(1, x.api_requests))))} per Ping API request`,
-      pingops: `${median(ours.map((x) => x.cpu_us_per_exchange))} us`,
-      'plain poller': `${median(poller.map((x) => x.cpu_us_per_exchange))} us`,
-      met: '',
-    },
-    { goal: 'event-loop lag p99 no worse than the plain poller (medians)', pingops: `${m(ours, 'lag_p99_ms')} ms (${rg(ours, 'lag_p99_ms')})`, 'plain poller': `${m(poller, 'lag_p99_ms')} ms (${rg(poller, 'lag_p99_ms')})`, met: m(ours, 'lag_p99_ms') <= m(poller, 'lag_p99_ms') },
-    {
-      goal: 'not a goal: CPU per check (medians)',
-      pingops: `${m(ours, 'cpu_ms_per_check')} ms (${rg(ours, 'cpu_ms_per_check')})`,
-      'plain poller': `${m(poller, 'cpu_ms_per_check')} ms (${rg(poller, 'cpu_ms_per_check')})`,
-      met: `${(m(ours, 'cpu_ms_per_check') / Math.max(0.1, m(poller, 'cpu_ms_per_check'))).toFixed(2)}x`,
-    },
-  ];
+  const goals = [...chatPathGoals('Discord', n, ours, poller, 'Ping API, Discord REST, interactions in'), perCheckGoal(`${n} people at once, a fresh process`, ours, poller, n)];
   const profiles = profDir ? readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profDir, f)) : [];
   return { rows, goals, profiles };
 }
