@@ -10,7 +10,9 @@
  * connection of its own (about 1,000 sockets at once, each a TLS handshake with Discord).
  *
  * What discord.js needs of it, and gets: pingops sends JSON only (no files), so a body is a
- * string; discord.js reads the status, the headers (rate limits) and the body as JSON or bytes;
+ * string; discord.js reads the status, the headers (rate limits) and the body as JSON, or as
+ * bytes when it is not JSON (an empty 204): made from the UTF-8 text, since pingops asks Discord
+ * for nothing binary;
  * its own timeout aborts `init.signal`, and it tries again after an `AbortError` or an
  * `ECONNRESET`, so failures are raised in those shapes. No error carries the URL, whose
  * interaction routes hold a token.
