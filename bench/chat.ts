@@ -8,7 +8,8 @@
  *   ack-only handler on the same receiver, five rounds, each app in a fresh process.
  * - `npm run bench -- chat`: 1,000 checks through Slack end to end (ack, the person (the 1,000 are members, read with users.list at start), look-up,
  *   posts, live edits, store), next to a plain fetch poller doing the same pings; peak RSS, CPU
- *   per Ping API request and event-loop lag of the bot's own process (bench/bot-probe).
+ *   per Ping API request and event-loop lag of the bot's own process (bench/bot-probe); beside
+ *   them the floor (bench/bare-chat-child), the least a bot giving people those messages costs.
  *   `-- chat --cpu-prof` also writes a V8 CPU profile of each bot run and prints its top entries.
  */
 import { fork, execFile, type ChildProcess } from 'node:child_process';
@@ -139,7 +140,23 @@ export async function startBot(dir: string, env: Record<string, string>, cpuProf
     if (Date.now() > deadline) throw new Error('the bot was not ready within 30 s');
     await new Promise((r) => setTimeout(r, 50));
   }
-  // Counted from here, not inside the bot: reading its /proc fd directory costs this process, not the one measured.
+  const probe = probed(child);
+  return {
+    url: `${url}/slack/events`,
+    ...probe,
+    stop: async () => {
+      probe.stopSampler();
+      child.kill('SIGTERM');
+      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited(child);
+      clearTimeout(kill);
+    },
+  };
+}
+
+/** The probe of a process started with `--import bot-probe.js`, and its open files counted from here. */
+function probed(child: ChildProcess): Pick<Bot, 'probeStart' | 'probeReport'> & { stopSampler(): void } {
+  // Counted from here, not inside the child: reading its /proc fd directory costs this process, not the one measured.
   const openFds = () => {
     try {
       return readdirSync(`/proc/${child.pid}/fd`).length;
@@ -150,7 +167,6 @@ export async function startBot(dir: string, env: Record<string, string>, cpuProf
   let peakFds = 0;
   let fdSampler: NodeJS.Timeout | undefined;
   return {
-    url: `${url}/slack/events`,
     probeStart: () => {
       child.send('probe:start');
       peakFds = openFds();
@@ -164,13 +180,7 @@ export async function startBot(dir: string, env: Record<string, string>, cpuProf
       clearInterval(fdSampler);
       return { ...report, peakFds: Math.max(peakFds, openFds()) };
     },
-    stop: async () => {
-      clearInterval(fdSampler);
-      child.kill('SIGTERM');
-      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited(child);
-      clearTimeout(kill);
-    },
+    stopSampler: () => clearInterval(fdSampler),
   };
 }
 
@@ -180,6 +190,26 @@ async function startBareBolt(peers: Peers): Promise<{ url: string; stop(): Promi
   return {
     url: `http://127.0.0.1:${port}/slack/events`,
     stop: async () => {
+      child.disconnect();
+      child.kill('SIGTERM');
+      await exited(child);
+    },
+  };
+}
+
+/** The floor (bare-chat-child) in its own process with the bots' probe, Node's default flags as the poller's. */
+async function startFloor(peers: Peers): Promise<{ url: string } & Pick<Bot, 'probeStart' | 'probeReport' | 'stop'>> {
+  const child = fork(here('./bare-chat-child.js'), [JSON.stringify({ signingSecret: SECRET, slackApiUrl: peers.slackApiUrl, simUrl: peers.simUrl })], {
+    execArgv: ['--import', here('./bot-probe.js')],
+    stdio: 'ignore',
+  });
+  const port = await reply<number>(child, 'port');
+  const probe = probed(child);
+  return {
+    url: `http://127.0.0.1:${port}/slack/events`,
+    ...probe,
+    stop: async () => {
+      probe.stopSampler();
       child.disconnect();
       child.kill('SIGTERM');
       await exited(child);
@@ -441,12 +471,37 @@ async function editsSettled(peers: Peers, ms: number): Promise<boolean> {
   return false;
 }
 
+const PINGOPS = 'pingops via Slack (HTTP, Bolt)';
+const POLLER = 'plain fetch poller';
+const FLOOR = 'floor: bare Bolt, fetch, 3 posts';
+
+/**
+ * The floor beside the goal: what a bare Bolt app giving each person pingops' three messages
+ * costs per Ping API request against the poller, and pingops against that floor (medians of the
+ * rounds, and the ratio within each round, where all three ran side by side).
+ */
+function floorGoals(ours: readonly RoundFigures[], floor: readonly RoundFigures[], poller: readonly RoundFigures[]): Record<string, unknown>[] {
+  const ratio = (a: readonly RoundFigures[], b: readonly RoundFigures[]) => {
+    const byRound = a.flatMap((x) => b.filter((y) => y.round === x.round).map((y) => x.cpu_us_per_request / Math.max(1, y.cpu_us_per_request)));
+    return `${(medianOf(a, 'cpu_us_per_request') / Math.max(1, medianOf(b, 'cpu_us_per_request'))).toFixed(2)}x (by round: ${byRound.map((x) => `${x.toFixed(2)}x`).join(', ')})`;
+  };
+  return [
+    {
+      goal: 'not a goal: the floor (bare Bolt acks, pings as the poller, posts the 3 messages with fetch; no edits, store, logs or look-ups): CPU per Ping API request',
+      pingops: `floor ${medianOf(floor, 'cpu_us_per_request')} us (${rangeOf(floor, 'cpu_us_per_request')}), ${median(floor.map((x) => x.cpu_ms_per_check))} ms per check`,
+      'plain poller': `${medianOf(poller, 'cpu_us_per_request')} us`,
+      met: `floor ${ratio(floor, poller)} the poller`,
+    },
+    { goal: 'not a goal: pingops against the floor, CPU per Ping API request', pingops: `${medianOf(ours, 'cpu_us_per_request')} us`, 'plain poller': '', met: `${ratio(ours, floor)} the floor` },
+  ];
+}
+
 /**
  * The whole chat path, `rounds` times: `n` checks through the real Bolt app over HTTP next to a
  * plain fetch poller doing the same pings. The trailing window counts chat.update calls that
  * still go out after the last verdict.
  */
-export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: boolean; trailingMs?: number } = {}): Promise<{ rows: ChatRow[]; goals: Record<string, unknown>[]; profiles: string[] }> {
+export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: boolean; trailingMs?: number; floor?: boolean } = {}): Promise<{ rows: ChatRow[]; goals: Record<string, unknown>[]; profiles: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'pingops-bench-chat-'));
   const profDir = opts.cpuProf ? mkdtempSync(join(tmpdir(), 'pingops-cpu-prof-')) : null;
   const rows: ChatRow[] = [];
@@ -499,7 +554,7 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
         return {
           round: r,
           batch,
-          ...botFigures('pingops via Slack (HTTP, Bolt)', n, { verdicts: done.verdicts, wallMs: wall, apiRequests: done.simRequests, exchanges, probe }),
+          ...botFigures(PINGOPS, n, { verdicts: done.verdicts, wallMs: wall, apiRequests: done.simRequests, exchanges, probe }),
           slack_calls_per_check: round1(slackCalls / n),
           ack_p99_ms: round1(percentile(acks, 99)),
           'chat.update': after.updates,
@@ -509,13 +564,45 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
           log_lines: logLines() - lines0,
         };
       };
+      /** n checks through the floor, a fresh process on the same peers once the bot is gone. */
+      const floorBatch = async (): Promise<ChatRow> => {
+        const floor = await startFloor(peers);
+        try {
+          await peers.mark();
+          floor.probeStart();
+          const t0 = performance.now();
+          const [acks = []] = await sendCommands(floor.url, peers.responseUrl, [n], { pauseMs: 0, firstId: 1000, ids: 1000, maxSockets: 50 });
+          const done = await verdictsIn(peers.stats, n, 180_000);
+          const wall = performance.now() - t0;
+          const probe = await floor.probeReport();
+          const slackCalls = Object.values(done.methods).reduce((a, b) => a + b, 0);
+          return {
+            round: r,
+            batch: 'first',
+            ...botFigures(FLOOR, n, { verdicts: done.verdicts, wallMs: wall, apiRequests: done.simRequests, exchanges: done.simRequests + slackCalls + n, probe }),
+            slack_calls_per_check: round1(slackCalls / n),
+            ack_p99_ms: round1(percentile(acks, 99)),
+            'chat.update': done.updates,
+            same_as_before: '',
+            updates_after_last_verdict: '',
+            of_them_running_views: '',
+            log_lines: '',
+          };
+        } finally {
+          await floor.stop();
+        }
+      };
       try {
-        rows.push(await botBatch('first'));
-        // The edit budget (1,000 a minute here) still owes finals of the first batch: the second starts once they are out.
-        if (!(await editsSettled(peers, 180_000))) console.log(`   round ${r}: the first batch's edits were still going out after 180 s; the second batch starts beside them`);
-        rows.push(await botBatch('second'));
+        try {
+          rows.push(await botBatch('first'));
+          // The edit budget (1,000 a minute here) still owes finals of the first batch: the second starts once they are out.
+          if (!(await editsSettled(peers, 180_000))) console.log(`   round ${r}: the first batch's edits were still going out after 180 s; the second batch starts beside them`);
+          rows.push(await botBatch('second'));
+        } finally {
+          await bot.stop();
+        }
+        if (opts.floor !== false) rows.push(await floorBatch());
       } finally {
-        await bot.stop();
         await peers.close();
       }
       if (r % 2 === 1) plainBoth();
@@ -523,12 +610,15 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const ours = rows.filter((x) => x.batch === 'first' && x.engine.startsWith('pingops'));
-  const plain = rows.filter((x) => x.batch === 'first' && !x.engine.startsWith('pingops'));
-  const oursWarm = rows.filter((x) => x.batch === 'second' && x.engine.startsWith('pingops'));
-  const plainWarm = rows.filter((x) => x.batch === 'second' && !x.engine.startsWith('pingops'));
+  const of = (engine: string, batch: ChatRow['batch']) => rows.filter((x) => x.batch === batch && x.engine === engine);
+  const ours = of(PINGOPS, 'first');
+  const plain = of(POLLER, 'first');
+  const oursWarm = of(PINGOPS, 'second');
+  const plainWarm = of(POLLER, 'second');
+  const floor = of(FLOOR, 'first');
   const goals = [
     ...chatPathGoals('Slack', n, ours, plain, 'Ping API, Slack Web API, commands in'),
+    ...(floor.length ? floorGoals(ours, floor, plain) : []),
     // What a process that has run a while costs, its code compiled. pingops' learned schedule
     // changes how many requests a check takes from batch to batch, so per check is what compares.
     perCheckGoal(`the first ${n} of a fresh process`, ours, plain, n),
@@ -549,7 +639,7 @@ export async function printSlackAck(rounds: number): Promise<void> {
 }
 
 export async function printChatPath(rounds: number, cpuProf: boolean): Promise<void> {
-  console.log(`\n8. The whole chat path: 1,000 checks through the real bot over Slack HTTP (ack, the person (members, read with users.list at start), look-up, posts, live edits, store; logs at info to a file), next to a plain fetch poller doing the same pings; ${rounds} rounds. Each round then runs a second 1,000 in the same processes (code compiled, pingops' schedule learned from the first, the result cache off), once the first's queued edits are out: what a process that has run a while costs`);
+  console.log(`\n8. The whole chat path: 1,000 checks through the real bot over Slack HTTP (ack, the person (members, read with users.list at start), look-up, posts, live edits, store; logs at info to a file), next to a plain fetch poller doing the same pings and to the floor (a bare Bolt app that acks, pings as the poller does and posts the three messages pingops posts per check with fetch, nothing else); ${rounds} rounds. Each round then runs a second 1,000 in the same processes (code compiled, pingops' schedule learned from the first, the result cache off), once the first's queued edits are out: what a process that has run a while costs`);
   console.log('   Simulator at real speed in another process; PING_TIMEOUT_MS 15 s as the poller; SLACK_EDITS_PER_MIN 1000 (a high edit budget). Figures are the bot process\'s own (bench/bot-probe).');
   console.log(`   The bot runs with the Node flags of \`npm start\`: ${BOT_FLAGS.join(' ') || '(none)'}; the poller with Node's defaults.`);
   console.log(`   ${machineNote()}`);

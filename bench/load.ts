@@ -210,7 +210,7 @@ async function fetchOnce(url: string, init?: RequestInit): Promise<Response> {
 }
 
 /** The CPU baseline: the documented strategy (2.5 s, then every 2 s) with bare fetch, nothing else. */
-async function plainCheck(baseUrl: string, serviceId: number, timeoutMs: number): Promise<{ serviceId: number; verdict: Verdict }> {
+export async function plainCheck(baseUrl: string, serviceId: number, timeoutMs: number): Promise<{ serviceId: number; verdict: Verdict }> {
   const created = (await (await fetchOnce(`${baseUrl}/api/v1/${serviceId}/ping/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"pings":4}' })).json()) as {
     data?: { task_id?: string };
   };
