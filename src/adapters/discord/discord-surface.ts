@@ -6,6 +6,7 @@ import {
   Routes,
   GatewayIntentBits,
   MessageFlags,
+  Options,
   type ButtonInteraction,
   type ChatInputCommandInteraction,
   type Interaction,
@@ -68,6 +69,21 @@ const MIN_EDIT_INTERVAL_MS = 1100;
 const MAX_CONNECTIONS = 50;
 /** One REST request's deadline: discord.js's own default, which aborts first. */
 const REST_TIMEOUT_MS = 15_000;
+/** People kept in discord.js's user and member caches; beyond, the first cached goes first. */
+export const PEOPLE_CACHED = 100;
+
+/**
+ * The gateway client's caches. discord.js keeps every person who ever sent an interaction (a
+ * user and a member each), and without the members intent nothing ever removes them: a bot that
+ * runs for months would hold everyone who ever typed /ping. pingops reads none of them back (a
+ * request carries its person), so both are bounded, the bot's own entries kept.
+ */
+export const clientCaches = () =>
+  Options.cacheWithLimits({
+    ...Options.DefaultMakeCacheSettings,
+    UserManager: { maxSize: PEOPLE_CACHED, keepOverLimit: (user) => user.id === user.client.user?.id },
+    GuildMemberManager: { maxSize: PEOPLE_CACHED, keepOverLimit: (member) => member.id === member.client.user?.id },
+  });
 
 /** Only edits of status messages reject on 429 (LiveMessage waits them out); everything else queues as discord.js does. */
 export function rejectEditRateLimit(data: Pick<RateLimitData, 'method' | 'route'>): boolean {
@@ -336,6 +352,7 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
       rest: { ...restOptions, makeRequest: interactionRequest, globalRequestsPerSecond: Number.POSITIVE_INFINITY },
       // Belt and braces: every payload also sets its own allowedMentions.
       allowedMentions: { parse: [], repliedUser: false },
+      makeCache: clientCaches(),
     });
     client.on(Events.InteractionCreate, (i) => {
       const p = onInteraction(i);
