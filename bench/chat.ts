@@ -197,16 +197,13 @@ async function startBareBolt(peers: Peers): Promise<{ url: string; stop(): Promi
   };
 }
 
-/** The floor (bare-chat-child) in its own process with the bots' probe, Node's default flags as the poller's. */
-async function startFloor(peers: Peers): Promise<{ url: string } & Pick<Bot, 'probeStart' | 'probeReport' | 'stop'>> {
-  const child = fork(here('./bare-chat-child.js'), [JSON.stringify({ signingSecret: SECRET, slackApiUrl: peers.slackApiUrl, simUrl: peers.simUrl })], {
-    execArgv: ['--import', here('./bot-probe.js')],
-    stdio: 'ignore',
-  });
-  const port = await reply<number>(child, 'port');
+/** A floor process (`script`, its plan as JSON) with the bots' probe and Node's default flags, as the poller's; resolves with its first `readyKey` message. */
+export async function startFloorChild<T>(script: string, plan: Record<string, unknown>, readyKey: string): Promise<{ ready: T } & Pick<Bot, 'probeStart' | 'probeReport' | 'stop'>> {
+  const child = fork(here(script), [JSON.stringify(plan)], { execArgv: ['--import', here('./bot-probe.js')], stdio: 'ignore' });
+  const ready = await reply<T>(child, readyKey);
   const probe = probed(child);
   return {
-    url: `http://127.0.0.1:${port}/slack/events`,
+    ready,
     ...probe,
     stop: async () => {
       probe.stopSampler();
@@ -396,7 +393,7 @@ export async function verdictsIn<S extends { verdicts: number }>(stats: () => Pr
 }
 
 type Figure = 'peak_rss_mb' | 'lag_p99_ms' | 'cpu_us_per_request' | 'cpu_ms_per_check';
-type RoundFigures = PathFigures & { round: number };
+export type RoundFigures = PathFigures & { round: number };
 const medianOf = (xs: readonly PathFigures[], k: Figure) => median(xs.map((x) => x[k]));
 const rangeOf = (xs: readonly PathFigures[], k: Figure) => range(xs.map((x) => x[k]));
 
@@ -480,14 +477,14 @@ const FLOOR = 'floor: bare Bolt, fetch, 3 posts';
  * costs per Ping API request against the poller, and pingops against that floor (medians of the
  * rounds, and the ratio within each round, where all three ran side by side).
  */
-function floorGoals(ours: readonly RoundFigures[], floor: readonly RoundFigures[], poller: readonly RoundFigures[]): Record<string, unknown>[] {
+export function floorGoals(ours: readonly RoundFigures[], floor: readonly RoundFigures[], poller: readonly RoundFigures[], what: string): Record<string, unknown>[] {
   const ratio = (a: readonly RoundFigures[], b: readonly RoundFigures[]) => {
     const byRound = a.flatMap((x) => b.filter((y) => y.round === x.round).map((y) => x.cpu_us_per_request / Math.max(1, y.cpu_us_per_request)));
     return `${(medianOf(a, 'cpu_us_per_request') / Math.max(1, medianOf(b, 'cpu_us_per_request'))).toFixed(2)}x (by round: ${byRound.map((x) => `${x.toFixed(2)}x`).join(', ')})`;
   };
   return [
     {
-      goal: 'not a goal: the floor (bare Bolt acks, pings as the poller, posts the 3 messages with fetch; no edits, store, logs or look-ups): CPU per Ping API request',
+      goal: `not a goal: the floor (${what}): CPU per Ping API request`,
       pingops: `floor ${medianOf(floor, 'cpu_us_per_request')} us (${rangeOf(floor, 'cpu_us_per_request')}), ${median(floor.map((x) => x.cpu_ms_per_check))} ms per check`,
       'plain poller': `${medianOf(poller, 'cpu_us_per_request')} us`,
       met: `floor ${ratio(floor, poller)} the poller`,
@@ -566,12 +563,13 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
       };
       /** n checks through the floor, a fresh process on the same peers once the bot is gone. */
       const floorBatch = async (): Promise<ChatRow> => {
-        const floor = await startFloor(peers);
+        const floor = await startFloorChild<number>('./bare-chat-child.js', { signingSecret: SECRET, slackApiUrl: peers.slackApiUrl, simUrl: peers.simUrl }, 'port');
+        const url = `http://127.0.0.1:${floor.ready}/slack/events`;
         try {
           await peers.mark();
           floor.probeStart();
           const t0 = performance.now();
-          const [acks = []] = await sendCommands(floor.url, peers.responseUrl, [n], { pauseMs: 0, firstId: 1000, ids: 1000, maxSockets: 50 });
+          const [acks = []] = await sendCommands(url, peers.responseUrl, [n], { pauseMs: 0, firstId: 1000, ids: 1000, maxSockets: 50 });
           const done = await verdictsIn(peers.stats, n, 180_000);
           const wall = performance.now() - t0;
           const probe = await floor.probeReport();
@@ -618,7 +616,7 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
   const floor = of(FLOOR, 'first');
   const goals = [
     ...chatPathGoals('Slack', n, ours, plain, 'Ping API, Slack Web API, commands in'),
-    ...(floor.length ? floorGoals(ours, floor, plain) : []),
+    ...(floor.length ? floorGoals(ours, floor, plain, 'bare Bolt acks, pings as the poller, posts the 3 messages with fetch; no edits, store, logs or look-ups') : []),
     // What a process that has run a while costs, its code compiled. pingops' learned schedule
     // changes how many requests a check takes from batch to batch, so per check is what compares.
     perCheckGoal(`the first ${n} of a fresh process`, ours, plain, n),

@@ -18,6 +18,7 @@ import {
   burstRow,
   chatPathGoals,
   exited,
+  floorGoals,
   machineNote,
   median,
   percentile,
@@ -27,6 +28,7 @@ import {
   reply,
   round1,
   startBot,
+  startFloorChild,
   threadsLine,
   verdictsIn,
   type AckRound,
@@ -185,13 +187,45 @@ export type DiscordChatRow = { round: number } & PathFigures & {
     rest_calls: string;
   };
 
+const PINGOPS = 'pingops via Discord (gateway, discord.js)';
+const FLOOR = 'floor: bare discord.js, fetch';
+
+/** `n` people at once through the floor (bench/bare-discord-chat-child), a fresh process on the peers the bot used. */
+async function floorRun(peers: DiscordPeers, round: number, n: number): Promise<DiscordChatRow> {
+  const floor = await startFloorChild<boolean>('./bare-discord-chat-child.js', { token: TOKEN, apiUrl: peers.apiUrl, simUrl: peers.simUrl }, 'ready');
+  try {
+    await peers.mark();
+    floor.probeStart();
+    const t0 = performance.now();
+    await peers.checks(n, 1000, 1000);
+    const done = await verdictsIn(peers.stats, n, 180_000);
+    const wall = performance.now() - t0;
+    const probe = await floor.probeReport();
+    const restCalls = Object.values(done.calls).reduce((a, b) => a + b, 0);
+    return {
+      round,
+      ...botFigures(FLOOR, n, { verdicts: done.verdicts, wallMs: wall, apiRequests: done.simRequests, exchanges: done.simRequests + restCalls + n, probe }),
+      rest_calls: restCallsLine(done.calls, n),
+    };
+  } finally {
+    await floor.stop();
+  }
+}
+
+/** REST calls per check by kind, most first. */
+const restCallsLine = (calls: Record<string, number>, n: number) =>
+  Object.entries(calls)
+    .sort((a, b) => b[1] - a[1])
+    .map(([kind, count]) => `${kind} ${round1(count / n)}`)
+    .join(', ');
+
 /**
  * The whole chat path through the real discord.js client: `n` people send `/ping` at once down
  * the fake gateway (each a different line), the bot defers, looks up, shows its card, pings,
  * edits and notifies each person of the verdict; measured from the dispatch to the last verdict
  * notification, next to the plain fetch poller doing the same pings, `rounds` rounds.
  */
-export async function benchDiscordChatPath(rounds = 3, n = 1000, opts: { cpuProf?: boolean } = {}): Promise<{ rows: DiscordChatRow[]; goals: Record<string, unknown>[]; profiles: string[] }> {
+export async function benchDiscordChatPath(rounds = 3, n = 1000, opts: { cpuProf?: boolean; floor?: boolean } = {}): Promise<{ rows: DiscordChatRow[]; goals: Record<string, unknown>[]; profiles: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'pingops-bench-discord-chat-'));
   const profDir = opts.cpuProf ? mkdtempSync(join(tmpdir(), 'pingops-cpu-prof-')) : null;
   const rows: DiscordChatRow[] = [];
@@ -222,15 +256,13 @@ export async function benchDiscordChatPath(rounds = 3, n = 1000, opts: { cpuProf
           const exchanges = done.simRequests + restCalls + n;
           rows.push({
             round: r,
-            ...botFigures('pingops via Discord (gateway, discord.js)', n, { verdicts: done.verdicts, wallMs: wall, apiRequests: done.simRequests, exchanges, probe }),
-            rest_calls: Object.entries(done.calls)
-              .sort((a, b) => b[1] - a[1])
-              .map(([kind, count]) => `${kind} ${round1(count / n)}`)
-              .join(', '),
+            ...botFigures(PINGOPS, n, { verdicts: done.verdicts, wallMs: wall, apiRequests: done.simRequests, exchanges, probe }),
+            rest_calls: restCallsLine(done.calls, n),
           });
         } finally {
           await bot.stop();
         }
+        if (opts.floor !== false) rows.push(await floorRun(peers, r, n));
       } finally {
         await peers.close();
       }
@@ -239,15 +271,20 @@ export async function benchDiscordChatPath(rounds = 3, n = 1000, opts: { cpuProf
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const ours = rows.filter((x) => x.engine.startsWith('pingops'));
-  const poller = rows.filter((x) => !x.engine.startsWith('pingops'));
-  const goals = [...chatPathGoals('Discord', n, ours, poller, 'Ping API, Discord REST, interactions in'), perCheckGoal(`${n} people at once, a fresh process`, ours, poller, n)];
+  const ours = rows.filter((x) => x.engine === PINGOPS);
+  const poller = rows.filter((x) => x.engine === 'plain fetch poller');
+  const floor = rows.filter((x) => x.engine === FLOOR);
+  const goals = [
+    ...chatPathGoals('Discord', n, ours, poller, 'Ping API, Discord REST, interactions in'),
+    ...(floor.length ? floorGoals(ours, floor, poller, 'bare discord.js defers, shows a card, pings as the poller, posts the notification; no edits after, store, logs or look-ups') : []),
+    perCheckGoal(`${n} people at once, a fresh process`, ours, poller, n),
+  ];
   const profiles = profDir ? readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profDir, f)) : [];
   return { rows, goals, profiles };
 }
 
 export async function printDiscordChatPath(rounds: number, cpuProf: boolean): Promise<void> {
-  console.log(`\n10. The whole chat path through Discord: 1,000 people send /ping at once down the gateway to the real bot (discord.js: deferral, look-up, card, live edits, store, the verdict notification), next to a plain fetch poller doing the same pings; ${rounds} rounds`);
+  console.log(`\n10. The whole chat path through Discord: 1,000 people send /ping at once down the gateway to the real bot (discord.js: deferral, look-up, card, live edits, store, the verdict notification), next to a plain fetch poller doing the same pings and to the floor (a bare discord.js client that defers, shows a card, pings as the poller does and posts the notification, nothing else); ${rounds} rounds`);
   console.log('   Measured from the dispatch to the last verdict notification. Simulator at real speed in another process; PING_TIMEOUT_MS 15 s as the poller; Discord\'s edit budget as shipped (300 a minute across messages): most final edits of the card go out after the window. Figures are the bot process\'s own (bench/bot-probe).');
   console.log(`   The bot runs with the Node flags of \`npm start\`: ${BOT_FLAGS.join(' ') || '(none)'}; the poller with Node's defaults. ${machineNote()}`);
   const r = await benchDiscordChatPath(rounds, 1000, { cpuProf });
