@@ -9,7 +9,8 @@
  * - `npm run bench -- chat`: 1,000 checks through Slack end to end (ack, the person (the 1,000 are members, read with users.list at start), look-up,
  *   posts, live edits, store), next to a plain fetch poller doing the same pings; peak RSS, CPU
  *   per Ping API request and event-loop lag of the bot's own process (bench/bot-probe); beside
- *   them the floor (bench/bare-chat-child), the least a bot giving people those messages costs.
+ *   them the floor (bench/bare-chat-child): a bare Bolt app that gives people the same three
+ *   messages per check by the poller's own means (fetch), and nothing else.
  *   `-- chat --cpu-prof` also writes a V8 CPU profile of each bot run and prints its top entries.
  */
 import { fork, execFile, type ChildProcess } from 'node:child_process';
@@ -495,8 +496,9 @@ export function floorGoals(ours: readonly RoundFigures[], floor: readonly RoundF
 
 /**
  * The whole chat path, `rounds` times: `n` checks through the real Bolt app over HTTP next to a
- * plain fetch poller doing the same pings. The trailing window counts chat.update calls that
- * still go out after the last verdict.
+ * plain fetch poller doing the same pings, and (unless `floor` is false) through the floor on the
+ * same peers once the bot is gone. The trailing window counts chat.update calls that still go
+ * out after the last verdict.
  */
 export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: boolean; trailingMs?: number; floor?: boolean } = {}): Promise<{ rows: ChatRow[]; goals: Record<string, unknown>[]; profiles: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'pingops-bench-chat-'));

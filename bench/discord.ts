@@ -223,7 +223,8 @@ const restCallsLine = (calls: Record<string, number>, n: number) =>
  * The whole chat path through the real discord.js client: `n` people send `/ping` at once down
  * the fake gateway (each a different line), the bot defers, looks up, shows its card, pings,
  * edits and notifies each person of the verdict; measured from the dispatch to the last verdict
- * notification, next to the plain fetch poller doing the same pings, `rounds` rounds.
+ * notification, next to the plain fetch poller doing the same pings and (unless `floor` is
+ * false) the floor on the same peers once the bot is gone, `rounds` rounds.
  */
 export async function benchDiscordChatPath(rounds = 3, n = 1000, opts: { cpuProf?: boolean; floor?: boolean } = {}): Promise<{ rows: DiscordChatRow[]; goals: Record<string, unknown>[]; profiles: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'pingops-bench-discord-chat-'));
