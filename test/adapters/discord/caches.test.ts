@@ -12,7 +12,7 @@ describe('the Discord client caches', () => {
   it.each([
     ['users', UserManager],
     ['guild members', GuildMemberManager],
-  ] as const)('keep at most %s of the latest people, and the bot itself', (_name, manager) => {
+  ] as const)('%s: the latest people up to the bound, and always the bot itself', (_name, manager) => {
     const cache = clientCaches()(manager as never, null as never, manager as never);
     cache.set(BOT, person(BOT));
     for (let i = 0; i < 1000; i++) cache.set(`p${i}`, person(`p${i}`));
