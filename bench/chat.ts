@@ -497,8 +497,8 @@ export function floorGoals(ours: readonly RoundFigures[], floor: readonly RoundF
 /**
  * The whole chat path, `rounds` times: `n` checks through the real Bolt app over HTTP next to a
  * plain fetch poller doing the same pings, and (unless `floor` is false) through the floor on the
- * same peers once the bot is gone. The trailing window counts chat.update calls that still go
- * out after the last verdict.
+ * same peers while no bot runs, before the bot in even rounds and after it in odd ones. The
+ * trailing window counts chat.update calls that still go out after the last verdict.
  */
 export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: boolean; trailingMs?: number; floor?: boolean } = {}): Promise<{ rows: ChatRow[]; goals: Record<string, unknown>[]; profiles: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'pingops-bench-chat-'));
@@ -527,43 +527,7 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
       };
       if (r % 2 === 0) plainBoth();
       const peers = await startPeers(1);
-      const botDir = mkdtempSync(join(dir, `r${r}-`));
-      // The plain poller's deadline (15 s) and a high edit budget: every view may go out.
-      // The result cache off: the second batch pings the same lines again instead of answering from it
-      // (within a batch every line is checked once, so the first batch is what it is with the cache on).
-      const bot = await startBot(botDir, { ...slackEnv(peers), PING_TIMEOUT_MS: '15000', SLACK_EDITS_PER_MIN: '1000', PINGOPS_USER_RATE_PER_MIN: '10000', PING_RESULT_CACHE_MS: '0' }, profDir);
-      const logLines = () => readFileSync(join(botDir, 'bot.log'), 'utf8').split('\n').length - 1;
-      /** n checks through the running bot, measured from a fresh mark; the first waits out the trailing window. */
-      const botBatch = async (batch: ChatRow['batch']): Promise<ChatRow> => {
-        const lines0 = logLines();
-        await peers.mark();
-        bot.probeStart();
-        const t0 = performance.now();
-        const [acks = []] = await sendCommands(bot.url, peers.responseUrl, [n], { pauseMs: 0, firstId: 1000, ids: 1000, maxSockets: 50 });
-        const done = await verdictsIn(peers.stats, n, 180_000);
-        const wall = performance.now() - t0;
-        const probe = await bot.probeReport();
-        console.log(`   round ${r}, ${batch} ${n}: the bot's CPU by thread (ms): ${threadsLine(probe)}`);
-        const slackCalls = Object.values(done.methods).reduce((a, b) => a + b, 0);
-        // Which calls make up slack_calls_per_check: the exchanges per check are where the chat path's CPU goes.
-        console.log(`   round ${r}, ${batch} ${n}: Slack Web API calls: ${Object.entries(done.methods).sort((a, b) => b[1] - a[1]).map(([method, count]) => `${method} ${count} (${round1(count / n)} per check)`).join(', ') || 'none'}`);
-        const exchanges = done.simRequests + slackCalls + n;
-        if (batch === 'first') await new Promise((res) => setTimeout(res, trailingMs));
-        const after = await peers.stats();
-        return {
-          round: r,
-          batch,
-          ...botFigures(PINGOPS, n, { verdicts: done.verdicts, wallMs: wall, apiRequests: done.simRequests, exchanges, probe }),
-          slack_calls_per_check: round1(slackCalls / n),
-          ack_p99_ms: round1(percentile(acks, 99)),
-          'chat.update': after.updates,
-          same_as_before: after.sameAsBefore,
-          updates_after_last_verdict: batch === 'first' ? after.updatesAfterLastVerdict : '',
-          of_them_running_views: batch === 'first' ? after.runningAfterLastVerdict : '',
-          log_lines: logLines() - lines0,
-        };
-      };
-      /** n checks through the floor, a fresh process on the same peers once the bot is gone. */
+      /** n checks through the floor, a fresh process on the bot's peers, while no bot runs. */
       const floorBatch = async (): Promise<ChatRow> => {
         const floor = await startFloorChild<number>('./bare-chat-child.js', { signingSecret: SECRET, slackApiUrl: peers.slackApiUrl, simUrl: peers.simUrl }, 'port');
         const url = `http://127.0.0.1:${floor.ready}/slack/events`;
@@ -592,7 +556,46 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
           await floor.stop();
         }
       };
+      // Before the bot in even rounds, after it in odd ones, as the poller alternates.
+      const floorAt = opts.floor === false ? null : r % 2 === 0 ? 'before' : 'after';
       try {
+        if (floorAt === 'before') rows.push(await floorBatch());
+        const botDir = mkdtempSync(join(dir, `r${r}-`));
+        // The plain poller's deadline (15 s) and a high edit budget: every view may go out.
+        // The result cache off: the second batch pings the same lines again instead of answering from it
+        // (within a batch every line is checked once, so the first batch is what it is with the cache on).
+        const bot = await startBot(botDir, { ...slackEnv(peers), PING_TIMEOUT_MS: '15000', SLACK_EDITS_PER_MIN: '1000', PINGOPS_USER_RATE_PER_MIN: '10000', PING_RESULT_CACHE_MS: '0' }, profDir);
+        const logLines = () => readFileSync(join(botDir, 'bot.log'), 'utf8').split('\n').length - 1;
+        /** n checks through the running bot, measured from a fresh mark; the first waits out the trailing window. */
+        const botBatch = async (batch: ChatRow['batch']): Promise<ChatRow> => {
+          const lines0 = logLines();
+          await peers.mark();
+          bot.probeStart();
+          const t0 = performance.now();
+          const [acks = []] = await sendCommands(bot.url, peers.responseUrl, [n], { pauseMs: 0, firstId: 1000, ids: 1000, maxSockets: 50 });
+          const done = await verdictsIn(peers.stats, n, 180_000);
+          const wall = performance.now() - t0;
+          const probe = await bot.probeReport();
+          console.log(`   round ${r}, ${batch} ${n}: the bot's CPU by thread (ms): ${threadsLine(probe)}`);
+          const slackCalls = Object.values(done.methods).reduce((a, b) => a + b, 0);
+          // Which calls make up slack_calls_per_check: the exchanges per check are where the chat path's CPU goes.
+          console.log(`   round ${r}, ${batch} ${n}: Slack Web API calls: ${Object.entries(done.methods).sort((a, b) => b[1] - a[1]).map(([method, count]) => `${method} ${count} (${round1(count / n)} per check)`).join(', ') || 'none'}`);
+          const exchanges = done.simRequests + slackCalls + n;
+          if (batch === 'first') await new Promise((res) => setTimeout(res, trailingMs));
+          const after = await peers.stats();
+          return {
+            round: r,
+            batch,
+            ...botFigures(PINGOPS, n, { verdicts: done.verdicts, wallMs: wall, apiRequests: done.simRequests, exchanges, probe }),
+            slack_calls_per_check: round1(slackCalls / n),
+            ack_p99_ms: round1(percentile(acks, 99)),
+            'chat.update': after.updates,
+            same_as_before: after.sameAsBefore,
+            updates_after_last_verdict: batch === 'first' ? after.updatesAfterLastVerdict : '',
+            of_them_running_views: batch === 'first' ? after.runningAfterLastVerdict : '',
+            log_lines: logLines() - lines0,
+          };
+        };
         try {
           rows.push(await botBatch('first'));
           // The edit budget (1,000 a minute here) still owes finals of the first batch: the second starts once they are out.
@@ -601,7 +604,7 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
         } finally {
           await bot.stop();
         }
-        if (opts.floor !== false) rows.push(await floorBatch());
+        if (floorAt === 'after') rows.push(await floorBatch());
       } finally {
         await peers.close();
       }

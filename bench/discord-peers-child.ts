@@ -124,6 +124,14 @@ process.send?.({ urls: { apiUrl: discord.apiUrl, simUrl } });
 process.on('message', (m: unknown) => {
   if (m === 'ready') {
     void discord.whenReady().then(() => process.send?.({ ready: true }));
+  } else if (m && typeof m === 'object' && 'identified' in m) {
+    // The k-th client on this fake is ready: a later client than one that came and went.
+    const { identified: k } = m as { identified: number };
+    const wait = setInterval(() => {
+      if (discord.identifies.length < k) return;
+      clearInterval(wait);
+      process.send?.({ ready: true });
+    }, 20);
   } else if (m === 'mark') {
     void simRequests().then((sim) => {
       mark = { at: performance.now(), calls: discord.calls.length, sim };

@@ -48,6 +48,8 @@ interface DiscordPeers {
   simUrl: string;
   /** Resolves once a client identified on the fake gateway. */
   ready(): Promise<void>;
+  /** Resolves once the k-th client (counted since the fake started) identified. */
+  identified(k: number): Promise<void>;
   /** n interactions at once; each one's ms from dispatch to its first callback. */
   burst(n: number): Promise<number[]>;
   /** After a burst: each started check's ms from dispatch to its card (the first edit of its reply). */
@@ -69,6 +71,11 @@ async function startDiscordPeers(): Promise<DiscordPeers> {
     ready: async () => {
       const r = reply(child, 'ready');
       child.send('ready');
+      await r;
+    },
+    identified: async (k) => {
+      const r = reply(child, 'ready');
+      child.send({ identified: k });
       await r;
     },
     burst: async (n) => {
@@ -190,7 +197,7 @@ export type DiscordChatRow = { round: number } & PathFigures & {
 const PINGOPS = 'pingops via Discord (gateway, discord.js)';
 const FLOOR = 'floor: bare discord.js, fetch';
 
-/** `n` people at once through the floor (bench/bare-discord-chat-child), a fresh process on the peers the bot used. */
+/** `n` people at once through the floor (bench/bare-discord-chat-child), a fresh process on the bot's peers while no bot runs. */
 async function floorRun(peers: DiscordPeers, round: number, n: number): Promise<DiscordChatRow> {
   const floor = await startFloorChild<boolean>('./bare-discord-chat-child.js', { token: TOKEN, apiUrl: peers.apiUrl, simUrl: peers.simUrl }, 'ready');
   try {
@@ -224,7 +231,8 @@ const restCallsLine = (calls: Record<string, number>, n: number) =>
  * the fake gateway (each a different line), the bot defers, looks up, shows its card, pings,
  * edits and notifies each person of the verdict; measured from the dispatch to the last verdict
  * notification, next to the plain fetch poller doing the same pings and (unless `floor` is
- * false) the floor on the same peers once the bot is gone, `rounds` rounds.
+ * false) the floor on the same peers while no bot runs, before the bot in even rounds and after
+ * it in odd ones; `rounds` rounds.
  */
 export async function benchDiscordChatPath(rounds = 3, n = 1000, opts: { cpuProf?: boolean; floor?: boolean } = {}): Promise<{ rows: DiscordChatRow[]; goals: Record<string, unknown>[]; profiles: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'pingops-bench-discord-chat-'));
@@ -236,7 +244,10 @@ export async function benchDiscordChatPath(rounds = 3, n = 1000, opts: { cpuProf
       // Side by side in each round, in alternating order.
       if (r % 2 === 0) plain();
       const peers = await startDiscordPeers();
+      // Before the bot in even rounds, after it in odd ones, as the poller alternates.
+      const floorAt = opts.floor === false ? null : r % 2 === 0 ? 'before' : 'after';
       try {
+        if (floorAt === 'before') rows.push(await floorRun(peers, r, n));
         // The poller's deadline (15 s); every person a member asking once, so no per-person limit is what is measured.
         const bot = await startBot(
           mkdtempSync(join(dir, `r${r}-`)),
@@ -244,7 +255,7 @@ export async function benchDiscordChatPath(rounds = 3, n = 1000, opts: { cpuProf
           profDir,
         );
         try {
-          await peers.ready();
+          await peers.identified(floorAt === 'before' ? 2 : 1);
           await peers.mark();
           bot.probeStart();
           const t0 = performance.now();
@@ -263,7 +274,7 @@ export async function benchDiscordChatPath(rounds = 3, n = 1000, opts: { cpuProf
         } finally {
           await bot.stop();
         }
-        if (opts.floor !== false) rows.push(await floorRun(peers, r, n));
+        if (floorAt === 'after') rows.push(await floorRun(peers, r, n));
       } finally {
         await peers.close();
       }
