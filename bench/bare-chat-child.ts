@@ -2,10 +2,10 @@ import { App, HTTPReceiver } from '@slack/bolt';
 import { plainCheck } from './load.js';
 
 /**
- * The floor of the chat bench: the least a Slack bot can do and still give a person what pingops
- * gives them. A bare Bolt app on the same receiver acks `/ping`, pings the line as the plain
- * poller does (fetch, the documented schedule), and posts the three messages pingops posts per
- * check with bare fetch: the card in the channel, the status in its thread, the verdict reply
+ * The floor of the chat bench: a Slack bot that gives a person the messages pingops gives them
+ * and does nothing more. A bare Bolt app on the same receiver acks `/ping`, pings the line as
+ * the plain poller does (fetch, the documented schedule), and posts the three messages pingops
+ * posts per check with bare fetch: the card in the channel, the status in its thread, the verdict reply
  * that mentions the person. It edits nothing, keeps nothing, logs nothing, and looks nobody up.
  * What it costs beyond the poller is what the poller's own means (fetch) cost once they also
  * answer people in Slack with pingops' messages; what pingops costs beyond it is everything else

@@ -95,6 +95,9 @@ function freePort(): Promise<number> {
   });
 }
 
+/** A process the bots' probe measures (bench/bot-probe), over a window the bench opens and closes. */
+export type Probed = Pick<Bot, 'probeStart' | 'probeReport'>;
+
 interface Bot {
   url: string;
   probeStart(): void;
@@ -156,7 +159,7 @@ export async function startBot(dir: string, env: Record<string, string>, cpuProf
 }
 
 /** The probe of a process started with `--import bot-probe.js`, and its open files counted from here. */
-function probed(child: ChildProcess): Pick<Bot, 'probeStart' | 'probeReport'> & { stopSampler(): void } {
+function probed(child: ChildProcess): Probed & { stopSampler(): void } {
   // Counted from here, not inside the child: reading its /proc fd directory costs this process, not the one measured.
   const openFds = () => {
     try {
@@ -199,7 +202,7 @@ async function startBareBolt(peers: Peers): Promise<{ url: string; stop(): Promi
 }
 
 /** A floor process (`script`, its plan as JSON) with the bots' probe and Node's default flags, as the poller's; resolves with its first `readyKey` message. */
-export async function startFloorChild<T>(script: string, plan: Record<string, unknown>, readyKey: string): Promise<{ ready: T } & Pick<Bot, 'probeStart' | 'probeReport' | 'stop'>> {
+export async function startFloorChild<T>(script: string, plan: Record<string, unknown>, readyKey: string): Promise<{ ready: T } & Probed & Pick<Bot, 'stop'>> {
   const child = fork(here(script), [JSON.stringify(plan)], { execArgv: ['--import', here('./bot-probe.js')], stdio: 'ignore' });
   const ready = await reply<T>(child, readyKey);
   const probe = probed(child);
@@ -213,6 +216,19 @@ export async function startFloorChild<T>(script: string, plan: Record<string, un
       await exited(child);
     },
   };
+}
+
+/** One measured Slack run: `n` signed `/ping` at once (one person each) to `url`, read off the peers to the last verdict and off the app's probe. */
+async function slackRun(peers: Peers, url: string, app: Probed, n: number) {
+  await peers.mark();
+  app.probeStart();
+  const t0 = performance.now();
+  const [acks = []] = await sendCommands(url, peers.responseUrl, [n], { pauseMs: 0, firstId: 1000, ids: 1000, maxSockets: 50 });
+  const done = await verdictsIn(peers.stats, n, 180_000);
+  const wallMs = performance.now() - t0;
+  const probe = await app.probeReport();
+  const slackCalls = Object.values(done.methods).reduce((a, b) => a + b, 0);
+  return { acks, done, slackCalls, figures: { verdicts: done.verdicts, wallMs, apiRequests: done.simRequests, exchanges: done.simRequests + slackCalls + n, probe } };
 }
 
 /** Slack's side: bursts of signed commands from their own process; resolves with each burst's round trips. */
@@ -532,18 +548,11 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
         const floor = await startFloorChild<number>('./bare-chat-child.js', { signingSecret: SECRET, slackApiUrl: peers.slackApiUrl, simUrl: peers.simUrl }, 'port');
         const url = `http://127.0.0.1:${floor.ready}/slack/events`;
         try {
-          await peers.mark();
-          floor.probeStart();
-          const t0 = performance.now();
-          const [acks = []] = await sendCommands(url, peers.responseUrl, [n], { pauseMs: 0, firstId: 1000, ids: 1000, maxSockets: 50 });
-          const done = await verdictsIn(peers.stats, n, 180_000);
-          const wall = performance.now() - t0;
-          const probe = await floor.probeReport();
-          const slackCalls = Object.values(done.methods).reduce((a, b) => a + b, 0);
+          const { acks, done, slackCalls, figures } = await slackRun(peers, url, floor, n);
           return {
             round: r,
             batch: 'first',
-            ...botFigures(FLOOR, n, { verdicts: done.verdicts, wallMs: wall, apiRequests: done.simRequests, exchanges: done.simRequests + slackCalls + n, probe }),
+            ...botFigures(FLOOR, n, figures),
             slack_calls_per_check: round1(slackCalls / n),
             ack_p99_ms: round1(percentile(acks, 99)),
             'chat.update': done.updates,
@@ -569,24 +578,16 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
         /** n checks through the running bot, measured from a fresh mark; the first waits out the trailing window. */
         const botBatch = async (batch: ChatRow['batch']): Promise<ChatRow> => {
           const lines0 = logLines();
-          await peers.mark();
-          bot.probeStart();
-          const t0 = performance.now();
-          const [acks = []] = await sendCommands(bot.url, peers.responseUrl, [n], { pauseMs: 0, firstId: 1000, ids: 1000, maxSockets: 50 });
-          const done = await verdictsIn(peers.stats, n, 180_000);
-          const wall = performance.now() - t0;
-          const probe = await bot.probeReport();
-          console.log(`   round ${r}, ${batch} ${n}: the bot's CPU by thread (ms): ${threadsLine(probe)}`);
-          const slackCalls = Object.values(done.methods).reduce((a, b) => a + b, 0);
+          const { acks, done, slackCalls, figures } = await slackRun(peers, bot.url, bot, n);
+          console.log(`   round ${r}, ${batch} ${n}: the bot's CPU by thread (ms): ${threadsLine(figures.probe)}`);
           // Which calls make up slack_calls_per_check: the exchanges per check are where the chat path's CPU goes.
           console.log(`   round ${r}, ${batch} ${n}: Slack Web API calls: ${Object.entries(done.methods).sort((a, b) => b[1] - a[1]).map(([method, count]) => `${method} ${count} (${round1(count / n)} per check)`).join(', ') || 'none'}`);
-          const exchanges = done.simRequests + slackCalls + n;
           if (batch === 'first') await new Promise((res) => setTimeout(res, trailingMs));
           const after = await peers.stats();
           return {
             round: r,
             batch,
-            ...botFigures(PINGOPS, n, { verdicts: done.verdicts, wallMs: wall, apiRequests: done.simRequests, exchanges, probe }),
+            ...botFigures(PINGOPS, n, figures),
             slack_calls_per_check: round1(slackCalls / n),
             ack_p99_ms: round1(percentile(acks, 99)),
             'chat.update': after.updates,

@@ -33,7 +33,9 @@ import {
   verdictsIn,
   type AckRound,
   type PathFigures,
+  type Probed,
 } from './chat.js';
+import type { ProbeReport } from './bot-probe.js';
 import { selfTimeByArea, topSelfTime } from './cpu-top.js';
 import type { DiscordPeerStats } from './discord-peers-child.js';
 import { loadRun } from './load.js';
@@ -197,23 +199,25 @@ export type DiscordChatRow = { round: number } & PathFigures & {
 const PINGOPS = 'pingops via Discord (gateway, discord.js)';
 const FLOOR = 'floor: bare discord.js, fetch';
 
+/** One measured run: `n` people send `/ping` at once to whichever client holds the fake's gateway, read off the peers to the last verdict notification and off `app`'s probe. */
+async function discordRun(peers: DiscordPeers, app: Probed, engine: string, round: number, n: number): Promise<{ row: DiscordChatRow; probe: ProbeReport }> {
+  await peers.mark();
+  app.probeStart();
+  const t0 = performance.now();
+  await peers.checks(n, 1000, 1000);
+  const done = await verdictsIn(peers.stats, n, 180_000);
+  const wallMs = performance.now() - t0;
+  const probe = await app.probeReport();
+  const restCalls = Object.values(done.calls).reduce((a, b) => a + b, 0);
+  const figures = botFigures(engine, n, { verdicts: done.verdicts, wallMs, apiRequests: done.simRequests, exchanges: done.simRequests + restCalls + n, probe });
+  return { row: { round, ...figures, rest_calls: restCallsLine(done.calls, n) }, probe };
+}
+
 /** `n` people at once through the floor (bench/bare-discord-chat-child), a fresh process on the bot's peers while no bot runs. */
 async function floorRun(peers: DiscordPeers, round: number, n: number): Promise<DiscordChatRow> {
   const floor = await startFloorChild<boolean>('./bare-discord-chat-child.js', { token: TOKEN, apiUrl: peers.apiUrl, simUrl: peers.simUrl }, 'ready');
   try {
-    await peers.mark();
-    floor.probeStart();
-    const t0 = performance.now();
-    await peers.checks(n, 1000, 1000);
-    const done = await verdictsIn(peers.stats, n, 180_000);
-    const wall = performance.now() - t0;
-    const probe = await floor.probeReport();
-    const restCalls = Object.values(done.calls).reduce((a, b) => a + b, 0);
-    return {
-      round,
-      ...botFigures(FLOOR, n, { verdicts: done.verdicts, wallMs: wall, apiRequests: done.simRequests, exchanges: done.simRequests + restCalls + n, probe }),
-      rest_calls: restCallsLine(done.calls, n),
-    };
+    return (await discordRun(peers, floor, FLOOR, round, n)).row;
   } finally {
     await floor.stop();
   }
@@ -256,21 +260,9 @@ export async function benchDiscordChatPath(rounds = 3, n = 1000, opts: { cpuProf
         );
         try {
           await peers.identified(floorAt === 'before' ? 2 : 1);
-          await peers.mark();
-          bot.probeStart();
-          const t0 = performance.now();
-          await peers.checks(n, 1000, 1000);
-          const done = await verdictsIn(peers.stats, n, 180_000);
-          const wall = performance.now() - t0;
-          const probe = await bot.probeReport();
+          const { row, probe } = await discordRun(peers, bot, PINGOPS, r, n);
           console.log(`   round ${r}: the bot's CPU by thread (ms): ${threadsLine(probe)}`);
-          const restCalls = Object.values(done.calls).reduce((a, b) => a + b, 0);
-          const exchanges = done.simRequests + restCalls + n;
-          rows.push({
-            round: r,
-            ...botFigures(PINGOPS, n, { verdicts: done.verdicts, wallMs: wall, apiRequests: done.simRequests, exchanges, probe }),
-            rest_calls: restCallsLine(done.calls, n),
-          });
+          rows.push(row);
         } finally {
           await bot.stop();
         }
