@@ -11,7 +11,8 @@
  *   per Ping API request and event-loop lag of the bot's own process (bench/bot-probe); beside
  *   them the floor (bench/bare-chat-child): a bare Bolt app that gives people the same three
  *   messages per check by the poller's own means (fetch), and nothing else.
- *   `-- chat --cpu-prof` also writes a V8 CPU profile of each bot run and prints its top entries.
+ *   `-- chat --cpu-prof` also writes a V8 CPU profile of each bot run (both batches) and each floor
+ *   run, and prints their top entries.
  */
 import { fork, execFile, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -21,7 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProbeReport } from './bot-probe.js';
 import type { PeerStats } from './chat-peers-child.js';
-import { selfTimeByArea, topSelfTime } from './cpu-top.js';
+import { printProfiles } from './cpu-top.js';
 import { loadRun, type LoadResult } from './load.js';
 import { env as cleanEnv } from './start.js';
 import { startFlags } from './start-flags.js';
@@ -201,9 +202,14 @@ async function startBareBolt(peers: Peers): Promise<{ url: string; stop(): Promi
   };
 }
 
-/** A floor process (`script`, its plan as JSON) with the bots' probe and Node's default flags, as the poller's; resolves with its first `readyKey` message. */
-export async function startFloorChild<T>(script: string, plan: Record<string, unknown>, readyKey: string): Promise<{ ready: T } & Probed & Pick<Bot, 'stop'>> {
-  const child = fork(here(script), [JSON.stringify(plan)], { execArgv: ['--import', here('./bot-probe.js')], stdio: 'ignore' });
+/**
+ * A floor process (`script`, its plan as JSON) with the bots' probe and Node's default flags, as
+ * the poller's, and a CPU profile in `cpuProfDir` when given (to set beside the bot's); resolves
+ * with its first `readyKey` message.
+ */
+export async function startFloorChild<T>(script: string, plan: Record<string, unknown>, readyKey: string, cpuProfDir: string | null): Promise<{ ready: T } & Probed & Pick<Bot, 'stop'>> {
+  const prof = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `floor-${process.hrtime.bigint()}.cpuprofile`] : [];
+  const child = fork(here(script), [JSON.stringify(plan)], { execArgv: ['--import', here('./bot-probe.js'), ...prof], stdio: 'ignore' });
   const ready = await reply<T>(child, readyKey);
   const probe = probed(child);
   return {
@@ -211,9 +217,11 @@ export async function startFloorChild<T>(script: string, plan: Record<string, un
     ...probe,
     stop: async () => {
       probe.stopSampler();
+      // It exits on the disconnect (writing its profile, which a signal would lose); SIGTERM after 5 s.
       child.disconnect();
-      child.kill('SIGTERM');
+      const late = setTimeout(() => child.kill('SIGTERM'), 5000);
       await exited(child);
+      clearTimeout(late);
     },
   };
 }
@@ -545,7 +553,7 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
       const peers = await startPeers(1);
       /** n checks through the floor, a fresh process on the bot's peers, while no bot runs. */
       const floorBatch = async (): Promise<ChatRow> => {
-        const floor = await startFloorChild<number>('./bare-chat-child.js', { signingSecret: SECRET, slackApiUrl: peers.slackApiUrl, simUrl: peers.simUrl }, 'port');
+        const floor = await startFloorChild<number>('./bare-chat-child.js', { signingSecret: SECRET, slackApiUrl: peers.slackApiUrl, simUrl: peers.simUrl }, 'port', profDir);
         const url = `http://127.0.0.1:${floor.ready}/slack/events`;
         try {
           const { acks, done, slackCalls, figures } = await slackRun(peers, url, floor, n);
@@ -650,10 +658,5 @@ export async function printChatPath(rounds: number, cpuProf: boolean): Promise<v
   const r = await benchChatPath(rounds, 1000, { cpuProf });
   console.table(r.rows);
   console.table(r.goals);
-  for (const p of r.profiles) {
-    console.log(`\n   CPU profile ${p}: top self time`);
-    console.log('   (the profile covers the bot\'s whole run: both batches)');
-    console.table(topSelfTime(p, 25));
-    console.table(selfTimeByArea(p, 15));
-  }
+  printProfiles(r.profiles);
 }

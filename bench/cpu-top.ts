@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /**
@@ -80,6 +81,16 @@ export function selfTimeByArea(file: string, top = 15): { area: string; self_ms:
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
     .map(([area, us]) => ({ area, self_ms: Math.round(us / 1000), pct_of_busy: Math.round((us / busy) * 1000) / 10 }));
+}
+
+/** A run's profiles, each named for whose it is: the floors' files start with `floor-` (bench/chat startFloorChild), the rest are the bot's. */
+export function printProfiles(files: string[]): void {
+  for (const file of files) {
+    const whose = basename(file).startsWith('floor-') ? "the floor's" : "the bot's";
+    console.log(`\n   CPU profile ${file}: top self time (${whose} whole run)`);
+    console.table(topSelfTime(file, 25));
+    console.table(selfTimeByArea(file, 15));
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -36,7 +36,7 @@ import {
   type Probed,
 } from './chat.js';
 import type { ProbeReport } from './bot-probe.js';
-import { selfTimeByArea, topSelfTime } from './cpu-top.js';
+import { printProfiles } from './cpu-top.js';
 import type { DiscordPeerStats } from './discord-peers-child.js';
 import { loadRun } from './load.js';
 
@@ -214,8 +214,8 @@ async function discordRun(peers: DiscordPeers, app: Probed, engine: string, roun
 }
 
 /** `n` people at once through the floor (bench/bare-discord-chat-child), a fresh process on the bot's peers while no bot runs. */
-async function floorRun(peers: DiscordPeers, round: number, n: number): Promise<DiscordChatRow> {
-  const floor = await startFloorChild<boolean>('./bare-discord-chat-child.js', { token: TOKEN, apiUrl: peers.apiUrl, simUrl: peers.simUrl }, 'ready');
+async function floorRun(peers: DiscordPeers, round: number, n: number, cpuProfDir: string | null): Promise<DiscordChatRow> {
+  const floor = await startFloorChild<boolean>('./bare-discord-chat-child.js', { token: TOKEN, apiUrl: peers.apiUrl, simUrl: peers.simUrl }, 'ready', cpuProfDir);
   try {
     return (await discordRun(peers, floor, FLOOR, round, n)).row;
   } finally {
@@ -251,7 +251,7 @@ export async function benchDiscordChatPath(rounds = 3, n = 1000, opts: { cpuProf
       // Before the bot in even rounds, after it in odd ones, as the poller alternates.
       const floorAt = opts.floor === false ? null : r % 2 === 0 ? 'before' : 'after';
       try {
-        if (floorAt === 'before') rows.push(await floorRun(peers, r, n));
+        if (floorAt === 'before') rows.push(await floorRun(peers, r, n, profDir));
         // The poller's deadline (15 s); every person a member asking once, so no per-person limit is what is measured.
         const bot = await startBot(
           mkdtempSync(join(dir, `r${r}-`)),
@@ -266,7 +266,7 @@ export async function benchDiscordChatPath(rounds = 3, n = 1000, opts: { cpuProf
         } finally {
           await bot.stop();
         }
-        if (floorAt === 'after') rows.push(await floorRun(peers, r, n));
+        if (floorAt === 'after') rows.push(await floorRun(peers, r, n, profDir));
       } finally {
         await peers.close();
       }
@@ -294,9 +294,5 @@ export async function printDiscordChatPath(rounds: number, cpuProf: boolean): Pr
   const r = await benchDiscordChatPath(rounds, 1000, { cpuProf });
   console.table(r.rows);
   console.table(r.goals);
-  for (const p of r.profiles) {
-    console.log(`\n   CPU profile ${p}: top self time (the bot's whole run)`);
-    console.table(topSelfTime(p, 25));
-    console.table(selfTimeByArea(p, 15));
-  }
+  printProfiles(r.profiles);
 }
