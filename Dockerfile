@@ -49,4 +49,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # Exec form: node is PID 1 and gets SIGTERM itself (it drains, then exits; see README).
 # The Node flags are those of `npm start` (package.json; a test holds the two together): a small
 # young generation and a tight old one keep peak memory down (docs/deploy.md, "Memory").
-CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=20", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=20", "dist/main.js"]
