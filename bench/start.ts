@@ -75,8 +75,7 @@ export async function benchStart(runs = 5): Promise<StartRow[]> {
   // budget (kept in the store, one for every process on it) is spent by the starts just before,
   // each of which probes the Ping API and runs a NOC round: after a few starts in quick
   // succession the /health probe waited about a second for credit, and the row measured that.
-  let started = 0;
-  const mainEnv = () => env({ LOG_LEVEL: 'info', PINGOPS_DB: join(dir, `main-${++started}.db`) });
+  const mainEnv = (start: string) => env({ LOG_LEVEL: 'info', PINGOPS_DB: join(dir, `${start}.db`) });
   const starts: [string, string, string[], number | null][] = [
     ['npm start (to ready)', 'npm', ['start', '--silent'], 1000],
     ['node bin/start.js (to ready)', process.execPath, ['bin/start.js'], 1000],
@@ -85,7 +84,7 @@ export async function benchStart(runs = 5): Promise<StartRow[]> {
   ];
   for (const [what, cmd, args, goal] of starts) {
     const ms: number[] = [];
-    for (let i = 0; i < runs; i++) ms.push((await timeRun(cmd, args, mainEnv(), ready)).ms);
+    for (let i = 0; i < runs; i++) ms.push((await timeRun(cmd, args, mainEnv(`main-${rows.length}-${i}`), ready)).ms);
     rows.push({ what, runs, median_ms: Math.round(median(ms)), min_ms: Math.round(Math.min(...ms)), goal: goal ? `< ${goal} ms` : '', met: goal ? median(ms) < goal : '' });
   }
   // The CLI with a warm store: a fast simulator so the check itself is short; overhead = wall - elapsed_ms.
