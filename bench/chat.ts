@@ -399,7 +399,7 @@ export function botFigures(engine: string, n: number, run: { verdicts: number; w
   };
 }
 
-/** The bot's CPU by thread, busiest first, for the bench's log. */
+/** A probed process's CPU by thread (the bot's or the floor's), busiest first, for the bench's log. */
 export const threadsLine = (probe: ProbeReport): string =>
   Object.entries(probe.threadsCpuMs)
     .filter(([, ms]) => ms > 0)
@@ -557,6 +557,7 @@ export async function benchChatPath(rounds = 3, n = 1000, opts: { cpuProf?: bool
         const url = `http://127.0.0.1:${floor.ready}/slack/events`;
         try {
           const { acks, done, slackCalls, figures } = await slackRun(peers, url, floor, n);
+          console.log(`   round ${r}: the floor's CPU by thread (ms): ${threadsLine(figures.probe)}`);
           return {
             round: r,
             batch: 'first',

@@ -217,7 +217,9 @@ async function discordRun(peers: DiscordPeers, app: Probed, engine: string, roun
 async function floorRun(peers: DiscordPeers, round: number, n: number, cpuProfDir: string | null): Promise<DiscordChatRow> {
   const floor = await startFloorChild<boolean>('./bare-discord-chat-child.js', { token: TOKEN, apiUrl: peers.apiUrl, simUrl: peers.simUrl }, 'ready', cpuProfDir);
   try {
-    return (await discordRun(peers, floor, FLOOR, round, n)).row;
+    const { row, probe } = await discordRun(peers, floor, FLOOR, round, n);
+    console.log(`   round ${round}: the floor's CPU by thread (ms): ${threadsLine(probe)}`);
+    return row;
   } finally {
     await floor.stop();
   }
