@@ -105,8 +105,15 @@ describe('pure helpers', () => {
     [{ a: 1, b: [1, 2] }, { a: 1, b: [1, 2] }, true],
     [{ a: 1 }, { a: 2 }, false],
     ['text', 'text', true],
+    [{ t: `${'…'.repeat(5000)}a` }, { t: `${'…'.repeat(5000)}b` }, false],
+    [{ t: 'undefined' }, undefined, false],
   ])('viewKey(%j) equals viewKey(%j): %s', (a, b, same) => {
     expect(viewKey(a) === viewKey(b)).toBe(same);
+  });
+
+  it('viewKey is a digest of the same small size whatever the view: a live message keeps it until the verdict', () => {
+    const keys = [viewKey('x'), viewKey({ card: '…'.repeat(20_000) })];
+    expect(keys.map((k) => k?.length)).toEqual([44, 44]);
   });
 
   it('viewKey of an unserialisable view is undefined (never equal)', () => {
