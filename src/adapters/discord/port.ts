@@ -2,7 +2,7 @@ import { DiscordAPIError, Routes, type ButtonInteraction, type ChatInputCommandI
 import { RateLimitedError } from '../../chat/live-message.types.js';
 import type { ChatPort } from '../../chat/port.js';
 import type { Clock } from '../../util/clock.js';
-import type { Logger } from '../../util/logger.js';
+import { lazyChild, type Logger } from '../../util/logger.js';
 import type { TokenBucket } from '../../util/token-bucket.js';
 import { clip, escapeDiscord, plainLine, toDiscordMessage, toTextMessage, type DiscordMessage } from './embed.js';
 import { describeDiscordError, toEditError } from './errors.js';
@@ -96,7 +96,8 @@ export function createDiscordPort(o: {
       const editor = createReplyEditor(replyOps(from.interaction), {
         clock,
         deferredAt: from.deferredAt(),
-        logger: log.child({ check: m.conversationId }),
+        // Made when first used: an editor logs only when the token dies, and a pino child for each check in flight was one of the three each check kept.
+        log: lazyChild(log, { check: m.conversationId }),
         ...(o.interactionTtlMs !== undefined ? { ttlMs: o.interactionTtlMs } : {}),
       });
       // The first view is a post, not a LiveMessage edit: wait out a 429 here.

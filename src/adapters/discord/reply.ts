@@ -40,14 +40,14 @@ export function tokenExpired(deferredAt: number, now: number, ttlMs: number): bo
  */
 export function createReplyEditor(
   ops: ReplyOps,
-  opts: { clock: Clock; deferredAt: number; ttlMs?: number; logger: Logger },
+  opts: { clock: Clock; deferredAt: number; ttlMs?: number; log: () => Logger },
 ): ReplyEditor {
   const ttlMs = opts.ttlMs ?? INTERACTION_TOKEN_TTL_MS - INTERACTION_TOKEN_MARGIN_MS;
   let target: ReplyTarget = { kind: 'interaction', messageId: null };
 
   const toChannel = async (msg: DiscordMessage, why: string) => {
     const { id } = await ops.sendToChannel(msg);
-    opts.logger.info({ messageId: id, why }, 'interaction token no longer usable; status continues in a channel message');
+    opts.log().info({ messageId: id, why }, 'interaction token no longer usable; status continues in a channel message');
     target = { kind: 'channel', messageId: id };
   };
 
@@ -60,7 +60,7 @@ export function createReplyEditor(
         target = { kind: 'interaction', messageId: id };
       } catch (err) {
         if (!isDeadToken(err)) throw err;
-        opts.logger.warn({ err: describeDiscordError(err) }, 'Discord refused the interaction token');
+        opts.log().warn({ err: describeDiscordError(err) }, 'Discord refused the interaction token');
         await toChannel(msg, 'token refused');
       }
     } catch (err) {

@@ -53,7 +53,7 @@ describe('createReplyEditor', () => {
   it('edits the original while the token is young, then moves to one channel message for good', async () => {
     const clock = new ManualClock();
     const { ops, log } = recorder();
-    const r = createReplyEditor(ops, { clock, deferredAt: clock.now(), logger: silentLogger });
+    const r = createReplyEditor(ops, { clock, deferredAt: clock.now(), log: () => silentLogger });
     await r.edit(msg(1));
     expect(r.target()).toEqual({ kind: 'interaction', messageId: 'm1' });
     await clock.advance(14 * 60_000);
@@ -66,7 +66,7 @@ describe('createReplyEditor', () => {
   it('moves to the channel as soon as Discord calls the token dead', async () => {
     const clock = new ManualClock();
     const { ops, log } = recorder((n) => (n >= 2 ? apiError(401, 50027) : null));
-    const r = createReplyEditor(ops, { clock, deferredAt: clock.now(), logger: silentLogger });
+    const r = createReplyEditor(ops, { clock, deferredAt: clock.now(), log: () => silentLogger });
     await r.edit(msg(1));
     await r.edit(msg(2));
     await r.edit(msg(3));
@@ -82,7 +82,7 @@ describe('createReplyEditor', () => {
     const boom = apiError(500, 0);
     let next: unknown = limited;
     const { ops } = recorder(() => next);
-    const r = createReplyEditor(ops, { clock, deferredAt: clock.now(), logger: silentLogger });
+    const r = createReplyEditor(ops, { clock, deferredAt: clock.now(), log: () => silentLogger });
     await expect(r.edit(msg(1))).rejects.toEqual(new RateLimitedError(1234));
     next = boom;
     await expect(r.edit(msg(2))).rejects.toBe(boom);
