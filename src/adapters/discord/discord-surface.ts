@@ -16,7 +16,7 @@ import { createAckFirst } from '../../chat/ack-first.js';
 import type { Person, PrivateAnswer } from '../../chat/port.js';
 import type { Surface, SurfaceDeps } from '../../chat/surface.js';
 import type { Secret } from '../../util/secret.js';
-import { localeFrom } from '../../present/locale.js';
+import { localeFrom, type Locale } from '../../present/locale.js';
 import { targetErrorText } from '../../present/render.js';
 import { lazyChild, type Logger } from '../../util/logger.js';
 import { createTokenBucket } from '../../util/token-bucket.js';
@@ -28,6 +28,7 @@ import { parseCustomId, toTextMessage } from './embed.js';
 import { describeDiscordError } from './errors.js';
 import { DEFAULT_DISCORD_API } from './register.js';
 import { createDiscordPort, type Origin } from './port.js';
+import { interactionAnswer, type InteractionAnswer } from './interaction-answer.js';
 import { discordRequest } from './rest-request.js';
 import { discordWords } from './words.js';
 import { sanitizeOutsideText } from '../../util/outside-text.js';
@@ -180,17 +181,17 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
    * The deferral, once, whoever asks for it first (the command as it arrives, or the first post).
    * `out`: called once the interaction's first answer has gone out (ack-first's release).
    */
-  const originOf = (i: ChatInputCommandInteraction | ButtonInteraction, out: () => void): Origin => {
+  const originOf = (answer: InteractionAnswer, out: () => void): Origin => {
     let deferring: Promise<void> | null = null;
     let at = clock.now();
     const o: Origin = {
-      interaction: i,
+      answer,
       answered: false,
       defer: (visibility = 'public') => {
         deferring ??= (async () => {
           at = clock.now();
           try {
-            if (!i.deferred && !i.replied) await i.deferReply(visibility === 'private' ? { flags: MessageFlags.Ephemeral } : {});
+            if (!answer.deferred && !answer.replied) await answer.defer(visibility === 'private');
           } finally {
             out();
           }
@@ -206,21 +207,32 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
   /** A private answer: an ephemeral reply, or, after a public deferral, the "thinking…" removed and an ephemeral follow-up. */
   const answerFor = (o: Origin, l: LogOf, out: () => void): PrivateAnswer => async (text) => {
     o.answered = true;
-    const i = o.interaction;
+    const a = o.answer;
     try {
       // A deferral still on its way would make a reply now a second callback, which Discord refuses.
       await o.deferral()?.catch(() => undefined);
-      if (i.deferred && i.ephemeral) {
-        await i.editReply(toTextMessage(text));
-      } else if (i.deferred || i.replied) {
-        await i.deleteReply().catch((err: unknown) => l().warn({ err: describeDiscordError(err) }, 'could not delete the deferred reply'));
-        await i.followUp(ephemeral(text));
+      if (a.deferred && a.ephemeral) {
+        await a.editOriginal(toTextMessage(text));
+      } else if (a.deferred || a.replied) {
+        await a.deleteOriginal().catch((err: unknown) => l().warn({ err: describeDiscordError(err) }, 'could not delete the deferred reply'));
+        await a.followUp(toTextMessage(text), true);
       } else {
-        await i.reply(ephemeral(text));
+        await a.reply(toTextMessage(text), true);
       }
     } finally {
       out();
     }
+  };
+
+  /**
+   * `/ping`: what the command says, read from the interaction before the interaction is let go
+   * (interaction-answer.ts); no closure here may see `i`, or its scope would keep it to the verdict.
+   */
+  const onCommand = (i: ChatInputCommandInteraction, answer: InteractionAnswer, l: LogOf, out: () => void): Promise<void> => {
+    const person = personOf(i);
+    const packets = i.options.getInteger(OPTION_PACKETS);
+    if (packets !== null && (packets < MIN_PACKETS || packets > MAX_PACKETS)) return answer.reply(toTextMessage(targetErrorText('bad_packets', person.locale)), true);
+    return askToPing(i.options.getString(OPTION_CLIENT, true), packets, person, i.channelId, answer, l, out);
   };
 
   /**
@@ -229,23 +241,16 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
    * look-up can decide (an unknown client) shows "thinking…" publicly until it is deleted and
    * answered ephemerally (docs/architecture.md, "Acks first").
    */
-  const onCommand = async (i: ChatInputCommandInteraction, l: LogOf, out: () => void) => {
-    const person = personOf(i);
-    const packets = i.options.getInteger(OPTION_PACKETS);
-    if (packets !== null && (packets < MIN_PACKETS || packets > MAX_PACKETS)) {
-      await i.reply(ephemeral(targetErrorText('bad_packets', person.locale)));
-      return;
-    }
-    const text = i.options.getString(OPTION_CLIENT, true);
+  const askToPing = async (text: string, packets: number | null, person: Person, channel: string, answer: InteractionAnswer, l: LogOf, out: () => void) => {
     const first = firstAnswer(text);
-    const origin = originOf(i, out);
+    const origin = originOf(answer, out);
     const deferNow = (visibility: 'public' | 'private') => {
       if (origin.answered) return;
       origin.defer(visibility).catch((err: unknown) => l().warn({ err: describeDiscordError(err) }, 'could not defer the command'));
     };
     // Asked first: the engine answers a refusal by its access rules before this call returns, so
     // it stays an ephemeral reply; the look-up and everything after it run on behind the deferral.
-    const req = { text, packets, person, place: { channel: i.channelId, thread: null }, answer: answerFor(origin, l, out), origin };
+    const req = { text, packets, person, place: { channel, thread: null }, answer: answerFor(origin, l, out), origin };
     const request = engine.request(req);
     // An answer expected without I/O that has not come by the next turn is deferred privately: never a public "thinking…" for it.
     const late = first.kind === 'reply' ? setImmediate(() => deferNow('private')) : null;
@@ -257,31 +262,33 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
     }
   };
 
-  const onButton = async (i: ButtonInteraction, l: LogOf, out: () => void) => {
-    const person = personOf(i);
-    const action = parseCustomId(i.customId);
+  /** A button: read, then pressed without the interaction (see onCommand). */
+  const onButton = (i: ButtonInteraction, answer: InteractionAnswer, l: LogOf, out: () => void): Promise<void> =>
+    pressed(parseCustomId(i.customId), personOf(i), i.channelId, answer, l, out);
+
+  const pressed = async (action: ReturnType<typeof parseCustomId>, person: Person, channel: string, answer: InteractionAnswer, l: LogOf, out: () => void) => {
     if (!action) {
-      await i.reply(ephemeral(discordWords(person.locale).unknownButton));
+      await answer.reply(toTextMessage(discordWords(person.locale).unknownButton), true);
       return;
     }
     if (action.kind === 'noc') {
       // NOC incident buttons (issue 11): the desk decides; the root changes through the outbox.
       if (!deps.noc) {
-        await i.reply(ephemeral(discordWords(person.locale).unknownButton));
+        await answer.reply(toTextMessage(discordWords(person.locale).unknownButton), true);
         return;
       }
       // Acknowledged at once (Check now runs for seconds; Discord allows 3). Private answers are
       // ephemeral follow-ups: deleting the "reply" of a component would delete the incident's root.
-      await i.deferUpdate();
+      await answer.deferUpdate();
       out();
-      await deps.noc.press({ action: action.action, incidentId: action.incidentId, person, channel: i.channelId, surface: 'discord', answer: async (text) => void (await i.followUp(ephemeral(text))) });
+      await deps.noc.press({ action: action.action, incidentId: action.incidentId, person, channel, surface: 'discord', answer: (text) => answer.followUp(toTextMessage(text), true) });
       return;
     }
-    const origin = originOf(i, out);
+    const origin = originOf(answer, out);
     if (action.kind === 'cancel') {
-      await engine.cancel({ conversationId: action.key, channel: i.channelId, person, answer: answerFor(origin, l, out) });
+      await engine.cancel({ conversationId: action.key, channel, person, answer: answerFor(origin, l, out) });
       // Acknowledge without changing the message: the cancelled view arrives through the check.
-      if (!origin.answered) await i.deferUpdate();
+      if (!origin.answered) await answer.deferUpdate();
       return;
     }
     // Re-run is a new reply, not an edit of the old one: the earlier verdict stays in the channel
@@ -290,31 +297,63 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
       conversationId: action.conversationId,
       ...(action.serviceId !== null ? { fallback: { serviceId: action.serviceId, packets: null } } : {}),
       person,
-      place: { channel: i.channelId, thread: null },
+      place: { channel, thread: null },
       answer: answerFor(origin, l, out),
       origin,
     });
   };
 
-  /** Every interaction ends here: errors are logged and, where possible, answered; never thrown. */
-  const onInteraction = async (i: Interaction) => {
-    const l = logFor(i);
-    // In hand until its first answer is out (a deferral, a reply), at the latest when handled.
-    const out = ackFirst.incoming();
+  /** Autocomplete and `/noc`: answered at once, from local reads; a failure is answered through the interaction. */
+  const onOther = async (i: Interaction, l: LogOf) => {
     try {
       if (i.isAutocomplete() && i.commandName === NOC_COMMAND) return await answerNocAutocomplete(i, deps.nocCommands ?? null, clock, l());
       if (i.isAutocomplete()) return await answerAutocomplete(i, { directory, clock }, l());
-      if (i.isChatInputCommand() && i.commandName === COMMAND_NAME) return await onCommand(i, l, out);
       if (i.isChatInputCommand() && i.commandName === NOC_COMMAND) {
         // Local reads and writes only: answered well inside Discord's 3 s, privately.
         const text = deps.nocCommands ? await deps.nocCommands.handle(nocText(nocOptionsOf(i)), personOf(i), 'discord', i.channelId) : 'The NOC is not available in this pingops.';
         await i.reply(ephemeral(text));
-        return;
       }
-      if (i.isButton() && i.customId.startsWith('pingops:')) return await onButton(i, l, out);
     } catch (err) {
       l().error({ err: describeDiscordError(err) }, 'discord interaction failed');
       await answerFailure(i, l);
+    }
+  };
+
+  /**
+   * Every interaction ends here: errors are logged and, where possible, answered; never thrown.
+   * Not async, and no closure in it: a check runs on for minutes after its command, and this
+   * frame would hold the interaction until then.
+   */
+  const onInteraction = (i: Interaction): Promise<void> => {
+    const l = logFor(i);
+    // In hand until its first answer is out (a deferral, a reply), at the latest when handled.
+    const out = ackFirst.incoming();
+    const locale = localeFrom(i.locale, deps.locale);
+    let answer: InteractionAnswer | null = null;
+    let work: Promise<void>;
+    try {
+      if (i.isChatInputCommand() && i.commandName === COMMAND_NAME) work = onCommand(i, (answer = interactionAnswer(i)), l, out);
+      else if (i.isButton() && i.customId.startsWith('pingops:')) work = onButton(i, (answer = interactionAnswer(i)), l, out);
+      else work = onOther(i, l);
+    } catch (err) {
+      work = Promise.reject(err);
+    }
+    return answer ? settle(work, answer, locale, l, out) : work.finally(out);
+  };
+
+  /** A command's or button's work to its end; a failure is logged and answered privately. */
+  const settle = async (work: Promise<void>, answer: InteractionAnswer, locale: Locale, l: LogOf, out: () => void) => {
+    try {
+      await work;
+    } catch (err) {
+      l().error({ err: describeDiscordError(err) }, 'discord interaction failed');
+      try {
+        const msg = toTextMessage(discordWords(locale).failed);
+        if (answer.deferred || answer.replied) await answer.followUp(msg, true);
+        else await answer.reply(msg, true);
+      } catch (failed) {
+        l().warn({ err: describeDiscordError(failed) }, 'could not tell the user about the failure');
+      }
     } finally {
       out();
     }

@@ -1,4 +1,4 @@
-import { DiscordAPIError, Routes, type ButtonInteraction, type ChatInputCommandInteraction, type REST } from 'discord.js';
+import { DiscordAPIError, Routes, type REST } from 'discord.js';
 import { RateLimitedError } from '../../chat/live-message.types.js';
 import type { ChatPort } from '../../chat/port.js';
 import type { Clock } from '../../util/clock.js';
@@ -6,6 +6,7 @@ import { lazyChild, type Logger } from '../../util/logger.js';
 import type { TokenBucket } from '../../util/token-bucket.js';
 import { clip, escapeDiscord, plainLine, toDiscordMessage, toTextMessage, type DiscordMessage } from './embed.js';
 import { describeDiscordError, toEditError } from './errors.js';
+import { apiBody, type InteractionAnswer } from './interaction-answer.js';
 import { createReplyEditor, type ReplyEditor, type ReplyOps } from './reply.js';
 import { discordWords } from './words.js';
 
@@ -19,7 +20,8 @@ const FIRST_POST_ATTEMPTS = 5;
 
 /** An interaction being answered, with one deferral shared by whoever needs it first. */
 export interface Origin {
-  interaction: ChatInputCommandInteraction | ButtonInteraction;
+  /** Its answers through its token (the interaction itself is not kept: interaction-answer.ts). */
+  answer: InteractionAnswer;
   /**
    * Defers the reply (public unless asked otherwise); later calls share the first one. A private
    * deferral is for answers that are private (history): a status card posted into it would be too.
@@ -29,11 +31,6 @@ export interface Origin {
   deferral(): Promise<void> | null;
   deferredAt(): number;
   answered: boolean;
-}
-
-/** Snake-case body for raw REST posts (discord.js converts only for its own helpers). */
-function apiBody(msg: DiscordMessage): Record<string, unknown> {
-  return { content: msg.content, embeds: msg.embeds, components: msg.components, allowed_mentions: msg.allowedMentions };
 }
 
 /**
@@ -63,19 +60,13 @@ export function createDiscordPort(o: {
   };
   const sendToChannel = async (channelId: string, msg: DiscordMessage) =>
     (await rest.post(Routes.channelMessages(channelId), { body: apiBody(msg) })) as { id: string };
-  const replyOps = (i: ChatInputCommandInteraction | ButtonInteraction): ReplyOps => {
-    // Only what the calls need, not the interaction: `editors` keeps these for the last 2,000
-    // messages, and a kept interaction holds its person, member, options and webhook (about
-    // 2 KB each, 4 MB at 2,000) long after its check is over.
-    const { applicationId, token, channelId } = i;
-    const interactionRest = i.client.rest;
+  const replyOps = (answer: InteractionAnswer): ReplyOps => {
+    const { channelId } = answer;
     return {
-      // The same PATCH as `i.editReply`, on the interaction's REST, minus what discord.js adds
-      // around it: resolving a MessagePayload and building (and caching) a Message from every
-      // answer, of which only the id is read (a twentieth of the bot's CPU through Discord in
-      // `npm run bench -- discord-chat --cpu-prof`).
-      editOriginal: async (msg) =>
-        (await interactionRest.patch(Routes.webhookMessage(applicationId, token, '@original'), { body: apiBody(msg), auth: false })) as { id: string },
+      // The same PATCH as `i.editReply`, minus what discord.js adds around it: resolving a
+      // MessagePayload and building (and caching) a Message from every answer, of which only the
+      // id is read (a twentieth of the bot's CPU through Discord in `npm run bench -- discord-chat --cpu-prof`).
+      editOriginal: (msg) => answer.editOriginal(msg),
       sendToChannel: (msg) => sendToChannel(channelId, msg),
       editInChannel: async (messageId, msg) => {
         await rest.patch(Routes.channelMessage(channelId, messageId), { body: apiBody(msg) });
@@ -93,7 +84,7 @@ export function createDiscordPort(o: {
       const from = origin as Origin | undefined;
       if (!from) return (await sendToChannel(place.channel, msg)).id;
       await from.defer();
-      const editor = createReplyEditor(replyOps(from.interaction), {
+      const editor = createReplyEditor(replyOps(from.answer), {
         clock,
         deferredAt: from.deferredAt(),
         // Made when first used: an editor logs only when the token dies, and a pino child for each check in flight was one of the three each check kept.
