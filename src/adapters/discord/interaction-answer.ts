@@ -16,9 +16,9 @@ export function apiBody(msg: AnswerMessage): Record<string, unknown> {
  *
  * Why not the interaction's own methods: a check holds its answers until its verdict, and a
  * discord.js interaction brings its person, member, options, entitlements and webhook along
- * (about 2 KB, 2 MB at 1,000 checks in flight, which is most of the margin to the chat path's
- * 150 MB). This keeps four strings and the REST client; the surface lets the interaction go as
- * soon as the command is handed to the engine.
+ * (about 2 KB; at 1,000 checks in flight, together with the scopes that held it, about 2 MB of
+ * a peak that must stay under 150 MB). This keeps four strings and the REST client; the surface
+ * lets the interaction go as soon as the command is handed to the engine.
  */
 export interface InteractionAnswer {
   readonly applicationId: string;
