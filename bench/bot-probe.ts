@@ -8,8 +8,34 @@
  * sampler costs the poller (a full `process.memoryUsage()` and a read of /proc/self/fd every 50 ms
  * did: about 120 ms of the bot's CPU in a `chat --cpu-prof` run).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { basename, join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+
+/**
+ * `npm run bench -- chat|discord-chat --alloc-prof` sets this to a directory: the window's
+ * allocations are then sampled (V8's sampling heap profiler, collected objects included, one
+ * sample per 16 KB) and written there as `<entry>-<pid>.heapprofile` before the report is sent.
+ * The sampling costs CPU and memory of its own: such a run's figures are not the goals'.
+ */
+const ALLOC_PROF_DIR = process.env.BENCH_ALLOC_PROF_DIR;
+
+/** Starts sampling this process's allocations; `stop` writes the profile to `file`. */
+async function sampleAllocations(): Promise<{ stop(file: string): Promise<void> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  // The two include… options (V8 11+) are missing from @types/node 20's protocol types.
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as { samplingInterval: number });
+  return {
+    async stop(file) {
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
 
 /** What the probe reports for the window between `probe:start` and `probe:report`. */
 export interface ProbeReport {
@@ -68,8 +94,10 @@ if (process.send) {
     }
   };
   setInterval(sample, 50).unref();
+  let allocations: Promise<{ stop(file: string): Promise<void> }> | null = null;
   process.on('message', (m) => {
     if (m === 'probe:start') {
+      if (ALLOC_PROF_DIR) allocations = sampleAllocations();
       lag.reset();
       lag.enable();
       peakRss = 0;
@@ -95,7 +123,15 @@ if (process.send) {
         gcMs: Math.round(gcMs),
         threadsCpuMs,
       };
-      process.send?.({ probe: report });
+      const send = () => process.send?.({ probe: report });
+      if (!allocations || !ALLOC_PROF_DIR) return void send();
+      const dir = ALLOC_PROF_DIR;
+      void allocations.then((a) => a.stop(join(dir, `${basename(process.argv[1] ?? 'process', '.js')}-${process.pid}.heapprofile`))).then(send, (err: unknown) => {
+        // The figures still count; only the profile is missing (the bench's log says so).
+        process.stderr.write(`bot-probe: no allocation profile: ${String(err)}\n`);
+        send();
+      });
+      allocations = null;
     }
   });
   // The channel must not keep the bot alive once it decides to exit.

@@ -131,6 +131,8 @@ export async function startBot(dir: string, env: Record<string, string>, cpuProf
       // A production-sized budget, so the budget is not what is measured.
       PING_API_RATE_PER_MIN: '60000',
       PING_QUEUE_MAX: '100000',
+      // `--alloc-prof` (bench/bot-probe): the bot samples its allocations too.
+      ...(process.env.BENCH_ALLOC_PROF_DIR ? { BENCH_ALLOC_PROF_DIR: process.env.BENCH_ALLOC_PROF_DIR } : {}),
       ...env,
     }),
     stdio: ['ignore', 'ignore', log, 'ipc'],

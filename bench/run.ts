@@ -215,13 +215,30 @@ async function main() {
   if (!only || only === 'chat') {
     const { printChatPath } = await import('./chat.js');
     const args = process.argv.slice(3);
-    await printChatPath(Number(args.find((a) => /^\d+$/.test(a)) ?? 3), args.includes('--cpu-prof'));
+    await withAllocationProfiles(args, () => printChatPath(Number(args.find((a) => /^\d+$/.test(a)) ?? 3), args.includes('--cpu-prof')));
   }
   if (!only || only === 'discord-chat') {
     const { printDiscordChatPath } = await import('./discord.js');
     const args = process.argv.slice(3);
-    await printDiscordChatPath(Number(args.find((a) => /^\d+$/.test(a)) ?? 3), args.includes('--cpu-prof'));
+    await withAllocationProfiles(args, () => printDiscordChatPath(Number(args.find((a) => /^\d+$/.test(a)) ?? 3), args.includes('--cpu-prof')));
   }
+}
+
+/**
+ * `--alloc-prof`: the chat benches' bot and floor sample what they allocate in each measured
+ * window (bench/bot-probe); the profiles are summed up after the tables (bench/alloc-top).
+ */
+async function withAllocationProfiles(args: string[], bench: () => Promise<void>): Promise<void> {
+  if (!args.includes('--alloc-prof')) return bench();
+  const dir = mkdtempSync(join(tmpdir(), 'pingops-alloc-prof-'));
+  process.env.BENCH_ALLOC_PROF_DIR = dir;
+  try {
+    await bench();
+  } finally {
+    delete process.env.BENCH_ALLOC_PROF_DIR;
+  }
+  const { printAllocationProfiles } = await import('./alloc-top.js');
+  printAllocationProfiles(readdirSync(dir).filter((f) => f.endsWith('.heapprofile')).map((f) => join(dir, f)));
 }
 
 main().then(
