@@ -87,7 +87,8 @@ export function createDiscordPort(o: {
       const editor = createReplyEditor(replyOps(from.answer), {
         clock,
         deferredAt: from.deferredAt(),
-        // Made when first used: an editor logs only when the token dies, and a pino child for each check in flight was one of the three each check kept.
+        // Made when first used: an editor logs only when the token dies, and a pino child made
+        // here for each check in flight was one of the three each check kept.
         log: lazyChild(log, { check: m.conversationId }),
         ...(o.interactionTtlMs !== undefined ? { ttlMs: o.interactionTtlMs } : {}),
       });
