@@ -5,8 +5,8 @@ import {
   REST,
   Routes,
   GatewayIntentBits,
-  MessageFlags,
   Options,
+  type AutocompleteInteraction,
   type ButtonInteraction,
   type ChatInputCommandInteraction,
   type Interaction,
@@ -167,7 +167,6 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
    * child per interaction was a measurable part of a cold burst.
    */
   const logFor = (i: Interaction): LogOf => lazyChild(log, { interactionId: i.id, guildId: i.guildId, channelId: i.channelId, userId: i.user.id });
-  const ephemeral = (text: string) => ({ ...toTextMessage(text), flags: MessageFlags.Ephemeral as const });
   const personOf = (i: Interaction): Person => ({
     id: i.user.id,
     name: sanitizeOutsideText(displayName(i)),
@@ -303,19 +302,24 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
     });
   };
 
-  /** Autocomplete and `/noc`: answered at once, from local reads; a failure is answered through the interaction. */
-  const onOther = async (i: Interaction, l: LogOf) => {
+  /** `/noc`: local reads and writes only, answered well inside Discord's 3 s, privately. */
+  const onNoc = async (i: ChatInputCommandInteraction, answer: InteractionAnswer) => {
+    const text = deps.nocCommands ? await deps.nocCommands.handle(nocText(nocOptionsOf(i)), personOf(i), 'discord', i.channelId) : 'The NOC is not available in this pingops.';
+    await answer.reply(toTextMessage(text), true);
+  };
+
+  /** Autocomplete: matching clients or NOC targets; a failure is an empty list, never nothing. */
+  const onAutocomplete = async (i: AutocompleteInteraction, l: LogOf) => {
     try {
-      if (i.isAutocomplete() && i.commandName === NOC_COMMAND) return await answerNocAutocomplete(i, deps.nocCommands ?? null, clock, l());
-      if (i.isAutocomplete()) return await answerAutocomplete(i, { directory, clock }, l());
-      if (i.isChatInputCommand() && i.commandName === NOC_COMMAND) {
-        // Local reads and writes only: answered well inside Discord's 3 s, privately.
-        const text = deps.nocCommands ? await deps.nocCommands.handle(nocText(nocOptionsOf(i)), personOf(i), 'discord', i.channelId) : 'The NOC is not available in this pingops.';
-        await i.reply(ephemeral(text));
-      }
+      if (i.commandName === NOC_COMMAND) return await answerNocAutocomplete(i, deps.nocCommands ?? null, clock, l());
+      return await answerAutocomplete(i, { directory, clock }, l());
     } catch (err) {
       l().error({ err: describeDiscordError(err) }, 'discord interaction failed');
-      await answerFailure(i, l);
+      try {
+        if (!i.responded) await i.respond([]);
+      } catch (failed) {
+        l().warn({ err: describeDiscordError(failed) }, 'could not tell the user about the failure');
+      }
     }
   };
 
@@ -333,15 +337,17 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
     let work: Promise<void>;
     try {
       if (i.isChatInputCommand() && i.commandName === COMMAND_NAME) work = onCommand(i, (answer = interactionAnswer(i)), l, out);
+      else if (i.isChatInputCommand() && i.commandName === NOC_COMMAND) work = onNoc(i, (answer = interactionAnswer(i)));
       else if (i.isButton() && i.customId.startsWith('pingops:')) work = onButton(i, (answer = interactionAnswer(i)), l, out);
-      else work = onOther(i, l);
+      else if (i.isAutocomplete()) work = onAutocomplete(i, l);
+      else work = Promise.resolve();
     } catch (err) {
       work = Promise.reject(err);
     }
     return answer ? settle(work, answer, locale, l, out) : work.finally(out);
   };
 
-  /** A command's or button's work to its end; a failure is logged and answered privately. */
+  /** A command's or button's work to its end; a failure is logged and answered privately, through its token. */
   const settle = async (work: Promise<void>, answer: InteractionAnswer, locale: Locale, l: LogOf, out: () => void) => {
     try {
       await work;
@@ -356,21 +362,6 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
       }
     } finally {
       out();
-    }
-  };
-
-  const answerFailure = async (i: Interaction, l: LogOf) => {
-    try {
-      if (i.isAutocomplete()) {
-        if (!i.responded) await i.respond([]);
-        return;
-      }
-      if (!i.isRepliable()) return;
-      const msg = ephemeral(discordWords(localeFrom(i.locale, deps.locale)).failed);
-      if (i.deferred || i.replied) await i.followUp(msg);
-      else await i.reply(msg);
-    } catch (err) {
-      l().warn({ err: describeDiscordError(err) }, 'could not tell the user about the failure');
     }
   };
 

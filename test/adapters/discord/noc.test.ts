@@ -109,6 +109,24 @@ describe('/noc on Discord (real discord.js, fake Discord)', () => {
     expect((await answer(rig, status.token)).data).toMatchObject({ flags: EPHEMERAL, content: expect.stringContaining('The NOC watcher has not run on this store yet.') });
   });
 
+  it('a /noc that fails inside is answered privately that something went wrong, once, and the bot keeps serving', async () => {
+    db = testDatabase(':memory:', { logger: silentLogger });
+    const store = db.noc;
+    rig = await startRig({
+      env: { PINGOPS_ADMINS: ANA.id },
+      noc: (core, access) => {
+        const real = createNocCommands({ store, watcher: null, inventory: simInventory(systemClock), directory: core.directory, admins: [ANA.id], access, defaultIntervalMs: 300_000, clock: systemClock, logger: silentLogger });
+        let calls = 0;
+        return { ...real, handle: (...args) => (++calls === 1 ? Promise.reject(new Error('store away')) : real.handle(...args)) };
+      },
+    });
+    const sent = rig.fake.sendInteraction(2, noc(null, 'status'), { user: ANA });
+    expect(await answer(rig, sent.token)).toMatchObject({ type: 4, data: { flags: EPHEMERAL, content: expect.stringContaining('Something went wrong') } });
+    expect(rig.fake.callsTo('POST', routesOf(sent.token).callback)).toHaveLength(1);
+    const again = rig.fake.sendInteraction(2, noc(null, 'status'), { user: ANA });
+    expect((await answer(rig, again.token)).data.content).toContain('The NOC watcher has not run on this store yet.');
+  });
+
   it('autocompletes targets with all, routers and zones of the inventory, and clients of the directory; scopes name clients as client:N', async () => {
     const { rig } = await start();
     const routers = rig.fake.sendInteraction(4, noc('watch', 'add', [{ name: 'target', type: 3, value: 'router:9', focused: true }]));
