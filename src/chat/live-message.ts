@@ -31,8 +31,6 @@ export function progressReserve(capacity: number): number {
   return Math.max(1, Math.ceil(capacity / 2));
 }
 
-/** How often a progress view looks again for a spare token while the budget is short. */
-const PROGRESS_RETRY_MS = 1000;
 /** Ceiling of the backoff between failed attempts of a final view. */
 const MAX_FINAL_BACKOFF_MS = 30_000;
 
@@ -102,8 +100,8 @@ class CoalescingLiveMessage<T> implements LiveMessage<T> {
   private finalFailures = 0;
   /** True while the delivery loop runs; cleared by the loop itself in the same tick it finds nothing to do. */
   private running = false;
-  /** Aborts a 'low' budget wait so a final view can queue again as 'high'. */
-  private lowTake: AbortController | undefined;
+  /** Ends a progress view's wait for a spare token when a final view or `abandon` comes. */
+  private spareWait: AbortController | undefined;
   private delivered = 0;
   private abandoned = false;
 
@@ -159,7 +157,7 @@ class CoalescingLiveMessage<T> implements LiveMessage<T> {
     });
     this.final = { view, key: viewKey(view), done, resolve, reject };
     this.pending = undefined;
-    this.lowTake?.abort(NO_LONGER_NEEDED);
+    this.spareWait?.abort(NO_LONGER_NEEDED);
     this.kick();
     return done;
   }
@@ -167,7 +165,7 @@ class CoalescingLiveMessage<T> implements LiveMessage<T> {
   abandon(): void {
     this.abandoned = true;
     this.pending = undefined;
-    this.lowTake?.abort(NO_LONGER_NEEDED);
+    this.spareWait?.abort(NO_LONGER_NEEDED);
   }
 
   private kick(): void {
@@ -208,16 +206,12 @@ class CoalescingLiveMessage<T> implements LiveMessage<T> {
           continue;
         }
 
-        // A progress view is drawn only once a token is free for it: the ones replaced while the
+        // A progress view is drawn only once a spare token is its: the ones replaced while the
         // budget is short are never rendered.
-        if (!this.progressMayGo()) {
-          await this.waitForProgress();
-          continue;
-        }
+        if (!(await this.takeSpareToken())) continue;
         const slot = this.drawPending();
-        if (!slot || sameKey(slot.key, this.deliveredKey)) continue;
-        if (!this.budget.tryTake()) {
-          this.pending ??= () => slot.view;
+        if (!slot || sameKey(slot.key, this.deliveredKey)) {
+          this.budget.refund();
           continue;
         }
         await this.send(slot, false);
@@ -246,29 +240,30 @@ class CoalescingLiveMessage<T> implements LiveMessage<T> {
 
   /**
    * A final view queues ('high', first come first served among finals of every message sharing
-   * the budget). A progress view never queues: it spends a token only when no final waits and at
-   * least half the bucket is free, and is coalesced with newer views meanwhile. So whenever
-   * finals arrive they find at least half the burst in hand: progress edits delay a final by at
-   * most ⌊capacity/2⌋ + 1 token periods (Slack defaults, 45/min with a burst of 10: 6 × 1.3 s = 8 s).
+   * the budget). A progress view waits for a spare token (`takeSpare`): one taken only when no
+   * final waits and at least half the bucket is free, and it is coalesced with newer views
+   * meanwhile. So whenever finals arrive they find at least half the burst in hand: progress
+   * edits delay a final by at most ⌊capacity/2⌋ + 1 token periods (Slack defaults, 45/min with a
+   * burst of 10: 6 × 1.3 s = 8 s).
+   *
+   * The bucket wakes the message whose progress has waited longest when a spare token comes,
+   * and no other. Before, each waiting message looked again every second: with 1,000 checks
+   * through Discord at 5 edits a second, about 18,000 wake-ups a run that nearly all found
+   * nothing, each with its timer (`npm run bench -- discord-chat --alloc-prof`), and the token
+   * went to whichever happened to look first.
+   *
+   * Resolves true with a token taken; false when `finish` or `abandon` ended the wait.
    */
-  private progressMayGo(): boolean {
-    return this.budget.waiting === 0 && this.budget.available() >= progressReserve(this.budget.capacity);
-  }
-
-  /**
-   * Waits before a progress view looks for a spare token again; `finish` cuts the wait short.
-   * One controller for all of a message's waits (the sleep removes its listener when it ends):
-   * while the budget is short, each message waits about once a second until its verdict, and a
-   * controller per wait was the largest of the bot's own allocations under
-   * `npm run bench -- discord-chat --alloc-prof`.
-   */
-  private async waitForProgress(): Promise<void> {
-    // Never one already aborted: its sleep would return at once, and the loop would spin.
-    const ctrl = this.lowTake && !this.lowTake.signal.aborted ? this.lowTake : (this.lowTake = new AbortController());
+  private async takeSpareToken(): Promise<boolean> {
+    // One controller for all of a message's waits; never one already aborted, which would
+    // reject at once and make the loop spin.
+    const ctrl = this.spareWait && !this.spareWait.signal.aborted ? this.spareWait : (this.spareWait = new AbortController());
     try {
-      await this.clock.sleep(Math.max(this.minIntervalMs, PROGRESS_RETRY_MS), ctrl.signal);
+      await this.budget.takeSpare(progressReserve(this.budget.capacity), ctrl.signal);
+      return true;
     } catch (err) {
-      if (!ctrl.signal.aborted) throw err;
+      if (ctrl.signal.aborted) return false;
+      throw err;
     }
   }
 

@@ -8,6 +8,15 @@ export type Priority = 'high' | 'low';
 export interface TokenBucket {
   /** Resolves once a token is taken for the caller; rejects with the signal's reason, consuming nothing, when it aborts first. */
   take(priority: Priority, signal?: AbortSignal): Promise<void>;
+  /**
+   * Takes a token nobody else needs: once at least `reserve` tokens are free and nobody waits in
+   * `take`. Such callers queue behind every `take`, first come first served, and are handed one
+   * token at a time, so a token coming free wakes one of them, not all. Rejects with the signal's
+   * reason, consuming nothing, when it aborts first.
+   */
+  takeSpare(reserve: number, signal?: AbortSignal): Promise<void>;
+  /** Puts back a token taken and not used (never beyond the burst). */
+  refund(): void;
   /** Takes a token only if one is free now and nobody is queued ahead; never waits. */
   tryTake(): boolean;
   /** Whole tokens free right now. */
@@ -41,6 +50,8 @@ const UNIT = 60_000;
 
 interface Waiter {
   resolve: () => void;
+  /** For a spare taker: tokens that must be free before it is served, in credit units. */
+  reserve: number;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
   live: boolean;
@@ -56,6 +67,17 @@ class WaiterQueue {
   push(w: Waiter): void {
     this.items.push(w);
     this.size++;
+  }
+
+  /** The oldest live waiter, left in place. */
+  peek(): Waiter | undefined {
+    while (this.head < this.items.length) {
+      const w = this.items[this.head];
+      if (w?.live) return w;
+      this.head++;
+    }
+    this.compact();
+    return undefined;
   }
 
   /** Removes and returns the oldest live waiter. */
@@ -108,8 +130,11 @@ export function createTokenBucket(opts: TokenBucketOptions): TokenBucket {
   let last = clock.now();
   const high = new WaiterQueue();
   const low = new WaiterQueue();
-  /** The one pending sleep until the next token, if anybody is queued. */
+  /** `takeSpare` callers: served only when `high` and `low` are empty. */
+  const spare = new WaiterQueue();
+  /** The one pending sleep until the next token anybody queued needs, and when it ends. */
   let timer: AbortController | undefined;
+  let timerDue = 0;
 
   function refill(): void {
     const now = clock.now();
@@ -128,33 +153,46 @@ export function createTokenBucket(opts: TokenBucketOptions): TokenBucket {
     return high.shift() ?? low.shift();
   }
 
+  function grant(w: Waiter): void {
+    credit -= UNIT;
+    w.live = false;
+    if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
+    w.resolve();
+  }
+
   /** Hands out whatever credit there is to the queue heads, then sleeps until the next token if still needed. */
   function pump(): void {
     refill();
     while (credit >= UNIT && queued() > 0) {
       const w = nextWaiter();
       if (!w) break;
-      credit -= UNIT;
-      w.live = false;
-      if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
-      w.resolve();
+      grant(w);
     }
-    if (queued() === 0) {
+    for (let w = queued() === 0 ? spare.peek() : undefined; w && credit >= w.reserve; w = spare.peek()) {
+      spare.shift();
+      grant(w);
+    }
+    // What the first one still waiting needs: a whole token for `take`, its reserve for a spare taker.
+    const need = queued() > 0 ? UNIT : spare.peek()?.reserve;
+    if (need === undefined) {
       cancelTimer();
       return;
     }
-    if (timer) return;
+    const due = clock.now() + Math.max(1, Math.ceil((need - credit) / perMinute));
+    // A `take` arriving behind a spare taker needs less credit: an earlier wake-up replaces the later.
+    if (timer && timerDue <= due) return;
+    cancelTimer();
     const ctrl = new AbortController();
     timer = ctrl;
-    const waitMs = Math.max(1, Math.ceil((UNIT - credit) / perMinute));
-    clock.sleep(waitMs, ctrl.signal).then(
+    timerDue = due;
+    clock.sleep(due - clock.now(), ctrl.signal).then(
       () => {
         if (timer !== ctrl) return;
         timer = undefined;
         pump();
       },
       () => {
-        // Cancelled because the queue emptied; a newer timer (if any) is in charge.
+        // Cancelled because the queue emptied or an earlier wake-up replaced it.
       },
     );
   }
@@ -172,6 +210,23 @@ export function createTokenBucket(opts: TokenBucketOptions): TokenBucket {
     return true;
   }
 
+  /** Queues `w` on `queue` until pump grants it; an abort takes it out, consuming nothing. */
+  function enqueue(queue: WaiterQueue, w: Waiter, reject: (reason: unknown) => void): void {
+    const { signal } = w;
+    if (signal) {
+      w.onAbort = () => {
+        if (!w.live) return;
+        w.live = false;
+        queue.forget();
+        if (queued() === 0 && spare.size === 0) cancelTimer();
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', w.onAbort, { once: true });
+    }
+    queue.push(w);
+    pump();
+  }
+
   return {
     take(priority, signal) {
       if (signal?.aborted) return Promise.reject(signal.reason);
@@ -179,21 +234,24 @@ export function createTokenBucket(opts: TokenBucketOptions): TokenBucket {
       const ahead = priority === 'high' ? high.size : queued();
       if (ahead === 0 && tryTakeNow()) return Promise.resolve();
       const queue = priority === 'high' ? high : low;
-      return new Promise<void>((resolve, reject) => {
-        const w: Waiter = { resolve, signal, onAbort: undefined, live: true };
-        if (signal) {
-          w.onAbort = () => {
-            if (!w.live) return;
-            w.live = false;
-            queue.forget();
-            if (queued() === 0) cancelTimer();
-            reject(signal.reason);
-          };
-          signal.addEventListener('abort', w.onAbort, { once: true });
+      return new Promise<void>((resolve, reject) => enqueue(queue, { resolve, reserve: UNIT, signal, onAbort: undefined, live: true }, reject));
+    },
+    takeSpare(reserve, signal) {
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      const need = Math.min(burst, Math.max(1, reserve)) * UNIT;
+      if (queued() === 0 && spare.size === 0) {
+        refill();
+        if (credit >= need) {
+          credit -= UNIT;
+          return Promise.resolve();
         }
-        queue.push(w);
-        pump();
-      });
+      }
+      return new Promise<void>((resolve, reject) => enqueue(spare, { resolve, reserve: need, signal, onAbort: undefined, live: true }, reject));
+    },
+    refund() {
+      refill();
+      credit = Math.min(capacity, credit + UNIT);
+      pump();
     },
     tryTake() {
       return queued() === 0 && tryTakeNow();

@@ -514,6 +514,51 @@ describe('createLiveMessage', () => {
     expect(p.shown?.seq).toBeGreaterThanOrEqual(54);
   });
 
+  it('a spare token goes to the progress view that has waited longest, not to whichever looks first', async () => {
+    const clock = new ManualClock(T0);
+    const budget = createTokenBucket({ perMinute: 6, burst: 1, clock }); // a token every 10 s
+    const log: string[] = [];
+    const editorFor = (name: string) => async (view: View) => void log.push(`${name}:${view.seq}@${clock.now() - T0}`);
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => createLiveMessage(editorFor(name), opts(clock, budget)));
+    a?.update(v(0));
+    await clock.advance(900);
+    b?.update(v(0)); // waits from 0.9 s
+    await clock.advance(300);
+    c?.update(v(0)); // waits from 1.2 s
+    await clock.advance(30_000);
+    // The token due at 10 s is b's, the next c's. (Looking again every second, c looked at 10.2 s
+    // and b at 10.9 s: c went first.)
+    expect(log).toEqual(['a:0@0', 'b:0@10000', 'c:0@20000']);
+  });
+
+  it('while the budget is short, waiting progress views cost no wake-ups: 200 messages for a minute set about one timer per edit', async () => {
+    const clock = new ManualClock(T0);
+    let sleeps = 0;
+    const sleep = clock.sleep.bind(clock);
+    clock.sleep = (ms: number, signal?: AbortSignal) => {
+      sleeps++;
+      return sleep(ms, signal);
+    };
+    const budget = createTokenBucket({ perMinute: 60, burst: 10, clock });
+    const fleet = Array.from({ length: 200 }, (_, i) => {
+      const p = platform(clock);
+      return { id: `m${i}`, p, m: createLiveMessage(p.editor, opts(clock, budget)) };
+    });
+    for (let s = 0; s < 60; s++) {
+      for (const { id, m } of fleet) m.update(v(s, id));
+      await clock.advance(1000);
+    }
+    const edits = fleet.reduce((n, { p }) => n + p.calls.length, 0);
+    // The bucket pays for its burst and about one edit a second.
+    expect(edits).toBeGreaterThan(50);
+    expect(edits).toBeLessThanOrEqual(70);
+    // A timer for the bucket's next token and one spacing each edited message's next edit, no more;
+    // looking again every second would have been about 200 × 60 = 12,000.
+    expect(sleeps).toBeLessThanOrEqual(2 * edits + 10);
+    // Every message that waited got its turn in order: none edited twice before all had one.
+    expect(fleet.filter(({ p }) => p.calls.length >= 1).length).toBe(edits);
+  });
+
   it('an abandoned message sends nothing more: its waiting progress view is dropped, later offers and a finish too', async () => {
     const clock = new ManualClock(T0);
     const budget = createTokenBucket({ perMinute: 6, burst: 2, clock });

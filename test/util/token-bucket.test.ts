@@ -226,3 +226,126 @@ describe('createTokenBucket', () => {
     expect(t.rejected).toHaveLength(1000 - expected.length);
   });
 });
+
+describe('takeSpare: tokens nobody else needs', () => {
+  /** Starts a spare take and records (virtual time, label) when it is granted. */
+  function spareTaker(clock: ManualClock, bucket: ReturnType<typeof createTokenBucket>, reserve: number) {
+    const granted: string[] = [];
+    const rejected: string[] = [];
+    return {
+      granted,
+      rejected,
+      start(label: string, signal?: AbortSignal) {
+        return bucket.takeSpare(reserve, signal).then(
+          () => void granted.push(`${label}@${clock.now() - T0}`),
+          () => void rejected.push(label),
+        );
+      },
+    };
+  }
+
+  it('is served at once only while the reserve is free, then one at a time, first come first served', async () => {
+    const clock = new ManualClock(T0);
+    const bucket = createTokenBucket({ perMinute: 60, burst: 4, clock }); // a token a second
+    const s = spareTaker(clock, bucket, 2);
+    for (const l of ['a', 'b', 'c', 'd', 'e']) void s.start(l);
+    await settle();
+    // 4 free: a, b and c each find at least 2 free; d must wait until 2 are free again.
+    expect(s.granted).toEqual(['a@0', 'b@0', 'c@0']);
+    await clock.advance(10_000);
+    expect(s.granted).toEqual(['a@0', 'b@0', 'c@0', 'd@1000', 'e@2000']);
+    expect(bucket.available()).toBe(4);
+  });
+
+  it('yields to every take, queued before or after it', async () => {
+    const clock = new ManualClock(T0);
+    const bucket = createTokenBucket({ perMinute: 60, burst: 1, clock });
+    bucket.tryTake();
+    const s = spareTaker(clock, bucket, 1);
+    const t = taker(clock);
+    void t.start(bucket, 'low', 'low');
+    void s.start('spare');
+    void t.start(bucket, 'high', 'high');
+    await clock.advance(5000);
+    expect(t.granted.map((g) => `${g.label}@${g.at}`)).toEqual(['high@1000', 'low@2000']);
+    expect(s.granted).toEqual(['spare@3000']);
+  });
+
+  it('a take arriving behind a spare taker who needs more gets the next whole token, not the reserve', async () => {
+    const clock = new ManualClock(T0);
+    const bucket = createTokenBucket({ perMinute: 60, burst: 10, clock });
+    for (let i = 0; i < 10; i++) bucket.tryTake();
+    const s = spareTaker(clock, bucket, 5);
+    void s.start('progress'); // needs 5 free: 5 s away
+    await clock.advance(100);
+    const t = taker(clock);
+    void t.start(bucket, 'final', 'high');
+    await clock.advance(7000);
+    expect(t.granted).toEqual([{ label: 'final', at: 1000 }]);
+    // The final's token came out of the reserve: 5 free again only at 6 s.
+    expect(s.granted).toEqual(['progress@6000']);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('an aborted spare taker leaves the queue, consuming nothing; the next in line is served', async () => {
+    const clock = new ManualClock(T0);
+    const bucket = createTokenBucket({ perMinute: 60, burst: 1, clock });
+    bucket.tryTake();
+    const s = spareTaker(clock, bucket, 1);
+    const ctrl = new AbortController();
+    void s.start('a', ctrl.signal);
+    void s.start('b');
+    await clock.advance(500);
+    ctrl.abort();
+    await clock.advance(1000);
+    expect(s.rejected).toEqual(['a']);
+    expect(s.granted).toEqual(['b@1000']);
+    await expect(bucket.takeSpare(1, AbortSignal.abort())).rejects.toBeDefined();
+  });
+
+  it('aborting the only spare taker cancels the pending sleep', async () => {
+    const clock = new ManualClock(T0);
+    const bucket = createTokenBucket({ perMinute: 1, burst: 2, clock });
+    bucket.tryTake();
+    bucket.tryTake();
+    const ctrl = new AbortController();
+    const p = bucket.takeSpare(1, ctrl.signal).catch(() => 'aborted');
+    expect(clock.pending).toBe(1);
+    ctrl.abort();
+    expect(await p).toBe('aborted');
+    expect(clock.pending).toBe(0);
+  });
+
+  it('a reserve beyond the burst asks for the whole burst; refund puts a token back, never beyond it', async () => {
+    const clock = new ManualClock(T0);
+    const bucket = createTokenBucket({ perMinute: 60, burst: 3, clock });
+    const s = spareTaker(clock, bucket, 99);
+    void s.start('a');
+    void s.start('b');
+    await settle();
+    expect(s.granted).toEqual(['a@0']);
+    bucket.refund();
+    await settle();
+    expect(s.granted).toEqual(['a@0', 'b@0']);
+    bucket.refund();
+    bucket.refund();
+    expect(bucket.available()).toBe(3);
+  });
+
+  it('1,000 spare takers on a short bucket: one sleep at a time, served in order, one per token', async () => {
+    const clock = new ManualClock(T0);
+    const bucket = createTokenBucket({ perMinute: 600, burst: 10, clock }); // one token per 100 ms
+    for (let i = 0; i < 10; i++) bucket.tryTake();
+    const s = spareTaker(clock, bucket, 5);
+    for (let i = 0; i < 1000; i++) void s.start(`w${i}`);
+    let maxPending = 0;
+    while (s.granted.length < 1000) {
+      await clock.advance(1000);
+      maxPending = Math.max(maxPending, clock.pending);
+    }
+    expect(maxPending).toBe(1);
+    expect(s.granted.map((g) => g.split('@')[0])).toEqual(Array.from({ length: 1000 }, (_, i) => `w${i}`));
+    // Five free after 500 ms; from then on each token is handed out as it comes.
+    expect(s.granted.slice(0, 3)).toEqual(['w0@500', 'w1@600', 'w2@700']);
+  });
+});
