@@ -57,9 +57,13 @@ interface Waiter {
   live: boolean;
 }
 
-/** FIFO with O(1) push/shift; aborted entries are skipped lazily so leaving the queue is O(1) too. */
+/**
+ * FIFO with O(1) push/shift; aborted entries are skipped lazily so leaving the queue is O(1) too.
+ * A slot is cleared as the head passes it, so a waiter served or gone is not kept by the array
+ * (the edit bucket's spare takers are a standing queue of up to one per live message).
+ */
 class WaiterQueue {
-  private items: Waiter[] = [];
+  private items: (Waiter | undefined)[] = [];
   private head = 0;
   /** Entries still waiting (aborted ones excluded). */
   size = 0;
@@ -74,7 +78,7 @@ class WaiterQueue {
     while (this.head < this.items.length) {
       const w = this.items[this.head];
       if (w?.live) return w;
-      this.head++;
+      this.items[this.head++] = undefined;
     }
     this.compact();
     return undefined;
@@ -82,16 +86,12 @@ class WaiterQueue {
 
   /** Removes and returns the oldest live waiter. */
   shift(): Waiter | undefined {
-    while (this.head < this.items.length) {
-      const w = this.items[this.head++];
-      if (w?.live) {
-        this.size--;
-        this.compact();
-        return w;
-      }
-    }
+    const w = this.peek();
+    if (!w) return undefined;
+    this.items[this.head++] = undefined;
+    this.size--;
     this.compact();
-    return undefined;
+    return w;
   }
 
   /** Called when a queued waiter aborts: it stays in the array but no longer counts. */
