@@ -206,7 +206,7 @@ class CoalescingLiveMessage<T> implements LiveMessage<T> {
           continue;
         }
 
-        // A progress view is drawn only once a spare token is its: the ones replaced while the
+        // A progress view is drawn only once it holds a spare token: the ones replaced while the
         // budget is short are never rendered.
         if (!(await this.takeSpareToken())) continue;
         const slot = this.drawPending();
