@@ -168,7 +168,10 @@ export function createTokenBucket(opts: TokenBucketOptions): TokenBucket {
       if (!w) break;
       grant(w);
     }
-    for (let w = queued() === 0 ? spare.peek() : undefined; w && credit >= w.reserve; w = spare.peek()) {
+    // Spare takers only once every `take` is served, each only while its reserve is free.
+    while (queued() === 0) {
+      const w = spare.peek();
+      if (!w || credit < w.reserve) break;
       spare.shift();
       grant(w);
     }

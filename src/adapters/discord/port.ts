@@ -63,9 +63,6 @@ export function createDiscordPort(o: {
   const replyOps = (answer: InteractionAnswer): ReplyOps => {
     const { channelId } = answer;
     return {
-      // The same PATCH as `i.editReply`, minus what discord.js adds around it: resolving a
-      // MessagePayload and building (and caching) a Message from every answer, of which only the
-      // id is read (a twentieth of the bot's CPU through Discord in `npm run bench -- discord-chat --cpu-prof`).
       editOriginal: (msg) => answer.editOriginal(msg),
       sendToChannel: (msg) => sendToChannel(channelId, msg),
       editInChannel: async (messageId, msg) => {
