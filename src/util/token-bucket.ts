@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
 import { NO_LONGER_NEEDED } from './abort.js';
+import { WaiterQueue } from './waiter-queue.js';
 
 /** Who is waiting: a person or a final view ('high') goes before a background sweep or an intermediate view ('low'). */
 export type Priority = 'high' | 'low';
@@ -57,63 +58,6 @@ interface Waiter {
   live: boolean;
 }
 
-/**
- * FIFO with O(1) push/shift; aborted entries are skipped lazily so leaving the queue is O(1) too.
- * A slot is cleared as the head passes it, so a waiter served or gone is not kept by the array
- * (the edit bucket's spare takers are a standing queue of up to one per live message).
- */
-class WaiterQueue {
-  private items: (Waiter | undefined)[] = [];
-  private head = 0;
-  /** Entries still waiting (aborted ones excluded). */
-  size = 0;
-
-  push(w: Waiter): void {
-    this.items.push(w);
-    this.size++;
-  }
-
-  /** The oldest live waiter, left in place. */
-  peek(): Waiter | undefined {
-    while (this.head < this.items.length) {
-      const w = this.items[this.head];
-      if (w?.live) return w;
-      this.items[this.head++] = undefined;
-    }
-    this.compact();
-    return undefined;
-  }
-
-  /** Removes and returns the oldest live waiter. */
-  shift(): Waiter | undefined {
-    const w = this.peek();
-    if (!w) return undefined;
-    this.items[this.head++] = undefined;
-    this.size--;
-    this.compact();
-    return w;
-  }
-
-  /** Called when a queued waiter aborts: it stays in the array but no longer counts. */
-  forget(): void {
-    this.size--;
-    if (this.size === 0) {
-      this.items = [];
-      this.head = 0;
-    }
-  }
-
-  private compact(): void {
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-  }
-}
-
 /** Creates a token bucket whose time comes only from `clock`; one sleep serves the whole queue. */
 export function createTokenBucket(opts: TokenBucketOptions): TokenBucket {
   const { perMinute, clock } = opts;
@@ -128,10 +72,10 @@ export function createTokenBucket(opts: TokenBucketOptions): TokenBucket {
 
   let credit = capacity;
   let last = clock.now();
-  const high = new WaiterQueue();
-  const low = new WaiterQueue();
+  const high = new WaiterQueue<Waiter>();
+  const low = new WaiterQueue<Waiter>();
   /** `takeSpare` callers: served only when `high` and `low` are empty. */
-  const spare = new WaiterQueue();
+  const spare = new WaiterQueue<Waiter>();
   /** The one pending sleep until the next token anybody queued needs, and when it ends. */
   let timer: AbortController | undefined;
   let timerDue = 0;
@@ -214,7 +158,7 @@ export function createTokenBucket(opts: TokenBucketOptions): TokenBucket {
   }
 
   /** Queues `w` on `queue` until pump grants it; an abort takes it out, consuming nothing. */
-  function enqueue(queue: WaiterQueue, w: Waiter, reject: (reason: unknown) => void): void {
+  function enqueue(queue: WaiterQueue<Waiter>, w: Waiter, reject: (reason: unknown) => void): void {
     const { signal } = w;
     if (signal) {
       w.onAbort = () => {
