@@ -1,6 +1,7 @@
 /**
  * The request queue's tokens from the budget every replica shares (issue 16): the shell around
- * `core/request-budget` (pure) and the store's `RequestBudgetPort`.
+ * `core/request-budget` (pure) and the store's `RequestBudgetPort`. Slack's edit budget draws
+ * through the same shell, with its own shape (chat/shared-edit-budget).
  *
  * - A draw asks for what the queue has waiting, at most `DRAW_BATCH` (5), and the queue hands
  *   the tokens out at once in its strict class order; nothing is held for later (a held token
@@ -40,6 +41,13 @@ export interface SharedBudgetOptions {
   liveReplicas?: () => number | null;
   /** How often the store is asked again while on the local share (default 5 s). */
   retryStoreMs?: number;
+  /**
+   * The bucket's shape, for a budget that is not the Ping API's (Slack's edits: chat/shared-edit-budget);
+   * default `budgetShape(ratePerMin)`. Every replica must pass the same one.
+   */
+  shape?: BudgetShape;
+  /** What the logs call the budget and its setting; default the Ping API's. */
+  names?: { budget: string; setting: string };
 }
 
 export interface SharedBudget extends TokenSource {
@@ -48,6 +56,8 @@ export interface SharedBudget extends TokenSource {
   readonly mode: 'shared' | 'local';
   /** Tokens this replica took from the shared bucket, and store round trips it spent on them (for /metrics and the bench). */
   readonly stats: { tokens: number; draws: number; localTokens: number };
+  /** As `take`, leaving `keep` tokens in the shared bucket for others (a spare draw: chat/shared-edit-budget). */
+  takeLeaving(want: number, keep: number, signal: AbortSignal): Promise<number>;
 }
 
 /**
@@ -63,8 +73,9 @@ export function localShare(liveReplicas: number | null, most = 0.25): number {
 }
 
 export function createSharedBudget(o: SharedBudgetOptions): SharedBudget {
-  const shape = budgetShape(o.ratePerMin);
-  const log = o.logger.child({ component: 'request-budget' });
+  const shape = o.shape ?? budgetShape(o.ratePerMin);
+  const names = o.names ?? { budget: 'request budget', setting: 'PING_API_RATE_PER_MIN' };
+  const log = o.logger.child({ component: names.budget.replaceAll(' ', '-') });
   const perMinuteFor = (replicas: number | null) => Math.max(1, Math.floor(shape.refillPerMin * localShare(replicas, o.fallbackShare)));
   // Made again at the start of each outage, from the replicas alive then.
   let local = createTokenBucket({ perMinute: perMinuteFor(null), burst: 1, clock: o.clock });
@@ -97,48 +108,51 @@ export function createSharedBudget(o: SharedBudgetOptions): SharedBudget {
     }
   };
 
+  const takeLeaving = async (want: number, keep: number, signal: AbortSignal): Promise<number> => {
+    for (;;) {
+      if (signal.aborted) throw signal.reason;
+      if (localUntil !== null && o.clock.now() < localUntil) {
+        const n = await takeLocal(signal);
+        if (n > 0) return n;
+        continue;
+      }
+      let d: { granted: number; waitMs: number };
+      try {
+        stats.draws++;
+        d = await o.port.draw(o.name, shape, { want, keep, now: o.clock.now() });
+      } catch (err) {
+        if (localUntil === null) {
+          const replicas = o.liveReplicas?.() ?? null;
+          const perMinute = perMinuteFor(replicas);
+          local = createTokenBucket({ perMinute, burst: 1, clock: o.clock });
+          log.error(
+            { err: err instanceof Error ? err.message : String(err), perMinute, ratePerMin: o.ratePerMin, replicas },
+            `${names.budget.toUpperCase()} LOCAL: the store does not answer; this replica spends at most its local share of ${names.setting} until it does`,
+          );
+        }
+        localUntil = o.clock.now() + retryMs;
+        continue;
+      }
+      if (localUntil !== null) {
+        log.warn({ ratePerMin: o.ratePerMin }, `${names.budget} shared again: the store answers`);
+        localUntil = null;
+      }
+      if (d.granted > 0) {
+        // Tokens drawn are spent even if the queue stopped waiting meanwhile (the queue drops the extra).
+        stats.tokens += d.granted;
+        return d.granted;
+      }
+      await o.clock.sleep(d.waitMs, signal);
+    }
+  };
+
   return {
     shape,
     get mode() {
       return localUntil === null ? 'shared' : 'local';
     },
     stats,
-    async take(want, people, signal) {
-      for (;;) {
-        if (signal.aborted) throw signal.reason;
-        if (localUntil !== null && o.clock.now() < localUntil) {
-          const n = await takeLocal(signal);
-          if (n > 0) return n;
-          continue;
-        }
-        let d: { granted: number; waitMs: number };
-        try {
-          stats.draws++;
-          d = await o.port.draw(o.name, shape, { want, keep: people ? 0 : shape.reserve, now: o.clock.now() });
-        } catch (err) {
-          if (localUntil === null) {
-            const replicas = o.liveReplicas?.() ?? null;
-            const perMinute = perMinuteFor(replicas);
-            local = createTokenBucket({ perMinute, burst: 1, clock: o.clock });
-            log.error(
-              { err: err instanceof Error ? err.message : String(err), perMinute, ratePerMin: o.ratePerMin, replicas },
-              'REQUEST BUDGET LOCAL: the store does not answer; this replica spends at most its local share of PING_API_RATE_PER_MIN until it does',
-            );
-          }
-          localUntil = o.clock.now() + retryMs;
-          continue;
-        }
-        if (localUntil !== null) {
-          log.warn({ ratePerMin: o.ratePerMin }, 'request budget shared again: the store answers');
-          localUntil = null;
-        }
-        if (d.granted > 0) {
-          // Tokens drawn are spent even if the queue stopped waiting meanwhile (the queue drops the extra).
-          stats.tokens += d.granted;
-          return d.granted;
-        }
-        await o.clock.sleep(d.waitMs, signal);
-      }
-    },
+    take: (want, people, signal) => takeLeaving(want, people ? 0 : shape.reserve, signal),
+    takeLeaving,
   };
 }

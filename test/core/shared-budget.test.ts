@@ -1,30 +1,12 @@
 import { setMaxListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { budgetShape, drawTokens, type BucketRow, type RequestBudgetPort } from '../../src/core/request-budget.js';
+import { budgetShape, type RequestBudgetPort } from '../../src/core/request-budget.js';
 import { createRequestQueue, type RequestQueue } from '../../src/core/request-queue.js';
 import { createSharedBudget, localShare } from '../../src/core/shared-budget.js';
-import { StoreUnavailableError } from '../../src/store/errors.js';
 import { captureLogs } from '../support/log-capture.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
 import { maxInWindow } from '../support/windows.js';
-
-/** The store's side in memory (the contract suite proves the real stores do the same), able to fail like a lost server. */
-function memoryPort(): RequestBudgetPort & { down: boolean; draws: number } {
-  const rows = new Map<string, BucketRow>();
-  const port = {
-    down: false,
-    draws: 0,
-    async draw(name: string, shape: Parameters<RequestBudgetPort['draw']>[1], req: Parameters<RequestBudgetPort['draw']>[2]) {
-      port.draws++;
-      await Promise.resolve();
-      if (port.down) throw new StoreUnavailableError('the database is unreachable');
-      const d = drawTokens(rows.get(name) ?? null, shape, req);
-      rows.set(name, d.row);
-      return { granted: d.granted, waitMs: d.waitMs };
-    },
-  };
-  return port;
-}
+import { memoryBudgetPort } from '../support/memory-budget-port.js';
 
 /** One replica: its own queue on the shared port. */
 function replica(port: RequestBudgetPort, clock: ManualClock, rate = 100, logger = captureLogs().logger, liveReplicas?: () => number | null) {
@@ -53,7 +35,7 @@ function flood(queue: RequestQueue, clock: ManualClock, kind: 'create' | 'poll',
 describe('the shared budget across replicas (virtual time)', () => {
   it('three replicas pulling as hard as they can: no 60 s window over the rate, and the refill rate is used', async () => {
     const clock = new ManualClock();
-    const port = memoryPort();
+    const port = memoryBudgetPort();
     const sent: number[] = [];
     const stop = new AbortController();
     const replicas = [replica(port, clock), replica(port, clock), replica(port, clock)];
@@ -72,7 +54,7 @@ describe('the shared budget across replicas (virtual time)', () => {
 
   it("people before sweeps across replicas: one replica's sweeps leave the reserve; another's person is served at once", async () => {
     const clock = new ManualClock();
-    const port = memoryPort();
+    const port = memoryBudgetPort();
     const sweepSent: number[] = [];
     const stop = new AbortController();
     const a = replica(port, clock);
@@ -98,7 +80,7 @@ describe('the shared budget across replicas (virtual time)', () => {
 
   it('a person arriving while the queue waits for the reserve on behalf of sweeps does not wait behind that draw', async () => {
     const clock = new ManualClock();
-    const port = memoryPort();
+    const port = memoryBudgetPort();
     const { queue } = replica(port, clock);
     const stop = new AbortController();
     const sent: number[] = [];
@@ -116,7 +98,7 @@ describe('the shared budget across replicas (virtual time)', () => {
 
   it('the store away: a local quarter share, said once; shared again as soon as it answers', async () => {
     const clock = new ManualClock();
-    const port = memoryPort();
+    const port = memoryBudgetPort();
     const logs = captureLogs();
     const { budget, queue } = replica(port, clock, 100, logs.logger);
     port.down = true;
@@ -150,7 +132,7 @@ describe('the shared budget across replicas (virtual time)', () => {
     [8, 11, 'eight: an eighth each (eight cut off together: 88, within the rate; a quarter each was 176)'],
   ] as const)('the store away with %s replicas alive: %i requests a minute (%s)', async (alive, perMinute, _why) => {
     const clock = new ManualClock();
-    const port = memoryPort();
+    const port = memoryBudgetPort();
     const logs = captureLogs();
     let live: number | null = alive;
     const { queue } = replica(port, clock, 100, logs.logger, () => live);
@@ -183,7 +165,7 @@ describe('the shared budget across replicas (virtual time)', () => {
 
   it('asks the store once per batch, not once per request', async () => {
     const clock = new ManualClock();
-    const port = memoryPort();
+    const port = memoryBudgetPort();
     const { queue } = replica(port, clock);
     await Promise.all(Array.from({ length: 10 }, () => queue.take('poll', 'interactive')));
     // 10 waiting, 5 a draw: the first request alone, then 5, then the 4 left.
@@ -192,6 +174,6 @@ describe('the shared budget across replicas (virtual time)', () => {
 
   it('the shape comes from the rate, the same on every replica', () => {
     const clock = new ManualClock();
-    expect(replica(memoryPort(), clock, 100).budget.shape).toEqual(budgetShape(100));
+    expect(replica(memoryBudgetPort(), clock, 100).budget.shape).toEqual(budgetShape(100));
   });
 });
