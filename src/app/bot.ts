@@ -17,6 +17,7 @@ import { startBotNoc } from './noc.js';
 import { inputKind, runModeFor, type RunMode } from './stdin.js';
 import { chatSurfaces, conversations, recorded, shellConversations, type ConversationParts, type LeaseRunner } from './surfaces.js';
 import type { ConversationEngine } from '../chat/engine.js';
+import { createSharedEditBudget } from '../chat/shared-edit-budget.js';
 
 /** How long checks in flight may take to finish their messages on shutdown. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -82,7 +83,19 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
     res.end(req.method === 'HEAD' ? undefined : text);
   });
   const parts: ConversationParts = { checker: core.service, directory: core.directory, store: db.checks, clock, logger, polling: config.polling, access, owners };
-  const deps: SurfaceDeps = { conversations: recorded(conversations(parts), engines), directory: core.directory, locale: config.locale, clock, logger, http, nocCommands: noc.commands, ...(noc.link ? { noc: noc.link } : {}) };
+  // An edit budget in the store, for a platform whose edit limit is the workspace's (Slack's): the same rows as the Ping API's budget.
+  const sharedEditBudget: SurfaceDeps['sharedEditBudget'] = (o) => createSharedEditBudget({ ...o, port: db.budget, clock, logger, liveReplicas: () => liveReplicas });
+  const deps: SurfaceDeps = {
+    conversations: recorded(conversations(parts), engines),
+    directory: core.directory,
+    locale: config.locale,
+    clock,
+    logger,
+    http,
+    nocCommands: noc.commands,
+    ...(noc.link ? { noc: noc.link } : {}),
+    sharedEditBudget,
+  };
   const surfaces = await chatSurfaces(config, deps, leases);
 
   try {

@@ -1,14 +1,13 @@
 import { hash } from 'node:crypto';
 import type { Clock } from '../util/clock.js';
 import { lazyChild, type Logger } from '../util/logger.js';
-import type { TokenBucket } from '../util/token-bucket.js';
-import { RateLimitedError, type Editor, type LiveMessage } from './live-message.types.js';
+import { RateLimitedError, type EditBudget, type Editor, type LiveMessage } from './live-message.types.js';
 import { NO_LONGER_NEEDED } from '../util/abort.js';
 
 /** Options of `createLiveMessage`. */
 export interface LiveMessageOptions<T = unknown> {
   /** Edit budget shared by every live message of one workspace / route. */
-  budget: TokenBucket;
+  budget: EditBudget;
   clock: Clock;
   logger: Logger;
   /** Least time between two edit attempts of this message; default 1000. */
@@ -83,7 +82,7 @@ function sameKey(a: string | undefined, b: string | undefined): boolean {
 
 class CoalescingLiveMessage<T> implements LiveMessage<T> {
   private readonly clock: Clock;
-  private readonly budget: TokenBucket;
+  private readonly budget: EditBudget;
   private readonly childLog: () => Logger;
   private get log(): Logger {
     return this.childLog();

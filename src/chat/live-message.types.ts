@@ -1,3 +1,5 @@
+import type { TokenBucket } from '../util/token-bucket.js';
+
 /** A platform answered "too many requests"; wait `retryAfterMs` before editing again. */
 export class RateLimitedError extends Error {
   override name = 'RateLimitedError';
@@ -33,3 +35,10 @@ export interface LiveMessage<T> {
   /** How many edits reached the platform (for logs and tests). */
   readonly edits: number;
 }
+
+/**
+ * What live messages need of an edit budget: a final view queues (`take`), a progress view takes
+ * only a spare token (`takeSpare`), a token drawn for nothing goes back (`refund`). An in-process
+ * `TokenBucket` is one; Slack's, shared by every replica, is `chat/shared-edit-budget`.
+ */
+export type EditBudget = Pick<TokenBucket, 'take' | 'takeSpare' | 'refund' | 'capacity'>;

@@ -1,7 +1,7 @@
 import type { Locale } from '../present/locale.js';
 import type { Workspace } from './access.js';
 import type { View } from '../present/view.js';
-import type { TokenBucket } from '../util/token-bucket.js';
+import type { EditBudget } from './live-message.types.js';
 
 /** Where a conversation lives on its surface: a channel (or DM), and the thread in it, if any. */
 export interface Place {
@@ -57,7 +57,7 @@ export interface ChatPort {
   /** False where messages carry no Cancel / Re-run buttons (the shell): help leaves them out. */
   readonly buttons?: boolean;
   /** Edits of live messages share this budget (one per workspace / bot). */
-  readonly editBudget: TokenBucket;
+  readonly editBudget: EditBudget;
   /** Least time between two edits of one message. */
   readonly minEditIntervalMs: number;
   /**

@@ -7,6 +7,7 @@ import type { Logger } from '../util/logger.js';
 import type { ConversationEngine } from './engine.js';
 import type { NocLink } from './noc-desk.js';
 import type { ChatPort } from './port.js';
+import type { EditBudget } from './live-message.types.js';
 
 /** Runs a unit of follow-up work when the surface says so; settles like `work`. */
 export type FollowUp = <T>(work: () => Promise<T>) => Promise<T>;
@@ -47,6 +48,12 @@ export interface SurfaceDeps {
   noc?: NocLink;
   /** `/noc ...` (status, watch lists, silences); absent: the surface does not offer /noc. */
   nocCommands?: NocCommands | null;
+  /**
+   * An edit budget in the store, shared by every replica that asks for the same `name`
+   * (chat/shared-edit-budget): for a platform whose edit limit is the workspace's (Slack).
+   * Absent (a surface started on its own, in a test): an in-process bucket.
+   */
+  sharedEditBudget?: (o: { name: string; perMinute: number; setting: string }) => EditBudget;
 }
 
 /** A running chat surface (Slack, Discord, shell). */

@@ -9,6 +9,7 @@ import { createTestDatabase, HAVE_POSTGRES } from '../support/postgres.js';
 import { startSimulator } from '../../src/sim/server.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { postSignedEvent } from '../adapters/slack/harness.js';
+import { maxInWindow } from '../support/windows.js';
 
 // Replicas on one SQLite file (real `npm start` processes): one leader runs the NOC, the others
 // are standbys that keep claiming the lease; a leader that dies is replaced within the TTL.
@@ -369,6 +370,47 @@ describe.skipIf(!HAVE_POSTGRES)('three replicas on one PostgreSQL database', () 
     survivor.signal('SIGTERM');
     await survivor.exited;
   }, 240_000);
+
+  it("two replicas serving one Slack workspace share its chat.update budget: in any 10 s both together send at most the burst and its refill, and the bucket's row names no token", async () => {
+    const slack = await startFakeSlack();
+    cleanup.push(() => slack.close());
+    const edits: number[] = [];
+    slack.on('chat.update', () => {
+      edits.push(Date.now());
+      return undefined;
+    });
+    const sim = await startSimulator({ speed: 4, logger: silentLogger });
+    cleanup.push(() => sim.close());
+    const pg = await createTestDatabase();
+    cleanup.push(() => pg.drop());
+    // 20 edits a minute for the workspace: a burst of 10, then one every 3 s.
+    const botEnv = env('', { PINGOPS_DB: '', PINGOPS_DATABASE_URL: pg.url, SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, SLACK_EDITS_PER_MIN: '20', PING_API_URL: sim.url });
+    const bots = [startProgram(MAIN, { env: botEnv, keepOpen: true }), startProgram(MAIN, { env: botEnv, keepOpen: true })];
+    const ports = await Promise.all(bots.map((b) => portOf(b)));
+    await Promise.all(bots.map((b) => b.waitFor('surface started', 'stderr', 30_000)));
+
+    // Behind a load balancer: 20 people's /ping on each replica at once.
+    const ids = [1001, 1002, 1003, 1004, 1006, 1007, 1008, 1009, 1010, 1011];
+    await Promise.all(
+      ports.flatMap((port, r) =>
+        Array.from({ length: 20 }, (_, i) =>
+          postSigned(port, new URLSearchParams({ team_id: 'T0001', channel_id: 'C0PING', user_id: `UEDIT${r}x${i}`, user_name: `tech${i}`, command: '/ping', text: String(ids[i % ids.length]), api_app_id: 'A0001', response_url: slack.responseUrl(`e${r}-${i}`), trigger_id: `t.${r}.${i}` }).toString()),
+        ),
+      ),
+    );
+    const notices = () => slack.callsTo('chat.postMessage').filter((c) => /^<@UEDIT/.test(String(c.args.text)));
+    await until(() => notices().length >= 40 || undefined, 'every requester told the verdict', 90_000);
+    await until(() => (edits.length > 0 && Date.now() - (edits[0] as number) > 12_000) || undefined, '12 s of edits', 30_000);
+
+    // One bucket for both: in any 10 s its burst of 10 and 3.3 refilled, one more for a request in
+    // transit. (A bucket per replica, as before: 26 in 10 s on this run's own schedule.)
+    expect(maxInWindow(edits, 10_000)).toBeLessThanOrEqual(14);
+    expect(edits.length).toBeGreaterThanOrEqual(10);
+    const rows = await pg.rows<{ name: string }>("SELECT name FROM request_budget WHERE name LIKE 'slack-edits:%'");
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.name).toMatch(/^slack-edits:[0-9a-f]{16}$/);
+    expect(rows[0]?.name).not.toContain('SecretBotToken');
+  }, 180_000);
 
   it('kill -9 of the replica following a check, beside two live ones (one started before the check, one while it runs): exactly one adopts it, one task upstream, one mention', async () => {
     const pg = await createTestDatabase();

@@ -54,6 +54,8 @@ export interface TestDatabase {
   readonly name: string;
   /** The same database through another host and port (a proxy in front of the server). */
   via(port: number): string;
+  /** The rows of one query, on a connection of its own (to read what the bot wrote). */
+  rows<T extends pg.QueryResultRow>(sql: string): Promise<T[]>;
   drop(): Promise<void>;
 }
 
@@ -66,6 +68,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     url: url.toString(),
     name,
+    async rows<T extends pg.QueryResultRow>(sql: string) {
+      const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5000 });
+      await client.connect();
+      try {
+        return (await client.query<T>(sql)).rows;
+      } finally {
+        await client.end();
+      }
+    },
     via(port) {
       const u = new URL(url);
       u.hostname = '127.0.0.1';

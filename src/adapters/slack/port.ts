@@ -1,7 +1,7 @@
 import type { ChatPort } from '../../chat/port.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
-import { createTokenBucket } from '../../util/token-bucket.js';
+import type { EditBudget } from '../../chat/live-message.types.js';
 import { encodeButtonValue, renderMentionMessage, renderPlainReply, renderSlackMessage } from './blocks.js';
 import { callWithRetry, classifySlackError, describeFailure, isChannelAccessError, toEditorError } from './web.js';
 import type { SlackCall } from './web-calls.js';
@@ -12,7 +12,7 @@ import { slackWords } from './words.js';
  * LiveMessage), a mention reply in the thread, chat.postEphemeral. Buttons carry the
  * conversation id, so they find their check after a restart.
  */
-export function createSlackPort(o: { call: SlackCall; clock: Clock; log: Logger; editsPerMin: number; minEditIntervalMs: number }): ChatPort {
+export function createSlackPort(o: { call: SlackCall; clock: Clock; log: Logger; editBudget: EditBudget; minEditIntervalMs: number }): ChatPort {
   const { call, log } = o;
   const post = async (args: { channel: string; thread_ts?: string; reply_broadcast?: boolean; text: string; blocks?: unknown[] }): Promise<string> => {
     const res = await callWithRetry(() => call('chat.postMessage', { ...args, unfurl_links: false, unfurl_media: false }), o.clock);
@@ -23,8 +23,8 @@ export function createSlackPort(o: { call: SlackCall; clock: Clock; log: Logger;
   return {
     surface: 'slack',
     rootCards: true,
-    // Slack's chat.update limit is per workspace: every live message shares this one budget.
-    editBudget: createTokenBucket({ perMinute: o.editsPerMin, clock: o.clock }),
+    // Slack's chat.update limit is per workspace: every live message, on every replica, shares it.
+    editBudget: o.editBudget,
     minEditIntervalMs: o.minEditIntervalMs,
     async post(place, m) {
       const msg = renderSlackMessage(m.view, m.role, { locale: m.locale, buttonValue: encodeButtonValue({ k: m.conversationId }) });

@@ -11,6 +11,8 @@ import { boltLogger } from './bolt-logger.js';
 import { createUserDirectory } from './users.js';
 import { createSlackPort } from './port.js';
 import { createSlackCall } from './web-calls.js';
+import { fingerprint } from '../../util/fingerprint.js';
+import { createTokenBucket } from '../../util/token-bucket.js';
 import { classifySlackError, describeFailure, socketModeClientOptions, webClientOptions } from './web.js';
 
 /** Tuning knobs; the defaults suit production, tests shorten them. */
@@ -22,7 +24,7 @@ export interface SlackSettings {
   appToken: Secret | null;
   /** Another Web API base (a test double); null: Slack's. */
   apiUrl: string | null;
-  /** Workspace-wide chat.update budget shared by every live message. */
+  /** Workspace-wide chat.update budget shared by every live message on every replica. */
   editsPerMin: number;
   /** The workspace served (SLACK_TEAM_ID); null: the bot token's own. */
   teamId: string | null;
@@ -106,7 +108,12 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
   };
   const minEditIntervalMs = opts.minEditIntervalMs ?? 1500;
 
-  const port = createSlackPort({ call, clock: deps.clock, log, editsPerMin: cfg.editsPerMin, minEditIntervalMs });
+  // chat.update's limit is the workspace's for this app, whatever number of replicas share it:
+  // one bucket in the store per bot token (a workspace and app), named by its fingerprint.
+  const editBudget =
+    deps.sharedEditBudget?.({ name: `slack-edits:${fingerprint(['slack-bot-token', cfg.botToken.reveal()])}`, perMinute: cfg.editsPerMin, setting: 'SLACK_EDITS_PER_MIN' }) ??
+    createTokenBucket({ perMinute: cfg.editsPerMin, clock: deps.clock });
+  const port = createSlackPort({ call, clock: deps.clock, log, editBudget, minEditIntervalMs });
   const engine = deps.conversations(port, { tickMs: opts.tickMs ?? minEditIntervalMs, openConcurrency: OPEN_CONCURRENCY });
 
   // Nothing but verification and parsing before an ack: who is asking (users.info), the look-up,
