@@ -77,7 +77,7 @@ interface Waiter {
 }
 
 /** The ordering described above, on a source of shared tokens. */
-export function editBudgetOver(source: Pick<SharedBudget, 'shape' | 'takeLeaving'>): EditBudget {
+function editBudgetOver(source: Pick<SharedBudget, 'shape' | 'takeLeaving'>): EditBudget {
   const capacity = source.shape.capacity;
   const high = new WaiterQueue<Waiter>();
   const low = new WaiterQueue<Waiter>();
