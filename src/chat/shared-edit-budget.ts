@@ -29,7 +29,7 @@ import type { EditBudget } from './live-message.types.js';
 /** Options of `createSharedEditBudget`. */
 export interface SharedEditBudgetOptions {
   port: RequestBudgetPort;
-  /** The bucket's row: one per platform workspace and app (e.g. `slack-edits:<token fingerprint>`). */
+  /** The bucket's row: one per platform workspace and app (e.g. `slack-edits:<digest of the bot token>`). */
   name: string;
   /** Edits a minute for the whole deployment. */
   perMinute: number;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, type BlockButtonAction, type RespondFn } from '@slack/bolt';
 import { createAckFirst } from '../../chat/ack-first.js';
@@ -11,7 +12,6 @@ import { boltLogger } from './bolt-logger.js';
 import { createUserDirectory } from './users.js';
 import { createSlackPort } from './port.js';
 import { createSlackCall } from './web-calls.js';
-import { fingerprint } from '../../util/fingerprint.js';
 import { createTokenBucket } from '../../util/token-bucket.js';
 import { classifySlackError, describeFailure, socketModeClientOptions, webClientOptions } from './web.js';
 
@@ -50,6 +50,15 @@ export function stripBotMention(text: string, botUserId: string | undefined): st
   if (!botUserId) return text.replace(/^\s*<@[A-Z0-9]+(?:\|[^>]*)?>\s*/i, '').trim();
   const re = new RegExp(`<@${botUserId.replace(/[^A-Z0-9]/gi, '')}(?:\\|[^>]*)?>`, 'gi');
   return text.replace(re, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * The row of the workspace's edit budget in the store: a digest of the bot token, never the token.
+ * A SHA-256, not the scrypt the Ping API's identity uses (pingapi/identity) against weak
+ * passwords: a bot token is a long random string that no digest gives away.
+ */
+export function editBudgetName(botToken: Secret): string {
+  return `slack-edits:${createHash('sha256').update(`pingops/slack-edits/v1|${botToken.reveal()}`).digest('hex').slice(0, 16)}`;
 }
 
 /** The workspace an Events API envelope came from. */
@@ -109,9 +118,9 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
   const minEditIntervalMs = opts.minEditIntervalMs ?? 1500;
 
   // chat.update's limit is the workspace's for this app, whatever number of replicas share it:
-  // one bucket in the store per bot token (a workspace and app), named by its fingerprint.
+  // one bucket in the store per bot token (a workspace and app).
   const editBudget =
-    deps.sharedEditBudget?.({ name: `slack-edits:${fingerprint(['slack-bot-token', cfg.botToken.reveal()])}`, perMinute: cfg.editsPerMin, setting: 'SLACK_EDITS_PER_MIN' }) ??
+    deps.sharedEditBudget?.({ name: editBudgetName(cfg.botToken), perMinute: cfg.editsPerMin, setting: 'SLACK_EDITS_PER_MIN' }) ??
     createTokenBucket({ perMinute: cfg.editsPerMin, clock: deps.clock });
   const port = createSlackPort({ call, clock: deps.clock, log, editBudget, minEditIntervalMs });
   const engine = deps.conversations(port, { tickMs: opts.tickMs ?? minEditIntervalMs, openConcurrency: OPEN_CONCURRENCY });
