@@ -30,6 +30,8 @@ RUN npm run build && npm prune --omit=dev && npm cache clean --force
 # for this very image) and the compiled output only, as a non-root user; no compiler.
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production PORT=3000 PINGOPS_DB=/app/data/pingops.db
+# As npm start sets it (package.json): see docs/deploy.md, Memory.
+ENV MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules

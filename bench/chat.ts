@@ -25,12 +25,14 @@ import type { PeerStats } from './chat-peers-child.js';
 import { printProfiles } from './cpu-top.js';
 import { loadRun, type LoadResult } from './load.js';
 import { env as cleanEnv } from './start.js';
-import { startFlags } from './start-flags.js';
+import { startEnv, startFlags } from './start-flags.js';
 
 const SECRET = 'bench-signing-secret';
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 /** The Node flags `npm start` runs the bot with (package.json, beside dist-bench/). */
 export const BOT_FLAGS = startFlags(here('../../package.json'));
+/** The environment `npm start` sets (glibc's allocator settings). */
+export const BOT_ENV = startEnv(here('../../package.json'));
 
 /** Waits for the first IPC message carrying `key`, within `ms`. */
 export function reply<T>(child: ChildProcess, key: string, ms = 30_000): Promise<T> {
@@ -130,6 +132,10 @@ export async function startBot(dir: string, env: Record<string, string>, cpuProf
       LOCALE: 'en',
       // A production-sized budget, so the budget is not what is measured.
       PING_API_RATE_PER_MIN: '60000',
+      // A credential, as every real deployment has: the provider identity's scrypt runs once at
+      // start, and its 16 MB buffer is part of what a real bot holds (the simulator ignores the key).
+      PING_API_KEY: 'bench-ping-api-key',
+      ...BOT_ENV,
       PING_QUEUE_MAX: '100000',
       // `--alloc-prof` (bench/bot-probe): the bot samples its allocations too.
       ...(process.env.BENCH_ALLOC_PROF_DIR ? { BENCH_ALLOC_PROF_DIR: process.env.BENCH_ALLOC_PROF_DIR } : {}),
@@ -656,7 +662,7 @@ export async function printSlackAck(rounds: number): Promise<void> {
 export async function printChatPath(rounds: number, cpuProf: boolean): Promise<void> {
   console.log(`\n8. The whole chat path: 1,000 checks through the real bot over Slack HTTP (ack, the person (members, read with users.list at start), look-up, posts, live edits, store; logs at info to a file), next to a plain fetch poller doing the same pings and to the floor (a bare Bolt app that acks, pings as the poller does and posts the three messages pingops posts per check with fetch, nothing else); ${rounds} rounds. Each round then runs a second 1,000 in the same processes (code compiled, pingops' schedule learned from the first, the result cache off), once the first's queued edits are out: what a process that has run a while costs`);
   console.log('   Simulator at real speed in another process; PING_TIMEOUT_MS 15 s as the poller; SLACK_EDITS_PER_MIN 1000 (a high edit budget). Figures are the bot process\'s own (bench/bot-probe).');
-  console.log(`   The bot runs with the Node flags of \`npm start\`: ${BOT_FLAGS.join(' ') || '(none)'}; the poller with Node's defaults.`);
+  console.log(`   The bot runs with the Node flags and environment of \`npm start\`: ${[...Object.entries(BOT_ENV).map(([k, v]) => `${k}=${v}`), ...BOT_FLAGS].join(' ') || '(none)'}, and a Ping API key; the poller with Node's defaults.`);
   console.log(`   ${machineNote()}`);
   const r = await benchChatPath(rounds, 1000, { cpuProf });
   console.table(r.rows);

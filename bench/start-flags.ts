@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * The Node flags in a `node … entry` command line: the options between `node` and the entry
- * script. package.json's `start` script is the one place the bot's flags are written; the chat
- * benches start the bot with them (so they measure it as `npm start` runs it) and the deploy test
- * holds the Dockerfile's CMD to them.
+ * The Node flags in a `[NAME=value …] node … entry` command line: the options between `node` and
+ * the entry script. package.json's `start` script is the one place the bot's flags and the
+ * environment it starts with are written; the chat benches start the bot with them (so they
+ * measure it as `npm start` runs it) and the deploy test holds the Dockerfile's CMD and ENV to them.
  */
 export function nodeFlagsOf(command: string): string[] {
-  const words = command.trim().split(/\s+/);
+  const words = withoutEnv(command);
   if (words[0] !== 'node') throw new Error(`not a node command line: ${command}`);
   const flags: string[] = [];
   for (const w of words.slice(1)) {
@@ -23,10 +23,39 @@ export function nodeFlagsOf(command: string): string[] {
   throw new Error(`no entry script in: ${command}`);
 }
 
-/** The flags `npm start` gives node (package.json `scripts.start`). */
-export function startFlags(packageJson: string): string[] {
+const ASSIGNMENT = /^([A-Z_][A-Z0-9_]*)=(\S*)$/;
+
+/** The words of a command line after its leading `NAME=value` assignments. */
+function withoutEnv(command: string): string[] {
+  const words = command.trim().split(/\s+/);
+  while (words.length > 0 && ASSIGNMENT.test(words[0] as string)) words.shift();
+  return words;
+}
+
+/** The environment a command line's leading `NAME=value` words set. */
+export function commandEnvOf(command: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const w of command.trim().split(/\s+/)) {
+    const m = ASSIGNMENT.exec(w);
+    if (!m) break;
+    env[m[1] as string] = m[2] as string;
+  }
+  return env;
+}
+
+function startScript(packageJson: string): string {
   const pkg = JSON.parse(readFileSync(packageJson, 'utf8')) as { scripts?: { start?: string } };
   const start = pkg.scripts?.start;
   if (!start) throw new Error(`${packageJson} has no start script`);
-  return nodeFlagsOf(start);
+  return start;
+}
+
+/** The flags `npm start` gives node (package.json `scripts.start`). */
+export function startFlags(packageJson: string): string[] {
+  return nodeFlagsOf(startScript(packageJson));
+}
+
+/** The environment `npm start` sets before node (package.json `scripts.start`). */
+export function startEnv(packageJson: string): Record<string, string> {
+  return commandEnvOf(startScript(packageJson));
 }

@@ -14,7 +14,7 @@ import { createMetrics, watchChat, watchLeases, watchStore } from '../src/http/m
 import { watcherRegistry, watchLeader } from '../src/noc/metrics.js';
 import type { WatcherStatus } from '../src/noc/watcher.js';
 import { silentLogger } from '../src/util/logger.js';
-import { nodeFlagsOf, startFlags } from '../bench/start-flags.js';
+import { commandEnvOf, nodeFlagsOf, startEnv, startFlags } from '../bench/start-flags.js';
 
 // There is no Docker engine on the machines that run the tests, so the deployment files are
 // read and held against the code: the settings they name, the routes they probe and proxy.
@@ -249,24 +249,37 @@ describe('deploy/nginx.conf', () => {
 });
 
 const START_FLAGS = startFlags(fileURLToPath(new URL('../package.json', import.meta.url)));
+const START_ENV = startEnv(fileURLToPath(new URL('../package.json', import.meta.url)));
 
 describe('the Node flags of `npm start`', () => {
   it.each([
     ['node bin/start.js', []],
     ['node --max-semi-space-size=4 bin/start.js', ['--max-semi-space-size=4']],
     ['node  --a=1 -b   dist/main.js --not-a-node-flag', ['--a=1', '-b']],
+    ['MALLOC_MMAP_THRESHOLD_=131072 A_B=x node --a=1 bin/start.js', ['--a=1']],
   ])('%s -> %j', (command, flags) => {
     expect(nodeFlagsOf(command)).toEqual(flags);
+  });
+
+  it.each([
+    ['node bin/start.js', {}],
+    ['MALLOC_MMAP_THRESHOLD_=131072 node --a=1 bin/start.js', { MALLOC_MMAP_THRESHOLD_: '131072' }],
+    ['A=1 B_2= node bin/start.js C=3', { A: '1', B_2: '' }],
+  ])('%s sets %j', (command, env) => {
+    expect(commandEnvOf(command)).toEqual(env);
   });
 
   it.each(['tsx src/main.ts', 'node --flag', 'node --import tsx src/main.ts', 'node --max-old-space-size 512 bin/start.js'])('refuses %s', (command) => {
     expect(() => nodeFlagsOf(command)).toThrow();
   });
 
-  it('are the ones the docs give for running the built bot by hand', () => {
-    const given = [read('docs/deploy.md'), read('README.md')].flatMap((text) => [...text.matchAll(/\bnode((?: -\S+)*) dist\/main\.js/g)].map((m) => nodeFlagsOf(`node${m[1] ?? ''} dist/main.js`)));
+  it('are the ones the docs give for running the built bot by hand, with the same environment', () => {
+    const given = [read('docs/deploy.md'), read('README.md')].flatMap((text) => [...text.matchAll(/((?:[A-Z_][A-Z0-9_]*=\S* )*)node((?: -\S+)*) dist\/main\.js/g)].map((m) => `${m[1] ?? ''}node${m[2] ?? ''} dist/main.js`));
     expect(given.length).toBeGreaterThan(0);
-    for (const flags of given) expect(flags).toEqual(START_FLAGS);
+    for (const command of given) {
+      expect(nodeFlagsOf(command)).toEqual(START_FLAGS);
+      expect(commandEnvOf(command)).toEqual(START_ENV);
+    }
   });
 });
 
@@ -305,8 +318,11 @@ describe('Dockerfile', () => {
     expect(user).toBeDefined();
     expect(['root', '0']).not.toContain(user);
     expect(runs(runtime).some((r) => /apt-get install|g\+\+|node-gyp/.test(r))).toBe(false);
-    // The same Node flags as `npm start` (package.json is their one source), on the built entry.
+    // The same Node flags and environment as `npm start` (package.json is their one source), on the built entry.
     expect(JSON.parse(ops.find((i) => i.op === 'CMD')?.args ?? '[]')).toEqual(['node', ...START_FLAGS, 'dist/main.js']);
+    expect(Object.keys(START_ENV).length).toBeGreaterThan(0);
+    const envs = ops.filter((i) => i.op === 'ENV').map((i) => i.args);
+    for (const [name, value] of Object.entries(START_ENV)) expect(envs.some((e) => e.split(/\s+/).includes(`${name}=${value}`))).toBe(true);
 
     const hc = ops.find((i) => i.op === 'HEALTHCHECK')?.args ?? '';
     const script = /CMD\s+node\s+-e\s+"(.*)"\s*$/.exec(hc)?.[1];
