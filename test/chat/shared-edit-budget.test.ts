@@ -57,6 +57,16 @@ function flood(budget: EditBudget, clock: ManualClock, n: number, sent: number[]
   for (let i = 0; i < n; i++) one();
 }
 
+/** A replica on a bucket of 60 a minute (a token a second, a burst of 10) that another replica has just emptied. */
+async function emptiedByAnother() {
+  const clock = new ManualClock(T0);
+  const port = memoryBudgetPort();
+  const budget = replica(port, clock, 60);
+  const other = replica(port, clock, 60);
+  for (let i = 0; i < 10; i++) await other.take('high');
+  return { clock, budget, r: recorder(clock) };
+}
+
 describe('editBudgetShape', () => {
   it.each([
     [45, { capacity: 10, refillPerMin: 45, reserve: 0 }],
@@ -86,12 +96,7 @@ describe('the edit budget every replica shares (virtual time)', () => {
   });
 
   it('finals on one replica are served first come first served, every high before any low', async () => {
-    const clock = new ManualClock(T0);
-    const port = memoryBudgetPort();
-    const budget = replica(port, clock, 60);
-    const drain = replica(port, clock, 60);
-    for (let i = 0; i < 10; i++) await drain.take('high');
-    const r = recorder(clock);
+    const { clock, budget, r } = await emptiedByAnother();
     r.final(budget, 'low1', undefined, 'low');
     r.final(budget, 'a');
     r.final(budget, 'low2', undefined, 'low');
@@ -120,12 +125,7 @@ describe('the edit budget every replica shares (virtual time)', () => {
   });
 
   it('a final arriving behind a progress view waiting here for its reserve gets the next token', async () => {
-    const clock = new ManualClock(T0);
-    const port = memoryBudgetPort();
-    const budget = replica(port, clock, 60);
-    const other = replica(port, clock, 60);
-    for (let i = 0; i < 10; i++) await other.take('high');
-    const r = recorder(clock);
+    const { clock, budget, r } = await emptiedByAnother();
     r.progress(budget, 'progress'); // needs 5 free: 5 s away
     await clock.advance(100);
     r.final(budget, 'final');
@@ -148,12 +148,7 @@ describe('the edit budget every replica shares (virtual time)', () => {
   });
 
   it('a taker that leaves consumes nothing; once nobody waits, nothing sleeps', async () => {
-    const clock = new ManualClock(T0);
-    const port = memoryBudgetPort();
-    const budget = replica(port, clock, 60);
-    const other = replica(port, clock, 60);
-    for (let i = 0; i < 10; i++) await other.take('high');
-    const r = recorder(clock);
+    const { clock, budget, r } = await emptiedByAnother();
     const gone = new AbortController();
     const spareGone = new AbortController();
     r.final(budget, 'gone', gone.signal);
