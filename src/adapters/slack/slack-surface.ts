@@ -55,9 +55,10 @@ export function stripBotMention(text: string, botUserId: string | undefined): st
 /**
  * The row of the workspace's edit budget in the store: a digest of the bot token, never the token.
  * A SHA-256, not the scrypt the Ping API's identity uses (pingapi/identity) against weak
- * passwords: a bot token is a long random string that no digest gives away.
+ * passwords: a bot token is a long random string that no digest gives away, and scrypt's 16 MB
+ * buffer raised what glibc keeps of freed memory (docs/deploy.md, Memory).
  */
-export function editBudgetName(botToken: Secret): string {
+function editBudgetName(botToken: Secret): string {
   return `slack-edits:${createHash('sha256').update(`pingops/slack-edits/v1|${botToken.reveal()}`).digest('hex').slice(0, 16)}`;
 }
 
