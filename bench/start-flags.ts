@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
  * measure it as `npm start` runs it) and the deploy test holds the Dockerfile's CMD and ENV to them.
  */
 export function nodeFlagsOf(command: string): string[] {
-  const words = withoutEnv(command);
+  const { words } = splitEnv(command);
   if (words[0] !== 'node') throw new Error(`not a node command line: ${command}`);
   const flags: string[] = [];
   for (const w of words.slice(1)) {
@@ -25,22 +25,20 @@ export function nodeFlagsOf(command: string): string[] {
 
 const ASSIGNMENT = /^([A-Z_][A-Z0-9_]*)=(\S*)$/;
 
-/** The words of a command line after its leading `NAME=value` assignments. */
-function withoutEnv(command: string): string[] {
+/** A command line's leading `NAME=value` assignments, and the words after them. */
+function splitEnv(command: string): { env: Record<string, string>; words: string[] } {
   const words = command.trim().split(/\s+/);
-  while (words.length > 0 && ASSIGNMENT.test(words[0] as string)) words.shift();
-  return words;
+  const env: Record<string, string> = {};
+  for (let m = ASSIGNMENT.exec(words[0] ?? ''); m; m = ASSIGNMENT.exec(words[0] ?? '')) {
+    env[m[1] as string] = m[2] as string;
+    words.shift();
+  }
+  return { env, words };
 }
 
 /** The environment a command line's leading `NAME=value` words set. */
 export function commandEnvOf(command: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const w of command.trim().split(/\s+/)) {
-    const m = ASSIGNMENT.exec(w);
-    if (!m) break;
-    env[m[1] as string] = m[2] as string;
-  }
-  return env;
+  return splitEnv(command).env;
 }
 
 function startScript(packageJson: string): string {
