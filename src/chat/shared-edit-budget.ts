@@ -14,7 +14,9 @@
  * - one draw at a time; a final that arrives while a progress view waits for its spare token
  *   ends that wait and is drawn for at once;
  * - a token drawn and not used (a refund, a taker gone meanwhile) is kept for the next taker
- *   here, at most `DRAW_BATCH`.
+ *   here, at most one: the row may be full beside it, so each replica can go at most one edit
+ *   beyond the burst (the in-process bucket's refund never went beyond it; the store's row
+ *   takes nothing back).
  */
 import { DRAW_BATCH } from '../core/request-queue.js';
 import type { RequestBudgetPort, BudgetShape } from '../core/request-budget.js';
@@ -66,6 +68,9 @@ export function createSharedEditBudget(o: SharedEditBudgetOptions): EditBudget {
   return editBudgetOver(source);
 }
 
+/** Tokens kept here for the next taker (see the file comment). */
+const HELD_MAX = 1;
+
 interface Waiter {
   resolve: () => void;
   reject: (reason: unknown) => void;
@@ -82,19 +87,22 @@ function editBudgetOver(source: Pick<SharedBudget, 'shape' | 'takeLeaving'>): Ed
   const high = new WaiterQueue<Waiter>();
   const low = new WaiterQueue<Waiter>();
   const spare = new WaiterQueue<Waiter>();
-  /** Tokens drawn from the store and not yet handed out. */
+  /** Tokens drawn from the store and not yet handed out (at most `HELD_MAX`). */
   let held = 0;
-  let running = false;
-  /** The draw under way: aborted when a final arrives behind a spare draw, or when nobody waits any more. */
+  /**
+   * The draw under way, set for as long as the loop runs (it awaits only draws): aborted when a
+   * final arrives behind a spare draw, or when nobody waits any more.
+   */
   let current: { ctrl: AbortController; forSpare: boolean } | undefined;
 
   const finals = () => high.size + low.size;
   const waiting = () => finals() + spare.size;
 
-  function grant(w: Waiter): void {
+  /** Takes `w` out of waiting (its abort listener too); the caller settles it. */
+  function release(w: Waiter): Waiter {
     w.live = false;
     if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
-    w.resolve();
+    return w;
   }
 
   /** Hands held tokens to the queue heads: finals first, spare takers only once no final waits. */
@@ -103,22 +111,17 @@ function editBudgetOver(source: Pick<SharedBudget, 'shape' | 'takeLeaving'>): Ed
       const w = high.shift() ?? low.shift() ?? spare.shift();
       if (!w) return;
       held--;
-      grant(w);
+      release(w).resolve();
     }
   }
 
   async function drawLoop(): Promise<void> {
-    // `running` is cleared here, not in a callback of the loop's promise: a taker served just now
-    // may queue again before such a callback runs, and must then start a loop of its own.
     try {
       for (;;) {
         serveHeld();
         const n = finals();
         const head = n > 0 ? undefined : spare.peek();
-        if (n === 0 && !head) {
-          running = false;
-          return;
-        }
+        if (n === 0 && !head) return;
         const ctrl = new AbortController();
         current = { ctrl, forSpare: n === 0 };
         let got = 0;
@@ -128,29 +131,26 @@ function editBudgetOver(source: Pick<SharedBudget, 'shape' | 'takeLeaving'>): Ed
           if (!ctrl.signal.aborted) throw err;
         }
         current = undefined;
-        held = Math.min(DRAW_BATCH, held + got);
+        held += got;
+        serveHeld();
+        // What is left over (a taker gone during the draw) is kept only up to the bound.
+        held = Math.min(HELD_MAX, held);
       }
     } catch (err) {
       // Only a broken clock or store shell gets here: nobody is left waiting on a loop that stopped.
-      running = false;
       current = undefined;
       for (const q of [high, low, spare]) {
-        for (let w = q.shift(); w; w = q.shift()) {
-          w.live = false;
-          if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
-          w.reject(err);
-        }
+        for (let w = q.shift(); w; w = q.shift()) release(w).reject(err);
       }
     }
   }
 
   function pump(): void {
-    if (running) {
-      if (current?.forSpare && finals() > 0) current.ctrl.abort(NO_LONGER_NEEDED);
+    if (!current) {
+      void drawLoop();
       return;
     }
-    running = true;
-    void drawLoop();
+    if (current.forSpare && finals() > 0) current.ctrl.abort(NO_LONGER_NEEDED);
   }
 
   function enqueue(queue: WaiterQueue<Waiter>, reserve: number, signal: AbortSignal | undefined): Promise<void> {
@@ -191,7 +191,7 @@ function editBudgetOver(source: Pick<SharedBudget, 'shape' | 'takeLeaving'>): Ed
       return enqueue(spare, Math.min(capacity, Math.max(1, reserve)), signal);
     },
     refund() {
-      held = Math.min(DRAW_BATCH, held + 1);
+      held = Math.min(HELD_MAX, held + 1);
       serveHeld();
     },
   };
