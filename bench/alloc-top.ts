@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { areaOf } from './cpu-top.js';
+import { areaOf, isOwn } from './cpu-top.js';
 
 /**
  * Reads a V8 sampling heap profile (`.heapprofile`, written by bench/bot-probe under
@@ -14,8 +14,6 @@ interface AllocNode {
   children: AllocNode[];
 }
 
-/** Our own code: src/ or bench/, not a package's own src/. */
-const isOwn = (url: string) => !url.includes('/node_modules/') && /\/(src|bench)\//.test(url);
 const short = (url: string) => url.replace(/^.*\/(src|bench)\//, '$1/');
 
 /** Bytes allocated per area and per innermost own frame, with the total. */

@@ -4,13 +4,15 @@ import { pathToFileURL } from 'node:url';
 
 /**
  * Reads a V8 `.cpuprofile` (node --cpu-prof) and sums self time per function and per area (our
- * files, each package, node's internals, GC, idle), to name what a run spent its time on.
+ * files, each package, node's internals, GC, idle), and busy time per entry into our code, to name
+ * what a run spent its time on.
  *
  *   node dist-bench/bench/cpu-top.js <file.cpuprofile> [top]
  */
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 interface Profile {
   nodes: ProfileNode[];
@@ -19,7 +21,10 @@ interface Profile {
 }
 
 function selfTimes(file: string): { node: ProfileNode; us: number }[] {
-  const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  return selfTimesOf(JSON.parse(readFileSync(file, 'utf8')) as Profile);
+}
+
+function selfTimesOf(p: Profile): { node: ProfileNode; us: number }[] {
   const us = new Map<number, number>();
   // timeDeltas[i] is the time before sample i; it belongs to the sample before it.
   for (let i = 0; i < p.samples.length; i++) {
@@ -83,6 +88,37 @@ export function selfTimeByArea(file: string, top = 15): { area: string; self_ms:
     .map(([area, us]) => ({ area, self_ms: Math.round(us / 1000), pct_of_busy: Math.round((us / busy) * 1000) / 10 }));
 }
 
+/** Our own code: src/ or bench/ (compiled), not a package's own src/. */
+export const isOwn = (url: string) => !url.includes('/node_modules/') && /\/(src|bench)\//.test(url);
+
+/**
+ * Busy time by where the event loop entered our code: each sample goes to the outermost frame of
+ * our own on its stack (a callback, a resumed async function), with everything it called. Self time
+ * spreads one check's path over a hundred small entries; this says which of our paths costs what.
+ * Samples with none of our frames (socket writes and reads, timers, GC, module loading) go to the
+ * area and function where they ran.
+ */
+export function timeByEntry(file: string, top = 20): { entry: string; ms: number; pct_of_busy: number }[] {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const parent = new Map<number, ProfileNode>();
+  for (const node of p.nodes) for (const child of node.children ?? []) parent.set(child, node);
+  const byEntry = new Map<string, number>();
+  let busy = 0;
+  for (const { node, us } of selfTimesOf(p)) {
+    if (us === 0 || node.callFrame.functionName === '(idle)') continue;
+    busy += us;
+    let entry: ProfileNode | undefined;
+    for (let at: ProfileNode | undefined = node; at; at = parent.get(at.id)) if (isOwn(at.callFrame.url)) entry = at;
+    const f = (entry ?? node).callFrame;
+    const key = entry ? `${f.functionName || '(anonymous)'} ${short(f.url)}:${f.lineNumber + 1}` : `(not ours) ${areaOf(f.url, f.functionName)}: ${f.functionName || '(anonymous)'}`;
+    byEntry.set(key, (byEntry.get(key) ?? 0) + us);
+  }
+  return [...byEntry.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([entry, us]) => ({ entry, ms: Math.round(us / 1000), pct_of_busy: Math.round((us / busy) * 1000) / 10 }));
+}
+
 /** A run's profiles, each named for whose it is: the floors' files start with `floor-` (bench/chat startFloorChild), the rest are the bot's. */
 export function printProfiles(files: string[]): void {
   for (const file of files) {
@@ -90,6 +126,7 @@ export function printProfiles(files: string[]): void {
     console.log(`\n   CPU profile ${file}: top self time (${whose} whole run)`);
     console.table(topSelfTime(file, 25));
     console.table(selfTimeByArea(file, 15));
+    console.table(timeByEntry(file, 20));
   }
 }
 
@@ -101,4 +138,5 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   }
   console.table(topSelfTime(file, Number(process.argv[3] ?? 25)));
   console.table(selfTimeByArea(file));
+  console.table(timeByEntry(file));
 }

@@ -204,6 +204,13 @@ async function main() {
     console.log('   Requests spent on a router outage reported by 100 alerts in one notification (virtual time, 100 req/min, the NOC at 50 %)');
     console.table(await benchOutage(100));
   }
+  if (!only || only === 'exchange') {
+    const { benchExchange } = await import('./exchange.js');
+    const rounds = Number(process.argv[3] ?? 3);
+    console.log(`\n7a. One HTTP exchange: the client process's CPU per request, 10,000 POSTs with 50 in flight after as many to warm up, against the simulator in another process; ${rounds} rounds, each client in a fresh process`);
+    console.log("   The chat benches' goal is CPU per Ping API request against a plain fetch poller: this is how much of that poller's figure is fetch itself.");
+    console.table(await benchExchange(rounds));
+  }
   if (!only || only === 'slack') {
     const { printSlackAck } = await import('./chat.js');
     await printSlackAck(Number(process.argv[3] ?? 5));
