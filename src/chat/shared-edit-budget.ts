@@ -41,6 +41,8 @@ export interface SharedEditBudgetOptions {
   logger: Logger;
   /** Replicas alive as last seen in the store: this replica's share while the store does not answer. */
   liveReplicas?: () => number | null;
+  /** [0, 1): the random part of each wait for the next token (core/shared-budget; default Math.random). */
+  random?: () => number;
 }
 
 /**
@@ -64,6 +66,7 @@ export function createSharedEditBudget(o: SharedEditBudgetOptions): EditBudget {
     clock: o.clock,
     logger: o.logger,
     ...(o.liveReplicas ? { liveReplicas: o.liveReplicas } : {}),
+    ...(o.random ? { random: o.random } : {}),
   });
   return editBudgetOver(source);
 }

@@ -14,6 +14,7 @@ import { createTokenBucket, type TokenBucket } from '../util/token-bucket.js';
 import { BusyError } from './errors.js';
 import type { Priority } from './ping-service.types.js';
 import { NO_LONGER_NEEDED } from '../util/abort.js';
+import { observedMsPerRequest, recentSamples, type PaceSample } from './queue-pace.js';
 
 /**
  * `create`: the first request of a new check (its task's creation). `poll`: any request of a
@@ -79,16 +80,40 @@ export interface RequestQueue {
 }
 
 /**
+ * What a draw of tokens is for: the best class waiting, in three tiers. A budget shared by
+ * replicas ranks draws across them by it (core/shared-budget): each replica's queue orders only
+ * its own requests, and another replica's polls must not wait behind this one's creations.
+ */
+export type DrawFor = 'polls' | 'people' | 'sweeps';
+
+/** The tier of a request: polls of any check (debts), people's creations, sweeps' creations. */
+export function drawFor(kind: RequestKind, priority: Priority): DrawFor {
+  if (kind === 'poll') return 'polls';
+  return priority === 'interactive' ? 'people' : 'sweeps';
+}
+
+const DRAW_RANK: Record<DrawFor, number> = { polls: 0, people: 1, sweeps: 2 };
+
+/** What the next draw is for and how many tokens it asks (those waiting in its tier, at most DRAW_BATCH); null when nothing waits. */
+export function nextDraw(waiting: readonly Waiting[]): { purpose: DrawFor; want: number } | null {
+  const best = waiting[nextIndex(waiting)];
+  if (!best) return null;
+  const purpose = drawFor(best.kind, best.priority);
+  const inTier = waiting.reduce((n, w) => n + (drawFor(w.kind, w.priority) === purpose ? 1 : 0), 0);
+  return { purpose, want: Math.min(inTier, DRAW_BATCH) };
+}
+
+/**
  * Where the queue's tokens come from: an in-process bucket (`localTokens`), or the budget every
  * replica shares (`core/shared-budget`).
  */
 export interface TokenSource {
   /**
-   * Resolves with how many tokens (1 to `want`) the queue may hand out now. `people`: a person's
-   * request waits here (a draw for sweeps only leaves the shared reserve). Rejects with the
-   * signal's reason when it aborts first, having taken nothing.
+   * Resolves with how many tokens (1 to `want`) the queue may hand out now, for requests of the
+   * tier `purpose` (a shared budget leaves tokens in the bucket for better tiers on other
+   * replicas). Rejects with the signal's reason when it aborts first, having taken nothing.
    */
-  take(want: number, people: boolean, signal: AbortSignal): Promise<number>;
+  take(want: number, purpose: DrawFor, signal: AbortSignal): Promise<number>;
   /** A token now, if one is free without waiting (only an in-process bucket can say at once). */
   tryTake?(): boolean;
 }
@@ -97,7 +122,7 @@ export interface TokenSource {
 export function localTokens(o: { perMinute: number; burst: number; clock: Clock }): TokenSource {
   const bucket: TokenBucket = createTokenBucket(o);
   return {
-    take: (_want, _people, signal) => bucket.take('high', signal).then(() => 1),
+    take: (_want, _purpose, signal) => bucket.take('high', signal).then(() => 1),
     tryTake: () => bucket.tryTake(),
   };
 }
@@ -106,7 +131,7 @@ export function localTokens(o: { perMinute: number; burst: number; clock: Clock 
 export const DRAW_BATCH = 5;
 
 export interface RequestQueueOptions {
-  /** The sustained rate the ETA and the admission count with (the shared bucket's refill). */
+  /** The rate the source refills at: the fastest pace the ETA and the admission count with (core/queue-pace). */
   perMinute: number;
   /** Tokens that may go at once after a quiet spell (the in-process bucket, when no `source`). */
   burst: number;
@@ -155,27 +180,32 @@ interface Waiter {
 /** The queue: one pump takes a token, then hands it to whoever comes first at that moment. */
 export function createRequestQueue(o: RequestQueueOptions): RequestQueue {
   const source: TokenSource = o.source ?? localTokens(o);
-  const msPerRequest = 60_000 / o.perMinute;
+  const configuredMsPerRequest = 60_000 / o.perMinute;
+  /** Draws that served polls and people's creations (core/queue-pace), the last window's. */
+  let paceSamples: PaceSample[] = [];
+  /** Since when such requests have waited for the draw under way; null while none does. */
+  let servedSince: number | null = null;
+  const msPerRequest = () => observedMsPerRequest(paceSamples, o.clock.now(), configuredMsPerRequest);
   /** Every waiting request in arrival order (at most PING_QUEUE_MAX creations plus one poll per check in flight). */
   let queue: Waiter[] = [];
   const polls = () => queue.reduce((n, w) => n + (w.kind === 'poll' ? 1 : 0), 0);
   const creations = () => queue.filter((w) => w.kind === 'create');
   let pumping = false;
   let tokenWait: AbortController | undefined;
-  /** Whether the draw under way is for a person (a person arriving during a sweeps-only wait restarts it). */
-  let waitingForPeople = false;
-  const peopleWait = () => queue.some((w) => w.priority() === 'interactive');
+  /** The tier the draw under way is for: a request of a better tier arriving restarts it. */
+  let drawing: DrawFor | null = null;
 
   /** Tells every waiting creation whose place changed (O(queued) per grant). */
   const tellPositions = () => {
     const waiting = creations();
     const places = creationPlaces(waiting.map((w) => w.priority()));
     const p = polls();
+    const pace = msPerRequest();
     waiting.forEach((w, i) => {
       const ahead = places[i] ?? 0;
       if (w.onWait && ahead !== w.lastAhead) {
         w.lastAhead = ahead;
-        w.onWait({ ahead, etaMs: creationEtaMs(ahead, p, msPerRequest), msPerRequest });
+        w.onWait({ ahead, etaMs: creationEtaMs(ahead, p, pace), msPerRequest: pace });
       }
     });
   };
@@ -191,19 +221,25 @@ export function createRequestQueue(o: RequestQueueOptions): RequestQueue {
     pumping = true;
     try {
       while (queue.length > 0) {
+        const draw = nextDraw(queue.map((w) => ({ kind: w.kind, priority: w.priority() })));
+        if (!draw) break;
         const ctl = new AbortController();
         tokenWait = ctl;
-        waitingForPeople = peopleWait();
+        drawing = draw.purpose;
+        // A sweeps-only draw waits for the reserve people keep: its pace is not theirs.
+        if (draw.purpose === 'sweeps') servedSince = null;
+        else servedSince ??= o.clock.now();
         let tokens: number;
         try {
-          tokens = await source.take(Math.min(queue.length, DRAW_BATCH), waitingForPeople, ctl.signal);
+          tokens = await source.take(draw.want, draw.purpose, ctl.signal);
         } catch {
-          continue; // the queue emptied (or a person came) while waiting; the loop ends unless someone waits
+          continue; // the queue emptied (or a better tier came) while waiting; the loop ends unless someone waits
         }
         // The order is decided when the tokens are in hand: a poll that arrived meanwhile goes
         // first. Tokens beyond who still waits (they left during the draw) are not kept: a token
         // held back would let more than the rate through in some minute.
         let created = false;
+        let granted = 0;
         for (let t = 0; t < tokens; t++) {
           const i = nextIndex(queue.map((w) => ({ kind: w.kind, priority: w.priority() })));
           const w = queue[i];
@@ -211,13 +247,23 @@ export function createRequestQueue(o: RequestQueueOptions): RequestQueue {
           queue.splice(i, 1);
           w.live = false;
           w.grant();
+          granted++;
           created ||= w.kind === 'create';
+        }
+        if (draw.purpose !== 'sweeps' && servedSince !== null && granted > 0) {
+          const now = o.clock.now();
+          paceSamples = recentSamples(paceSamples, now);
+          paceSamples.push({ at: now, tokens: granted, ms: now - servedSince });
+          servedSince = now;
         }
         if (created) tellPositions();
       }
     } finally {
       pumping = false;
       tokenWait = undefined;
+      drawing = null;
+      // An idle spell is not a wait: the next draw's sample starts with it.
+      servedSince = null;
     }
   }
 
@@ -255,16 +301,16 @@ export function createRequestQueue(o: RequestQueueOptions): RequestQueue {
         };
         signal?.addEventListener('abort', onAbort, { once: true });
         queue.push(w);
-        // A sweeps-only draw leaves the shared reserve and may wait seconds for it: a person
-        // does not wait behind that; the draw starts again for them.
-        if (pumping && !waitingForPeople && priorityOf() === 'interactive') tokenWait?.abort(NO_LONGER_NEEDED);
+        // A draw leaves tokens for better tiers (a sweeps-only draw the reserve, seconds of
+        // refill): a request of a better tier does not wait behind that; the draw starts again for it.
+        if (pumping && drawing !== null && DRAW_RANK[drawFor(kind, priorityOf())] < DRAW_RANK[drawing]) tokenWait?.abort(NO_LONGER_NEEDED);
         if (bound) {
           // A creation that waits past the bound gives up rather than hold a person for ever.
           o.clock.sleep(o.maxWaitMs, bound.signal).then(
             () => {
               if (!w.live) return;
               remove(w);
-              w.fail(new BusyError(creationEtaMs(creations().length, polls(), msPerRequest)));
+              w.fail(new BusyError(creationEtaMs(creations().length, polls(), msPerRequest())));
               tellPositions();
             },
             () => {},
@@ -275,7 +321,7 @@ export function createRequestQueue(o: RequestQueueOptions): RequestQueue {
       });
     },
     admit() {
-      return admit({ queuedCreations: creations().length, pollsWaiting: polls(), max: o.max, maxWaitMs: o.maxWaitMs, msPerRequest });
+      return admit({ queuedCreations: creations().length, pollsWaiting: polls(), max: o.max, maxWaitMs: o.maxWaitMs, msPerRequest: msPerRequest() });
     },
     get waiting() {
       return queue.length;

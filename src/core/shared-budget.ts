@@ -3,16 +3,22 @@
  * `core/request-budget` (pure) and the store's `RequestBudgetPort`. Slack's edit budget draws
  * through the same shell, with its own shape (chat/shared-edit-budget).
  *
- * - A draw asks for what the queue has waiting, at most `DRAW_BATCH` (5), and the queue hands
- *   the tokens out at once in its strict class order; nothing is held for later (a held token
- *   would widen the burst beyond what the shape accounts for).
- * - People before sweeps across replicas: a draw with no person waiting on this replica leaves
- *   the shape's reserve (half the capacity) in the bucket, so one replica's sweep cannot take
- *   the token another replica's person needs next. The queue restarts a sweeps-only draw when a
- *   person arrives.
+ * - A draw asks for what the queue has waiting in the tier of its best request (`nextDraw`), at
+ *   most `DRAW_BATCH` (5), and the queue hands the tokens out at once in its strict class order;
+ *   nothing is held for later (a held token would widen the burst beyond what the shape accounts
+ *   for).
+ * - The queue's order across replicas, by what a draw leaves in the bucket (`keepFor`): a draw
+ *   for polls (debts: tasks already created) may take the last token; one for people's creations
+ *   leaves one, so another replica's poll gets the next token instead of waiting behind this
+ *   replica's burst of new checks (it did: in virtual time, all of it); one for sweeps' creations
+ *   leaves the shape's reserve (half the capacity), so one replica's sweep cannot take the token
+ *   another replica's person needs next. The queue restarts a draw when a request of a better
+ *   tier arrives.
  * - Nothing granted: the store says how long until a token is there; the draw sleeps that long
- *   (on the injected clock) and asks again. Replicas asking together: one wins, the others ask
- *   again after the next token's time.
+ *   (on the injected clock), plus a random part of up to `JITTER_MAX_MS`, and asks again.
+ *   Without it, replicas waiting for the same token woke in the same order every time and the
+ *   first one took every token while its queue lasted (another replica's people waited it out);
+ *   with it, each token goes to one of the replicas waiting for it at random.
  * - The store cannot answer (PostgreSQL away, a pool too busy): a local bucket of a share of the
  *   refill, burst 1, logged once per outage at error level; the store is asked again every
  *   `retryStoreMs`, and the shared bucket is used again as soon as it answers. The share
@@ -25,7 +31,26 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { createTokenBucket } from '../util/token-bucket.js';
 import { budgetShape, type BudgetShape, type RequestBudgetPort } from './request-budget.js';
-import type { TokenSource } from './request-queue.js';
+import type { DrawFor, TokenSource } from './request-queue.js';
+
+/** The longest random part added to a wait for the next token (a few store round trips). */
+export const JITTER_MAX_MS = 25;
+
+/**
+ * Tokens a draw for `purpose` leaves in the bucket for better tiers on any replica. People leave
+ * one for polls only where the reserve is larger still: in a bucket of 2 or 3 (20-39 a minute)
+ * people before sweeps is kept, as before, and polls wait their turn with people.
+ */
+export function keepFor(purpose: DrawFor, shape: BudgetShape): number {
+  switch (purpose) {
+    case 'polls':
+      return 0;
+    case 'people':
+      return Math.max(0, Math.min(1, shape.reserve - 1));
+    case 'sweeps':
+      return shape.reserve;
+  }
+}
 
 export interface SharedBudgetOptions {
   port: RequestBudgetPort;
@@ -48,6 +73,8 @@ export interface SharedBudgetOptions {
   shape?: BudgetShape;
   /** What the logs call the budget and its setting; default the Ping API's. */
   names?: { budget: string; setting: string };
+  /** [0, 1): the random part of each wait (default Math.random). */
+  random?: () => number;
 }
 
 export interface SharedBudget extends TokenSource {
@@ -83,6 +110,7 @@ export function createSharedBudget(o: SharedBudgetOptions): SharedBudget {
   /** While set: on the local share until this time, then the store is asked again. */
   let localUntil: number | null = null;
   const stats = { tokens: 0, draws: 0, localTokens: 0 };
+  const random = o.random ?? Math.random;
 
   const takeLocal = async (signal: AbortSignal): Promise<number> => {
     // At most until the store is asked again, so a person does not wait out a local minute.
@@ -142,7 +170,7 @@ export function createSharedBudget(o: SharedBudgetOptions): SharedBudget {
         stats.tokens += d.granted;
         return d.granted;
       }
-      await o.clock.sleep(d.waitMs, signal);
+      await o.clock.sleep(d.waitMs + Math.floor(random() * JITTER_MAX_MS), signal);
     }
   };
 
@@ -152,7 +180,7 @@ export function createSharedBudget(o: SharedBudgetOptions): SharedBudget {
       return localUntil === null ? 'shared' : 'local';
     },
     stats,
-    take: (want, people, signal) => takeLeaving(want, people ? 0 : shape.reserve, signal),
+    take: (want, purpose, signal) => takeLeaving(want, keepFor(purpose, shape), signal),
     takeLeaving,
   };
 }

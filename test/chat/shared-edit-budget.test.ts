@@ -13,9 +13,12 @@ import { maxInWindow } from '../support/windows.js';
 const T0 = 1_700_000_000_000;
 const NAME = 'slack-edits:test';
 
-/** One replica's edit budget on the shared port. */
+/**
+ * One replica's edit budget on the shared port. No random part in its waits for a token
+ * (core/shared-budget's jitter, tested there): these tests follow each token to the millisecond.
+ */
 function replica(port: RequestBudgetPort, clock: ManualClock, perMinute = 45, logger: Logger = silentLogger, liveReplicas?: () => number | null) {
-  return createSharedEditBudget({ port, name: NAME, perMinute, setting: 'SLACK_EDITS_PER_MIN', clock, logger, ...(liveReplicas ? { liveReplicas } : {}) });
+  return createSharedEditBudget({ port, name: NAME, perMinute, setting: 'SLACK_EDITS_PER_MIN', clock, logger, random: () => 0, ...(liveReplicas ? { liveReplicas } : {}) });
 }
 
 /** Records when each take is granted, as `label@ms since T0`. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BusyError } from '../../src/core/errors.js';
-import { admit, classOf, createRequestQueue, creationEtaMs, creationPlaces, nextIndex } from '../../src/core/request-queue.js';
+import { admit, classOf, createRequestQueue, creationEtaMs, creationPlaces, nextDraw, nextIndex, type QueuePosition, type TokenSource } from '../../src/core/request-queue.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
 
 
@@ -23,6 +23,21 @@ describe('nextIndex: polls of existing tasks, then people, then sweeps, first co
     ['poll', 'background', 'poll:background'],
   ] as const)('classOf(%s, %s) = %s', (kind, priority, cls) => {
     expect(classOf(kind, priority)).toBe(cls);
+  });
+});
+
+describe('nextDraw: what a draw is for (its tier) and how many tokens it asks', () => {
+  const c = (kind: 'create' | 'poll', priority: 'interactive' | 'background') => ({ kind, priority });
+  const many = (n: number, w: { kind: 'create' | 'poll'; priority: 'interactive' | 'background' }) => Array.from({ length: n }, () => w);
+  it.each([
+    ['nothing waits', [], null],
+    ["a sweep's poll is a poll: a debt like a person's", [c('create', 'interactive'), c('poll', 'background')], { purpose: 'polls', want: 1 }],
+    ['polls of both kinds, not the creations behind them', [c('poll', 'interactive'), c('create', 'interactive'), c('poll', 'background')], { purpose: 'polls', want: 2 }],
+    ["people's creations, not the sweeps' behind them", [c('create', 'background'), c('create', 'interactive'), c('create', 'interactive')], { purpose: 'people', want: 2 }],
+    ['sweeps alone', [c('create', 'background')], { purpose: 'sweeps', want: 1 }],
+    ['at most a batch', many(12, c('create', 'interactive')), { purpose: 'people', want: 5 }],
+  ] as const)('%s', (_name, waiting, expected) => {
+    expect(nextDraw(waiting)).toEqual(expected);
   });
 });
 
@@ -132,5 +147,45 @@ describe('RequestQueue in virtual time', () => {
     stop = true;
     expect(await aErr).toBeInstanceOf(BusyError);
     expect(await bErr).toBeInstanceOf(BusyError);
+  });
+
+  /** Tokens one at a time every `everyMs`: another replica on the shared budget takes the rest. */
+  const slowSource = (clock: ManualClock, everyMs: number): TokenSource => ({
+    take: (_want, _people, signal) => clock.sleep(everyMs, signal).then(() => 1),
+  });
+
+  it('counts the ETA at the pace its tokens really come, when other replicas share the budget', async () => {
+    const clock = new ManualClock();
+    // 60 a minute configured (1 s a request); this replica gets one token every 2 s.
+    const queue = createRequestQueue({ perMinute: 60, burst: 1, clock, max: 500, maxWaitMs: 600_000, source: slowSource(clock, 2000) });
+    const told: QueuePosition[] = [];
+    for (let i = 0; i < 19; i++) void queue.take('create', 'interactive');
+    void queue.take('create', 'interactive', undefined, (p) => told.push(p));
+    await settle();
+    // Nothing seen yet: the configured rate, 19 checks ahead at 2 requests and 1 s each.
+    expect(told.at(-1)).toEqual({ ahead: 19, etaMs: 39_000, msPerRequest: 1000 });
+    await clock.advance(10_000);
+    // Five tokens in 10 s: the pace is 2 s a request, and the ETA says so.
+    expect(told.at(-1)).toEqual({ ahead: 14, etaMs: 58_000, msPerRequest: 2000 });
+    // Admission counts with the same pace: 15 creations waiting, 62 s, over a 60 s bound.
+    const bounded = createRequestQueue({ perMinute: 60, burst: 1, clock, max: 500, maxWaitMs: 60_000, source: slowSource(clock, 2000) });
+    for (let i = 0; i < 20; i++) void bounded.take('create', 'interactive');
+    await clock.advance(10_000);
+    expect(bounded.admit()).toEqual({ ok: false, reason: 'too_long', retryAfterMs: 62_000 });
+  });
+
+  it('keeps the configured pace when its tokens come at the configured rate, and after an idle spell', async () => {
+    const clock = new ManualClock();
+    const queue = createRequestQueue({ perMinute: 60, burst: 1, clock, max: 500, maxWaitMs: 600_000, source: slowSource(clock, 1000) });
+    for (let i = 0; i < 10; i++) void queue.take('create', 'interactive');
+    await clock.advance(10_000);
+    expect(queue.waiting).toBe(0);
+    // Ten minutes with nothing waiting: no sample stretches over them.
+    await clock.advance(600_000);
+    const told: QueuePosition[] = [];
+    for (let i = 0; i < 9; i++) void queue.take('create', 'interactive');
+    void queue.take('create', 'interactive', undefined, (p) => told.push(p));
+    await clock.advance(6000);
+    expect(told.at(-1)).toEqual({ ahead: 3, etaMs: 7000, msPerRequest: 1000 });
   });
 });

@@ -1,16 +1,23 @@
 import { setMaxListeners } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { budgetShape, type RequestBudgetPort } from '../../src/core/request-budget.js';
-import { createRequestQueue, type RequestQueue } from '../../src/core/request-queue.js';
-import { createSharedBudget, localShare } from '../../src/core/shared-budget.js';
+import { createRequestQueue, creationEtaMs, type QueuePosition, type RequestQueue } from '../../src/core/request-queue.js';
+import { createSharedBudget, keepFor, localShare } from '../../src/core/shared-budget.js';
+import { seededRandom } from '../../src/sim/seeded.js';
 import { captureLogs } from '../support/log-capture.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
 import { maxInWindow } from '../support/windows.js';
 import { memoryBudgetPort } from '../support/memory-budget-port.js';
 
-/** One replica: its own queue on the shared port. */
+let seeds = 0;
+beforeEach(() => {
+  seeds = 0;
+});
+
+/** One replica: its own queue on the shared port, its waits' random part from a seed of its own (the same every run). */
 function replica(port: RequestBudgetPort, clock: ManualClock, rate = 100, logger = captureLogs().logger, liveReplicas?: () => number | null) {
-  const budget = createSharedBudget({ port, name: 'ping-api:test', ratePerMin: rate, clock, logger, ...(liveReplicas ? { liveReplicas } : {}) });
+  const random = seededRandom(++seeds);
+  const budget = createSharedBudget({ port, name: 'ping-api:test', ratePerMin: rate, clock, logger, random, ...(liveReplicas ? { liveReplicas } : {}) });
   const queue = createRequestQueue({ perMinute: budget.shape.refillPerMin, burst: budget.shape.capacity, source: budget, clock, max: 100_000, maxWaitMs: 3_600_000 });
   return { budget, queue };
 }
@@ -175,5 +182,105 @@ describe('the shared budget across replicas (virtual time)', () => {
   it('the shape comes from the rate, the same on every replica', () => {
     const clock = new ManualClock();
     expect(replica(memoryBudgetPort(), clock, 100).budget.shape).toEqual(budgetShape(100));
+  });
+});
+
+describe('keepFor: what a draw leaves in the shared bucket for better tiers on any replica', () => {
+  it.each([
+    ['polls', 100, 0],
+    ['people', 100, 1],
+    ['sweeps', 100, 5],
+    // A bucket of 2 keeps a reserve of 1 for people: they leave nothing for polls there.
+    ['people', 20, 0],
+    ['sweeps', 20, 1],
+    ['people', 40, 1],
+    ['sweeps', 40, 2],
+    // A bucket of one token has no reserve at all.
+    ['people', 5, 0],
+    ['sweeps', 5, 0],
+  ] as const)('a draw for %s at %i a minute leaves %i', (purpose, rate, kept) => {
+    expect(keepFor(purpose, budgetShape(rate))).toBe(kept);
+  });
+});
+
+describe('the order across replicas: polls first, and a fair share of each token', () => {
+  it("another replica's polls go before this replica's burst of new checks", async () => {
+    const clock = new ManualClock();
+    const port = memoryBudgetPort();
+    const stop = new AbortController();
+    const a = replica(port, clock);
+    const b = replica(port, clock);
+    const created: number[] = [];
+    const polled: number[] = [];
+    flood(a.queue, clock, 'create', 'interactive', 40, created, stop.signal);
+    await clock.advance(20_000);
+    const before = created.length;
+    // Five checks on B now poll their tasks, again and again: every token is theirs while they wait.
+    flood(b.queue, clock, 'poll', 'interactive', 5, polled, stop.signal);
+    await clock.advance(60_000);
+    stop.abort('done');
+    await settle();
+    // 88 a minute, one token at a time: all but the token A's draw was already granted go to B's polls.
+    expect(polled.length).toBeGreaterThanOrEqual(86);
+    expect(created.length - before).toBeLessThanOrEqual(2);
+  });
+
+  it('two replicas with people waiting share the refill, neither taking every token', async () => {
+    const clock = new ManualClock();
+    const port = memoryBudgetPort();
+    const stop = new AbortController();
+    const a = replica(port, clock);
+    const b = replica(port, clock);
+    const sentA: number[] = [];
+    const sentB: number[] = [];
+    flood(a.queue, clock, 'create', 'interactive', 40, sentA, stop.signal);
+    await clock.advance(5000);
+    flood(b.queue, clock, 'create', 'interactive', 40, sentB, stop.signal);
+    const t0 = clock.now();
+    await clock.advance(300_000);
+    stop.abort('done');
+    await settle();
+    const sinceB = (sent: number[]) => sent.filter((t) => t >= t0).length;
+    const share = sinceB(sentB) / (sinceB(sentA) + sinceB(sentB));
+    // Each token goes to one of the two at random (the jitter): about half each, 440 tokens.
+    expect(share).toBeGreaterThan(0.35);
+    expect(share).toBeLessThan(0.65);
+  });
+});
+
+describe("a waiting person's ETA on the shared budget", () => {
+  it('counts the share this replica gets: about half the refill while another replica also has people waiting', async () => {
+    const clock = new ManualClock();
+    const port = memoryBudgetPort();
+    const stop = new AbortController();
+    const a = replica(port, clock);
+    const b = replica(port, clock);
+    const refillMs = 60_000 / a.budget.shape.refillPerMin;
+    const toldOn = (queue: RequestQueue) => {
+      const told: QueuePosition[] = [];
+      queue.take('create', 'interactive', stop.signal, (p) => told.push(p)).catch(() => {});
+      return told;
+    };
+    // Alone: 40 people's checks wait on A, nobody on B.
+    flood(a.queue, clock, 'create', 'interactive', 40, [], stop.signal);
+    await clock.advance(30_000);
+    const alone = toldOn(a.queue);
+    await settle();
+    // B gets as many people: from now on the two share the refill (88 a minute: 682 ms a request).
+    flood(b.queue, clock, 'create', 'interactive', 40, [], stop.signal);
+    await clock.advance(70_000);
+    // The pace window (a minute) now holds only shared draws.
+    const shared = toldOn(a.queue);
+    await settle();
+    stop.abort('done');
+    await settle();
+    expect(alone[0]?.msPerRequest).toBeLessThan(refillMs * 1.2);
+    // About twice the refill's time a request: A's half of the tokens, give or take the draw of lots.
+    expect(shared[0]?.msPerRequest).toBeGreaterThan(refillMs * 1.4);
+    expect(shared[0]?.msPerRequest).toBeLessThan(refillMs * 3.2);
+    // 41 people ahead on A, at two requests each: the ETA is well over half a minute longer than at the whole refill.
+    const position = shared[0] ?? { ahead: 0, etaMs: 0 };
+    expect(position.ahead).toBeGreaterThanOrEqual(40);
+    expect(position.etaMs).toBeGreaterThan(creationEtaMs(position.ahead, 0, refillMs) + 30_000);
   });
 });

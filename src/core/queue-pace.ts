@@ -1,0 +1,44 @@
+/**
+ * How fast this process's request queue is really served: the pace a waiting person's ETA and
+ * the queue's admission count with. Alone on an in-process bucket that is the configured rate.
+ * On the budget every replica shares it is what the other replicas leave of the refill (two
+ * replicas with people waiting: about half each), so an ETA at the whole refill promised a wait
+ * half as long as it turned out, and admitted checks whose wait would pass
+ * `PING_QUEUE_MAX_WAIT_MS`.
+ *
+ * The queue records a sample each time tokens reach people's requests it had been waiting with:
+ * how many, after how long. The pace is the window's time per token, never faster than the
+ * configured rate (a burst's tokens come at once, and the window may hold nothing else).
+ */
+
+/** Tokens handed to waiting requests `ms` after the queue began waiting for them, at `at`. */
+export interface PaceSample {
+  at: number;
+  tokens: number;
+  ms: number;
+}
+
+/** How far back samples count: long enough for several draws at low rates, short enough to follow a replica joining or leaving. */
+export const PACE_WINDOW_MS = 60_000;
+
+/** Fewer tokens than this in the window say nothing yet: the configured rate stands. */
+export const PACE_MIN_TOKENS = 5;
+
+/** Milliseconds per request the queue is being served at (`configuredMs` or slower). */
+export function observedMsPerRequest(samples: readonly PaceSample[], now: number, configuredMs: number, windowMs = PACE_WINDOW_MS): number {
+  let tokens = 0;
+  let ms = 0;
+  for (const s of samples) {
+    if (now - s.at > windowMs) continue;
+    tokens += s.tokens;
+    ms += s.ms;
+  }
+  if (tokens < PACE_MIN_TOKENS) return configuredMs;
+  return Math.max(configuredMs, Math.round(ms / tokens));
+}
+
+/** The samples still inside the window, oldest first (the queue keeps no more than these). */
+export function recentSamples(samples: readonly PaceSample[], now: number, windowMs = PACE_WINDOW_MS): PaceSample[] {
+  const first = samples.findIndex((s) => now - s.at <= windowMs);
+  return first < 0 ? [] : samples.slice(first);
+}
