@@ -10,12 +10,16 @@
  *    database, against an in-memory Ping API whose tasks are done at the first poll (2 requests a
  *    check) at PING_API_RATE_PER_MIN 100,000, so what limits is the machinery, not the rate. The
  *    same checks on one replica with the in-process bucket (the path before issue 16) for scale.
+ * 3. The class order across two replicas on one PostgreSQL bucket, in real time at 100 a minute:
+ *    who gets the tokens when one replica's new checks meet another's polls or another's people,
+ *    and the ETA the second replica's next person is told.
  */
+import { setMaxListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { budgetShape } from '../src/core/request-budget.js';
-import { createRequestQueue, localTokens, type TokenSource } from '../src/core/request-queue.js';
+import { createRequestQueue, localTokens, type RequestQueue, type TokenSource } from '../src/core/request-queue.js';
 import { createPingService } from '../src/core/ping-service.js';
 import { createSharedBudget } from '../src/core/shared-budget.js';
 import type { Database } from '../src/store/ports.js';
@@ -64,7 +68,7 @@ async function localCost(draws: number): Promise<DrawCostRow> {
   const times: number[] = [];
   for (let i = 0; i < draws; i++) {
     const t = performance.now();
-    await source.take(1, true, signal);
+    await source.take(1, 'polls', signal);
     times.push((performance.now() - t) * 1000);
   }
   void shape;
@@ -91,7 +95,58 @@ async function checksPerSecond(sources: TokenSource[], checks: number): Promise<
   return { checks_per_s: Math.round(checks / s), requests: services.reduce((n, x) => n + x.api.createCalls.length + x.api.resultCalls.length, 0) };
 }
 
-export async function benchReplicas(draws = 2000, checks = 2000): Promise<{ cost: DrawCostRow[]; throughput: Record<string, string | number>[]; note?: string }> {
+/**
+ * The class order across two replicas on one PostgreSQL bucket, in real time at `ratePerMin`: A
+ * keeps 40 people's new checks waiting; after 3 s, B keeps `what` waiting (5 polls, or 40
+ * people's new checks); the tokens each got over the next `ms`, and B's waiting person's ETA.
+ */
+async function orderAcrossReplicas(dbs: [Database, Database], ratePerMin: number, what: 'polls' | 'new checks', ms: number): Promise<Record<string, string | number>> {
+  const name = `bench-order-${what}-${Date.now()}`;
+  const queues = dbs.map((db) => {
+    const budget = createSharedBudget({ port: db.budget, name, ratePerMin, clock: systemClock, logger: silentLogger });
+    return createRequestQueue({ perMinute: budget.shape.refillPerMin, burst: budget.shape.capacity, source: budget, clock: systemClock, max: 100_000, maxWaitMs: 3_600_000 });
+  });
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
+  const flood = (queue: RequestQueue, kind: 'create' | 'poll', n: number, sent: number[]) => {
+    const one = (): void => {
+      if (stop.signal.aborted) return;
+      queue.take(kind, 'interactive', stop.signal).then(
+        () => {
+          sent.push(performance.now());
+          one();
+        },
+        () => {},
+      );
+    };
+    for (let i = 0; i < n; i++) one();
+  };
+  const [a, b] = queues as [RequestQueue, RequestQueue];
+  const sentA: number[] = [];
+  const sentB: number[] = [];
+  flood(a, 'create', 40, sentA);
+  await new Promise((r) => setTimeout(r, 3000));
+  flood(b, what === 'polls' ? 'poll' : 'create', what === 'polls' ? 5 : 40, sentB);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, ms));
+  const told: { ahead: number; etaMs: number }[] = [];
+  b.take('create', 'interactive', stop.signal, (p) => told.push(p)).catch(() => {});
+  await new Promise((r) => setTimeout(r, 100));
+  stop.abort('done');
+  const since = (sent: number[]) => sent.filter((t) => t >= t0).length;
+  const eta = told[0];
+  return {
+    rate_per_min: ratePerMin,
+    'A waiting': '40 new checks',
+    'B waiting': what === 'polls' ? '5 polls' : '40 new checks',
+    seconds: ms / 1000,
+    'tokens A': since(sentA),
+    'tokens B': since(sentB),
+    "B's next person told": eta ? `${eta.ahead} ahead, about ${Math.round(eta.etaMs / 1000)} s` : '',
+  };
+}
+
+export async function benchReplicas(draws = 2000, checks = 2000): Promise<{ cost: DrawCostRow[]; throughput: Record<string, string | number>[]; order?: Record<string, string | number>[]; note?: string }> {
   const cost: DrawCostRow[] = [await localCost(draws)];
   const dir = mkdtempSync(join(tmpdir(), 'pingops-bench-replicas-'));
   const sqlite = openSqliteDatabase({ path: join(dir, 'bench.db'), logger: silentLogger, clock: systemClock, cardTtlMs: 300_000, checkEveryMs: 0 });
@@ -115,9 +170,11 @@ export async function benchReplicas(draws = 2000, checks = 2000): Promise<{ cost
     await run('shared, PostgreSQL', [on(first)]);
     const name3 = `${name}-3`;
     await run('shared, PostgreSQL', dbs.map((db) => createSharedBudget({ port: db.budget, name: name3, ratePerMin: RATE, clock: systemClock, logger: silentLogger })));
+    const pair = [dbs[1], dbs[2]] as [Database, Database];
+    const order = [await orderAcrossReplicas(pair, 100, 'polls', 30_000), await orderAcrossReplicas(pair, 100, 'new checks', 60_000)];
+    return { cost, throughput, order };
   } finally {
     for (const db of dbs) await db.close();
     await target.drop();
   }
-  return { cost, throughput };
 }

@@ -190,6 +190,11 @@ async function main() {
     console.log('   Checks per second, every check in flight at once, tasks done at the first poll (2 requests a check), PING_API_RATE_PER_MIN 100,000');
     console.log('   (98,350 a minute sustained: at most ~820 checks/s whatever the replicas): replicas in this process, each with its own pool.');
     console.table(r.throughput);
+    if (r.order) {
+      console.log('   The class order across two replicas on one PostgreSQL bucket, real time at 100 a minute (88 after the burst): polls on B');
+      console.log("   (tasks already created) go before A's new checks; two replicas' people share the tokens; B's next person's ETA counts B's share.");
+      console.table(r.order);
+    }
     if (r.note) console.log(`   ${r.note}`);
   }
   if (only === 'noc') {
