@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { budgetShape, type RequestBudgetPort } from '../../src/core/request-budget.js';
 import { createRequestQueue, creationEtaMs, type QueuePosition, type RequestQueue } from '../../src/core/request-queue.js';
-import { createSharedBudget, keepFor, localShare } from '../../src/core/shared-budget.js';
+import { createSharedBudget, jitterMaxMs, keepFor, localShare } from '../../src/core/shared-budget.js';
 import { seededRandom } from '../../src/sim/seeded.js';
 import { captureLogs } from '../support/log-capture.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
@@ -200,6 +200,33 @@ describe('keepFor: what a draw leaves in the shared bucket for better tiers on a
     ['sweeps', 5, 0],
   ] as const)('a draw for %s at %i a minute leaves %i', (purpose, rate, kept) => {
     expect(keepFor(purpose, budgetShape(rate))).toBe(kept);
+  });
+});
+
+describe('jitterMaxMs: the random part of a wait, at most one token\'s time', () => {
+  it.each([
+    [100, 25], // 88 a minute: a token every 681 ms
+    [600, 25],
+    [6000, 10], // 5,891 a minute: a token every 10 ms
+    [60_000, 1],
+    [1_000_000, 0], // faster than one a millisecond: no random part at all
+  ] as const)('at %i a minute: up to %i ms', (rate, ms) => {
+    expect(jitterMaxMs(budgetShape(rate))).toBe(ms);
+  });
+
+  it('at 60,000 a minute a replica flooded with people gets the whole refill, however long its random waits', async () => {
+    const clock = new ManualClock();
+    const budget = createSharedBudget({ port: memoryBudgetPort(), name: 'ping-api:test', ratePerMin: 60_000, clock, logger: captureLogs().logger, random: () => 0.999 });
+    const queue = createRequestQueue({ perMinute: budget.shape.refillPerMin, burst: budget.shape.capacity, source: budget, clock, max: 100_000, maxWaitMs: 3_600_000 });
+    const sent: number[] = [];
+    const stop = new AbortController();
+    flood(queue, clock, 'create', 'interactive', 20, sent, stop.signal);
+    await clock.advance(2000);
+    stop.abort('done');
+    await settle();
+    // 10 at once, then 59,016 a minute (984 a second): a 25 ms random part let the bucket fill
+    // and spill, and gave about 700 a second.
+    expect(sent.length).toBeGreaterThanOrEqual(1900);
   });
 });
 
