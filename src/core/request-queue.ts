@@ -14,7 +14,7 @@ import { createTokenBucket, type TokenBucket } from '../util/token-bucket.js';
 import { BusyError } from './errors.js';
 import type { Priority } from './ping-service.types.js';
 import { NO_LONGER_NEEDED } from '../util/abort.js';
-import { observedMsPerRequest, recentSamples, type PaceSample } from './queue-pace.js';
+import { observedMsPerRequest, withSample, type PaceSample } from './queue-pace.js';
 
 /**
  * `create`: the first request of a new check (its task's creation). `poll`: any request of a
@@ -252,8 +252,7 @@ export function createRequestQueue(o: RequestQueueOptions): RequestQueue {
         }
         if (draw.purpose !== 'sweeps' && servedSince !== null && granted > 0) {
           const now = o.clock.now();
-          paceSamples = recentSamples(paceSamples, now);
-          paceSamples.push({ at: now, tokens: granted, ms: now - servedSince });
+          paceSamples = withSample(paceSamples, { at: now, tokens: granted, ms: now - servedSince });
           servedSince = now;
         }
         if (created) tellPositions();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { observedMsPerRequest, PACE_WINDOW_MS, recentSamples, type PaceSample } from '../../src/core/queue-pace.js';
+import { observedMsPerRequest, PACE_WINDOW_MS, recentSamples, withSample, type PaceSample } from '../../src/core/queue-pace.js';
 
 const NOW = 1_000_000;
 const at = (agoMs: number, tokens: number, ms: number): PaceSample => ({ at: NOW - agoMs, tokens, ms });
@@ -27,5 +27,23 @@ describe('recentSamples: keeps the window, oldest first', () => {
     ['all old', [at(PACE_WINDOW_MS + 1, 1, 1)], []],
   ] as const)('%s', (_name, samples, expected) => {
     expect(recentSamples(samples, NOW)).toEqual(expected);
+  });
+});
+
+describe('withSample: adds a sample, one per second, within the window', () => {
+  it.each([
+    ['the first', [], at(0, 5, 600), [at(0, 5, 600)]],
+    ['the same second: merged into the newest', [at(700, 2, 100)], at(100, 3, 200), [at(100, 5, 300)]],
+    ['the next second: a sample of its own', [at(1000, 2, 100)], at(0, 3, 200), [at(1000, 2, 100), at(0, 3, 200)]],
+    ['drops what left the window', [at(PACE_WINDOW_MS + 1000, 9, 9), at(2000, 1, 1)], at(0, 1, 1), [at(2000, 1, 1), at(0, 1, 1)]],
+  ] as const)('%s', (_name, samples, sample, expected) => {
+    expect(withSample(samples, sample)).toEqual(expected);
+  });
+
+  it('a thousand draws a second for five minutes keep at most about 61 samples', () => {
+    let samples: PaceSample[] = [];
+    for (let t = 0; t < 300_000; t++) samples = withSample(samples, { at: t, tokens: 1, ms: 1 });
+    expect(samples.length).toBeLessThanOrEqual(61);
+    expect(observedMsPerRequest(samples, 299_999, 1)).toBe(1);
   });
 });
