@@ -42,8 +42,9 @@ export const JITTER_MAX_MS = 25;
  * longer one only delays: at high rates the bucket fills within it and the refill past its
  * capacity is lost (at 60,000 a minute a bucket of 10 fills in 11 ms; with 25 ms, 1,000 checks
  * of 4 requests on one replica took 9.3 s instead of 4.8). Within one token's time at most one
- * more token refills, which a bucket short of tokens has room for (but a bucket of 1, under 20 a
- * minute: it loses at most 25 ms of a token's 3 s or more).
+ * more token refills, which a bucket short of tokens has room for, unless the draw leaves all
+ * but one token (a bucket of 1 or 2, under 30 a minute): there it loses at most 25 ms of a
+ * token's 2.3 s or more.
  */
 export function jitterMaxMs(shape: BudgetShape): number {
   return Math.min(JITTER_MAX_MS, Math.floor(60_000 / shape.refillPerMin));
