@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTurnQueue } from '../../src/util/turn-queue.js';
+
+/** Counts event-loop turns: one immediate per turn, each scheduling the next. */
+function turnCounter(): { readonly turn: number; stop(): void } {
+  let turn = 0;
+  let on = true;
+  const tick = () => {
+    turn++;
+    if (on) setImmediate(tick);
+  };
+  setImmediate(tick);
+  return {
+    get turn() {
+      return turn;
+    },
+    stop() {
+      on = false;
+    },
+  };
+}
+
+const counters: { stop(): void }[] = [];
+afterEach(() => {
+  while (counters.length) counters.pop()?.stop();
+});
+
+/** Resolves once `check` holds, looking once per turn (bounded: at most 10,000 turns). */
+async function turnsUntil(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 10_000 && !check(); i++) await new Promise((r) => setImmediate(r));
+  expect(check()).toBe(true);
+}
+
+describe('the turn queue', () => {
+  it('with no slice, starts units pushed in one turn one per turn, in the order they came', async () => {
+    const counter = turnCounter();
+    counters.push(counter);
+    await new Promise((r) => setImmediate(r));
+    const queue = createTurnQueue({ sliceMs: 0 });
+    const ran: { unit: number; turn: number }[] = [];
+    for (let unit = 1; unit <= 5; unit++) queue.push(() => ran.push({ unit, turn: counter.turn }));
+
+    expect(ran).toEqual([]);
+    expect(queue.waiting).toBe(5);
+    await turnsUntil(() => ran.length === 5);
+
+    expect(ran.map((r) => r.unit)).toEqual([1, 2, 3, 4, 5]);
+    const turns = ran.map((r) => r.turn);
+    for (let i = 1; i < turns.length; i++) expect(turns[i]).toBeGreaterThan(turns[i - 1] as number);
+    expect(queue.waiting).toBe(0);
+  });
+
+  it('starts units in a turn until its slice has gone by, then goes on in the next turn', async () => {
+    const counter = turnCounter();
+    counters.push(counter);
+    await new Promise((r) => setImmediate(r));
+    let clock = 0;
+    const queue = createTurnQueue({ sliceMs: 5, now: () => clock });
+    const ran: { unit: number; turn: number }[] = [];
+    // Each unit takes 2 ms: a turn starts units at 0, 2 and 4 ms, and the one that ends at 6 is its last.
+    for (let unit = 1; unit <= 7; unit++)
+      queue.push(() => {
+        ran.push({ unit, turn: counter.turn });
+        clock += 2;
+      });
+    await turnsUntil(() => ran.length === 7);
+
+    const byTurn = new Map<number, number[]>();
+    for (const r of ran) byTurn.set(r.turn, [...(byTurn.get(r.turn) ?? []), r.unit]);
+    expect([...byTurn.values()]).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
+  });
+
+  it('starts a unit at once past its bound, and the queued ones still in order', async () => {
+    const queue = createTurnQueue({ maxQueued: 2 });
+    const ran: number[] = [];
+    queue.push(() => ran.push(1));
+    queue.push(() => ran.push(2));
+    queue.push(() => ran.push(3));
+
+    expect(ran).toEqual([3]);
+    await turnsUntil(() => ran.length === 3);
+    expect(ran).toEqual([3, 1, 2]);
+  });
+
+  it('keeps its order across many units, compacting as it goes', async () => {
+    const queue = createTurnQueue({ sliceMs: 0 });
+    const ran: number[] = [];
+    for (let i = 0; i < 3000; i++) queue.push(() => ran.push(i));
+    await turnsUntil(() => ran.length === 3000);
+    expect(ran).toEqual([...Array(3000).keys()]);
+    queue.push(() => ran.push(3000));
+    await turnsUntil(() => ran.length === 3001);
+  });
+});
