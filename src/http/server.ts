@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { createTurnQueue } from '../util/turn-queue.js';
 import { answerThenLinger, BODY_TIMEOUT_MS, hasBody, LINGER_MS, MAX_BODY_BYTES, readBody } from './body.js';
 import type { StoreHealth } from '../store/ports.js';
 
@@ -17,6 +18,8 @@ export interface HttpServerOptions {
   maxBodyBytes?: number;
   /** Longest a body may take to arrive (default 10 s): 408 and the connection is closed. */
   bodyTimeoutMs?: number;
+  /** How long one event-loop turn may keep starting mounted handlers (default 5 ms; util/turn-queue). */
+  handlerSliceMs?: number;
 }
 
 /** How a mounted route bounds and guards its requests before any byte of the body is read. */
@@ -70,6 +73,7 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
   let storeHealth: (() => StoreHealth) | null = null;
   let roleOf: (() => 'leader' | 'standby') | null = null;
   const leases = new Map<string, () => 'leader' | 'standby'>();
+  const handlers = createTurnQueue({ sliceMs: opts.handlerSliceMs });
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -101,11 +105,15 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
         if (!res.headersSent) json(res, 500, { error: 'internal error' });
         else res.end();
       };
-      try {
-        mount.handler(req, res)?.catch(failed);
-      } catch (err) {
-        failed(err);
-      }
+      // A burst of requests (fifty Slack commands at once) is read where it arrives and handled in
+      // slices of later turns, so the timers due meanwhile run between two (util/turn-queue).
+      handlers.push(() => {
+        try {
+          mount.handler(req, res)?.catch(failed);
+        } catch (err) {
+          failed(err);
+        }
+      });
     };
     const gate = mount.opts.gate?.(req) ?? { ok: true };
     if (!gate.ok) {

@@ -135,6 +135,49 @@ describe('the HTTP server', () => {
     expect((await get(`${url}/healthz`)).status).toBe(200);
   });
 
+  it('handles requests that arrive together in later turns, in the order they came (a slice of 0: one per turn)', async () => {
+    const server = createHttpServer(silentLogger, { handlerSliceMs: 0 });
+    servers.push(server);
+    const port = await server.listen(0, '127.0.0.1');
+    // One immediate per turn, each scheduling the next: what turn a handler ran in.
+    let turn = 0;
+    let counting = true;
+    const tick = () => {
+      turn++;
+      if (counting) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const handled: { body: string; turn: number }[] = [];
+    server.mount('/slack', (req, res) => {
+      const body = (req as { rawBody?: Buffer }).rawBody?.toString() ?? '';
+      handled.push({ body, turn });
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(body);
+    });
+
+    // Eight requests pipelined in one write: Node parses them all in one turn, as it does a
+    // burst that arrives on many sockets at once.
+    const requests = Array.from({ length: 8 }, (_, i) => `POST /slack/commands HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${`n=${i}`.length}\r\n\r\nn=${i}`).join('');
+    const answers = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(requests));
+      let got = '';
+      socket.on('data', (d: Buffer) => {
+        got += d.toString();
+        if ((got.match(/HTTP\/1\.1 200/g) ?? []).length === 8) {
+          socket.destroy();
+          resolve(got);
+        }
+      });
+      socket.on('error', reject);
+    });
+    counting = false;
+
+    expect(handled.map((h) => h.body)).toEqual(['n=0', 'n=1', 'n=2', 'n=3', 'n=4', 'n=5', 'n=6', 'n=7']);
+    for (let i = 1; i < handled.length; i++) expect(handled[i]?.turn).toBeGreaterThan(handled[i - 1]?.turn as number);
+    // The answers go back in order on the connection, as HTTP/1.1 pipelining requires.
+    expect(answers.match(/n=\d/g)).toEqual(['n=0', 'n=1', 'n=2', 'n=3', 'n=4', 'n=5', 'n=6', 'n=7']);
+  });
+
   it('closes even with a keep-alive connection open', async () => {
     const server = createHttpServer(silentLogger);
     const port = await server.listen(0, '127.0.0.1');
