@@ -70,6 +70,28 @@ describe('the turn queue', () => {
     expect([...byTurn.values()]).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
   });
 
+  it("counts a unit's awaited work in its turn's slice, not only the start", async () => {
+    const counter = turnCounter();
+    counters.push(counter);
+    await new Promise((r) => setImmediate(r));
+    let clock = 0;
+    const queue = createTurnQueue({ sliceMs: 5, now: () => clock });
+    const ran: { unit: number; turn: number }[] = [];
+    // As an async handler: it starts at once and does its 2 ms after an await.
+    for (let unit = 1; unit <= 7; unit++)
+      queue.push(() => {
+        ran.push({ unit, turn: counter.turn });
+        void Promise.resolve().then(() => {
+          clock += 2;
+        });
+      });
+    await turnsUntil(() => ran.length === 7);
+
+    const byTurn = new Map<number, number[]>();
+    for (const r of ran) byTurn.set(r.turn, [...(byTurn.get(r.turn) ?? []), r.unit]);
+    expect([...byTurn.values()]).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
+  });
+
   it('starts a unit at once past its bound, and the queued ones still in order', async () => {
     const queue = createTurnQueue({ maxQueued: 2 });
     const ran: number[] = [];
