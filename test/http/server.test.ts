@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { captureLogs } from '../support/log-capture.js';
+import { turnCounter } from '../support/turns.js';
 
 const servers: HttpServer[] = [];
 afterEach(async () => {
@@ -139,18 +140,11 @@ describe('the HTTP server', () => {
     const server = createHttpServer(silentLogger, { handlerSliceMs: 0 });
     servers.push(server);
     const port = await server.listen(0, '127.0.0.1');
-    // One immediate per turn, each scheduling the next: what turn a handler ran in.
-    let turn = 0;
-    let counting = true;
-    const tick = () => {
-      turn++;
-      if (counting) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const counter = turnCounter();
     const handled: { body: string; turn: number }[] = [];
     server.mount('/slack', (req, res) => {
       const body = (req as { rawBody?: Buffer }).rawBody?.toString() ?? '';
-      handled.push({ body, turn });
+      handled.push({ body, turn: counter.turn });
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end(body);
     });
@@ -170,7 +164,7 @@ describe('the HTTP server', () => {
       });
       socket.on('error', reject);
     });
-    counting = false;
+    counter.stop();
 
     expect(handled.map((h) => h.body)).toEqual(['n=0', 'n=1', 'n=2', 'n=3', 'n=4', 'n=5', 'n=6', 'n=7']);
     for (let i = 1; i < handled.length; i++) expect(handled[i]?.turn).toBeGreaterThan(handled[i - 1]?.turn as number);

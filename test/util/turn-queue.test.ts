@@ -1,24 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTurnQueue } from '../../src/util/turn-queue.js';
-
-/** Counts event-loop turns: one immediate per turn, each scheduling the next. */
-function turnCounter(): { readonly turn: number; stop(): void } {
-  let turn = 0;
-  let on = true;
-  const tick = () => {
-    turn++;
-    if (on) setImmediate(tick);
-  };
-  setImmediate(tick);
-  return {
-    get turn() {
-      return turn;
-    },
-    stop() {
-      on = false;
-    },
-  };
-}
+import { turnCounter } from '../support/turns.js';
 
 const counters: { stop(): void }[] = [];
 afterEach(() => {
@@ -50,40 +32,26 @@ describe('the turn queue', () => {
     expect(queue.waiting).toBe(0);
   });
 
-  it('starts units in a turn until its slice has gone by, then goes on in the next turn', async () => {
+  // Each unit takes 2 ms: a turn starts units at 0, 2 and 4 ms, and the one that ends at 6 is its
+  // last. An async handler does its work after an await: the slice counts that too.
+  it.each([
+    { work: 'at once', afterAwait: false },
+    { work: 'after an await', afterAwait: true },
+  ])('starts units in a turn until its slice has gone by, their work done $work counted', async ({ afterAwait }) => {
     const counter = turnCounter();
     counters.push(counter);
     await new Promise((r) => setImmediate(r));
     let clock = 0;
     const queue = createTurnQueue({ sliceMs: 5, now: () => clock });
     const ran: { unit: number; turn: number }[] = [];
-    // Each unit takes 2 ms: a turn starts units at 0, 2 and 4 ms, and the one that ends at 6 is its last.
+    const work = () => {
+      clock += 2;
+    };
     for (let unit = 1; unit <= 7; unit++)
       queue.push(() => {
         ran.push({ unit, turn: counter.turn });
-        clock += 2;
-      });
-    await turnsUntil(() => ran.length === 7);
-
-    const byTurn = new Map<number, number[]>();
-    for (const r of ran) byTurn.set(r.turn, [...(byTurn.get(r.turn) ?? []), r.unit]);
-    expect([...byTurn.values()]).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
-  });
-
-  it("counts a unit's awaited work in its turn's slice, not only the start", async () => {
-    const counter = turnCounter();
-    counters.push(counter);
-    await new Promise((r) => setImmediate(r));
-    let clock = 0;
-    const queue = createTurnQueue({ sliceMs: 5, now: () => clock });
-    const ran: { unit: number; turn: number }[] = [];
-    // As an async handler: it starts at once and does its 2 ms after an await.
-    for (let unit = 1; unit <= 7; unit++)
-      queue.push(() => {
-        ran.push({ unit, turn: counter.turn });
-        void Promise.resolve().then(() => {
-          clock += 2;
-        });
+        if (afterAwait) void Promise.resolve().then(work);
+        else work();
       });
     await turnsUntil(() => ran.length === 7);
 
