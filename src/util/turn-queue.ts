@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { WaiterQueue } from './waiter-queue.js';
 
 /**
  * Starts units of work in slices of event-loop turns, in the order they came. Node runs every
@@ -40,26 +41,11 @@ export function createTurnQueue(opts: TurnQueueOptions = {}): TurnQueue {
   const sliceMs = opts.sliceMs ?? 5;
   const maxQueued = opts.maxQueued ?? 10_000;
   const now = opts.now ?? (() => performance.now());
-  const queue: (() => void)[] = [];
-  let head = 0;
+  const queue = new WaiterQueue<{ live: true; start: () => void }>();
   /** Immediates queued for this turn and not yet run. */
   let steps = 0;
+  /** When this turn's first unit started; NaN until it has. */
   let turnStart = Number.NaN;
-  let turnOver = false;
-
-  const waiting = () => queue.length - head;
-
-  const take = (): (() => void) | undefined => {
-    const unit = queue[head];
-    if (!unit) return undefined;
-    queue[head] = undefined as unknown as () => void;
-    head++;
-    if (head > 1024 && head * 2 > queue.length) {
-      queue.splice(0, head);
-      head = 0;
-    }
-    return unit;
-  };
 
   // One unit per immediate, not a loop in one: Node runs the microtasks a unit leaves (an async
   // handler's awaits) between two immediates, so the slice counts them; a loop would start units
@@ -67,14 +53,10 @@ export function createTurnQueue(opts: TurnQueueOptions = {}): TurnQueue {
   const step = () => {
     steps--;
     try {
-      if (turnOver) return;
       const t = now();
       if (Number.isNaN(turnStart)) turnStart = t;
-      else if (t - turnStart >= sliceMs) {
-        turnOver = true;
-        return;
-      }
-      take()?.();
+      else if (t - turnStart >= sliceMs) return;
+      queue.shift()?.start();
     } finally {
       // Queued from this turn's immediates, the next turn's run in the next turn.
       if (steps === 0) schedule();
@@ -82,17 +64,16 @@ export function createTurnQueue(opts: TurnQueueOptions = {}): TurnQueue {
   };
 
   const schedule = () => {
-    if (steps > 0 || waiting() === 0) return;
+    if (steps > 0 || queue.size === 0) return;
     turnStart = Number.NaN;
-    turnOver = false;
-    steps = Math.min(waiting(), MAX_PER_TURN);
+    steps = Math.min(queue.size, MAX_PER_TURN);
     for (let i = 0; i < steps; i++) setImmediate(step);
   };
 
   return {
     push(unit) {
-      if (waiting() >= maxQueued) return unit();
-      queue.push(unit);
+      if (queue.size >= maxQueued) return unit();
+      queue.push({ live: true, start: unit });
       if (steps === 0) return schedule();
       // Units that came in the same turn as those the queued immediates are for run in their turn too.
       if (Number.isNaN(turnStart) && steps < MAX_PER_TURN) {
@@ -101,7 +82,7 @@ export function createTurnQueue(opts: TurnQueueOptions = {}): TurnQueue {
       }
     },
     get waiting() {
-      return waiting();
+      return queue.size;
     },
   };
 }
