@@ -1,5 +1,6 @@
 import { NO_LONGER_NEEDED } from '../util/abort.js';
 import type { Clock } from '../util/clock.js';
+import { WaiterQueue } from '../util/waiter-queue.js';
 
 /**
  * Acks first: the work that follows an acknowledged command (who is asking, the look-up, the
@@ -33,6 +34,7 @@ export interface AckFirstOptions {
 }
 
 interface Unit {
+  live: true;
   start: () => void;
   at: number;
 }
@@ -41,18 +43,15 @@ export function createAckFirst(o: AckFirstOptions): AckFirst {
   const quietMs = o.quietMs ?? 30;
   const maxHoldMs = o.maxHoldMs ?? 1000;
   const maxQueued = o.maxQueued ?? 10_000;
-  const queue: Unit[] = [];
-  let head = 0;
+  const queue = new WaiterQueue<Unit>();
   let inHand = 0;
   let lastSeen = Number.NEGATIVE_INFINITY;
   let turnScheduled = false;
   let wake: AbortController | null = null;
 
-  const waiting = () => queue.length - head;
-
   /** The next turn starts at most one unit: the listener's I/O runs between two starts. */
   const schedule = () => {
-    if (turnScheduled || waiting() === 0) return;
+    if (turnScheduled || queue.size === 0) return;
     turnScheduled = true;
     setImmediate(turn);
   };
@@ -72,19 +71,14 @@ export function createAckFirst(o: AckFirstOptions): AckFirst {
 
   const turn = () => {
     turnScheduled = false;
-    const unit = queue[head];
+    const unit = queue.peek();
     if (!unit) return;
     const now = o.clock.now();
     const holdLeft = unit.at + maxHoldMs - now;
     // While a request is in hand its release schedules the next look; the hold ends the wait either way.
     const quietLeft = inHand > 0 ? Number.POSITIVE_INFINITY : lastSeen + quietMs - now;
     if (holdLeft > 0 && quietLeft > 0) return wakeIn(Math.min(holdLeft, quietLeft));
-    queue[head] = undefined as unknown as Unit;
-    head++;
-    if (head > 1024 && head * 2 > queue.length) {
-      queue.splice(0, head);
-      head = 0;
-    }
+    queue.shift();
     wake?.abort(NO_LONGER_NEEDED);
     wake = null;
     unit.start();
@@ -113,13 +107,13 @@ export function createAckFirst(o: AckFirstOptions): AckFirst {
             reject(err);
           }
         };
-        if (waiting() >= maxQueued) return start();
-        queue.push({ start, at: o.clock.now() });
+        if (queue.size >= maxQueued) return start();
+        queue.push({ live: true, start, at: o.clock.now() });
         schedule();
       });
     },
     get waiting() {
-      return waiting();
+      return queue.size;
     },
   };
 }

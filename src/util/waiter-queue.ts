@@ -1,6 +1,6 @@
 /**
  * The queue of waiters behind a budget (util/token-bucket, chat/shared-edit-budget), and of the
- * units util/turn-queue has yet to start.
+ * units util/turn-queue and chat/ack-first have yet to start.
  *
  * FIFO with O(1) push/shift; aborted entries are skipped lazily so leaving the queue is O(1) too.
  * A slot is cleared as the head passes it, so a waiter served or gone is not kept by the array
