@@ -1,7 +1,8 @@
 /**
  * Preloaded into the bot's own process by the chat benches (`node --import bot-probe.js
  * src/main.js`): event-loop lag, peak RSS and CPU of the real bot, over a window the bench opens
- * and closes through the IPC channel. It adds a 50 ms timer, a lag histogram and a GC observer, nothing else:
+ * and closes through the IPC channel. It adds a 50 ms timer, a lag histogram and a GC observer, nothing else
+ * (but what `--alloc-prof` and `--lag-turns` ask for):
  * the timer reads RSS alone (`process.memoryUsage.rss()`, as the plain poller's sampler in
  * bench/load.ts does) and the heap only at a new peak; the bench counts the bot's open files from
  * its own process (`openFds`), so that neither costs the measured process more than the poller's
@@ -12,6 +13,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { basename, join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { type LateTurnsWindow, markLateTurns } from './late-turns-mark.js';
 
 /**
  * `npm run bench -- chat|discord-chat --alloc-prof` sets this to a directory: the window's
@@ -20,6 +22,9 @@ import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
  * The sampling costs CPU and memory of its own: such a run's figures are not the goals'.
  */
 const ALLOC_PROF_DIR = process.env.BENCH_ALLOC_PROF_DIR;
+
+/** `--lag-turns` (bench/late-turns-mark): each window's late turns are written here as `<entry>-<pid>-<k>.lateturns.json` before the report is sent. */
+const LATE_TURNS_DIR = process.env.BENCH_LAG_TURNS_DIR;
 
 /** Starts sampling this process's allocations; `stop` writes the profile to `file`. */
 async function sampleAllocations(): Promise<{ stop(file: string): Promise<void> }> {
@@ -95,9 +100,12 @@ if (process.send) {
   };
   setInterval(sample, 50).unref();
   let allocations: Promise<{ stop(file: string): Promise<void> }> | null = null;
+  let lateTurns: { stop(): LateTurnsWindow } | null = null;
+  let windows = 0;
   process.on('message', (m) => {
     if (m === 'probe:start') {
       if (ALLOC_PROF_DIR) allocations = sampleAllocations();
+      if (LATE_TURNS_DIR) lateTurns = markLateTurns();
       lag.reset();
       lag.enable();
       peakRss = 0;
@@ -123,6 +131,11 @@ if (process.send) {
         gcMs: Math.round(gcMs),
         threadsCpuMs,
       };
+      if (lateTurns && LATE_TURNS_DIR) {
+        const w = lateTurns.stop();
+        writeFileSync(join(LATE_TURNS_DIR, `${w.entry}-${w.pid}-${++windows}.lateturns.json`), JSON.stringify(w));
+        lateTurns = null;
+      }
       const send = () => process.send?.({ probe: report });
       if (!allocations || !ALLOC_PROF_DIR) return void send();
       const dir = ALLOC_PROF_DIR;

@@ -137,8 +137,9 @@ export async function startBot(dir: string, env: Record<string, string>, cpuProf
       PING_API_KEY: 'bench-ping-api-key',
       ...BOT_ENV,
       PING_QUEUE_MAX: '100000',
-      // `--alloc-prof` (bench/bot-probe): the bot samples its allocations too.
+      // `--alloc-prof` and `--lag-turns` (bench/bot-probe): the bot samples its allocations or marks its late turns too.
       ...(process.env.BENCH_ALLOC_PROF_DIR ? { BENCH_ALLOC_PROF_DIR: process.env.BENCH_ALLOC_PROF_DIR } : {}),
+      ...(process.env.BENCH_LAG_TURNS_DIR ? { BENCH_LAG_TURNS_DIR: process.env.BENCH_LAG_TURNS_DIR } : {}),
       ...env,
     }),
     stdio: ['ignore', 'ignore', log, 'ipc'],
@@ -659,7 +660,7 @@ export async function printSlackAck(rounds: number): Promise<void> {
   console.table(r.goals);
 }
 
-export async function printChatPath(rounds: number, cpuProf: boolean): Promise<void> {
+export async function printChatPath(rounds: number, cpuProf: boolean): Promise<string[]> {
   console.log(`\n8. The whole chat path: 1,000 checks through the real bot over Slack HTTP (ack, the person (members, read with users.list at start), look-up, posts, live edits, store; logs at info to a file), next to a plain fetch poller doing the same pings and to the floor (a bare Bolt app that acks, pings as the poller does and posts the three messages pingops posts per check with fetch, nothing else); ${rounds} rounds. Each round then runs a second 1,000 in the same processes (code compiled, pingops' schedule learned from the first, the result cache off), once the first's queued edits are out: what a process that has run a while costs`);
   console.log('   Simulator at real speed in another process; PING_TIMEOUT_MS 15 s as the poller; SLACK_EDITS_PER_MIN 1000 (a high edit budget). Figures are the bot process\'s own (bench/bot-probe).');
   console.log(`   The bot runs with the Node flags and environment of \`npm start\`: ${[...Object.entries(BOT_ENV).map(([k, v]) => `${k}=${v}`), ...BOT_FLAGS].join(' ') || '(none)'}, and a Ping API key; the poller with Node's defaults.`);
@@ -668,4 +669,5 @@ export async function printChatPath(rounds: number, cpuProf: boolean): Promise<v
   console.table(r.rows);
   console.table(r.goals);
   printProfiles(r.profiles);
+  return r.profiles;
 }

@@ -14,20 +14,29 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
   children?: number[];
 }
-interface Profile {
+export interface Profile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
+  /** Monotonic microseconds (process.hrtime's clock). */
+  startTime: number;
+  endTime: number;
 }
+
+export const readProfile = (file: string): Profile => JSON.parse(readFileSync(file, 'utf8')) as Profile;
 
 function selfTimes(file: string): { node: ProfileNode; us: number }[] {
-  return selfTimesOf(JSON.parse(readFileSync(file, 'utf8')) as Profile);
+  return selfTimesOf(readProfile(file));
 }
 
-function selfTimesOf(p: Profile): { node: ProfileNode; us: number }[] {
+/** Self time per node; `taken(at)`, when given, keeps only the samples taken at `at` (monotonic us). */
+function selfTimesOf(p: Profile, taken?: (at: number) => boolean): { node: ProfileNode; us: number }[] {
   const us = new Map<number, number>();
+  let at = p.startTime;
   // timeDeltas[i] is the time before sample i; it belongs to the sample before it.
   for (let i = 0; i < p.samples.length; i++) {
+    at += p.timeDeltas[i] ?? 0;
+    if (taken && !taken(at)) continue;
     const id = p.samples[i] as number;
     us.set(id, (us.get(id) ?? 0) + (p.timeDeltas[i + 1] ?? 0));
   }
@@ -96,15 +105,15 @@ export const isOwn = (url: string) => !url.includes('/node_modules/') && /\/(src
  * our own on its stack (a callback, a resumed async function), with everything it called. Self time
  * spreads one check's path over a hundred small entries; this says which of our paths costs what.
  * Samples with none of our frames (socket writes and reads, timers, GC, module loading) go to the
- * area and function where they ran.
+ * area and function where they ran. `taken` keeps only the samples taken when it says (bench/late-turns).
  */
-export function timeByEntry(file: string, top = 20): { entry: string; ms: number; pct_of_busy: number }[] {
-  const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+export function timeByEntry(file: string | Profile, top = 20, taken?: (at: number) => boolean): { entry: string; ms: number; pct_of_busy: number }[] {
+  const p = typeof file === 'string' ? readProfile(file) : file;
   const parent = new Map<number, ProfileNode>();
   for (const node of p.nodes) for (const child of node.children ?? []) parent.set(child, node);
   const byEntry = new Map<string, number>();
   let busy = 0;
-  for (const { node, us } of selfTimesOf(p)) {
+  for (const { node, us } of selfTimesOf(p, taken)) {
     if (us === 0 || node.callFrame.functionName === '(idle)') continue;
     busy += us;
     let entry: ProfileNode | undefined;

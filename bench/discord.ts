@@ -290,7 +290,7 @@ export async function benchDiscordChatPath(rounds = 3, n = 1000, opts: { cpuProf
   return { rows, goals, profiles };
 }
 
-export async function printDiscordChatPath(rounds: number, cpuProf: boolean): Promise<void> {
+export async function printDiscordChatPath(rounds: number, cpuProf: boolean): Promise<string[]> {
   console.log(`\n10. The whole chat path through Discord: 1,000 people send /ping at once down the gateway to the real bot (discord.js: deferral, look-up, card, live edits, store, the verdict notification), next to a plain fetch poller doing the same pings and to the floor (a bare discord.js client that defers, shows a card, pings as the poller does and posts the notification, nothing else); ${rounds} rounds`);
   console.log('   Measured from the dispatch to the last verdict notification. Simulator at real speed in another process; PING_TIMEOUT_MS 15 s as the poller; Discord\'s edit budget as shipped (300 a minute across messages): most final edits of the card go out after the window. Figures are the bot process\'s own (bench/bot-probe).');
   console.log(`   The bot runs with the Node flags and environment of \`npm start\`: ${[...Object.entries(BOT_ENV).map(([k, v]) => `${k}=${v}`), ...BOT_FLAGS].join(' ') || '(none)'}, and a Ping API key; the poller with Node's defaults. ${machineNote()}`);
@@ -298,4 +298,5 @@ export async function printDiscordChatPath(rounds: number, cpuProf: boolean): Pr
   console.table(r.rows);
   console.table(r.goals);
   printProfiles(r.profiles);
+  return r.profiles;
 }

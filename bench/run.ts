@@ -227,30 +227,43 @@ async function main() {
   if (!only || only === 'chat') {
     const { printChatPath } = await import('./chat.js');
     const args = process.argv.slice(3);
-    await withAllocationProfiles(args, () => printChatPath(Number(args.find((a) => /^\d+$/.test(a)) ?? 3), args.includes('--cpu-prof')));
+    await withDiagnostics(args, () => printChatPath(Number(args.find((a) => /^\d+$/.test(a)) ?? 3), args.includes('--cpu-prof')));
   }
   if (!only || only === 'discord-chat') {
     const { printDiscordChatPath } = await import('./discord.js');
     const args = process.argv.slice(3);
-    await withAllocationProfiles(args, () => printDiscordChatPath(Number(args.find((a) => /^\d+$/.test(a)) ?? 3), args.includes('--cpu-prof')));
+    await withDiagnostics(args, () => printDiscordChatPath(Number(args.find((a) => /^\d+$/.test(a)) ?? 3), args.includes('--cpu-prof')));
   }
 }
 
 /**
- * `--alloc-prof`: the chat benches' bot and floor sample what they allocate in each measured
- * window (bench/bot-probe); the profiles are summed up after the tables (bench/alloc-top).
+ * The chat benches' diagnostics, each written by the bot's and the floor's probe (bench/bot-probe)
+ * into a directory of its own and summed up after the tables:
+ * - `--alloc-prof`: what each allocated in each measured window (bench/alloc-top);
+ * - `--lag-turns`: the turns that held the event loop back, and with `--cpu-prof` what ran in
+ *   them (bench/late-turns). `bench` resolves with the run's CPU profiles.
  */
-async function withAllocationProfiles(args: string[], bench: () => Promise<void>): Promise<void> {
-  if (!args.includes('--alloc-prof')) return bench();
-  const dir = mkdtempSync(join(tmpdir(), 'pingops-alloc-prof-'));
-  process.env.BENCH_ALLOC_PROF_DIR = dir;
+async function withDiagnostics(args: string[], bench: () => Promise<string[]>): Promise<void> {
+  const dirs = {
+    BENCH_ALLOC_PROF_DIR: args.includes('--alloc-prof') ? mkdtempSync(join(tmpdir(), 'pingops-alloc-prof-')) : null,
+    BENCH_LAG_TURNS_DIR: args.includes('--lag-turns') ? mkdtempSync(join(tmpdir(), 'pingops-lag-turns-')) : null,
+  };
+  for (const [name, dir] of Object.entries(dirs)) if (dir) process.env[name] = dir;
+  let profiles: string[];
   try {
-    await bench();
+    profiles = await bench();
   } finally {
-    delete process.env.BENCH_ALLOC_PROF_DIR;
+    for (const name of Object.keys(dirs)) delete process.env[name];
   }
-  const { printAllocationProfiles } = await import('./alloc-top.js');
-  printAllocationProfiles(readdirSync(dir).filter((f) => f.endsWith('.heapprofile')).map((f) => join(dir, f)));
+  if (dirs.BENCH_ALLOC_PROF_DIR) {
+    const dir = dirs.BENCH_ALLOC_PROF_DIR;
+    const { printAllocationProfiles } = await import('./alloc-top.js');
+    printAllocationProfiles(readdirSync(dir).filter((f) => f.endsWith('.heapprofile')).map((f) => join(dir, f)));
+  }
+  if (dirs.BENCH_LAG_TURNS_DIR) {
+    const { printLateTurns, readLateTurns } = await import('./late-turns.js');
+    printLateTurns(readLateTurns(dirs.BENCH_LAG_TURNS_DIR), profiles);
+  }
 }
 
 main().then(
