@@ -9,10 +9,10 @@ import { startFakeDiscord, type RestCall } from '../test/fakes/fake-discord.js';
  * and answers with each one's time from its dispatch to the first interaction callback that
  * reached the fake (a reply or a deferral: what ends Discord's 3 s).
  *
- * For the whole chat path (`{ checks: n }`), it dispatches n `/ping` at once without timing them,
- * and `stats` reads the wire since the last `mark`: the Ping API requests the simulator served,
- * the REST calls by kind, and the verdict notifications (a channel message that mentions the
- * person who asked), as the Slack chat bench's peers do.
+ * For the whole chat path (`{ checks: n }`), it dispatches n `/ping` at once, and `stats` reads
+ * the wire since the last `mark`: the Ping API requests the simulator served, the REST calls by
+ * kind, the verdict notifications (a channel message that mentions the person who asked), as the
+ * Slack chat bench's peers do, and each first answer that has come (dispatch to first callback).
  */
 export const DISCORD_BENCH_TOKEN = 'bench-discord-token';
 
@@ -85,9 +85,12 @@ export interface DiscordPeerStats {
   verdicts: number;
   /** Milliseconds from the mark to the last verdict notification. */
   lastVerdictMs: number | null;
+  /** Of the interactions dispatched since the mark, the first answers that came: ms from each one's dispatch. */
+  firstAnswerMs: number[];
 }
 
 let mark = { at: performance.now(), calls: 0, sim: 0 };
+let firstAnswerMs: number[] = [];
 const arrivedAt = new WeakMap<RestCall, number>();
 discord.onCall((c) => arrivedAt.set(c, performance.now()));
 
@@ -117,7 +120,7 @@ async function stats(): Promise<DiscordPeerStats> {
       lastVerdictMs = Math.max(lastVerdictMs ?? 0, (arrivedAt.get(c) ?? mark.at) - mark.at);
     }
   }
-  return { simRequests: (await simRequests()) - mark.sim, calls, verdicts, lastVerdictMs: lastVerdictMs === null ? null : Math.round(lastVerdictMs) };
+  return { simRequests: (await simRequests()) - mark.sim, calls, verdicts, lastVerdictMs: lastVerdictMs === null ? null : Math.round(lastVerdictMs), firstAnswerMs };
 }
 
 process.send?.({ urls: { apiUrl: discord.apiUrl, simUrl } });
@@ -137,6 +140,7 @@ process.on('message', (m: unknown) => {
   } else if (m === 'mark') {
     void simRequests().then((sim) => {
       mark = { at: performance.now(), calls: discord.calls.length, sim };
+      firstAnswerMs = [];
       process.send?.({ marked: true });
     });
   } else if (m === 'stats') {
@@ -144,9 +148,12 @@ process.on('message', (m: unknown) => {
   } else if (m && typeof m === 'object' && 'checks' in m) {
     // A morning's pings at once: n people, each asking once; the bench reads the verdicts with `stats`.
     const { checks: n, firstId, ids } = m as { checks: number; firstId: number; ids: number };
+    const answered = firstAnswerMs;
     for (let i = 0; i < n; i++) {
       people++;
-      discord.sendCommand({ client: String(firstId + (i % ids)) }, { user: { id: String(1_200_000_000_000_100_000n + BigInt(people)), username: `tech${people}` } });
+      const t0 = performance.now();
+      const s = discord.sendCommand({ client: String(firstId + (i % ids)) }, { user: { id: String(1_200_000_000_000_100_000n + BigInt(people)), username: `tech${people}` } });
+      void arrival(firstCallback, s.id, t0, BURST_DEADLINE_MS).then((ms) => ms !== null && answered.push(ms));
     }
     process.send?.({ sent: n });
   } else if (m && typeof m === 'object' && 'burst' in m) {

@@ -193,6 +193,9 @@ export async function printDiscordDeferral(rounds: number): Promise<void> {
 
 /** One measured run of the Discord chat path: the bot's, or the plain poller's beside it. */
 export type DiscordChatRow = { round: number } & PathFigures & {
+    /** Dispatch to the first callback (the deferral), p99 over the n people at once; `answered` below n says some had none. */
+    first_answer_p99_ms: number | '';
+    answered: number | '';
     /** Discord REST calls per check up to the last verdict, by kind (callback, edit, post, else the route). */
     rest_calls: string;
   };
@@ -211,7 +214,7 @@ async function discordRun(peers: DiscordPeers, app: Probed, engine: string, roun
   const probe = await app.probeReport();
   const restCalls = Object.values(done.calls).reduce((a, b) => a + b, 0);
   const figures = botFigures(engine, n, { verdicts: done.verdicts, wallMs, apiRequests: done.simRequests, exchanges: done.simRequests + restCalls + n, probe });
-  return { row: { round, ...figures, rest_calls: restCallsLine(done.calls, n) }, probe };
+  return { row: { round, ...figures, first_answer_p99_ms: round1(percentile(done.firstAnswerMs, 99)), answered: done.firstAnswerMs.length, rest_calls: restCallsLine(done.calls, n) }, probe };
 }
 
 /** `n` people at once through the floor (bench/bare-discord-chat-child), a fresh process on the bot's peers while no bot runs. */
@@ -247,7 +250,7 @@ export async function benchDiscordChatPath(rounds = 3, n = 1000, opts: { cpuProf
   const rows: DiscordChatRow[] = [];
   try {
     for (let r = 1; r <= rounds; r++) {
-      const plain = () => rows.push({ round: r, ...pollerFigures(loadRun('child', n, null, 'plain', false), n), rest_calls: '' });
+      const plain = () => rows.push({ round: r, ...pollerFigures(loadRun('child', n, null, 'plain', false), n), first_answer_p99_ms: '', answered: '', rest_calls: '' });
       // Side by side in each round, in alternating order.
       if (r % 2 === 0) plain();
       const peers = await startDiscordPeers();
@@ -292,7 +295,7 @@ export async function benchDiscordChatPath(rounds = 3, n = 1000, opts: { cpuProf
 
 export async function printDiscordChatPath(rounds: number, cpuProf: boolean): Promise<string[]> {
   console.log(`\n10. The whole chat path through Discord: 1,000 people send /ping at once down the gateway to the real bot (discord.js: deferral, look-up, card, live edits, store, the verdict notification), next to a plain fetch poller doing the same pings and to the floor (a bare discord.js client that defers, shows a card, pings as the poller does and posts the notification, nothing else); ${rounds} rounds`);
-  console.log('   Measured from the dispatch to the last verdict notification. Simulator at real speed in another process; PING_TIMEOUT_MS 15 s as the poller; Discord\'s edit budget as shipped (300 a minute across messages): most final edits of the card go out after the window. Figures are the bot process\'s own (bench/bot-probe).');
+  console.log('   Measured from the dispatch to the last verdict notification; first_answer_p99_ms: each person\'s dispatch to their first callback (the deferral) at the fake, over the 1,000. Simulator at real speed in another process; PING_TIMEOUT_MS 15 s as the poller; Discord\'s edit budget as shipped (300 a minute across messages): most final edits of the card go out after the window. Figures are the bot process\'s own (bench/bot-probe).');
   console.log(`   The bot runs with the Node flags and environment of \`npm start\`: ${[...Object.entries(BOT_ENV).map(([k, v]) => `${k}=${v}`), ...BOT_FLAGS].join(' ') || '(none)'}, and a Ping API key; the poller with Node's defaults. ${machineNote()}`);
   const r = await benchDiscordChatPath(rounds, 1000, { cpuProf });
   console.table(r.rows);
