@@ -14,6 +14,8 @@ import { WaiterQueue } from './waiter-queue.js';
  * timers of work already under way, and the units wait for it. Fifty Slack commands while fifty
  * checks were running (`npm run bench -- slack 3`, the warm burst, median of 3 rounds) acked at
  * a p99 of 59 ms one per turn, 33 ms in 5 ms slices, and 44-56 ms handled where they arrived.
+ * With `inlineMs`, the first units of a turn start where they are pushed and only the rest wait
+ * for slices: for a surface whose small bursts answer faster handled at once (Discord's).
  *
  * Bounded: past `maxQueued` waiting units a new one starts at once instead, as it would without
  * the queue; nothing is refused or dropped.
@@ -28,6 +30,12 @@ export interface TurnQueue {
 export interface TurnQueueOptions {
   /** How long one turn may keep starting units (default 5 ms); 0: one unit per turn. */
   sliceMs?: number;
+  /**
+   * How long units may start where they are pushed, in the turn they arrive in, while none wait
+   * (default 0: every unit waits for a later turn). A small burst is then handled at once, and
+   * only what comes beyond it in the same turn waits for slices.
+   */
+  inlineMs?: number;
   /** Most units held at once (default 10,000); past it, units start without waiting. */
   maxQueued?: number;
   /** Milliseconds on a monotonic clock (default `performance.now`). */
@@ -39,6 +47,7 @@ const MAX_PER_TURN = 64;
 
 export function createTurnQueue(opts: TurnQueueOptions = {}): TurnQueue {
   const sliceMs = opts.sliceMs ?? 5;
+  const inlineMs = opts.inlineMs ?? 0;
   const maxQueued = opts.maxQueued ?? 10_000;
   const now = opts.now ?? (() => performance.now());
   const queue = new WaiterQueue<{ live: true; start: () => void }>();
@@ -46,6 +55,8 @@ export function createTurnQueue(opts: TurnQueueOptions = {}): TurnQueue {
   let steps = 0;
   /** When this turn's first unit started; NaN until it has. */
   let turnStart = Number.NaN;
+  /** When the first unit started where it was pushed, in the turn under way; NaN until one has. */
+  let inlineStart = Number.NaN;
 
   // One unit per immediate, not a loop in one: Node runs the microtasks a unit leaves (an async
   // handler's awaits) between two immediates, so the slice counts them; a loop would start units
@@ -73,6 +84,15 @@ export function createTurnQueue(opts: TurnQueueOptions = {}): TurnQueue {
   return {
     push(unit) {
       if (queue.size >= maxQueued) return unit();
+      if (inlineMs > 0 && queue.size === 0) {
+        const t = now();
+        if (Number.isNaN(inlineStart)) {
+          inlineStart = t;
+          // The turn's end: the next turn's arrivals get their own inlineMs.
+          setImmediate(() => (inlineStart = Number.NaN));
+        }
+        if (t - inlineStart < inlineMs) return unit();
+      }
       queue.push({ live: true, start: unit });
       if (steps === 0) return schedule();
       // Units that came in the same turn as those the queued immediates are for run in their turn too.

@@ -60,6 +60,42 @@ describe('the turn queue', () => {
     expect([...byTurn.values()]).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
   });
 
+  // Each unit takes 2 ms: pushed in one turn with 5 ms inline, those pushed at 0, 2 and 4 ms start
+  // where they are pushed; the rest wait for later turns, in order, and so does a unit pushed in
+  // the same turn after them. The next turn has its own inline time, once none wait.
+  it('starts units where they are pushed for inlineMs of their turn, then queues the rest in order', async () => {
+    const counter = turnCounter();
+    counters.push(counter);
+    await new Promise((r) => setImmediate(r));
+    let clock = 0;
+    const queue = createTurnQueue({ sliceMs: 0, inlineMs: 5, now: () => clock });
+    const ran: { unit: number; turn: number; inline: boolean }[] = [];
+    let pushing = false;
+    const push = (unit: number) => {
+      pushing = true;
+      queue.push(() => {
+        ran.push({ unit, turn: counter.turn, inline: pushing });
+        clock += 2;
+      });
+      pushing = false;
+    };
+    const turn0 = counter.turn;
+    for (let unit = 1; unit <= 5; unit++) push(unit);
+
+    expect(ran).toEqual([1, 2, 3].map((unit) => ({ unit, turn: turn0, inline: true })));
+    expect(queue.waiting).toBe(2);
+    await turnsUntil(() => ran.length === 5);
+    expect(ran.slice(3).map((r) => ({ unit: r.unit, inline: r.inline }))).toEqual([
+      { unit: 4, inline: false },
+      { unit: 5, inline: false },
+    ]);
+    expect(ran[3]?.turn).toBeGreaterThan(turn0);
+
+    await new Promise((r) => setImmediate(r));
+    push(6);
+    expect(ran[5]).toMatchObject({ unit: 6, inline: true });
+  });
+
   it('starts a unit at once past its bound, and the queued ones still in order', async () => {
     const queue = createTurnQueue({ maxQueued: 2 });
     const ran: number[] = [];
