@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { readBody } from '../support/read-body.js';
 
@@ -76,6 +76,8 @@ export interface FakeDiscord {
   sendInteraction(kind: 2 | 4, data: Record<string, unknown>, input?: InteractionInput): SentInteraction;
   /** Dispatches a button click on the message that a previous interaction's reply created. */
   sendButton(customId: string, messageId: string, input?: InteractionInput): SentInteraction;
+  /** Runs `dispatches` (sendCommand and the like) with the gateway's sockets corked: their frames leave in one write, as a busy gateway's do. */
+  together<T>(dispatches: () => T): T;
   /** Answers the next `count` requests matching method and path with `answer`. */
   script(method: string, path: RegExp, answer: FakeAnswer, count?: number): void;
   /** Makes an interaction token unusable, as Discord does after 15 minutes. */
@@ -118,6 +120,8 @@ export async function startFakeDiscord(opts: { token?: string } = {}): Promise<F
   let readyResolve: () => void = () => {};
   let ready = new Promise<void>((r) => (readyResolve = r));
   const sockets = new Set<WebSocket>();
+  /** The TCP socket under each gateway connection (its upgrade request's). */
+  const tcpOf = new Map<WebSocket, Socket>();
   let maxOpen = 0;
   let seq = 0;
 
@@ -314,8 +318,12 @@ export async function startFakeDiscord(opts: { token?: string } = {}): Promise<F
       return;
     }
     sockets.add(ws);
+    tcpOf.set(ws, req.socket);
     maxOpen = Math.max(maxOpen, sockets.size);
-    ws.on('close', () => sockets.delete(ws));
+    ws.on('close', () => {
+      sockets.delete(ws);
+      tcpOf.delete(ws);
+    });
     ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41_250 } }));
     ws.on('message', (data) => {
       let frame: { op?: number; d?: unknown };
@@ -422,6 +430,15 @@ export async function startFakeDiscord(opts: { token?: string } = {}): Promise<F
     sendInteraction: (kind, data, input = {}) => base(kind, input, data),
     sendButton: (customId, messageId, input = {}) =>
       base(3, input, { custom_id: customId, component_type: 2 }, { message: messages.get(messageId) ?? message(FAKE_CHANNEL_ID, {}, messageId) }),
+    together: (dispatches) => {
+      const corked = [...tcpOf.values()];
+      for (const tcp of corked) tcp.cork();
+      try {
+        return dispatches();
+      } finally {
+        for (const tcp of corked) tcp.uncork();
+      }
+    },
     script: (method, path, answer, count = 1) => scripts.push({ method: method.toUpperCase(), path, answer, left: count }),
     expireToken: (tok) => expired.add(tok),
     onCall: (listener) => {

@@ -1,7 +1,8 @@
 import { createDiscordSurface, type DiscordSurfaceOptions, type GatewayLease } from '../../../src/adapters/discord/discord-surface.js';
 import { createCore, type Core } from '../../../src/app/core.js';
 import { conversations } from '../../../src/app/surfaces.js';
-import type { Surface } from '../../../src/chat/surface.js';
+import type { ConversationFactory, Surface } from '../../../src/chat/surface.js';
+import type { ConversationEngine, TextRequest } from '../../../src/chat/engine.js';
 import type { NocLink } from '../../../src/chat/noc-desk.js';
 import type { Directory } from '../../../src/directory/types.js';
 import type { NocCommands } from '../../../src/chat/noc-commands.js';
@@ -38,6 +39,8 @@ export async function startRig(
     fake?: FakeDiscord;
     /** The NOC's link: the surface attaches its port there at start. */
     nocLink?: NocLink;
+    /** Called with each request the surface hands the engine, as it hands it over. */
+    watchRequests?: (req: TextRequest) => void;
   } = {},
 ): Promise<Rig> {
   const fake = opts.fake ?? (await startFakeDiscord({ token: BOT_TOKEN }));
@@ -60,10 +63,23 @@ export async function startRig(
   if (!config.discord) throw new Error('the rig needs Discord configured');
   const directory = opts.directory ?? core.directory;
   const clock = opts.clock ?? systemClock;
+  const made = conversations({ checker: core.service, directory, store: core.db.checks, clock, logger, polling: config.polling, access });
+  const watch = opts.watchRequests;
+  const watched: ConversationFactory = watch
+    ? (port, pacing) => {
+        const engine = made(port, pacing);
+        const seen = Object.create(engine) as ConversationEngine;
+        seen.request = (req) => {
+          watch(req);
+          return engine.request(req);
+        };
+        return seen;
+      }
+    : made;
   const surface = createDiscordSurface(
     {
       discord: config.discord,
-      conversations: conversations({ checker: core.service, directory, store: core.db.checks, clock, logger, polling: config.polling, access }),
+      conversations: watched,
       directory,
       locale: config.locale,
       clock,

@@ -3,6 +3,7 @@ import { TONE_COLOURS } from '../../../src/adapters/discord/embed.js';
 import type { Directory } from '../../../src/directory/types.js';
 import { captureLogs } from '../../support/log-capture.js';
 import { until } from '../../support/spawn.js';
+import { turnCounter } from '../../support/turns.js';
 import { ANA, BRUNO, FAKE_CHANNEL_ID, type RestCall } from '../../fakes/fake-discord.js';
 import { BOT_TOKEN, bodyOf, finalEdit, isFinal, routesOf, startRig, type Rig, type WireEmbed, type WireMessage } from './rig.js';
 
@@ -223,6 +224,22 @@ describe.each(['v1', 'plain'] as const)('/ping (%s layout)', (dialect) => {
     expect(finals.every((f) => embedOf(f).description.length > 0)).toBe(true);
     expect(callbacksAtLookUps).toHaveLength(BURST);
     expect(Math.min(...callbacksAtLookUps)).toBe(BURST);
+    for (const s of sent) expect(callbacks(rig, s.token).map((c) => bodyOf(c))).toEqual([{ type: 5, data: { flags: 0 } }]);
+  });
+
+  it('handles interactions that arrive in one read in arrival order, each in a turn of its own with no inline time and slices of 0 ms, and defers every one', async () => {
+    // discord.js hands over every interaction one read of the gateway holds in a single turn; the
+    // surface starts their handling in slices of later turns, so timers due meanwhile run between.
+    const counter = turnCounter();
+    const handed: { text: string; turn: number }[] = [];
+    rig = await startRig({ env: { SIM_DIALECT: dialect }, surface: { interactionTurns: { inlineMs: 0, sliceMs: 0 } }, watchRequests: (req) => handed.push({ text: req.text, turn: counter.turn }) });
+    const clients = ['1001', '1002', '1003', '1006', '1008', '1001', '1002', '1003'];
+    const sent = rig.fake.together(() => clients.map((client, n) => rig!.fake.sendCommand({ client }, { user: { id: `140000000000000000${n}`, username: `tech${n}` } })));
+    await Promise.all(sent.map((s) => finalEdit(rig!.fake, s.token)));
+    counter.stop();
+
+    expect(handed.map((h) => h.text)).toEqual(clients);
+    for (let i = 1; i < handed.length; i++) expect(handed[i]?.turn).toBeGreaterThan(handed[i - 1]?.turn as number);
     for (const s of sent) expect(callbacks(rig, s.token).map((c) => bodyOf(c))).toEqual([{ type: 5, data: { flags: 0 } }]);
   });
 
