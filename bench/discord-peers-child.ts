@@ -61,14 +61,20 @@ const arrival = (waiting: Map<string, (at: number) => void>, key: string, t0: nu
     });
   });
 
+/** A new person sends `/ping` for the i-th of `ids` clients from `firstId`: its interaction, and its first answer in ms from the dispatch (null past the deadline). */
+function ping(i: number, firstId: number, ids: number): { token: string; t0: number; first: Promise<number | null> } {
+  people++;
+  const user = { id: String(1_200_000_000_000_100_000n + BigInt(people)), username: `tech${people}` };
+  const t0 = performance.now();
+  const s = discord.sendCommand({ client: String(firstId + (i % ids)) }, { user });
+  return { token: s.token, t0, first: arrival(firstCallback, s.id, t0, BURST_DEADLINE_MS) };
+}
+
 /** n interactions at once: each one's first callback, and (pingops) when its card was first shown, in ms from its dispatch. */
 async function burst(n: number, firstId: number, ids: number): Promise<{ first: number[]; cards: Promise<number[]> }> {
   const sent = Array.from({ length: n }, (_, i) => {
-    people++;
-    const user = { id: String(1_200_000_000_000_100_000n + BigInt(people)), username: `tech${people}` };
-    const t0 = performance.now();
-    const s = discord.sendCommand({ client: String(firstId + (i % ids)) }, { user });
-    return { first: arrival(firstCallback, s.id, t0, BURST_DEADLINE_MS), card: arrival(firstCard, s.token, t0, CARD_DEADLINE_MS) };
+    const p = ping(i, firstId, ids);
+    return { first: p.first, card: arrival(firstCard, p.token, p.t0, CARD_DEADLINE_MS) };
   });
   const first = await Promise.all(sent.map((s) => s.first));
   if (first.some((ms) => ms === null)) throw new Error(`an interaction had no callback within ${BURST_DEADLINE_MS / 1000} s`);
@@ -149,12 +155,7 @@ process.on('message', (m: unknown) => {
     // A morning's pings at once: n people, each asking once; the bench reads the verdicts with `stats`.
     const { checks: n, firstId, ids } = m as { checks: number; firstId: number; ids: number };
     const answered = firstAnswerMs;
-    for (let i = 0; i < n; i++) {
-      people++;
-      const t0 = performance.now();
-      const s = discord.sendCommand({ client: String(firstId + (i % ids)) }, { user: { id: String(1_200_000_000_000_100_000n + BigInt(people)), username: `tech${people}` } });
-      void arrival(firstCallback, s.id, t0, BURST_DEADLINE_MS).then((ms) => ms !== null && answered.push(ms));
-    }
+    for (let i = 0; i < n; i++) void ping(i, firstId, ids).first.then((ms) => ms !== null && answered.push(ms));
     process.send?.({ sent: n });
   } else if (m && typeof m === 'object' && 'burst' in m) {
     const { burst: n, firstId, ids } = m as { burst: number; firstId: number; ids: number };

@@ -4,7 +4,7 @@ import { LATE_MS, type LateTurnsWindow } from './late-turns-mark.js';
 import { readProfile, timeByEntry } from './cpu-top.js';
 
 /**
- * `--lag-turns`: the turns that held the probe's 10 ms marker back by 20 ms or more (bench/late-turns-mark),
+ * `--lag-turns`: the turns that held the probe's 10 ms marker back by `LATE_MS` or more (bench/late-turns-mark),
  * per measured window: how many, how many in its first seconds (the burst's intake and first
  * work) and after, the longest, and, where a `--cpu-prof` profile of the same process covers the
  * window, what ran in them. A lag p99 is one number; this says when and what.
@@ -52,7 +52,7 @@ export function inLateTurn(w: LateTurnsWindow): (at: number) => boolean {
 
 export function printLateTurns(windows: LateTurnsWindow[], profiles: string[]): void {
   if (windows.length === 0) return;
-  console.log(`\n   Late turns (--lag-turns): turns that held a 10 ms timer back by ${LATE_MS} ms or more, per measured window (bots and floors): the turns behind a lag p99 of 20 ms and up`);
+  console.log(`\n   Late turns (--lag-turns): turns that held a 10 ms timer back by ${LATE_MS} ms or more, per measured window (bots and floors): the turns behind a lag p99 of ${LATE_MS} ms and up`);
   console.table(windows.map(lateTurnsRow));
   const covering = profiles.map((file) => ({ file, p: readProfile(file) }));
   for (const w of windows) {

@@ -20,7 +20,7 @@ import { localeFrom, type Locale } from '../../present/locale.js';
 import { targetErrorText } from '../../present/render.js';
 import { lazyChild, type Logger } from '../../util/logger.js';
 import { createTokenBucket } from '../../util/token-bucket.js';
-import { createTurnQueue } from '../../util/turn-queue.js';
+import { createTurnQueue, type TurnQueueOptions } from '../../util/turn-queue.js';
 import { answerAutocomplete } from './autocomplete.js';
 import { firstAnswer } from './first-answer.js';
 import { COMMAND_NAME, MAX_PACKETS, MIN_PACKETS, NOC_COMMAND, OPTION_CLIENT, OPTION_PACKETS } from './commands.js';
@@ -58,7 +58,7 @@ export interface DiscordSurfaceOptions {
   /** How often a running status is redrawn (default 1100 ms). */
   tickMs?: number;
   /** How interactions that arrive together are started (util/turn-queue): inline for `inlineMs` of the turn they arrive in (default 10), then in slices of `sliceMs` of later turns (default 5); 0 and 0: one per later turn. */
-  interactionTurns?: { inlineMs: number; sliceMs: number };
+  interactionTurns?: Pick<TurnQueueOptions, 'inlineMs' | 'sliceMs'>;
 }
 
 /**
