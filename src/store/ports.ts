@@ -364,6 +364,37 @@ export interface IntakeQueue<A = unknown> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Requests in hand
+
+/**
+ * A person's request a surface acknowledged and has not yet taken up: its check row is not
+ * written and nobody answered it. `key` becomes the check's id, so a request replayed after a
+ * crash can tell that its check had started after all. `body` is the surface's own (opaque).
+ */
+export interface HeldRequest {
+  key: string;
+  surface: string;
+  /** The replica holding it (chat/owners); another takes it over only once this one is gone. */
+  owner: string;
+  body: unknown;
+  receivedAt: number;
+}
+
+/**
+ * Requests in hand (chat/held-requests): written as they are acknowledged, deleted once taken up,
+ * so that a replica that dies between an ack and the check leaves them for the next to run.
+ */
+export interface HeldRequestStore {
+  /** Written with the turn's other writes (idempotent: a second hold of a key changes nothing). */
+  hold(r: HeldRequest, now: number): Promise<void>;
+  release(key: string): Promise<void>;
+  /** Requests of `surface` that another replica holds, oldest first, at most `limit`. */
+  heldByOthers(surface: string, me: string, limit: number): Promise<HeldRequest[]>;
+  /** Compare-and-set: makes `owner` the holder of `key` if it is still `expected`'s. */
+  adopt(key: string, expected: string, owner: string): Promise<boolean>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Signals between replicas
 
 /** A request for another replica (a button clicked on one replica for a check another follows). */
@@ -422,6 +453,8 @@ export interface Database<S extends StoreRecords = StoreRecords> {
   readonly nocMessages: NocMessageStore;
   readonly intake: IntakeQueue<S['alert']>;
   readonly signals: SignalQueue;
+  /** Requests acknowledged and not yet taken up (chat/held-requests). */
+  readonly held: HeldRequestStore;
   /** Named leases: one replica at a time runs what needs one (the NOC, the Discord gateway). */
   readonly leases: LeaseStore;
   /** The Ping API's request budget, one bucket for every replica on this store (core/request-budget). */

@@ -207,6 +207,35 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       });
     });
 
+    describe('requests in hand', () => {
+      it('holds a request per key for its replica, oldest first, gives another replica\'s back to a claimer once (compare-and-set), releases, and keeps them across a restart', async () => {
+        const s = await start();
+        const held = s.db.held;
+        const body = { via: 'command', text: 'client-1001', user: 'U1', channel: 'C1', thread: null };
+        await held.hold({ key: 'b', surface: 'slack', owner: 'r1', body: { ...body, text: 'client-1002' }, receivedAt: T0 + 1 }, T0 + 1);
+        await held.hold({ key: 'a', surface: 'slack', owner: 'r1', body, receivedAt: T0 }, T0);
+        await held.hold({ key: 'mine', surface: 'slack', owner: 'r2', body, receivedAt: T0 }, T0);
+        await held.hold({ key: 'discord', surface: 'discord', owner: 'r1', body, receivedAt: T0 }, T0);
+        // A second hold of a key changes nothing.
+        await held.hold({ key: 'a', surface: 'slack', owner: 'r9', body: {}, receivedAt: T0 + 5 }, T0 + 5);
+        const others = await held.heldByOthers('slack', 'r2', 10);
+        expect(others).toEqual([
+          { key: 'a', surface: 'slack', owner: 'r1', body, receivedAt: T0 },
+          { key: 'b', surface: 'slack', owner: 'r1', body: { ...body, text: 'client-1002' }, receivedAt: T0 + 1 },
+        ]);
+        expect((await held.heldByOthers('slack', 'r2', 1)).map((r) => r.key)).toEqual(['a']);
+        // r2 and r3 both saw r1 holding it: the first claim wins.
+        expect(await held.adopt('a', 'r1', 'r2')).toBe(true);
+        expect(await held.adopt('a', 'r1', 'r3')).toBe(false);
+        expect((await held.heldByOthers('slack', 'r2', 10)).map((r) => r.key)).toEqual(['b']);
+        await held.release('b');
+        expect(await held.heldByOthers('slack', 'r2', 10)).toEqual([]);
+        const again = (await s.reopen()).held;
+        expect((await again.heldByOthers('slack', 'r1', 10)).map((r) => [r.key, r.owner])).toEqual([['a', 'r2'], ['mine', 'r2']]);
+        expect((await again.heldByOthers('discord', 'r2', 10)).map((r) => r.key)).toEqual(['discord']);
+      });
+    });
+
     describe('duration models', () => {
       it('keep what the schedule learned across a restart', async () => {
         const s = await start();

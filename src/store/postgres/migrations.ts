@@ -225,4 +225,18 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX flight_claims_until ON flight_claims (until);
     `,
   },
+  {
+    // Requests acknowledged and not yet taken up (chat/held-requests).
+    id: '0007-held-requests',
+    sql: `
+      CREATE TABLE held_requests (
+        key TEXT PRIMARY KEY,
+        surface TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        body TEXT NOT NULL,
+        received_at BIGINT NOT NULL
+      );
+      CREATE INDEX held_requests_by_surface ON held_requests (surface, received_at);
+    `,
+  },
 ];

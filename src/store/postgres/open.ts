@@ -18,7 +18,7 @@ import { migratePostgres, SchemaTooNewError } from './migrate.js';
 import { PG_MIGRATIONS } from './migrations.js';
 import { createPgNocMessageStore, createPgNocStore } from './noc.js';
 import { createPgLeaseStore } from './leases.js';
-import { createPgCardStore, createPgResultCache, createPgDurationModelStore, createPgIntakeQueue, createPgSignalQueue } from './small-ports.js';
+import { createPgCardStore, createPgResultCache, createPgDurationModelStore, createPgIntakeQueue, createPgSignalQueue, createPgHeldRequests } from './small-ports.js';
 
 export interface PostgresOptions extends PostgresSettings {
   logger: Logger;
@@ -74,6 +74,7 @@ export async function openPostgresDatabase<S extends StoreRecords = StoreRecords
     nocMessages: createPgNocMessageStore(link),
     intake: createPgIntakeQueue(link) as Database<S>['intake'],
     signals: createPgSignalQueue(link),
+    held: createPgHeldRequests(link),
     leases: createPgLeaseStore(link),
     budget: createPgBudgetStore(link),
     flights: createPgFlightClaims(link),

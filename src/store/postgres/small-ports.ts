@@ -4,7 +4,7 @@
  * intake queue (alerts the hooks accepted: with the server away the hook refuses, so the
  * sender keeps the alert and sends it again).
  */
-import { RESULT_KEEP_MS, SIGNAL_TTL_MS, type ClientCardPort, type ResultCachePort, type DurationModelPort, type IntakeQueue, type Signal, type SignalQueue, type StoredCard } from '../ports.js';
+import { RESULT_KEEP_MS, SIGNAL_TTL_MS, type ClientCardPort, type ResultCachePort, type DurationModelPort, type HeldRequest, type HeldRequestStore, type IntakeQueue, type Signal, type SignalQueue, type StoredCard } from '../ports.js';
 import { CARD_PRUNE_EVERY_MS, cardSchema, RESULT_PRUNE_EVERY_MS, storedVerdict, weightsText } from '../records.js';
 import { toDurationModels, type DurationModelRow } from '../rows.js';
 import { StoreUnavailableError } from '../errors.js';
@@ -163,6 +163,32 @@ export function createPgSignalQueue(link: Link): SignalQueue {
     async done(ids) {
       if (ids.length === 0) return;
       await link.read((q) => q('DELETE FROM signals WHERE id = ANY($1::bigint[])', [ids]));
+    },
+  };
+}
+
+/**
+ * Requests in hand (see HeldRequestStore). A hold and its release are writes under the request's
+ * key: kept in order, and held in memory while the server is away (an idempotent insert, a
+ * delete), as a check's writes are; the reads and the adoption need the server.
+ */
+export function createPgHeldRequests(link: Link): HeldRequestStore {
+  const keyOf = (key: string) => `held:${key}`;
+  return {
+    async hold(r) {
+      const values = [r.key, r.surface, r.owner, JSON.stringify(r.body), r.receivedAt];
+      await link.write({ key: keyOf(r.key), run: async (q) => void (await q('INSERT INTO held_requests (key, surface, owner, body, received_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING', values)) });
+    },
+    async release(key) {
+      await link.write({ key: keyOf(key), run: async (q) => void (await q('DELETE FROM held_requests WHERE key = $1', [key])) });
+    },
+    async heldByOthers(surface, me, limit) {
+      const r = await link.read((q) => q<{ key: string; surface: string; owner: string; body: string; received_at: string }>('SELECT key, surface, owner, body, received_at FROM held_requests WHERE surface = $1 AND owner <> $2 ORDER BY received_at, key LIMIT $3', [surface, me, limit]));
+      return r.rows.map((x): HeldRequest => ({ key: x.key, surface: x.surface, owner: x.owner, body: JSON.parse(x.body) as unknown, receivedAt: Number(x.received_at) }));
+    },
+    async adopt(key, expected, owner) {
+      const r = await link.read((q) => q('UPDATE held_requests SET owner = $3 WHERE key = $1 AND owner = $2', [key, expected, owner]));
+      return r.rowCount === 1;
     },
   };
 }

@@ -7,6 +7,7 @@ import { BUDGET_MIGRATION } from './budget.js';
 import { PROVIDER_CARDS_MIGRATION } from './cards.js';
 import { RESULT_CACHE_MIGRATION } from './results.js';
 import { FLIGHT_CLAIMS_MIGRATION } from './flight-claims.js';
+import { HELD_REQUESTS_MIGRATION } from './held-requests.js';
 
 /**
  * Every schema step of the store, oldest first. Append only: a released migration never
@@ -102,4 +103,6 @@ export const MIGRATIONS: readonly Migration[] = [
   RESULT_CACHE_MIGRATION,
   // Issue 16: single-flight across replicas (one task for one client and packet count).
   FLIGHT_CLAIMS_MIGRATION,
+  // Issue 19: requests acknowledged and not yet taken up, so a crash in between loses none.
+  HELD_REQUESTS_MIGRATION,
 ];

@@ -29,6 +29,7 @@ import { createSqliteLeaseStore } from './leases.js';
 import { createSqliteSignalQueue } from './signals.js';
 import { createSqliteBudgetStore } from './budget.js';
 import { createSqliteFlightClaims } from './flight-claims.js';
+import { createSqliteHeldRequests } from './held-requests.js';
 import { MIGRATIONS } from './migrations.js';
 import { createSqliteNocMessageStore } from './noc-messages.js';
 import { createSqliteNocStore } from './noc.js';
@@ -188,6 +189,7 @@ export function openSqliteDatabase<S extends StoreRecords = StoreRecords>(opts: 
     nocMessages: createSqliteNocMessageStore(sql),
     intake: createSqliteIntakeQueue<S['alert']>(sql),
     signals: createSqliteSignalQueue(sql),
+    held: createSqliteHeldRequests(sql),
     leases: createSqliteLeaseStore(sql),
     budget: createSqliteBudgetStore(sql),
     flights: createSqliteFlightClaims(sql),
