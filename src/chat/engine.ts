@@ -18,6 +18,7 @@ import type { LiveMessage } from './live-message.types.js';
 import { parseCheck, resolveCheck } from './ping-flow.js';
 import type { ChatPort, MessageRole, Person, Place, PrivateAnswer } from './port.js';
 import type { FollowUp } from './surface.js';
+import type { HeldTicket } from './held-requests.js';
 import { ownerGone, signalTarget, type Ownership } from './owners.js';
 import { tickState } from './tick.js';
 import { engineWords, refusalText } from './words.js';
@@ -63,6 +64,8 @@ export interface TextRequest {
   answer: PrivateAnswer;
   /** The surface's handle of this request (a Discord interaction), passed back to `post`. */
   origin?: unknown;
+  /** Held in the store until taken up (chat/held-requests): its check takes the ticket's key as id. */
+  held?: HeldTicket;
 }
 
 /** A Cancel click. */
@@ -215,12 +218,14 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     fresh: boolean;
     /** A root card from an earlier conversation to keep up to date (Re-run under a root). */
     rootId?: string | null;
+    /** A held request's ticket: the check takes its key, and lets it go once the row is written. */
+    held?: HeldTicket;
   }): Promise<void> => {
     const now = clock.now();
     const previous = await safeLast(store, o.serviceId, log);
     const last = previous ? lastCheckLine(previous, now, o.person.locale) : null;
     const row: StoredCheck = {
-      id: newId(),
+      id: o.held?.key ?? newId(),
       serviceId: o.serviceId,
       packets: o.packets,
       taskId: null,
@@ -263,7 +268,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
           owner: row.owner ?? null,
         },
         now,
-      ),
+      ).then(() => o.held?.taken()),
     );
 
     const release = await opening.acquire();
@@ -608,6 +613,11 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
         return privately(req.answer, words.message);
       }
       return followUp(async () => {
+        // Replayed after its holder died: that replica may have written the check (the resume follows it).
+        if (req.held?.replayed && (await safeGet(store, req.held.key, log))) {
+          log.info({ check: req.held.key, user: req.person.id }, 'replayed request: its check had started; not started again');
+          return;
+        }
         const prep = await resolveCheck(words.command, { directory: deps.directory }, locale);
         if (!prep.ok) {
           log.info({ channel: req.place.channel, user: req.person.id, reason: prep.reason }, 'request refused');
@@ -626,6 +636,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
             client: prep.client,
             packets: req.packets ?? prep.packets ?? deps.polling.packets,
             fresh: false,
+            ...(req.held ? { held: req.held } : {}),
           }),
         );
       });
@@ -697,19 +708,34 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
           return;
         }
         let statusId = row.messages.status;
-        if (!statusId && row.messages.root && row.place.thread) {
-          // Stopped between the root card and the status message: the thread gets its status now.
+        if (!statusId) {
+          // Stopped before its messages were all posted. The person was told "received" (an ack,
+          // a deferral) and waits: what is missing is posted now, as the request would have.
           const starting: CheckState = { kind: 'starting', serviceId: row.serviceId, elapsedMs: 0 };
+          if (!row.messages.root && row.taskId === null) {
+            // Nothing of it ran: its clock starts now (in memory; the row keeps when it was asked).
+            const now = clock.now();
+            row.deadlineAt = now + (row.deadlineAt - row.startedAt);
+            row.startedAt = now;
+          }
           try {
-            statusId = await port.post(row.place, { view: viewOf(row, starting, null), role: 'status', conversationId: row.id, locale: row.locale });
+            if (!row.messages.root && !row.place.thread && port.rootCards) {
+              const rootId = await port.post(row.place, { view: viewOf(row, starting, null), role: 'root', conversationId: row.id, locale: row.locale });
+              row.messages = { root: rootId };
+              row.place = { channel: row.place.channel, thread: rootId };
+              persist('root', () => store.update(row.id, { messages: row.messages, thread: rootId }, clock.now()));
+            }
+            const role: MessageRole = row.messages.root ? 'status' : 'full';
+            statusId = await port.post(row.place, { view: viewOf(row, starting, null), role, conversationId: row.id, locale: row.locale });
             row.messages = { ...row.messages, status: statusId };
             persist('messages', () => store.update(row.id, { messages: row.messages }, clock.now()));
+            clog.info({ messages: row.messages }, 'unfinished check without its messages: posted now');
           } catch (err) {
-            clog.warn({ err }, 'could not post the missing status message');
+            clog.warn({ err }, 'could not post the missing messages');
           }
         }
         if (!statusId) {
-          // It never got a status message: nothing to edit, nobody waiting on one.
+          // Its messages could not be posted: nothing to edit.
           clog.info('unfinished check without a status message; closed');
           persist('abandon', () => store.update(row.id, { state: 'abandoned', delivered: true }, clock.now()));
           return;

@@ -208,6 +208,44 @@ describe('the conversation engine', () => {
   });
 });
 
+describe('a request held in the store until taken up (chat/held-requests)', () => {
+  it('its check takes the held key as id, and lets the request go once the row is written', async () => {
+    const w = world();
+    w.api.scripts.set(1001, [pending(), final('stable')]);
+    const taken: string[] = [];
+    let over = false;
+    const p = w.engine
+      .request({ text: '1001', person: ana, place: channel, answer: w.answer, held: { key: 'k-1001', replayed: false, taken: () => taken.push('k-1001') } })
+      .then(() => (over = true));
+    await w.clock.until(async () => (await w.store.get('k-1001')) !== null, 10_000, 10);
+    expect(taken).toEqual(['k-1001']);
+    await w.clock.until(() => over, 120_000, 100);
+    await p;
+    expect((await w.store.get('k-1001'))?.verdict).toBe('stable');
+    expect(taken).toEqual(['k-1001']);
+  });
+
+  it('replayed after its holder died: a check already written under its key is not started again; one not written is', async () => {
+    const w = world();
+    w.api.scripts.set(1001, [pending(), final('stable')]);
+    await ping(w, '1001');
+    const [started] = await w.store.history(1001, 1);
+    const posts = w.port.posts.length;
+    let over = false;
+    const replay = (key: string) => w.engine.request({ text: '1001', person: ana, place: channel, answer: w.answer, held: { key, replayed: true, taken: () => undefined } });
+    void replay(started?.id ?? '').then(() => (over = true));
+    await w.clock.until(() => over, 10_000, 10);
+    expect(w.port.posts).toHaveLength(posts);
+    expect(w.api.createCalls).toHaveLength(1);
+    over = false;
+    w.api.scripts.set(1001, [pending(), final('stable')]);
+    void replay('never-written').then(() => (over = true));
+    await w.clock.until(() => over, 120_000, 100);
+    expect((await w.store.get('never-written'))?.verdict).toBe('stable');
+    expect(w.answers).toEqual([]);
+  });
+});
+
 describe('after a restart', () => {
   it('a check whose deadline passed while down ends as timed out on its own message, with no poll', async () => {
     const clock = new ManualClock();
@@ -246,6 +284,33 @@ describe('after a restart', () => {
     expect(w.port.posts.map((p) => [p.place.thread, p.message.role])).toEqual([['r1', 'status']]);
     expect(w.port.lastEdit('r1')?.verdict).toBe('stable');
     expect(await w.store.get('c1')).toMatchObject({ verdict: 'stable', delivered: true, messages: { root: 'r1', status: 'm1' } });
+  });
+
+  it('a check stopped before any of its messages (the person had only the ack) gets its root card and status, and runs from then, even past its old deadline', async () => {
+    const w = world();
+    const asked = w.clock.now();
+    await w.store.insert({ id: 'c1', serviceId: 1001, packets: 4, requester: 'U1', requesterName: 'ana', surface: 'memory', place: { channel: 'C1', thread: null }, messages: {}, locale: 'en', client: null, startedAt: asked, deadlineAt: asked + 20_000 }, asked);
+    // Down for longer than the check's timeout: it never ran, so it gets its whole time now.
+    await w.clock.advance(30_000);
+    w.api.scripts.set(1001, [pending(), final('stable')]);
+    let over = false;
+    void w.engine.resume().then(() => (over = true));
+    await w.clock.until(() => over);
+    expect(w.port.posts.map((p) => [p.place.thread, p.message.role])).toEqual([[null, 'root'], ['m1', 'status']]);
+    expect(w.port.lastEdit('m2')?.verdict).toBe('stable');
+    expect(w.api.createCalls).toEqual([{ serviceId: 1001, packets: 4 }]);
+    expect(w.port.replies.map((r) => r.mention)).toEqual(['U1']);
+    expect(await w.store.get('c1')).toMatchObject({ verdict: 'stable', delivered: true, messages: { root: 'm1', status: 'm2' } });
+  });
+
+  it('a check stopped before any message in a thread (a mention there) gets one whole message in that thread', async () => {
+    const w = world();
+    await w.store.insert({ id: 'c1', serviceId: 1001, packets: 4, requester: 'U1', requesterName: 'ana', surface: 'memory', place: { channel: 'C1', thread: 't1' }, messages: {}, locale: 'en', client: null, startedAt: w.clock.now(), deadlineAt: w.clock.now() + 20_000 }, w.clock.now());
+    let over = false;
+    void w.engine.resume().then(() => (over = true));
+    await w.clock.until(() => over);
+    expect(w.port.posts.map((p) => [p.place.thread, p.message.role])).toEqual([['t1', 'full']]);
+    expect(await w.store.get('c1')).toMatchObject({ verdict: 'stable', delivered: true, messages: { status: 'm1' } });
   });
 
   it('never sends a notification twice: one recorded as sending is not repeated', async () => {
