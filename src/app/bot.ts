@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { runShell } from '../adapters/shell/shell.js';
 import type { Surface, SurfaceDeps } from '../chat/surface.js';
 import { createAccess } from '../chat/access.js';
+import { createHeldRequests } from '../chat/held-requests.js';
 import { startHeartbeat, type Ownership } from '../chat/owners.js';
 import { goneOnThisHost, thisProcess } from '../util/replica.js';
 import { loadConfigOrReport, type Config } from '../config.js';
@@ -95,6 +96,7 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
     nocCommands: noc.commands,
     ...(noc.link ? { noc: noc.link } : {}),
     sharedEditBudget,
+    heldRequests: (surface) => createHeldRequests({ surface, store: db.held, checks: db.checks, owners, clock, logger }),
   };
   const surfaces = await chatSurfaces(config, deps, leases);
 

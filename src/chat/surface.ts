@@ -1,5 +1,6 @@
 import type { Directory } from '../directory/types.js';
 import type { HttpServer } from '../http/server.js';
+import type { HeldRequests } from './held-requests.js';
 import type { NocCommands } from './noc-commands.js';
 import type { Locale } from '../present/locale.js';
 import type { Clock } from '../util/clock.js';
@@ -54,6 +55,11 @@ export interface SurfaceDeps {
    * Absent (a surface started on its own, in a test): an in-process bucket.
    */
   sharedEditBudget?: (o: { name: string; perMinute: number; setting: string }) => EditBudget;
+  /**
+   * Requests acknowledged and not yet taken up, held in the store for this replica
+   * (chat/held-requests). Absent (the shell, a surface started on its own): not held.
+   */
+  heldRequests?: <B>(surface: string) => HeldRequests<B>;
 }
 
 /** A running chat surface (Slack, Discord, shell). */

@@ -7,7 +7,9 @@ import { silentLogger } from '../../src/util/logger.js';
 import { postSignedEvent } from '../adapters/slack/harness.js';
 import { ANA, BRUNO, FAKE_APP_ID, FAKE_CHANNEL_ID, startFakeDiscord, type RestCall } from '../fakes/fake-discord.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../fakes/fake-slack.js';
+import { startCountingProxy } from '../support/counting-proxy.js';
 import { killStarted, MAIN, startProgram, testEnv, type Program, until } from '../support/spawn.js';
+import { readOutside } from '../support/store.js';
 
 // `kill -9` in the middle of a check, then `npm start` again on the same PINGOPS_DB: the check
 // resumes on its task, the same messages end on the verdict, the requester is told once.
@@ -208,4 +210,54 @@ describe('kill -9 mid-check and start again', () => {
     second.signal('SIGTERM');
     expect((await second.exited).code).toBe(0);
   }, 60_000);
+});
+
+describe('kill -9 in the middle of a burst', () => {
+  it('Slack: 20 people acked at once, 10 checks running and 10 still waiting for their look-up when the process dies: the next start follows the 10 and runs the 10 others, each person hears their verdict once', async () => {
+    const [slack, sim] = await Promise.all([startFakeSlack(), startSimulator({ speed: 5, logger: silentLogger })]);
+    cleanup.push(() => slack.close(), () => sim.close());
+    // The Ping API does not answer the look-ups of clients 1111-1120 while the first process
+    // runs: those requests are acknowledged and wait, with no check yet.
+    const api = await startCountingProxy(sim.url, { park: (path) => /\/clients\/by-service-id\/11(1[1-9]|20)$/.test(path) });
+    cleanup.push(() => api.close());
+    const db = tempDb();
+    const env = testEnv({ SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, PING_API_URL: api.url, PINGOPS_DB: db, PING_RESULT_CACHE_MS: '0', PING_API_RATE_PER_MIN: '3000' });
+    const people = Array.from({ length: 20 }, (_, i) => ({ user: `UBURST${i}`, client: String(1101 + i) }));
+    const first = startProgram(MAIN, { env, keepOpen: true });
+    const port = await httpPort(first);
+    await Promise.all(
+      people.map(({ user, client }) =>
+        postSigned(
+          port,
+          new URLSearchParams({ team_id: 'T0001', channel_id: 'C0NOC', user_id: user, user_name: user.toLowerCase(), command: '/ping', text: client, api_app_id: 'A0001', response_url: slack.responseUrl(user), trigger_id: 't.1' }).toString(),
+        ),
+      ),
+    );
+    // Every ack went out (postSigned saw 200). Killed once the first 10 checks have their tasks
+    // and the other 10 requests are all that the store still holds.
+    const count = (sql: string) => (readOutside(db, sql)[0] as { n: number }).n;
+    await until(() => (count('SELECT COUNT(*) AS n FROM checks WHERE task_id IS NOT NULL') === 10 && count('SELECT COUNT(*) AS n FROM held_requests') === 10 && api.parked === 10 ? true : undefined), '10 checks running, 10 requests held');
+    first.signal('SIGKILL');
+    await first.exited;
+    const rootsBefore = slack.callsTo('chat.postMessage').filter((c) => !c.args.thread_ts).length;
+    expect(rootsBefore).toBe(10);
+
+    api.unpark();
+    const second = startProgram(MAIN, { env, keepOpen: true });
+    await until(() => (people.every(({ user }) => mentionsOf(slack, user).length >= 1) ? true : undefined), 'a verdict for each of the 20', 40_000);
+    expect(second.stderr().split('\n').filter((l) => l.includes('held request of a gone replica replayed'))).toHaveLength(10);
+    // Each person's check once: one task, one root card, one verdict mention in its thread.
+    expect(sim.stats().tasksCreated).toBe(people.length);
+    const roots = slack.callsTo('chat.postMessage').filter((c) => !c.args.thread_ts);
+    expect(roots.map((c) => shown(c).match(/\b11\d\d\b/)?.[0]).sort()).toEqual(people.map((p) => p.client).sort());
+    for (const { user } of people) {
+      const [mention] = mentionsOf(slack, user);
+      expect(roots.some((r) => r.response?.body.ts === mention?.args.thread_ts)).toBe(true);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    expect(people.map(({ user }) => mentionsOf(slack, user).length)).toEqual(people.map(() => 1));
+    expect(count('SELECT COUNT(*) AS n FROM held_requests')).toBe(0);
+    second.signal('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+  }, 90_000);
 });

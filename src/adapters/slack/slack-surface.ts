@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, type BlockButtonAction, type RespondFn } from '@slack/bolt';
 import { createAckFirst } from '../../chat/ack-first.js';
+import type { HeldRequestTicket } from '../../chat/held-requests.js';
 import type { Person, PrivateAnswer } from '../../chat/port.js';
 import type { Surface, SurfaceDeps } from '../../chat/surface.js';
 import type { Secret } from '../../util/secret.js';
@@ -66,6 +67,29 @@ function editBudgetName(botToken: Secret): string {
 function teamOfEvent(body: unknown): string | undefined {
   const team = (body as { team_id?: unknown }).team_id;
   return typeof team === 'string' ? team : undefined;
+}
+
+/** A typed Slack request as held in the store until taken up: what running it again needs. */
+interface HeldSlackRequest {
+  via: 'command' | 'mention' | 'dm';
+  /** As the engine reads it (the bot's mention taken out). */
+  text: string;
+  user: string;
+  name?: string | undefined;
+  team?: string | undefined;
+  channel: string;
+  thread: string | null;
+}
+
+/** A held request read back from the store; null for anything this version did not write. */
+export function parseHeldSlackRequest(body: unknown): HeldSlackRequest | null {
+  if (!body || typeof body !== 'object') return null;
+  const b = body as Record<string, unknown>;
+  const str = (v: unknown): v is string => typeof v === 'string';
+  const opt = (v: unknown) => (str(v) ? v : undefined);
+  if ((b.via !== 'command' && b.via !== 'mention' && b.via !== 'dm') || !str(b.text) || !str(b.user) || !str(b.channel)) return null;
+  if (b.thread !== null && !str(b.thread)) return null;
+  return { via: b.via, text: b.text, user: b.user, name: opt(b.name), team: opt(b.team), channel: b.channel, thread: b.thread };
 }
 
 /**
@@ -169,21 +193,44 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
   };
   let botUserId: string | undefined;
 
+  /**
+   * Requests in hand are held in the store from their ack until the engine takes them up
+   * (chat/held-requests), so a crash in between leaves them to the next replica or start.
+   */
+  const held = deps.heldRequests?.<HeldSlackRequest>('slack');
+  /** Where a request's private answers go: a replayed command has no response_url, only its channel. */
+  const answerOf = (r: HeldSlackRequest): PrivateAnswer => {
+    if (r.via !== 'dm') return viaEphemeral(r.channel, r.user, r.thread);
+    // In a DM the answer is simply a reply in the thread: nobody else reads it.
+    return async (text) => {
+      try {
+        await port.reply({ channel: r.channel, thread: r.thread }, null, text, { mention: null });
+      } catch (err) {
+        log.warn({ channel: r.channel, err: describeFailure(classifySlackError(err)) }, 'DM answer failed');
+      }
+    };
+  };
+  /** A typed request, once the requests in hand are acked (chat/ack-first); released from the store when its handling ends. */
+  const run = (r: HeldSlackRequest, answer: PrivateAnswer, ticket: HeldRequestTicket | undefined): void => {
+    const handled = ackFirst.after(async () =>
+      engine.request({
+        text: r.text,
+        person: await person(r.user, r.name, r.team),
+        place: { channel: r.channel, thread: r.thread },
+        answer,
+        ...(ticket ? { held: ticket } : {}),
+      }),
+    );
+    track(ticket ? handled.finally(() => ticket.release()) : handled);
+  };
+
   app.command('/ping', async ({ command, ack, respond }) => {
     // Nothing before the ack: Slack gives up after 3 s and shows the person an error.
     await ack();
     // debug: the engine's 'check started' or 'request refused' names the same channel and person at info.
     log.debug({ channel: command.channel_id, user: command.user_id }, '/ping received');
-    track(
-      ackFirst.after(async () =>
-        engine.request({
-          text: command.text ?? '',
-          person: await person(command.user_id, command.user_name, command.team_id),
-          place: { channel: command.channel_id, thread: null },
-          answer: viaResponseUrl(respond),
-        }),
-      ),
-    );
+    const r: HeldSlackRequest = { via: 'command', text: command.text ?? '', user: command.user_id, name: command.user_name, team: command.team_id, channel: command.channel_id, thread: null };
+    run(r, viaResponseUrl(respond), held?.hold(r));
   });
 
   // `/noc ...`: answered privately by the NOC's own handler (status, watch lists, silences).
@@ -206,16 +253,8 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
     const user = event.user;
     const thread = event.thread_ts ?? event.ts;
     log.debug({ channel: event.channel, user, threadTs: thread }, 'mention received');
-    track(
-      ackFirst.after(async () =>
-        engine.request({
-          text: stripBotMention(event.text, botUserId),
-          person: await person(user, undefined, teamOfEvent(body)),
-          place: { channel: event.channel, thread },
-          answer: viaEphemeral(event.channel, user, thread),
-        }),
-      ),
-    );
+    const r: HeldSlackRequest = { via: 'mention', text: stripBotMention(event.text, botUserId), user, team: teamOfEvent(body), channel: event.channel, thread };
+    run(r, answerOf(r), held?.hold(r));
   });
 
   app.message(async ({ message, body }) => {
@@ -225,15 +264,8 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
     if (!user || user === botUserId) return;
     const thread = message.thread_ts ?? ts;
     log.debug({ channel, user }, 'direct message received');
-    // In a DM the answer is simply a reply in the thread: nobody else reads it.
-    const answer: PrivateAnswer = async (text) => {
-      try {
-        await port.reply({ channel, thread }, null, text, { mention: null });
-      } catch (err) {
-        log.warn({ channel, err: describeFailure(classifySlackError(err)) }, 'DM answer failed');
-      }
-    };
-    track(ackFirst.after(async () => engine.request({ text: stripBotMention(message.text ?? '', botUserId), person: await person(user, undefined, teamOfEvent(body)), place: { channel, thread }, answer })));
+    const r: HeldSlackRequest = { via: 'dm', text: stripBotMention(message.text ?? '', botUserId), user, team: teamOfEvent(body), channel, thread };
+    run(r, answerOf(r), held?.hold(r));
   });
 
   app.action<BlockButtonAction>(ACTION_CANCEL, async ({ ack, body, action, respond }) => {
@@ -347,10 +379,12 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
       }
       deps.noc?.attach(port);
       track(engine.resume());
+      held?.start(parseHeldSlackRequest, (r, ticket) => run(r, answerOf(r), ticket));
       void keepUsersLoaded();
     },
     async stop() {
       usersLoop.abort(NO_LONGER_NEEDED);
+      held?.stop();
       if (socketMode) await app.stop().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'socket mode stop failed'));
       await engine.stop(opts.stopGraceMs ?? 2000);
       log.info({ unfinished: engine.running }, 'slack surface stopped');
