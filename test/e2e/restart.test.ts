@@ -260,4 +260,43 @@ describe('kill -9 in the middle of a burst', () => {
     second.signal('SIGTERM');
     expect((await second.exited).code).toBe(0);
   }, 90_000);
+
+  it('Discord: a /ping deferred ("thinking…") whose look-up had not come back when the process died: the next start answers it in the same reply, one task, one mention', async () => {
+    const [discord, sim] = await Promise.all([startFakeDiscord({ token: DISCORD_TOKEN }), startSimulator({ speed: 5, logger: silentLogger })]);
+    cleanup.push(() => discord.close(), () => sim.close());
+    const api = await startCountingProxy(sim.url, { park: (path) => path.endsWith('/clients/by-service-id/1301') });
+    cleanup.push(() => api.close());
+    const db = tempDb();
+    const env = testEnv({ DISCORD_TOKEN, DISCORD_APPLICATION_ID: FAKE_APP_ID, DISCORD_API_URL: discord.apiUrl, PING_API_URL: api.url, PINGOPS_DB: db });
+    const first = startProgram(MAIN, { env, keepOpen: true });
+    await discord.whenReady();
+    const sent = discord.sendCommand({ client: '1301' }, { user: ANA });
+    const callbacks = () => discord.callsTo('POST', new RegExp(`^/interactions/\\d+/${sent.token}/callback$`));
+    await until(() => (callbacks().length === 1 ? true : undefined), 'the deferral');
+    expect((callbacks()[0]?.body as { type?: number }).type).toBe(5);
+    const count = (sql: string) => (readOutside(db, sql)[0] as { n: number }).n;
+    await until(() => (count('SELECT COUNT(*) AS n FROM held_requests') === 1 && api.parked === 1 ? true : undefined), 'the request held, its look-up waiting');
+    first.signal('SIGKILL');
+    await first.exited;
+    // What a person must not be left with: the token is in the store only while the request is.
+    expect(readOutside(db, 'SELECT body FROM held_requests').map((r) => JSON.stringify(r))).toEqual([expect.stringContaining(sent.token)]);
+
+    api.unpark();
+    const second = startProgram(MAIN, { env, keepOpen: true });
+    const original = new RegExp(`^/webhooks/${FAKE_APP_ID}/${sent.token}/messages/@original$`);
+    const final = await discord.waitForCall('PATCH', original, (c) => JSON.stringify(c.body).includes('pingops:rerun:'), 30_000);
+    expect(JSON.stringify(final.body)).toContain('1301');
+    const mentions = () => discord.callsTo('POST', /^\/channels\/\d+\/messages$/).filter((c: RestCall) => String((c.body as { content?: string }).content).startsWith(`<@${ANA.id}>`));
+    await until(() => mentions()[0], 'the mention');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(mentions()).toHaveLength(1);
+    expect(sim.stats().tasksCreated).toBe(1);
+    // Answered through the stored token: no second first answer, which Discord would refuse.
+    expect(callbacks()).toHaveLength(1);
+    expect(count('SELECT COUNT(*) AS n FROM held_requests')).toBe(0);
+    // The token never reaches the log.
+    expect(second.stderr()).not.toContain(sent.token);
+    second.signal('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+  }, 90_000);
 });

@@ -13,6 +13,7 @@ import {
   type RateLimitData,
 } from 'discord.js';
 import { createAckFirst } from '../../chat/ack-first.js';
+import type { HeldRequestTicket } from '../../chat/held-requests.js';
 import type { Person, PrivateAnswer } from '../../chat/port.js';
 import type { Surface, SurfaceDeps } from '../../chat/surface.js';
 import type { Secret } from '../../util/secret.js';
@@ -29,7 +30,7 @@ import { parseCustomId, toTextMessage } from './embed.js';
 import { describeDiscordError } from './errors.js';
 import { DEFAULT_DISCORD_API } from './register.js';
 import { createDiscordPort, type Origin } from './port.js';
-import { interactionAnswer, type InteractionAnswer } from './interaction-answer.js';
+import { interactionAnswer, storedInteractionAnswer, type InteractionAnswer, type StoredInteraction } from './interaction-answer.js';
 import { discordRequest } from './rest-request.js';
 import { discordWords } from './words.js';
 import { sanitizeOutsideText } from '../../util/outside-text.js';
@@ -106,6 +107,35 @@ function displayName(interaction: Interaction): string {
 }
 
 
+/**
+ * A deferred `/ping` as held in the store until taken up: what answering it after a crash needs,
+ * its interaction token among it (valid 15 minutes, the row deleted once the check is written).
+ */
+interface HeldDiscordRequest {
+  text: string;
+  packets: number | null;
+  person: Person;
+  channel: string;
+  deferredAt: number;
+  interaction: StoredInteraction;
+}
+
+/** A held request read back from the store; null for anything this version did not write. */
+export function parseHeldDiscordRequest(body: unknown): HeldDiscordRequest | null {
+  if (!body || typeof body !== 'object') return null;
+  const b = body as Record<string, unknown>;
+  const str = (v: unknown): v is string => typeof v === 'string';
+  const p = b.person as Record<string, unknown> | null | undefined;
+  const i = b.interaction as Record<string, unknown> | null | undefined;
+  if (!str(b.text) || !str(b.channel) || typeof b.deferredAt !== 'number' || (b.packets !== null && typeof b.packets !== 'number')) return null;
+  if (!p || !str(p.id) || !str(p.name) || (p.locale !== 'es' && p.locale !== 'en')) return null;
+  if (!i || !str(i.id) || !str(i.applicationId) || !str(i.token) || !str(i.channelId) || typeof i.ephemeral !== 'boolean') return null;
+  const w = p.workspace as Record<string, unknown> | null | undefined;
+  const orNull = (v: unknown) => (str(v) ? v : null);
+  const person: Person = { id: p.id, name: p.name, locale: p.locale, isAdmin: p.isAdmin === true, ...(w ? { workspace: { id: orNull(w.id), home: orNull(w.home) } } : {}) };
+  return { text: b.text, packets: b.packets, person, channel: b.channel, deferredAt: b.deferredAt, interaction: { id: i.id, applicationId: i.applicationId, token: i.token, channelId: i.channelId, ephemeral: i.ephemeral } };
+}
+
 /** How long a gateway login may take (to READY) before it is given up and tried again. */
 const LOGIN_DEADLINE_MS = 30_000;
 
@@ -160,6 +190,7 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
   // as Slack's acks do. Each of those units delayed every deferral still to be sent.
   const ackFirst = createAckFirst({ clock });
   const engine = deps.conversations(port, { tickMs: opts.tickMs ?? minEditIntervalMs, followUp: ackFirst.after });
+  const held = deps.heldRequests?.<HeldDiscordRequest>('discord');
   // A burst's interactions come down the gateway together, and discord.js hands over every one
   // that one read of the socket holds in a single turn, as Node's HTTP server does requests:
   // handled there, 1,000 people at once made turns of up to 110-270 ms in their first second
@@ -192,9 +223,9 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
    * The deferral, once, whoever asks for it first (the command as it arrives, or the first post).
    * `out`: called once the interaction's first answer has gone out (ack-first's release).
    */
-  const originOf = (answer: InteractionAnswer, out: () => void): Origin => {
+  const originOf = (answer: InteractionAnswer, out: () => void, deferredAt = clock.now()): Origin => {
     let deferring: Promise<void> | null = null;
-    let at = clock.now();
+    let at = deferredAt;
     const o: Origin = {
       answer,
       answered: false,
@@ -259,9 +290,15 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
       if (origin.answered) return;
       origin.defer(visibility).catch((err: unknown) => l().warn({ err: describeDiscordError(err) }, 'could not defer the command'));
     };
+    // A command that needs I/O is held in the store until taken up (chat/held-requests): a
+    // process that dies behind its "thinking…" leaves it to the next to answer.
+    const ticket =
+      first.kind === 'defer'
+        ? held?.hold({ text, packets, person, channel, deferredAt: clock.now(), interaction: { id: answer.id, applicationId: answer.applicationId, token: answer.token, channelId: answer.channelId, ephemeral: first.visibility === 'private' } })
+        : undefined;
     // Asked first: the engine answers a refusal by its access rules before this call returns, so
     // it stays an ephemeral reply; the look-up and everything after it run on behind the deferral.
-    const req = { text, packets, person, place: { channel, thread: null }, answer: answerFor(origin, l, out), origin };
+    const req = { text, packets, person, place: { channel, thread: null }, answer: answerFor(origin, l, out), origin, ...(ticket ? { held: ticket } : {}) };
     const request = engine.request(req);
     // An answer expected without I/O that has not come by the next turn is deferred privately: never a public "thinking…" for it.
     const late = first.kind === 'reply' ? setImmediate(() => deferNow('private')) : null;
@@ -270,7 +307,20 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
       await request;
     } finally {
       if (late) clearImmediate(late);
+      ticket?.release();
     }
+  };
+
+  /**
+   * A command a gone replica (or this one's previous process) held: answered through its stored
+   * token as if it had just been deferred, its private answers as ephemeral follow-ups.
+   */
+  const replayHeld = (r: HeldDiscordRequest, ticket: HeldRequestTicket): void => {
+    const l: LogOf = lazyChild(log, { interactionId: r.interaction.id, channelId: r.channel, userId: r.person.id });
+    const noop = () => undefined;
+    const origin = originOf(storedInteractionAnswer(rest, r.interaction), noop, r.deferredAt);
+    const request = engine.request({ text: r.text, packets: r.packets, person: r.person, place: { channel: r.channel, thread: null }, answer: answerFor(origin, l, noop), origin, held: ticket });
+    track(request.catch((err: unknown) => l().error({ err: describeDiscordError(err) }, 'replayed command failed')).finally(() => ticket.release()));
   };
 
   /** A button: read, then pressed without the interaction (see onCommand). */
@@ -461,6 +511,7 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
       // The REST side serves on every replica from here on; the gateway only where the lease is.
       deps.noc?.attach(port);
       track(engine.resume());
+      held?.start(parseHeldDiscordRequest, replayHeld);
       if (deps.gateway) {
         gateway = deps.gateway(connect);
         log.info({ applicationId: cfg.applicationId, threads: cfg.threads }, 'discord surface started: the gateway is held by one replica at a time (lease discord-gateway)');
@@ -469,6 +520,7 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
       }
     },
     async stop() {
+      held?.stop();
       // The gateway first: with a lease, another replica takes the interactions at its next claim.
       await gateway?.stop();
       await engine.stop(opts.stopGraceMs ?? 4000);

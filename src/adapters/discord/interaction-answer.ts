@@ -21,6 +21,7 @@ export function apiBody(msg: AnswerMessage): Record<string, unknown> {
  * lets the interaction go as soon as the command is handed to the engine.
  */
 export interface InteractionAnswer {
+  readonly id: string;
   readonly applicationId: string;
   readonly token: string;
   readonly channelId: string;
@@ -49,6 +50,28 @@ export function interactionAnswer(i: ChatInputCommandInteraction | ButtonInterac
   return new TokenAnswer(i.client.rest, i.id, i.applicationId, i.token, i.channelId);
 }
 
+/** An interaction's identity as a held request keeps it (chat/held-requests): what answering it needs. */
+export interface StoredInteraction {
+  id: string;
+  applicationId: string;
+  token: string;
+  channelId: string;
+  /** How its first answer went out: a deferral, public or private. */
+  ephemeral: boolean;
+}
+
+/**
+ * The answers of an interaction a process that died received and deferred: the deferral is taken
+ * as sent (it leaves as the command arrives); if it never reached Discord, the token is refused and
+ * the status goes to a channel message (reply.ts).
+ */
+export function storedInteractionAnswer(rest: REST, s: StoredInteraction): InteractionAnswer {
+  const a = new TokenAnswer(rest, s.id, s.applicationId, s.token, s.channelId);
+  a.deferred = true;
+  a.ephemeral = s.ephemeral;
+  return a;
+}
+
 /** A class, not closures: one of these lives with each check in flight, and its methods are shared. */
 class TokenAnswer implements InteractionAnswer {
   deferred = false;
@@ -57,7 +80,7 @@ class TokenAnswer implements InteractionAnswer {
 
   constructor(
     private readonly rest: REST,
-    private readonly id: string,
+    readonly id: string,
     readonly applicationId: string,
     readonly token: string,
     readonly channelId: string,

@@ -53,7 +53,8 @@ export interface SqliteOptions {
 
 /**
  * What the degraded memory copy carries over: what someone or the NOC still waits for (open
- * checks, the NOC's state, outbox and message refs, the intake queue) and the learned schedule.
+ * checks, requests in hand, the NOC's state, outbox and message refs, the intake queue) and the
+ * learned schedule.
  * The history of finished checks and the client cards are left behind (a cache, and what
  * restarts cannot lose any more anyway).
  */
@@ -69,6 +70,8 @@ const CARRIED: readonly { table: string; where?: string }[] = [
   { table: 'noc_message' },
   { table: 'noc_post' },
   { table: 'noc_intake' },
+  // Requests acknowledged and not yet taken up (chat/held-requests).
+  { table: 'held_requests' },
   // The request budget's credit: a process moved into memory keeps spending what was left, not a fresh burst.
   { table: 'request_budget' },
 ];
