@@ -172,7 +172,7 @@ async function main() {
   }
   if (!only || only === 'store') {
     const { benchStore } = await import('./store.js');
-    console.log('\n6. Store: SQLite writes per check on a file in WAL mode (insert, root card, status message, task id, polling, verdict, notification x2, delivered)');
+    console.log('\n6. Store: SQLite writes per check on a file in WAL mode (insert, root card, status message, task id, polling, verdict, notification x2, delivered); beside them a request held at its ack and released (chat/held-requests), the pair awaited');
     console.table([await benchStore(5000)]);
     const { benchBackends } = await import('./store-backends.js');
     console.log('\n   SQLite next to PostgreSQL (the machine\'s server on 127.0.0.1, a fresh database), one process: each check\'s 9 writes and its verdict in the result cache, awaited in turn;');

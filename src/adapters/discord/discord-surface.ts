@@ -12,6 +12,7 @@ import {
   type Interaction,
   type RateLimitData,
 } from 'discord.js';
+import { z } from 'zod';
 import { createAckFirst } from '../../chat/ack-first.js';
 import type { HeldRequestTicket } from '../../chat/held-requests.js';
 import type { Person, PrivateAnswer } from '../../chat/port.js';
@@ -30,7 +31,7 @@ import { parseCustomId, toTextMessage } from './embed.js';
 import { describeDiscordError } from './errors.js';
 import { DEFAULT_DISCORD_API } from './register.js';
 import { createDiscordPort, type Origin } from './port.js';
-import { interactionAnswer, storedInteractionAnswer, type InteractionAnswer, type StoredInteraction } from './interaction-answer.js';
+import { interactionAnswer, storedInteractionAnswer, type InteractionAnswer } from './interaction-answer.js';
 import { discordRequest } from './rest-request.js';
 import { discordWords } from './words.js';
 import { sanitizeOutsideText } from '../../util/outside-text.js';
@@ -111,29 +112,26 @@ function displayName(interaction: Interaction): string {
  * A deferred `/ping` as held in the store until taken up: what answering it after a crash needs,
  * its interaction token among it (valid 15 minutes, the row deleted once the check is written).
  */
-interface HeldDiscordRequest {
-  text: string;
-  packets: number | null;
-  person: Person;
-  channel: string;
-  deferredAt: number;
-  interaction: StoredInteraction;
-}
+const heldDiscordRequest = z.object({
+  text: z.string(),
+  packets: z.number().int().nullable(),
+  person: z.object({
+    id: z.string(),
+    name: z.string(),
+    locale: z.enum(['es', 'en']),
+    isAdmin: z.boolean().optional(),
+    workspace: z.object({ id: z.string().nullable(), home: z.string().nullable() }).optional(),
+  }),
+  channel: z.string(),
+  deferredAt: z.number(),
+  interaction: z.object({ id: z.string(), applicationId: z.string(), token: z.string(), channelId: z.string(), ephemeral: z.boolean() }),
+});
+type HeldDiscordRequest = z.infer<typeof heldDiscordRequest>;
 
 /** A held request read back from the store; null for anything this version did not write. */
 export function parseHeldDiscordRequest(body: unknown): HeldDiscordRequest | null {
-  if (!body || typeof body !== 'object') return null;
-  const b = body as Record<string, unknown>;
-  const str = (v: unknown): v is string => typeof v === 'string';
-  const p = b.person as Record<string, unknown> | null | undefined;
-  const i = b.interaction as Record<string, unknown> | null | undefined;
-  if (!str(b.text) || !str(b.channel) || typeof b.deferredAt !== 'number' || (b.packets !== null && typeof b.packets !== 'number')) return null;
-  if (!p || !str(p.id) || !str(p.name) || (p.locale !== 'es' && p.locale !== 'en')) return null;
-  if (!i || !str(i.id) || !str(i.applicationId) || !str(i.token) || !str(i.channelId) || typeof i.ephemeral !== 'boolean') return null;
-  const w = p.workspace as Record<string, unknown> | null | undefined;
-  const orNull = (v: unknown) => (str(v) ? v : null);
-  const person: Person = { id: p.id, name: p.name, locale: p.locale, isAdmin: p.isAdmin === true, ...(w ? { workspace: { id: orNull(w.id), home: orNull(w.home) } } : {}) };
-  return { text: b.text, packets: b.packets, person, channel: b.channel, deferredAt: b.deferredAt, interaction: { id: i.id, applicationId: i.applicationId, token: i.token, channelId: i.channelId, ephemeral: i.ephemeral } };
+  const r = heldDiscordRequest.safeParse(body);
+  return r.success ? r.data : null;
 }
 
 /** How long a gateway login may take (to READY) before it is given up and tried again. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, type BlockButtonAction, type RespondFn } from '@slack/bolt';
+import { z } from 'zod';
 import { createAckFirst } from '../../chat/ack-first.js';
 import type { HeldRequestTicket } from '../../chat/held-requests.js';
 import type { Person, PrivateAnswer } from '../../chat/port.js';
@@ -70,26 +71,22 @@ function teamOfEvent(body: unknown): string | undefined {
 }
 
 /** A typed Slack request as held in the store until taken up: what running it again needs. */
-interface HeldSlackRequest {
-  via: 'command' | 'mention' | 'dm';
+const heldSlackRequest = z.object({
+  via: z.enum(['command', 'mention', 'dm']),
   /** As the engine reads it (the bot's mention taken out). */
-  text: string;
-  user: string;
-  name?: string | undefined;
-  team?: string | undefined;
-  channel: string;
-  thread: string | null;
-}
+  text: z.string(),
+  user: z.string(),
+  name: z.string().optional(),
+  team: z.string().optional(),
+  channel: z.string(),
+  thread: z.string().nullable(),
+});
+type HeldSlackRequest = z.infer<typeof heldSlackRequest>;
 
 /** A held request read back from the store; null for anything this version did not write. */
 export function parseHeldSlackRequest(body: unknown): HeldSlackRequest | null {
-  if (!body || typeof body !== 'object') return null;
-  const b = body as Record<string, unknown>;
-  const str = (v: unknown): v is string => typeof v === 'string';
-  const opt = (v: unknown) => (str(v) ? v : undefined);
-  if ((b.via !== 'command' && b.via !== 'mention' && b.via !== 'dm') || !str(b.text) || !str(b.user) || !str(b.channel)) return null;
-  if (b.thread !== null && !str(b.thread)) return null;
-  return { via: b.via, text: b.text, user: b.user, name: opt(b.name), team: opt(b.team), channel: b.channel, thread: b.thread };
+  const r = heldSlackRequest.safeParse(body);
+  return r.success ? r.data : null;
 }
 
 /**
