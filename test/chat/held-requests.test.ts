@@ -1,21 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHeldRequests, heldRequestFate, HELD_REQUEST_MAX_AGE_MS, type HeldRequestTicket } from '../../src/chat/held-requests.js';
 import type { Ownership } from '../../src/chat/owners.js';
-import type { ReplicaBeat } from '../../src/store/ports.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
+import { beats, BEATS_AT, ownership } from '../support/owners.js';
 import { testDatabase } from '../support/store.js';
 
-const T = 1_800_000_000_000;
-const o: Pick<Ownership, 'me' | 'staleAfterMs' | 'goneOnThisHost'> = {
-  me: { id: 'me', pid: 1, host: 'here' },
-  staleAfterMs: 15_000,
-  goneOnThisHost: (r) => r.host === 'here' && r.pid === 666,
-};
-const beats: ReplicaBeat[] = [
-  { id: 'alive', pid: 2, host: 'there', beatAt: T - 4_000 },
-  { id: 'crashed', pid: 666, host: 'here', beatAt: T - 1_000 },
-];
+const T = BEATS_AT;
+const o = ownership;
 
 describe('what becomes of a request another replica held (pure)', () => {
   it.each([
@@ -25,6 +17,7 @@ describe('what becomes of a request another replica held (pure)', () => {
     ['held by a dead replica, just within the age', 'crashed', T - HELD_REQUEST_MAX_AGE_MS, 'replay'],
     ['held by a dead replica, older than the age: the person has moved on', 'crashed', T - HELD_REQUEST_MAX_AGE_MS - 1, 'drop'],
     ['held by a live replica, however old (it is still working on it)', 'alive', T - 3_600_000, 'leave'],
+    ['held by a replica silent for the whole TTL', 'silent', T - 20_000, 'replay'],
   ] as const)('%s: %s', (_why, owner, receivedAt, fate) => {
     expect(heldRequestFate({ owner, receivedAt }, o, beats, T, HELD_REQUEST_MAX_AGE_MS)).toBe(fate);
   });

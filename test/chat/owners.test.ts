@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { liveReplicaCount, ownerGone, startHeartbeat, type Ownership } from '../../src/chat/owners.js';
+import { liveReplicaCount, ownerGone, startHeartbeat } from '../../src/chat/owners.js';
 import type { CheckStore, ReplicaBeat } from '../../src/store/ports.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { beats, BEATS_AT, ownership } from '../support/owners.js';
 
-const T = 1_000_000;
-const o: Pick<Ownership, 'me' | 'staleAfterMs' | 'goneOnThisHost'> = {
-  me: { id: 'me', pid: 1, host: 'here' },
-  staleAfterMs: 15_000,
-  // The test's "this host" is `here`; pid 666 is a process that died on it.
-  goneOnThisHost: (r) => r.host === 'here' && r.pid === 666,
-};
-const beats: ReplicaBeat[] = [
-  { id: 'alive', pid: 2, host: 'there', beatAt: T - 4_000 },
-  { id: 'silent', pid: 3, host: 'there', beatAt: T - 15_000 },
-  { id: 'crashed', pid: 666, host: 'here', beatAt: T - 1_000 },
-];
+const T = BEATS_AT;
+const o = ownership;
 
 describe('a check may be adopted only when its owner is gone (pure)', () => {
   it.each([
