@@ -42,7 +42,7 @@ export async function benchStore(n = 5000): Promise<StoreBenchRow> {
   const h0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
     const key = `held${String(i).padStart(12, '0')}`;
-    await db.held.hold({ key, surface: 'slack', owner: 'bench', body, receivedAt: t0 + i }, t0 + i);
+    await db.held.hold({ key, surface: 'slack', owner: 'bench', body, receivedAt: t0 + i });
     await db.held.release(key);
   }
   const heldUs = Number(process.hrtime.bigint() - h0) / 1000 / n;

@@ -268,7 +268,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
           owner: row.owner ?? null,
         },
         now,
-      ).then(() => o.held?.taken()),
+      ).then(() => o.held?.release()),
     );
 
     const release = await opening.acquire();

@@ -18,29 +18,27 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { ownerGone, type Ownership } from './owners.js';
 
-/** What the engine is handed with a held request. */
+/** A held request as the surface and the engine see it. */
 export interface HeldTicket {
   /** The id its check takes. */
   readonly key: string;
   /** Run again after its holder was gone: its check may already exist. */
   readonly replayed: boolean;
-  /** Its check row is written: the store no longer needs to hold it. */
-  taken(): void;
-}
-
-/** A ticket as the surface holds it: released once the request's handling ends, whatever the way. */
-export interface HeldRequestTicket extends HeldTicket {
+  /**
+   * The store no longer needs to hold it: the engine calls it once the check row is written, the
+   * surface once the request's handling ends, whatever the way; the first call counts.
+   */
   release(): void;
 }
 
 export interface HeldRequests<B> {
   /** Holds `body` in the store for this replica (the write is queued, not awaited). */
-  hold(body: B): HeldRequestTicket;
+  hold(body: B): HeldTicket;
   /**
    * Replays the requests that gone replicas held, now and every `owners.everyMs`, oldest first;
    * `parse` turns a stored body back into the surface's own (null: unreadable, dropped).
    */
-  start(parse: (body: unknown) => B | null, replay: (body: B, ticket: HeldRequestTicket) => void): void;
+  start(parse: (body: unknown) => B | null, replay: (body: B, ticket: HeldTicket) => void): void;
   stop(): void;
 }
 
@@ -71,17 +69,20 @@ export function createHeldRequests<B>(deps: {
   const maxAgeMs = deps.maxAgeMs ?? HELD_REQUEST_MAX_AGE_MS;
   const stopper = new AbortController();
 
-  const ticket = (key: string, replayed: boolean): HeldRequestTicket => {
+  const ticket = (key: string, replayed: boolean): HeldTicket => {
     let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      store.release(key).catch((err: unknown) => log.warn({ err, key }, 'held request not released; a later replay finds its check or answers it again'));
+    return {
+      key,
+      replayed,
+      release() {
+        if (released) return;
+        released = true;
+        store.release(key).catch((err: unknown) => log.warn({ err, key }, 'held request not released; a later replay finds its check or answers it again'));
+      },
     };
-    return { key, replayed, taken: release, release };
   };
 
-  const pass = async (parse: (body: unknown) => B | null, replay: (body: B, t: HeldRequestTicket) => void) => {
+  const pass = async (parse: (body: unknown) => B | null, replay: (body: B, t: HeldTicket) => void) => {
     const rows = await store.heldByOthers(deps.surface, owners.me.id, PASS_LIMIT);
     if (rows.length === 0) return;
     const now = clock.now();
@@ -107,7 +108,7 @@ export function createHeldRequests<B>(deps: {
   return {
     hold(body) {
       const key = randomBytes(8).toString('hex');
-      store.hold({ key, surface: deps.surface, owner: owners.me.id, body, receivedAt: clock.now() }, clock.now()).catch((err: unknown) => log.warn({ err, key }, 'request not held in the store; it is handled all the same'));
+      store.hold({ key, surface: deps.surface, owner: owners.me.id, body, receivedAt: clock.now() }).catch((err: unknown) => log.warn({ err, key }, 'request not held in the store; it is handled all the same'));
       return ticket(key, false);
     },
     start(parse, replay) {

@@ -386,7 +386,7 @@ export interface HeldRequest {
  */
 export interface HeldRequestStore {
   /** Written with the turn's other writes (idempotent: a second hold of a key changes nothing). */
-  hold(r: HeldRequest, now: number): Promise<void>;
+  hold(r: HeldRequest): Promise<void>;
   release(key: string): Promise<void>;
   /** Requests of `surface` that another replica holds, oldest first, at most `limit`. */
   heldByOthers(surface: string, me: string, limit: number): Promise<HeldRequest[]>;

@@ -215,7 +215,7 @@ describe('a request held in the store until taken up (chat/held-requests)', () =
     const taken: string[] = [];
     let over = false;
     const p = w.engine
-      .request({ text: '1001', person: ana, place: channel, answer: w.answer, held: { key: 'k-1001', replayed: false, taken: () => taken.push('k-1001') } })
+      .request({ text: '1001', person: ana, place: channel, answer: w.answer, held: { key: 'k-1001', replayed: false, release: () => taken.push('k-1001') } })
       .then(() => (over = true));
     await w.clock.until(async () => (await w.store.get('k-1001')) !== null, 10_000, 10);
     expect(taken).toEqual(['k-1001']);
@@ -232,7 +232,7 @@ describe('a request held in the store until taken up (chat/held-requests)', () =
     const [started] = await w.store.history(1001, 1);
     const posts = w.port.posts.length;
     let over = false;
-    const replay = (key: string) => w.engine.request({ text: '1001', person: ana, place: channel, answer: w.answer, held: { key, replayed: true, taken: () => undefined } });
+    const replay = (key: string) => w.engine.request({ text: '1001', person: ana, place: channel, answer: w.answer, held: { key, replayed: true, release: () => undefined } });
     void replay(started?.id ?? '').then(() => (over = true));
     await w.clock.until(() => over, 10_000, 10);
     expect(w.port.posts).toHaveLength(posts);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHeldRequests, heldRequestFate, HELD_REQUEST_MAX_AGE_MS, type HeldRequestTicket } from '../../src/chat/held-requests.js';
+import { createHeldRequests, heldRequestFate, HELD_REQUEST_MAX_AGE_MS, type HeldTicket } from '../../src/chat/held-requests.js';
 import type { Ownership } from '../../src/chat/owners.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
@@ -55,11 +55,11 @@ describe('requests in hand', () => {
     before.hold({ text: 'client-1002' });
     const c = before.hold({ text: 'client-1003' });
     // Taken up (its check row written) before the crash: nothing to replay.
-    c.taken();
+    c.release();
     await settle();
 
     const next = held({ id: 'next', pid: 2, host: 'here' });
-    const replayed: { text: string; ticket: HeldRequestTicket }[] = [];
+    const replayed: { text: string; ticket: HeldTicket }[] = [];
     next.start(
       (b) => (b && typeof b === 'object' && typeof (b as { text?: unknown }).text === 'string' ? { text: (b as { text: string }).text } : null),
       (body, ticket) => replayed.push({ text: body.text, ticket }),

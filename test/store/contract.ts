@@ -212,12 +212,12 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         const s = await start();
         const held = s.db.held;
         const body = { via: 'command', text: 'client-1001', user: 'U1', channel: 'C1', thread: null };
-        await held.hold({ key: 'b', surface: 'slack', owner: 'r1', body: { ...body, text: 'client-1002' }, receivedAt: T0 + 1 }, T0 + 1);
-        await held.hold({ key: 'a', surface: 'slack', owner: 'r1', body, receivedAt: T0 }, T0);
-        await held.hold({ key: 'mine', surface: 'slack', owner: 'r2', body, receivedAt: T0 }, T0);
-        await held.hold({ key: 'discord', surface: 'discord', owner: 'r1', body, receivedAt: T0 }, T0);
+        await held.hold({ key: 'b', surface: 'slack', owner: 'r1', body: { ...body, text: 'client-1002' }, receivedAt: T0 + 1 });
+        await held.hold({ key: 'a', surface: 'slack', owner: 'r1', body, receivedAt: T0 });
+        await held.hold({ key: 'mine', surface: 'slack', owner: 'r2', body, receivedAt: T0 });
+        await held.hold({ key: 'discord', surface: 'discord', owner: 'r1', body, receivedAt: T0 });
         // A second hold of a key changes nothing.
-        await held.hold({ key: 'a', surface: 'slack', owner: 'r9', body: {}, receivedAt: T0 + 5 }, T0 + 5);
+        await held.hold({ key: 'a', surface: 'slack', owner: 'r9', body: {}, receivedAt: T0 + 5 });
         const others = await held.heldByOthers('slack', 'r2', 10);
         expect(others).toEqual([
           { key: 'a', surface: 'slack', owner: 'r1', body, receivedAt: T0 },

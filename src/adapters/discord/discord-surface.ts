@@ -14,7 +14,7 @@ import {
 } from 'discord.js';
 import { z } from 'zod';
 import { createAckFirst } from '../../chat/ack-first.js';
-import type { HeldRequestTicket } from '../../chat/held-requests.js';
+import type { HeldTicket } from '../../chat/held-requests.js';
 import type { Person, PrivateAnswer } from '../../chat/port.js';
 import type { Surface, SurfaceDeps } from '../../chat/surface.js';
 import type { Secret } from '../../util/secret.js';
@@ -313,7 +313,7 @@ export function createDiscordSurface(deps: SurfaceDeps & { discord: DiscordSetti
    * A command a gone replica (or this one's previous process) held: answered through its stored
    * token as if it had just been deferred, its private answers as ephemeral follow-ups.
    */
-  const replayHeld = (r: HeldDiscordRequest, ticket: HeldRequestTicket): void => {
+  const replayHeld = (r: HeldDiscordRequest, ticket: HeldTicket): void => {
     const l: LogOf = lazyChild(log, { interactionId: r.interaction.id, channelId: r.channel, userId: r.person.id });
     const noop = () => undefined;
     const origin = originOf(storedInteractionAnswer(rest, r.interaction), noop, r.deferredAt);

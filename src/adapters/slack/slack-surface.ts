@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, type BlockButtonAction, type RespondFn } from '@slack/bolt';
 import { z } from 'zod';
 import { createAckFirst } from '../../chat/ack-first.js';
-import type { HeldRequestTicket } from '../../chat/held-requests.js';
+import type { HeldTicket } from '../../chat/held-requests.js';
 import type { Person, PrivateAnswer } from '../../chat/port.js';
 import type { Surface, SurfaceDeps } from '../../chat/surface.js';
 import type { Secret } from '../../util/secret.js';
@@ -208,7 +208,7 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
     };
   };
   /** A typed request, once the requests in hand are acked (chat/ack-first); released from the store when its handling ends. */
-  const run = (r: HeldSlackRequest, answer: PrivateAnswer, ticket: HeldRequestTicket | undefined): void => {
+  const run = (r: HeldSlackRequest, answer: PrivateAnswer, ticket: HeldTicket | undefined): void => {
     const handled = ackFirst.after(async () =>
       engine.request({
         text: r.text,
