@@ -713,10 +713,12 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
           // a deferral) and waits: what is missing is posted now, as the request would have.
           const starting: CheckState = { kind: 'starting', serviceId: row.serviceId, elapsedMs: 0 };
           if (!row.messages.root && row.taskId === null) {
-            // Nothing of it ran: its clock starts now (in memory; the row keeps when it was asked).
+            // Nothing of it ran: its clock starts now, and the row keeps the new one, so a second
+            // restart does not time it out on the deadline it never had the time of.
             const now = clock.now();
             row.deadlineAt = now + (row.deadlineAt - row.startedAt);
             row.startedAt = now;
+            persist('clock', () => store.update(row.id, { clock: { startedAt: row.startedAt, deadlineAt: row.deadlineAt } }, now));
           }
           try {
             if (!row.messages.root && !row.place.thread && port.rootCards) {

@@ -89,6 +89,11 @@ export interface CheckPatch {
   final?: DoneState;
   mention?: MentionState;
   delivered?: boolean;
+  /**
+   * The check's clock, restarted: a check that never ran (stopped between its row and its first
+   * message) gets its whole time again when it is resumed, and keeps it across a second restart.
+   */
+  clock?: { startedAt: number; deadlineAt: number };
 }
 
 /** A running replica as its heartbeat row says: written every few seconds, one row per process. */

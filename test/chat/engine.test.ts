@@ -303,6 +303,33 @@ describe('after a restart', () => {
     expect(await w.store.get('c1')).toMatchObject({ verdict: 'stable', delivered: true, messages: { root: 'm1', status: 'm2' } });
   });
 
+  it('a never-ran check resumed with its whole time keeps it across a second restart (not timed out on its first deadline)', async () => {
+    const clock = new ManualClock();
+    const store = testDatabase(':memory:', { logger: silentLogger }).checks;
+    const asked = clock.now();
+    await store.insert({ id: 'c1', serviceId: 1001, packets: 4, requester: 'U1', requesterName: 'ana', surface: 'memory', place: { channel: 'C1', thread: null }, messages: {}, locale: 'en', client: null, startedAt: asked, deadlineAt: asked + 20_000 }, asked);
+    await clock.advance(30_000);
+    const first = world({ clock, store });
+    first.api.scripts.set(1001, [pending(), pending(), pending(), pending(), pending(), pending()]);
+    void first.engine.resume();
+    await clock.until(async () => (await store.get('c1'))?.taskId != null);
+    // Killed again 2 s into its new time, 32 s after it was asked: past the first deadline only.
+    await clock.advance(2_000);
+    const stopped = first.engine.stop(0);
+    await clock.advance(1);
+    await stopped;
+    await first.service.close();
+
+    // The same Ping API (its task runs on), now with the verdict.
+    const second = world({ clock, store, api: first.api });
+    first.api.scripts.set(1001, [final('stable')]);
+    let over = false;
+    void second.engine.resume().then(() => (over = true));
+    await clock.until(() => over);
+    expect(await store.get('c1')).toMatchObject({ verdict: 'stable', delivered: true, startedAt: asked + 30_000, deadlineAt: asked + 50_000 });
+    expect(second.port.posts).toEqual([]);
+  });
+
   it('a check stopped before any message in a thread (a mention there) gets one whole message in that thread', async () => {
     const w = world();
     await w.store.insert({ id: 'c1', serviceId: 1001, packets: 4, requester: 'U1', requesterName: 'ana', surface: 'memory', place: { channel: 'C1', thread: 't1' }, messages: {}, locale: 'en', client: null, startedAt: w.clock.now(), deadlineAt: w.clock.now() + 20_000 }, w.clock.now());

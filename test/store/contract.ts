@@ -100,6 +100,13 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         expect(await again.unfinished('slack')).toEqual([]);
       });
 
+      it('keeps a restarted clock (a check that never ran, resumed with its whole time) across reopening', async () => {
+        const s = await start();
+        await s.db.checks.insert(check('r', { startedAt: T0, deadlineAt: T0 + 20_000 }), T0);
+        await s.db.checks.update('r', { clock: { startedAt: T0 + 60_000, deadlineAt: T0 + 80_000 } }, T0 + 60_000);
+        expect(await (await s.reopen()).checks.get('r')).toMatchObject({ startedAt: T0 + 60_000, deadlineAt: T0 + 80_000, delivered: false });
+      });
+
       it('applies the writes of one check in call order, even when nobody waits for each', async () => {
         const store = (await start()).db.checks;
         const writes = [

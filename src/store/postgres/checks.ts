@@ -21,6 +21,7 @@ export function applyPatch(c: StoredCheck, patch: CheckPatch, now: number): Stor
   }
   if (patch.mention !== undefined) next.mention = patch.mention;
   if (patch.delivered !== undefined) next.delivered = patch.delivered;
+  if (patch.clock !== undefined) Object.assign(next, patch.clock);
   return next;
 }
 
@@ -38,6 +39,7 @@ function updateOf(id: string, patch: CheckPatch, now: number): { sql: string; va
   }
   if (patch.mention !== undefined) sets.set('mention', patch.mention);
   if (patch.delivered !== undefined) sets.set('delivered', patch.delivered);
+  if (patch.clock !== undefined) sets.set('started_at', patch.clock.startedAt).set('deadline_at', patch.clock.deadlineAt);
   const names = [...sets.keys()];
   return { sql: `UPDATE checks SET ${names.map((n, i) => `${n} = $${i + 2}`).join(', ')} WHERE id = $1`, values: [id, ...sets.values()] };
 }

@@ -124,6 +124,10 @@ export function createSqliteCheckStore(sql: Sql): CheckStore {
         sets.push('delivered = @delivered');
         values.delivered = patch.delivered ? 1 : 0;
       }
+      if (patch.clock !== undefined) {
+        sets.push('started_at = @started_at', 'deadline_at = @deadline_at');
+        Object.assign(values, { started_at: patch.clock.startedAt, deadline_at: patch.clock.deadlineAt });
+      }
       // Statements differ by the fields given; the handle keeps the few shapes there are.
       const text = `UPDATE checks SET ${[...new Set(sets)].join(', ')} WHERE id = @id`;
       return later(() => sql.st(text).run(values));
