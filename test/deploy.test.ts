@@ -10,7 +10,8 @@ import { loadConfig, SETTING_NAMES } from '../src/config.js';
 import { createHttpServer, type HttpServer } from '../src/http/server.js';
 import { BODY_TIMEOUT_MS } from '../src/http/body.js';
 import { HOOK_MAX_BODY_BYTES } from '../src/http/hooks.js';
-import { createMetrics, watchChat, watchLeases, watchStore } from '../src/http/metrics.js';
+import { countHeldRequests, createMetrics, watchChat, watchLeases, watchStore } from '../src/http/metrics.js';
+import { HELD_REQUEST_OUTCOMES } from '../src/chat/held-requests.js';
 import { watcherRegistry, watchLeader } from '../src/noc/metrics.js';
 import type { WatcherStatus } from '../src/noc/watcher.js';
 import { silentLogger } from '../src/util/logger.js';
@@ -350,6 +351,7 @@ describe('docs/deploy.md', () => {
     watchLeader(metrics.registry, () => 'leader');
     watchLeases(metrics.registry, () => [{ name: 'discord-gateway', role: 'leader' }]);
     watchChat(metrics.registry, () => [{ surface: 'slack', inMemory: 0, inStore: 0 }]);
+    countHeldRequests(metrics.registry, HELD_REQUEST_OUTCOMES)('slack');
     const served = (await metrics.render()) + (await watcherRegistry(() => status).metrics());
     const names = new Set([...served.matchAll(/^(pingops_[a-z_]+)/gm)].map((m) => m[1]));
     const named = new Set([...doc.matchAll(/\b(pingops_[a-z_]+)\b/g)].map((m) => m[1] ?? ''));

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { runShell } from '../adapters/shell/shell.js';
 import type { Surface, SurfaceDeps } from '../chat/surface.js';
 import { createAccess } from '../chat/access.js';
-import { createHeldRequests } from '../chat/held-requests.js';
+import { createHeldRequests, HELD_REQUEST_OUTCOMES } from '../chat/held-requests.js';
 import { startHeartbeat, type Ownership } from '../chat/owners.js';
 import { goneOnThisHost, thisProcess } from '../util/replica.js';
 import { loadConfigOrReport, type Config } from '../config.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
-import { watchChat, watchLeases, watchStore } from '../http/metrics.js';
+import { countHeldRequests, watchChat, watchLeases, watchStore } from '../http/metrics.js';
 import type { LeaseName } from '../store/ports.js';
 import { runWhileLeading, type Led } from '../util/leadership.js';
 import { systemClock } from '../util/clock.js';
@@ -78,6 +78,7 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
   noc.watchLeader(registry);
   watchLeases(registry, () => held.map((h) => ({ name: h.name, role: h.led.role() })));
   watchChat(registry, () => engines.map(({ surface, engine }) => ({ surface, ...engine.finalEdits })));
+  const heldCounter = countHeldRequests(registry, HELD_REQUEST_OUTCOMES);
   http.mount('/metrics', async (req, res) => {
     const text = (await core.metrics.render()) + (await noc.watcherMetrics());
     res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
@@ -96,7 +97,7 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
     nocCommands: noc.commands,
     ...(noc.link ? { noc: noc.link } : {}),
     sharedEditBudget,
-    heldRequests: (surface) => createHeldRequests({ surface, store: db.held, checks: db.checks, owners, clock, logger }),
+    heldRequests: (surface) => createHeldRequests({ surface, store: db.held, checks: db.checks, owners, clock, logger, counted: heldCounter(surface) }),
   };
   const surfaces = await chatSurfaces(config, deps, leases);
 

@@ -190,11 +190,22 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     }
   };
 
-  /** Access, rate and stopping rules shared by typed requests and Re-run; a refusal is answered here. */
-  const admitted = async (person: Person, place: Place, answer: PrivateAnswer, countsAsPing: boolean): Promise<boolean> => {
+  /**
+   * This process is stopping and starts nothing more. A request held in the store is handed
+   * over (the next start, or another replica, runs it); any other is asked again.
+   */
+  const refuseStopping = (person: Person, answer: PrivateAnswer, held: HeldTicket | undefined) => {
     const w = engineWords(person.locale);
+    if (!held) return privately(answer, w.restarting);
+    held.handOver();
+    log.info({ check: held.key, user: person.id }, 'stopping: request handed over');
+    return privately(answer, w.restartingKept);
+  };
+
+  /** Access, rate and stopping rules shared by typed requests and Re-run; a refusal is answered here. */
+  const admitted = async (person: Person, place: Place, answer: PrivateAnswer, countsAsPing: boolean, held?: HeldTicket): Promise<boolean> => {
     if (stopping) {
-      await privately(answer, w.restarting);
+      await refuseStopping(person, answer, held);
       return false;
     }
     const refused = access.admit(person, { surface: port.surface, channel: place.channel, counts: countsAsPing, now: clock.now() });
@@ -594,7 +605,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
       const parsed = parseRequest(req.text);
       const locale = req.person.locale;
       if (parsed.kind === 'history') {
-        if (!(await admitted(req.person, req.place, req.answer, false))) return;
+        if (!(await admitted(req.person, req.place, req.answer, false, req.held))) return;
         const words = parseCheck(parsed.target, locale);
         if (!words.ok) return privately(req.answer, words.message);
         return followUp(async () => {
@@ -605,7 +616,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
           return privately(req.answer, historyText(prep.serviceId, rows, clock.now(), locale));
         });
       }
-      if (!(await admitted(req.person, req.place, req.answer, parsed.kind === 'ping'))) return;
+      if (!(await admitted(req.person, req.place, req.answer, parsed.kind === 'ping', req.held))) return;
       // Help and typos are answered from the words, before any I/O; the look-up and the rest follow.
       const words = parseCheck(parsed.kind === 'ping' ? parsed.text : req.text, locale, { buttons: port.buttons !== false });
       if (!words.ok) {
@@ -624,7 +635,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
           return privately(req.answer, prep.message);
         }
         // The look-up may have outlived the stop's grace: a check started now would outlive the process.
-        if (detached) return privately(req.answer, engineWords(locale).restarting);
+        if (detached) return refuseStopping(req.person, req.answer, req.held);
         if (cancelled) return;
         await track(
           open({

@@ -29,6 +29,11 @@ export interface HeldTicket {
    * surface once the request's handling ends, whatever the way; the first call counts.
    */
   release(): void;
+  /**
+   * Leaves it in the store for whoever comes next (this process's next start, another replica):
+   * this process is stopping and will not run it. `release()` does nothing afterwards.
+   */
+  handOver(): void;
 }
 
 export interface HeldRequests<B> {
@@ -41,6 +46,14 @@ export interface HeldRequests<B> {
   start(parse: (body: unknown) => B | null, replay: (body: B, ticket: HeldTicket) => void): void;
   stop(): void;
 }
+
+/**
+ * What became of requests in hand, for /metrics: held as acknowledged, handed over by a replica
+ * that was stopping, replayed after their holder was gone, dropped (too old, or unreadable: the
+ * person heard nothing more).
+ */
+export const HELD_REQUEST_OUTCOMES = ['held', 'handed_over', 'replayed', 'dropped'] as const;
+export type HeldRequestOutcome = (typeof HELD_REQUEST_OUTCOMES)[number];
 
 /** Requests held longer than this are dropped instead of replayed (default). */
 export const HELD_REQUEST_MAX_AGE_MS = 10 * 60_000;
@@ -63,11 +76,14 @@ export function createHeldRequests<B>(deps: {
   clock: Clock;
   logger: Logger;
   maxAgeMs?: number;
+  /** Told each outcome as it happens (the /metrics counter). */
+  counted?: (outcome: HeldRequestOutcome) => void;
 }): HeldRequests<B> {
   const { store, owners, clock } = deps;
   const log = deps.logger.child({ surface: deps.surface, component: 'held-requests' });
   const maxAgeMs = deps.maxAgeMs ?? HELD_REQUEST_MAX_AGE_MS;
   const stopper = new AbortController();
+  const counted = deps.counted ?? (() => undefined);
 
   const ticket = (key: string, replayed: boolean): HeldTicket => {
     let released = false;
@@ -78,6 +94,12 @@ export function createHeldRequests<B>(deps: {
         if (released) return;
         released = true;
         store.release(key).catch((err: unknown) => log.warn({ err, key }, 'held request not released; a later replay finds its check or answers it again'));
+      },
+      handOver() {
+        if (released) return;
+        released = true;
+        log.info({ key }, 'held request handed over: stopping, it runs at the next start or on another replica');
+        counted('handed_over');
       },
     };
   };
@@ -96,10 +118,12 @@ export function createHeldRequests<B>(deps: {
       const body = fate === 'replay' ? parse(row.body) : null;
       if (!body) {
         log.warn({ key: row.key, from: row.owner, ageMs: now - row.receivedAt, reason: fate === 'drop' ? 'too old' : 'unreadable' }, 'held request of a gone replica dropped');
+        counted('dropped');
         ticket(row.key, true).release();
         continue;
       }
       log.info({ key: row.key, from: row.owner, ageMs: now - row.receivedAt }, 'held request of a gone replica replayed');
+      counted('replayed');
       replay(body, ticket(row.key, true));
     }
     log.debug({ heldByOthers: rows.length, taken }, 'held requests pass');
@@ -109,6 +133,7 @@ export function createHeldRequests<B>(deps: {
     hold(body) {
       const key = randomBytes(8).toString('hex');
       store.hold({ key, surface: deps.surface, owner: owners.me.id, body, receivedAt: clock.now() }).catch((err: unknown) => log.warn({ err, key }, 'request not held in the store; it is handled all the same'));
+      counted('held');
       return ticket(key, false);
     },
     start(parse, replay) {

@@ -88,6 +88,25 @@ export function watchChat(registry: Registry, surfaces: () => readonly { surface
   );
 }
 
+/**
+ * Requests in hand per chat surface and outcome (chat/held-requests): `held` as acknowledged,
+ * `replayed` after their replica was gone, `dropped` (too old or unreadable). Alert on any
+ * `dropped`: someone was told "received" and heard nothing more. Returns the counter of one
+ * surface, its series at 0 from the start.
+ */
+export function countHeldRequests(registry: Registry, outcomes: readonly string[]): (surface: string) => (outcome: string) => void {
+  const counter = new Counter({
+    name: 'pingops_held_requests_total',
+    help: 'Chat requests held in the store from their acknowledgement, by surface and outcome: held, replayed after their replica was gone, dropped (too old or unreadable; the person heard nothing more).',
+    labelNames: ['surface', 'outcome'],
+    registers: [registry],
+  });
+  return (surface) => {
+    for (const outcome of outcomes) counter.inc({ surface, outcome }, 0);
+    return (outcome) => counter.inc({ surface, outcome });
+  };
+}
+
 /** Which named leases this replica holds: `pingops_lease_held{lease="noc"}`, `{lease="discord-gateway"}`; 1 held, 0 not. */
 export function watchLeases(registry: Registry, leases: () => readonly { name: string; role: 'leader' | 'standby' }[]): void {
   scrapedLabelledGauge(

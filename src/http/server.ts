@@ -31,6 +31,13 @@ export interface MountOptions {
    * `ok` is sent as is (e.g. 401), so an unauthenticated sender cannot make us read anything.
    */
   gate?: (req: IncomingMessage) => { ok: true } | { ok: false; status: number; error: string };
+  /**
+   * Still takes requests while the process drains, for as long as this says so. A route whose
+   * requests are kept in the store (handed over to the next start or another replica) answers
+   * better than a 503: Slack shows the person an error for a refused slash command and never
+   * sends it again.
+   */
+  takesWhileDraining?: () => boolean;
 }
 
 /** The one HTTP server on PORT: health, readiness, and whatever surfaces mount (Slack events, hooks). */
@@ -39,7 +46,7 @@ export interface HttpServer {
   mount(prefix: string, handler: RequestHandler, opts?: MountOptions): void;
   /** Marks the process ready (`/readyz` answers 200) or not. */
   setReady(ready: boolean): void;
-  /** Marks the process as draining: `/readyz` answers 503 and mounted routes refuse new work. */
+  /** Marks the process as draining: `/readyz` answers 503 and mounted routes refuse new work (unless `takesWhileDraining`). */
   setDraining(): void;
   /**
    * Makes `/readyz` tell the store's health: 503 while the store is degraded (its writes are
@@ -97,7 +104,7 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
     }
     const mount = mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
     if (!mount) return refuse(req, res, 404, { error: 'not found' });
-    if (draining) return refuse(req, res, 503, { error: 'shutting down' });
+    if (draining && !mount.opts.takesWhileDraining?.()) return refuse(req, res, 503, { error: 'shutting down' });
     const run = (body?: Buffer) => {
       if (body) Object.assign(req, { rawBody: body });
       const failed = (err: unknown) => {

@@ -72,7 +72,7 @@ afterEach(async () => {
   open = [];
 });
 
-function world(o: { store?: CheckStore; clock?: ManualClock; api?: MemoryPingApi; editsPerMin?: number; finalsInMemory?: number; access?: Partial<{ allowedChannels: string[]; admins: string[]; userRatePerMin: number; adminRatePerMin: number }> } = {}): World {
+function world(o: { store?: CheckStore; clock?: ManualClock; api?: MemoryPingApi; directory?: Directory; editsPerMin?: number; finalsInMemory?: number; access?: Partial<{ allowedChannels: string[]; admins: string[]; userRatePerMin: number; adminRatePerMin: number }> } = {}): World {
   const clock = o.clock ?? new ManualClock();
   const api = o.api ?? new MemoryPingApi();
   const store = o.store ?? testDatabase(':memory:', { logger: silentLogger }).checks;
@@ -81,7 +81,7 @@ function world(o: { store?: CheckStore; clock?: ManualClock; api?: MemoryPingApi
   const engine = createConversationEngine({
     port,
     checker: service,
-    directory,
+    directory: o.directory ?? directory,
     store,
     clock,
     logger: silentLogger,
@@ -215,7 +215,7 @@ describe('a request held in the store until taken up (chat/held-requests)', () =
     const taken: string[] = [];
     let over = false;
     const p = w.engine
-      .request({ text: '1001', person: ana, place: channel, answer: w.answer, held: { key: 'k-1001', replayed: false, release: () => taken.push('k-1001') } })
+      .request({ text: '1001', person: ana, place: channel, answer: w.answer, held: { key: 'k-1001', replayed: false, release: () => taken.push('k-1001'), handOver: () => taken.push('handed over') } })
       .then(() => (over = true));
     await w.clock.until(async () => (await w.store.get('k-1001')) !== null, 10_000, 10);
     expect(taken).toEqual(['k-1001']);
@@ -225,6 +225,45 @@ describe('a request held in the store until taken up (chat/held-requests)', () =
     expect(taken).toEqual(['k-1001']);
   });
 
+  /** A ticket that records what became of it. */
+  const ticket = (key: string) => {
+    const fate: string[] = [];
+    return { fate, held: { key, replayed: false, release: () => void fate.push('released'), handOver: () => void fate.push('handed over') } };
+  };
+
+  it('arriving while the process stops: handed over to the next start (kept in the store), and the person told so; one not held is asked to try again', async () => {
+    const w = world();
+    const stopped = w.engine.stop(0);
+    await w.clock.advance(1);
+    await stopped;
+    const t = ticket('k-1');
+    await w.engine.request({ text: '1001', person: ana, place: channel, answer: w.answer, held: t.held });
+    await w.engine.request({ text: '1002', person: { ...ana, locale: 'es' }, place: channel, answer: w.answer });
+    expect(t.fate).toEqual(['handed over']);
+    expect(w.answers).toEqual([expect.stringMatching(/restarting: your request is kept and runs as soon as pingops is back/), 'pingops se está reiniciando; inténtalo de nuevo en un minuto.']);
+    expect(await w.store.get('k-1')).toBeNull();
+    expect(w.api.createCalls).toEqual([]);
+  });
+
+  it('whose look-up outlives the stop\'s grace: handed over, not started (a check begun now would outlive the process)', async () => {
+    let lookedUp!: () => void;
+    const slow: Directory = { ...directory, resolve: (t) => new Promise((r) => (lookedUp = () => void directory.resolve(t).then(r))) };
+    const w = world({ directory: slow });
+    const t = ticket('k-2');
+    let over = false;
+    void w.engine.request({ text: '1001', person: ana, place: channel, answer: w.answer, held: t.held }).then(() => (over = true));
+    await w.clock.until(() => lookedUp !== undefined, 10_000, 10);
+    const stopped = w.engine.stop(1_000);
+    await w.clock.advance(1_000);
+    await stopped;
+    lookedUp();
+    await w.clock.until(() => over, 10_000, 10);
+    expect(t.fate).toEqual(['handed over']);
+    expect(w.answers).toEqual([expect.stringMatching(/your request is kept/)]);
+    expect(await w.store.get('k-2')).toBeNull();
+    expect(w.api.createCalls).toEqual([]);
+  });
+
   it('replayed after its holder died: a check already written under its key is not started again; one not written is', async () => {
     const w = world();
     w.api.scripts.set(1001, [pending(), final('stable')]);
@@ -232,7 +271,7 @@ describe('a request held in the store until taken up (chat/held-requests)', () =
     const [started] = await w.store.history(1001, 1);
     const posts = w.port.posts.length;
     let over = false;
-    const replay = (key: string) => w.engine.request({ text: '1001', person: ana, place: channel, answer: w.answer, held: { key, replayed: true, release: () => undefined } });
+    const replay = (key: string) => w.engine.request({ text: '1001', person: ana, place: channel, answer: w.answer, held: { key, replayed: true, release: () => undefined, handOver: () => undefined } });
     void replay(started?.id ?? '').then(() => (over = true));
     await w.clock.until(() => over, 10_000, 10);
     expect(w.port.posts).toHaveLength(posts);

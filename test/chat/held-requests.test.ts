@@ -33,6 +33,7 @@ describe('requests in hand', () => {
     const clock = new ManualClock(T);
     const db = testDatabase(':memory:', { clock });
     cleanups.push(() => db.close());
+    const outcomes: string[] = [];
     const held = (me: Ownership['me']) =>
       createHeldRequests<{ text: string }>({
         surface: 'slack',
@@ -41,8 +42,9 @@ describe('requests in hand', () => {
         owners: { me, staleAfterMs: 15_000, everyMs: 5_000, goneOnThisHost: (r) => r.pid === 666 },
         clock,
         logger: silentLogger,
+        counted: (outcome) => outcomes.push(`${me.id}:${outcome}`),
       });
-    return { clock, db, held };
+    return { clock, db, held, outcomes };
   };
 
   it('a replica that dies between the ack and the check leaves its requests to the next, replayed once, oldest first; taken ones are not', async () => {
@@ -80,6 +82,24 @@ describe('requests in hand', () => {
     expect(await db.held.heldByOthers('slack', 'nobody', 10)).toEqual([]);
   });
 
+  it('a request handed over by a stopping replica stays held (its later release does nothing) and the next start replays it', async () => {
+    const { db, held, outcomes } = setUp();
+    const stopping = { id: 'stopping', pid: 666, host: 'here' };
+    await db.checks.heartbeat(stopping, T);
+    const t = held(stopping).hold({ text: 'client-1001' });
+    t.handOver();
+    t.release();
+    await settle();
+    expect((await db.held.heldByOthers('slack', 'nobody', 10)).map((r) => r.key)).toEqual([t.key]);
+    const next = held({ id: 'next', pid: 2, host: 'here' });
+    const replayed: string[] = [];
+    next.start((b) => b as { text: string }, (body) => replayed.push(body.text));
+    cleanups.push(async () => next.stop());
+    await settle();
+    expect(replayed).toEqual(['client-1001']);
+    expect(outcomes).toEqual(['stopping:held', 'stopping:handed_over', 'next:replayed']);
+  });
+
   it('leaves a live replica\'s requests alone, and takes them once its heartbeat is older than the TTL', async () => {
     const { clock, db, held } = setUp();
     const busy = { id: 'busy', pid: 7, host: 'there' };
@@ -96,8 +116,8 @@ describe('requests in hand', () => {
     expect(replayed).toEqual(['client-1001']);
   });
 
-  it('drops, without replaying, what a dead replica held too long ago, and what it cannot read', async () => {
-    const { clock, db, held } = setUp();
+  it('drops, without replaying, what a dead replica held too long ago, and what it cannot read; each outcome counted', async () => {
+    const { clock, db, held, outcomes } = setUp();
     const dead = { id: 'dead', pid: 666, host: 'here' };
     const before = held(dead);
     before.hold({ text: 'old' });
@@ -114,5 +134,7 @@ describe('requests in hand', () => {
     await settle();
     // Only the replayed one is still held (until its handling ends).
     expect((await db.held.heldByOthers('slack', 'nobody', 10)).map((r) => r.owner)).toEqual(['next']);
+    // (the two held in the same millisecond come in either order)
+    expect(outcomes.sort()).toEqual(['dead:held', 'dead:held', 'dead:held', 'next:dropped', 'next:dropped', 'next:replayed']);
   });
 });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,6 +178,38 @@ describe('kill -9 mid-check and start again', () => {
     await second.exited;
   }, 60_000);
 
+  it('Slack: a /ping that comes in while the process stops is kept: the person is told so, and the next start runs it', async () => {
+    const [slack, sim] = await Promise.all([startFakeSlack(), pingApi()]);
+    cleanup.push(() => slack.close());
+    const db = tempDb();
+    const env = testEnv({ SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, PING_API_URL: sim.url, PINGOPS_DB: db });
+    const first = startProgram(MAIN, { env, keepOpen: true });
+    const port = await httpPort(first);
+    // A check in flight keeps the stopping process up for its grace.
+    await slashCommand(port, slack, '1005');
+    await until(() => slack.callsTo('chat.update').find((c) => /Waiting for the verdict/.test(shown(c))), 'the check polling');
+    first.signal('SIGTERM');
+    await first.waitFor('shutting down', 'stderr');
+    await postSigned(
+      port,
+      new URLSearchParams({ team_id: 'T0001', channel_id: 'C0NOC', user_id: 'ULATE', user_name: 'late', command: '/ping', text: '1001', api_app_id: 'A0001', response_url: slack.responseUrl('late'), trigger_id: 't.9' }).toString(),
+    );
+    expect((await first.exited).code).toBe(0);
+    const told = slack.callsTo('response_url').filter((c) => c.responseId === 'late');
+    expect(told.map((c) => String(c.args.text))).toEqual([expect.stringMatching(/restarting: your request is kept and runs as soon as pingops is back/)]);
+    expect(mentionsOf(slack, 'ULATE')).toHaveLength(0);
+    expect((readOutside(db, 'SELECT COUNT(*) AS n FROM held_requests')[0] as { n: number }).n).toBe(1);
+
+    const second = startProgram(MAIN, { env, keepOpen: true });
+    const mention = await until(() => mentionsOf(slack, 'ULATE')[0], 'the kept request\'s verdict after the restart', 30_000);
+    expect(String(mention.args.text)).toMatch(/Stable connection/);
+    expect(second.stderr().split('\n').filter((l) => l.includes('held request of a gone replica replayed'))).toHaveLength(1);
+    // 1005 resumed on its task, 1001 started once.
+    expect(sim.stats().tasksCreated).toBe(2);
+    second.signal('SIGTERM');
+    await second.exited;
+  }, 60_000);
+
   it('Discord: the same reply ends on the verdict (edited as a channel message), one mention, no second task', async () => {
     const [discord, sim] = await Promise.all([startFakeDiscord({ token: DISCORD_TOKEN }), pingApi()]);
     cleanup.push(() => discord.close());
@@ -257,6 +290,12 @@ describe('kill -9 in the middle of a burst', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(people.map(({ user }) => mentionsOf(slack, user).length)).toEqual(people.map(() => 1));
     expect(count('SELECT COUNT(*) AS n FROM held_requests')).toBe(0);
+    // What an operator's dashboard shows of it: 10 taken over, none lost.
+    const metrics = await (await fetch(`http://127.0.0.1:${await httpPort(second)}/metrics`)).text();
+    expect(metrics).toContain('pingops_held_requests_total{surface="slack",outcome="replayed"} 10\n');
+    expect(metrics).toContain('pingops_held_requests_total{surface="slack",outcome="dropped"} 0\n');
+    const lint = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8', timeout: 30_000 });
+    expect({ status: lint.status, out: `${lint.stdout}${lint.stderr}`.trim() }).toEqual({ status: 0, out: '' });
     second.signal('SIGTERM');
     expect((await second.exited).code).toBe(0);
   }, 90_000);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DoneState } from '../../src/core/check-state.js';
 import { Registry } from 'prom-client';
-import { createMetrics, watchChat, watchLeases } from '../../src/http/metrics.js';
+import { countHeldRequests, createMetrics, watchChat, watchLeases } from '../../src/http/metrics.js';
 
 const done = (over: Partial<DoneState>): DoneState => ({
   kind: 'done',
@@ -72,6 +72,22 @@ describe('metrics', () => {
     const text = await registry.metrics();
     expect(value(text, 'pingops_lease_held{lease="noc"}')).toBe(1);
     expect(value(text, 'pingops_lease_held{lease="discord-gateway"}')).toBe(1);
+  });
+
+  it('counts requests in hand per surface and outcome, every series there at 0 from the start', async () => {
+    const registry = new Registry();
+    const surface = countHeldRequests(registry, ['held', 'replayed', 'dropped']);
+    const slack = surface('slack');
+    surface('discord');
+    slack('held');
+    slack('held');
+    slack('dropped');
+    const text = await registry.metrics();
+    expect(value(text, 'pingops_held_requests_total{surface="slack",outcome="held"}')).toBe(2);
+    expect(value(text, 'pingops_held_requests_total{surface="slack",outcome="dropped"}')).toBe(1);
+    expect(value(text, 'pingops_held_requests_total{surface="slack",outcome="replayed"}')).toBe(0);
+    expect(value(text, 'pingops_held_requests_total{surface="discord",outcome="dropped"}')).toBe(0);
+    expect(text).toMatch(/^# TYPE pingops_held_requests_total counter$/m);
   });
 
   it('tells per chat surface how many conversations wait for their final edits, in memory and in the store', async () => {

@@ -87,6 +87,26 @@ describe('the HTTP server', () => {
     expect(calls).toBe(1);
   });
 
+  it('lets a route that hands its requests over take them while draining, until it says it no longer does', async () => {
+    const { server, url } = await start();
+    let taking = true;
+    let calls = 0;
+    server.mount(
+      '/slack',
+      (_req, res) => {
+        calls++;
+        res.end('ok');
+      },
+      { takesWhileDraining: () => taking },
+    );
+    server.setDraining();
+    expect((await get(`${url}/slack/events`, { method: 'POST', body: '{}' })).status).toBe(200);
+    expect((await get(`${url}/readyz`)).status).toBe(503);
+    taking = false;
+    expect(await get(`${url}/slack/events`, { method: 'POST', body: '{}' })).toMatchObject({ status: 503, body: { error: 'shutting down' } });
+    expect(calls).toBe(1);
+  });
+
   it('turns a throwing handler into a 500, logs it, and keeps serving', async () => {
     const logs = captureLogs();
     const { server, url } = await start(logs.logger);

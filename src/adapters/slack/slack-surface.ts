@@ -195,6 +195,8 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
    * (chat/held-requests), so a crash in between leaves them to the next replica or start.
    */
   const held = deps.heldRequests?.<HeldSlackRequest>('slack');
+  /** Its stop is over: nothing more is taken, not even to hand over. */
+  let stopped = false;
   /** Where a request's private answers go: a replayed command has no response_url, only its channel. */
   const answerOf = (r: HeldSlackRequest): PrivateAnswer => {
     if (r.via !== 'dm') return viaEphemeral(r.channel, r.user, r.thread);
@@ -371,7 +373,9 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
         }
         log.info({ mode: 'socket', botUserId }, 'slack surface started');
       } else {
-        deps.http.mount('/slack/events', handler);
+        // While it stops, a request is still acked and held: the engine hands it over to the
+        // next start or another replica and tells the person so (a 503 would be an error in Slack).
+        deps.http.mount('/slack/events', handler, { takesWhileDraining: () => held !== undefined && !stopped });
         log.info({ mode: 'http', path: '/slack/events', botUserId }, 'slack surface started');
       }
       deps.noc?.attach(port);
@@ -384,6 +388,7 @@ export function createSlackSurface(deps: SurfaceDeps & { slack: SlackSettings },
       held?.stop();
       if (socketMode) await app.stop().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'socket mode stop failed'));
       await engine.stop(opts.stopGraceMs ?? 2000);
+      stopped = true;
       log.info({ unfinished: engine.running }, 'slack surface stopped');
     },
   };
