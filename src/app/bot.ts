@@ -118,7 +118,10 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
     const grace = new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref());
     await Promise.race([Promise.all(surfaces.map((s) => s.stop().catch((err: unknown) => logger.error({ err, surface: s.name }, 'stop failed')))), grace]);
     await noc.stop();
-    await heartbeat.stop();
+    // Nothing of this process runs past here (checks left in flight stay in the store): the
+    // heartbeat can go, so another replica adopts them and the requests handed over at once.
+    await core.service.close();
+    await heartbeat.stop({ farewell: true });
     await core.close();
     await http.close();
     logger.flush?.();

@@ -51,12 +51,12 @@ export function liveReplicaCount(replicas: readonly ReplicaBeat[], o: Pick<Owner
  * away); a failed read leaves the last count.
  */
 export async function startHeartbeat(deps: {
-  store: Pick<CheckStore, 'heartbeat' | 'replicas'>;
+  store: Pick<CheckStore, 'heartbeat' | 'replicas' | 'farewell'>;
   ownership: Ownership;
   clock: Clock;
   logger: Logger;
   onReplicas?: (alive: number) => void;
-}): Promise<{ stop(): Promise<void> }> {
+}): Promise<{ stop(o?: { farewell: boolean }): Promise<void> }> {
   const { store, ownership, clock, onReplicas } = deps;
   const log = deps.logger.child({ component: 'owners', replica: ownership.me.id });
   const stopper = new AbortController();
@@ -83,9 +83,17 @@ export async function startHeartbeat(deps: {
     }
   })();
   return {
-    async stop() {
+    /** `farewell`: nothing of this process runs any more; its row goes (CheckStore.farewell). */
+    async stop(o) {
       stopper.abort();
       await loop;
+      if (!o?.farewell) return;
+      try {
+        await store.farewell(ownership.me.id);
+        log.info('heartbeat removed: the other replicas take what this one left at their next period');
+      } catch (err) {
+        log.warn({ err }, 'heartbeat not removed; the other replicas take what this one left once it is older than the TTL');
+      }
     },
   };
 }

@@ -142,6 +142,11 @@ export interface CheckStore {
   /** Every replica's last heartbeat (replicas silent for a day are forgotten). */
   replicas(now: number): Promise<ReplicaBeat[]>;
   /**
+   * This replica has stopped and runs nothing more: its heartbeat row goes, so the others count
+   * it gone at once and take what it left at their next period instead of after the TTL.
+   */
+  farewell(replicaId: string): Promise<void>;
+  /**
    * Compare-and-set: makes `owner` the owner of the unfinished check `id` if its owner is still
    * `expected`. False when another replica got there first (or the check was delivered).
    */

@@ -37,7 +37,7 @@ describe('the heartbeat', () => {
     const clock = new ManualClock(T);
     const rows: ReplicaBeat[] = [{ id: 'other', pid: 9, host: 'there', beatAt: T }];
     let failRead = false;
-    const store: Pick<CheckStore, 'heartbeat' | 'replicas'> = {
+    const store: Pick<CheckStore, 'heartbeat' | 'replicas' | 'farewell'> = {
       heartbeat: async (r, now) => {
         const i = rows.findIndex((x) => x.id === r.id);
         if (i >= 0) rows.splice(i, 1);
@@ -47,6 +47,7 @@ describe('the heartbeat', () => {
         if (failRead) throw new Error('store away');
         return rows.map((r) => ({ ...r }));
       },
+      farewell: async (id) => void rows.splice(rows.findIndex((r) => r.id === id), 1),
     };
     const heard: number[] = [];
     const hb = await startHeartbeat({ store, ownership: { ...o, everyMs: 5_000 }, clock, logger: silentLogger, onReplicas: (n) => heard.push(n) });
@@ -59,5 +60,22 @@ describe('the heartbeat', () => {
     await clock.advance(5_000);
     expect(heard).toHaveLength(before);
     await hb.stop();
+    // A plain stop leaves the row: the others count this replica gone once the TTL has passed.
+    expect(rows.map((r) => r.id)).toEqual(['other', o.me.id]);
+  });
+
+  it('a stop with farewell removes this replica\'s row: the others count it gone at once, not after the TTL', async () => {
+    const clock = new ManualClock(T);
+    const rows: ReplicaBeat[] = [];
+    const store: Pick<CheckStore, 'heartbeat' | 'replicas' | 'farewell'> = {
+      heartbeat: async (r, now) => void rows.push({ ...r, beatAt: now }),
+      replicas: async () => rows,
+      farewell: async (id) => void rows.splice(rows.findIndex((r) => r.id === id), 1),
+    };
+    const hb = await startHeartbeat({ store, ownership: { ...o, everyMs: 5_000 }, clock, logger: silentLogger });
+    const other = { ...o, me: { id: 'other', pid: 9, host: 'there' } };
+    expect(ownerGone(o.me.id, other, rows, clock.now())).toBe(false);
+    await hb.stop({ farewell: true });
+    expect(ownerGone(o.me.id, other, rows, clock.now())).toBe(true);
   });
 });

@@ -457,4 +457,43 @@ describe.skipIf(!HAVE_POSTGRES)('three replicas on one PostgreSQL database', () 
     other.signal('SIGTERM');
     await other.exited;
   }, 120_000);
+
+  it('SIGTERM (a rolling update) of a replica that acked 5 people whose look-ups had not come back: it leaves them held and removes its heartbeat as it exits, and the live one runs each once', async () => {
+    const pg = await createTestDatabase();
+    cleanup.push(() => pg.drop());
+    const slack = await startFakeSlack();
+    cleanup.push(() => slack.close());
+    const sim = await startSimulator({ speed: 5, logger: silentLogger });
+    cleanup.push(() => sim.close());
+    const api = await startCountingProxy(sim.url, { park: (path) => /\/clients\/by-service-id\/13\d\d$/.test(path) });
+    cleanup.push(() => api.close());
+    const botEnv = env('', { PINGOPS_DB: '', PINGOPS_DATABASE_URL: pg.url, SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, PING_API_URL: api.url, PING_RESULT_CACHE_MS: '0' });
+    const [leaving, staying] = [startProgram(MAIN, { env: botEnv, keepOpen: true }), startProgram(MAIN, { env: botEnv, keepOpen: true })];
+    const port = await portOf(leaving);
+    await Promise.all([leaving, staying].map((p) => p.waitFor('surface started', 'stderr', 30_000)));
+    const people = Array.from({ length: 5 }, (_, i) => ({ user: `UROLL${i}`, client: String(1301 + i) }));
+    await Promise.all(
+      people.map(({ user, client }) =>
+        postSigned(port, new URLSearchParams({ team_id: 'T0001', channel_id: 'C0PING', user_id: user, user_name: user.toLowerCase(), command: '/ping', text: client, api_app_id: 'A0001', response_url: slack.responseUrl(user), trigger_id: 't.1' }).toString()),
+      ),
+    );
+    const held = async () => Number((await pg.rows<{ n: string }>('SELECT COUNT(*) AS n FROM held_requests'))[0]?.n);
+    await until(async () => ((await held()) === 5 && api.parked === 5 ? true : undefined), 'the 5 requests held, their look-ups waiting');
+    const replicas = async () => Number((await pg.rows<{ n: string }>('SELECT COUNT(*) AS n FROM replicas'))[0]?.n);
+    expect(await replicas()).toBe(2);
+    leaving.signal('SIGTERM');
+    expect((await leaving.exited).code).toBe(0);
+    expect(leaving.stderr()).toContain('heartbeat removed');
+    expect(await replicas()).toBe(1);
+    api.unpark();
+    const mentionsOf = (user: string) => slack.callsTo('chat.postMessage').filter((c) => String(c.args.text ?? '').startsWith(`<@${user}>`));
+    await until(() => (people.every(({ user }) => mentionsOf(user).length >= 1) ? true : undefined), 'a verdict for each of the 5', 60_000);
+    expect(staying.stderr().split('held request of a gone replica replayed').length - 1).toBe(5);
+    expect(sim.stats().tasksCreated).toBe(5);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(people.map(({ user }) => mentionsOf(user).length)).toEqual(people.map(() => 1));
+    expect(await held()).toBe(0);
+    staying.signal('SIGTERM');
+    await staying.exited;
+  }, 120_000);
 });

@@ -171,6 +171,9 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         // A delivered check is nobody's to adopt.
         await store.update('owned', { delivered: true }, T0 + 30_000);
         expect(await store.adopt('owned', 'r2', 'r3', T0 + 40_000)).toBe(false);
+        // A replica that stopped says farewell: its row goes, the others' stay.
+        await store.farewell('r1');
+        expect((await store.replicas(T0 + 40_000)).map((r) => r.id)).toEqual(['r2']);
       });
 
       it('gives back the verdicts whose final edits wait: one owner\'s, one surface\'s, oldest verdict first, bounded, and read as the writes stand', async () => {

@@ -144,6 +144,10 @@ export function createPgCheckStore(link: Link): CheckStore {
       const r = await link.read((q) => q<ReplicaRow>('SELECT * FROM replicas'));
       return r.rows.map(fromReplicaRow);
     },
+    async farewell(id) {
+      // Not a held write either: if the server is away, the others wait out the TTL.
+      await link.read((q) => q('DELETE FROM replicas WHERE id = $1', [id]));
+    },
     async adopt(id, expected, owner, now) {
       const r = await link.read((q) => q('UPDATE checks SET owner = $3, updated_at = $4 WHERE id = $1 AND owner IS NOT DISTINCT FROM $2 AND NOT delivered', [id, expected, owner, now]));
       const won = r.rowCount === 1;

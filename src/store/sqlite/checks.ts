@@ -54,6 +54,7 @@ const SQL = {
   beat: 'INSERT INTO replicas (id, pid, host, beat_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at',
   forget: 'DELETE FROM replicas WHERE beat_at < ?',
   replicas: 'SELECT * FROM replicas',
+  farewell: 'DELETE FROM replicas WHERE id = ?',
   adopt: 'UPDATE checks SET owner = ?, updated_at = ? WHERE id = ? AND owner IS ? AND delivered = 0',
 };
 
@@ -173,6 +174,9 @@ export function createSqliteCheckStore(sql: Sql): CheckStore {
     },
     async replicas() {
       return (sql.st(SQL.replicas).all() as ReplicaRow[]).map(fromReplicaRow);
+    },
+    async farewell(id) {
+      sql.write(() => sql.st(SQL.farewell).run(id));
     },
     async adopt(id, expected, owner, now) {
       // Queued behind the check's pending writes, so it compares with what they leave.
