@@ -198,7 +198,7 @@ export function createConversationEngine(deps: EngineDeps): ConversationEngine {
     const w = engineWords(person.locale);
     if (!held) return privately(answer, w.restarting);
     held.handOver();
-    log.info({ check: held.key, user: person.id }, 'stopping: request handed over');
+    log.info({ check: held.key, user: person.id }, 'stopping: request handed over (it runs at the next start or on another replica)');
     return privately(answer, w.restartingKept);
   };
 

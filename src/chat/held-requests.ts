@@ -98,7 +98,6 @@ export function createHeldRequests<B>(deps: {
       handOver() {
         if (released) return;
         released = true;
-        log.info({ key }, 'held request handed over: stopping, it runs at the next start or on another replica');
         counted('handed_over');
       },
     };

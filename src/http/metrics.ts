@@ -90,14 +90,14 @@ export function watchChat(registry: Registry, surfaces: () => readonly { surface
 
 /**
  * Requests in hand per chat surface and outcome (chat/held-requests): `held` as acknowledged,
- * `replayed` after their replica was gone, `dropped` (too old or unreadable). Alert on any
- * `dropped`: someone was told "received" and heard nothing more. Returns the counter of one
- * surface, its series at 0 from the start.
+ * `handed_over` by a replica that was stopping, `replayed` after their replica was gone,
+ * `dropped` (too old or unreadable). Alert on any `dropped`: someone was told "received" and
+ * heard nothing more. Returns the counter of one surface, its series at 0 from the start.
  */
 export function countHeldRequests(registry: Registry, outcomes: readonly string[]): (surface: string) => (outcome: string) => void {
   const counter = new Counter({
     name: 'pingops_held_requests_total',
-    help: 'Chat requests held in the store from their acknowledgement, by surface and outcome: held, replayed after their replica was gone, dropped (too old or unreadable; the person heard nothing more).',
+    help: 'Chat requests held in the store from their acknowledgement, by surface and outcome: held, handed_over by a stopping replica, replayed after their replica was gone, dropped (too old or unreadable; the person heard nothing more).',
     labelNames: ['surface', 'outcome'],
     registers: [registry],
   });
