@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../fakes/fake-slack.js';
 import { CLI, killStarted, MAIN, runProgram, startProgram, testEnv, type Program, until } from '../support/spawn.js';
 import { readOutside, testDatabase } from '../support/store.js';
-import { createTestDatabase, HAVE_POSTGRES } from '../support/postgres.js';
+import { createTestDatabase, HAVE_POSTGRES, type TestDatabase } from '../support/postgres.js';
 import { startSimulator } from '../../src/sim/server.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { postSignedEvent } from '../adapters/slack/harness.js';
@@ -419,81 +419,64 @@ describe.skipIf(!HAVE_POSTGRES)('three replicas on one PostgreSQL database', () 
     await killFollowerMidCheck({ PINGOPS_DB: '', PINGOPS_DATABASE_URL: pg.url }, { before: 1, after: 1 });
   }, 180_000);
 
-  it('kill -9 of a replica that acked 10 people whose look-ups had not come back: the live one runs each of them once, within the lease TTL, and each person hears their verdict once', async () => {
+  /**
+   * Two replicas on one database; `n` people ask the first (`leaving`), whose look-ups do not
+   * come back until the test says so: the acked requests wait in the store with no check. Then
+   * `leave` takes that replica away; the one staying must run each request once.
+   */
+  async function heldRequestsOfALeavingReplica(n: number, first: number, leave: (o: { leaving: Program; staying: Program; pg: TestDatabase }) => Promise<void>): Promise<void> {
     const pg = await createTestDatabase();
     cleanup.push(() => pg.drop());
     const slack = await startFakeSlack();
     cleanup.push(() => slack.close());
     const sim = await startSimulator({ speed: 5, logger: silentLogger });
     cleanup.push(() => sim.close());
-    // The look-ups do not come back until the test says so: the acked requests wait with no check.
-    const api = await startCountingProxy(sim.url, { park: (path) => /\/clients\/by-service-id\/12\d\d$/.test(path) });
+    const clients = new Set(Array.from({ length: n }, (_, i) => String(first + i)));
+    const api = await startCountingProxy(sim.url, { park: (path) => clients.has(path.match(/\/clients\/by-service-id\/(\d+)$/)?.[1] ?? '') });
     cleanup.push(() => api.close());
     const botEnv = env('', { PINGOPS_DB: '', PINGOPS_DATABASE_URL: pg.url, SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, PING_API_URL: api.url, PING_RESULT_CACHE_MS: '0', LOG_LEVEL: 'debug' });
-    const [acker, other] = [startProgram(MAIN, { env: botEnv, keepOpen: true }), startProgram(MAIN, { env: botEnv, keepOpen: true })];
-    const port = await portOf(acker);
-    await Promise.all([acker, other].map((p) => p.waitFor('surface started', 'stderr', 30_000)));
-    const people = Array.from({ length: 10 }, (_, i) => ({ user: `UHELD${i}`, client: String(1201 + i) }));
-    await Promise.all(
-      people.map(({ user, client }) =>
-        postSigned(port, new URLSearchParams({ team_id: 'T0001', channel_id: 'C0PING', user_id: user, user_name: user.toLowerCase(), command: '/ping', text: client, api_app_id: 'A0001', response_url: slack.responseUrl(user), trigger_id: 't.1' }).toString()),
-      ),
-    );
-    const held = async () => Number((await pg.rows<{ n: string }>('SELECT COUNT(*) AS n FROM held_requests'))[0]?.n);
-    await until(async () => ((await held()) === 10 && api.parked === 10 ? true : undefined), 'the 10 requests held, their look-ups waiting');
-    // The live replica sees them, twice, and leaves them alone while their holder beats.
-    await other.waitFor(/"heldByOthers":10,"taken":0[^\n]*held requests pass[^]*"heldByOthers":10,"taken":0[^\n]*held requests pass/, 'stderr', 30_000);
-    expect(other.stderr()).not.toContain('held request of a gone replica');
-    acker.signal('SIGKILL');
-    await acker.exited;
-    api.unpark();
-    const mentionsOf = (user: string) => slack.callsTo('chat.postMessage').filter((c) => String(c.args.text ?? '').startsWith(`<@${user}>`));
-    await until(() => (people.every(({ user }) => mentionsOf(user).length >= 1) ? true : undefined), 'a verdict for each of the 10', 60_000);
-    expect(other.stderr().split('held request of a gone replica replayed').length - 1).toBe(10);
-    expect(sim.stats().tasksCreated).toBe(10);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(people.map(({ user }) => mentionsOf(user).length)).toEqual(people.map(() => 1));
-    expect(await held()).toBe(0);
-    other.signal('SIGTERM');
-    await other.exited;
-  }, 120_000);
-
-  it('SIGTERM (a rolling update) of a replica that acked 5 people whose look-ups had not come back: it leaves them held and removes its heartbeat as it exits, and the live one runs each once', async () => {
-    const pg = await createTestDatabase();
-    cleanup.push(() => pg.drop());
-    const slack = await startFakeSlack();
-    cleanup.push(() => slack.close());
-    const sim = await startSimulator({ speed: 5, logger: silentLogger });
-    cleanup.push(() => sim.close());
-    const api = await startCountingProxy(sim.url, { park: (path) => /\/clients\/by-service-id\/13\d\d$/.test(path) });
-    cleanup.push(() => api.close());
-    const botEnv = env('', { PINGOPS_DB: '', PINGOPS_DATABASE_URL: pg.url, SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, PING_API_URL: api.url, PING_RESULT_CACHE_MS: '0' });
     const [leaving, staying] = [startProgram(MAIN, { env: botEnv, keepOpen: true }), startProgram(MAIN, { env: botEnv, keepOpen: true })];
     const port = await portOf(leaving);
     await Promise.all([leaving, staying].map((p) => p.waitFor('surface started', 'stderr', 30_000)));
-    const people = Array.from({ length: 5 }, (_, i) => ({ user: `UROLL${i}`, client: String(1301 + i) }));
+    const people = [...clients].map((client) => ({ user: `UHELD${client}`, client }));
     await Promise.all(
       people.map(({ user, client }) =>
         postSigned(port, new URLSearchParams({ team_id: 'T0001', channel_id: 'C0PING', user_id: user, user_name: user.toLowerCase(), command: '/ping', text: client, api_app_id: 'A0001', response_url: slack.responseUrl(user), trigger_id: 't.1' }).toString()),
       ),
     );
     const held = async () => Number((await pg.rows<{ n: string }>('SELECT COUNT(*) AS n FROM held_requests'))[0]?.n);
-    await until(async () => ((await held()) === 5 && api.parked === 5 ? true : undefined), 'the 5 requests held, their look-ups waiting');
-    const replicas = async () => Number((await pg.rows<{ n: string }>('SELECT COUNT(*) AS n FROM replicas'))[0]?.n);
-    expect(await replicas()).toBe(2);
-    leaving.signal('SIGTERM');
-    expect((await leaving.exited).code).toBe(0);
-    expect(leaving.stderr()).toContain('heartbeat removed');
-    expect(await replicas()).toBe(1);
+    await until(async () => ((await held()) === n && api.parked === n ? true : undefined), `the ${n} requests held, their look-ups waiting`);
+    await leave({ leaving, staying, pg });
     api.unpark();
     const mentionsOf = (user: string) => slack.callsTo('chat.postMessage').filter((c) => String(c.args.text ?? '').startsWith(`<@${user}>`));
-    await until(() => (people.every(({ user }) => mentionsOf(user).length >= 1) ? true : undefined), 'a verdict for each of the 5', 60_000);
-    expect(staying.stderr().split('held request of a gone replica replayed').length - 1).toBe(5);
-    expect(sim.stats().tasksCreated).toBe(5);
+    await until(() => (people.every(({ user }) => mentionsOf(user).length >= 1) ? true : undefined), `a verdict for each of the ${n}`, 60_000);
+    expect(staying.stderr().split('held request of a gone replica replayed').length - 1).toBe(n);
+    expect(sim.stats().tasksCreated).toBe(n);
     await new Promise((r) => setTimeout(r, 500));
     expect(people.map(({ user }) => mentionsOf(user).length)).toEqual(people.map(() => 1));
     expect(await held()).toBe(0);
     staying.signal('SIGTERM');
     await staying.exited;
+  }
+
+  it('kill -9 of a replica that acked 10 people whose look-ups had not come back: the live one runs each of them once, within the lease TTL, and each person hears their verdict once', async () => {
+    await heldRequestsOfALeavingReplica(10, 1201, async ({ leaving, staying }) => {
+      // The live replica sees them, twice, and leaves them alone while their holder beats.
+      await staying.waitFor(/"heldByOthers":10,"taken":0[^\n]*held requests pass[^]*"heldByOthers":10,"taken":0[^\n]*held requests pass/, 'stderr', 30_000);
+      expect(staying.stderr()).not.toContain('held request of a gone replica');
+      leaving.signal('SIGKILL');
+      await leaving.exited;
+    });
+  }, 120_000);
+
+  it('SIGTERM (a rolling update) of a replica that acked 5 people whose look-ups had not come back: it leaves them held and removes its heartbeat as it exits, and the live one runs each once', async () => {
+    await heldRequestsOfALeavingReplica(5, 1301, async ({ leaving, pg }) => {
+      const replicas = async () => Number((await pg.rows<{ n: string }>('SELECT COUNT(*) AS n FROM replicas'))[0]?.n);
+      expect(await replicas()).toBe(2);
+      leaving.signal('SIGTERM');
+      expect((await leaving.exited).code).toBe(0);
+      expect(leaving.stderr()).toContain('heartbeat removed');
+      expect(await replicas()).toBe(1);
+    });
   }, 120_000);
 });

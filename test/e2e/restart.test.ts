@@ -245,60 +245,74 @@ describe('kill -9 mid-check and start again', () => {
   }, 60_000);
 });
 
+/**
+ * `n` people acked at once (clients from `first` on); the look-ups of the last `waiting` do not
+ * come back while the first process runs. It is killed once the others' checks have their tasks
+ * and those `waiting` are all that the store still holds; the next start must follow the running
+ * checks and run the waiting requests, each person's check once. (`waiting` stays under the
+ * Ping API's 32 requests in flight, which hung look-ups would otherwise fill.)
+ */
+async function killMidBurst(n: number, first: number, waiting: number): Promise<void> {
+  const [slack, sim] = await Promise.all([startFakeSlack(), startSimulator({ speed: 5, logger: silentLogger })]);
+  cleanup.push(() => slack.close(), () => sim.close());
+  const running = n - waiting;
+  const parked = new Set(Array.from({ length: waiting }, (_, i) => String(first + running + i)));
+  const api = await startCountingProxy(sim.url, { park: (path) => parked.has(path.match(/\/clients\/by-service-id\/(\d+)$/)?.[1] ?? '') });
+  cleanup.push(() => api.close());
+  const db = tempDb();
+  const env = testEnv({ SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, PING_API_URL: api.url, PINGOPS_DB: db, PING_RESULT_CACHE_MS: '0', PING_API_RATE_PER_MIN: String(Math.max(3000, n * 150)) });
+  const people = Array.from({ length: n }, (_, i) => ({ user: `UBURST${i}`, client: String(first + i) }));
+  const firstRun = startProgram(MAIN, { env, keepOpen: true });
+  const port = await httpPort(firstRun);
+  await Promise.all(
+    people.map(({ user, client }) =>
+      postSigned(
+        port,
+        new URLSearchParams({ team_id: 'T0001', channel_id: 'C0NOC', user_id: user, user_name: user.toLowerCase(), command: '/ping', text: client, api_app_id: 'A0001', response_url: slack.responseUrl(user), trigger_id: 't.1' }).toString(),
+      ),
+    ),
+  );
+  // Every ack went out (postSigned saw 200).
+  const count = (sql: string) => (readOutside(db, sql)[0] as { n: number }).n;
+  await until(() => (count('SELECT COUNT(*) AS n FROM checks WHERE task_id IS NOT NULL') === running && count('SELECT COUNT(*) AS n FROM held_requests') === waiting && api.parked >= waiting ? true : undefined), `${running} checks running, ${waiting} requests held`, 60_000);
+  firstRun.signal('SIGKILL');
+  await firstRun.exited;
+  const rootsBefore = slack.callsTo('chat.postMessage').filter((c) => !c.args.thread_ts).length;
+  expect(rootsBefore).toBe(running);
+
+  api.unpark();
+  const second = startProgram(MAIN, { env, keepOpen: true });
+  await until(() => (people.every(({ user }) => mentionsOf(slack, user).length >= 1) ? true : undefined), `a verdict for each of the ${n}`, 60_000);
+  expect(second.stderr().split('\n').filter((l) => l.includes('held request of a gone replica replayed'))).toHaveLength(waiting);
+  // Each person's check once: one task, one root card, one verdict mention in its thread.
+  expect(sim.stats().tasksCreated).toBe(people.length);
+  const roots = slack.callsTo('chat.postMessage').filter((c) => !c.args.thread_ts);
+  expect(roots.map((c) => String(c.args.text).match(/· (\d{4})\b/)?.[1]).sort()).toEqual(people.map((p) => p.client).sort());
+  for (const { user } of people) {
+    const [mention] = mentionsOf(slack, user);
+    expect(roots.some((r) => r.response?.body.ts === mention?.args.thread_ts)).toBe(true);
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  expect(people.map(({ user }) => mentionsOf(slack, user).length)).toEqual(people.map(() => 1));
+  expect(count('SELECT COUNT(*) AS n FROM held_requests')).toBe(0);
+  // What an operator's dashboard shows of it: every one of them taken over, none lost.
+  const metrics = await (await fetch(`http://127.0.0.1:${await httpPort(second)}/metrics`)).text();
+  expect(metrics).toContain(`pingops_held_requests_total{surface="slack",outcome="replayed"} ${waiting}\n`);
+  expect(metrics).toContain('pingops_held_requests_total{surface="slack",outcome="dropped"} 0\n');
+  const lint = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8', timeout: 30_000 });
+  expect({ status: lint.status, out: `${lint.stdout}${lint.stderr}`.trim() }).toEqual({ status: 0, out: '' });
+  second.signal('SIGTERM');
+  expect((await second.exited).code).toBe(0);
+}
+
 describe('kill -9 in the middle of a burst', () => {
   it('Slack: 20 people acked at once, 10 checks running and 10 still waiting for their look-up when the process dies: the next start follows the 10 and runs the 10 others, each person hears their verdict once', async () => {
-    const [slack, sim] = await Promise.all([startFakeSlack(), startSimulator({ speed: 5, logger: silentLogger })]);
-    cleanup.push(() => slack.close(), () => sim.close());
-    // The Ping API does not answer the look-ups of clients 1111-1120 while the first process
-    // runs: those requests are acknowledged and wait, with no check yet.
-    const api = await startCountingProxy(sim.url, { park: (path) => /\/clients\/by-service-id\/11(1[1-9]|20)$/.test(path) });
-    cleanup.push(() => api.close());
-    const db = tempDb();
-    const env = testEnv({ SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, PING_API_URL: api.url, PINGOPS_DB: db, PING_RESULT_CACHE_MS: '0', PING_API_RATE_PER_MIN: '3000' });
-    const people = Array.from({ length: 20 }, (_, i) => ({ user: `UBURST${i}`, client: String(1101 + i) }));
-    const first = startProgram(MAIN, { env, keepOpen: true });
-    const port = await httpPort(first);
-    await Promise.all(
-      people.map(({ user, client }) =>
-        postSigned(
-          port,
-          new URLSearchParams({ team_id: 'T0001', channel_id: 'C0NOC', user_id: user, user_name: user.toLowerCase(), command: '/ping', text: client, api_app_id: 'A0001', response_url: slack.responseUrl(user), trigger_id: 't.1' }).toString(),
-        ),
-      ),
-    );
-    // Every ack went out (postSigned saw 200). Killed once the first 10 checks have their tasks
-    // and the other 10 requests are all that the store still holds.
-    const count = (sql: string) => (readOutside(db, sql)[0] as { n: number }).n;
-    await until(() => (count('SELECT COUNT(*) AS n FROM checks WHERE task_id IS NOT NULL') === 10 && count('SELECT COUNT(*) AS n FROM held_requests') === 10 && api.parked === 10 ? true : undefined), '10 checks running, 10 requests held');
-    first.signal('SIGKILL');
-    await first.exited;
-    const rootsBefore = slack.callsTo('chat.postMessage').filter((c) => !c.args.thread_ts).length;
-    expect(rootsBefore).toBe(10);
-
-    api.unpark();
-    const second = startProgram(MAIN, { env, keepOpen: true });
-    await until(() => (people.every(({ user }) => mentionsOf(slack, user).length >= 1) ? true : undefined), 'a verdict for each of the 20', 40_000);
-    expect(second.stderr().split('\n').filter((l) => l.includes('held request of a gone replica replayed'))).toHaveLength(10);
-    // Each person's check once: one task, one root card, one verdict mention in its thread.
-    expect(sim.stats().tasksCreated).toBe(people.length);
-    const roots = slack.callsTo('chat.postMessage').filter((c) => !c.args.thread_ts);
-    expect(roots.map((c) => shown(c).match(/\b11\d\d\b/)?.[0]).sort()).toEqual(people.map((p) => p.client).sort());
-    for (const { user } of people) {
-      const [mention] = mentionsOf(slack, user);
-      expect(roots.some((r) => r.response?.body.ts === mention?.args.thread_ts)).toBe(true);
-    }
-    await new Promise((r) => setTimeout(r, 500));
-    expect(people.map(({ user }) => mentionsOf(slack, user).length)).toEqual(people.map(() => 1));
-    expect(count('SELECT COUNT(*) AS n FROM held_requests')).toBe(0);
-    // What an operator's dashboard shows of it: 10 taken over, none lost.
-    const metrics = await (await fetch(`http://127.0.0.1:${await httpPort(second)}/metrics`)).text();
-    expect(metrics).toContain('pingops_held_requests_total{surface="slack",outcome="replayed"} 10\n');
-    expect(metrics).toContain('pingops_held_requests_total{surface="slack",outcome="dropped"} 0\n');
-    const lint = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8', timeout: 30_000 });
-    expect({ status: lint.status, out: `${lint.stdout}${lint.stderr}`.trim() }).toEqual({ status: 0, out: '' });
-    second.signal('SIGTERM');
-    expect((await second.exited).code).toBe(0);
+    await killMidBurst(20, 1101, 10);
   }, 90_000);
+
+  it('Slack, a morning\'s pings: 200 people acked at once, killed with 180 checks running and 20 look-ups out: the next start follows the 180 and runs the 20, each of the 200 hears their verdict once', async () => {
+    await killMidBurst(200, 1201, 20);
+  }, 180_000);
 
   it('Discord: a /ping deferred ("thinking…") whose look-up had not come back when the process died: the next start answers it in the same reply, one task, one mention', async () => {
     const [discord, sim] = await Promise.all([startFakeDiscord({ token: DISCORD_TOKEN }), startSimulator({ speed: 5, logger: silentLogger })]);
