@@ -32,7 +32,8 @@ export interface CallRunnerOptions {
   scrub: (text: string) => string;
 }
 
-export type RunCall = <T>(op: string, fields: Record<string, unknown>, o: CallOptions | undefined, attempt: (call: Call) => Promise<T>) => Promise<T>;
+/** `lane`: which of the connections the call's requests may take (transport's `RequestContext.lane`). */
+export type RunCall = <T>(op: string, fields: Record<string, unknown>, o: CallOptions | undefined, attempt: (call: Call) => Promise<T>, lane?: RequestContext['lane']) => Promise<T>;
 
 /** Builds the runner of one client's calls. */
 export function createCallRunner(opts: CallRunnerOptions): RunCall {
@@ -50,11 +51,11 @@ export function createCallRunner(opts: CallRunnerOptions): RunCall {
     return new PingApiError(message);
   }
 
-  return async function run<T>(op: string, fields: Record<string, unknown>, o: CallOptions | undefined, attempt: (call: Call) => Promise<T>): Promise<T> {
+  return async function run<T>(op: string, fields: Record<string, unknown>, o: CallOptions | undefined, attempt: (call: Call) => Promise<T>, lane?: RequestContext['lane']): Promise<T> {
     const signal = o?.signal;
     const log = lazyChild(logger, { op, ...fields });
     const call: Call = {
-      ctx: { signal, beforeRequest: o?.beforeRequest, timeoutMs: o?.timeoutMs ?? opts.timeoutMs },
+      ctx: { signal, beforeRequest: o?.beforeRequest, timeoutMs: o?.timeoutMs ?? opts.timeoutMs, ...(lane ? { lane } : {}) },
       get log() {
         return log();
       },

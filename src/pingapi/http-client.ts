@@ -170,7 +170,7 @@ export function createPingApi(opts: PingApiOptions): MiddlewareApi {
       if (is2xx(a.status)) return normalizeClientAnswer(a.status, a.text);
       if (a.status < 500 && isClientNotFound(a.text)) return null;
       throw faultForStatus(a.status, a.text, a.headers.get('retry-after'), clock.now(), 'client not found on the Ping API');
-    });
+    }, 'lookup');
   }
 
   // Refused before any request: no API would accept these, and they must not reach a URL.
@@ -223,7 +223,7 @@ export function createPingApi(opts: PingApiOptions): MiddlewareApi {
         if (is2xx(a.status)) return normalizeClientList(a.status, a.text, call.log);
         if (a.status < 500 && isClientNotFound(a.text)) return [];
         throw faultForStatus(a.status, a.text, a.headers.get('retry-after'), clock.now(), 'client search not found on the Ping API');
-      });
+      }, 'lookup');
     },
 
     listClients(o) {
@@ -234,7 +234,7 @@ export function createPingApi(opts: PingApiOptions): MiddlewareApi {
         if (is2xx(a.status)) return normalizeClientList(a.status, a.text, call.log);
         if (a.status === 404) return null;
         throw faultForStatus(a.status, a.text, a.headers.get('retry-after'), clock.now(), 'client list not found on the Ping API');
-      });
+      }, 'lookup');
     },
 
     layout(o) {

@@ -29,6 +29,12 @@ export interface RequestContext {
   /** The shared request budget, awaited before every request (redirect hops included). */
   beforeRequest?: (signal?: AbortSignal) => Promise<void>;
   timeoutMs: number;
+  /**
+   * `lookup`: a client look-up or search. These may hold at most half the connections, so ping
+   * tasks and their polls always have the other half: when the client directory behind the API
+   * (WispHub) hangs, a morning's look-ups must not stall the checks already running.
+   */
+  lane?: 'lookup';
 }
 
 /** An answer, whatever its status; the body is read in full. */
@@ -68,6 +74,22 @@ export function createTransport(opts: {
   const exchange = opts.exchange ?? createExchange(maxConcurrent);
   const { logger, clock } = opts;
   const slots = createSemaphore(maxConcurrent);
+  const lookupSlots = createSemaphore(Math.max(1, Math.floor(maxConcurrent / 2)));
+  /** A connection for one exchange; a look-up first takes one of the look-ups' own half. */
+  const acquire = async (ctx: RequestContext): Promise<() => void> => {
+    if (ctx.lane !== 'lookup') return slots.acquire(ctx.signal);
+    const lane = await lookupSlots.acquire(ctx.signal);
+    try {
+      const slot = await slots.acquire(ctx.signal);
+      return () => {
+        slot();
+        lane();
+      };
+    } catch (err) {
+      lane();
+      throw err;
+    }
+  };
 
   return {
     async send(spec, ctx) {
@@ -88,7 +110,7 @@ export function createTransport(opts: {
       for (let hop = 0; ; hop++) {
         await ctx.beforeRequest?.(ctx.signal);
         ctx.signal?.throwIfAborted();
-        const release = await slots.acquire(ctx.signal);
+        const release = await acquire(ctx);
         const started = clock.now();
         let res: Answer;
         try {

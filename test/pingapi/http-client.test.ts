@@ -353,6 +353,23 @@ describe('client look-ups', () => {
   });
 });
 
+describe('connections', () => {
+  it('look-ups hanging on a slow client directory hold at most half of them: a task is still created, before any look-up ends', async () => {
+    api.route('GET', /^\/api\/v1\/clients\/by-service-id\//, { status: 200, body: fixture('api-client-found.json'), delayMs: 5_000 });
+    api.route('POST', CREATE, { status: 200, body: fixture('api-create-ok.json') });
+    const c = client();
+    const stop = new AbortController();
+    let ended = 0;
+    // A morning's look-ups, more than the 32 connections: without lanes they would take them all.
+    const lookups = Array.from({ length: 40 }, (_, i) => c.clientByServiceId(1001 + i, { signal: stop.signal, timeoutMs: 5_000, retries: 0 }).finally(() => ended++));
+    await expect(c.createTask(1001, 4)).resolves.toEqual({ taskId: TASK });
+    expect(ended).toBe(0);
+    expect(api.requestsTo('GET', /by-service-id/).length).toBeLessThanOrEqual(16);
+    stop.abort(new Error('test over'));
+    await Promise.allSettled(lookups);
+  });
+});
+
 describe('health', () => {
   it('is true on 2xx and sends no credentials', async () => {
     api.route('GET', '/health', { status: 200, body: { status: 'ok' } });

@@ -113,7 +113,7 @@ export function createWispHubApi(opts: WispHubApiOptions): WispHubApi {
         const a = await send({ method: 'GET', path: '/api/clientes/', query: { limit: String(pageSize), offset: String(offset) } }, call);
         if (is2xx(a.status)) return readClientPage(a.status, a.text, call.log);
         throw fault(a, 'WispHub has no client list at /api/clientes/');
-      });
+      }, 'lookup');
       clients.push(...p.clients);
       offset += p.items;
       if (p.items === 0 || offset >= p.count) break;
@@ -161,7 +161,7 @@ export function createWispHubApi(opts: WispHubApiOptions): WispHubApi {
           throw new PermanentError('rejected', `WispHub could not create the ping task${detail ? `: ${detail}` : ' (HTTP 400)'}`, a.status);
         }
         throw fault(a, `service ${serviceId} not found on WispHub`);
-      });
+      }, 'lookup');
     },
 
     getResult(taskId, o): Promise<TaskResult> {
