@@ -30,9 +30,9 @@ export interface RequestContext {
   beforeRequest?: (signal?: AbortSignal) => Promise<void>;
   timeoutMs: number;
   /**
-   * `lookup`: a client look-up or search. These may hold at most half the connections, so ping
-   * tasks and their polls always have the other half: when the client directory behind the API
-   * (WispHub) hangs, a morning's look-ups must not stall the checks already running.
+   * `lookup`: a client look-up or search. These may hold at most three quarters of the
+   * connections, so ping tasks and their polls always have the rest: when the client directory
+   * behind the API (WispHub) hangs, a morning's look-ups must not stall the checks already running.
    */
   lane?: 'lookup';
 }
@@ -54,6 +54,13 @@ const MAX_REDIRECTS = 3;
 /** Requests in flight to one Ping API at most; more wait their turn (bounded sockets, no bursts). */
 export const DEFAULT_MAX_CONCURRENT = 32;
 
+/**
+ * Of those, kept for ping tasks and their polls: client look-ups may hold the rest. A quarter,
+ * not a half: look-ups that hang for some clients (a slow WispHub record) still leave look-ups
+ * of other clients most of the connections, and running checks always have their own.
+ */
+const TASK_SHARE = 0.25;
+
 /** What a log line names of a URL: only the path, since a base URL may carry user:password@. */
 const pathOf = (url: URL): string => `${url.pathname}${url.search}`;
 
@@ -74,7 +81,7 @@ export function createTransport(opts: {
   const exchange = opts.exchange ?? createExchange(maxConcurrent);
   const { logger, clock } = opts;
   const slots = createSemaphore(maxConcurrent);
-  const lookupSlots = createSemaphore(Math.max(1, Math.floor(maxConcurrent / 2)));
+  const lookupSlots = createSemaphore(Math.max(1, maxConcurrent - Math.max(1, Math.ceil(maxConcurrent * TASK_SHARE))));
   /** A connection for one exchange; a look-up first takes one of the look-ups' own half. */
   const acquire = async (ctx: RequestContext): Promise<() => void> => {
     if (ctx.lane !== 'lookup') return slots.acquire(ctx.signal);
