@@ -94,7 +94,7 @@ export function watchChat(registry: Registry, surfaces: () => readonly { surface
  * `dropped` (too old or unreadable). Alert on any `dropped`: someone was told "received" and
  * heard nothing more. Returns the counter of one surface, its series at 0 from the start.
  */
-export function countHeldRequests(registry: Registry, outcomes: readonly string[]): (surface: string) => (outcome: string) => void {
+export function countHeldRequests<O extends string>(registry: Registry, outcomes: readonly O[]): (surface: string) => (outcome: O) => void {
   const counter = new Counter({
     name: 'pingops_held_requests_total',
     help: 'Chat requests held in the store from their acknowledgement, by surface and outcome: held, handed_over by a stopping replica, replayed after their replica was gone, dropped (too old or unreadable; the person heard nothing more).',
